@@ -1,0 +1,142 @@
+"""Flagship: a multi-tenant store builder on one shared supply platform."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import render_template, request
+
+from .config import BASE_DIR, load_config
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .sites import FlagshipFlask, SiteSessionInterface
+
+BLUEPRINTS = (
+    "app.platform.views:bp",
+    "app.accounts.views:bp",
+    "app.dashboard.views:bp",
+    "app.admin.views:bp",
+    "app.storefront.views:bp",
+)
+
+
+def create_app(config: dict | None = None) -> FlagshipFlask:
+    """Application factory: config -> extensions -> blueprints -> error pages -> CLI."""
+    settings = load_config(config)
+    app = FlagshipFlask(
+        __name__, host_matching=True, static_folder=None,
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.update(settings)
+    app.session_interface = SiteSessionInterface()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_pages(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: FlagshipFlask) -> None:
+    from . import models  # noqa: F401 - every model registered before migrations look
+    from .tenancy import install_tenancy_guards
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    install_tenancy_guards()
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .accounts.models import User
+
+        try:
+            return db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+
+
+def _register_blueprints(app: FlagshipFlask) -> None:
+    import importlib
+
+    from .platform.views import register_static
+
+    register_static(app)
+    for path in BLUEPRINTS:
+        module_name, _, attr = path.partition(":")
+        app.register_blueprint(getattr(importlib.import_module(module_name), attr))
+
+
+def _register_template_helpers(app: FlagshipFlask) -> None:
+    from markupsafe import Markup, escape
+
+    from .money import format_money
+    from .tenancy.hosts import storefront_host
+
+    app.jinja_env.filters["money"] = lambda amount, currency: format_money(amount, currency)
+
+    def paragraphs(text: str) -> Markup:
+        """Owner-written plain text as escaped paragraphs (line breaks kept)."""
+        blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
+        return Markup("".join(
+            "<p>" + str(escape(block)).replace("\n", "<br>") + "</p>" for block in blocks
+        ))
+
+    app.jinja_env.filters["paragraphs"] = paragraphs
+
+    @app.context_processor
+    def site_globals():
+        def storefront_url(shop, path: str = "/") -> str:
+            return f"{app.config['PREFERRED_URL_SCHEME']}://{storefront_host(shop)}{path}"
+
+        return {"storefront_url": storefront_url}
+
+
+def _register_error_pages(app: FlagshipFlask) -> None:
+    from .sites import STOREFRONT_PREFIX
+    from .tenancy.hosts import is_platform_request
+
+    def render_error(status: int, title: str, message: str):
+        if not is_platform_request() or (request.endpoint or "").startswith(STOREFRONT_PREFIX):
+            from .storefront.rendering import render_storefront_error
+
+            return render_storefront_error(status, title, message)
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_error(400, "That request didn’t look right", getattr(error, "description", ""))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_error(403, "Not allowed", "You don’t have access to this page.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_error(404, "Page not found", "We couldn’t find what you were looking for.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_error(405, "Not allowed", "That action isn’t available here.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_error(413, "File too large", "That upload is larger than we accept.")
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_error(429, "Slow down", "Too many attempts. Please wait a minute and try again.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500, "Something went wrong", "We’ve been told. Please try again.")

@@ -1,0 +1,89 @@
+"""The shared supply catalog: suppliers, their products and variants (no shop_id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+
+SUPPLIER_STATUSES = ("pending", "active", "suspended")
+PRODUCT_STATUSES = ("active", "discontinued")
+CATEGORIES = ("apparel", "snacks", "beauty", "home", "fresh", "electronics", "other")
+
+
+class Supplier(db.Model):
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    products: Mapped[list[SupplyProduct]] = relationship(back_populates="supplier")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class SupplyProduct(db.Model):
+    __tablename__ = "supply_products"
+    __table_args__ = (UniqueConstraint("supplier_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    code: Mapped[str] = mapped_column(String(80))  # the supplier's own product code
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    image_url: Mapped[str] = mapped_column(String(500), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    supplier: Mapped[Supplier] = relationship(back_populates="products")
+    variants: Mapped[list[SupplyVariant]] = relationship(
+        back_populates="product", order_by="SupplyVariant.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_available(self) -> bool:
+        return self.status == "active" and self.supplier.status == "active"
+
+    @property
+    def total_stock(self) -> int:
+        return sum(v.stock for v in self.variants)
+
+
+class SupplyVariant(db.Model):
+    __tablename__ = "supply_variants"
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "sku"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("wholesale_price >= 0", name="wholesale_not_negative"),
+        CheckConstraint("min_retail_price >= wholesale_price", name="min_retail_covers_wholesale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("supply_products.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(80))
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # {"size": "M", "colour": "Red"}
+    wholesale_price: Mapped[int]  # minor units, in the product's currency
+    min_retail_price: Mapped[int]
+    stock: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[SupplyProduct] = relationship(back_populates="variants")
+
+    @property
+    def label(self) -> str:
+        return " / ".join(str(v) for v in self.options.values()) or "Default"

@@ -1,0 +1,94 @@
+"""Settings, read once from the environment (12-factor) with embedded defaults.
+
+A fresh machine needs nothing set: SQLite under instance/, jobs inline, e-mails to the
+outbox. `make run` writes a random SECRET_KEY into instance/local.env (ignored by git);
+production (FLAGSHIP_ENV=production) refuses to start without its secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = BASE_DIR / "instance"
+LOCAL_ENV_FILE = INSTANCE_DIR / "local.env"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names it."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for any PostgreSQL URL (Heroku-style ones included)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment plus explicit overrides."""
+    env = dict(dotenv_values(LOCAL_ENV_FILE)) if LOCAL_ENV_FILE.exists() else {}
+    env.update(environ if environ is not None else os.environ)
+    overrides = overrides or {}
+    get = lambda key, default=None: env.get(key) or default  # noqa: E731
+
+    flagship_env = get("FLAGSHIP_ENV", "development")
+    production = flagship_env == "production"
+    secret_key = get("SECRET_KEY")
+    if not secret_key and "SECRET_KEY" not in overrides:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when FLAGSHIP_ENV=production")
+        secret_key = secrets.token_hex(32)  # sessions last until restart; `make run` persists one
+
+    database_url = get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'flagship.sqlite3'}")
+    if production and database_url.startswith("sqlite") and not _bool(get("ALLOW_SQLITE"), False):
+        raise ConfigError("DATABASE_URL must point at PostgreSQL when FLAGSHIP_ENV=production")
+    redis_url = get("REDIS_URL", "")
+
+    config = {
+        "FLAGSHIP_ENV": flagship_env,
+        "SECRET_KEY": secret_key,
+        "SERVER_NAME": get("SERVER_NAME", "localhost:5000"),
+        "PREFERRED_URL_SCHEME": get("PREFERRED_URL_SCHEME", "https" if production else "http"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Platform session: host-only (no SESSION_COOKIE_DOMAIN), so shop subdomains never get it.
+        "SESSION_COOKIE_NAME": "__Host-flagship" if production else "flagship",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "STOREFRONT_COOKIE_NAME": "__Host-cart" if production else "flagship_cart",
+        "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+        "RATELIMIT_ENABLED": _bool(get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "AUTH_RATE_LIMIT": get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
+        "MAIL_SERVER": get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(get("MAIL_USE_TLS"), True),
+        "MAIL_FROM": get("MAIL_FROM", "Flagship <no-reply@flagship.localhost>"),
+        "DEFAULT_CURRENCY": get("DEFAULT_CURRENCY", "USD"),
+        "CATALOG_PAGE_SIZE": int(get("CATALOG_PAGE_SIZE", "24")),
+        "JOBS_INLINE": not redis_url,
+    }
+    config.update(overrides)
+    if config["REDIS_URL"] and "JOBS_INLINE" not in overrides:
+        config["JOBS_INLINE"] = False
+    return config

@@ -1,0 +1,7 @@
+"""Imports every model so SQLAlchemy's registry and Alembic see the whole schema."""
+
+from app.accounts.models import ShopMembership, User  # noqa: F401
+from app.catalog.models import Supplier, SupplyProduct, SupplyVariant  # noqa: F401
+from app.notifications.models import OutboundEmail  # noqa: F401
+from app.orders.models import Order, OrderLine  # noqa: F401
+from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401

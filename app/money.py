@@ -1,0 +1,69 @@
+"""Money: an integer count of minor units plus an ISO 4217 currency code. Never floats."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Currencies a shop may sell in, with their minor-unit exponent and display symbol.
+CURRENCIES: dict[str, tuple[int, str]] = {
+    "USD": (2, "$"),
+    "EUR": (2, "€"),
+    "GBP": (2, "£"),
+    "CAD": (2, "CA$"),
+    "AUD": (2, "A$"),
+    "SGD": (2, "S$"),
+    "HKD": (2, "HK$"),
+    "CNY": (2, "¥"),
+    "JPY": (0, "¥"),
+}
+
+
+class MoneyError(ValueError):
+    """A money value or currency that cannot be accepted."""
+
+
+def exponent(currency: str) -> int:
+    try:
+        return CURRENCIES[currency][0]
+    except KeyError:
+        raise MoneyError(f"unsupported currency {currency!r}") from None
+
+
+def parse_amount(text: str | int | Decimal, currency: str) -> int:
+    """Turn a price written in major units ("12.50") into minor units (1250).
+
+    More decimals than the currency has is an error, not a silent rounding.
+    """
+    exp = exponent(currency)
+    try:
+        value = Decimal(str(text).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise MoneyError(f"{text!r} is not a price") from None
+    if not value.is_finite():
+        raise MoneyError(f"{text!r} is not a price")
+    if value < 0:
+        raise MoneyError("a price cannot be negative")
+    minor = value.scaleb(exp)
+    if minor != minor.to_integral_value():
+        raise MoneyError(f"{text!r} has more than {exp} decimal places for {currency}")
+    return int(minor)
+
+
+def to_major(amount: int, currency: str) -> Decimal:
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def format_money(amount: int | None, currency: str) -> str:
+    """12345, "USD" -> "$123.45"; negative amounts keep their sign in front."""
+    if amount is None:
+        return ""
+    exp, symbol = CURRENCIES.get(currency, (2, currency + " "))
+    value = Decimal(abs(amount)).scaleb(-exp).quantize(Decimal(1).scaleb(-exp), ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{value:,}"
+
+
+def apply_markup(amount: int, markup_basis_points: int) -> int:
+    """Wholesale plus a markup in basis points (2500 = 25%), rounded up to the minor unit."""
+    numerator = amount * (10_000 + markup_basis_points)
+    return -(-numerator // 10_000)

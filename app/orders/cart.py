@@ -1,0 +1,131 @@
+"""The shopper's cart: raw (listing, variant, quantity) entries kept in the storefront session,
+priced fresh from the database every time it is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.catalog.models import SupplyVariant
+from app.extensions import db
+from app.shops.models import Listing
+from app.shops.pricing import PriceRule
+
+MAX_QUANTITY = 99
+
+
+@dataclass
+class CartLine:
+    key: str
+    listing: Listing
+    variant: SupplyVariant
+    quantity: int
+    unit_price: int
+    problem: str | None = None
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass
+class Cart:
+    lines: list[CartLine]
+    currency: str
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.line_total for line in self.lines)
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def problems(self) -> list[str]:
+        return [line.problem for line in self.lines if line.problem]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+def line_key(listing_id: int, variant_id: int) -> str:
+    return f"{int(listing_id)}:{int(variant_id)}"
+
+
+def parse_key(key: str) -> tuple[int, int] | None:
+    try:
+        listing_id, variant_id = (int(part) for part in key.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    return listing_id, variant_id
+
+
+def build_cart(raw: dict[str, int], currency: str) -> Cart:
+    """Price the raw session cart in the current shop. Entries that no longer resolve are dropped."""
+    parsed = {key: parse_key(key) for key in raw}
+    listing_ids = {p[0] for p in parsed.values() if p}
+    listings = {
+        listing.id: listing
+        for listing in db.session.scalars(select(Listing).where(Listing.id.in_(listing_ids)))
+    } if listing_ids else {}
+    lines = []
+    for key, quantity in raw.items():
+        ids = parsed[key]
+        if ids is None or ids[0] not in listings:
+            continue
+        listing = listings[ids[0]]
+        variant = next((v for v in listing.supply_product.variants if v.id == ids[1]), None)
+        if variant is None or not listing.is_visible:
+            continue
+        problem = None
+        if not listing.supply_product.is_available:
+            problem = f"{listing.title} is no longer available."
+        elif variant.stock < quantity:
+            problem = (
+                f"{listing.title} ({variant.label}): only {variant.stock} left."
+                if variant.stock else f"{listing.title} ({variant.label}) is sold out."
+            )
+        lines.append(CartLine(key, listing, variant, int(quantity),
+                              PriceRule.of(listing).price_for(variant), problem))
+    return Cart(lines, currency)
+
+
+def add_to_cart(raw: dict[str, int], listing: Listing, variant_id, quantity) -> dict[str, int]:
+    """A new raw cart with `quantity` more of one variant; validates the variant and quantity."""
+    from app.errors import DomainError
+
+    try:
+        variant_id, quantity = int(variant_id), int(quantity)
+    except (TypeError, ValueError):
+        raise DomainError("Choose an option and a quantity.") from None
+    variant = next((v for v in listing.supply_product.variants if v.id == variant_id), None)
+    if variant is None:
+        raise DomainError("Choose one of the options shown.", field="variant_id")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise DomainError(f"Choose a quantity from 1 to {MAX_QUANTITY}.", field="quantity")
+    if not listing.supply_product.is_available or variant.stock <= 0:
+        raise DomainError("Sorry, that option is sold out.", field="variant_id")
+    key = line_key(listing.id, variant.id)
+    updated = dict(raw)
+    new_quantity = min(updated.get(key, 0) + quantity, MAX_QUANTITY)
+    if new_quantity > variant.stock:
+        raise DomainError(f"Only {variant.stock} left of this option.", field="quantity")
+    updated[key] = new_quantity
+    return updated
+
+
+def set_quantity(raw: dict[str, int], key: str, quantity) -> dict[str, int]:
+    updated = dict(raw)
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        return updated
+    if key in updated:
+        if quantity <= 0:
+            del updated[key]
+        else:
+            updated[key] = min(quantity, MAX_QUANTITY)
+    return updated

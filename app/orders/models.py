@@ -1,0 +1,99 @@
+"""Orders and their lines. A line snapshots what was sold so catalog changes never rewrite it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+from app.tenancy import TenantMixin
+
+ORDER_STATUSES = ("pending", "paid", "cancelled")
+PAYMENT_METHODS = ("cod",)
+
+
+class Order(TenantMixin, db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    access_token: Mapped[str] = mapped_column(String(64))  # the private order-status link
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    payment_method: Mapped[str] = mapped_column(String(20), default="cod")
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal: Mapped[int]
+    shipping_total: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int]
+    customer_name: Mapped[str] = mapped_column(String(120))
+    customer_email: Mapped[str] = mapped_column(String(254))
+    customer_phone: Mapped[str] = mapped_column(String(40))
+    ship_line1: Mapped[str] = mapped_column(String(200))
+    ship_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_city: Mapped[str] = mapped_column(String(100))
+    ship_region: Mapped[str] = mapped_column(String(100), default="")
+    ship_postcode: Mapped[str] = mapped_column(String(20))
+    ship_country: Mapped[str] = mapped_column(String(2))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        primaryjoin=lambda: and_(
+            Order.id == foreign(OrderLine.order_id), Order.shop_id == OrderLine.shop_id
+        ),
+        order_by=lambda: OrderLine.id,
+        back_populates="order",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+class OrderLine(TenantMixin, db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["shop_id", "listing_id"], ["listings.shop_id", "listings.id"]),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(index=True)
+    listing_id: Mapped[int] = mapped_column(index=True)
+    supply_variant_id: Mapped[int] = mapped_column(ForeignKey("supply_variants.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))  # snapshot of the listing title
+    variant_label: Mapped[str] = mapped_column(String(200), default="")
+    sku: Mapped[str] = mapped_column(String(80))
+    image_url: Mapped[str] = mapped_column(String(500), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    unit_price: Mapped[int]  # what the shopper paid per unit, minor units
+    unit_cost: Mapped[int]  # the supplier's wholesale price per unit at the time of sale
+    quantity: Mapped[int]
+
+    order: Mapped[Order] = relationship(
+        primaryjoin=lambda: and_(
+            Order.id == foreign(OrderLine.order_id), Order.shop_id == OrderLine.shop_id
+        ),
+        back_populates="lines",
+    )
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity

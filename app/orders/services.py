@@ -1,0 +1,208 @@
+"""Checkout and the order life cycle. Stock is taken atomically; every status move is checked."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select, update
+
+from app.catalog.models import SupplyVariant
+from app.db_types import utcnow
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.tenancy import require_shop_id
+
+from .cart import Cart
+from .models import Order, OrderLine
+
+# Which moves an owner may make: anything else is refused.
+TRANSITIONS = {
+    "pending": {"paid", "cancelled"},
+    "paid": {"cancelled"},
+    "cancelled": set(),
+}
+_NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+
+
+class OutOfStock(DomainError):
+    pass
+
+
+@dataclass
+class CustomerDetails:
+    name: str
+    email: str
+    phone: str
+    line1: str
+    city: str
+    postcode: str
+    country: str
+    line2: str = ""
+    region: str = ""
+
+    def cleaned(self) -> CustomerDetails:
+        """Trimmed details, or DomainError naming the first field that is wrong."""
+        values = {k: (v or "").strip() for k, v in self.__dict__.items()}
+        required = {"name": "your name", "email": "your email", "phone": "a phone number",
+                    "line1": "the street address", "city": "the city", "postcode": "the postcode",
+                    "country": "the country"}
+        for field, label in required.items():
+            if not values[field]:
+                raise DomainError(f"Enter {label}.", field=field)
+        try:
+            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise DomainError("Enter an email address like name@example.com.", field="email") from None
+        digits = sum(ch.isdigit() for ch in values["phone"])
+        if not 6 <= digits <= 20:
+            raise DomainError("Enter a phone number with 6 to 20 digits.", field="phone")
+        values["country"] = values["country"].upper()
+        if len(values["country"]) != 2 or not values["country"].isalpha():
+            raise DomainError("Choose a country.", field="country")
+        limits = {"name": 120, "line1": 200, "line2": 200, "city": 100, "region": 100, "postcode": 20}
+        for field, limit in limits.items():
+            if len(values[field]) > limit:
+                raise DomainError(f"That is too long (at most {limit} characters).", field=field)
+        return CustomerDetails(**values)
+
+
+def new_order_number() -> str:
+    return "FS-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+
+
+def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod") -> Order:
+    """Turn a priced cart into an order, taking stock atomically.
+
+    Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
+    two checkouts racing for the last unit cannot both win: the loser's UPDATE matches no
+    row and the whole order is rolled back to the savepoint, leaving nothing half-written.
+    """
+    if shop.status != "active":
+        raise DomainError("This shop is closed for now.")
+    if cart.is_empty:
+        raise DomainError("Your cart is empty.")
+    if cart.problems:
+        raise OutOfStock(" ".join(cart.problems))
+    customer = customer.cleaned()
+    shop_id = require_shop_id()
+
+    with db.session.begin_nested():
+        # Lock rows in a fixed order so concurrent checkouts never deadlock.
+        for line in sorted(cart.lines, key=lambda cart_line: cart_line.variant.id):
+            taken = db.session.execute(
+                update(SupplyVariant)
+                .where(SupplyVariant.id == line.variant.id, SupplyVariant.stock >= line.quantity)
+                .values(stock=SupplyVariant.stock - line.quantity)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if taken != 1:
+                raise OutOfStock(
+                    f"Sorry, {line.listing.title} ({line.variant.label}) just sold out. "
+                    "Your cart was updated."
+                )
+        order = Order(
+            shop_id=shop_id,
+            number=new_order_number(),
+            access_token=secrets.token_urlsafe(24),
+            status="pending",
+            payment_method=payment_method,
+            currency=cart.currency,
+            subtotal=cart.subtotal,
+            shipping_total=0,
+            total=cart.subtotal,
+            customer_name=customer.name,
+            customer_email=customer.email,
+            customer_phone=customer.phone,
+            ship_line1=customer.line1,
+            ship_line2=customer.line2,
+            ship_city=customer.city,
+            ship_region=customer.region,
+            ship_postcode=customer.postcode,
+            ship_country=customer.country,
+        )
+        for line in cart.lines:
+            product = line.listing.supply_product
+            order.lines.append(OrderLine(
+                shop_id=shop_id,
+                listing_id=line.listing.id,
+                supply_variant_id=line.variant.id,
+                supplier_id=product.supplier_id,
+                title=line.listing.title,
+                variant_label=line.variant.label if line.variant.options else "",
+                sku=line.variant.sku,
+                image_url=product.image_url,
+                currency=cart.currency,
+                unit_price=line.unit_price,
+                unit_cost=line.variant.wholesale_price,
+                quantity=line.quantity,
+            ))
+        db.session.add(order)
+        db.session.flush()
+    # The conditional UPDATEs bypassed the identity map: reload stock figures on next access.
+    for line in cart.lines:
+        db.session.expire(line.variant, ["stock"])
+    return order
+
+
+def _move(order: Order, new_status: str) -> None:
+    if new_status not in TRANSITIONS.get(order.status, set()):
+        raise DomainError(f"An order that is {order.status} cannot become {new_status}.")
+    order.status = new_status
+
+
+def mark_paid(order: Order) -> Order:
+    """The owner received the money (cash on delivery)."""
+    _move(order, "paid")
+    order.paid_at = utcnow()
+    db.session.flush()
+    return order
+
+
+def cancel_order(order: Order) -> Order:
+    """Cancel and put every line's quantity back into the supplier's stock."""
+    _move(order, "cancelled")
+    order.cancelled_at = utcnow()
+    for line in order.lines:
+        db.session.execute(
+            update(SupplyVariant)
+            .where(SupplyVariant.id == line.supply_variant_id)
+            .values(stock=SupplyVariant.stock + line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.flush()
+    return order
+
+
+def get_order(order_id) -> Order:
+    from app.tenancy import get_for_shop
+
+    order = get_for_shop(db.session, Order, order_id)
+    if order is None:
+        raise NotFound("No such order in this shop.")
+    return order
+
+
+def find_order_for_shopper(number: str, token: str) -> Order | None:
+    """The order behind a private status link, in the current shop only."""
+    order = db.session.scalar(select(Order).where(Order.number == (number or "").upper()))
+    if order is None or not secrets.compare_digest(order.access_token, token or ""):
+        return None
+    return order
+
+
+def list_orders(status: str | None = None, page: int = 1, per_page: int = 25):
+    query = select(Order).order_by(Order.placed_at.desc(), Order.id.desc())
+    if status:
+        query = query.where(Order.status == status)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def order_summary() -> dict:
+    """Counts and revenue per status for the current shop's dashboard."""
+    rows = db.session.execute(
+        select(Order.status, func.count(Order.id), func.coalesce(func.sum(Order.total), 0))
+        .group_by(Order.status)
+    ).all()
+    return {status: {"count": count, "total": total} for status, count, total in rows}

@@ -1,0 +1,133 @@
+"""Shops (the tenants) and what they own: listings and collections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+from app.tenancy import TenantMixin
+
+SHOP_STATUSES = ("active", "suspended")
+PRICE_RULES = ("markup", "fixed")
+
+
+class Shop(db.Model):
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    subdomain: Mapped[str] = mapped_column(String(40), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    theme: Mapped[str] = mapped_column(String(40), default="default")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    suspended_reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "active"
+
+    def __repr__(self) -> str:
+        return f"<Shop {self.subdomain}>"
+
+
+class Listing(TenantMixin, db.Model):
+    """A shop's pick of one supply product, with its own title, story and price rule."""
+
+    __tablename__ = "listings"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "handle"),
+        UniqueConstraint("shop_id", "supply_product_id"),
+        CheckConstraint("price_rule IN ('markup', 'fixed')", name="price_rule_known"),
+        CheckConstraint(
+            "(price_rule = 'markup' AND markup_basis_points IS NOT NULL AND markup_basis_points >= 0)"
+            " OR (price_rule = 'fixed' AND fixed_price IS NOT NULL AND fixed_price > 0)",
+            name="price_rule_complete",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supply_product_id: Mapped[int] = mapped_column(ForeignKey("supply_products.id"), index=True)
+    handle: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    recommendation: Mapped[str] = mapped_column(Text, default="")
+    price_rule: Mapped[str] = mapped_column(String(10), default="markup")
+    markup_basis_points: Mapped[int | None] = mapped_column(default=None)  # 2500 = 25 %
+    fixed_price: Mapped[int | None] = mapped_column(default=None)  # minor units
+    is_visible: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    supply_product = relationship("SupplyProduct", lazy="joined")
+
+
+class Collection(TenantMixin, db.Model):
+    __tablename__ = "collections"
+    __table_args__ = (UniqueConstraint("shop_id", "id"), UniqueConstraint("shop_id", "handle"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entries: Mapped[list[CollectionListing]] = relationship(
+        primaryjoin=lambda: and_(
+            Collection.id == foreign(CollectionListing.collection_id),
+            Collection.shop_id == CollectionListing.shop_id,
+        ),
+        order_by=lambda: CollectionListing.position,
+        cascade="all, delete-orphan",
+        back_populates="collection",
+    )
+
+
+class CollectionListing(TenantMixin, db.Model):
+    """A listing's place in a collection. Composite keys keep both ends in one shop."""
+
+    __tablename__ = "collection_listings"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "listing_id"),
+        ForeignKeyConstraint(
+            ["shop_id", "collection_id"], ["collections.shop_id", "collections.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["shop_id", "listing_id"], ["listings.shop_id", "listings.id"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(index=True)
+    listing_id: Mapped[int] = mapped_column(index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    collection: Mapped[Collection] = relationship(
+        primaryjoin=lambda: and_(
+            Collection.id == foreign(CollectionListing.collection_id),
+            Collection.shop_id == CollectionListing.shop_id,
+        ),
+        back_populates="entries",
+    )
+    listing: Mapped[Listing] = relationship(
+        primaryjoin=lambda: and_(
+            Listing.id == foreign(CollectionListing.listing_id),
+            Listing.shop_id == CollectionListing.shop_id,
+        ),
+        lazy="joined",
+    )

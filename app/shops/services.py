@@ -1,0 +1,297 @@
+"""Shops and their listings and collections. Every function acts for the current shop."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import func, select
+
+from app.accounts.models import ShopMembership
+from app.catalog.models import SupplyProduct
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.money import CURRENCIES
+from app.tenancy import get_for_shop, require_shop_id, unscoped
+from app.tenancy.hosts import RESERVED_SUBDOMAINS
+
+from .models import Collection, CollectionListing, Listing, Shop
+from .pricing import PriceRule, check_price_rule
+
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
+MAX_BIO = 600
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+def validate_subdomain(subdomain: str) -> str:
+    subdomain = (subdomain or "").strip().lower()
+    if not 3 <= len(subdomain) <= 40:
+        raise DomainError("Use 3 to 40 characters.", field="subdomain")
+    if not SUBDOMAIN_RE.match(subdomain) or "--" in subdomain:
+        raise DomainError(
+            "Use lowercase letters, digits and single hyphens, starting and ending with a letter or digit.",
+            field="subdomain",
+        )
+    if subdomain in RESERVED_SUBDOMAINS:
+        raise DomainError(f"“{subdomain}” is reserved. Pick another.", field="subdomain")
+    if db.session.scalar(select(Shop.id).where(Shop.subdomain == subdomain)) is not None:
+        raise DomainError(f"“{subdomain}” is taken. Pick another.", field="subdomain")
+    return subdomain
+
+
+def _validate_profile(name: str, currency: str, bio: str) -> tuple[str, str, str]:
+    name = (name or "").strip()
+    if not 2 <= len(name) <= 80:
+        raise DomainError("Give your shop a name of 2 to 80 characters.", field="name")
+    if currency not in CURRENCIES:
+        raise DomainError("Choose one of the listed currencies.", field="currency")
+    bio = (bio or "").strip()
+    if len(bio) > MAX_BIO:
+        raise DomainError(f"Keep the bio under {MAX_BIO} characters.", field="bio")
+    return name, currency, bio
+
+
+def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "") -> Shop:
+    """A new shop owned by `owner`."""
+    name, currency, bio = _validate_profile(name, currency, bio)
+    shop = Shop(name=name, subdomain=validate_subdomain(subdomain), currency=currency, bio=bio)
+    db.session.add(shop)
+    db.session.flush()
+    db.session.add(ShopMembership(shop_id=shop.id, user_id=owner.id, role="owner"))
+    db.session.flush()
+    return shop
+
+
+def update_shop_profile(shop: Shop, *, name: str, bio: str) -> Shop:
+    name, _, bio = _validate_profile(name, shop.currency, bio)
+    shop.name, shop.bio = name, bio
+    db.session.flush()
+    return shop
+
+
+def set_shop_status(shop: Shop, status: str, reason: str = "") -> Shop:
+    """Admin: suspend (storefront shows a closed page) or reopen a shop."""
+    if status not in ("active", "suspended"):
+        raise DomainError("Unknown shop status.", field="status")
+    shop.status = status
+    shop.suspended_reason = reason.strip()[:300] if status == "suspended" else ""
+    db.session.flush()
+    return shop
+
+
+# Listings -----------------------------------------------------------------
+
+
+def _available_product(product_id: int, shop: Shop) -> SupplyProduct:
+    product = db.session.get(SupplyProduct, int(product_id))
+    if product is None or not product.is_available:
+        raise NotFound("That product is not in the supply catalog.")
+    if product.currency != shop.currency:
+        raise DomainError(
+            f"That product is sold in {product.currency}; your shop sells in {shop.currency}."
+        )
+    return product
+
+
+def _unique_handle(model, base: str, exclude_id: int | None = None) -> str:
+    handle, n = base, 2
+    while True:
+        query = select(model.id).where(model.handle == handle)
+        if exclude_id is not None:
+            query = query.where(model.id != exclude_id)
+        if db.session.scalar(query) is None:
+            return handle
+        handle, n = f"{base}-{n}", n + 1
+
+
+def _validate_listing_text(title: str, recommendation: str) -> tuple[str, str]:
+    title = (title or "").strip()
+    if not 2 <= len(title) <= 200:
+        raise DomainError("The title needs 2 to 200 characters.", field="title")
+    recommendation = (recommendation or "").strip()
+    if len(recommendation) > 5000:
+        raise DomainError("Keep the recommendation under 5000 characters.", field="recommendation")
+    return title, recommendation
+
+
+def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | None = None,
+                recommendation: str = "") -> Listing:
+    """List a supply product in the current shop. The rule must price every variant legally."""
+    product = _available_product(product_id, shop)
+    if db.session.scalar(select(Listing.id).where(Listing.supply_product_id == product.id)):
+        raise DomainError("This product is already in your shop.")
+    title, recommendation = _validate_listing_text(title or product.title, recommendation)
+    check_price_rule(rule, product)
+    last = db.session.scalar(select(func.max(Listing.position))) or 0
+    listing = Listing(
+        shop_id=require_shop_id(),
+        supply_product_id=product.id,
+        handle=_unique_handle(Listing, slugify(title)),
+        title=title,
+        recommendation=recommendation,
+        price_rule=rule.kind,
+        markup_basis_points=rule.markup_basis_points if rule.kind == "markup" else None,
+        fixed_price=rule.fixed_price if rule.kind == "fixed" else None,
+        position=last + 1,
+    )
+    db.session.add(listing)
+    db.session.flush()
+    return listing
+
+
+def update_listing(listing: Listing, *, title: str, recommendation: str, rule: PriceRule,
+                   is_visible: bool | None = None) -> Listing:
+    title, recommendation = _validate_listing_text(title, recommendation)
+    check_price_rule(rule, listing.supply_product)
+    if title != listing.title:
+        listing.handle = _unique_handle(Listing, slugify(title), exclude_id=listing.id)
+    listing.title, listing.recommendation = title, recommendation
+    listing.price_rule = rule.kind
+    listing.markup_basis_points = rule.markup_basis_points if rule.kind == "markup" else None
+    listing.fixed_price = rule.fixed_price if rule.kind == "fixed" else None
+    if is_visible is not None:
+        listing.is_visible = is_visible
+    db.session.flush()
+    return listing
+
+
+def get_listing(listing_id) -> Listing:
+    listing = get_for_shop(db.session, Listing, listing_id)
+    if listing is None:
+        raise NotFound("No such listing in this shop.")
+    return listing
+
+
+def shop_listings(*, visible_only: bool = False) -> list[Listing]:
+    query = select(Listing).order_by(Listing.position, Listing.id)
+    if visible_only:
+        query = query.where(Listing.is_visible.is_(True))
+    return list(db.session.scalars(query))
+
+
+def set_listing_visibility(listing: Listing, visible: bool) -> None:
+    listing.is_visible = visible
+    db.session.flush()
+
+
+def move_listing(listing: Listing, direction: str) -> None:
+    """Swap a listing with its neighbour ("up" or "down") in the shop's order."""
+    listings = shop_listings()
+    _renumber(listings)
+    index = listings.index(listing)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(listings):
+        listings[index].position, listings[other].position = (
+            listings[other].position, listings[index].position,
+        )
+    db.session.flush()
+
+
+def _renumber(rows) -> None:
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+
+
+def remove_listing(listing: Listing) -> None:
+    """Delete a listing that never sold; a sold one is hidden instead (orders point at it)."""
+    from app.orders.models import OrderLine
+
+    if db.session.scalar(select(OrderLine.id).where(OrderLine.listing_id == listing.id).limit(1)):
+        listing.is_visible = False
+        db.session.flush()
+        raise DomainError("This listing has orders, so it was hidden instead of deleted.")
+    db.session.delete(listing)
+    db.session.flush()
+
+
+# Collections ----------------------------------------------------------------
+
+
+def _validate_collection(title: str, description: str) -> tuple[str, str]:
+    title = (title or "").strip()
+    if not 2 <= len(title) <= 120:
+        raise DomainError("The collection title needs 2 to 120 characters.", field="title")
+    description = (description or "").strip()
+    if len(description) > 2000:
+        raise DomainError("Keep the description under 2000 characters.", field="description")
+    return title, description
+
+
+def create_collection(title: str, description: str = "") -> Collection:
+    title, description = _validate_collection(title, description)
+    last = db.session.scalar(select(func.max(Collection.position))) or 0
+    collection = Collection(
+        shop_id=require_shop_id(), title=title, description=description,
+        handle=_unique_handle(Collection, slugify(title)), position=last + 1,
+    )
+    db.session.add(collection)
+    db.session.flush()
+    return collection
+
+
+def update_collection(collection: Collection, *, title: str, description: str,
+                      listing_ids: list[int]) -> Collection:
+    """Rename a collection and set which listings it holds, in the given order."""
+    title, description = _validate_collection(title, description)
+    if title != collection.title:
+        collection.handle = _unique_handle(Collection, slugify(title), exclude_id=collection.id)
+    collection.title, collection.description = title, description
+    wanted = []
+    for listing_id in listing_ids:
+        listing = get_listing(listing_id)  # NotFound for another shop's listing
+        if listing.id not in wanted:
+            wanted.append(listing.id)
+    existing = {entry.listing_id: entry for entry in collection.entries}
+    for listing_id, entry in existing.items():
+        if listing_id not in wanted:
+            collection.entries.remove(entry)
+    for position, listing_id in enumerate(wanted, start=1):
+        entry = existing.get(listing_id)
+        if entry is None:
+            entry = CollectionListing(shop_id=collection.shop_id, listing_id=listing_id)
+            collection.entries.append(entry)
+        entry.position = position
+    db.session.flush()
+    return collection
+
+
+def get_collection(collection_id) -> Collection:
+    collection = get_for_shop(db.session, Collection, collection_id)
+    if collection is None:
+        raise NotFound("No such collection in this shop.")
+    return collection
+
+
+def shop_collections() -> list[Collection]:
+    return list(db.session.scalars(select(Collection).order_by(Collection.position, Collection.id)))
+
+
+def delete_collection(collection: Collection) -> None:
+    db.session.delete(collection)
+    db.session.flush()
+
+
+def all_shops() -> list[Shop]:
+    return list(db.session.scalars(select(Shop).order_by(Shop.created_at.desc())))
+
+
+def shop_by_subdomain(subdomain: str) -> Shop | None:
+    return db.session.scalar(select(Shop).where(Shop.subdomain == subdomain))
+
+
+def open_shops_for_directory(limit: int = 12) -> list[Shop]:
+    """Open shops with at least one visible listing, for the platform home page."""
+    with unscoped():
+        shop_ids = select(Listing.shop_id).where(Listing.is_visible.is_(True)).distinct()
+        return list(
+            db.session.scalars(
+                select(Shop).where(Shop.status == "active", Shop.id.in_(shop_ids))
+                .order_by(Shop.created_at).limit(limit)
+            )
+        )
+

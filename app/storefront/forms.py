@@ -1,0 +1,31 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, Length
+
+COUNTRIES = [
+    ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
+    ("AU", "Australia"), ("NZ", "New Zealand"), ("DE", "Germany"), ("FR", "France"),
+    ("ES", "Spain"), ("IT", "Italy"), ("NL", "Netherlands"), ("SG", "Singapore"),
+    ("HK", "Hong Kong"), ("CN", "China"), ("JP", "Japan"),
+]
+
+
+class CheckoutForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    phone = TelField("Phone", validators=[DataRequired(), Length(max=40)],
+                     render_kw={"autocomplete": "tel"})
+    line1 = StringField("Address", validators=[DataRequired(), Length(max=200)],
+                        render_kw={"autocomplete": "address-line1"})
+    line2 = StringField("Apartment, suite, etc. (optional)", validators=[Length(max=200)],
+                        render_kw={"autocomplete": "address-line2"})
+    city = StringField("City", validators=[DataRequired(), Length(max=100)],
+                       render_kw={"autocomplete": "address-level2"})
+    region = StringField("State / region (optional)", validators=[Length(max=100)],
+                         render_kw={"autocomplete": "address-level1"})
+    postcode = StringField("Postcode", validators=[DataRequired(), Length(max=20)],
+                           render_kw={"autocomplete": "postal-code"})
+    country = SelectField("Country", choices=COUNTRIES, validators=[DataRequired()],
+                          render_kw={"autocomplete": "country"})

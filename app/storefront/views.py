@@ -1,0 +1,222 @@
+"""The shopper-facing site on every non-platform host, rendered through the shop's theme."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, g, redirect, request, send_file, session, url_for
+from sqlalchemy import func, or_, select
+
+from app.catalog.models import SupplyProduct
+from app.errors import DomainError
+from app.extensions import db
+from app.jobs import enqueue
+from app.orders import cart as carts
+from app.orders.jobs import send_order_confirmation
+from app.orders.services import CustomerDetails, OutOfStock, find_order_for_shopper, place_order
+from app.shops.models import Collection, Listing
+from app.shops.pricing import PriceRule, price_table
+from app.shops.services import shop_collections, shop_listings
+from app.tenancy.context import enter_shop, leave
+from app.tenancy.hosts import resolve_shop
+
+from .forms import CheckoutForm
+from .rendering import render_storefront, static_file_path
+
+bp = Blueprint("storefront", __name__)
+ALWAYS_OPEN = {"storefront.asset"}
+THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+@bp.url_value_preprocessor
+def _drop_host(endpoint, values):
+    if values is not None:
+        values.pop("shop_host", None)
+
+
+@bp.url_defaults
+def _add_host(endpoint, values):
+    values.setdefault("shop_host", request.host)
+
+
+@bp.before_request
+def _resolve_shop():
+    if request.endpoint in ALWAYS_OPEN:
+        return None
+    shop = resolve_shop(request.host)
+    if shop is None:
+        g.unknown_shop = True
+        abort(404)
+    g.shop, g.theme = shop, shop.theme
+    request.environ["flagship.tenancy_token"] = enter_shop(shop.id)
+    if not shop.is_open:
+        return render_storefront("closed.html", status=403)
+    return None
+
+
+@bp.teardown_request
+def _leave_shop(exc):
+    token = request.environ.pop("flagship.tenancy_token", None)
+    if token is not None:
+        leave(token)
+
+
+@bp.context_processor
+def _cart_badge():
+    shop = getattr(g, "shop", None)
+    return {"cart_count": sum(_raw_cart().values()) if shop else 0}
+
+
+def _raw_cart() -> dict[str, int]:
+    return dict(session.get("carts", {}).get(str(g.shop.id), {}))
+
+
+def _save_cart(raw: dict[str, int]) -> None:
+    all_carts = dict(session.get("carts", {}))
+    all_carts[str(g.shop.id)] = raw
+    session["carts"] = all_carts
+
+
+def _offer(listing: Listing) -> dict:
+    """What a product card shows: the lowest variant price and whether anything is in stock."""
+    product = listing.supply_product
+    prices = [PriceRule.of(listing).price_for(v) for v in product.variants]
+    in_stock = product.is_available and any(v.stock > 0 for v in product.variants)
+    return {"listing": listing, "product": product, "price": min(prices) if prices else 0,
+            "varies": len(set(prices)) > 1, "in_stock": in_stock}
+
+
+@bp.get("/")
+def home():
+    listings = shop_listings(visible_only=True)
+    return render_storefront(
+        "home.html", offers=[_offer(listing) for listing in listings],
+        collections=[c for c in shop_collections() if c.entries],
+    )
+
+
+@bp.get("/collections/<handle>")
+def collection(handle: str):
+    found = db.session.scalar(select(Collection).where(Collection.handle == handle))
+    if found is None:
+        abort(404)
+    offers = [_offer(e.listing) for e in found.entries if e.listing.is_visible]
+    return render_storefront("collection.html", collection=found, offers=offers)
+
+
+@bp.get("/products/<handle>")
+def product(handle: str):
+    listing = db.session.scalar(
+        select(Listing).where(Listing.handle == handle, Listing.is_visible.is_(True))
+    )
+    if listing is None:
+        abort(404)
+    prices = price_table(PriceRule.of(listing), listing.supply_product)
+    return render_storefront("product.html", offer=_offer(listing), listing=listing, prices=prices)
+
+
+@bp.get("/search")
+def search():
+    query = (request.args.get("q") or "").strip()[:100]
+    offers = []
+    if query:
+        pattern = f"%{query.lower()}%"
+        listings = db.session.scalars(
+            select(Listing).join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
+            .where(Listing.is_visible.is_(True), or_(
+                func.lower(Listing.title).like(pattern),
+                func.lower(Listing.recommendation).like(pattern),
+                func.lower(SupplyProduct.title).like(pattern),
+                func.lower(SupplyProduct.category).like(pattern),
+            ))
+            .order_by(Listing.position).limit(60)
+        ).unique()
+        offers = [_offer(listing) for listing in listings]
+    return render_storefront("search.html", query=query, offers=offers)
+
+
+@bp.get("/cart")
+def cart():
+    return render_storefront("cart.html", cart=carts.build_cart(_raw_cart(), g.shop.currency))
+
+
+@bp.post("/cart/add")
+def cart_add():
+    listing = db.session.scalar(select(Listing).where(
+        Listing.id == request.form.get("listing_id", type=int), Listing.is_visible.is_(True)))
+    if listing is None:
+        abort(404)
+    try:
+        _save_cart(carts.add_to_cart(_raw_cart(), listing, request.form.get("variant_id"),
+                                     request.form.get("quantity", 1)))
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".product", handle=listing.handle))
+    flash(f"Added {listing.title} to your cart.", "success")
+    return redirect(url_for(".cart"))
+
+
+@bp.post("/cart/update")
+def cart_update():
+    raw = _raw_cart()
+    for key in list(raw):
+        if request.form.get(f"remove-{key}"):
+            raw = carts.set_quantity(raw, key, 0)
+        elif f"qty-{key}" in request.form:
+            raw = carts.set_quantity(raw, key, request.form.get(f"qty-{key}"))
+    _save_cart(raw)
+    return redirect(url_for(".cart"))
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    cart = carts.build_cart(_raw_cart(), g.shop.currency)
+    if cart.is_empty:
+        flash("Your cart is empty.", "info")
+        return redirect(url_for(".cart"))
+    form = CheckoutForm()
+    if form.validate_on_submit():
+        details = CustomerDetails(**{k: form.data[k] for k in (
+            "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
+        try:
+            order = place_order(g.shop, cart, details)
+        except OutOfStock as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for(".cart"))
+        except DomainError as error:
+            db.session.rollback()
+            if error.field and error.field in form:
+                form[error.field].errors.append(error.message)
+            else:
+                flash(error.message, "error")
+        else:
+            db.session.commit()
+            enqueue(send_order_confirmation, order.id, queue="notifications",
+                    job_id=f"order-confirmation-{order.id}")
+            _save_cart({})
+            return redirect(url_for(".order_status", number=order.number,
+                                    token=order.access_token, placed=1))
+    return render_storefront("checkout.html", cart=cart, form=form,
+                             status=422 if form.errors else 200)
+
+
+@bp.get("/orders/<number>/<token>")
+def order_status(number: str, token: str):
+    order = find_order_for_shopper(number, token)
+    if order is None:
+        abort(404)
+    return render_storefront("order.html", order=order, just_placed=bool(request.args.get("placed")))
+
+
+@bp.get("/assets/<theme>/<path:filename>")
+def asset(theme: str, filename: str):
+    path = static_file_path(theme, filename) if THEME_NAME.fullmatch(theme) else None
+    if path is None:
+        abort(404)
+    response = send_file(path, max_age=0)
+    if request.args.get("v"):  # content-hashed URL: safe to cache for a year
+        response.cache_control.max_age = 31536000
+        response.cache_control.public = True
+        response.cache_control.immutable = True
+    return response

@@ -1,0 +1,32 @@
+"""Start an RQ worker (with the scheduler) on REDIS_URL: `python worker.py [--burst]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app import create_app
+from app.jobs import QUEUES, FlagshipWorker, redis_connection
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    parser.add_argument("--queues", nargs="*", default=list(QUEUES))
+    args = parser.parse_args(argv)
+
+    app = create_app()
+    if not app.config["REDIS_URL"]:
+        print("REDIS_URL is not set: jobs run inline in the web process; no worker needed.",
+              file=sys.stderr)
+        return 2
+    with app.app_context():
+        connection = redis_connection()
+        FlagshipWorker.flask_app = app
+        worker = FlagshipWorker(args.queues, connection=connection)
+        worker.work(with_scheduler=True, burst=args.burst)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
