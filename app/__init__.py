@@ -46,6 +46,9 @@ def _init_extensions(app: FlagshipFlask) -> None:
     from .tenancy import install_tenancy_guards
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            _configure_engine(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -63,6 +66,27 @@ def _init_extensions(app: FlagshipFlask) -> None:
             return db.session.get(User, int(user_id))
         except (TypeError, ValueError):
             return None
+
+
+def _configure_engine(engine) -> None:
+    """SQLite: enforce foreign keys, and let SQLAlchemy (not pysqlite) issue BEGIN, so
+    transactions and SAVEPOINTs behave as on PostgreSQL."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
 
 def _register_blueprints(app: FlagshipFlask) -> None:

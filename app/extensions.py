@@ -23,7 +23,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# create_savepoint: a session bound to a connection already in a transaction (the test suite)
+# commits savepoints instead; with an Engine bind, as in production, it changes nothing.
+db = SQLAlchemy(model_class=Base, session_options={"join_transaction_mode": "create_savepoint"})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, g, redirect, request, send_file, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    request,
+    send_file,
+    send_from_directory,
+    session,
+    url_for,
+)
 from sqlalchemy import func, or_, select
 
 from app.catalog.models import SupplyProduct
@@ -24,7 +35,7 @@ from .forms import CheckoutForm
 from .rendering import render_storefront, static_file_path
 
 bp = Blueprint("storefront", __name__)
-ALWAYS_OPEN = {"storefront.asset"}
+ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static"}
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -220,3 +231,12 @@ def asset(theme: str, filename: str):
         response.cache_control.public = True
         response.cache_control.immutable = True
     return response
+
+
+@bp.get("/static/<path:filename>")
+def shared_static(filename: str):
+    """Platform static files (catalog images such as the demo's) on shop hosts too, so a
+    catalog image path like /static/demo/tee.svg works on every host."""
+    from app.platform.views import STATIC_DIR
+
+    return send_from_directory(STATIC_DIR, filename, max_age=3600)

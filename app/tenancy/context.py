@@ -8,8 +8,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, event, select
-from sqlalchemy.sql import util as sql_util
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql import util as sql_util
 
 
 class TenancyError(RuntimeError):
@@ -22,7 +22,9 @@ class _Scope:
     unscoped: bool = False
 
 
-_scope: ContextVar[_Scope] = ContextVar("flagship_tenancy_scope", default=_Scope())
+_scope: ContextVar[_Scope] = ContextVar(
+    "flagship_tenancy_scope", default=_Scope()  # noqa: B039 - _Scope is frozen (immutable)
+)
 
 
 class TenantMixin:

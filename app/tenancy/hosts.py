@@ -9,10 +9,7 @@ from app.extensions import db
 
 # Subdomains a shop can never take: platform services and confusing look-alikes.
 RESERVED_SUBDOMAINS = frozenset(
-    """www admin api app apps static assets cdn media mail email smtp imap pop dashboard
-    supplier suppliers shop shops store stores help support status blog docs about login
-    logout signup register account accounts billing pay payments checkout webhooks auth
-    oauth ftp ns ns1 ns2 dev test staging demo root system flagship""".split()
+    ["www", "admin", "api", "app", "apps", "static", "assets", "cdn", "media", "mail", "email", "smtp", "imap", "pop", "dashboard", "supplier", "suppliers", "shop", "shops", "store", "stores", "help", "support", "status", "blog", "docs", "about", "login", "logout", "signup", "register", "account", "accounts", "billing", "pay", "payments", "checkout", "webhooks", "auth", "oauth", "ftp", "ns", "ns1", "ns2", "dev", "test", "staging", "demo", "root", "system", "flagship"]
 )
 
 STOREFRONT_HOST_PATTERN = "<shop_host>"

@@ -1,0 +1,175 @@
+"""Test set-up: one app and database per session, each test in a transaction rolled back.
+
+The database is built by running the migrations (so they are tested on every run). With
+DATABASE_URL set (CI's second run) the tests use PostgreSQL; otherwise a SQLite file.
+Two shops exist in every tenant test, so a leak between tenants shows up.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from tests import factories
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+PLATFORM = "flagship.test"
+
+
+def pytest_configure(config):
+    if os.environ.get("FLAGSHIP_REQUIRE_POSTGRES") and not DATABASE_URL.startswith("postgres"):
+        raise pytest.UsageError("FLAGSHIP_REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = DATABASE_URL.startswith("postgres")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (CI's second run)"))
+        if "redis" in item.keywords and not REDIS_URL:
+            if os.environ.get("FLAGSHIP_REQUIRE_REDIS"):
+                raise pytest.UsageError("FLAGSHIP_REQUIRE_REDIS is set but REDIS_URL is not")
+            item.add_marker(pytest.mark.skip(reason="needs REDIS_URL (CI's second run)"))
+
+
+def test_config(database_url: str, **extra) -> dict:
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "SERVER_NAME": PLATFORM,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": "",
+        "JOBS_INLINE": True,
+        "MAIL_SERVER": "",
+        "TESTING": True,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if DATABASE_URL:
+        from app.config import normalise_database_url
+
+        return normalise_database_url(DATABASE_URL)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run the test inside one outer transaction, rolled back at the end.
+
+    Tests marked `committed` (real concurrency, a real worker) commit for real instead and
+    have every table emptied afterwards.
+    """
+    with app.app_context():
+        if request.node.get_closest_marker("committed"):
+            try:
+                yield
+            finally:
+                db.session.remove()
+                _empty_all_tables()
+            return
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        try:
+            yield
+        finally:
+            db.session.remove()
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+class HostClient:
+    """A test client pinned to one host (the platform, or a shop's storefront)."""
+
+    def __init__(self, app, host: str):
+        self.flask_client = app.test_client()
+        self.host = host
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", f"http://{self.host}")
+        return self.flask_client.open(*args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self.open(*args, method="GET", **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self.open(*args, method="POST", **kwargs)
+
+    def get_cookie(self, name):
+        return self.flask_client.get_cookie(name, domain=self.host.split(":")[0])
+
+
+@pytest.fixture
+def client(app):
+    """A client on the platform host."""
+    return HostClient(app, PLATFORM)
+
+
+@pytest.fixture
+def storefront(app):
+    """storefront(shop) -> a client whose requests go to that shop's host."""
+
+    def make(shop_or_host):
+        host = shop_or_host if isinstance(shop_or_host, str) else f"{shop_or_host.subdomain}.{PLATFORM}"
+        return HostClient(app, host)
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do_login(user, password=factories.PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data
+        return client
+
+    return do_login
+
+
+@pytest.fixture
+def catalog():
+    """A supplier with an apparel product (two variants) and a snack (one variant)."""
+    return factories.make_catalog()
+
+
+@pytest.fixture
+def shop_a(catalog):
+    return factories.make_shop_with_listings("alpha", catalog)
+
+
+@pytest.fixture
+def shop_b(catalog):
+    return factories.make_shop_with_listings("bravo", catalog)
