@@ -44,7 +44,8 @@ def test_config(database_url: str, **extra) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SERVER_NAME": PLATFORM,
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_ENABLED": True,  # on, but generous; tests/accounts tighten it
+        "AUTH_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": "",
         "JOBS_INLINE": True,
@@ -120,6 +121,9 @@ class HostClient:
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("base_url", f"http://{self.host}")
+        # Test set-up is "committed" (into the outer test transaction) before each request,
+        # as it would be in production; a view's rollback then undoes only its own work.
+        db.session.commit()
         return self.flask_client.open(*args, **kwargs)
 
     def get(self, *args, **kwargs):

@@ -9,6 +9,7 @@ from flask import (
     abort,
     flash,
     g,
+    has_request_context,
     redirect,
     request,
     send_file,
@@ -47,7 +48,8 @@ def _drop_host(endpoint, values):
 
 @bp.url_defaults
 def _add_host(endpoint, values):
-    values.setdefault("shop_host", request.host)
+    if has_request_context() and "shop_host" not in values:
+        values["shop_host"] = request.host
 
 
 @bp.before_request

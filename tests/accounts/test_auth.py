@@ -1,0 +1,120 @@
+"""Sign-up, log-in, passwords, rate limits, CSRF and the host-only platform cookie."""
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.services import authenticate
+from app.extensions import db, limiter
+from tests.factories import PASSWORD, make_user
+
+
+def test_signup_creates_user_with_argon2_hash_and_logs_in(client):
+    response = client.post("/signup", data={"email": "New@Example.com", "password": "long enough pw",
+                                            "confirm": "long enough pw"})
+    assert response.status_code == 302 and response.location.endswith("/dashboard/new")
+    user = db.session.scalar(select(User).where(User.email == "new@example.com"))
+    assert user.password_hash.startswith("$argon2id$")
+    assert client.get("/dashboard/new").status_code == 200
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"email": "a@example.com", "password": "short", "confirm": "short"}, b"10"),
+    ({"email": "nope", "password": "long enough pw", "confirm": "long enough pw"}, b"email"),
+    ({"email": "a@example.com", "password": "long enough pw", "confirm": "different pw!"}, b"differ"),
+])
+def test_signup_errors_are_shown_and_nothing_written(client, data, message):
+    response = client.post("/signup", data=data)
+    assert response.status_code == 422
+    assert message in response.data
+    assert db.session.scalar(select(User)) is None
+
+
+def test_signup_with_taken_email(client):
+    make_user("taken@example.com")
+    response = client.post("/signup", data={"email": "taken@example.com",
+                                            "password": "long enough pw", "confirm": "long enough pw"})
+    assert response.status_code == 422 and b"already exists" in response.data
+
+
+def test_login_wrong_password_and_logout(client):
+    user = make_user()
+    bad = client.post("/login", data={"email": user.email, "password": "wrong password"})
+    assert bad.status_code == 422 and b"don\xe2\x80\x99t match" in bad.data
+    good = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert good.status_code == 302
+    assert client.post("/logout").status_code == 302
+    assert client.get("/dashboard/").status_code == 302  # back to login
+
+
+def test_login_never_redirects_off_site(client):
+    user = make_user()
+    response = client.post("/login?next=https://evil.example/", data={
+        "email": user.email, "password": PASSWORD})
+    assert response.location.endswith("/dashboard/")
+
+
+def test_authenticate_unknown_email():
+    assert authenticate("nobody@example.com", "whatever pw") is None
+
+
+def test_login_is_rate_limited(app, client):
+    make_user("victim@example.com")
+    app.config["AUTH_RATE_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        codes = [client.post("/login", data={"email": "victim@example.com",
+                                             "password": f"guess {i}"}).status_code for i in range(5)]
+    finally:
+        app.config["AUTH_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
+    assert codes[:3] == [422, 422, 422]
+    assert codes[3:] == [429, 429]
+
+
+def test_signup_is_rate_limited(app, client):
+    app.config["AUTH_RATE_LIMIT"] = "2 per minute"
+    limiter.reset()
+    try:
+        codes = [client.post("/signup", data={"email": f"u{i}@example.com", "password": "x",
+                                              "confirm": "x"}).status_code for i in range(3)]
+    finally:
+        app.config["AUTH_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
+    assert codes == [422, 422, 429]
+
+
+def test_csrf_is_enforced_on_forms(app, client, shop_a, storefront):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post("/login", data={"email": "a@example.com", "password": "x"}).status_code == 400
+        listing = shop_a.listings[0]
+        response = storefront(shop_a.shop).post("/cart/add", data={
+            "listing_id": listing.id, "variant_id": listing.supply_product.variants[0].id})
+        assert response.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_platform_session_cookie_is_host_only(client):
+    user = make_user()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    cookies = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("flagship=")]
+    assert cookies, response.headers
+    assert all("domain=" not in c.lower() for c in cookies)
+    assert all("httponly" in c.lower() for c in cookies)
+
+
+def test_platform_session_is_not_a_session_on_a_shop_host(app, client, shop_a, storefront):
+    """Even a platform cookie copied by hand to a shop host logs nobody in there."""
+    from flask import session
+
+    user = make_user()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    platform_cookie = client.get_cookie("flagship").value
+    shop_client = storefront(shop_a.shop)
+    shop_client.flask_client.set_cookie(app.config["STOREFRONT_COOKIE_NAME"], platform_cookie,
+                                        domain=f"{shop_a.shop.subdomain}.flagship.test")
+    with shop_client.flask_client:
+        shop_client.get("/")
+        assert "_user_id" not in session
