@@ -69,10 +69,14 @@ def _init_extensions(app: FlagshipFlask) -> None:
 
 
 def _configure_engine(engine) -> None:
-    """SQLite: enforce foreign keys, and let SQLAlchemy (not pysqlite) issue BEGIN, so
+    """PostgreSQL: keep the row-level-security setting in step with the tenancy scope.
+    SQLite: enforce foreign keys, and let SQLAlchemy (not pysqlite) issue BEGIN, so
     transactions and SAVEPOINTs behave as on PostgreSQL."""
     from sqlalchemy import event
 
+    from .tenancy.rls import install_rls_session_setting
+
+    install_rls_session_setting(engine)
     if engine.dialect.name != "sqlite":
         return
 

@@ -59,7 +59,7 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
     config = {
         "FLAGSHIP_ENV": flagship_env,
         "SECRET_KEY": secret_key,
-        "SERVER_NAME": get("SERVER_NAME", "localhost:5000"),
+        "SERVER_NAME": get("SERVER_NAME", f"localhost:{get('PORT', '5000')}"),
         "PREFERRED_URL_SCHEME": get("PREFERRED_URL_SCHEME", "https" if production else "http"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

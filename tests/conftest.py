@@ -56,8 +56,12 @@ def test_config(database_url: str, **extra) -> dict:
     return config
 
 
+APP_ROLE = "flagship_app"
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def owner_database_url(tmp_path_factory) -> str:
+    """The URL migrations run with (the schema owner)."""
     if DATABASE_URL:
         from app.config import normalise_database_url
 
@@ -66,11 +70,37 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app(test_config(database_url))
-    with app.app_context():
+def database_url(owner_database_url) -> str:
+    """The URL the app uses. On PostgreSQL an ordinary role, never a superuser, so the
+    row-level-security policies apply to the whole test suite as they do in production."""
+    if not owner_database_url.startswith("postgresql"):
+        return owner_database_url
+    from sqlalchemy.engine import make_url
+
+    return make_url(owner_database_url).set(username=APP_ROLE, password=None).render_as_string(
+        hide_password=False)
+
+
+def _grant_app_role(connection) -> None:
+    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).scalar()
+    if not exists:
+        connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}"))
+    connection.execute(text(
+        f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
+    connection.execute(text(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+
+
+@pytest.fixture(scope="session")
+def app(owner_database_url, database_url):
+    migrator = create_app(test_config(owner_database_url))
+    with migrator.app_context():
         upgrade()
-    return app
+        if owner_database_url.startswith("postgresql"):
+            with db.engine.begin() as connection:
+                _grant_app_role(connection)
+        db.engine.dispose()
+    return create_app(test_config(database_url))
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +136,7 @@ def _empty_all_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " CASCADE"))
         else:
             for table in tables:
                 conn.execute(table.delete())
@@ -116,15 +146,19 @@ class HostClient:
     """A test client pinned to one host (the platform, or a shop's storefront)."""
 
     def __init__(self, app, host: str):
+        self.app = app
         self.flask_client = app.test_client()
         self.host = host
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("base_url", f"http://{self.host}")
-        # Test set-up is "committed" (into the outer test transaction) before each request,
-        # as it would be in production; a view's rollback then undoes only its own work.
-        db.session.commit()
-        return self.flask_client.open(*args, **kwargs)
+        # The test's rows are flushed into the shared test transaction, then the request
+        # runs in an app context of its own, hence its own session (as in production): its
+        # commit or rollback touches only its own savepoint, never the test's objects.
+        # Read what a request changed by querying again (db.session.expire_all() first).
+        db.session.flush()
+        with self.app.app_context():
+            return self.flask_client.open(*args, **kwargs)
 
     def get(self, *args, **kwargs):
         return self.open(*args, method="GET", **kwargs)

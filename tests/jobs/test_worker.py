@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_worker_sends_order_confirmation_once(app, database_url):
     fixture = make_shop_with_listings("worker", make_catalog())
     order = make_order(fixture)
+    order_id, order_number = order.id, order.number
     db.session.commit()
-    order_id = order.id
 
     redis_url = os.environ["REDIS_URL"]
     queue = get_queue("notifications", connection=redis_connection(redis_url))
@@ -47,14 +47,13 @@ def test_worker_sends_order_confirmation_once(app, database_url):
     emails = db.session.scalars(select(OutboundEmail).where(
         OutboundEmail.dedupe_key == f"order-confirmation:{order_id}")).all()
     assert len(emails) == 1
-    assert order.number in emails[0].subject
+    assert order_number in emails[0].subject
 
 
 def test_inline_job_is_idempotent(shop_a):
-    order = make_order(shop_a)
-    db.session.flush()
-    assert send_order_confirmation(order.id) == "sent"
-    assert send_order_confirmation(order.id) == "already recorded"
+    order_id = make_order(shop_a).id
+    assert send_order_confirmation(order_id) == "sent"
+    assert send_order_confirmation(order_id) == "already recorded"
     emails = db.session.scalars(select(OutboundEmail)).all()
     assert len(emails) == 1 and emails[0].status == "outbox"
 

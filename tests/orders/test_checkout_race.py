@@ -22,7 +22,7 @@ SHOPPERS = 8
 def test_concurrent_checkouts_for_the_last_unit(app):
     fixture = make_shop_with_listings("racer", make_catalog())
     listing = fixture.listings[0]
-    last_unit = listing.supply_product.variants[1]  # stock 1
+    listing_id, last_unit_id = listing.id, listing.supply_product.variants[1].id  # stock 1
     db.session.commit()
     host = f"{fixture.shop.subdomain}.{PLATFORM}"
 
@@ -31,7 +31,7 @@ def test_concurrent_checkouts_for_the_last_unit(app):
     for _ in range(SHOPPERS):
         client = app.test_client()
         response = client.post("/cart/add", base_url=f"http://{host}", data={
-            "listing_id": listing.id, "variant_id": last_unit.id, "quantity": 1})
+            "listing_id": listing_id, "variant_id": last_unit_id, "quantity": 1})
         assert response.status_code == 302
         clients.append(client)
 
@@ -52,7 +52,7 @@ def test_concurrent_checkouts_for_the_last_unit(app):
     db.session.expire_all()
     with unscoped():
         orders = db.session.scalar(select(func.count(Order.id)).where(Order.shop_id == fixture.shop.id))
-    stock = db.session.scalar(select(SupplyVariant.stock).where(SupplyVariant.id == last_unit.id))
+    stock = db.session.scalar(select(SupplyVariant.stock).where(SupplyVariant.id == last_unit_id))
     assert len(results) == SHOPPERS
     assert orders == 1, results
     assert stock == 0

@@ -1,0 +1,98 @@
+"""Browser tests: a live server in a thread and Debian's Chromium driven by Playwright.
+
+The live app has its own SQLite file (browser tests exercise pages, not the database) and
+SERVER_NAME localhost:<port>, so storefronts are at http://<shop>.localhost:<port>/
+(Chromium resolves *.localhost to the loopback address itself).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import test_config
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+def _chromium() -> str | None:
+    for path in (os.environ.get("CHROMIUM_PATH"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
+        if path and os.path.exists(path):
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = _chromium()
+    if path is None:
+        if os.environ.get("FLAGSHIP_REQUIRE_BROWSER"):
+            pytest.fail("FLAGSHIP_REQUIRE_BROWSER is set but no Chromium was found")
+        pytest.skip("no Chromium found (apt-get install chromium); browser tests skipped")
+    return path
+
+
+class LiveServer:
+    def __init__(self, app, port: int):
+        self.app, self.port = app, port
+
+    def platform(self, path: str = "/") -> str:
+        return f"http://localhost:{self.port}{path}"
+
+    def shop(self, subdomain: str, path: str = "/") -> str:
+        return f"http://{subdomain}.localhost:{self.port}{path}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    db_file = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # pick a free port first
+    port = server.server_port
+    server.server_close()
+    app = create_app(test_config(f"sqlite:///{db_file}", SERVER_NAME=f"localhost:{port}",
+                                 WTF_CSRF_ENABLED=True, TESTING=False))
+    with app.app_context():
+        upgrade()
+        from app.demo import load_demo
+
+        load_demo(if_empty=False)
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app, port)
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()

@@ -1,0 +1,51 @@
+"""PostgreSQL row-level security: raw SQL that bypasses the ORM guard still stays in its shop."""
+
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from app.tenancy import unscoped, use_shop
+
+pytestmark = pytest.mark.postgres
+
+
+def test_app_role_is_not_a_superuser():
+    is_super = db.session.execute(text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).scalar()
+    assert is_super is False
+
+
+def test_raw_sql_sees_only_the_current_shop(shop_a, shop_b):
+    db.session.flush()
+    with use_shop(shop_a.shop.id):
+        shops = set(db.session.execute(text("SELECT shop_id FROM listings")).scalars())
+    assert shops == {shop_a.shop.id}
+
+
+def test_raw_sql_without_scope_sees_nothing(shop_a):
+    db.session.flush()
+    assert db.session.execute(text("SELECT count(*) FROM listings")).scalar() == 0
+    with unscoped():
+        assert db.session.execute(text("SELECT count(*) FROM listings")).scalar() == len(shop_a.listings)
+
+
+def test_raw_sql_cannot_write_into_another_shop(shop_a, shop_b):
+    from sqlalchemy.exc import ProgrammingError
+
+    db.session.flush()
+    with use_shop(shop_a.shop.id):
+        changed = db.session.execute(
+            text("UPDATE listings SET title = 'pwned' WHERE shop_id = :b"), {"b": shop_b.shop.id}
+        ).rowcount
+        assert changed == 0
+        with pytest.raises(ProgrammingError):  # WITH CHECK refuses the row
+            with db.session.begin_nested():
+                db.session.execute(text(
+                    "INSERT INTO collections (shop_id, handle, title, description, position, created_at)"
+                    " VALUES (:b, 'x', 'x', '', 0, now())"), {"b": shop_b.shop.id})
+
+
+def test_scope_change_inside_one_transaction(shop_a, shop_b):
+    db.session.flush()
+    for fixture in (shop_a, shop_b, shop_a):
+        with use_shop(fixture.shop.id):
+            assert set(db.session.execute(text("SELECT shop_id FROM listings")).scalars()) == {fixture.shop.id}
