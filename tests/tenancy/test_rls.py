@@ -37,11 +37,10 @@ def test_raw_sql_cannot_write_into_another_shop(shop_a, shop_b):
             text("UPDATE listings SET title = 'pwned' WHERE shop_id = :b"), {"b": shop_b.shop.id}
         ).rowcount
         assert changed == 0
-        with pytest.raises(ProgrammingError):  # WITH CHECK refuses the row
-            with db.session.begin_nested():
-                db.session.execute(text(
-                    "INSERT INTO collections (shop_id, handle, title, description, position, created_at)"
-                    " VALUES (:b, 'x', 'x', '', 0, now())"), {"b": shop_b.shop.id})
+        with pytest.raises(ProgrammingError), db.session.begin_nested():  # WITH CHECK refuses it
+            db.session.execute(text(
+                "INSERT INTO collections (shop_id, handle, title, description, position, created_at)"
+                " VALUES (:b, 'x', 'x', '', 0, now())"), {"b": shop_b.shop.id})
 
 
 def test_scope_change_inside_one_transaction(shop_a, shop_b):
