@@ -1,0 +1,160 @@
+"""Demo data: suppliers, a supply catalog, three creator shops with orders, and logins.
+
+`flask --app wsgi demo [--if-empty]` calls `load_demo` and commits, then `print_logins`.
+Everything goes through the real services (so the demo obeys the same rules as users do);
+the supply catalog is written directly, as a supplier feed would. Only flushes: the
+caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from app.accounts.services import create_user, find_user_by_email
+from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
+from app.db_types import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.orders.cart import build_cart, line_key
+from app.orders.services import cancel_order, mark_paid, place_order
+from app.shops.models import Shop
+from app.shops.pricing import PriceRule
+from app.shops.services import (
+    add_listing,
+    create_collection,
+    create_shop,
+    slugify,
+    update_collection,
+)
+from app.tenancy import unscoped, use_shop
+from app.tenancy.hosts import storefront_host
+
+from .catalog import SUPPLIERS
+from .shops import SHOPS
+
+ADMIN_EMAIL = "admin@flagship.example"
+ADMIN_PASSWORD = "flagship-demo-admin"
+OWNER_PASSWORD = "flagship-demo"
+IMAGE_URL = "/static/demo/{}.svg"
+
+
+def load_demo(if_empty: bool = False) -> bool:
+    """Create the demo data; True if it did.
+
+    Does nothing (False) when the demo is already loaded, or, with `if_empty`, when the
+    database holds any supplier at all. Raises DomainError if a demo login or subdomain is
+    taken by real data.
+    """
+    with unscoped():
+        if if_empty and db.session.scalar(select(Supplier.id).limit(1)) is not None:
+            return False
+        if db.session.scalar(select(Supplier.id).where(Supplier.name == SUPPLIERS[0]["name"])):
+            return False
+        _refuse_conflicts()
+        create_user(ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        products = {}
+        for spec in SUPPLIERS:
+            products.update(_create_supplier(spec))
+        shops = [(spec, create_shop(create_user(spec["owner"], OWNER_PASSWORD), name=spec["name"],
+                                    subdomain=spec["subdomain"], currency="USD", bio=spec["bio"]))
+                 for spec in SHOPS]
+    for spec, shop in shops:
+        with use_shop(shop.id):
+            _fill_shop(shop, spec, products)
+    return True
+
+
+def _refuse_conflicts() -> None:
+    for email in [ADMIN_EMAIL] + [spec["owner"] for spec in SHOPS]:
+        if find_user_by_email(email) is not None:
+            raise DomainError(f"Cannot load the demo: the user {email} already exists.")
+    for spec in SHOPS:
+        if db.session.scalar(select(Shop.id).where(Shop.subdomain == spec["subdomain"])):
+            raise DomainError(f"Cannot load the demo: the subdomain {spec['subdomain']} is taken.")
+
+
+def _create_supplier(spec: dict) -> dict[str, SupplyProduct]:
+    """A supplier and its products, keyed by image name (the demo's product key)."""
+    supplier = Supplier(name=spec["name"], contact_name=spec["contact_name"],
+                        contact_email=spec["contact_email"], contact_phone=spec["contact_phone"],
+                        currency="USD", status="active")
+    db.session.add(supplier)
+    db.session.flush()
+    products = {}
+    for code, title, category, image, description, variants in spec["products"]:
+        product = SupplyProduct(supplier_id=supplier.id, code=code, title=title,
+                                description=description, category=category,
+                                image_url=IMAGE_URL.format(image), currency="USD", status="active")
+        for options, wholesale, min_retail, stock in variants:
+            sku = "-".join([code] + [slugify(str(value)).upper() for value in options.values()])
+            product.variants.append(SupplyVariant(
+                supplier_id=supplier.id, sku=sku, options=options, wholesale_price=wholesale,
+                min_retail_price=min_retail, stock=stock,
+            ))
+        db.session.add(product)
+        products[image] = product
+    db.session.flush()
+    return products
+
+
+def _fill_shop(shop: Shop, spec: dict, products: dict[str, SupplyProduct]) -> None:
+    """Listings, collections and orders of one shop; runs inside its tenancy scope."""
+    listings = {}
+    for key, title, recommendation, rule in spec["listings"]:
+        kind, amount = rule or spec["default_rule"]
+        price_rule = PriceRule("markup", markup_basis_points=amount) if kind == "markup" \
+            else PriceRule("fixed", fixed_price=amount)
+        listings[key] = add_listing(shop, products[key].id, rule=price_rule, title=title,
+                                    recommendation=recommendation)
+    for title, description, keys in spec["collections"]:
+        collection = create_collection(title, description)
+        update_collection(collection, title=title, description=description,
+                          listing_ids=[listings[key].id for key in keys])
+    now = utcnow()
+    for order_spec in spec["orders"]:
+        raw = {}
+        for key, variant_index, quantity in order_spec["lines"]:
+            variant = products[key].variants[variant_index]
+            raw[line_key(listings[key].id, variant.id)] = quantity
+        order = place_order(shop, build_cart(raw, shop.currency), order_spec["customer"])
+        order.placed_at = now - timedelta(days=order_spec["days_ago"])
+        handled_at = min(order.placed_at + timedelta(hours=20), now)
+        if order_spec["status"] == "paid":
+            mark_paid(order)
+            order.paid_at = handled_at
+        elif order_spec["status"] == "cancelled":
+            cancel_order(order)
+            order.cancelled_at = handled_at
+    db.session.flush()
+
+
+def print_logins() -> None:
+    """Print where to go and how to log in, for whichever demo accounts exist."""
+    config = current_app.config
+    scheme = config.get("PREFERRED_URL_SCHEME", "http")
+    platform = f"{scheme}://{config['SERVER_NAME']}"
+    with unscoped():
+        admin = find_user_by_email(ADMIN_EMAIL)
+        shops = [(spec, db.session.scalar(select(Shop).where(Shop.subdomain == spec["subdomain"])))
+                 for spec in SHOPS if find_user_by_email(spec["owner"]) is not None]
+    rule = "=" * 64
+    lines = [rule, "Flagship demo", rule, f"Platform:     {platform}/"]
+    if admin is None and not shops:
+        lines.append("The demo data is not loaded (the database already had data).")
+    if admin is not None:
+        lines += ["", f"Admin:        {ADMIN_EMAIL} / {ADMIN_PASSWORD}",
+                  f"              {platform}/login, then {platform}/admin/"]
+    if shops:
+        lines += ["", f"Shop owners (password: {OWNER_PASSWORD}), log in at {platform}/login"]
+        for spec, _shop in shops:
+            lines.append(f"  {spec['owner']:<24} {spec['name']}")
+        lines += ["", "Storefronts:"]
+        for _spec, shop in shops:
+            if shop is not None:
+                lines.append(f"  {shop.name:<24} {scheme}://{storefront_host(shop)}/")
+    lines.append(rule)
+    click.echo("\n".join(lines))

@@ -1,0 +1,84 @@
+"""No dead links: crawl every page reachable by GET from each entry point, as each kind of
+user, on the demo data, and fail on any link that does not answer 200 (after redirects)."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD, OWNER_PASSWORD, load_demo
+from tests.conftest import PLATFORM
+
+# Links and embedded resources; form actions are POST targets, exercised by their own tests.
+HREF = re.compile(r'(?:href|src)="([^"#]*)"')
+MAX_PAGES = 400
+
+
+def _crawl(app, start_urls: list[str], login: tuple[str, str] | None = None) -> dict[str, int]:
+    """GET every same-site URL reachable from the start URLs. Returns {url: status}."""
+    clients = {}
+
+    def client_for(host: str):
+        if host not in clients:
+            clients[host] = app.test_client()
+            if login and host == PLATFORM:
+                with app.app_context():
+                    response = clients[host].post("/login", base_url=f"http://{PLATFORM}",
+                                                  data={"email": login[0], "password": login[1]})
+                assert response.status_code == 302
+        return clients[host]
+
+    seen: dict[str, int] = {}
+    queue = deque(start_urls)
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        if url in seen:
+            continue
+        parts = urlsplit(url)
+        host = parts.netloc
+        if not host.endswith(PLATFORM) or "/logout" in parts.path:
+            continue
+        with app.app_context():
+            response = client_for(host).get(
+                parts.path + (f"?{parts.query}" if parts.query else ""),
+                base_url=f"http://{host}", follow_redirects=True)
+        seen[url] = response.status_code
+        if response.status_code != 200 or not response.content_type.startswith("text/html"):
+            continue
+        for link in HREF.findall(response.get_data(as_text=True)):
+            if not link or link.startswith(("mailto:", "tel:", "javascript:", "data:")):
+                continue
+            absolute = urljoin(response.request.url, link.replace("&amp;", "&"))
+            if urlsplit(absolute).netloc.endswith(PLATFORM) and absolute not in seen:
+                queue.append(absolute)
+    return seen
+
+
+@pytest.fixture
+def demo(app):
+    load_demo(if_empty=False)
+
+
+def _assert_no_dead_links(seen: dict[str, int]) -> None:
+    dead = {url: status for url, status in seen.items() if status != 200}
+    assert len(seen) > 5
+    assert not dead, dead
+
+
+def test_no_dead_links_for_visitors_and_shoppers(app, demo):
+    seen = _crawl(app, [f"http://{PLATFORM}/", f"http://mia.{PLATFORM}/",
+                        f"http://nora.{PLATFORM}/", f"http://maple.{PLATFORM}/"])
+    _assert_no_dead_links(seen)
+
+
+def test_no_dead_links_for_a_shop_owner(app, demo):
+    seen = _crawl(app, [f"http://{PLATFORM}/dashboard/"], login=("mia@flagship.example", OWNER_PASSWORD))
+    _assert_no_dead_links(seen)
+
+
+def test_no_dead_links_for_the_admin(app, demo):
+    seen = _crawl(app, [f"http://{PLATFORM}/admin/"], login=(ADMIN_EMAIL, ADMIN_PASSWORD))
+    _assert_no_dead_links(seen)
