@@ -31,7 +31,11 @@ def register_cli(app) -> None:
         """Load demo suppliers, products, shops and orders, and print the demo logins."""
         from app.demo import load_demo, print_logins
 
-        created = load_demo(if_empty=if_empty)
+        try:
+            created = load_demo(if_empty=if_empty)
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
         if created:
             db.session.commit()
         print_logins()
