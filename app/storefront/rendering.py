@@ -12,7 +12,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, g, url_for
+from flask import current_app, g, request, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.security import safe_join
 
@@ -86,5 +86,18 @@ def render_storefront(template: str, status: int = 200, **context):
 
 
 def render_storefront_error(status: int, title: str, message: str):
-    g.theme = getattr(getattr(g, "shop", None), "theme", BASE_THEME) if getattr(g, "shop", None) else BASE_THEME
-    return render_storefront("error.html", status=status, title=title, message=message)
+    shop = getattr(g, "shop", None)
+    if shop is None and not getattr(g, "unknown_shop", False):
+        # A path no route matched: the storefront hooks did not run, but the host may
+        # still be a real shop, whose own 404 page (not "no such shop") is the right one.
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from app.tenancy.hosts import resolve_shop
+
+        try:
+            shop = resolve_shop(request.host)
+        except SQLAlchemyError:  # an error page must not fail on a broken database
+            shop = None
+    g.theme = shop.theme if shop is not None else BASE_THEME
+    return render_storefront("error.html", status=status, title=title, message=message,
+                             status_code=status, shop=shop)

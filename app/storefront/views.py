@@ -32,11 +32,13 @@ from app.shops.services import shop_collections, shop_listings
 from app.tenancy.context import enter_shop, leave
 from app.tenancy.hosts import resolve_shop
 
-from .forms import CheckoutForm
+from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront, static_file_path
 
 bp = Blueprint("storefront", __name__)
 ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static"}
+# A suspended shop takes no new orders, but shoppers can still follow the ones they placed.
+OPEN_WHEN_CLOSED = {"storefront.order_status"}
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -62,7 +64,7 @@ def _resolve_shop():
         abort(404)
     g.shop, g.theme = shop, shop.theme
     request.environ["flagship.tenancy_token"] = enter_shop(shop.id)
-    if not shop.is_open:
+    if not shop.is_open and request.endpoint not in OPEN_WHEN_CLOSED:
         return render_storefront("closed.html", status=403)
     return None
 
@@ -77,7 +79,16 @@ def _leave_shop(exc):
 @bp.context_processor
 def _cart_badge():
     shop = getattr(g, "shop", None)
-    return {"cart_count": sum(_raw_cart().values()) if shop else 0}
+    return {"cart_count": sum(_raw_cart().values()) if shop else 0,
+            "nav_collections": _nav_collections}
+
+
+def _nav_collections() -> list[Collection]:
+    """The header menu's collections (non-empty ones). A callable, so only templates that
+    show the menu pay for the query."""
+    if getattr(g, "shop", None) is None:
+        return []
+    return [c for c in shop_collections() if c.entries]
 
 
 def _raw_cart() -> dict[str, int]:
@@ -219,7 +230,8 @@ def order_status(number: str, token: str):
     order = find_order_for_shopper(number, token)
     if order is None:
         abort(404)
-    return render_storefront("order.html", order=order, just_placed=bool(request.args.get("placed")))
+    return render_storefront("order.html", order=order, just_placed=bool(request.args.get("placed")),
+                             country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country))
 
 
 @bp.get("/assets/<theme>/<path:filename>")

@@ -120,7 +120,13 @@ def test_empty_cart_checkout_redirects(shop_a, storefront):
 
 
 def test_suspended_shop_shows_closed_page(shop_a, storefront):
+    from tests.factories import make_order
+
+    order = make_order(shop_a)
+    status_path = f"/orders/{order.number}/{order.access_token}"
     set_shop_status(shop_a.shop, "suspended", "Unpaid fees")
+    # shoppers can still follow orders they placed
+    assert storefront(shop_a.shop).get(status_path).status_code == 200
     page = storefront(shop_a.shop).get("/")
     assert page.status_code == 403
     assert b"alpha Organic Cotton Tee" not in page.data
