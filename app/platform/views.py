@@ -18,6 +18,8 @@ def register_static(app) -> None:
         return send_from_directory(STATIC_DIR, filename, max_age=3600)
 
     app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static)
+    app.add_url_rule("/favicon.ico", endpoint="favicon", view_func=lambda: send_from_directory(
+        STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400))
 
 
 @bp.get("/")

@@ -36,7 +36,7 @@ from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront, static_file_path
 
 bp = Blueprint("storefront", __name__)
-ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static"}
+ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favicon"}
 # A suspended shop takes no new orders, but shoppers can still follow the ones they placed.
 OPEN_WHEN_CLOSED = {"storefront.order_status"}
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -254,3 +254,11 @@ def shared_static(filename: str):
     from app.platform.views import STATIC_DIR
 
     return send_from_directory(STATIC_DIR, filename, max_age=3600)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every host; answer with the platform's icon."""
+    from app.platform.views import STATIC_DIR
+
+    return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
