@@ -1,8 +1,26 @@
+"""Dashboard forms. Parsing of prices and percentages happens here; the rules (is this price
+allowed?) stay in the services, which raise DomainError naming the field at fault."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.money import CURRENCIES
+from app.catalog.browse import CatalogFilters
+from app.errors import DomainError
+from app.money import CURRENCIES, MoneyError, parse_amount, to_major
+from app.shops.pricing import PriceRule
 
 
 class NewShopForm(FlaskForm):
@@ -14,3 +32,177 @@ class NewShopForm(FlaskForm):
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES], default="USD")
     bio = TextAreaField("Short bio", validators=[Length(max=600)],
                         description="Who you are and why people should shop with you.")
+
+
+def example_amount(currency: str) -> str:
+    """How an amount is typed in this currency: "12.50", or "1250" for yen."""
+    return str(to_major(1250, currency))
+
+
+def add_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's refusal on the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = [*field.errors, error.message]
+
+
+# Catalog browser -------------------------------------------------------------
+
+
+class CatalogFilterForm(FlaskForm):
+    """The catalog browser's filter bar (a GET form: no CSRF token, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search", validators=[Length(max=100, message="Keep the search under 100 characters.")])
+    category = SelectField("Category", validate_choice=False)
+    supplier = SelectField("Supplier", validate_choice=False)
+    min_price = StringField("Wholesale from", render_kw={"inputmode": "decimal"})
+    max_price = StringField("Wholesale to", render_kw={"inputmode": "decimal"})
+
+    def set_choices(self, categories, suppliers) -> None:
+        """Categories (names) and suppliers (objects) the owner may filter by."""
+        self._categories = set(categories)
+        self._supplier_ids = {str(supplier.id) for supplier in suppliers}
+        self.category.choices = [SelectChoice("", "All categories")] + [
+            SelectChoice(name, name.capitalize()) for name in categories]
+        self.supplier.choices = [SelectChoice("", "All suppliers")] + [
+            SelectChoice(str(supplier.id), supplier.name) for supplier in suppliers]
+
+    def _amount(self, field, currency: str) -> int | None:
+        text = (field.data or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_amount(text, currency)
+        except MoneyError:
+            field.errors = [*field.errors,
+                            f"Enter an amount like {example_amount(currency)} (numbers only)."]
+            return None
+
+    def filters(self, currency: str) -> CatalogFilters | None:
+        """The parsed filters, or None with messages on the fields that are wrong."""
+        self.validate()
+        if self.category.data and self.category.data not in self._categories:
+            self.category.errors = [*self.category.errors, "Choose one of the listed categories."]
+        supplier_id = None
+        if self.supplier.data:
+            if self.supplier.data not in self._supplier_ids:
+                self.supplier.errors = [*self.supplier.errors, "Choose one of the listed suppliers."]
+            else:
+                supplier_id = int(self.supplier.data)
+        low = self._amount(self.min_price, currency)
+        high = self._amount(self.max_price, currency)
+        if low is not None and high is not None and low > high:
+            self.max_price.errors = [*self.max_price.errors,
+                                     "The highest price is below the lowest price."]
+        if self.errors:
+            return None
+        return CatalogFilters(
+            currency=currency, text=self.q.data or "", category=self.category.data or "",
+            supplier_id=supplier_id, min_wholesale=low, max_wholesale=high,
+        )
+
+
+# Listings ----------------------------------------------------------------------
+
+
+def percent_to_basis_points(text: str) -> int:
+    """ "35" -> 3500, "12.5" -> 1250. Range checks are the price rule's job."""
+    cleaned = (text or "").strip().rstrip("%").strip().replace(",", "")
+    if not cleaned:
+        raise DomainError("Enter a markup percentage, like 35 or 12.5.", field="markup_percent")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise DomainError("Enter the markup as a number, like 35 or 12.5.", field="markup_percent")
+    if value < 0:
+        raise DomainError("The markup cannot be negative.", field="markup_percent")
+    basis_points = value.scaleb(2)
+    if basis_points != basis_points.to_integral_value():
+        raise DomainError("Use at most two decimals for the markup, like 12.25.",
+                          field="markup_percent")
+    return int(basis_points)
+
+
+def basis_points_to_percent(basis_points: int) -> str:
+    """3500 -> "35", 1250 -> "12.5"."""
+    return format(Decimal(basis_points).scaleb(-2).normalize(), "f")
+
+
+class ListingForm(FlaskForm):
+    title = StringField("Title", validators=[
+        DataRequired(message="Give the listing a title."),
+        Length(min=2, max=200, message="The title needs 2 to 200 characters."),
+    ])
+    recommendation = TextAreaField(
+        "Why I recommend this",
+        validators=[Length(max=5000, message="Keep the recommendation under 5000 characters.")],
+        description="Your own words, shown on the product page. Blank lines start a new paragraph.",
+    )
+    price_rule = RadioField("How to price it", default="markup", choices=[
+        SelectChoice("markup", "Markup on the wholesale cost"),
+        SelectChoice("fixed", "One fixed price for every variant"),
+    ], validate_choice=False)
+    markup_percent = StringField("Markup (%)", description="For example 35 or 12.5.",
+                                 render_kw={"inputmode": "decimal"})
+    fixed_price = StringField("Fixed price", render_kw={"inputmode": "decimal"})
+
+    def price_rule_for(self, currency: str) -> PriceRule:
+        """The rule the owner typed, or DomainError on the field that cannot be read."""
+        if self.price_rule.data == "fixed":
+            text = (self.fixed_price.data or "").strip()
+            if not text:
+                raise DomainError("Enter a price.", field="fixed_price")
+            try:
+                amount = parse_amount(text, currency)
+            except MoneyError:
+                raise DomainError(f"Enter a price like {example_amount(currency)}.",
+                                  field="fixed_price") from None
+            return PriceRule("fixed", fixed_price=amount)
+        if self.price_rule.data == "markup":
+            return PriceRule("markup", markup_basis_points=percent_to_basis_points(self.markup_percent.data))
+        raise DomainError("Choose a markup or a fixed price.", field="price_rule")
+
+    def fill_rule(self, rule: PriceRule, currency: str) -> None:
+        self.price_rule.data = rule.kind
+        if rule.kind == "markup" and rule.markup_basis_points is not None:
+            self.markup_percent.data = basis_points_to_percent(rule.markup_basis_points)
+        if rule.kind == "fixed" and rule.fixed_price is not None:
+            self.fixed_price.data = str(to_major(rule.fixed_price, currency))
+
+
+class EditListingForm(ListingForm):
+    is_visible = BooleanField("Show this product in my storefront")
+
+
+# Collections and settings ---------------------------------------------------------
+
+
+class CollectionForm(FlaskForm):
+    title = StringField("Title", validators=[
+        DataRequired(message="Give the collection a title."),
+        Length(min=2, max=120, message="The collection title needs 2 to 120 characters."),
+    ])
+    description = TextAreaField("Description", validators=[
+        Length(max=2000, message="Keep the description under 2000 characters."),
+    ])
+
+
+class SettingsForm(FlaskForm):
+    name = StringField("Shop name", validators=[
+        DataRequired(message="Give your shop a name."),
+        Length(min=2, max=80, message="Give your shop a name of 2 to 80 characters."),
+    ])
+    bio = TextAreaField("Short bio", validators=[Length(max=600, message="Keep the bio under 600 characters.")],
+                        description="Who you are and why people should shop with you.")
+    theme = RadioField("Theme", validate_choice=False)
+
+    def set_themes(self, themes: list[tuple[str, str]]) -> None:
+        """(folder name, display name) of each installed theme."""
+        self.theme.choices = [SelectChoice(name, label) for name, label in themes]

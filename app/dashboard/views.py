@@ -1,25 +1,26 @@
-"""The shop owner's back office: /dashboard/ and /dashboard/<shop>/..."""
+"""The shop owner's back office: /dashboard/ and /dashboard/<shop>/...
+
+Views parse the request, call a service, commit once, render. The pages live in:
+this module (shop picker, new shop, home, settings), `listing_views` (catalog browser,
+adding and managing listings), `collection_views` and `order_views`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.services import shops_of
 from app.errors import DomainError
 from app.extensions import db
+from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
+from app.storefront.rendering import available_themes, theme_manifest
 
-from . import scoping
-from .forms import NewShopForm
+from .blueprint import bp
+from .forms import NewShopForm, SettingsForm, add_error
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-scoping.install(bp)
-
-
-@bp.context_processor
-def _dashboard_globals():
-    return {"my_shops": shops_of(current_user) if current_user.is_authenticated else []}
+__all__ = ["bp"]
 
 
 @bp.get("/")
@@ -52,13 +53,45 @@ def new_shop():
 
 @bp.get("/<shop>/")
 def shop_home():
-    from app.orders.services import order_summary
-
     listings = shops.shop_listings()
+    summary = order_summary()
     checklist = [
         ("Add products from the supply catalog", bool(listings), url_for(".catalog")),
         ("Choose a theme", g.shop.theme != "default" or bool(listings), url_for(".settings")),
-        ("Share your shop", False, None),
+        ("Share your shop", bool(summary), "#share"),
     ]
-    return render_template("dashboard/home.html", checklist=checklist, summary=order_summary(),
-                           listing_count=len(listings))
+    recent_orders = list_orders(page=1, per_page=5).items
+    return render_template("dashboard/home.html", checklist=checklist, summary=summary,
+                           listing_count=len(listings),
+                           visible_count=sum(1 for listing in listings if listing.is_visible),
+                           recent_orders=recent_orders)
+
+
+def _themes() -> list[tuple[str, str]]:
+    return [(name, theme_manifest(name).get("name", name)) for name in available_themes()]
+
+
+@bp.route("/<shop>/settings", methods=["GET", "POST"])
+def settings():
+    shop = g.shop
+    form = SettingsForm(obj=shop)
+    themes = _themes()
+    form.set_themes(themes)
+    if form.validate_on_submit():
+        try:
+            shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data)
+            shops.set_shop_theme(shop, form.theme.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for(".settings"))
+    descriptions = {name: theme_manifest(name).get("description", "") for name, _ in themes}
+    return render_template("dashboard/settings.html", form=form, theme_descriptions=descriptions), \
+        422 if form.errors else 200
+
+
+# Register the other dashboard pages on the same blueprint.
+from . import collection_views, listing_views, order_views  # noqa: E402,F401

@@ -74,6 +74,17 @@ def update_shop_profile(shop: Shop, *, name: str, bio: str) -> Shop:
     return shop
 
 
+def set_shop_theme(shop: Shop, theme: str) -> Shop:
+    """Switch the storefront to one of the installed themes."""
+    from app.storefront.rendering import available_themes
+
+    if theme not in available_themes():
+        raise DomainError("Choose one of the listed themes.", field="theme")
+    shop.theme = theme
+    db.session.flush()
+    return shop
+
+
 def set_shop_status(shop: Shop, status: str, reason: str = "") -> Shop:
     """Admin: suspend (storefront shows a closed page) or reopen a shop."""
     if status not in ("active", "suspended"):
@@ -172,6 +183,17 @@ def shop_listings(*, visible_only: bool = False) -> list[Listing]:
     if visible_only:
         query = query.where(Listing.is_visible.is_(True))
     return list(db.session.scalars(query))
+
+
+def listings_by_product(product_ids) -> dict[int, int]:
+    """{supply product id: listing id} for those of `product_ids` the current shop lists."""
+    ids = [int(product_id) for product_id in product_ids]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Listing.supply_product_id, Listing.id).where(Listing.supply_product_id.in_(ids))
+    )
+    return {product_id: listing_id for product_id, listing_id in rows}
 
 
 def set_listing_visibility(listing: Listing, visible: bool) -> None:

@@ -1,0 +1,127 @@
+"""Searching the shared supply catalog for the shop owner's catalog browser.
+
+The supply catalog has no shop_id (it is shared by every shop), so nothing here is
+tenant-filtered: what a shop may see is decided by the rules below (active supplier,
+active product, the shop's currency).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from app.errors import NotFound
+from app.extensions import db
+
+from .models import CATEGORIES, Supplier, SupplyProduct, SupplyVariant
+
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """What the owner searches for. Prices are wholesale, in minor units of `currency`."""
+
+    currency: str
+    text: str = ""
+    category: str = ""
+    supplier_id: int | None = None
+    min_wholesale: int | None = None
+    max_wholesale: int | None = None
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One supply product as the browser shows it: price spans and stock over its variants."""
+
+    product: SupplyProduct
+    wholesale_low: int
+    wholesale_high: int
+    min_retail_low: int
+    min_retail_high: int
+    total_stock: int
+
+    @classmethod
+    def of(cls, product: SupplyProduct) -> CatalogEntry:
+        wholesale = [v.wholesale_price for v in product.variants] or [0]
+        min_retail = [v.min_retail_price for v in product.variants] or [0]
+        return cls(product, min(wholesale), max(wholesale), min(min_retail), max(min_retail),
+                   product.total_stock)
+
+
+def _shoppable(currency: str):
+    """Products a shop selling in `currency` may list: active, from an active supplier."""
+    return (
+        select(SupplyProduct)
+        .join(SupplyProduct.supplier)
+        .where(
+            Supplier.status == "active",
+            SupplyProduct.status == "active",
+            SupplyProduct.currency == currency,
+        )
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
+    """A page (flask_sqlalchemy Pagination) of matching supply products, by title.
+
+    A product matches a price range when at least one of its variants' wholesale prices
+    lies inside it.
+    """
+    query = _shoppable(filters.currency).options(
+        contains_eager(SupplyProduct.supplier), selectinload(SupplyProduct.variants)
+    )
+    text = filters.text.strip()[:MAX_QUERY_LENGTH]
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        query = query.where(or_(
+            SupplyProduct.title.ilike(pattern, escape="\\"),
+            SupplyProduct.description.ilike(pattern, escape="\\"),
+            SupplyProduct.code.ilike(pattern, escape="\\"),
+        ))
+    if filters.category:
+        query = query.where(SupplyProduct.category == filters.category)
+    if filters.supplier_id is not None:
+        query = query.where(SupplyProduct.supplier_id == filters.supplier_id)
+    if filters.min_wholesale is not None or filters.max_wholesale is not None:
+        in_range = SupplyVariant.product_id == SupplyProduct.id
+        if filters.min_wholesale is not None:
+            in_range &= SupplyVariant.wholesale_price >= filters.min_wholesale
+        if filters.max_wholesale is not None:
+            in_range &= SupplyVariant.wholesale_price <= filters.max_wholesale
+        query = query.where(exists().where(in_range))
+    query = query.order_by(SupplyProduct.title, SupplyProduct.id)
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def catalog_suppliers(currency: str) -> list[Supplier]:
+    """Active suppliers with at least one product a shop in `currency` can list."""
+    has_products = exists().where(
+        SupplyProduct.supplier_id == Supplier.id,
+        SupplyProduct.status == "active",
+        SupplyProduct.currency == currency,
+    )
+    return list(db.session.scalars(
+        select(Supplier).where(Supplier.status == "active", has_products).order_by(Supplier.name)
+    ))
+
+
+def catalog_categories() -> tuple[str, ...]:
+    return CATEGORIES
+
+
+def available_product(product_id: int, currency: str) -> SupplyProduct:
+    """A product a shop in `currency` can list now, or NotFound."""
+    product = db.session.scalar(
+        _shoppable(currency).where(SupplyProduct.id == product_id)
+        .options(selectinload(SupplyProduct.variants))
+    )
+    if product is None:
+        raise NotFound("That product is not in the supply catalog.")
+    return product

@@ -1,0 +1,47 @@
+"""The dashboard blueprint and what its view modules share."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from flask_login import current_user
+
+from app.accounts.services import shops_of
+from app.errors import NotFound
+
+from . import scoping
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+scoping.install(bp)
+
+# Which side-navigation entry each page belongs to (marked aria-current).
+NAV_SECTIONS = {
+    "shop_home": "home",
+    "catalog": "catalog",
+    "add_listing": "catalog",
+    "products": "products",
+    "edit_listing": "products",
+    "collections": "collections",
+    "new_collection": "collections",
+    "edit_collection": "collections",
+    "orders": "orders",
+    "order_detail": "orders",
+    "confirm_cancel_order": "orders",
+    "settings": "settings",
+}
+
+
+@bp.context_processor
+def _dashboard_globals():
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    return {
+        "my_shops": shops_of(current_user) if current_user.is_authenticated else [],
+        "nav_section": NAV_SECTIONS.get(endpoint),
+    }
+
+
+def found(lookup, *args, **kwargs):
+    """Call a service lookup (get_listing, get_order, ...); a NotFound becomes a 404."""
+    try:
+        return lookup(*args, **kwargs)
+    except NotFound:
+        abort(404)

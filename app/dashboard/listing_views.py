@@ -1,0 +1,222 @@
+"""Catalog browser, adding a supply product to the shop, and managing the shop's listings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from app.catalog import browse
+from app.errors import DomainError
+from app.extensions import db
+from app.money import CURRENCIES
+from app.shops import services as shops
+from app.shops.pricing import PriceRule, check_price_rule, price_table
+
+from .blueprint import bp, found
+from .forms import CatalogFilterForm, EditListingForm, ListingForm, add_error, example_amount
+
+
+@bp.get("/<shop>/catalog")
+def catalog():
+    currency = g.shop.currency
+    form = CatalogFilterForm(formdata=request.args)
+    form.set_choices(browse.catalog_categories(), browse.catalog_suppliers(currency))
+    filters = form.filters(currency)
+    page = request.args.get("page", 1, type=int)
+    results = listed = None
+    if filters is not None:
+        results = browse.search_catalog(filters, page=page,
+                                        per_page=current_app.config["CATALOG_PAGE_SIZE"])
+        listed = shops.listings_by_product(product.id for product in results.items)
+    page_args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "dashboard/catalog.html", form=form, results=results, listed=listed or {},
+        entries=[browse.CatalogEntry.of(product) for product in results.items] if results else [],
+        page_args=page_args, filtered=bool(page_args),
+    ), 200 if filters is not None else 422
+
+
+# Pricing preview --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One variant in the price table; price is None while the rule cannot be read."""
+
+    variant: object
+    price: int | None
+    problem: str | None = None
+
+    @property
+    def margin(self) -> int | None:
+        return None if self.price is None else self.price - self.variant.wholesale_price
+
+
+def _preview_rows(rule: PriceRule | None, product) -> list[PreviewRow]:
+    if rule is None:
+        return [PreviewRow(variant, None) for variant in product.variants]
+    return [PreviewRow(row.variant, row.price, row.problem) for row in price_table(rule, product)]
+
+
+def suggested_markup(product) -> PriceRule:
+    """The smallest whole-percent markup that meets every variant's minimum retail price."""
+    needed = 0
+    for variant in product.variants:
+        if variant.wholesale_price > 0:
+            gap = variant.min_retail_price - variant.wholesale_price
+            needed = max(needed, -(-gap * 10_000 // variant.wholesale_price))
+    return PriceRule("markup", markup_basis_points=-(-needed // 100) * 100)
+
+
+def _read_rule(form: ListingForm, product, *, check: bool) -> PriceRule | None:
+    """The typed rule (None if unreadable); with `check`, price problems go on the field."""
+    try:
+        rule = form.price_rule_for(g.shop.currency)
+    except DomainError as error:
+        add_error(form, error)
+        return None
+    if check:
+        try:
+            check_price_rule(rule, product)
+        except DomainError as error:
+            add_error(form, error)
+    return rule
+
+
+def _render_listing_form(template: str, form: ListingForm, product, rule: PriceRule | None,
+                         *, previewed: bool = False, **context):
+    currency = g.shop.currency
+    exponent, symbol = CURRENCIES[currency]
+    form.fixed_price.description = (
+        f"In {currency}, the same for every variant. For example {example_amount(currency)}.")
+    status = 422 if form.errors and not previewed else 200
+    return render_template(
+        template, form=form, product=product, rows=_preview_rows(rule, product),
+        previewed=previewed, currency_exponent=exponent, currency_symbol=symbol, **context,
+    ), status
+
+
+@bp.route("/<shop>/catalog/<int:product_id>/add", methods=["GET", "POST"])
+def add_listing(product_id: int):
+    product = found(browse.available_product, product_id, g.shop.currency)
+    existing = shops.listings_by_product([product.id]).get(product.id)
+    if existing is not None:
+        flash("This product is already in your shop. You can change it here.", "info")
+        return redirect(url_for(".edit_listing", listing_id=existing))
+    form = ListingForm()
+    if request.method == "GET":
+        suggested = suggested_markup(product)
+        form.title.data = product.title
+        form.fill_rule(suggested, g.shop.currency)
+        return _render_listing_form("dashboard/listing_add.html", form, product, suggested)
+    if request.form.get("action") == "preview":
+        rule = _read_rule(form, product, check=True)
+        return _render_listing_form("dashboard/listing_add.html", form, product, rule, previewed=True)
+    valid = form.validate()
+    rule = _read_rule(form, product, check=False)
+    if valid and rule is not None:
+        try:
+            listing = shops.add_listing(g.shop, product.id, rule=rule, title=form.title.data,
+                                        recommendation=form.recommendation.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"“{listing.title}” is in your shop.", "success")
+            return redirect(url_for(".products"))
+    return _render_listing_form("dashboard/listing_add.html", form, product, rule)
+
+
+# The shop's listings ---------------------------------------------------------------
+
+
+def _price_span(listing) -> tuple[int, int]:
+    rule = PriceRule.of(listing)
+    prices = [rule.price_for(variant) for variant in listing.supply_product.variants] or [0]
+    return min(prices), max(prices)
+
+
+@bp.get("/<shop>/products")
+def products():
+    listings = shops.shop_listings()
+    return render_template("dashboard/products.html", listings=listings,
+                           spans={listing.id: _price_span(listing) for listing in listings})
+
+
+@bp.route("/<shop>/products/<int:listing_id>", methods=["GET", "POST"])
+def edit_listing(listing_id: int):
+    listing = found(shops.get_listing, listing_id)
+    product = listing.supply_product
+    form = EditListingForm(obj=listing)
+    if request.method == "GET":
+        form.fill_rule(PriceRule.of(listing), g.shop.currency)
+        return _render_listing_form("dashboard/listing_edit.html", form, product,
+                                    PriceRule.of(listing), listing=listing)
+    if request.form.get("action") == "preview":
+        rule = _read_rule(form, product, check=True)
+        return _render_listing_form("dashboard/listing_edit.html", form, product, rule,
+                                    previewed=True, listing=listing)
+    valid = form.validate()
+    rule = _read_rule(form, product, check=False)
+    if valid and rule is not None:
+        try:
+            shops.update_listing(listing, title=form.title.data,
+                                 recommendation=form.recommendation.data or "", rule=rule,
+                                 is_visible=form.is_visible.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"“{listing.title}” saved.", "success")
+            return redirect(url_for(".products"))
+    return _render_listing_form("dashboard/listing_edit.html", form, product, rule,
+                                listing=listing)
+
+
+def _set_visibility(listing_id: int, visible: bool):
+    listing = found(shops.get_listing, listing_id)
+    shops.set_listing_visibility(listing, visible)
+    db.session.commit()
+    flash(f"“{listing.title}” is {'visible in' if visible else 'hidden from'} your storefront.",
+          "success")
+    return redirect(url_for(".products"))
+
+
+@bp.post("/<shop>/products/<int:listing_id>/hide")
+def hide_listing(listing_id: int):
+    return _set_visibility(listing_id, False)
+
+
+@bp.post("/<shop>/products/<int:listing_id>/show")
+def show_listing(listing_id: int):
+    return _set_visibility(listing_id, True)
+
+
+@bp.post("/<shop>/products/<int:listing_id>/move")
+def move_listing(listing_id: int):
+    listing = found(shops.get_listing, listing_id)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400, "Move a product up or down.")
+    shops.move_listing(listing, direction)
+    db.session.commit()
+    return redirect(url_for(".products") + f"#listing-{listing.id}")
+
+
+@bp.post("/<shop>/products/<int:listing_id>/remove")
+def remove_listing(listing_id: int):
+    listing = found(shops.get_listing, listing_id)
+    title = listing.title
+    try:
+        shops.remove_listing(listing)
+    except DomainError as error:
+        # A listing with orders is hidden instead of deleted: keep that change.
+        db.session.commit()
+        flash(error.message, "info")
+    else:
+        db.session.commit()
+        flash(f"“{title}” was removed from your shop.", "success")
+    return redirect(url_for(".products"))

@@ -1,0 +1,62 @@
+"""The shop's orders: list with status tabs, detail, mark paid, cancel."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.errors import DomainError
+from app.extensions import db
+from app.orders import services as orders_service
+from app.orders.models import ORDER_STATUSES
+
+from .blueprint import bp, found
+
+ORDERS_PER_PAGE = 25
+
+
+@bp.get("/<shop>/orders")
+def orders():
+    status = request.args.get("status") or None
+    if status is not None and status not in ORDER_STATUSES:
+        flash(f"There is no “{status[:40]}” status; showing all orders.", "error")
+        status = None
+    page = request.args.get("page", 1, type=int)
+    results = orders_service.list_orders(status=status, page=max(page, 1), per_page=ORDERS_PER_PAGE)
+    return render_template("dashboard/orders.html", results=results, status=status,
+                           statuses=ORDER_STATUSES)
+
+
+@bp.get("/<shop>/orders/<int:order_id>")
+def order_detail(order_id: int):
+    order = found(orders_service.get_order, order_id)
+    return render_template("dashboard/order_detail.html", order=order)
+
+
+def _change_status(order_id: int, change, done_message: str):
+    order = found(orders_service.get_order, order_id)
+    try:
+        change(order)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done_message.format(number=order.number), "success")
+    return redirect(url_for(".order_detail", order_id=order_id))
+
+
+@bp.post("/<shop>/orders/<int:order_id>/mark-paid")
+def mark_order_paid(order_id: int):
+    return _change_status(order_id, orders_service.mark_paid, "Order {number} is marked paid.")
+
+
+@bp.get("/<shop>/orders/<int:order_id>/cancel")
+def confirm_cancel_order(order_id: int):
+    order = found(orders_service.get_order, order_id)
+    return render_template("dashboard/order_cancel.html", order=order)
+
+
+@bp.post("/<shop>/orders/<int:order_id>/cancel")
+def cancel_order(order_id: int):
+    return _change_status(order_id, orders_service.cancel_order,
+                          "Order {number} is cancelled and its stock is back with the supplier.")

@@ -1,0 +1,111 @@
+"""Orders: list with status tabs and pages, detail, mark paid, cancel (with confirmation)."""
+
+from app.catalog.models import SupplyVariant
+from app.orders.models import Order
+from app.orders.services import cancel_order
+from app.tenancy import use_shop
+from tests.dashboard.conftest import fetch_all, page_text
+from tests.factories import make_order
+
+
+def _status(order):
+    return fetch_all(Order, id=order.id)[0].status
+
+
+def _stock(variant):
+    return fetch_all(SupplyVariant, id=variant.id)[0].stock
+
+
+def test_list_shows_number_customer_items_total_and_status(owner, shop_a):
+    order = make_order(shop_a)
+    page = owner.get("/dashboard/alpha/orders")
+    text = page_text(page)
+    assert page.status_code == 200
+    assert order.number in text and "Ada Shopper" in text and "$18.00" in text
+    assert "badge-pending" in text
+
+
+def test_status_tabs_filter_the_list(owner, shop_a):
+    pending = make_order(shop_a)
+    cancelled = make_order(shop_a)
+    with use_shop(shop_a.shop.id):
+        cancel_order(cancelled)
+    text = page_text(owner.get("/dashboard/alpha/orders?status=cancelled"))
+    assert cancelled.number in text and pending.number not in text
+    assert 'href="/dashboard/alpha/orders?status=cancelled" aria-current="page"' in text
+    text = page_text(owner.get("/dashboard/alpha/orders?status=paid"))
+    assert "No paid orders." in text
+
+
+def test_unknown_status_filter_says_so_and_shows_all(owner, shop_a):
+    order = make_order(shop_a)
+    page = owner.get("/dashboard/alpha/orders?status=<b>lost</b>")
+    text = page_text(page)
+    assert page.status_code == 200
+    assert "There is no “&lt;b&gt;lost&lt;/b&gt;” status" in text
+    assert order.number in text
+
+
+def test_orders_are_paginated(owner, shop_a, monkeypatch):
+    from app.dashboard import order_views
+
+    monkeypatch.setattr(order_views, "ORDERS_PER_PAGE", 2)
+    numbers = [make_order(shop_a, {shop_a.listings[1]: (shop_a.listings[1].supply_product.variants[0], 1)}).number
+               for _ in range(3)]
+    first = page_text(owner.get("/dashboard/alpha/orders"))
+    assert "Page 1 of 2" in first and 'href="/dashboard/alpha/orders?page=2"' in first
+    second = page_text(owner.get("/dashboard/alpha/orders?page=2"))
+    assert sum(number in second for number in numbers) == 1
+    assert owner.get("/dashboard/alpha/orders?page=abc").status_code == 200
+
+
+def test_detail_shows_lines_customer_and_address(owner, shop_a):
+    order = make_order(shop_a)
+    page = owner.get(f"/dashboard/alpha/orders/{order.id}")
+    text = page_text(page)
+    assert page.status_code == 200
+    line = order.lines[0]
+    assert line.title in text and "S / Sand" in text and "$18.00" in text
+    assert "ada@example.com" in text and "1 Main Street" in text and "Springfield" in text
+    assert f'action="/dashboard/alpha/orders/{order.id}/mark-paid"' in text
+    assert f'href="/dashboard/alpha/orders/{order.id}/cancel"' in text
+
+
+def test_mark_paid(owner, shop_a):
+    order = make_order(shop_a)
+    response = owner.post(f"/dashboard/alpha/orders/{order.id}/mark-paid")
+    assert response.status_code == 302
+    assert _status(order) == "paid"
+    assert "is marked paid" in page_text(owner.get(response.location))
+
+
+def test_an_impossible_move_is_a_flash_and_changes_nothing(owner, shop_a):
+    order = make_order(shop_a)
+    with use_shop(shop_a.shop.id):
+        cancel_order(order)
+    response = owner.post(f"/dashboard/alpha/orders/{order.id}/mark-paid")
+    assert response.status_code == 302
+    assert _status(order) == "cancelled"
+    assert fetch_all(Order, id=order.id)[0].paid_at is None
+    assert "An order that is cancelled cannot become paid." in page_text(owner.get(response.location))
+    again = owner.post(f"/dashboard/alpha/orders/{order.id}/cancel")
+    assert "cannot become cancelled" in page_text(owner.get(again.location))
+
+
+def test_cancel_asks_first_then_restores_stock(owner, shop_a):
+    variant = shop_a.listings[0].supply_product.variants[0]
+    stock_before = _stock(variant)
+    order = make_order(shop_a)
+    assert _stock(variant) == stock_before - 1
+    confirm = owner.get(f"/dashboard/alpha/orders/{order.id}/cancel")
+    assert confirm.status_code == 200 and "Yes, cancel the order" in page_text(confirm)
+    assert _status(order) == "pending"  # asking changes nothing
+    response = owner.post(f"/dashboard/alpha/orders/{order.id}/cancel")
+    assert response.status_code == 302
+    assert _status(order) == "cancelled"
+    assert _stock(variant) == stock_before
+
+
+def test_unknown_order_is_404(owner):
+    assert owner.get("/dashboard/alpha/orders/999999").status_code == 404
+    assert owner.post("/dashboard/alpha/orders/999999/mark-paid").status_code == 404
