@@ -66,14 +66,14 @@ def test_demo_creates_three_shops_with_listings_collections_and_orders(demo):
             listings = db.session.scalars(select(Listing)).all()
             collections = db.session.scalars(select(Collection)).all()
             orders = db.session.scalars(select(Order)).all()
-        assert 8 <= len(listings) <= 15
-        assert all(listing.recommendation for listing in listings)
-        assert 1 <= len(collections) <= 3 and all(c.entries for c in collections)
-        statuses = {order.status for order in orders}
-        assert {"pending", "paid"} <= statuses
-        for order in orders:
-            assert order.total == sum(line.unit_price * line.quantity for line in order.lines) > 0
-            assert (order.paid_at is not None) == (order.status == "paid")
+            assert 8 <= len(listings) <= 15
+            assert all(listing.recommendation for listing in listings)
+            assert 1 <= len(collections) <= 3 and all(c.entries for c in collections)
+            statuses = {order.status for order in orders}
+            assert {"pending", "paid"} <= statuses
+            for order in orders:
+                assert order.total == sum(line.unit_price * line.quantity for line in order.lines) > 0
+                assert (order.paid_at is not None) == (order.status == "paid")
     owners = {m.user_id for shop in demo.values() for m in _memberships(shop)}
     assert len(owners) == 3
 
@@ -96,11 +96,11 @@ def test_every_demo_listing_is_priced_legally(demo):
 def test_demo_orders_took_stock_and_the_cancelled_one_gave_it_back(demo):
     with use_shop(demo["nora"].id):
         cancelled = db.session.scalar(select(Order).where(Order.status == "cancelled"))
-    throw = db.session.get(SupplyVariant, cancelled.lines[0].supply_variant_id)
+        throw = db.session.get(SupplyVariant, cancelled.lines[0].supply_variant_id)
     assert throw.stock == 8  # the catalog's figure, restored
     with use_shop(demo["maple"].id):
         order = db.session.scalar(select(Order).where(Order.customer_name == "Walter Nguyen"))
-    coffee = db.session.get(SupplyVariant, order.lines[0].supply_variant_id)
+        coffee = db.session.get(SupplyVariant, order.lines[0].supply_variant_id)
     assert coffee.stock == 50 - 2 - 1  # Walter's two bags and one of Nora's reader's
 
 

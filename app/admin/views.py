@@ -1,15 +1,34 @@
-"""The platform admin's back office: /admin/ (platform-wide, so queries run unscoped)."""
+"""The platform admin's back office: /admin/ (platform-wide, so queries run unscoped).
+
+This module holds the blueprint, the admin guard and the overview; the other pages live
+in the view modules imported at the bottom (suppliers, products and CSV import, shops,
+outbox), which register their routes on `bp`.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from app.errors import NotFound
 from app.extensions import login_manager
 from app.tenancy.context import enter_unscoped, leave
 
+from . import queries
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 TOKEN_KEY = "flagship.admin_tenancy_token"
+
+# Which side-navigation entry each page belongs to (marked aria-current).
+NAV_SECTIONS = {
+    "index": "overview",
+    "suppliers": "suppliers", "new_supplier": "suppliers", "supplier_detail": "suppliers",
+    "edit_supplier": "suppliers", "new_product": "suppliers", "edit_product": "suppliers",
+    "import_products": "suppliers",
+    "products": "products",
+    "shops": "shops", "shop_detail": "shops", "suspend_shop": "shops", "reopen_shop": "shops",
+    "outbox": "outbox", "outbox_email": "outbox",
+}
 
 
 @bp.before_request
@@ -29,6 +48,28 @@ def _leave(exc):
         leave(token)
 
 
+@bp.context_processor
+def _admin_globals():
+    return {"nav_section": NAV_SECTIONS.get((request.endpoint or "").rpartition(".")[2])}
+
+
+def found(lookup, *args, **kwargs):
+    """Call a service lookup; a NotFound becomes a 404."""
+    try:
+        return lookup(*args, **kwargs)
+    except NotFound:
+        abort(404)
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
 @bp.get("/")
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", overview=queries.overview(),
+                           recent_shops=queries.recent_shops())
+
+
+# The other admin pages register their routes on `bp` when imported.
+from . import catalog_views, import_views, shop_views  # noqa: E402, F401

@@ -1,0 +1,69 @@
+"""Admin: importing a supplier's products from a CSV file (all or nothing)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import flash, redirect, render_template, send_file, url_for
+
+from app.catalog import importer
+from app.catalog import services as catalog
+from app.config import BASE_DIR
+from app.extensions import db
+
+from .forms import CatalogImportForm
+from .views import bp, found
+
+SAMPLE_FILE = BASE_DIR / "samples" / "catalog-sample.csv"
+ERRORS_SHOWN = 1000
+
+
+def _size(stream) -> int:
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _render(supplier, form, result=None):
+    failed = bool(form.errors or (result is not None and not result.ok))
+    return render_template(
+        "admin/import.html", supplier=supplier, form=form, result=result,
+        errors_shown=ERRORS_SHOWN, columns=importer.COLUMNS, required=importer.REQUIRED_COLUMNS,
+        max_mb=importer.MAX_BYTES // (1024 * 1024), max_rows=importer.MAX_ROWS,
+    ), 422 if failed else 200
+
+
+@bp.route("/suppliers/<int:supplier_id>/import", methods=["GET", "POST"])
+def import_products(supplier_id: int):
+    supplier = found(catalog.get_supplier, supplier_id)
+    form = CatalogImportForm()
+    if not form.validate_on_submit():
+        return _render(supplier, form)
+    stream = form.file.data.stream
+    size = _size(stream)
+    if size > importer.MAX_BYTES:
+        form.file.errors = [
+            f"The file is {size / (1024 * 1024):.1f} MB; the limit is "
+            f"{importer.MAX_BYTES // (1024 * 1024)} MB (and {importer.MAX_ROWS:,} rows). "
+            "Split it into smaller files and import them one after the other."]
+        return _render(supplier, form)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        result = importer.import_catalog_csv(supplier, text)
+    finally:
+        text.detach()
+    if not result.ok:
+        db.session.rollback()
+        return _render(supplier, form, result)
+    db.session.commit()
+    flash(f"Imported {result.rows} row(s) for {supplier.name}: {result.created} product(s) created, "
+          f"{result.updated} updated; {result.variants_created} variant(s) created, "
+          f"{result.variants_updated} updated.", "success")
+    return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
+
+
+@bp.get("/catalog-sample.csv")
+def import_sample():
+    return send_file(SAMPLE_FILE, mimetype="text/csv", as_attachment=True,
+                     download_name="catalog-sample.csv")

@@ -1,0 +1,503 @@
+"""Onboarding the supply catalog: suppliers, their products and variants.
+
+The rules for a product live here once, for the admin's product form and for the CSV
+import alike: `read_product` and `read_variant` turn typed-in text into checked values
+(collecting every problem, not only the first), and `save_product` applies the rules that
+need the database (unique product code and SKUs per supplier) before it writes anything.
+Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from app.accounts.services import normalise_email
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.money import CURRENCIES, MoneyError, parse_amount
+
+from .models import (
+    CATEGORIES,
+    PRODUCT_STATUSES,
+    SUPPLIER_STATUSES,
+    Supplier,
+    SupplyProduct,
+    SupplyVariant,
+)
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,79}$")
+THOUSANDS_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+CODE_RULE = "Use letters, digits and . _ / - (no spaces), up to 80 characters."
+MAX_DESCRIPTION = 5000
+MAX_OPTIONS = 5
+MAX_STOCK = 1_000_000
+MAX_PRICE = 1_000_000_000  # minor units; keeps every amount inside a 32-bit integer column
+
+
+# Suppliers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplierDetails:
+    name: str
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    currency: str = "USD"
+    status: str = "pending"
+
+
+def _clean_supplier(details: SupplierDetails, supplier: Supplier | None) -> SupplierDetails:
+    name = " ".join((details.name or "").split())
+    if not 2 <= len(name) <= 120:
+        raise DomainError("Give the supplier a name of 2 to 120 characters.", field="name")
+    taken = select(Supplier.id).where(func.lower(Supplier.name) == name.lower())
+    if supplier is not None:
+        taken = taken.where(Supplier.id != supplier.id)
+    if db.session.scalar(taken) is not None:
+        raise DomainError(f"A supplier called “{name}” already exists.", field="name")
+    contact_name = (details.contact_name or "").strip()
+    if len(contact_name) > 120:
+        raise DomainError("Keep the contact name under 120 characters.", field="contact_name")
+    email = (details.contact_email or "").strip()
+    if email:
+        try:
+            email = normalise_email(email)
+        except DomainError as error:
+            raise DomainError(error.message, field="contact_email") from None
+    phone = (details.contact_phone or "").strip()
+    if len(phone) > 40:
+        raise DomainError("Keep the phone number under 40 characters.", field="contact_phone")
+    if details.currency not in CURRENCIES:
+        raise DomainError("Choose one of the listed currencies.", field="currency")
+    if supplier is not None and details.currency != supplier.currency and has_products(supplier):
+        raise DomainError(
+            f"The currency stays {supplier.currency}: this supplier already has products priced in it.",
+            field="currency",
+        )
+    if details.status not in SUPPLIER_STATUSES:
+        raise DomainError("Choose one of the listed statuses.", field="status")
+    return SupplierDetails(name, contact_name, email, phone, details.currency, details.status)
+
+
+def create_supplier(details: SupplierDetails) -> Supplier:
+    """A new supplier. The name is unique (ignoring case)."""
+    clean = _clean_supplier(details, None)
+    supplier = Supplier(
+        name=clean.name, contact_name=clean.contact_name, contact_email=clean.contact_email,
+        contact_phone=clean.contact_phone, currency=clean.currency, status=clean.status,
+    )
+    db.session.add(supplier)
+    db.session.flush()
+    return supplier
+
+
+def update_supplier(supplier: Supplier, details: SupplierDetails) -> Supplier:
+    """Change a supplier's details. Its currency is fixed once it has products."""
+    clean = _clean_supplier(details, supplier)
+    supplier.name, supplier.contact_name = clean.name, clean.contact_name
+    supplier.contact_email, supplier.contact_phone = clean.contact_email, clean.contact_phone
+    supplier.currency, supplier.status = clean.currency, clean.status
+    db.session.flush()
+    return supplier
+
+
+def get_supplier(supplier_id) -> Supplier:
+    supplier = db.session.get(Supplier, _as_id(supplier_id))
+    if supplier is None:
+        raise NotFound("No such supplier.")
+    return supplier
+
+
+def has_products(supplier: Supplier) -> bool:
+    return db.session.scalar(
+        select(SupplyProduct.id).where(SupplyProduct.supplier_id == supplier.id).limit(1)
+    ) is not None
+
+
+def suppliers_with_product_counts() -> list[tuple[Supplier, int]]:
+    """Every supplier (by name) with its number of products."""
+    counts = (
+        select(SupplyProduct.supplier_id, func.count(SupplyProduct.id).label("n"))
+        .group_by(SupplyProduct.supplier_id).subquery()
+    )
+    rows = db.session.execute(
+        select(Supplier, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.supplier_id == Supplier.id)
+        .order_by(func.lower(Supplier.name))
+    )
+    return [(supplier, count) for supplier, count in rows]
+
+
+def supplier_products(supplier: Supplier, page: int = 1, per_page: int = 25):
+    """A page of the supplier's products (by code), variants loaded."""
+    query = (
+        select(SupplyProduct).where(SupplyProduct.supplier_id == supplier.id)
+        .options(selectinload(SupplyProduct.variants))
+        .order_by(SupplyProduct.code, SupplyProduct.id)
+    )
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def get_product(supplier: Supplier, product_id) -> SupplyProduct:
+    """One of this supplier's products (NotFound for another supplier's)."""
+    product = db.session.scalar(
+        select(SupplyProduct)
+        .where(SupplyProduct.id == _as_id(product_id), SupplyProduct.supplier_id == supplier.id)
+        .options(selectinload(SupplyProduct.variants))
+    )
+    if product is None:
+        raise NotFound("No such product for this supplier.")
+    return product
+
+
+def _as_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("No such row.") from None
+
+
+# Reading typed-in product data ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: the field, and the variant row (an index into the
+    variants given) when it is about a variant."""
+
+    field: str
+    message: str
+    row: int | None = None
+
+
+class ProductInvalid(DomainError):
+    """A product or its variants break the rules; `problems` lists every one found."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.problems[0].message if self.problems else "Invalid product.",
+                         field=self.problems[0].field if self.problems else None)
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    code: str
+    title: str
+    description: str
+    category: str
+    image_url: str = ""
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """A variant to create, or (with `variant_id`) new values for an existing one."""
+
+    sku: str
+    options: dict[str, str]
+    wholesale_price: int
+    min_retail_price: int
+    stock: int
+    variant_id: int | None = None
+
+
+def clean_code(text: str | None, what: str = "product code") -> str:
+    code = (text or "").strip()
+    if not code:
+        raise DomainError(f"The {what} is missing.")
+    if not CODE_RE.match(code):
+        raise DomainError(f"“{code[:90]}” is not a valid {what}. {CODE_RULE}")
+    return code
+
+
+def clean_title(text: str | None) -> str:
+    title = " ".join((text or "").split())
+    if not title:
+        raise DomainError("The title is missing.")
+    if not 2 <= len(title) <= 200:
+        raise DomainError("The title needs 2 to 200 characters.")
+    return title
+
+
+def clean_category(text: str | None) -> str:
+    category = (text or "").strip().lower()
+    if not category:
+        raise DomainError("The category is missing.")
+    if category not in CATEGORIES:
+        raise DomainError(f"Unknown category “{category[:40]}”; use one of: {', '.join(CATEGORIES)}.")
+    return category
+
+
+def clean_image_url(text: str | None) -> str:
+    """An http(s) URL or a path under /static/ (or nothing)."""
+    url = (text or "").strip()
+    if not url:
+        return ""
+    message = f"“{url[:90]}” is not an image URL: use an http:// or https:// address or a path starting with /static/."
+    if len(url) > 500:
+        raise DomainError("The image URL is longer than 500 characters.")
+    if any(ch.isspace() or ord(ch) < 32 or ch in '"<>\\' for ch in url):
+        raise DomainError(message)
+    if url.startswith("/static/"):
+        if ".." in url.split("?")[0].split("/"):
+            raise DomainError(message)
+        return url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise DomainError(message)
+    return url
+
+
+def parse_options(text: str | None) -> dict[str, str]:
+    """ "size=M; colour=Red" -> {"size": "M", "colour": "Red"}; blank -> {}."""
+    options: dict[str, str] = {}
+    for part in (text or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name, equals, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name or not value or "=" in value:
+            raise DomainError(f"Options are written like “size=M; colour=Red”; “{part[:60]}” is not.")
+        if len(name) > 40 or len(value) > 80:
+            raise DomainError("Keep option names under 40 and values under 80 characters.")
+        if name.lower() in (existing.lower() for existing in options):
+            raise DomainError(f"The option “{name}” is given twice.")
+        options[name] = value
+    if len(options) > MAX_OPTIONS:
+        raise DomainError(f"A variant can have at most {MAX_OPTIONS} options.")
+    return options
+
+
+def format_options(options: Mapping[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in options.items())
+
+
+def parse_price(text: str | None, currency: str, label: str) -> int:
+    """A price in major units ("12.50") as minor units of `currency`."""
+    raw = (text or "").strip()
+    if not raw:
+        raise DomainError(f"The {label} is missing.")
+    if "," in raw and not THOUSANDS_RE.match(raw):
+        # "12,50" would otherwise be read as 1250: a decimal comma must not pass silently.
+        raise DomainError(f"The {label} “{raw[:30]}” has a comma; write decimals with a dot, like 12.50.")
+    try:
+        amount = parse_amount(raw, currency)
+    except MoneyError as error:
+        if "negative" in str(error):
+            raise DomainError(f"The {label} cannot be negative.") from None
+        if "decimal places" in str(error):
+            raise DomainError(f"The {label} “{raw[:30]}” has too many decimal places for {currency}.") from None
+        raise DomainError(f"The {label} “{raw[:30]}” is not a price; write it like 12.50.") from None
+    if amount > MAX_PRICE:
+        raise DomainError(f"The {label} is too large.")
+    return amount
+
+
+def parse_stock(text: str | None) -> int:
+    raw = (text or "").strip()
+    if not raw:
+        raise DomainError("The stock is missing.")
+    if not re.fullmatch(r"[+-]?\d+", raw):
+        raise DomainError(f"The stock “{raw[:30]}” is not a whole number.")
+    stock = int(raw)
+    if stock < 0:
+        raise DomainError("The stock cannot be negative.")
+    if stock > MAX_STOCK:
+        raise DomainError(f"The stock cannot be more than {MAX_STOCK:,}.")
+    return stock
+
+
+def _attempt(problems: list[Problem], field_name: str, check, *args, row: int | None = None):
+    try:
+        return check(*args)
+    except DomainError as error:
+        problems.append(Problem(field_name, error.message, row))
+        return None
+
+
+def read_product(raw: Mapping[str, str | None]) -> tuple[ProductSpec | None, list[Problem]]:
+    """Product fields as typed (code, title, description, category, image_url, status)."""
+    problems: list[Problem] = []
+    code = _attempt(problems, "code", clean_code, raw.get("code"))
+    title = _attempt(problems, "title", clean_title, raw.get("title"))
+    description = (raw.get("description") or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        problems.append(Problem("description", f"Keep the description under {MAX_DESCRIPTION} characters."))
+    category = _attempt(problems, "category", clean_category, raw.get("category"))
+    image_url = _attempt(problems, "image_url", clean_image_url, raw.get("image_url"))
+    status = (raw.get("status") or "active").strip()
+    if status not in PRODUCT_STATUSES:
+        problems.append(Problem("status", "Choose one of the listed statuses."))
+    if problems:
+        return None, problems
+    return ProductSpec(code, title, description, category, image_url, status), []
+
+
+def read_variant(raw: Mapping[str, str | None], currency: str, row: int | None = None,
+                 variant_id: int | None = None) -> tuple[VariantSpec | None, list[Problem]]:
+    """One variant row as typed: sku, options, wholesale_price, min_retail_price, stock."""
+    problems: list[Problem] = []
+    sku = _attempt(problems, "sku", clean_code, raw.get("sku"), "SKU", row=row)
+    options = _attempt(problems, "options", parse_options, raw.get("options"), row=row)
+    wholesale = _attempt(problems, "wholesale_price", parse_price, raw.get("wholesale_price"),
+                         currency, "wholesale price", row=row)
+    min_retail = _attempt(problems, "min_retail_price", parse_price, raw.get("min_retail_price"),
+                          currency, "minimum retail price", row=row)
+    stock = _attempt(problems, "stock", parse_stock, raw.get("stock"), row=row)
+    if wholesale is not None and min_retail is not None and min_retail < wholesale:
+        problems.append(Problem("min_retail_price",
+                                "The minimum retail price is below the wholesale price.", row))
+    if problems:
+        return None, problems
+    return VariantSpec(sku, options, wholesale, min_retail, stock, variant_id), []
+
+
+# Writing products ------------------------------------------------------------------------
+
+
+@dataclass
+class SaveOutcome:
+    product: SupplyProduct
+    created: bool
+    variants_created: int = 0
+    variants_updated: int = 0
+
+
+def _check_product(supplier: Supplier, spec: ProductSpec, variants: Sequence[VariantSpec],
+                   product: SupplyProduct | None) -> list[Problem]:
+    problems: list[Problem] = []
+    same_code = select(SupplyProduct.id).where(
+        SupplyProduct.supplier_id == supplier.id, SupplyProduct.code == spec.code)
+    if product is not None:
+        same_code = same_code.where(SupplyProduct.id != product.id)
+    if db.session.scalar(same_code) is not None:
+        problems.append(Problem("code", f"{supplier.name} already has a product with the code “{spec.code}”."))
+
+    existing = {variant.id: variant for variant in (product.variants if product else [])}
+    if product is None and not variants:
+        problems.append(Problem("variants", "Add at least one variant (a SKU with its prices and stock)."))
+    first_row_of_sku: dict[str, int] = {}
+    for row, variant in enumerate(variants):
+        if variant.variant_id is not None and variant.variant_id not in existing:
+            problems.append(Problem("sku", "This variant does not belong to the product.", row))
+        if variant.sku in first_row_of_sku:
+            problems.append(Problem("sku", f"The SKU “{variant.sku}” is given twice.", row))
+        else:
+            first_row_of_sku[variant.sku] = row
+        if variant.min_retail_price < variant.wholesale_price:
+            problems.append(Problem("min_retail_price",
+                                    "The minimum retail price is below the wholesale price.", row))
+    problems += _sku_clashes(supplier, variants)
+    problems += _option_clashes(variants, existing)
+    return problems
+
+
+def _sku_clashes(supplier: Supplier, variants: Sequence[VariantSpec]) -> list[Problem]:
+    """SKUs already used by another variant of the supplier (not the one being updated)."""
+    problems = []
+    skus = [variant.sku for variant in variants]
+    owners: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(skus), 500):
+        rows = db.session.execute(
+            select(SupplyVariant.sku, SupplyVariant.id, SupplyProduct.code)
+            .join(SupplyVariant.product)
+            .where(SupplyVariant.supplier_id == supplier.id, SupplyVariant.sku.in_(skus[start:start + 500]))
+        )
+        owners.update({sku: (variant_id, code) for sku, variant_id, code in rows})
+    for row, variant in enumerate(variants):
+        owner = owners.get(variant.sku)
+        if owner is not None and owner[0] != variant.variant_id:
+            problems.append(Problem(
+                "sku", f"The SKU “{variant.sku}” is already used by product “{owner[1]}”.", row))
+    return problems
+
+
+def _option_clashes(variants: Sequence[VariantSpec], existing: dict[int, SupplyVariant]) -> list[Problem]:
+    """Two variants of one product with the same options could not be told apart."""
+    problems = []
+    updated = {variant.variant_id for variant in variants if variant.variant_id is not None}
+    seen = {_options_key(v.options) for vid, v in existing.items() if vid not in updated}
+    for row, variant in enumerate(variants):
+        key = _options_key(variant.options)
+        if key in seen:
+            label = format_options(variant.options) or "no options"
+            problems.append(Problem("options", f"Another variant of this product has the same options ({label}).", row))
+        seen.add(key)
+    return problems
+
+
+def _options_key(options: Mapping[str, str]) -> tuple:
+    return tuple(sorted((name.lower(), value.lower()) for name, value in options.items()))
+
+
+def save_product(supplier: Supplier, spec: ProductSpec, variants: Sequence[VariantSpec],
+                 product: SupplyProduct | None = None) -> SaveOutcome:
+    """Create a product of `supplier` (product=None) or update one, with its variants.
+
+    Variants with a `variant_id` update that variant of the product; the others are added.
+    Existing variants not mentioned are left as they are (order lines point at them).
+    Every rule is checked before anything is written: ProductInvalid lists all problems.
+    """
+    if product is not None and product.supplier_id != supplier.id:
+        raise NotFound("No such product for this supplier.")
+    problems = _check_product(supplier, spec, variants, product)
+    if problems:
+        raise ProductInvalid(problems)
+    created = product is None
+    if product is None:
+        product = SupplyProduct(supplier_id=supplier.id, currency=supplier.currency, code=spec.code)
+        db.session.add(product)
+    product.code, product.title, product.description = spec.code, spec.title, spec.description
+    product.category, product.image_url, product.status = spec.category, spec.image_url, spec.status
+    outcome = SaveOutcome(product, created)
+    existing = {variant.id: variant for variant in product.variants}
+    for variant_spec in variants:
+        target = existing.get(variant_spec.variant_id) if variant_spec.variant_id else None
+        if target is None:
+            target = SupplyVariant(supplier_id=supplier.id)
+            product.variants.append(target)
+            outcome.variants_created += 1
+        else:
+            outcome.variants_updated += 1
+        target.sku, target.options = variant_spec.sku, dict(variant_spec.options)
+        target.wholesale_price = variant_spec.wholesale_price
+        target.min_retail_price = variant_spec.min_retail_price
+        target.stock = variant_spec.stock
+    db.session.flush()
+    return outcome
+
+
+def find_products(*, text: str = "", supplier_id: int | None = None, category: str = "",
+                  status: str = "", page: int = 1, per_page: int = 50):
+    """A page of products of every supplier (admin), by title, with supplier and variants."""
+    query = (
+        select(SupplyProduct).join(SupplyProduct.supplier)
+        .options(contains_eager(SupplyProduct.supplier), selectinload(SupplyProduct.variants))
+        .order_by(func.lower(SupplyProduct.title), SupplyProduct.id)
+    )
+    text = (text or "").strip()[:100]
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        skus = select(SupplyVariant.id).where(
+            SupplyVariant.product_id == SupplyProduct.id, SupplyVariant.sku.ilike(pattern, escape="\\"))
+        query = query.where(or_(SupplyProduct.title.ilike(pattern, escape="\\"),
+                                SupplyProduct.code.ilike(pattern, escape="\\"), skus.exists()))
+    if supplier_id is not None:
+        query = query.where(SupplyProduct.supplier_id == supplier_id)
+    if category:
+        query = query.where(SupplyProduct.category == category)
+    if status:
+        query = query.where(SupplyProduct.status == status)
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def all_suppliers() -> list[Supplier]:
+    return list(db.session.scalars(select(Supplier).order_by(func.lower(Supplier.name))))
