@@ -29,7 +29,7 @@ class NewShopForm(FlaskForm):
         "Web address", validators=[DataRequired(), Length(min=3, max=40)],
         description="Lowercase letters, digits and hyphens; 3 to 40 characters.",
     )
-    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES], default="USD")
+    currency = SelectField("Currency", choices=[SelectChoice(c, c) for c in CURRENCIES], default="USD")
     bio = TextAreaField("Short bio", validators=[Length(max=600)],
                         description="Who you are and why people should shop with you.")
 

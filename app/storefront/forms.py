@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 COUNTRIES = [
@@ -27,5 +28,6 @@ class CheckoutForm(FlaskForm):
                          render_kw={"autocomplete": "address-level1"})
     postcode = StringField("Postcode", validators=[DataRequired(), Length(max=20)],
                            render_kw={"autocomplete": "postal-code"})
-    country = SelectField("Country", choices=COUNTRIES, validators=[DataRequired()],
+    country = SelectField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
+                          validators=[DataRequired()],
                           render_kw={"autocomplete": "country"})
