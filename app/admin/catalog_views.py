@@ -10,9 +10,10 @@ from app.catalog.models import CATEGORIES, PRODUCT_STATUSES
 from app.errors import DomainError
 from app.extensions import db
 from app.money import to_major
+from app.web import add_error, found
 
-from .forms import MAX_ROWS, ProductForm, SearchForm, SupplierForm, add_error
-from .views import bp, found, page_number
+from .forms import MAX_ROWS, ProductForm, SearchForm, SupplierForm
+from .views import bp, page_number
 
 NEW_PRODUCT_ROWS = 3
 EXTRA_ROWS = 3

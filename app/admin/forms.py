@@ -22,15 +22,7 @@ from app.catalog.models import CATEGORIES, PRODUCT_STATUSES, SUPPLIER_STATUSES
 from app.catalog.services import Problem, SupplierDetails, format_options
 from app.errors import DomainError
 from app.money import CURRENCIES, to_major
-
-
-def add_error(form, error: DomainError) -> None:
-    """Show a service's refusal on the field it names, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
+from app.web import add_error
 
 
 class SupplierForm(FlaskForm):

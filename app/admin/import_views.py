@@ -10,9 +10,10 @@ from app.catalog import importer
 from app.catalog import services as catalog
 from app.config import BASE_DIR
 from app.extensions import db
+from app.web import found
 
 from .forms import CatalogImportForm
-from .views import bp, found
+from .views import bp
 
 SAMPLE_FILE = BASE_DIR / "samples" / "catalog-sample.csv"
 ERRORS_SHOWN = 1000

@@ -8,10 +8,11 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import outbox as outbox_page
 from app.shops.services import set_shop_status
+from app.web import found
 
 from . import queries
 from .forms import SearchForm, SuspendShopForm
-from .views import bp, found, page_number
+from .views import bp, page_number
 
 
 @bp.get("/shops")

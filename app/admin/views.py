@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from app.errors import NotFound
 from app.extensions import login_manager
 from app.tenancy.context import enter_unscoped, leave
 
@@ -51,14 +50,6 @@ def _leave(exc):
 @bp.context_processor
 def _admin_globals():
     return {"nav_section": NAV_SECTIONS.get((request.endpoint or "").rpartition(".")[2])}
-
-
-def found(lookup, *args, **kwargs):
-    """Call a service lookup; a NotFound becomes a 404."""
-    try:
-        return lookup(*args, **kwargs)
-    except NotFound:
-        abort(404)
 
 
 def page_number() -> int:

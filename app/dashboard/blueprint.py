@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from app.accounts.services import shops_of
-from app.errors import NotFound
 
 from . import scoping
 
@@ -39,9 +38,3 @@ def _dashboard_globals():
     }
 
 
-def found(lookup, *args, **kwargs):
-    """Call a service lookup (get_listing, get_order, ...); a NotFound becomes a 404."""
-    try:
-        return lookup(*args, **kwargs)
-    except NotFound:
-        abort(404)

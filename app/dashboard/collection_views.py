@@ -7,9 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.shops import services as shops
+from app.web import add_error, found
 
-from .blueprint import bp, found
-from .forms import CollectionForm, add_error
+from .blueprint import bp
+from .forms import CollectionForm
 
 
 @bp.get("/<shop>/collections")

@@ -39,15 +39,6 @@ def example_amount(currency: str) -> str:
     return str(to_major(1250, currency))
 
 
-def add_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's refusal on the field it names, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
-
-
 # Catalog browser -------------------------------------------------------------
 
 

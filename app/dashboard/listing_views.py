@@ -12,9 +12,10 @@ from app.extensions import db
 from app.money import CURRENCIES
 from app.shops import services as shops
 from app.shops.pricing import PriceRule, check_price_rule, price_table
+from app.web import add_error, found
 
-from .blueprint import bp, found
-from .forms import CatalogFilterForm, EditListingForm, ListingForm, add_error, example_amount
+from .blueprint import bp
+from .forms import CatalogFilterForm, EditListingForm, ListingForm, example_amount
 
 
 @bp.get("/<shop>/catalog")

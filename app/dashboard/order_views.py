@@ -8,8 +8,9 @@ from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders_service
 from app.orders.models import ORDER_STATUSES
+from app.web import found
 
-from .blueprint import bp, found
+from .blueprint import bp
 
 ORDERS_PER_PAGE = 25
 

@@ -16,9 +16,10 @@ from app.extensions import db
 from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
 from app.storefront.rendering import available_themes, theme_manifest
+from app.web import add_error
 
 from .blueprint import bp
-from .forms import NewShopForm, SettingsForm, add_error
+from .forms import NewShopForm, SettingsForm
 
 __all__ = ["bp"]
 
