@@ -53,3 +53,16 @@ def test_suspend_closes_the_storefront_and_reopen_opens_it(admin, shop_a, shop_b
     db.session.expire_all()
     assert (shop_a.shop.status, shop_a.shop.suspended_reason) == ("active", "")
     assert storefront(shop_a.shop).get("/").status_code == 200
+
+
+def test_owner_of_a_suspended_shop_can_still_log_in_and_see_it(app, admin, shop_a):
+    from tests.conftest import HostClient
+    from tests.factories import PASSWORD
+
+    response = admin.post(f"/admin/shops/{shop_a.shop.id}/suspend", data={"reason": "Review"})
+    assert response.status_code == 302
+    owner = HostClient(app, "flagship.test")
+    assert owner.post("/login", data={"email": shop_a.owner.email, "password": PASSWORD}).status_code == 302
+    home = owner.get("/dashboard/alpha/")
+    assert home.status_code == 200
+    assert b"Alpha Shop" in home.data
