@@ -25,6 +25,9 @@ class Supplier(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Purchase orders are POSTed here as JSON signed with HMAC-SHA256 (shown to the admin once).
+    webhook_url: Mapped[str] = mapped_column(String(500), default="")
+    webhook_secret: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     products: Mapped[list[SupplyProduct]] = relationship(back_populates="supplier")
@@ -47,6 +50,9 @@ class SupplyProduct(db.Model):
     image_url: Mapped[str] = mapped_column(String(500), default="")
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # Hash of everything a feed row says about the product and its variants: an unchanged
+    # product is recognised without comparing field by field, and skipped.
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -33,6 +33,8 @@ class Order(TenantMixin, db.Model):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     access_token: Mapped[str] = mapped_column(String(64))  # the private order-status link
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # Separate from the payment status, as Shopify does: unfulfilled / partly_shipped / shipped.
+    fulfilment_status: Mapped[str] = mapped_column(String(20), default="unfulfilled")
     payment_method: Mapped[str] = mapped_column(String(20), default="cod")
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int]
@@ -50,6 +52,7 @@ class Order(TenantMixin, db.Model):
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(

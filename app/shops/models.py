@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -34,6 +35,10 @@ class Shop(db.Model):
     theme: Mapped[str] = mapped_column(String(40), default="default")
     status: Mapped[str] = mapped_column(String(20), default="active")
     suspended_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Guardrails when a supplier's price moves: a change beyond the tolerance, or a margin
+    # under the floor, pauses the listing until the owner approves (basis points: 1500 = 15 %).
+    price_change_tolerance_bp: Mapped[int] = mapped_column(default=1500)
+    margin_floor_bp: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -69,6 +74,11 @@ class Listing(TenantMixin, db.Model):
     markup_basis_points: Mapped[int | None] = mapped_column(default=None)  # 2500 = 25 %
     fixed_price: Mapped[int | None] = mapped_column(default=None)  # minor units
     is_visible: Mapped[bool] = mapped_column(default=True)
+    # "active", or "paused" after a supplier price move the owner has not approved yet.
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    pause_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The per-variant prices the owner last saw and accepted ({variant id: minor units}).
+    approved_prices: Mapped[dict] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

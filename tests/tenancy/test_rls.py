@@ -48,3 +48,13 @@ def test_scope_change_inside_one_transaction(shop_a, shop_b):
     for fixture in (shop_a, shop_b, shop_a):
         with use_shop(fixture.shop.id):
             assert set(db.session.execute(text("SELECT shop_id FROM listings")).scalars()) == {fixture.shop.id}
+
+
+def test_every_tenant_table_has_forced_row_level_security():
+    from app.tenancy.context import _tenant_tables
+
+    rows = db.session.execute(text(
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(:t)"
+    ), {"t": list(_tenant_tables())}).all()
+    assert {name for name, *_ in rows} == _tenant_tables()
+    assert all(enabled and forced for _, enabled, forced in rows), rows

@@ -1,0 +1,82 @@
+"""Purchase orders: an order split per supplier, each shipped straight to the shopper."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, and_
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+from app.tenancy import TenantMixin
+
+PURCHASE_ORDER_STATUSES = ("open", "shipped", "cancelled")
+
+
+class PurchaseOrder(TenantMixin, db.Model):
+    """What one supplier must ship for one order. Carries the shipping address and nothing
+    else about the shopper: the supplier portal reads only this."""
+
+    __tablename__ = "purchase_orders"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("order_id", "supplier_id"),  # one per supplier per order: routing is idempotent
+        ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    ship_name: Mapped[str] = mapped_column(String(120))
+    ship_phone: Mapped[str] = mapped_column(String(40), default="")
+    ship_line1: Mapped[str] = mapped_column(String(200))
+    ship_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_city: Mapped[str] = mapped_column(String(100))
+    ship_region: Mapped[str] = mapped_column(String(100), default="")
+    ship_postcode: Mapped[str] = mapped_column(String(20))
+    ship_country: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(
+        primaryjoin=lambda: and_(
+            PurchaseOrder.id == foreign(PurchaseOrderLine.purchase_order_id),
+            PurchaseOrder.shop_id == PurchaseOrderLine.shop_id,
+        ),
+        order_by=lambda: PurchaseOrderLine.id,
+        back_populates="purchase_order",
+        cascade="all, delete-orphan",
+    )
+
+
+class PurchaseOrderLine(TenantMixin, db.Model):
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_line_id"),
+        ForeignKeyConstraint(["shop_id", "purchase_order_id"],
+                             ["purchase_orders.shop_id", "purchase_orders.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(index=True)
+    order_line_id: Mapped[int] = mapped_column(index=True)
+    sku: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    variant_label: Mapped[str] = mapped_column(String(200), default="")
+    quantity: Mapped[int]
+    unit_cost: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    carrier: Mapped[str] = mapped_column(String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(String(80), default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    purchase_order: Mapped[PurchaseOrder] = relationship(
+        primaryjoin=lambda: and_(
+            PurchaseOrder.id == foreign(PurchaseOrderLine.purchase_order_id),
+            PurchaseOrder.shop_id == PurchaseOrderLine.shop_id,
+        ),
+        back_populates="lines",
+    )
