@@ -1,16 +1,16 @@
 """Imports every model so SQLAlchemy's registry and Alembic see the whole schema."""
 
 from app.accounts.models import ShopMembership, User  # noqa: F401
-from app.catalog.models import Supplier, SupplyProduct, SupplyVariant  # noqa: F401
-from app.notifications.models import OutboundEmail  # noqa: F401
-from app.orders.models import Order, OrderLine  # noqa: F401
-from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401
 from app.catalog.feeds_models import SupplierFeed, SyncRejectedRow, SyncRun  # noqa: F401
+from app.catalog.models import Supplier, SupplyProduct, SupplyVariant  # noqa: F401
 from app.catalog.portal_models import (  # noqa: F401
     SupplierInvitation,
     SupplierMember,
     WebhookAttempt,
     WebhookDelivery,
 )
+from app.notifications.models import OutboundEmail  # noqa: F401
 from app.orders.fulfilment_models import PurchaseOrder, PurchaseOrderLine  # noqa: F401
+from app.orders.models import Order, OrderLine  # noqa: F401
+from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401
 from app.shops.notice_models import ListingNotice  # noqa: F401
