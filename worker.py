@@ -1,4 +1,7 @@
-"""Start an RQ worker (with the scheduler) on REDIS_URL: `python worker.py [--burst]`."""
+"""Start an RQ worker (with the scheduler) on REDIS_URL: `python worker.py [--burst]`.
+
+Unless --burst or --no-periodic, the process also runs the periodic scheduler loop
+(app/jobs/schedule.py) that enqueues the due feed syncs and the abandoned-run sweeper."""
 
 from __future__ import annotations
 
@@ -7,12 +10,15 @@ import sys
 
 from app import create_app
 from app.jobs import QUEUES, FlagshipWorker, redis_connection
+from app.jobs.schedule import PeriodicScheduler
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument("--queues", nargs="*", default=list(QUEUES))
+    parser.add_argument("--no-periodic", action="store_true",
+                        help="do not run the periodic scheduler loop (app/jobs/schedule.py)")
     args = parser.parse_args(argv)
 
     app = create_app()
@@ -24,7 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         connection = redis_connection()
         FlagshipWorker.flask_app = app
         worker = FlagshipWorker(args.queues, connection=connection)
-        worker.work(with_scheduler=True, burst=args.burst)
+        periodic = None
+        if not args.burst and not args.no_periodic:
+            # Every minute, enqueue the due periodic jobs (feed syncs, the abandoned-run sweeper).
+            periodic = PeriodicScheduler(connection)
+            periodic.start()
+        try:
+            worker.work(with_scheduler=True, burst=args.burst)
+        finally:
+            if periodic is not None:
+                periodic.stop()
     return 0
 
 

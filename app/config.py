@@ -86,6 +86,7 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "MAIL_FROM": get("MAIL_FROM", "Flagship <no-reply@flagship.localhost>"),
         "DEFAULT_CURRENCY": get("DEFAULT_CURRENCY", "USD"),
         "CATALOG_PAGE_SIZE": int(get("CATALOG_PAGE_SIZE", "24")),
+        "FEEDS_DIR": get("FEEDS_DIR", str(INSTANCE_DIR / "feeds")),
         "JOBS_INLINE": not redis_url,
     }
     config.update(overrides)
