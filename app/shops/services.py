@@ -150,9 +150,17 @@ def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | No
         fixed_price=rule.fixed_price if rule.kind == "fixed" else None,
         position=last + 1,
     )
+    listing.supply_product = product
+    listing.approved_prices = approved_prices_for(listing)
     db.session.add(listing)
     db.session.flush()
     return listing
+
+
+def approved_prices_for(listing: Listing) -> dict[str, int]:
+    """{variant id (str): price} the owner accepts by saving this listing's rule."""
+    rule = PriceRule.of(listing)
+    return {str(variant.id): rule.price_for(variant) for variant in listing.supply_product.variants}
 
 
 def update_listing(listing: Listing, *, title: str, recommendation: str, rule: PriceRule,
@@ -167,7 +175,10 @@ def update_listing(listing: Listing, *, title: str, recommendation: str, rule: P
     listing.fixed_price = rule.fixed_price if rule.kind == "fixed" else None
     if is_visible is not None:
         listing.is_visible = is_visible
-    db.session.flush()
+    # Saving a legal rule is the owner's answer to a price notice: approve and resume selling.
+    from .guardrails import approve_listing_prices
+
+    approve_listing_prices(listing)
     return listing
 
 
