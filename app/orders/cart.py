@@ -81,7 +81,7 @@ def build_cart(raw: dict[str, int], currency: str) -> Cart:
         if variant is None or not listing.is_visible:
             continue
         problem = None
-        if not listing.supply_product.is_available:
+        if not listing.supply_product.is_available or listing.status == "paused":
             problem = f"{listing.title} is no longer available."
         elif variant.stock < quantity:
             problem = (
@@ -106,6 +106,8 @@ def add_to_cart(raw: dict[str, int], listing: Listing, variant_id, quantity) -> 
         raise DomainError("Choose one of the options shown.", field="variant_id")
     if not 1 <= quantity <= MAX_QUANTITY:
         raise DomainError(f"Choose a quantity from 1 to {MAX_QUANTITY}.", field="quantity")
+    if listing.status == "paused":
+        raise DomainError("Sorry, this product is unavailable right now.", field="variant_id")
     if not listing.supply_product.is_available or variant.stock <= 0:
         raise DomainError("Sorry, that option is sold out.", field="variant_id")
     key = line_key(listing.id, variant.id)

@@ -50,3 +50,95 @@ def _shop_of_order(order_id: int) -> int | None:
 
     with unscoped():
         return db.session.scalar(select(Order.shop_id).where(Order.id == order_id))
+
+
+def route_order_to_suppliers(order_id: int) -> int:
+    """Split an order into one purchase order per supplier and queue their webhooks.
+
+    Safe to run twice: already-routed suppliers/lines are skipped (unique constraints back
+    this up), and a webhook delivery is recorded once per purchase order. Returns how many
+    purchase orders were created.
+    """
+    from app.catalog.models import Supplier
+    from app.jobs import enqueue
+    from app.supplier.webhooks import RETRY_INTERVALS, record_delivery
+
+    from .fulfilment import route_order
+
+    shop_id = _shop_of_order(order_id)
+    if shop_id is None:
+        return 0
+    with use_shop(shop_id):
+        order = db.session.scalar(select(Order).where(Order.id == order_id))
+        created = route_order(order)
+        deliveries = []
+        for po in created:
+            delivery = record_delivery(db.session.get(Supplier, po.supplier_id), po)
+            if delivery is not None:
+                deliveries.append(delivery)
+        db.session.flush()
+        delivery_ids = [delivery.id for delivery in deliveries]
+        count = len(created)
+        db.session.commit()
+    from rq import Retry
+
+    for delivery_id in delivery_ids:
+        enqueue(deliver_webhook, delivery_id, queue="default", job_id=f"webhook-delivery-{delivery_id}",
+                timeout=60, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS))
+    return count
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    """One POST of a webhook delivery. Logs the attempt; raises on a non-2xx so RQ retries
+    with backoff; a delivered (or finally failed) delivery is never sent again."""
+    from app.catalog.portal_models import WebhookDelivery
+    from app.supplier.webhooks import WebhookFailed, attempt_delivery
+
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return "missing"
+    if delivery.status != "pending":
+        return delivery.status
+    attempt = attempt_delivery(delivery)
+    status = delivery.status
+    db.session.commit()
+    if status == "delivered":
+        return status
+    raise WebhookFailed(
+        f"webhook delivery {delivery_id} attempt failed: {attempt.status_code or attempt.error}"
+        + (" (giving up)" if status == "failed" else ""))
+
+
+def send_shipping_confirmation(order_id: int) -> str:
+    """E-mail the shopper the tracking numbers once the whole order has shipped (once)."""
+    from .fulfilment import tracking_of
+
+    shop_id = _shop_of_order(order_id)
+    if shop_id is None:
+        return "missing"
+    with use_shop(shop_id):
+        order = db.session.scalar(select(Order).where(Order.id == order_id))
+        if order.fulfilment_status != "shipped":
+            return "not shipped"
+        shop = db.session.get(Shop, shop_id)
+        status_url = url_for(
+            "storefront.order_status", shop_host=storefront_host(shop), number=order.number,
+            token=order.access_token, _external=True,
+        )
+        context = {"order": order, "shop": shop, "status_url": status_url,
+                   "tracking": tracking_of(order)}
+        email, created = record_email(
+            f"shipping-confirmation:{order.id}",
+            to=order.customer_email,
+            subject=f"Your order {order.number} from {shop.name} has shipped",
+            body_text=render_template("emails/shipping_confirmation.txt", **context),
+            body_html=render_template("emails/shipping_confirmation.html", **context),
+            shop_id=shop.id,
+        )
+        db.session.commit()
+        if email.status != "sent":
+            try:
+                deliver(email)
+            finally:
+                db.session.commit()
+        return "sent" if created else "already recorded"

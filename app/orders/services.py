@@ -161,8 +161,12 @@ def mark_paid(order: Order) -> Order:
 
 
 def cancel_order(order: Order) -> Order:
-    """Cancel and put every line's quantity back into the supplier's stock."""
+    """Cancel and put every line's quantity back into the supplier's stock. Its open
+    purchase orders are cancelled too; refused once any line has shipped."""
+    from .fulfilment import cancel_purchase_orders
+
     _move(order, "cancelled")
+    cancel_purchase_orders(order)
     order.cancelled_at = utcnow()
     for line in order.lines:
         db.session.execute(

@@ -1,0 +1,202 @@
+"""Fulfilment: an order split into one purchase order per supplier, shipped straight to the
+shopper, and the order's fulfilment status that follows the lines as they ship.
+
+Routing runs inside the order's shop scope. Supplier-side functions (the portal) run
+unscoped but ALWAYS filter by the acting supplier's id, so supplier A never reads B's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.db_types import utcnow
+from app.errors import DomainError, NotFound
+from app.extensions import db
+
+from .fulfilment_models import PurchaseOrder, PurchaseOrderLine
+from .models import Order
+
+# Only these are copied from the order: nothing else about the shopper reaches a supplier.
+SHIP_FIELDS = ("ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postcode", "ship_country")
+
+
+def route_order(order: Order) -> list[PurchaseOrder]:
+    """Split `order` into one PurchaseOrder per supplier (current shop scope). Idempotent:
+    suppliers and lines already routed are skipped; returns only the new purchase orders."""
+    if order.status == "cancelled":
+        return []
+    existing = {po.supplier_id: po for po in db.session.scalars(
+        select(PurchaseOrder).where(PurchaseOrder.order_id == order.id))}
+    routed_lines = set(db.session.scalars(
+        select(PurchaseOrderLine.order_line_id)
+        .where(PurchaseOrderLine.order_line_id.in_([line.id for line in order.lines]))))
+    by_supplier: dict[int, list] = {}
+    for line in order.lines:
+        if line.id not in routed_lines:
+            by_supplier.setdefault(line.supplier_id, []).append(line)
+    created = []
+    next_n = len(existing) + 1
+    for supplier_id in sorted(by_supplier):
+        po = existing.get(supplier_id)
+        if po is None:
+            po = PurchaseOrder(
+                shop_id=order.shop_id, order_id=order.id, supplier_id=supplier_id,
+                number=f"{order.number}-{next_n}", status="open",
+                ship_name=order.customer_name, ship_phone=order.customer_phone,
+                **{field: getattr(order, field) for field in SHIP_FIELDS},
+            )
+            next_n += 1
+            db.session.add(po)
+            created.append(po)
+        for line in by_supplier[supplier_id]:
+            po.lines.append(PurchaseOrderLine(
+                shop_id=order.shop_id, order_line_id=line.id, sku=line.sku, title=line.title,
+                variant_label=line.variant_label, quantity=line.quantity,
+                unit_cost=line.unit_cost, currency=line.currency,
+            ))
+    db.session.flush()
+    return created
+
+
+def purchase_orders_of(order: Order) -> list[PurchaseOrder]:
+    """The purchase orders of an order (current shop scope), for the owner and the shopper."""
+    return list(db.session.scalars(
+        select(PurchaseOrder).where(PurchaseOrder.order_id == order.id).order_by(PurchaseOrder.id)))
+
+
+def tracking_of(order: Order) -> list[dict]:
+    """Distinct (carrier, tracking number) pairs of an order's shipped lines."""
+    seen, result = set(), []
+    for po in purchase_orders_of(order):
+        for line in po.lines:
+            key = (line.carrier, line.tracking_number)
+            if line.shipped_at and line.tracking_number and key not in seen:
+                seen.add(key)
+                result.append({"carrier": line.carrier, "tracking_number": line.tracking_number})
+    return result
+
+
+def cancel_purchase_orders(order: Order) -> None:
+    """Cancel an order's open purchase orders. Refused once anything has shipped: goods on
+    their way cannot be cancelled here (that is a return, handled outside this flow)."""
+    pos = purchase_orders_of(order)
+    if any(line.shipped_at for po in pos for line in po.lines):
+        raise DomainError("Part of this order has already shipped, so it can no longer be cancelled.")
+    for po in pos:
+        if po.status == "open":
+            po.status = "cancelled"
+    db.session.flush()
+
+
+# Supplier side --------------------------------------------------------------------------
+
+
+def supplier_purchase_orders(supplier_id: int, status: str | None = None, page: int = 1,
+                             per_page: int = 20):
+    """A supplier's purchase orders, open first, newest first (caller runs unscoped)."""
+    query = select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier_id)
+    if status:
+        query = query.where(PurchaseOrder.status == status)
+    query = query.order_by((PurchaseOrder.status != "open"), PurchaseOrder.created_at.desc(),
+                           PurchaseOrder.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def supplier_purchase_order(supplier_id: int, po_id: int) -> PurchaseOrder:
+    """One purchase order of this supplier, or NotFound (also for another supplier's)."""
+    po = db.session.scalar(select(PurchaseOrder).where(
+        PurchaseOrder.id == po_id, PurchaseOrder.supplier_id == supplier_id))
+    if po is None:
+        raise NotFound("No such purchase order.")
+    return po
+
+
+def open_purchase_order_lines(supplier_id: int) -> list[tuple[PurchaseOrder, PurchaseOrderLine]]:
+    """Every line still to ship of this supplier's open purchase orders (for the CSV export)."""
+    rows = db.session.execute(
+        select(PurchaseOrder, PurchaseOrderLine)
+        .join(PurchaseOrderLine, (PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+              & (PurchaseOrderLine.shop_id == PurchaseOrder.shop_id))
+        .where(PurchaseOrder.supplier_id == supplier_id, PurchaseOrder.status == "open",
+               PurchaseOrderLine.shipped_at.is_(None))
+        .order_by(PurchaseOrder.created_at, PurchaseOrder.id, PurchaseOrderLine.id)
+    ).all()
+    return [(po, line) for po, line in rows]
+
+
+@dataclass
+class Shipment:
+    line: PurchaseOrderLine
+    carrier: str
+    tracking_number: str
+
+
+def clean_tracking(carrier: str, tracking_number: str) -> tuple[str, str]:
+    """Trimmed carrier and tracking number, or DomainError naming what is wrong."""
+    carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
+    if not carrier:
+        raise DomainError("Enter the carrier.", field="carrier")
+    if not tracking_number:
+        raise DomainError("Enter the tracking number.", field="tracking_number")
+    if len(carrier) > 60:
+        raise DomainError("The carrier is too long (at most 60 characters).", field="carrier")
+    if len(tracking_number) > 80:
+        raise DomainError("The tracking number is too long (at most 80 characters).",
+                          field="tracking_number")
+    return carrier, tracking_number
+
+
+def ship_lines(supplier_id: int, shipments: list[Shipment]) -> list[int]:
+    """Mark lines shipped. Every line must belong to an open PO of this supplier and not be
+    shipped yet. Returns ids of orders that became fully shipped (to e-mail after commit)."""
+    if not shipments:
+        raise DomainError("Choose at least one line to mark shipped.")
+    now = utcnow()
+    touched: dict[int, PurchaseOrder] = {}
+    for shipment in shipments:
+        line = shipment.line
+        po = line.purchase_order
+        if po.supplier_id != supplier_id:
+            raise NotFound("No such purchase order.")
+        if po.status != "open":
+            raise DomainError(f"Purchase order {po.number} is {po.status}.")
+        if line.shipped_at is not None:
+            raise DomainError(f"{line.sku} on {po.number} has already shipped.")
+        line.carrier, line.tracking_number = clean_tracking(shipment.carrier, shipment.tracking_number)
+        line.shipped_at = now
+        touched[po.id] = po
+    db.session.flush()
+    shipped_orders = []
+    for po in touched.values():
+        if all(line.shipped_at for line in po.lines):
+            po.status, po.shipped_at = "shipped", now
+        if refresh_fulfilment_status(po.order_id, po.shop_id) == "shipped":
+            shipped_orders.append(po.order_id)
+    db.session.flush()
+    return shipped_orders
+
+
+def refresh_fulfilment_status(order_id: int, shop_id: int) -> str:
+    """Recompute an order's fulfilment status from its purchase order lines."""
+    total, shipped = db.session.execute(
+        select(func.count(PurchaseOrderLine.id), func.count(PurchaseOrderLine.shipped_at))
+        .join(PurchaseOrder, (PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+              & (PurchaseOrderLine.shop_id == PurchaseOrder.shop_id))
+        .where(PurchaseOrder.order_id == order_id, PurchaseOrder.shop_id == shop_id,
+               PurchaseOrder.status != "cancelled")
+    ).one()
+    order = db.session.scalar(select(Order).where(Order.id == order_id, Order.shop_id == shop_id))
+    if not shipped:
+        status = "unfulfilled"
+    elif shipped < total:
+        status = "partly_shipped"
+    else:
+        status = "shipped"
+    if order.fulfilment_status != status:
+        order.fulfilment_status = status
+        if status == "shipped":
+            order.shipped_at = utcnow()
+    db.session.flush()
+    return status

@@ -1,0 +1,1 @@
+"""The supplier portal: /supplier/ on the platform host, for invited supplier staff."""

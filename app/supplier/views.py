@@ -1,0 +1,222 @@
+"""The supplier portal (/supplier/): purchase orders to ship, shipping, CSV, webhook settings.
+
+Only members of a supplier get in (everyone else: 404). Queries run unscoped (purchase
+orders of many shops) and every one of them filters by the current supplier's id.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user
+
+from app.catalog.models import Supplier
+from app.errors import DomainError
+from app.extensions import db, login_manager
+from app.jobs import enqueue
+from app.orders import fulfilment
+from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
+from app.orders.jobs import send_shipping_confirmation
+from app.tenancy.context import enter_unscoped, leave
+from app.web import add_error, found
+
+from . import services, webhooks
+from .forms import AcceptInvitationForm, ShipForm, ShipmentUploadForm, WebhookForm
+
+bp = Blueprint("supplier", __name__, url_prefix="/supplier")
+TOKEN_KEY = "flagship.supplier_tenancy_token"
+SESSION_KEY = "supplier_id"
+PUBLIC_ENDPOINTS = {"supplier.accept_invitation"}
+NAV_SECTIONS = {"index": "orders", "purchase_order": "orders", "ship": "orders",
+                "export_csv": "orders", "upload_shipments": "upload", "settings": "settings",
+                "generate_secret": "settings"}
+
+
+@bp.before_request
+def _require_member():
+    request.environ[TOKEN_KEY] = enter_unscoped()
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    suppliers = services.suppliers_of(current_user)
+    if not suppliers:
+        abort(404)
+    chosen = session.get(SESSION_KEY)
+    g.supplier = next((s for s in suppliers if s.id == chosen), suppliers[0])
+    g.my_suppliers = suppliers
+    return None
+
+
+@bp.teardown_request
+def _leave(exc):
+    token = request.environ.pop(TOKEN_KEY, None)
+    if token is not None:
+        leave(token)
+
+
+@bp.context_processor
+def _portal_globals():
+    return {"nav_section": NAV_SECTIONS.get((request.endpoint or "").rpartition(".")[2])}
+
+
+def _notify_shipped(order_ids: list[int]) -> None:
+    """After the commit: e-mail shoppers whose whole order has now shipped."""
+    for order_id in order_ids:
+        enqueue(send_shipping_confirmation, order_id, queue="notifications",
+                job_id=f"shipping-confirmation-{order_id}")
+
+
+@bp.get("/")
+def index():
+    status = request.args.get("status") or None
+    if status not in (None, *PURCHASE_ORDER_STATUSES):
+        status = None
+    page = fulfilment.supplier_purchase_orders(
+        g.supplier.id, status=status, page=max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("supplier/index.html", page=page, status=status,
+                           statuses=PURCHASE_ORDER_STATUSES)
+
+
+@bp.post("/switch")
+def switch():
+    wanted = request.form.get("supplier_id", type=int)
+    if wanted not in {s.id for s in g.my_suppliers}:
+        abort(404)
+    session[SESSION_KEY] = wanted
+    return redirect(url_for(".index"))
+
+
+@bp.route("/purchase-orders/<int:po_id>", methods=["GET", "POST"], endpoint="purchase_order")
+def purchase_order(po_id: int):
+    po = found(fulfilment.supplier_purchase_order, g.supplier.id, po_id)
+    form = ShipForm()
+    status = 200
+    if form.validate_on_submit():
+        chosen = services.lines_by_id(po, request.form.getlist("line_id"))
+        shipments = [fulfilment.Shipment(line, form.carrier.data, form.tracking_number.data)
+                     for line in chosen]
+        try:
+            shipped_orders = fulfilment.ship_lines(g.supplier.id, shipments)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            _notify_shipped(shipped_orders)
+            flash(f"{len(shipments)} line(s) of {po.number} marked shipped.", "success")
+            return redirect(url_for(".purchase_order", po_id=po_id))
+    elif form.errors:
+        status = 422
+    return render_template("supplier/purchase_order.html", po=po, form=form), status
+
+
+@bp.get("/purchase-orders.csv")
+def export_csv():
+    body = services.export_open_lines_csv(g.supplier.id)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=open-purchase-orders.csv"})
+
+
+@bp.route("/shipments/upload", methods=["GET", "POST"])
+def upload_shipments():
+    form = ShipmentUploadForm()
+    problems = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            count, shipped_orders = services.ship_from_csv(g.supplier.id, form.file.data.read())
+        except services.ShipmentUploadError as error:
+            db.session.rollback()
+            problems = error.problems
+            form.form_errors.append(error.message)
+            status = 422
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            _notify_shipped(shipped_orders)
+            flash(f"{count} line(s) marked shipped.", "success")
+            return redirect(url_for(".index"))
+    elif form.errors:
+        status = 422
+    return render_template("supplier/upload.html", form=form, problems=problems), status
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    supplier = g.supplier
+    form = WebhookForm(obj=None if request.method == "POST" else _webhook_obj(supplier))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            webhooks.set_webhook_url(supplier, form.url.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Webhook settings saved.", "success")
+            return redirect(url_for(".settings"))
+    return _settings_page(form, secret=None, status=status)
+
+
+@bp.post("/settings/secret")
+def generate_secret():
+    secret = webhooks.generate_secret(g.supplier)
+    db.session.commit()
+    # Shown in this response only; the page after a reload never shows it again.
+    return _settings_page(WebhookForm(obj=_webhook_obj(g.supplier)), secret=secret, status=200)
+
+
+def _webhook_obj(supplier: Supplier):
+    return type("WebhookValues", (), {"url": supplier.webhook_url or ""})()
+
+
+def _settings_page(form, *, secret, status):
+    deliveries = webhooks.recent_deliveries(g.supplier.id)
+    response = render_template("supplier/settings.html", form=form, secret=secret,
+                               deliveries=deliveries, local_http=webhooks.local_http_allowed())
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return render_template("supplier/invitation_invalid.html"), 404
+    supplier = db.session.get(Supplier, invitation.supplier_id)
+    form = AcceptInvitationForm()
+    logged_in = current_user.is_authenticated
+    if request.method == "POST" and (logged_in or form.validate_on_submit()):
+        try:
+            services.accept_invitation(
+                token, user=current_user if logged_in else None, password=form.password.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            if not logged_in:
+                from app.accounts.services import find_user_by_email
+
+                login_user(find_user_by_email(invitation.email))
+            flash(f"Welcome to the {supplier.name} supplier portal.", "success")
+            return redirect(url_for(".index"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("supplier/accept_invitation.html", form=form, supplier=supplier,
+                           invitation=invitation, logged_in=logged_in), status

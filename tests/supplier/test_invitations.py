@@ -1,0 +1,97 @@
+"""Inviting supplier staff: admin form -> e-mail with a one-time link -> portal member."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.catalog.portal_models import SupplierInvitation, SupplierMember
+from app.extensions import db
+from app.notifications.models import OutboundEmail
+from app.supplier.services import invite_staff
+from tests.factories import PASSWORD, make_supplier, make_user
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def _invite_link(email_to):
+    email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.to_address == email_to))
+    return re.search(r"http://flagship\.test(/supplier/invite/[\w-]+)", email.body_text).group(1)
+
+
+def test_admin_invites_and_the_invitee_sets_a_password(admin, client, app):
+    supplier = make_supplier("Acme Farm")
+    supplier_id = supplier.id
+    page = admin.get(f"/admin/suppliers/{supplier_id}")
+    assert f"/admin/suppliers/{supplier_id}/staff" in text(page)
+    assert admin.get(f"/admin/suppliers/{supplier_id}/staff").status_code == 200
+    response = admin.post(f"/admin/suppliers/{supplier_id}/staff/invite", data={"email": "Ship@Acme.example"})
+    assert response.status_code == 302
+    invitation = db.session.scalar(select(SupplierInvitation).where(SupplierInvitation.supplier_id == supplier_id))
+    link = _invite_link("ship@acme.example")
+    assert invitation.email == "ship@acme.example"
+    assert link.rsplit("/", 1)[1] not in invitation.token_hash  # only the hash is stored
+    assert (invitation.expires_at - invitation.created_at) >= timedelta(days=6, hours=23)
+
+    admin.post("/logout")
+    assert client.get(link).status_code == 200
+    mismatch = client.post(link, data={"password": PASSWORD, "confirm": "other password x"})
+    assert mismatch.status_code == 422
+    response = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/supplier/")
+    user = db.session.scalar(select(User).where(User.email == "ship@acme.example"))
+    assert db.session.scalar(select(func.count(SupplierMember.id)).where(
+        SupplierMember.user_id == user.id, SupplierMember.supplier_id == supplier_id)) == 1
+    assert client.get("/supplier/").status_code == 200  # logged in
+    # The token works once.
+    assert client.get(link).status_code == 404
+    assert client.post(link, data={"password": PASSWORD, "confirm": PASSWORD}).status_code == 404
+
+
+def test_bad_email_is_refused_with_nothing_written(admin):
+    supplier_id = make_supplier().id
+    response = admin.post(f"/admin/suppliers/{supplier_id}/staff/invite", data={"email": "not-an-email"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(SupplierInvitation.id))) == 0
+
+
+def test_expired_invitation_is_refused(client):
+    supplier = make_supplier()
+    invitation, token = invite_staff(supplier, "late@example.com")
+    invitation.expires_at = invitation.created_at - timedelta(seconds=1)
+    db.session.flush()
+    assert client.get(f"/supplier/invite/{token}").status_code == 404
+    response = client.post(f"/supplier/invite/{token}", data={"password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 404
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "late@example.com")) == 0
+
+
+def test_unknown_token_is_refused(client):
+    assert client.get("/supplier/invite/not-a-token").status_code == 404
+
+
+def test_logged_in_user_links_their_account(client, login):
+    supplier = make_supplier()
+    user = make_user("existing@example.com")
+    user_id, supplier_id = user.id, supplier.id
+    _, token = invite_staff(supplier, "existing@example.com")
+    login(user)
+    page = client.get(f"/supplier/invite/{token}")
+    assert "Accept the invitation" in text(page)
+    assert client.post(f"/supplier/invite/{token}").status_code == 302
+    assert db.session.scalar(select(func.count(SupplierMember.id)).where(
+        SupplierMember.user_id == user_id, SupplierMember.supplier_id == supplier_id)) == 1
+
+
+def test_existing_account_must_log_in_first(client):
+    supplier = make_supplier()
+    make_user("known@example.com")
+    _, token = invite_staff(supplier, "known@example.com")
+    response = client.post(f"/supplier/invite/{token}", data={"password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 422 and "log in" in text(response)
+    assert db.session.scalar(select(func.count(SupplierMember.id))) == 0
