@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "app.accounts.views:bp",
     "app.dashboard.views:bp",
     "app.admin.views:bp",
+    "app.supplier.views:bp",
     "app.storefront.views:bp",
 )
 

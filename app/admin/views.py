@@ -23,7 +23,7 @@ NAV_SECTIONS = {
     "index": "overview",
     "suppliers": "suppliers", "new_supplier": "suppliers", "supplier_detail": "suppliers",
     "edit_supplier": "suppliers", "new_product": "suppliers", "edit_product": "suppliers",
-    "import_products": "suppliers",
+    "import_products": "suppliers", "supplier_staff": "suppliers", "invite_supplier_staff": "suppliers",
     "products": "products",
     "shops": "shops", "shop_detail": "shops", "suspend_shop": "shops", "reopen_shop": "shops",
     "outbox": "outbox", "outbox_email": "outbox",
@@ -63,4 +63,11 @@ def index():
 
 
 # The other admin pages register their routes on `bp` when imported.
-from . import catalog_views, import_views, shop_views  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    catalog_views,
+    feed_views,
+    import_views,
+    jobs_views,
+    shop_views,
+    staff_views,
+)

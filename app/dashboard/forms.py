@@ -193,6 +193,13 @@ class SettingsForm(FlaskForm):
     bio = TextAreaField("Short bio", validators=[Length(max=600, message="Keep the bio under 600 characters.")],
                         description="Who you are and why people should shop with you.")
     theme = RadioField("Theme", validate_choice=False)
+    price_change_tolerance = StringField(
+        "Price-change tolerance (%)", render_kw={"inputmode": "decimal"},
+        description="A supplier price move larger than this pauses the listing until you approve it. "
+                    "0 to 100.")
+    margin_floor = StringField(
+        "Margin floor (%)", render_kw={"inputmode": "decimal"},
+        description="A listing whose margin falls under this share of its price is paused. 0 to 90.")
 
     def set_themes(self, themes: list[tuple[str, str]]) -> None:
         """(folder name, display name) of each installed theme."""

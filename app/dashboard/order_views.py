@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders_service
+from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
 from app.web import found
 
@@ -30,7 +31,8 @@ def orders():
 @bp.get("/<shop>/orders/<int:order_id>")
 def order_detail(order_id: int):
     order = found(orders_service.get_order, order_id)
-    return render_template("dashboard/order_detail.html", order=order)
+    return render_template("dashboard/order_detail.html", order=order,
+                           purchase_orders=purchase_orders_of(order))
 
 
 def _change_status(order_id: int, change, done_message: str):

@@ -7,7 +7,7 @@ adding and managing listings), `collection_views` and `order_views`.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.services import shops_of
@@ -15,11 +15,12 @@ from app.errors import DomainError
 from app.extensions import db
 from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
+from app.shops.guardrails import set_price_guardrails
 from app.storefront.rendering import available_themes, theme_manifest
 from app.web import add_error
 
 from .blueprint import bp
-from .forms import NewShopForm, SettingsForm
+from .forms import NewShopForm, SettingsForm, basis_points_to_percent
 
 __all__ = ["bp"]
 
@@ -78,10 +79,15 @@ def settings():
     form = SettingsForm(obj=shop)
     themes = _themes()
     form.set_themes(themes)
+    if request.method == "GET":
+        form.price_change_tolerance.data = basis_points_to_percent(shop.price_change_tolerance_bp)
+        form.margin_floor.data = basis_points_to_percent(shop.margin_floor_bp)
     if form.validate_on_submit():
         try:
             shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data)
             shops.set_shop_theme(shop, form.theme.data or "")
+            set_price_guardrails(shop, tolerance=form.price_change_tolerance.data,
+                                 margin_floor=form.margin_floor.data)
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
@@ -95,4 +101,4 @@ def settings():
 
 
 # Register the other dashboard pages on the same blueprint.
-from . import collection_views, listing_views, order_views  # noqa: E402,F401
+from . import collection_views, listing_views, notice_views, order_views  # noqa: E402,F401

@@ -24,7 +24,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.jobs import enqueue
 from app.orders import cart as carts
-from app.orders.jobs import send_order_confirmation
+from app.orders.fulfilment import tracking_of
+from app.orders.jobs import route_order_to_suppliers, send_order_confirmation
 from app.orders.services import CustomerDetails, OutOfStock, find_order_for_shopper, place_order
 from app.shops.models import Collection, Listing
 from app.shops.pricing import PriceRule, price_table
@@ -105,14 +106,15 @@ def _offer(listing: Listing) -> dict:
     """What a product card shows: the lowest variant price and whether anything is in stock."""
     product = listing.supply_product
     prices = [PriceRule.of(listing).price_for(v) for v in product.variants]
-    in_stock = product.is_available and any(v.stock > 0 for v in product.variants)
+    paused = listing.status == "paused"  # a supplier price move the owner has not approved
+    in_stock = not paused and product.is_available and any(v.stock > 0 for v in product.variants)
     return {"listing": listing, "product": product, "price": min(prices) if prices else 0,
-            "varies": len(set(prices)) > 1, "in_stock": in_stock}
+            "varies": len(set(prices)) > 1, "in_stock": in_stock, "paused": paused}
 
 
 @bp.get("/")
 def home():
-    listings = shop_listings(visible_only=True)
+    listings = [listing for listing in shop_listings(visible_only=True) if listing.status != "paused"]
     return render_storefront(
         "home.html", offers=[_offer(listing) for listing in listings],
         collections=[c for c in shop_collections() if c.entries],
@@ -124,7 +126,8 @@ def collection(handle: str):
     found = db.session.scalar(select(Collection).where(Collection.handle == handle))
     if found is None:
         abort(404)
-    offers = [_offer(e.listing) for e in found.entries if e.listing.is_visible]
+    offers = [_offer(e.listing) for e in found.entries
+              if e.listing.is_visible and e.listing.status != "paused"]
     return render_storefront("collection.html", collection=found, offers=offers)
 
 
@@ -147,7 +150,7 @@ def search():
         pattern = f"%{query.lower()}%"
         listings = db.session.scalars(
             select(Listing).join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
-            .where(Listing.is_visible.is_(True), or_(
+            .where(Listing.is_visible.is_(True), Listing.status != "paused", or_(
                 func.lower(Listing.title).like(pattern),
                 func.lower(Listing.recommendation).like(pattern),
                 func.lower(SupplyProduct.title).like(pattern),
@@ -218,6 +221,8 @@ def checkout():
             db.session.commit()
             enqueue(send_order_confirmation, order.id, queue="notifications",
                     job_id=f"order-confirmation-{order.id}")
+            # Pay on delivery: the suppliers can start shipping now.
+            enqueue(route_order_to_suppliers, order.id, job_id=f"route-order-{order.id}")
             _save_cart({})
             return redirect(url_for(".order_status", number=order.number,
                                     token=order.access_token, placed=1))
@@ -231,7 +236,8 @@ def order_status(number: str, token: str):
     if order is None:
         abort(404)
     return render_storefront("order.html", order=order, just_placed=bool(request.args.get("placed")),
-                             country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country))
+                             country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country),
+                             tracking=tracking_of(order))
 
 
 @bp.get("/assets/<theme>/<path:filename>")

@@ -1,0 +1,149 @@
+"""Admin: supplier feeds (settings, Sync now) and their sync runs (live progress, rejects)."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, send_file, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import func, select
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from app.catalog import feeds, sync
+from app.catalog import services as catalog
+from app.catalog.feeds_models import SupplierFeed, SyncRun
+from app.catalog.importer import COLUMNS, REQUIRED_COLUMNS
+from app.catalog.jobs import enqueue_sync
+from app.config import BASE_DIR
+from app.errors import DomainError
+from app.extensions import db
+from app.web import add_error, found
+
+from .views import NAV_SECTIONS, bp, page_number
+
+NAV_SECTIONS.update({
+    "feeds": "feeds", "supplier_feed": "feeds", "sync_supplier": "feeds", "supplier_runs": "feeds",
+    "sync_run": "feeds",
+})
+SAMPLES = {"csv": ("feed-sample.csv", "text/csv"), "json": ("feed-sample.json", "application/json")}
+
+
+class FeedForm(FlaskForm):
+    source = RadioField("Where the feed comes from", default="url",
+                        choices=[SelectChoice("url", "A URL the worker fetches"), SelectChoice("upload", "An uploaded file")])
+    url = StringField("Feed URL", render_kw={"type": "url", "placeholder": "https://supplier.example/feed.csv"},
+                      description="http:// or https:// only.")
+    upload = FileField("Feed file", description="Replaces the file uploaded before, if any.")
+    format = SelectField("Format", default="csv", choices=[SelectChoice("csv", "CSV"), SelectChoice("json", "JSON (array or JSON Lines)")])
+    column_mapping = TextAreaField(
+        "Column mapping", render_kw={"rows": 4, "placeholder": "title=Product name\nsku=Item number"},
+        description="Only for other column names: one our_column=their column per line. Our columns: "
+                    + ", ".join(COLUMNS) + ".")
+    schedule_every = StringField("Sync every", render_kw={"inputmode": "numeric"},
+                                 description="Blank: manual syncs only (Sync now).")
+    schedule_unit = SelectField("Unit", default="hours", choices=[SelectChoice("minutes", "minutes"), SelectChoice("hours", "hours")])
+    is_full_feed = BooleanField("Full feed: products it no longer lists are marked discontinued", default=True)
+
+    def settings(self) -> feeds.FeedSettings:
+        return feeds.FeedSettings(
+            source=self.source.data or "url", url=self.url.data or "", format=self.format.data or "csv",
+            column_mapping=self.column_mapping.data or "", schedule_every=self.schedule_every.data or "",
+            schedule_unit=self.schedule_unit.data or "hours", is_full_feed=bool(self.is_full_feed.data))
+
+
+def _fill(form: FeedForm, feed: SupplierFeed) -> None:
+    form.source.data, form.url.data, form.format.data = feed.source, feed.url, feed.format
+    form.column_mapping.data = feeds.format_mapping(feed.column_mapping or {})
+    minutes = feed.schedule_minutes
+    if minutes:
+        hours = minutes % 60 == 0
+        form.schedule_every.data = str(minutes // 60 if hours else minutes)
+        form.schedule_unit.data = "hours" if hours else "minutes"
+    form.is_full_feed.data = feed.is_full_feed
+
+
+def _last_runs() -> dict[int, SyncRun]:
+    latest = select(func.max(SyncRun.id)).group_by(SyncRun.supplier_id)
+    return {run.supplier_id: run for run in db.session.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
+
+
+@bp.get("/feeds")
+def feeds_index():
+    feeds_by_supplier = {feed.supplier_id: feed for feed in db.session.scalars(select(SupplierFeed))}
+    return render_template("admin/feed_list.html", suppliers=catalog.all_suppliers(), feeds=feeds_by_supplier,
+                           last_runs=_last_runs(), describe_schedule=feeds.describe_schedule)
+
+
+NAV_SECTIONS["feeds_index"] = "feeds"
+
+
+@bp.route("/suppliers/<int:supplier_id>/feed", methods=["GET", "POST"])
+def supplier_feed(supplier_id: int):
+    supplier = found(catalog.get_supplier, supplier_id)
+    feed = feeds.get_feed(supplier)
+    form = FeedForm()
+    if not form.is_submitted() and feed is not None:
+        _fill(form, feed)
+    if form.validate_on_submit():
+        try:
+            feeds.save_feed_settings(supplier, form.settings(), form.upload.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Saved the feed settings of {supplier.name}.", "success")
+            return redirect(url_for(".supplier_feed", supplier_id=supplier.id))
+    runs = sync.supplier_runs(supplier, per_page=5).items if feed else []
+    return render_template("admin/feed_form.html", supplier=supplier, feed=feed, form=form, runs=runs,
+                           required=REQUIRED_COLUMNS, columns=COLUMNS,
+                           describe_schedule=feeds.describe_schedule), 422 if form.errors else 200
+
+
+@bp.post("/suppliers/<int:supplier_id>/feed/sync")
+def sync_supplier(supplier_id: int):
+    supplier = found(catalog.get_supplier, supplier_id)
+    try:
+        run, created = sync.start_sync(supplier, trigger="manual")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".supplier_feed", supplier_id=supplier.id))
+    run_id = run.id
+    db.session.commit()
+    if not created:
+        flash(f"A sync of {supplier.name} is already {run.status} (run #{run_id}); "
+              "it was not started a second time.", "info")
+    else:
+        enqueue_sync(run)
+        flash(f"Sync of {supplier.name} started (run #{run_id}).", "success")
+    return redirect(url_for(".sync_run", run_id=run_id))
+
+
+@bp.get("/suppliers/<int:supplier_id>/runs")
+def supplier_runs(supplier_id: int):
+    supplier = found(catalog.get_supplier, supplier_id)
+    return render_template("admin/sync_runs.html", supplier=supplier, feed=feeds.get_feed(supplier),
+                           page=sync.supplier_runs(supplier, page=page_number()))
+
+
+@bp.get("/sync-runs/<int:run_id>")
+def sync_run(run_id: int):
+    run = found(sync.get_run, run_id)
+    return render_template("admin/sync_run.html", run=run, supplier=run.supplier,
+                           progress=sync.progress(run), page=sync.rejected_rows(run, page=page_number()))
+
+
+@bp.get("/sync-runs/<int:run_id>/progress.json")
+def sync_run_progress(run_id: int):
+    run = found(sync.get_run, run_id)
+    response = jsonify(sync.progress(run))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/feed-sample.csv", defaults={"fmt": "csv"})
+@bp.get("/feed-sample.json", defaults={"fmt": "json"})
+def feed_sample(fmt: str):
+    name, mimetype = SAMPLES[fmt]
+    return send_file(BASE_DIR / "samples" / name, mimetype=mimetype, as_attachment=True, download_name=name)
