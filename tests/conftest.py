@@ -38,6 +38,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs REDIS_URL (CI's second run)"))
 
 
+def _scratch_dir(name: str) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=f"flagship-test-{name}-")
+
+
 def test_config(database_url: str, **extra) -> dict:
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -51,6 +57,8 @@ def test_config(database_url: str, **extra) -> dict:
         "JOBS_INLINE": True,
         "MAIL_SERVER": "",
         "TESTING": True,
+        # Never the checkout's instance/feeds: uploaded feeds (the demo's too) go to a temp dir.
+        "FEEDS_DIR": _scratch_dir("feeds"),
     }
     config.update(extra)
     return config

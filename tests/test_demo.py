@@ -196,3 +196,38 @@ def test_print_logins_without_the_demo_says_so(capsys):
     print_logins()
     out = capsys.readouterr().out
     assert "not loaded" in out and ADMIN_PASSWORD not in out
+
+
+def test_demo_suppliers_have_portal_logins_and_purchase_orders(demo, client):
+    from app.demo.suppliers import SUPPLIER_PASSWORD, SUPPLIER_STAFF
+    from app.orders.fulfilment_models import PurchaseOrder
+
+    with unscoped():
+        pos = db.session.scalars(select(PurchaseOrder)).all()
+        orders = db.session.scalars(select(Order)).all()
+    routed = {po.order_id for po in pos}
+    assert routed == {o.id for o in orders if o.status != "cancelled"}
+    assert any(po.status == "shipped" for po in pos) and any(po.status == "open" for po in pos)
+    assert all(line.tracking_number for po in pos if po.status == "shipped" for line in po.lines)
+    assert {o.fulfilment_status for o in orders} >= {"shipped", "unfulfilled"}
+    client.post("/login", data={"email": SUPPLIER_STAFF["Northwind Apparel Co."],
+                                "password": SUPPLIER_PASSWORD})
+    page = client.get("/supplier/").get_data(as_text=True)
+    assert "Northwind Apparel Co." in page and "FS-" in page
+
+
+def test_syncing_the_demo_feed_rejects_one_row_and_pauses_the_coffee_listings(demo):
+    from app.catalog.feeds import get_feed
+    from tests.catalog.feed_helpers import sync_now
+
+    supplier = db.session.scalar(select(Supplier).where(Supplier.name == "Harvest & Home Goods"))
+    assert get_feed(supplier).source == "upload"
+    run, result = sync_now(supplier)
+    assert result == "partly_failed" and run.discontinued_count == 0
+    assert run.updated_count == 19  # every other product gets its feed hash; none is lost
+    bad, sibling = run.rejected_rows  # a bad row rejects its product's every row, and says so
+    assert "stock" in bad.reason and sibling.line == bad.line + 1 and f"line {bad.line}" in sibling.reason
+    for subdomain in ("nora", "maple"):
+        with use_shop(demo[subdomain].id):
+            statuses = db.session.scalars(select(Listing.status).where(Listing.title.contains("Coffee"))).all()
+        assert statuses == ["paused"], subdomain

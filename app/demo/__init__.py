@@ -35,6 +35,14 @@ from app.tenancy.hosts import storefront_host
 
 from .catalog import SUPPLIERS
 from .shops import SHOPS
+from .suppliers import (
+    FEED_SUPPLIER,
+    SUPPLIER_PASSWORD,
+    SUPPLIER_STAFF,
+    create_demo_feed,
+    create_supplier_staff,
+    route_and_ship,
+)
 
 ADMIN_EMAIL = "admin@flagship.example"
 ADMIN_PASSWORD = "flagship-demo-admin"
@@ -56,9 +64,13 @@ def load_demo(if_empty: bool = False) -> bool:
             return False
         _refuse_conflicts()
         create_user(ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
-        products = {}
+        products, suppliers = {}, []
         for spec in SUPPLIERS:
-            products.update(_create_supplier(spec))
+            supplier, supplier_products = _create_supplier(spec)
+            suppliers.append(supplier)
+            products.update(supplier_products)
+        create_supplier_staff(suppliers)
+        create_demo_feed(next(s for s in suppliers if s.name == FEED_SUPPLIER))
         shops = [(spec, create_shop(create_user(spec["owner"], OWNER_PASSWORD), name=spec["name"],
                                     subdomain=spec["subdomain"], currency="USD", bio=spec["bio"]))
                  for spec in SHOPS]
@@ -69,7 +81,7 @@ def load_demo(if_empty: bool = False) -> bool:
 
 
 def _refuse_conflicts() -> None:
-    for email in [ADMIN_EMAIL] + [spec["owner"] for spec in SHOPS]:
+    for email in [ADMIN_EMAIL, *SUPPLIER_STAFF.values()] + [spec["owner"] for spec in SHOPS]:
         if find_user_by_email(email) is not None:
             raise DomainError(f"Cannot load the demo: the user {email} already exists.")
     for spec in SHOPS:
@@ -77,7 +89,7 @@ def _refuse_conflicts() -> None:
             raise DomainError(f"Cannot load the demo: the subdomain {spec['subdomain']} is taken.")
 
 
-def _create_supplier(spec: dict) -> dict[str, SupplyProduct]:
+def _create_supplier(spec: dict) -> tuple[Supplier, dict[str, SupplyProduct]]:
     """A supplier and its products, keyed by image name (the demo's product key)."""
     supplier = Supplier(name=spec["name"], contact_name=spec["contact_name"],
                         contact_email=spec["contact_email"], contact_phone=spec["contact_phone"],
@@ -98,7 +110,7 @@ def _create_supplier(spec: dict) -> dict[str, SupplyProduct]:
         db.session.add(product)
         products[image] = product
     db.session.flush()
-    return products
+    return supplier, products
 
 
 def _fill_shop(shop: Shop, spec: dict, products: dict[str, SupplyProduct]) -> None:
@@ -129,6 +141,7 @@ def _fill_shop(shop: Shop, spec: dict, products: dict[str, SupplyProduct]) -> No
         elif order_spec["status"] == "cancelled":
             cancel_order(order)
             order.cancelled_at = handled_at
+        route_and_ship(order, order_spec["days_ago"])
     db.session.flush()
 
 
@@ -148,6 +161,10 @@ def print_logins() -> None:
     if admin is not None:
         lines += ["", f"Admin:        {ADMIN_EMAIL} / {ADMIN_PASSWORD}",
                   f"              {platform}/login, then {platform}/admin/"]
+    staff = [email for email in SUPPLIER_STAFF.values() if find_user_by_email(email) is not None]
+    if staff:
+        lines += ["", f"Supplier staff (password: {SUPPLIER_PASSWORD}), at {platform}/supplier/"]
+        lines += [f"  {email}" for email in staff]
     if shops:
         lines += ["", f"Shop owners (password: {OWNER_PASSWORD}), log in at {platform}/login"]
         for spec, _shop in shops:

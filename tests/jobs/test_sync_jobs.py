@@ -27,6 +27,20 @@ ROOT = Path(__file__).resolve().parents[2]
 MUG = "MUG,Stoneware Mug,,home,MUG-1,,8.00,12.00,10,"
 
 
+def _children(pid: int) -> list[int]:
+    """The live child processes of `pid` (read from /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
 def runs_of(supplier_id):
     return list(db.session.scalars(select(SyncRun).where(SyncRun.supplier_id == supplier_id)
                                    .order_by(SyncRun.id).execution_options(populate_existing=True)))
@@ -239,3 +253,72 @@ def test_listing_review_is_enqueued_after_a_finished_sync(feeds_dir, monkeypatch
     assert sync_supplier_catalog(run_id) == "already partly_failed"
     assert sync_supplier_catalog(failing_id) == "failed"  # no feed: nothing to review
     assert reviewed == [(run_id, "partly_failed")]
+
+
+@pytest.mark.redis
+@pytest.mark.committed
+def test_a_worker_killed_mid_sync_leaves_the_run_failed_and_a_new_run_finishes(
+        app, database_url, tmp_path, monkeypatch):
+    """SIGKILL the worker after its first batches: the run is swept as abandoned (not
+    "running" forever), the batches it committed stay whole, and the next run completes."""
+    import signal
+    import time
+
+    from app.catalog.sync import ABANDONED_AFTER, sweep_abandoned_runs
+    from tests.catalog.feed_helpers import sync_now
+
+    monkeypatch.setitem(app.config, "FEEDS_DIR", str(tmp_path / "feeds"))
+    products = 20_000
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*(f"P{n:05d},Product {n},,home,SKU-{n:05d},,5.00,9.00,3,"
+                                     for n in range(products))))
+    run = SyncRun(supplier_id=supplier.id, status="queued", job_id=f"sync-supplier-{supplier.id}")
+    db.session.add(run)
+    db.session.flush()
+    run_id, supplier_id = run.id, supplier.id
+    db.session.commit()
+
+    redis_url = os.environ["REDIS_URL"]
+    queue = get_queue("sync", connection=redis_connection(redis_url))
+    queue.empty()
+    queue.enqueue(sync_supplier_catalog, run_id, job_id=f"sync-supplier-{supplier_id}")
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, FEEDS_DIR=str(tmp_path / "feeds"),
+               SERVER_NAME="flagship.test", SECRET_KEY="worker-test")
+    worker = subprocess.Popen([sys.executable, "worker.py", "--queues", "sync", "--no-periodic"],
+                              cwd=ROOT, env=env, start_new_session=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            [seen] = runs_of(supplier_id)
+            db.session.rollback()
+            if seen.status != "queued" and seen.created_count > 0:
+                break
+            time.sleep(0.05)
+        assert seen.status == "running", "the sync finished before it could be killed"
+    finally:
+        # The work horse (RQ forks one per job, in a session of its own), then the worker:
+        # no clean-up of any kind runs.
+        for pid in _children(worker.pid):
+            os.kill(pid, signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)
+        output = worker.communicate(timeout=30)[0]
+
+    [killed] = runs_of(supplier_id)
+    assert killed.status == "running" and 0 < killed.created_count < products, output
+    written = db.session.scalar(select(func.count(SupplyProduct.id)).where(
+        SupplyProduct.supplier_id == supplier_id))
+    assert written == killed.created_count  # only whole, committed batches
+    db.session.rollback()
+
+    assert sweep_abandoned_runs(supplier_id, now=utcnow()) == 0  # not yet: it may be alive
+    assert sweep_abandoned_runs(supplier_id, now=utcnow() + ABANDONED_AFTER + timedelta(minutes=1)) == 1
+    db.session.commit()
+    [swept] = runs_of(supplier_id)
+    assert swept.status == "failed" and swept.error.startswith("abandoned") and swept.finished_at
+
+    rerun, result = sync_now(db.session.get(type(supplier), supplier_id))
+    assert result == "succeeded"
+    assert rerun.created_count == products - killed.created_count
+    assert rerun.unchanged_count == killed.created_count
+    queue.empty()
