@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "app.dashboard.views:bp",
     "app.admin.views:bp",
     "app.supplier.views:bp",
+    "app.payments.webhooks:bp",
     "app.storefront.views:bp",
 )
 
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> FlagshipFlask:
 
 def _init_extensions(app: FlagshipFlask) -> None:
     from . import models  # noqa: F401 - every model registered before migrations look
+    from .ledger.services import install_ledger_guard
     from .tenancy import install_tenancy_guards
 
     db.init_app(app)
@@ -58,6 +60,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     install_tenancy_guards()
+    install_ledger_guard()
 
     @login_manager.user_loader
     def load_user(user_id: str):

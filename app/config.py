@@ -28,6 +28,20 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _percent_bp(text: str, name: str) -> int:
+    """ "5" or "2.5" (percent) -> basis points (500, 250)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a percentage such as 5 or 2.5, not {text!r}") from None
+    basis_points = value * 100
+    if not 0 <= basis_points <= 10_000 or basis_points != basis_points.to_integral_value():
+        raise ConfigError(f"{name} must be between 0 and 100 with at most two decimals, not {text!r}")
+    return int(basis_points)
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for any PostgreSQL URL (Heroku-style ones included)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -55,6 +69,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
     if production and database_url.startswith("sqlite") and not _bool(get("ALLOW_SQLITE"), False):
         raise ConfigError("DATABASE_URL must point at PostgreSQL when FLAGSHIP_ENV=production")
     redis_url = get("REDIS_URL", "")
+    stripe_key = get("STRIPE_SECRET_KEY", "")
+    if production and stripe_key and not get("STRIPE_WEBHOOK_SECRET"):
+        raise ConfigError("STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY in production")
 
     config = {
         "FLAGSHIP_ENV": flagship_env,
@@ -88,6 +105,18 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "CATALOG_PAGE_SIZE": int(get("CATALOG_PAGE_SIZE", "24")),
         "FEEDS_DIR": get("FEEDS_DIR", str(INSTANCE_DIR / "feeds")),
         "JOBS_INLINE": not redis_url,
+        # Payments. No STRIPE_SECRET_KEY: pay on delivery only, and nothing else changes.
+        "STRIPE_SECRET_KEY": stripe_key,
+        "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_WEBHOOK_TOLERANCE": int(get("STRIPE_WEBHOOK_TOLERANCE", "300")),
+        "STRIPE_API_BASE": get("STRIPE_API_BASE", ""),  # tests: the local fake of Stripe's API
+        "STRIPE_NETWORK_RETRIES": int(get("STRIPE_NETWORK_RETRIES", "2")),
+        "STRIPE_CONNECT_COUNTRY": get("STRIPE_CONNECT_COUNTRY", "US"),
+        "CHECKOUT_SESSION_MINUTES": int(get("CHECKOUT_SESSION_MINUTES", "30")),
+        "PLATFORM_FEE_BP": _percent_bp(get("PLATFORM_FEE_PERCENT", "5"), "PLATFORM_FEE_PERCENT"),
+        "LEDGER_HOLD_DAYS": int(get("LEDGER_HOLD_DAYS", "7")),
+        "PAYOUT_MINIMUM": int(get("PAYOUT_MINIMUM", "1000")),
+        "PAYOUT_EVERY_HOURS": int(get("PAYOUT_EVERY_HOURS", "24")),
     }
     config.update(overrides)
     if config["REDIS_URL"] and "JOBS_INLINE" not in overrides:

@@ -9,8 +9,16 @@ from app.catalog.portal_models import (  # noqa: F401
     WebhookAttempt,
     WebhookDelivery,
 )
+from app.ledger.models import (  # noqa: F401
+    LedgerEntry,
+    OrderRelease,
+    Payout,
+    PayoutAccount,
+    PayoutRun,
+)
 from app.notifications.models import OutboundEmail  # noqa: F401
 from app.orders.fulfilment_models import PurchaseOrder, PurchaseOrderLine  # noqa: F401
 from app.orders.models import Order, OrderLine  # noqa: F401
+from app.payments.models import Payment, Refund, StripeEvent  # noqa: F401
 from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401
 from app.shops.notice_models import ListingNotice  # noqa: F401

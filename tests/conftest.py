@@ -8,6 +8,7 @@ Two shops exist in every tenant test, so a leak between tenants shows up.
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from flask_migrate import upgrade
@@ -146,8 +147,18 @@ def _empty_all_tables() -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " CASCADE"))
         else:
+            # The ledger's append-only triggers refuse DELETE: lift them for the clean-up.
+            triggers = conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 conn.execute(table.delete())
+            for _name, sql in triggers:
+                conn.execute(text(sql))
+
+
+LATE_WEBHOOKS: list = []  # Stripe events to deliver once the current request is over
 
 
 class HostClient:
@@ -166,7 +177,11 @@ class HostClient:
         # Read what a request changed by querying again (db.session.expire_all() first).
         db.session.flush()
         with self.app.app_context():
-            return self.flask_client.open(*args, **kwargs)
+            response = self.flask_client.open(*args, **kwargs)
+        while LATE_WEBHOOKS:
+            client, payload, headers = LATE_WEBHOOKS.pop(0)
+            client.post("/webhooks/stripe", data=payload, headers=headers)
+        return response
 
     def get(self, *args, **kwargs):
         return self.open(*args, method="GET", **kwargs)
@@ -219,3 +234,41 @@ def shop_a(catalog):
 @pytest.fixture
 def shop_b(catalog):
     return factories.make_shop_with_listings("bravo", catalog)
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    """The local fake of Stripe's HTTP API (tests/fakes/stripe_api.py), for the session."""
+    from tests.fakes.stripe_api import FakeStripe
+
+    with FakeStripe(webhook_secret=STRIPE_WEBHOOK_SECRET) as fake:
+        yield fake
+
+
+STRIPE_WEBHOOK_SECRET = "whsec_flagship_tests"
+
+
+@pytest.fixture
+def fake_stripe(app, stripe_server, monkeypatch):
+    """Card payments on, against the fake; its webhooks go to the platform's endpoint."""
+    stripe_server.reset()
+    for key, value in {"STRIPE_SECRET_KEY": "sk_test_flagship_fake", "STRIPE_API_BASE": stripe_server.url,
+                       "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET, "STRIPE_NETWORK_RETRIES": 0}.items():
+        monkeypatch.setitem(app.config, key, value)
+    app.extensions.pop("stripe_client", None)
+    webhooks = HostClient(app, PLATFORM)
+
+    def deliver(payload, headers):
+        if threading.current_thread() is not threading.main_thread():
+            # Sent while the app waits on its own API call (the fake answers from its own
+            # thread): in production it would be a separate request on a separate database
+            # connection, so deliver it after the request that caused it (HostClient.open).
+            LATE_WEBHOOKS.append((webhooks, payload, dict(headers)))
+            return 200
+        return webhooks.post("/webhooks/stripe", data=payload, headers=dict(headers)).status_code
+
+    stripe_server.webhook_url = deliver
+    yield stripe_server
+    LATE_WEBHOOKS.clear()
+    app.extensions.pop("stripe_client", None)
+    assert not stripe_server.errors, stripe_server.errors

@@ -68,6 +68,7 @@ from . import (  # noqa: E402, F401
     feed_views,
     import_views,
     jobs_views,
+    money_views,
     shop_views,
     staff_views,
 )

@@ -1,14 +1,18 @@
-"""The shop's orders: list with status tabs, detail, mark paid, cancel."""
+"""The shop's orders: list with status tabs, detail (with its money), mark paid, refund, cancel."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.errors import DomainError
 from app.extensions import db
+from app.money import format_money
 from app.orders import services as orders_service
 from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
+from app.payments import refunds
+from app.payments.summary import order_money_context, refund_quantities
 from app.web import found
 
 from .blueprint import bp
@@ -32,7 +36,7 @@ def orders():
 def order_detail(order_id: int):
     order = found(orders_service.get_order, order_id)
     return render_template("dashboard/order_detail.html", order=order,
-                           purchase_orders=purchase_orders_of(order))
+                           purchase_orders=purchase_orders_of(order), **order_money_context(order))
 
 
 def _change_status(order_id: int, change, done_message: str):
@@ -61,5 +65,34 @@ def confirm_cancel_order(order_id: int):
 
 @bp.post("/<shop>/orders/<int:order_id>/cancel")
 def cancel_order(order_id: int):
-    return _change_status(order_id, orders_service.cancel_order,
-                          "Order {number} is cancelled and its stock is back with the supplier.")
+    order = found(orders_service.get_order, order_id)
+    paid = order.status in ("paid", "refunded") and order.net_total > 0
+    try:
+        refunds.cancel_and_refund(order, reason=request.form.get("reason", ""), source="dashboard",
+                                  user_id=current_user.id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(f"Order {order.number} is cancelled"
+              + (", the shopper's money is refunded" if paid else "")
+              + " and its stock is back with the supplier.", "success")
+    return redirect(url_for(".order_detail", order_id=order_id))
+
+
+@bp.post("/<shop>/orders/<int:order_id>/refund")
+def refund_order(order_id: int):
+    """Refund the chosen quantities (or, with `whole`, everything left)."""
+    order = found(orders_service.get_order, order_id)
+    try:
+        quantities = None if request.form.get("whole") else refund_quantities(order, request.form)
+        refund = refunds.start_refund(order, quantities, reason=request.form.get("reason", ""),
+                                      source="dashboard", user_id=current_user.id)
+        db.session.commit()
+        refunds.submit_refund(refund.id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(f"Refunded {format_money(refund.amount, refund.currency)} to the shopper.", "success")
+    return redirect(url_for(".order_detail", order_id=order_id))

@@ -101,4 +101,10 @@ def settings():
 
 
 # Register the other dashboard pages on the same blueprint.
-from . import collection_views, listing_views, notice_views, order_views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    collection_views,
+    earnings_views,
+    listing_views,
+    notice_views,
+    order_views,
+)

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from redis import Redis
@@ -18,6 +19,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from app.catalog.jobs import enqueue_due_syncs, sweep_abandoned_sync_runs
+from app.ledger.jobs import run_payouts
+from app.payments.jobs import settle_stale_checkouts
 
 from . import DEFAULT_RETRY, get_queue
 
@@ -32,11 +35,22 @@ class PeriodicJob:
     every_seconds: int
     queue: str = "default"
     timeout: int = 300
+    every_hours_setting: str = ""  # a config key that overrides every_seconds, in hours
+
+    def interval(self) -> int:
+        if self.every_hours_setting:
+            from flask import current_app
+
+            return int(current_app.config[self.every_hours_setting]) * 3600
+        return self.every_seconds
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("periodic-enqueue-due-syncs", enqueue_due_syncs, 60, queue="sync"),
     PeriodicJob("periodic-sweep-abandoned-sync-runs", sweep_abandoned_sync_runs, 60, queue="sync"),
+    PeriodicJob("periodic-settle-stale-checkouts", settle_stale_checkouts, 600),
+    PeriodicJob("periodic-run-payouts", run_payouts, 24 * 3600, queue="payouts",
+                every_hours_setting="PAYOUT_EVERY_HOURS"),
 ]
 
 
@@ -56,7 +70,7 @@ def enqueue_due(connection: Redis, last_run: dict[str, float], now: float | None
     enqueued = []
     for job in PERIODIC_JOBS if jobs is None else jobs:
         previous = last_run.get(job.id)
-        if previous is not None and now - previous < job.every_seconds:
+        if previous is not None and now - previous < job.interval():
             continue
         last_run[job.id] = now
         if _pending(job.id, connection):
@@ -71,16 +85,17 @@ def enqueue_due(connection: Redis, last_run: dict[str, float], now: float | None
 class PeriodicScheduler(threading.Thread):
     """A daemon thread of the worker process: every TICK_SECONDS, enqueue the due jobs."""
 
-    def __init__(self, connection: Redis, tick: float = TICK_SECONDS):
+    def __init__(self, connection: Redis, tick: float = TICK_SECONDS, app=None):
         super().__init__(name="flagship-periodic-scheduler", daemon=True)
-        self.connection, self.tick = connection, tick
+        self.connection, self.tick, self.app = connection, tick, app
         self.stopping = threading.Event()
         self.last_run: dict[str, float] = {}
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                enqueued = enqueue_due(self.connection, self.last_run)
+                with self.app.app_context() if self.app is not None else nullcontext():
+                    enqueued = enqueue_due(self.connection, self.last_run)
                 if enqueued:
                     log.info("enqueued periodic jobs: %s", ", ".join(enqueued))
             except Exception:  # Redis away for a moment: try again on the next tick

@@ -78,6 +78,16 @@ def tracking_of(order: Order) -> list[dict]:
     return result
 
 
+def has_shipped(order: Order) -> bool:
+    """Whether any line of the order has left a supplier's warehouse."""
+    return db.session.scalar(
+        select(func.count(PurchaseOrderLine.id))
+        .join(PurchaseOrder, (PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+              & (PurchaseOrderLine.shop_id == PurchaseOrder.shop_id))
+        .where(PurchaseOrder.order_id == order.id, PurchaseOrder.shop_id == order.shop_id,
+               PurchaseOrderLine.shipped_at.is_not(None))) > 0
+
+
 def cancel_purchase_orders(order: Order) -> None:
     """Cancel an order's open purchase orders. Refused once anything has shipped: goods on
     their way cannot be cancelled here (that is a return, handled outside this flow)."""
@@ -197,6 +207,10 @@ def refresh_fulfilment_status(order_id: int, shop_id: int) -> str:
     if order.fulfilment_status != status:
         order.fulfilment_status = status
         if status == "shipped":
+            from app.ledger.services import release_order
+
             order.shipped_at = utcnow()
+            db.session.flush()
+            release_order(order)  # its money becomes available after the hold period
     db.session.flush()
     return status

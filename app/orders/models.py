@@ -18,8 +18,9 @@ from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 from app.tenancy import TenantMixin
 
-ORDER_STATUSES = ("pending", "paid", "cancelled")
-PAYMENT_METHODS = ("cod",)
+ORDER_STATUSES = ("pending", "paid", "refunded", "cancelled")
+PAYMENT_METHODS = ("cod", "card")
+PAYMENT_METHOD_LABELS = {"cod": "Pay on delivery", "card": "Card (Stripe)"}
 
 
 class Order(TenantMixin, db.Model):
@@ -40,6 +41,7 @@ class Order(TenantMixin, db.Model):
     subtotal: Mapped[int]
     shipping_total: Mapped[int] = mapped_column(default=0)
     total: Mapped[int]
+    refunded_total: Mapped[int] = mapped_column(default=0)  # given back so far (refunds)
     customer_name: Mapped[str] = mapped_column(String(120))
     customer_email: Mapped[str] = mapped_column(String(254))
     customer_phone: Mapped[str] = mapped_column(String(40))
@@ -53,6 +55,7 @@ class Order(TenantMixin, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="")
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(
@@ -66,6 +69,15 @@ class Order(TenantMixin, db.Model):
     @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def payment_label(self) -> str:
+        return PAYMENT_METHOD_LABELS.get(self.payment_method, self.payment_method)
+
+    @property
+    def net_total(self) -> int:
+        """What the shopper has paid and not had back."""
+        return self.total - self.refunded_total
 
 
 class OrderLine(TenantMixin, db.Model):

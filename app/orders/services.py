@@ -20,7 +20,8 @@ from .models import Order, OrderLine
 # Which moves an owner may make: anything else is refused.
 TRANSITIONS = {
     "pending": {"paid", "cancelled"},
-    "paid": {"cancelled"},
+    "paid": {"refunded", "cancelled"},
+    "refunded": {"cancelled"},  # all money given back; cancelling still returns the stock
     "cancelled": set(),
 }
 _NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
@@ -72,7 +73,12 @@ def new_order_number() -> str:
     return "FS-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
 
 
-def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod") -> Order:
+def new_access_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
+                number: str | None = None, access_token: str | None = None) -> Order:
     """Turn a priced cart into an order, taking stock atomically.
 
     Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
@@ -104,8 +110,8 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
                 )
         order = Order(
             shop_id=shop_id,
-            number=new_order_number(),
-            access_token=secrets.token_urlsafe(24),
+            number=number or new_order_number(),
+            access_token=access_token or new_access_token(),
             status="pending",
             payment_method=payment_method,
             currency=cart.currency,
@@ -153,20 +159,56 @@ def _move(order: Order, new_status: str) -> None:
 
 
 def mark_paid(order: Order) -> Order:
-    """The owner received the money (cash on delivery)."""
+    """The owner received the money (pay on delivery): the order enters the ledger."""
+    from app.ledger.services import record_sale
+    from app.shops.models import Shop
+
+    if order.payment_method != "cod":
+        raise DomainError("A card order is marked paid by Stripe when the shopper's payment succeeds.")
     _move(order, "paid")
     order.paid_at = utcnow()
     db.session.flush()
+    record_sale(order, db.session.get(Shop, order.shop_id))
     return order
 
 
-def cancel_order(order: Order) -> Order:
-    """Cancel and put every line's quantity back into the supplier's stock. Its open
-    purchase orders are cancelled too; refused once any line has shipped."""
-    from .fulfilment import cancel_purchase_orders
+def mark_card_paid(order: Order) -> bool:
+    """pending -> paid for a card order, for exactly one caller (the webhook and the
+    shopper's return from Stripe may race): a conditional UPDATE. True if this call won."""
+    now = utcnow()
+    won = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.shop_id == order.shop_id,
+                            Order.status == "pending")
+        .values(status="paid", paid_at=now).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(order)
+    return won
 
-    _move(order, "cancelled")
+
+def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
+                 user_id: int | None = None) -> Order:
+    """Cancel and put every line's quantity back into the supplier's stock. Its open
+    purchase orders are cancelled too; refused once any line has shipped. The money of a
+    paid pay-on-delivery order is given back (in cash) first; a paid card order is
+    cancelled by its refund instead (app.payments.refunds.cancel_and_refund)."""
+    from .fulfilment import cancel_purchase_orders, has_shipped
+
+    if "cancelled" not in TRANSITIONS.get(order.status, set()):
+        raise DomainError(f"An order that is {order.status} cannot become cancelled.")
+    if has_shipped(order):
+        raise DomainError("Part of this order has already shipped, so it can no longer be cancelled.")
+    if order.status in ("paid", "refunded") and order.net_total > 0:
+        if order.payment_method == "card":
+            raise DomainError("A paid card order is cancelled with a refund through Stripe.")
+        from app.payments.refunds import refund_cash
+
+        # The completed refund cancels the order (and the suppliers give back their costs).
+        refund_cash(order, None, reason=reason or "Order cancelled", source=source, user_id=user_id,
+                    cancels_order=True)
+        return order
     cancel_purchase_orders(order)
+    _move(order, "cancelled")
+    order.cancel_reason = reason[:200]
     order.cancelled_at = utcnow()
     for line in order.lines:
         db.session.execute(

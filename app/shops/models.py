@@ -39,6 +39,8 @@ class Shop(db.Model):
     # under the floor, pauses the listing until the owner approves (basis points: 1500 = 15 %).
     price_change_tolerance_bp: Mapped[int] = mapped_column(default=1500)
     margin_floor_bp: Mapped[int] = mapped_column(default=0)
+    # The platform's fee on this shop's sales (basis points); None: PLATFORM_FEE_PERCENT.
+    platform_fee_bp: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

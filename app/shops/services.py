@@ -328,3 +328,26 @@ def open_shops_for_directory(limit: int = 12) -> list[Shop]:
             )
         )
 
+
+
+def set_platform_fee(shop: Shop, percent_text: str) -> Shop:
+    """The admin's fee override for one shop ("2.5" percent); blank: the platform's default."""
+    from decimal import Decimal, InvalidOperation
+
+    text = (percent_text or "").strip().rstrip("%").strip()
+    if not text:
+        shop.platform_fee_bp = None
+        db.session.flush()
+        return shop
+    try:
+        basis_points = Decimal(text) * 100
+    except InvalidOperation:
+        basis_points = None
+    if basis_points is None or not basis_points.is_finite():
+        raise DomainError("Enter the fee as a percentage, like 5 or 2.5.", field="fee_percent")
+    if not 0 <= basis_points <= 5_000 or basis_points != basis_points.to_integral_value():
+        raise DomainError("The fee must be between 0 and 50 %, with at most two decimals.",
+                          field="fee_percent")
+    shop.platform_fee_bp = int(basis_points)
+    db.session.flush()
+    return shop

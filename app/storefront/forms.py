@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TelField
+from wtforms import EmailField, RadioField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
@@ -31,3 +31,11 @@ class CheckoutForm(FlaskForm):
     country = SelectField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
                           validators=[DataRequired()],
                           render_kw={"autocomplete": "country"})
+    payment_method = RadioField("Payment", choices=[SelectChoice("cod", "Pay on delivery")],
+                                default="cod")
+
+    def offer_card(self) -> None:
+        """Card payments (Stripe) are set up: offer them first."""
+        self.payment_method.choices = [SelectChoice("card", "Card"), SelectChoice("cod", "Pay on delivery")]
+        if not self.is_submitted():
+            self.payment_method.data = "card"

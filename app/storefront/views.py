@@ -22,11 +22,13 @@ from sqlalchemy import func, or_, select
 from app.catalog.models import SupplyProduct
 from app.errors import DomainError
 from app.extensions import db
-from app.jobs import enqueue
 from app.orders import cart as carts
 from app.orders.fulfilment import tracking_of
-from app.orders.jobs import route_order_to_suppliers, send_order_confirmation
 from app.orders.services import CustomerDetails, OutOfStock, find_order_for_shopper, place_order
+from app.payments import stripe_gateway
+from app.payments.jobs import after_payment
+from app.payments.refunds import cancel_and_refund
+from app.payments.services import confirm_return, open_payment, start_card_checkout
 from app.shops.models import Collection, Listing
 from app.shops.pricing import PriceRule, price_table
 from app.shops.services import shop_collections, shop_listings
@@ -202,11 +204,23 @@ def checkout():
         flash("Your cart is empty.", "info")
         return redirect(url_for(".cart"))
     form = CheckoutForm()
+    card_payments = stripe_gateway.enabled()
+    if card_payments:
+        form.offer_card()
     if form.validate_on_submit():
         details = CustomerDetails(**{k: form.data[k] for k in (
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
         try:
-            order = place_order(g.shop, cart, details)
+            if form.payment_method.data == "card":
+                started = start_card_checkout(
+                    g.shop, cart, details,
+                    status_url=lambda number, token: url_for(".order_status", number=number,
+                                                             token=token, _external=True),
+                    cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
+                                                             token=token, _external=True))
+                order = started.order
+            else:
+                order = place_order(g.shop, cart, details)
         except OutOfStock as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -219,14 +233,15 @@ def checkout():
                 flash(error.message, "error")
         else:
             db.session.commit()
-            enqueue(send_order_confirmation, order.id, queue="notifications",
-                    job_id=f"order-confirmation-{order.id}")
-            # Pay on delivery: the suppliers can start shipping now.
-            enqueue(route_order_to_suppliers, order.id, job_id=f"route-order-{order.id}")
             _save_cart({})
+            if order.payment_method == "card":
+                # Paid on Stripe's page; the order waits, pending, until Stripe says so.
+                return redirect(started.url, code=303)
+            # Pay on delivery: confirm it, and the suppliers can start shipping now.
+            after_payment(order.id)
             return redirect(url_for(".order_status", number=order.number,
                                     token=order.access_token, placed=1))
-    return render_storefront("checkout.html", cart=cart, form=form,
+    return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
                              status=422 if form.errors else 200)
 
 
@@ -235,9 +250,43 @@ def order_status(number: str, token: str):
     order = find_order_for_shopper(number, token)
     if order is None:
         abort(404)
-    return render_storefront("order.html", order=order, just_placed=bool(request.args.get("placed")),
+    session_id = request.args.get("session_id", "")
+    just_paid = False
+    if session_id and order.status == "pending":
+        # Back from Stripe: ask it now instead of waiting for the webhook.
+        outcome = confirm_return(order, session_id)
+        db.session.commit()
+        if outcome.paid_order_id:
+            after_payment(outcome.paid_order_id)
+        db.session.refresh(order)
+        just_paid = order.status == "paid"
+    return render_storefront("order.html", order=order,
+                             just_placed=bool(request.args.get("placed")) or just_paid,
+                             payment=open_payment(order),
                              country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country),
                              tracking=tracking_of(order))
+
+
+@bp.route("/orders/<number>/<token>/cancel-payment", methods=["GET", "POST"])
+def cancel_payment(number: str, token: str):
+    """The shopper left Stripe's page ("back"): close the payment, cancel the pending order
+    so its stock goes back, and put the items back in the cart."""
+    order = find_order_for_shopper(number, token)
+    if order is None:
+        abort(404)
+    if order.status == "pending" and order.payment_method == "card":
+        try:
+            cancel_and_refund(order, reason="The shopper went back from the card payment.",
+                              source="shopper")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for(".order_status", number=number, token=token))
+        _save_cart({carts.line_key(line.listing_id, line.supply_variant_id): line.quantity
+                    for line in order.lines})
+        flash("Payment cancelled. Your cart is just as you left it.", "info")
+        return redirect(url_for(".checkout"))
+    return redirect(url_for(".order_status", number=number, token=token))
 
 
 @bp.get("/assets/<theme>/<path:filename>")

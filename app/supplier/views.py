@@ -220,3 +220,6 @@ def accept_invitation(token: str):
     status = 422 if form.errors or form.form_errors else 200
     return render_template("supplier/accept_invitation.html", form=form, supplier=supplier,
                            invitation=invitation, logged_in=logged_in), status
+
+
+from . import payout_views  # noqa: E402,F401 - registers the payout pages on `bp`

@@ -18,7 +18,7 @@ from .context import _scope
 SETTING = "flagship.shop_id"
 TENANT_TABLES = (
     "listings", "collections", "collection_listings", "orders", "order_lines",
-    "purchase_orders", "purchase_order_lines", "listing_notices",
+    "purchase_orders", "purchase_order_lines", "listing_notices", "payments", "refunds",
 )
 _CACHE_KEY = "flagship_rls_value"
 _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")

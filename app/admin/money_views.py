@@ -1,0 +1,132 @@
+"""Admin "Money": fee income, payout runs, failed payouts (retry / cancel), refunds on any
+order, and a shop's platform-fee override."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.errors import DomainError
+from app.extensions import db
+from app.jobs import enqueue
+from app.ledger import payouts as payout_service
+from app.ledger.jobs import enqueue_transfer, run_payouts
+from app.ledger.models import Payout
+from app.ledger.services import platform_income
+from app.money import format_money
+from app.orders.fulfilment import purchase_orders_of
+from app.orders.models import Order
+from app.payments import refunds
+from app.payments.summary import order_money_context, refund_quantities
+from app.shops.services import set_platform_fee
+from app.tenancy import use_shop
+from app.web import found
+
+from . import queries
+from .views import NAV_SECTIONS, bp
+
+NAV_SECTIONS.update({"money": "money", "run_payouts_now": "money", "retry_payout": "money",
+                     "cancel_payout": "money", "shop_order": "shops", "refund_shop_order": "shops",
+                     "set_shop_fee": "shops"})
+
+
+@bp.get("/money")
+def money():
+    return render_template("admin/money.html", income=platform_income(),
+                           runs=payout_service.recent_runs(), failed=payout_service.failed_payouts(),
+                           default_fee_bp=current_app.config["PLATFORM_FEE_BP"])
+
+
+@bp.post("/money/run-payouts")
+def run_payouts_now():
+    enqueue(run_payouts, "manual", queue="payouts", job_id="manual-payout-run")
+    flash("Payout run started: due balances of connected payees are being paid out.", "success")
+    return redirect(url_for(".money"))
+
+
+def _payout(payout_id: int) -> Payout:
+    payout = db.session.scalar(select(Payout).where(Payout.id == payout_id))
+    if payout is None:
+        abort(404)
+    return payout
+
+
+@bp.post("/payouts/<int:payout_id>/retry")
+def retry_payout(payout_id: int):
+    payout = _payout(payout_id)
+    try:
+        payout_service.retry_payout(payout)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".money"))
+    db.session.commit()
+    enqueue_transfer(payout.id)
+    flash(f"Payout #{payout.id} is being tried again.", "success")
+    return redirect(url_for(".money"))
+
+
+@bp.post("/payouts/<int:payout_id>/cancel")
+def cancel_payout(payout_id: int):
+    payout = _payout(payout_id)
+    try:
+        payout_service.cancel_payout(payout)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".money"))
+    db.session.commit()
+    flash(f"Payout #{payout.id} is cancelled; {format_money(payout.amount, payout.currency)} "
+          "is back in the payee's balance.", "success")
+    return redirect(url_for(".money"))
+
+
+def _shop_order(shop_id: int, order_id: int):
+    shop = found(queries.get_shop, shop_id)
+    order = db.session.scalar(select(Order).where(Order.id == order_id, Order.shop_id == shop.id))
+    if order is None:
+        abort(404)
+    return shop, order
+
+
+@bp.get("/shops/<int:shop_id>/orders/<int:order_id>")
+def shop_order(shop_id: int, order_id: int):
+    shop, order = _shop_order(shop_id, order_id)
+    with use_shop(shop.id):
+        context = order_money_context(order)
+        pos = purchase_orders_of(order)
+        return render_template("admin/order.html", shop=shop, order=order, purchase_orders=pos,
+                               **context)
+
+
+@bp.post("/shops/<int:shop_id>/orders/<int:order_id>/refund")
+def refund_shop_order(shop_id: int, order_id: int):
+    shop, order = _shop_order(shop_id, order_id)
+    with use_shop(shop.id):
+        try:
+            quantities = None if request.form.get("whole") else refund_quantities(order, request.form)
+            refund = refunds.start_refund(order, quantities, reason=request.form.get("reason", ""),
+                                          source="admin", user_id=current_user.id)
+            db.session.commit()
+            refunds.submit_refund(refund.id)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"Refunded {format_money(refund.amount, refund.currency)} to the shopper.", "success")
+    return redirect(url_for(".shop_order", shop_id=shop.id, order_id=order.id))
+
+
+@bp.post("/shops/<int:shop_id>/fee")
+def set_shop_fee(shop_id: int):
+    shop = found(queries.get_shop, shop_id)
+    try:
+        set_platform_fee(shop, request.form.get("fee_percent", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{shop.name}'s platform fee is saved; it applies to orders paid from now on.", "success")
+    return redirect(url_for(".shop_detail", shop_id=shop.id))

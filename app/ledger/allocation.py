@@ -1,0 +1,95 @@
+"""Who gets what of a payment, and who gives what back on a refund: pure arithmetic.
+
+Integer minor units throughout. The shop's share is always the remainder, so the shares
+of a sale add up to exactly what the shopper paid, and after refunds to exactly what the
+shopper paid minus what they got back, whatever the rounding.
+
+- Sale: each supplier its wholesale cost (unit cost x quantity of its lines), the platform
+  its fee (basis points of the total, rounded half up), the processor the fee it took,
+  the shop the rest (which may be negative: it is recovered from later sales).
+- Refund: the supplier gives back the cost of refunded units that had not shipped yet
+  (goods that left its warehouse stay paid for); the platform gives back its fee in
+  proportion to the money refunded, computed on the running total so that a full refund
+  returns exactly the whole fee; the processor keeps its fee (Stripe does not return it);
+  the shop gives back the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    supplier_id: int
+    unit_price: int
+    unit_cost: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Share:
+    payee_type: str  # supplier / shop / platform / processor
+    payee_id: int
+    amount: int
+
+
+def platform_fee(total: int, fee_bp: int) -> int:
+    """`fee_bp` basis points (500 = 5 %) of `total`, rounded half up."""
+    if total < 0 or fee_bp < 0:
+        raise ValueError("total and fee must not be negative")
+    return (total * fee_bp + 5_000) // 10_000
+
+
+def supplier_costs(lines: Iterable[SaleLine]) -> dict[int, int]:
+    costs: dict[int, int] = {}
+    for line in lines:
+        costs[line.supplier_id] = costs.get(line.supplier_id, 0) + line.unit_cost * line.quantity
+    return costs
+
+
+def split_sale(lines: Iterable[SaleLine], total: int, shop_id: int, fee: int,
+               processor_fee: int) -> list[Share]:
+    """The shares of a paid order; they add up to `total`."""
+    if processor_fee < 0 or fee < 0:
+        raise ValueError("fees must not be negative")
+    shares = [Share("supplier", supplier_id, cost)
+              for supplier_id, cost in sorted(supplier_costs(lines).items()) if cost]
+    if fee:
+        shares.append(Share("platform", 0, fee))
+    if processor_fee:
+        shares.append(Share("processor", 0, processor_fee))
+    shares.append(Share("shop", shop_id, total - sum(share.amount for share in shares)))
+    return shares
+
+
+def fee_returned(fee: int, total: int, refunded: int) -> int:
+    """How much of the platform fee has gone back once `refunded` of `total` is refunded."""
+    if total <= 0:
+        return 0
+    return fee * min(refunded, total) // total
+
+
+def split_refund(*, amount: int, total: int, refunded_before: int, shop_id: int, fee: int,
+                 supplier_returns: Mapping[int, int], supplier_owed: Mapping[int, int]) -> list[Share]:
+    """The (negative) shares of refunding `amount` more of an order paid `total`.
+
+    `supplier_returns` is the cost of the refunded, unshipped units per supplier, capped at
+    what the supplier is still owed for the order (`supplier_owed`). The shares add up to
+    -amount.
+    """
+    if amount <= 0:
+        raise ValueError("a refund is a positive amount")
+    if refunded_before + amount > total:
+        raise ValueError("cannot refund more than was paid")
+    shares = []
+    for supplier_id, cost in sorted(supplier_returns.items()):
+        back = min(cost, supplier_owed.get(supplier_id, 0))
+        if back > 0:
+            shares.append(Share("supplier", supplier_id, -back))
+    fee_back = fee_returned(fee, total, refunded_before + amount) - fee_returned(fee, total, refunded_before)
+    if fee_back:
+        shares.append(Share("platform", 0, -fee_back))
+    shares.append(Share("shop", shop_id, -amount - sum(share.amount for share in shares)))
+    return shares

@@ -1,0 +1,259 @@
+"""Writing the ledger (sales, refunds, disputes, releases) and reading balances.
+
+Every write goes through `_append`, which gives each entry a deterministic `entry_key`:
+writing the same business fact twice hits the unique key instead of doubling money. The
+callers run inside the order's shop scope; the ledger itself is platform-wide, so reads
+for a shop always name the shop as payee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, event, func, select
+from sqlalchemy.orm import Session
+
+from app.db_types import utcnow
+from app.extensions import db
+
+from .allocation import SaleLine, Share, platform_fee, split_refund, split_sale
+from .models import LedgerEntry, OrderRelease, Payout
+
+
+class LedgerError(RuntimeError):
+    """An attempt to change or remove a ledger entry: the ledger is append-only."""
+
+
+def _refuse_changes(session: Session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, LedgerEntry) and session.is_modified(obj):
+            raise LedgerError("ledger entries are append-only: write a reversing entry instead")
+    for obj in session.deleted:
+        if isinstance(obj, LedgerEntry):
+            raise LedgerError("ledger entries are append-only: they are never deleted")
+
+
+_installed = False
+
+
+def install_ledger_guard() -> None:
+    """Refuse, in every ORM session, a flush that changes or deletes a ledger entry (the
+    database trigger is the second wall). Idempotent."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "before_flush", _refuse_changes)
+        _installed = True
+
+
+def _append(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    db.session.add_all(entries)
+    db.session.flush()
+    return entries
+
+
+def _entry(key: str, kind: str, share: Share, currency: str, *, shop_id: int | None,
+           order_id: int | None = None, refund_id: int | None = None, payout_id: int | None = None,
+           available_at: datetime | None = None, memo: str = "") -> LedgerEntry:
+    return LedgerEntry(entry_key=key, kind=kind, payee_type=share.payee_type, payee_id=share.payee_id,
+                       amount=share.amount, currency=currency, shop_id=shop_id, order_id=order_id,
+                       refund_id=refund_id, payout_id=payout_id, available_at=available_at,
+                       memo=memo[:200])
+
+
+def fee_bp_for(shop) -> int:
+    """The shop's platform fee in basis points: the admin's override, else the platform's."""
+    if shop.platform_fee_bp is not None:
+        return shop.platform_fee_bp
+    return current_app.config["PLATFORM_FEE_BP"]
+
+
+def order_entries(order_id: int) -> list[LedgerEntry]:
+    return list(db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.order_id == order_id).order_by(LedgerEntry.id)))
+
+
+def has_sale(order_id: int) -> bool:
+    return db.session.scalar(select(LedgerEntry.id).where(
+        LedgerEntry.order_id == order_id, LedgerEntry.kind == "sale").limit(1)) is not None
+
+
+def record_sale(order, shop, processor_fee: int = 0) -> list[LedgerEntry]:
+    """The shares of a paid order. Pay on delivery: the owner also holds the cash, recorded
+    as owed back by the shop (netted against its card sales). Once per order."""
+    if has_sale(order.id):
+        return []
+    lines = [SaleLine(line.supplier_id, line.unit_price, line.unit_cost, line.quantity)
+             for line in order.lines]
+    fee = platform_fee(order.total, fee_bp_for(shop))
+    entries = [_entry(f"sale:{order.id}:{share.payee_type}:{share.payee_id}", "sale", share,
+                      order.currency, shop_id=shop.id, order_id=order.id, memo=f"Order {order.number}")
+               for share in split_sale(lines, order.total, shop.id, fee, processor_fee)]
+    if order.payment_method == "cod":
+        entries.append(_entry(f"cash:{order.id}", "cash_collected", Share("shop", shop.id, -order.total),
+                              order.currency, shop_id=shop.id, order_id=order.id,
+                              memo=f"Cash collected on delivery of order {order.number}"))
+    return _append(entries)
+
+
+@dataclass
+class OrderMoney:
+    """What the ledger says of one order so far."""
+
+    fee: int  # the platform fee of the sale
+    refunded: int  # money given back so far (refunds and lost disputes)
+    supplier_owed: dict[int, int]  # per supplier, net of what it already gave back
+
+
+def order_money(order_id: int) -> OrderMoney:
+    fee, refunded, owed = 0, 0, {}
+    for entry in order_entries(order_id):
+        if entry.payee_type == "platform" and entry.kind == "sale":
+            fee += entry.amount
+        if entry.payee_type == "supplier":
+            owed[entry.payee_id] = owed.get(entry.payee_id, 0) + entry.amount
+        if entry.kind in ("refund", "dispute", "dispute_won"):
+            refunded -= entry.amount
+    return OrderMoney(fee, refunded, owed)
+
+
+def record_refund(order, refund, supplier_returns: dict[int, int]) -> list[LedgerEntry]:
+    """Reversing entries of a succeeded refund (see app.ledger.allocation). Once per refund."""
+    money = order_money(order.id)
+    shares = split_refund(amount=refund.amount, total=order.total, refunded_before=money.refunded,
+                          shop_id=order.shop_id, fee=money.fee, supplier_returns=supplier_returns,
+                          supplier_owed=money.supplier_owed)
+    memo = f"Refund on order {order.number}"
+    entries = [_entry(f"refund:{refund.id}:{share.payee_type}:{share.payee_id}", "refund", share,
+                      order.currency, shop_id=order.shop_id, order_id=order.id, refund_id=refund.id,
+                      memo=memo) for share in shares]
+    if order.payment_method == "cod":
+        entries.append(_entry(f"cash_refund:{refund.id}", "cash_returned",
+                              Share("shop", order.shop_id, refund.amount), order.currency,
+                              shop_id=order.shop_id, order_id=order.id, refund_id=refund.id,
+                              memo=f"Cash given back for order {order.number}"))
+    return _append(entries)
+
+
+def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
+    """A chargeback takes the money back like a refund of what is left (the shop bears it);
+    a dispute won later puts those same amounts back. Once each per payment."""
+    kind = "dispute_won" if won else "dispute"
+    if db.session.scalar(select(LedgerEntry.id).where(
+            LedgerEntry.order_id == order.id, LedgerEntry.kind == kind).limit(1)):
+        return []
+    if won:
+        lost = [entry for entry in order_entries(order.id) if entry.kind == "dispute"]
+        shares = [Share(entry.payee_type, entry.payee_id, -entry.amount) for entry in lost]
+    else:
+        money = order_money(order.id)
+        remaining = order.total - money.refunded
+        if remaining <= 0:
+            return []
+        shares = split_refund(amount=remaining, total=order.total, refunded_before=money.refunded,
+                              shop_id=order.shop_id, fee=money.fee, supplier_returns={},
+                              supplier_owed=money.supplier_owed)
+    memo = f"{'Dispute won' if won else 'Dispute (chargeback)'} on order {order.number}"
+    return _append([_entry(f"{kind}:{payment.id}:{share.payee_type}:{share.payee_id}", kind, share,
+                           order.currency, shop_id=order.shop_id, order_id=order.id, memo=memo)
+                    for share in shares])
+
+
+def release_order(order) -> OrderRelease | None:
+    """The order shipped: its held entries become available after the hold period. Once."""
+    if order.shipped_at is None:
+        return None
+    existing = db.session.get(OrderRelease, order.id)
+    if existing is not None:
+        return existing
+    hold = timedelta(days=current_app.config["LEDGER_HOLD_DAYS"])
+    release = OrderRelease(order_id=order.id, shop_id=order.shop_id, shipped_at=order.shipped_at,
+                           available_at=order.shipped_at + hold)
+    db.session.add(release)
+    db.session.flush()
+    return release
+
+
+def record_payout(payout: Payout) -> LedgerEntry:
+    """The payout takes its amount out of the payee's available balance at once."""
+    return _append([_entry(f"payout:{payout.id}", "payout",
+                           Share(payout.payee_type, payout.payee_id, -payout.amount), payout.currency,
+                           shop_id=payout.payee_id if payout.payee_type == "shop" else None,
+                           payout_id=payout.id, available_at=payout.created_at,
+                           memo=f"Payout #{payout.id}")])[0]
+
+
+def record_payout_reversal(payout: Payout) -> LedgerEntry:
+    """A payout given up on: its amount goes back to the payee's balance."""
+    return _append([_entry(f"payout_reversal:{payout.id}", "payout_reversal",
+                           Share(payout.payee_type, payout.payee_id, payout.amount), payout.currency,
+                           shop_id=payout.payee_id if payout.payee_type == "shop" else None,
+                           payout_id=payout.id, available_at=utcnow(),
+                           memo=f"Payout #{payout.id} cancelled")])[0]
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+def availability(now: datetime):
+    """A SQL expression: 1 when an entry is available at `now`, else 0."""
+    when = func.coalesce(LedgerEntry.available_at, OrderRelease.available_at)
+    return case((when <= now, 1), else_=0)
+
+
+@dataclass
+class Balance:
+    currency: str
+    pending: int = 0  # held: the order has not shipped, or the hold period has not passed
+    available: int = 0  # ready for the next payout (negative: owed back, netted later)
+    paid_out: int = 0
+
+
+def balances(payee_type: str, payee_id: int, now: datetime | None = None) -> list[Balance]:
+    """A payee's balances per currency."""
+    now = now or utcnow()
+    is_available = availability(now)
+    rows = db.session.execute(
+        select(LedgerEntry.currency,
+               func.coalesce(func.sum(case((is_available == 1, LedgerEntry.amount), else_=0)), 0),
+               func.coalesce(func.sum(case((is_available == 0, LedgerEntry.amount), else_=0)), 0))
+        .outerjoin(OrderRelease, OrderRelease.order_id == LedgerEntry.order_id)
+        .where(LedgerEntry.payee_type == payee_type, LedgerEntry.payee_id == payee_id)
+        .group_by(LedgerEntry.currency)
+    ).all()
+    paid = dict(db.session.execute(
+        select(Payout.currency, func.sum(Payout.amount))
+        .where(Payout.payee_type == payee_type, Payout.payee_id == payee_id, Payout.status == "paid")
+        .group_by(Payout.currency)).all())
+    found = {currency: Balance(currency, pending=int(pending), available=int(available),
+                               paid_out=int(paid.get(currency, 0)))
+             for currency, available, pending in rows}
+    for currency, amount in paid.items():
+        found.setdefault(currency, Balance(currency, paid_out=int(amount)))
+    return sorted(found.values(), key=lambda balance: balance.currency)
+
+
+def payee_entries(payee_type: str, payee_id: int, page: int = 1, per_page: int = 50):
+    """A payee's entries, newest first, paginated."""
+    query = (select(LedgerEntry).where(LedgerEntry.payee_type == payee_type,
+                                       LedgerEntry.payee_id == payee_id)
+             .order_by(LedgerEntry.id.desc()))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def platform_income(now: datetime | None = None) -> list[dict]:
+    """The platform's fee income and the processor's fees, per currency."""
+    rows = db.session.execute(
+        select(LedgerEntry.payee_type, LedgerEntry.currency, func.sum(LedgerEntry.amount),
+               func.count(func.distinct(LedgerEntry.order_id)))
+        .where(LedgerEntry.payee_type.in_(("platform", "processor")))
+        .group_by(LedgerEntry.payee_type, LedgerEntry.currency)
+        .order_by(LedgerEntry.currency)).all()
+    income: dict[str, dict] = {}
+    for payee_type, currency, amount, orders in rows:
+        row = income.setdefault(currency, {"currency": currency, "platform": 0, "processor": 0, "orders": 0})
+        row[payee_type] = int(amount)
+        if payee_type == "platform":
+            row["orders"] = orders
+    return list(income.values())

@@ -1,0 +1,255 @@
+"""Refunds: some lines or the whole order, by the owner or the admin, on a cancel, or made
+in Stripe's own dashboard.
+
+A card refund runs in two steps, each its own transaction: `start_refund` writes the
+Refund (pending), and `submit_refund` asks Stripe (idempotency key from the Refund row)
+and then completes it. Stripe's `charge.refunded` webhook may arrive before Stripe has
+even answered us; it finds our pending Refund by the id in the refund's metadata and
+completes it the same way: a conditional UPDATE lets exactly one of the two write the
+ledger. A pay-on-delivery refund is cash the owner gave back: it completes at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select, update
+
+from app.db_types import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.ledger.services import order_money, record_refund
+from app.orders.models import Order
+
+from . import stripe_gateway
+from .models import Payment, Refund
+
+REFUNDABLE = ("paid", "refunded")
+
+
+def refunded_quantities(order, statuses=("pending", "succeeded")) -> dict[int, int]:
+    """Per order line, how many units are refunded or being refunded."""
+    done: dict[int, int] = {}
+    for refund in db.session.scalars(select(Refund).where(
+            Refund.order_id == order.id, Refund.status.in_(statuses))):
+        for line_id, quantity in (refund.lines or {}).items():
+            done[int(line_id)] = done.get(int(line_id), 0) + int(quantity)
+    return done
+
+
+def refunds_of(order) -> list[Refund]:
+    return list(db.session.scalars(select(Refund).where(Refund.order_id == order.id)
+                                   .order_by(Refund.id)))
+
+
+def card_payment(order) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                   Payment.status == "paid"))
+
+
+def _in_flight(order) -> int:
+    return sum(refund.amount for refund in db.session.scalars(select(Refund).where(
+        Refund.order_id == order.id, Refund.status == "pending")))
+
+
+def _amount_of(order, quantities: Mapping[int, int]) -> tuple[int, dict[str, int]]:
+    """Check the wanted quantities against what is left to refund; -> (amount, lines)."""
+    done = refunded_quantities(order)
+    by_id = {line.id: line for line in order.lines}
+    amount, lines = 0, {}
+    for line_id, quantity in quantities.items():
+        line = by_id.get(int(line_id))
+        if line is None:
+            raise DomainError("That line is not part of this order.")
+        if quantity < 0:
+            raise DomainError("Enter a quantity of zero or more.")
+        left = line.quantity - done.get(line.id, 0)
+        if quantity > left:
+            raise DomainError(f"{line.title}: only {left} left to refund.")
+        if quantity:
+            amount += quantity * line.unit_price
+            lines[str(line.id)] = quantity
+    return amount, lines
+
+
+def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "",
+                 source: str = "dashboard", user_id: int | None = None,
+                 cancels_order: bool = False) -> Refund:
+    """Write a pending refund of `quantities` (order line id -> units; None: all that is
+    left). `cancels_order`: the order is cancelled when the refund succeeds, and the
+    suppliers give back their costs (nothing shipped). Flushes; the caller commits, then
+    calls `submit_refund`."""
+    if order.status not in REFUNDABLE:
+        raise DomainError(f"An order that is {order.status} has no payment to refund.")
+    left = order.net_total - _in_flight(order)
+    if quantities is None:
+        done = refunded_quantities(order)
+        amount, lines = _amount_of(order, {line.id: line.quantity - done.get(line.id, 0)
+                                           for line in order.lines})
+        amount = left  # also what an earlier amount-only refund left
+    else:
+        amount, lines = _amount_of(order, quantities)
+        if amount > left:
+            raise DomainError("That is more than is left to refund on this order.")
+    if amount <= 0:
+        raise DomainError("Everything on this order has been refunded already." if quantities is None
+                          else "Choose at least one item to refund.")
+    if order.payment_method == "card" and card_payment(order) is None:
+        raise DomainError("This order's card payment was not found.")
+    if cancels_order:
+        from app.orders.fulfilment import has_shipped
+
+        if has_shipped(order):
+            raise DomainError("Part of this order has already shipped, so it can no longer be "
+                              "cancelled. Refund the items instead.")
+    refund = Refund(shop_id=order.shop_id, order_id=order.id, amount=amount, currency=order.currency,
+                    lines=lines, reason=(reason or "").strip()[:300], source=source,
+                    created_by_id=user_id, cancels_order=cancels_order)
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
+def submit_refund(refund_id: int) -> Refund:
+    """Give the money back: ask Stripe (card), then complete the refund. Commits. A refusal
+    from Stripe marks the refund failed and raises DomainError with Stripe's reason."""
+    refund = db.session.scalar(select(Refund).where(Refund.id == refund_id))
+    if refund is None or refund.status != "pending":
+        return refund
+    order = db.session.scalar(select(Order).where(Order.id == refund.order_id,
+                                                  Order.shop_id == refund.shop_id))
+    stripe_refund_id = None
+    if order.payment_method == "card":
+        payment = card_payment(order)
+        try:
+            made = stripe_gateway.create_refund(
+                payment_intent=payment.payment_intent_id, amount=refund.amount,
+                idempotency_key=refund.idempotency_key,
+                metadata={"refund_id": str(refund.id), "order_number": order.number})
+        except stripe_gateway.StripeError as error:
+            message = error.user_message or str(error)
+            if getattr(error, "http_status", None) is None:
+                # No answer: it may have happened. Leave it pending; a retry (same key) settles it.
+                raise DomainError("Stripe did not answer; the refund is pending and will be "
+                                  "checked again.") from None
+            db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
+                               .values(status="failed", failure_message=message[:500])
+                               .execution_options(synchronize_session=False))
+            db.session.commit()
+            raise DomainError(f"Stripe refused the refund: {message}") from None
+        stripe_refund_id = made["id"]
+    complete_refund(refund, order, stripe_refund_id)
+    db.session.commit()
+    return refund
+
+
+def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool:
+    """pending -> succeeded for exactly one caller, then the ledger and the order follow
+    (and a cancelling refund cancels the order). False if someone else already did."""
+    won = db.session.execute(
+        update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
+        .values(status="succeeded", succeeded_at=utcnow(), stripe_refund_id=stripe_refund_id)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(refund)
+    if not won:
+        return False
+    from app.orders.fulfilment import has_shipped
+
+    # Shipped meanwhile (the supplier was quicker than Stripe): the money is back with the
+    # shopper, but the order stands and the suppliers keep their costs.
+    cancelling = refund.cancels_order and not has_shipped(order)
+    supplier_returns = order_money(order.id).supplier_owed if cancelling else {}
+    _apply(order, refund, supplier_returns)
+    if cancelling:
+        from app.orders.services import cancel_order
+
+        cancel_order(order, reason=refund.reason or "Cancelled and refunded")
+    return True
+
+
+def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
+                      user_id: int | None = None) -> Order:
+    """Cancel any order, giving a paid one's money back first. A use case of its own
+    transactions (it commits): a paid card order's cancel waits on Stripe's refund."""
+    from app.orders.services import cancel_order
+
+    if order.payment_method == "card" and order.status in REFUNDABLE and order.net_total > 0:
+        refund = start_refund(order, None, reason=reason or "Order cancelled", source=source,
+                              user_id=user_id, cancels_order=True)
+        db.session.commit()
+        submit_refund(refund.id)
+    else:
+        if order.payment_method == "card" and order.status == "pending":
+            from .services import close_open_checkout
+
+            close_open_checkout(order)
+        cancel_order(order, reason, source=source, user_id=user_id)
+        db.session.commit()
+    return order
+
+
+def _apply(order, refund: Refund, supplier_returns: dict[int, int]) -> None:
+    record_refund(order, refund, supplier_returns)
+    order.refunded_total += refund.amount
+    if order.refunded_total >= order.total and order.status == "paid":
+        order.status = "refunded"
+    db.session.flush()
+
+
+def refund_cash(order, quantities: Mapping[int, int] | None, **options) -> Refund:
+    """A pay-on-delivery refund: the owner gave the cash back. One step. Flushes."""
+    refund = start_refund(order, quantities, **options)
+    complete_refund(refund, order, None)
+    return refund
+
+
+def record_stripe_refunds(order, stripe_refunds) -> list[Refund]:
+    """`charge.refunded`: complete our own pending refunds (found by the id in their
+    metadata) and record, as amount refunds, the ones made in Stripe's dashboard."""
+    recorded = []
+    for made in stripe_refunds:
+        if made.get("status") not in ("succeeded", "pending"):
+            continue
+        ours = (made.get("metadata") or {}).get("refund_id")
+        if ours:
+            refund = db.session.scalar(select(Refund).where(Refund.id == int(ours),
+                                                            Refund.order_id == order.id))
+            if refund is not None and complete_refund(refund, order, made["id"]):
+                recorded.append(refund)
+            continue
+        if db.session.scalar(select(Refund.id).where(Refund.stripe_refund_id == made["id"])):
+            continue
+        amount = min(int(made["amount"]), order.net_total)
+        if amount <= 0:
+            continue
+        refund = Refund(shop_id=order.shop_id, order_id=order.id, amount=amount,
+                        currency=order.currency, lines={}, source="stripe", status="succeeded",
+                        reason="Refunded in Stripe's dashboard", stripe_refund_id=made["id"],
+                        succeeded_at=utcnow())
+        db.session.add(refund)
+        db.session.flush()
+        _apply(order, refund, {})
+        recorded.append(refund)
+    return recorded
+
+
+def resubmit_pending_refunds(older_than_minutes: int = 5) -> int:
+    """Periodic: card refunds left pending (Stripe did not answer, a worker died) are
+    submitted again with the same idempotency key, which settles them either way."""
+    from datetime import timedelta
+
+    from app.tenancy import unscoped, use_shop
+
+    cutoff = utcnow() - timedelta(minutes=older_than_minutes)
+    with unscoped():
+        pending = db.session.execute(select(Refund.id, Refund.shop_id).where(
+            Refund.status == "pending", Refund.created_at < cutoff)).all()
+    settled = 0
+    for refund_id, shop_id in pending:
+        with use_shop(shop_id):
+            try:
+                submit_refund(refund_id)
+                settled += 1
+            except DomainError:
+                db.session.rollback()
+    return settled

@@ -1,0 +1,316 @@
+"""Card checkout through Stripe Checkout, and what Stripe tells us afterwards.
+
+The Checkout Session is created before the order row (its number and status-link token
+are drawn first), so no database lock is held while Stripe answers and a Stripe failure
+leaves nothing behind. The order then takes its stock and waits, pending, until Stripe
+says it is paid: by webhook, or when the shopper comes back (whichever is first; the
+other finds it done). An expired session gives the stock back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.db_types import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.ledger.services import record_dispute, record_sale
+from app.orders.models import Order
+from app.orders.services import (
+    CustomerDetails,
+    OutOfStock,
+    cancel_order,
+    mark_card_paid,
+    new_access_token,
+    new_order_number,
+    place_order,
+)
+from app.tenancy import unscoped, use_shop
+
+from . import stripe_gateway
+from .models import Payment
+from .refunds import record_stripe_refunds
+
+
+class PaymentUnavailable(DomainError):
+    """Stripe could not be reached or refused to start the payment."""
+
+
+@dataclass
+class CardCheckout:
+    order: Order
+    payment: Payment
+    url: str  # Stripe's hosted payment page
+
+
+def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url) -> CardCheckout:
+    """Create the Checkout Session, then the pending order that waits for it (current shop
+    scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs."""
+    if not stripe_gateway.enabled():
+        raise PaymentUnavailable("Card payments are not available in this shop.")
+    customer = customer.cleaned()
+    if cart.is_empty:
+        raise DomainError("Your cart is empty.")
+    if cart.problems:
+        raise OutOfStock(" ".join(cart.problems))
+    number, token = new_order_number(), new_access_token()
+    expires_at = utcnow() + timedelta(minutes=current_app.config["CHECKOUT_SESSION_MINUTES"])
+    items = [stripe_gateway.line_item(
+        line.listing.title + (f" ({line.variant.label})" if line.variant.options else ""),
+        line.unit_price, line.quantity, cart.currency) for line in cart.lines]
+    try:
+        session = stripe_gateway.create_checkout_session(
+            number=number, shop_id=shop.id, line_items=items, customer_email=customer.email,
+            success_url=status_url(number, token) + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=cancel_url(number, token), expires_at=expires_at)
+    except stripe_gateway.StripeError as error:
+        current_app.logger.warning("Stripe checkout session failed: %s", error)
+        raise PaymentUnavailable("Card payment could not start just now. Please try again in a "
+                                 "moment, or choose pay on delivery.") from None
+    try:
+        order = place_order(shop, cart, customer, "card", number=number, access_token=token)
+    except DomainError:
+        _expire_quietly(session["id"])
+        raise
+    payment = Payment(shop_id=order.shop_id, order_id=order.id, checkout_session_id=session["id"],
+                      checkout_url=session.get("url") or "", amount=order.total, currency=order.currency,
+                      status="open")
+    db.session.add(payment)
+    db.session.flush()
+    return CardCheckout(order, payment, session["url"])
+
+
+def _expire_quietly(session_id: str) -> None:
+    """Best effort: an unused session otherwise just expires on its own."""
+    try:
+        stripe_gateway.expire_checkout_session(session_id)
+    except stripe_gateway.StripeError:
+        current_app.logger.info("could not expire checkout session %s", session_id)
+
+
+def _payment_for_session(session_id: str) -> Payment | None:
+    with unscoped():
+        return db.session.scalar(select(Payment).where(Payment.checkout_session_id == session_id))
+
+
+def _payment_for_intent(intent_id: str) -> Payment | None:
+    if not intent_id:
+        return None
+    with unscoped():
+        return db.session.scalar(select(Payment).where(Payment.payment_intent_id == intent_id))
+
+
+def _order_of(payment: Payment) -> Order:
+    return db.session.scalar(select(Order).where(Order.id == payment.order_id,
+                                                 Order.shop_id == payment.shop_id))
+
+
+@dataclass
+class Outcome:
+    """What handling a Stripe object did, and which jobs to enqueue after the commit."""
+
+    message: str
+    paid_order_id: int | None = None
+
+
+def complete_checkout(session) -> Outcome:
+    """The session is paid: the order becomes paid and enters the ledger (with the fee
+    from Stripe's balance transaction). Safe to call again: it then changes nothing."""
+    payment = _payment_for_session(session["id"])
+    if payment is None:
+        return Outcome(f"no order for session {session['id']}")
+    if session.get("payment_status") != "paid":
+        return Outcome(f"session {session['id']} is {session.get('payment_status')}")
+    from app.shops.models import Shop
+
+    with use_shop(payment.shop_id):
+        order = _order_of(payment)
+        if payment.status == "paid":
+            return Outcome(f"order {order.number} already paid")
+        intent = stripe_gateway.retrieve_payment_intent(session["payment_intent"])
+        charge = intent["latest_charge"]
+        balance = charge["balance_transaction"] if charge else None
+        if balance is None or isinstance(balance, str):
+            # Card charges settle at once; anything else: let Stripe redeliver the event.
+            raise RuntimeError(f"payment intent {intent['id']} has no balance transaction yet")
+        payment.payment_intent_id, payment.charge_id = intent["id"], charge["id"]
+        payment.processor_fee, payment.status, payment.paid_at = int(balance["fee"]), "paid", utcnow()
+        payment.checkout_url = ""
+        if order.status == "cancelled":
+            # Paid after the order was cancelled (the session raced the cancel): give it back.
+            db.session.flush()
+            return _refund_late_payment(order, payment)
+        if not mark_card_paid(order):
+            return Outcome(f"order {order.number} is {order.status}")
+        record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=payment.processor_fee)
+        return Outcome(f"order {order.number} paid", paid_order_id=order.id)
+
+
+def _refund_late_payment(order: Order, payment: Payment) -> Outcome:
+    """A cancelled order cannot be paid: refund the whole payment (not in the ledger, which
+    never saw the sale)."""
+    try:
+        stripe_gateway.create_refund(payment_intent=payment.payment_intent_id, amount=payment.amount,
+                                     idempotency_key=f"late-payment-{payment.id}",
+                                     metadata={"order_number": order.number})
+    except stripe_gateway.StripeError as error:
+        raise RuntimeError(f"could not refund the late payment of {order.number}: {error}") from None
+    payment.status = "failed"
+    payment.failure_message = "Paid after the order was cancelled; refunded in full."
+    db.session.flush()
+    return Outcome(f"order {order.number} was cancelled: payment refunded")
+
+
+def confirm_return(order: Order, session_id: str) -> Outcome:
+    """The shopper is back from Stripe: check the session now rather than wait for the
+    webhook, so the status page can say "paid" at once."""
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                      Payment.checkout_session_id == session_id))
+    if payment is None or payment.status != "open":
+        return Outcome("nothing to confirm")
+    try:
+        session = stripe_gateway.retrieve_checkout_session(session_id)
+    except stripe_gateway.StripeError:
+        return Outcome("Stripe did not answer; the webhook will confirm")
+    return complete_checkout(session)
+
+
+def expire_checkout(session) -> Outcome:
+    """The shopper never paid: the order is cancelled and its stock goes back."""
+    payment = _payment_for_session(session["id"])
+    if payment is None:
+        return Outcome(f"no order for session {session['id']}")
+    with use_shop(payment.shop_id):
+        order = _order_of(payment)
+        if payment.status != "open" or order.status != "pending":
+            return Outcome(f"order {order.number} is {order.status}")
+        payment.status, payment.checkout_url = "expired", ""
+        cancel_order(order, reason="The card payment was not completed in time.", source="stripe")
+        return Outcome(f"order {order.number} cancelled: checkout expired")
+
+
+def record_payment_failure(intent) -> Outcome:
+    """A card was declined. The order stays pending: the shopper may try another card on
+    the same Stripe page until the session expires."""
+    number = (intent.get("metadata") or {}).get("order_number")
+    with unscoped():
+        order = db.session.scalar(select(Order).where(Order.number == number)) if number else None
+    if order is None:
+        return Outcome(f"no order for intent {intent['id']}")
+    with use_shop(order.shop_id):
+        payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                          Payment.status == "open"))
+        if payment is None:
+            return Outcome(f"order {order.number} has no open payment")
+        error = intent.get("last_payment_error") or {}
+        payment.failure_message = (error.get("message") or "The card was declined.")[:500]
+        db.session.flush()
+        return Outcome(f"payment failed: {payment.failure_message}")
+
+
+def record_refunds(charge) -> Outcome:
+    """`charge.refunded`: record the refunds we did not make ourselves. If this event came
+    before the payment's own (out of order), the payment is completed first."""
+    payment = _payment_for_intent(charge.get("payment_intent"))
+    if payment is None:
+        payment = _payment_by_charge_session(charge)
+    if payment is None:
+        return Outcome(f"no order for charge {charge['id']}")
+    if payment.status == "open":
+        complete_checkout(stripe_gateway.retrieve_checkout_session(payment.checkout_session_id))
+    with use_shop(payment.shop_id):
+        order = _order_of(payment)
+        if order.status not in ("paid", "refunded"):
+            return Outcome(f"order {order.number} is {order.status}")
+        made = stripe_gateway.list_refunds(charge["id"])
+        created = record_stripe_refunds(order, made)
+        return Outcome(f"order {order.number}: {len(created)} refund(s) recorded")
+
+
+def _payment_by_charge_session(charge) -> Payment | None:
+    number = (charge.get("metadata") or {}).get("order_number")
+    if not number:
+        return None
+    with unscoped():
+        order = db.session.scalar(select(Order).where(Order.number == number))
+        if order is None:
+            return None
+        return db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                       Payment.shop_id == order.shop_id))
+
+
+def record_dispute_event(dispute, closed: bool = False) -> Outcome:
+    """`charge.dispute.created`: the money is taken back (the shop bears it) and the owner
+    sees the dispute; `charge.dispute.closed` as won puts it back."""
+    payment = _payment_for_intent(dispute.get("payment_intent"))
+    if payment is None:
+        with unscoped():
+            payment = db.session.scalar(select(Payment).where(Payment.charge_id == dispute.get("charge")))
+    if payment is None:
+        return Outcome(f"no order for dispute {dispute['id']}")
+    with use_shop(payment.shop_id):
+        order = _order_of(payment)
+        payment.dispute_id, payment.dispute_status = dispute["id"], dispute.get("status", "")
+        if not closed:
+            record_dispute(order, payment)
+        elif dispute.get("status") == "won":
+            record_dispute(order, payment, won=True)
+        db.session.flush()
+        return Outcome(f"order {order.number}: dispute {dispute.get('status')}")
+
+
+def open_payment(order: Order) -> Payment | None:
+    """The order's Stripe page while it can still be paid there."""
+    if order.payment_method != "card" or order.status != "pending":
+        return None
+    return db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                   Payment.status == "open"))
+
+
+def close_open_checkout(order: Order) -> None:
+    """The owner cancels a card order the shopper has not paid yet: close its Stripe page
+    first, so it cannot be paid after the cancel."""
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                      Payment.status == "open"))
+    if payment is None:
+        return
+    try:
+        session = stripe_gateway.expire_checkout_session(payment.checkout_session_id)
+    except stripe_gateway.StripeError:
+        session = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)
+        if session["status"] == "complete":
+            raise DomainError("The shopper has just paid this order; reload the page.") from None
+        if session["status"] != "expired":
+            raise DomainError("Stripe could not close the payment page; try again.") from None
+    payment.status, payment.checkout_url = "expired", ""
+    db.session.flush()
+
+
+def expire_stale_checkouts(older_than_minutes: int = 15) -> int:
+    """Periodic: pending card orders whose session should have expired by now (a missed
+    webhook) are checked with Stripe and settled either way. Returns how many changed."""
+    from .jobs import after_payment
+
+    cutoff = utcnow() - timedelta(minutes=current_app.config["CHECKOUT_SESSION_MINUTES"]
+                                  + older_than_minutes)
+    with unscoped():
+        stale = db.session.scalars(select(Payment.checkout_session_id).where(
+            Payment.status == "open", Payment.created_at < cutoff)).all()
+    changed = 0
+    for session_id in stale:
+        session = stripe_gateway.retrieve_checkout_session(session_id)
+        if session["status"] == "expired":
+            outcome = expire_checkout(session)
+        elif session["payment_status"] == "paid":
+            outcome = complete_checkout(session)
+        else:
+            continue
+        db.session.commit()
+        if outcome.paid_order_id:
+            after_payment(outcome.paid_order_id)
+        changed += 1
+    return changed

@@ -1,0 +1,37 @@
+"""What an order page shows of its money (dashboard and admin): the payment, how it was
+shared, the refunds, and what can still be refunded."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.errors import DomainError
+from app.extensions import db
+from app.ledger.services import order_entries
+
+from .models import Payment
+from .refunds import refunded_quantities, refunds_of
+
+
+def order_money_context(order) -> dict:
+    done = refunded_quantities(order)
+    return {
+        "payment": db.session.scalar(select(Payment).where(Payment.order_id == order.id)
+                                     .order_by(Payment.id.desc())),
+        "entries": order_entries(order.id),
+        "refunds": refunds_of(order),
+        "refundable": {line.id: line.quantity - done.get(line.id, 0) for line in order.lines},
+        "can_refund": order.status in ("paid", "refunded") and order.net_total > 0,
+    }
+
+
+def refund_quantities(order, form) -> dict[int, int]:
+    """The `qty-<line id>` fields of a refund form, as {line id: quantity}."""
+    quantities = {}
+    for line in order.lines:
+        raw = (form.get(f"qty-{line.id}") or "0").strip()
+        try:
+            quantities[line.id] = int(raw)
+        except ValueError:
+            raise DomainError(f"{line.title}: enter a whole number of items to refund.") from None
+    return quantities
