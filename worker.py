@@ -1,7 +1,8 @@
 """Start an RQ worker (with the scheduler) on REDIS_URL: `python worker.py [--burst]`.
 
 Unless --burst or --no-periodic, the process also runs the periodic scheduler loop
-(app/jobs/schedule.py) that enqueues the due feed syncs and the abandoned-run sweeper."""
+(app/jobs/schedule.py) that enqueues the due feed syncs, the abandoned-run sweeper,
+the payout run and the check of card checkouts whose webhook never came."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         periodic = None
         if not args.burst and not args.no_periodic:
             # Every minute, enqueue the due periodic jobs (feed syncs, the abandoned-run sweeper).
-            periodic = PeriodicScheduler(connection)
+            periodic = PeriodicScheduler(connection, app=app)
             periodic.start()
         try:
             worker.work(with_scheduler=True, burst=args.burst)

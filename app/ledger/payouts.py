@@ -108,9 +108,9 @@ def pay_out(payout_id: int, *, final_attempt: bool) -> str:
             metadata={"payout_id": str(payout.id), "payee": f"{payout.payee_type}:{payout.payee_id}"})
     except stripe_gateway.StripeError as error:
         reason = (error.user_message or str(error))[:500]
-        answered = getattr(error, "http_status", None) is not None
-        if answered:
-            # Stripe answered (and would replay that answer for the same key): next try, new key.
+        if getattr(error, "http_status", None) is not None:
+            # Stripe answered, and would replay that answer (even a 500) for the same key.
+            # The next try looks for the transfer first (its group), then uses a new key.
             payout.failed_attempts += 1
         payout.failure_reason = reason
         if final_attempt:

@@ -136,6 +136,21 @@ def record_refund(order, refund, supplier_returns: dict[int, int]) -> list[Ledge
     return _append(entries)
 
 
+def record_supplier_returns(order) -> list[LedgerEntry]:
+    """The order is cancelled before anything shipped: each supplier gives back the cost it
+    was owed for it, to the shop (which refunded the shopper, or holds the cash). Once."""
+    entries = []
+    for supplier_id, owed in sorted(order_money(order.id).supplier_owed.items()):
+        if owed <= 0:
+            continue
+        memo = f"Order {order.number} cancelled before shipping"
+        for share in (Share("supplier", supplier_id, -owed), Share("shop", order.shop_id, owed)):
+            entries.append(_entry(f"supplier_return:{order.id}:{supplier_id}:{share.payee_type}",
+                                  "supplier_return", share, order.currency, shop_id=order.shop_id,
+                                  order_id=order.id, memo=memo))
+    return _append(entries)
+
+
 def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
     """A chargeback takes the money back like a refund of what is left (the shop bears it);
     a dispute won later puts those same amounts back. Once each per payment."""

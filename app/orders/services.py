@@ -207,6 +207,9 @@ def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
                     cancels_order=True)
         return order
     cancel_purchase_orders(order)
+    from app.ledger.services import record_supplier_returns
+
+    record_supplier_returns(order)
     _move(order, "cancelled")
     order.cancel_reason = reason[:200]
     order.cancelled_at = utcnow()

@@ -63,13 +63,16 @@ class Refund(TenantMixin, db.Model):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     failure_message: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(default=0)  # answered but undecided calls to Stripe
     created_by_id: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     @property
     def idempotency_key(self) -> str:
-        return f"refund-{self.id}"
+        """Stripe replays a key's first answer, a 500 included: after an undecided answer we
+        look the refund up first (by the id in its metadata), and only then try a new key."""
+        return f"refund-{self.id}-attempt-{self.attempts}"
 
 
 class StripeEvent(db.Model):

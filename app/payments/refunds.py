@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.ledger.services import order_money, record_refund
+from app.ledger.services import record_refund
 from app.orders.models import Order
 
 from . import stripe_gateway
@@ -76,8 +76,8 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
                  source: str = "dashboard", user_id: int | None = None,
                  cancels_order: bool = False) -> Refund:
     """Write a pending refund of `quantities` (order line id -> units; None: all that is
-    left). `cancels_order`: the order is cancelled when the refund succeeds, and the
-    suppliers give back their costs (nothing shipped). Flushes; the caller commits, then
+    left). `cancels_order`: the order is cancelled when the refund succeeds (and, as
+    nothing shipped, the suppliers give back their costs). Flushes; the caller commits, then
     calls `submit_refund`."""
     if order.status not in REFUNDABLE:
         raise DomainError(f"An order that is {order.status} has no payment to refund.")
@@ -122,18 +122,23 @@ def submit_refund(refund_id: int) -> Refund:
     if order.payment_method == "card":
         payment = card_payment(order)
         try:
-            made = stripe_gateway.create_refund(
+            made = stripe_gateway.find_refund(payment.charge_id, refund.id) or stripe_gateway.create_refund(
                 payment_intent=payment.payment_intent_id, amount=refund.amount,
                 idempotency_key=refund.idempotency_key,
                 metadata={"refund_id": str(refund.id), "order_number": order.number})
         except stripe_gateway.StripeError as error:
-            message = error.user_message or str(error)
-            if getattr(error, "http_status", None) is None:
-                # No answer: it may have happened. Leave it pending; a retry (same key) settles it.
-                raise DomainError("Stripe did not answer; the refund is pending and will be "
-                                  "checked again.") from None
+            message = (error.user_message or str(error))[:500]
+            if not stripe_gateway.is_refusal(error):
+                # The outcome is open (a 5xx, or no answer): keep it pending. The next try
+                # looks the refund up first, then uses a fresh key.
+                db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
+                                   .values(attempts=Refund.attempts + 1, failure_message=message)
+                                   .execution_options(synchronize_session=False))
+                db.session.commit()
+                raise DomainError("Stripe had a problem; the refund is pending and will be "
+                                  "tried again shortly.") from None
             db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
-                               .values(status="failed", failure_message=message[:500])
+                               .values(status="failed", failure_message=message)
                                .execution_options(synchronize_session=False))
             db.session.commit()
             raise DomainError(f"Stripe refused the refund: {message}") from None
@@ -158,8 +163,7 @@ def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool
     # Shipped meanwhile (the supplier was quicker than Stripe): the money is back with the
     # shopper, but the order stands and the suppliers keep their costs.
     cancelling = refund.cancels_order and not has_shipped(order)
-    supplier_returns = order_money(order.id).supplier_owed if cancelling else {}
-    _apply(order, refund, supplier_returns)
+    _apply(order, refund, {})
     if cancelling:
         from app.orders.services import cancel_order
 

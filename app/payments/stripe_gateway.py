@@ -20,6 +20,13 @@ def _plain(obj) -> dict:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+def is_refusal(error: StripeError) -> bool:
+    """A definite "no" from Stripe (a 4xx other than a conflict or rate limit): trying
+    again will not help. 5xx, 409, 429 and no answer at all leave the outcome open."""
+    status = getattr(error, "http_status", None)
+    return status is not None and 400 <= status < 500 and status not in (409, 429)
+
+
 def enabled() -> bool:
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
@@ -82,6 +89,13 @@ def retrieve_charge(charge_id: str):
 def list_refunds(charge_id: str) -> list[dict]:
     return [_plain(refund) for refund in
             client().v1.refunds.list(params={"charge": charge_id, "limit": 100}).auto_paging_iter()]
+
+
+def find_refund(charge_id: str, refund_id: int) -> dict | None:
+    """The Stripe refund made for our Refund row (its id is in the metadata), if any."""
+    return next((refund for refund in list_refunds(charge_id)
+                 if (refund.get("metadata") or {}).get("refund_id") == str(refund_id)
+                 and refund.get("status") in ("succeeded", "pending")), None)
 
 
 def create_refund(*, payment_intent: str, amount: int, idempotency_key: str, metadata: dict):

@@ -150,6 +150,7 @@ def upgrade():
     sa.Column('reason', sa.String(length=300), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('cancels_order', sa.Boolean(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('stripe_refund_id', sa.String(length=255), nullable=True),
     sa.Column('failure_message', sa.String(length=500), nullable=False),
