@@ -75,7 +75,11 @@ def _init_extensions(app: FlagshipFlask) -> None:
 def _configure_engine(engine) -> None:
     """PostgreSQL: keep the row-level-security setting in step with the tenancy scope.
     SQLite: enforce foreign keys, and let SQLAlchemy (not pysqlite) issue BEGIN, so
-    transactions and SAVEPOINTs behave as on PostgreSQL."""
+    transactions and SAVEPOINTs behave as on PostgreSQL. BEGIN IMMEDIATE takes the write
+    lock up front: two transactions that read and then write (a request and a webhook)
+    would otherwise deadlock, and SQLite answers that with "database is locked" at once
+    instead of waiting. The embedded default serialises its transactions; PostgreSQL,
+    the production database, does not need to."""
     from sqlalchemy import event
 
     from .tenancy.rls import install_rls_session_setting
@@ -94,7 +98,7 @@ def _configure_engine(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_blueprints(app: FlagshipFlask) -> None:

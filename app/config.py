@@ -117,6 +117,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "LEDGER_HOLD_DAYS": int(get("LEDGER_HOLD_DAYS", "7")),
         "PAYOUT_MINIMUM": int(get("PAYOUT_MINIMUM", "1000")),
         "PAYOUT_EVERY_HOURS": int(get("PAYOUT_EVERY_HOURS", "24")),
+        # Waits between the tries of a failed transfer, in seconds (then it shows as failed).
+        "PAYOUT_RETRY_SECONDS": [int(part) for part in
+                                 get("PAYOUT_RETRY_SECONDS", "60,300,1800,7200").split(",") if part.strip()],
     }
     config.update(overrides)
     if config["REDIS_URL"] and "JOBS_INLINE" not in overrides:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
+
+from flask import current_app
 
 from app.accounts.services import create_user
 from app.catalog.feeds import FeedSettings, save_feed_settings
@@ -19,6 +22,7 @@ from app.catalog.models import Supplier, SupplyProduct
 from app.catalog.portal_models import SupplierMember
 from app.catalog.services import format_options
 from app.extensions import db
+from app.ledger.models import OrderRelease
 from app.money import to_major
 from app.orders.fulfilment import Shipment, route_order, ship_lines
 from app.orders.fulfilment_models import PurchaseOrder
@@ -95,3 +99,15 @@ def route_and_ship(order: Order, age_days: float) -> None:
         carrier = CARRIERS[(order.id + n) % len(CARRIERS)]
         tracking = f"{carrier[:2].upper()}{order.number[3:]}{n + 1:02d}"
         ship_lines(po.supplier_id, [Shipment(line, carrier, tracking) for line in po.lines])
+    # Shipped the day after it was placed, so the oldest orders' money is available by now.
+    shipped = order.placed_at + timedelta(days=1)
+    order.shipped_at = shipped
+    for po in db.session.scalars(db.select(PurchaseOrder).where(PurchaseOrder.order_id == order.id)):
+        po.shipped_at = shipped
+        for line in po.lines:
+            line.shipped_at = shipped
+    release = db.session.get(OrderRelease, order.id)
+    if release is not None:
+        release.shipped_at = shipped
+        release.available_at = shipped + timedelta(days=current_app.config["LEDGER_HOLD_DAYS"])
+    db.session.flush()

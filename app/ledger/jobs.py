@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from rq import Retry, get_current_job
 
 from app.extensions import db
@@ -9,7 +10,6 @@ from app.jobs import enqueue
 
 from .payouts import create_payouts, pay_out
 
-TRANSFER_RETRY_INTERVALS = [60, 300, 1800, 7200]  # seconds: a minute, 5 min, 30 min, 2 h
 TRANSFER_TIMEOUT = 120
 
 
@@ -24,9 +24,12 @@ def run_payouts(trigger: str = "schedule") -> int:
 
 
 def enqueue_transfer(payout_id: int) -> None:
+    """One transfer job per payout (a deterministic id: never two at once), retried with
+    backoff (PAYOUT_RETRY_SECONDS) before it shows as failed."""
+    intervals = current_app.config["PAYOUT_RETRY_SECONDS"]
     enqueue(pay_out_balance, payout_id, queue="payouts", job_id=f"payout-{payout_id}",
             timeout=TRANSFER_TIMEOUT,
-            retry=Retry(max=len(TRANSFER_RETRY_INTERVALS), interval=TRANSFER_RETRY_INTERVALS))
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
 
 
 def pay_out_balance(payout_id: int) -> str:

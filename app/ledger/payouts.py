@@ -23,7 +23,7 @@ from app.extensions import db
 from app.payments import stripe_gateway
 
 from .models import PAID_OUT_PAYEES, LedgerEntry, OrderRelease, Payout, PayoutAccount, PayoutRun
-from .services import availability, record_payout, record_payout_reversal
+from .services import availability, record_payout_reversal, record_payouts
 
 ADVISORY_LOCK_ID = 0x466C6167  # "Flag": one payout run at a time on PostgreSQL
 
@@ -80,8 +80,7 @@ def create_payouts(trigger: str = "schedule", now: datetime | None = None) -> tu
                                   created_at=now))
     db.session.add_all(new_payouts)
     db.session.flush()
-    for payout in new_payouts:
-        record_payout(payout)
+    record_payouts(new_payouts)
     run.payees_due, run.payouts_created = len(due), len(new_payouts)
     run.total_amount = sum(payout.amount for payout in new_payouts)
     run.status, run.finished_at = "finished", utcnow()

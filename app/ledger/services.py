@@ -190,13 +190,14 @@ def release_order(order) -> OrderRelease | None:
     return release
 
 
-def record_payout(payout: Payout) -> LedgerEntry:
-    """The payout takes its amount out of the payee's available balance at once."""
+def record_payouts(payouts: list[Payout]) -> list[LedgerEntry]:
+    """Each payout takes its amount out of the payee's available balance at once (one
+    flush for the whole run)."""
     return _append([_entry(f"payout:{payout.id}", "payout",
                            Share(payout.payee_type, payout.payee_id, -payout.amount), payout.currency,
                            shop_id=payout.payee_id if payout.payee_type == "shop" else None,
                            payout_id=payout.id, available_at=payout.created_at,
-                           memo=f"Payout #{payout.id}")])[0]
+                           memo=f"Payout #{payout.id}") for payout in payouts])
 
 
 def record_payout_reversal(payout: Payout) -> LedgerEntry:
@@ -223,6 +224,7 @@ class Balance:
     pending: int = 0  # held: the order has not shipped, or the hold period has not passed
     available: int = 0  # ready for the next payout (negative: owed back, netted later)
     paid_out: int = 0
+    cash_held: int = 0  # pay-on-delivery cash the shop collected (and keeps), net of cash refunds
 
 
 def balances(payee_type: str, payee_id: int, now: datetime | None = None) -> list[Balance]:
@@ -241,8 +243,13 @@ def balances(payee_type: str, payee_id: int, now: datetime | None = None) -> lis
         select(Payout.currency, func.sum(Payout.amount))
         .where(Payout.payee_type == payee_type, Payout.payee_id == payee_id, Payout.status == "paid")
         .group_by(Payout.currency)).all())
+    cash = dict(db.session.execute(
+        select(LedgerEntry.currency, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.payee_type == payee_type, LedgerEntry.payee_id == payee_id,
+               LedgerEntry.kind.in_(("cash_collected", "cash_returned")))
+        .group_by(LedgerEntry.currency)).all())
     found = {currency: Balance(currency, pending=int(pending), available=int(available),
-                               paid_out=int(paid.get(currency, 0)))
+                               paid_out=int(paid.get(currency, 0)), cash_held=-int(cash.get(currency, 0)))
              for currency, available, pending in rows}
     for currency, amount in paid.items():
         found.setdefault(currency, Balance(currency, paid_out=int(amount)))
@@ -250,11 +257,19 @@ def balances(payee_type: str, payee_id: int, now: datetime | None = None) -> lis
 
 
 def payee_entries(payee_type: str, payee_id: int, page: int = 1, per_page: int = 50):
-    """A payee's entries, newest first, paginated."""
+    """A payee's entries, newest first, paginated. Each entry's `available_on` is when it
+    becomes (or became) available: its own date, its order's release, or None (held until
+    the order ships)."""
     query = (select(LedgerEntry).where(LedgerEntry.payee_type == payee_type,
                                        LedgerEntry.payee_id == payee_id)
              .order_by(LedgerEntry.id.desc()))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    page = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    order_ids = {entry.order_id for entry in page.items if entry.order_id}
+    released = dict(db.session.execute(select(OrderRelease.order_id, OrderRelease.available_at)
+                                       .where(OrderRelease.order_id.in_(order_ids))).all()) if order_ids else {}
+    for entry in page.items:
+        entry.available_on = entry.available_at or released.get(entry.order_id)
+    return page
 
 
 def platform_income(now: datetime | None = None) -> list[dict]:

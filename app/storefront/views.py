@@ -83,7 +83,7 @@ def _leave_shop(exc):
 def _cart_badge():
     shop = getattr(g, "shop", None)
     return {"cart_count": sum(_raw_cart().values()) if shop else 0,
-            "nav_collections": _nav_collections}
+            "nav_collections": _nav_collections, "card_payments": stripe_gateway.enabled()}
 
 
 def _nav_collections() -> list[Collection]:
