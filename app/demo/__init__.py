@@ -35,6 +35,7 @@ from app.tenancy.hosts import storefront_host
 
 from .catalog import SUPPLIERS
 from .shops import SHOPS
+from .themes import apply_demo_theme
 
 ADMIN_EMAIL = "admin@flagship.example"
 ADMIN_PASSWORD = "flagship-demo-admin"
@@ -129,6 +130,7 @@ def _fill_shop(shop: Shop, spec: dict, products: dict[str, SupplyProduct]) -> No
         elif order_spec["status"] == "cancelled":
             cancel_order(order)
             order.cancelled_at = handled_at
+    apply_demo_theme(shop)
     db.session.flush()
 
 

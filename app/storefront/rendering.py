@@ -53,7 +53,10 @@ def _environment(app, name: str):
         theme: ThemePackage = app.extensions["themes"].get(name)
         loaders = [FileSystemLoader(str(d)) for d in theme.template_dirs]
         sections = ChoiceLoader([FileSystemLoader(str(d)) for d in theme.section_dirs])
-        cache[name] = app.jinja_env.overlay(loader=ChoiceLoader([*loaders, PrefixLoader({"sections": sections})]))
+        # "@default/layout.html" names one theme's own file, so a child can extend its parent's.
+        own = {f"@{n}": FileSystemLoader(str(d)) for n, d in zip(theme.chain, theme.template_dirs, strict=True)}
+        cache[name] = app.jinja_env.overlay(
+            loader=ChoiceLoader([*loaders, PrefixLoader({"sections": sections, **own})]))
     return cache[name]
 
 
