@@ -81,14 +81,15 @@ def grouped(schema: list[dict]) -> list[tuple[str, list[dict]]]:
     return list(groups.items())
 
 
-def raw_values(form) -> dict:
-    """What the owner typed, as the service expects it."""
+def raw_values(form, formdata) -> dict:
+    """What the owner sent, as the service expects it. A field the post leaves out keeps its
+    current value, except a checkbox, which a browser leaves out when it is unticked."""
     raw = {}
     for setting in form.schema:
         field = form[setting["id"]]
         if setting["type"] == "image":
             raw[f"{setting['id']}__remove"] = bool(form[f"{setting['id']}__remove"].data)
-        else:
+        elif setting["type"] == "checkbox" or field.name in formdata:
             raw[setting["id"]] = field.data
     return raw
 

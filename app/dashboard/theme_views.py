@@ -84,7 +84,7 @@ def theme_editor(theme: str):
     if not form.validate_on_submit():
         return _editor(package, form, 400)
     try:
-        themes.save_draft_settings(package.name, raw_values(form), uploads(form, request.files))
+        themes.save_draft_settings(package.name, raw_values(form, request.form), uploads(form, request.files))
     except themes.SettingsInvalid as error:
         db.session.rollback()
         for ident, message in error.errors.items():
@@ -143,7 +143,7 @@ def theme_section(theme: str, key: str):
         form = schema_form(schema, values, collections, formdata=request.form)
         if form.validate_on_submit():
             try:
-                themes.save_section_settings(package.name, key, raw_values(form), uploads(form, request.files))
+                themes.save_section_settings(package.name, key, raw_values(form, request.form), uploads(form, request.files))
             except themes.SettingsInvalid as error:
                 db.session.rollback()
                 for ident, message in error.errors.items():

@@ -65,8 +65,9 @@ def _new_key() -> str:
 
 
 def _preset_sections(theme: ThemePackage) -> list[dict]:
-    return [{"key": _new_key(), "type": p["type"], "settings": copy.deepcopy(p.get("settings", {}))}
-            for p in theme.default_sections]
+    # Stable keys: the editor links to a preset section before any row exists for it.
+    return [{"key": f"preset{index}", "type": p["type"], "settings": copy.deepcopy(p.get("settings", {}))}
+            for index, p in enumerate(theme.default_sections)]
 
 
 def config_for_edit(theme_name: str) -> ThemeConfig:
