@@ -43,42 +43,43 @@ def _serve_checks_from(app, monkeypatch):
 
 
 def test_claim_check_and_serve(app, shop_a, shop_b, storefront, monkeypatch):
+    handle_b = shop_b.listings[0].handle
     with use_shop(shop_a.shop.id):
         domain = domains.add_domain(shop_a.shop, "shop.alpha.example")
         assert domains.dns_target(shop_a.shop) == "alpha.flagship.test"
-        path = domains.verification_path(domain)
-    db.session.commit()
+        path, domain_id, token = domains.verification_path(domain), domain.id, domain.token
+    db.session.commit()  # (read nothing of the expired row outside its shop: RLS hides it)
     assert storefront("shop.alpha.example").get("/").status_code == 404  # not before it is verified
-    assert storefront("shop.alpha.example").get(path).get_data(as_text=True) == domain.token
+    assert storefront("shop.alpha.example").get(path).get_data(as_text=True) == token
     assert storefront("other.example").get(path).status_code == 404
     _serve_checks_from(app, monkeypatch)
-    assert verify_shop_domain(domain.id) == "verified"
-    assert verify_shop_domain(domain.id) == "verified"  # twice: nothing changes
+    assert verify_shop_domain(domain_id) == "verified"
+    assert verify_shop_domain(domain_id) == "verified"  # twice: nothing changes
     with unscoped():
-        checked = db.session.get(ShopDomain, domain.id)
+        checked = db.session.get(ShopDomain, domain_id)
         db.session.refresh(checked)
         assert (checked.status, checked.is_primary, checked.check_count) == ("verified", True, 1)
     home = storefront("shop.alpha.example").get("/")
     assert home.status_code == 200 and b"Alpha Shop" in home.data
-    assert storefront("shop.alpha.example").get(f"/products/{shop_b.listings[0].handle}").status_code == 404
+    assert storefront("shop.alpha.example").get(f"/products/{handle_b}").status_code == 404
 
 
 def test_a_failed_check_is_recorded_and_raised_for_a_retry(app, shop_a, monkeypatch):
     with use_shop(shop_a.shop.id):
-        domain = domains.add_domain(shop_a.shop, "nowhere.example")
+        domain_id = domains.add_domain(shop_a.shop, "nowhere.example").id
     db.session.commit()
     monkeypatch.setattr(domains, "fetch_verification", lambda host, path: (404, b"not here"))
     for attempt in range(1, domains.MAX_CHECKS + 1):
         with pytest.raises(domains.DomainCheckFailed):
-            verify_shop_domain(domain.id)
+            verify_shop_domain(domain_id)
         with unscoped():
-            row = db.session.get(ShopDomain, domain.id)
+            row = db.session.get(ShopDomain, domain_id)
             db.session.refresh(row)
             assert row.check_count == attempt and "answered 404" in row.last_error
     assert row.status == "failed"
     with use_shop(shop_a.shop.id):
-        domains.restart_checks(domains.get_domain(domain.id))
-        assert domains.get_domain(domain.id).status == "pending"
+        domains.restart_checks(domains.get_domain(domain_id))
+        assert domains.get_domain(domain_id).status == "pending"
 
 
 def test_a_wrong_token_does_not_verify(app, shop_a, monkeypatch):
