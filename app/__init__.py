@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> FlagshipFlask:
     app.session_interface = SiteSessionInterface()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    _load_themes(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -41,6 +42,16 @@ def create_app(config: dict | None = None) -> FlagshipFlask:
 
     register_cli(app)
     return app
+
+
+def _load_themes(app: FlagshipFlask) -> None:
+    """Validate every theme package now: a bad theme stops the start with a message naming
+    the file and the field, instead of failing in front of a shopper."""
+    from pathlib import Path
+
+    from .storefront.themes import load_themes
+
+    app.extensions["themes"] = load_themes(Path(app.config["THEMES_DIR"]))
 
 
 def _init_extensions(app: FlagshipFlask) -> None:

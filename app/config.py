@@ -104,6 +104,16 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "DEFAULT_CURRENCY": get("DEFAULT_CURRENCY", "USD"),
         "CATALOG_PAGE_SIZE": int(get("CATALOG_PAGE_SIZE", "24")),
         "FEEDS_DIR": get("FEEDS_DIR", str(INSTANCE_DIR / "feeds")),
+        "THEMES_DIR": get("THEMES_DIR", str(BASE_DIR / "themes")),
+        # Uploaded shop images (logos, banners), re-encoded; served with the type we wrote.
+        "MEDIA_ROOT": get("MEDIA_ROOT", str(INSTANCE_DIR / "media")),
+        "MEDIA_MAX_UPLOAD_BYTES": int(get("MEDIA_MAX_UPLOAD_BYTES", str(8 * 1024 * 1024))),
+        # Custom domains: the DNS target owners point a CNAME at ("" = the shop's own
+        # platform host name), and where the ownership check connects ("" = the domain).
+        "CUSTOM_DOMAIN_TARGET": get("CUSTOM_DOMAIN_TARGET", ""),
+        "DOMAIN_CHECK_CONNECT": get("DOMAIN_CHECK_CONNECT", ""),
+        "DOMAIN_CHECK_TIMEOUT": float(get("DOMAIN_CHECK_TIMEOUT", "10")),
+        "THEME_PREVIEW_MAX_AGE": int(get("THEME_PREVIEW_MAX_AGE", str(2 * 3600))),
         "JOBS_INLINE": not redis_url,
         # Payments. No STRIPE_SECRET_KEY: pay on delivery only, and nothing else changes.
         "STRIPE_SECRET_KEY": stripe_key,

@@ -1,7 +1,9 @@
 """Take the README's tour screenshots in headless Chromium: `python scripts/screenshots.py`.
 
 Starts the app on a throw-away SQLite database with the demo data, opens each page as the
-right user at desktop and phone widths, and writes PNGs to docs/screenshots/.
+right user at desktop and phone widths, and writes PNGs to docs/screenshots/ (OUT=dir to
+write elsewhere; ONLY=word to take only the shots whose name contains it). It also writes
+each theme's preview image (themes/NAME/static/preview.png) from the live storefronts.
 """
 
 from __future__ import annotations
@@ -23,20 +25,46 @@ from app import create_app  # noqa: E402
 from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD, OWNER_PASSWORD, load_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 
-OUT = ROOT / "docs" / "screenshots"
+OUT = Path(os.environ.get("OUT") or ROOT / "docs" / "screenshots")
+ONLY = os.environ.get("ONLY", "")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+MIA, NORA, MAPLE = "mia@flagship.example", "nora@flagship.example", "maple@flagship.example"
 
-# (file name, who, path on which host, phone?)
+# (file name, who, (host, path), phone?, full page?, add to cart first?)
 SHOTS = [
-    ("platform-home", None, ("platform", "/"), False),
-    ("storefront-mia", None, ("mia", "/"), False),
-    ("storefront-maple-phone", None, ("maple", "/"), True),
-    ("product-phone", None, ("mia", "/products/the-perfect-organic-tee"), True),
-    ("dashboard-home", "mia@flagship.example", ("platform", "/dashboard/mia/"), False),
-    ("dashboard-catalog", "mia@flagship.example", ("platform", "/dashboard/mia/catalog"), False),
-    ("dashboard-orders", "mia@flagship.example", ("platform", "/dashboard/mia/orders"), False),
-    ("admin-suppliers", ADMIN_EMAIL, ("platform", "/admin/suppliers"), False),
+    ("platform-home", None, ("platform", "/"), False, False, False),
+    ("theme-boutique", None, ("mia", "/"), False, False, False),
+    ("theme-boutique-phone", None, ("mia", "/"), True, False, False),
+    ("theme-journal", None, ("nora", "/"), False, False, False),
+    ("theme-journal-phone", None, ("nora", "/"), True, False, False),
+    ("theme-market", None, ("maple", "/"), False, False, False),
+    ("theme-market-phone", None, ("maple", "/"), True, False, True),
+    ("product-phone", None, ("mia", "/products/the-perfect-organic-tee"), True, False, False),
+    ("product-journal", None, ("nora", "/products/the-writing-mug"), False, False, False),
+    ("product-market-phone", None, ("maple", "/products/wildflower-honey"), True, False, False),
+    ("collection-boutique", None, ("mia", "/collections/capsule-wardrobe-basics"), False, False, False),
+    ("cart-market-phone", None, ("maple", "/cart"), True, False, True),
+    ("checkout-boutique-phone", None, ("mia", "/checkout"), True, False, True),
+    ("theme-default", MIA, ("platform", "/dashboard/mia/themes/default/preview"), False, False, False),
+    ("dashboard-themes", MIA, ("platform", "/dashboard/mia/themes"), False, False, False),
+    ("dashboard-theme-editor", MIA, ("platform", "/dashboard/mia/themes/boutique"), False, False, False),
+    ("dashboard-domains", MIA, ("platform", "/dashboard/mia/domains"), False, False, False),
+    ("dashboard-home", MIA, ("platform", "/dashboard/mia/"), False, False, False),
+    ("dashboard-catalog", MIA, ("platform", "/dashboard/mia/catalog"), False, False, False),
+    ("dashboard-orders", MIA, ("platform", "/dashboard/mia/orders"), False, False, False),
+    ("admin-suppliers", ADMIN_EMAIL, ("platform", "/admin/suppliers"), False, False, False),
 ]
+# theme -> (owner, preview path): the preview images shown in the dashboard's theme library
+PREVIEWS = {"boutique": ("mia", "/"), "journal": ("nora", "/"), "market": ("maple", "/"),
+            "default": ("mia", "/dashboard/mia/themes/default/preview")}
+
+
+def _settle(page) -> None:
+    """Load lazy images (scroll through the page) and wait for the network to go quiet."""
+    page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
+        window.scrollTo(0, y); await new Promise(r => setTimeout(r, 40)); } window.scrollTo(0, 0); }""")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(150)
 
 
 def main() -> None:
@@ -47,7 +75,8 @@ def main() -> None:
     server.server_close()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'shots.sqlite3'}",
                       "SERVER_NAME": f"localhost:{port}", "SECRET_KEY": "screenshots",
-                      "REDIS_URL": "", "JOBS_INLINE": True, "RATELIMIT_ENABLED": False})
+                      "REDIS_URL": "", "JOBS_INLINE": True, "RATELIMIT_ENABLED": False,
+                      "MEDIA_ROOT": str(workdir / "media")})
     with app.app_context():
         upgrade()
         load_demo()
@@ -58,22 +87,46 @@ def main() -> None:
     def url(host: str, path: str) -> str:
         return f"http://{'' if host == 'platform' else host + '.'}localhost:{port}{path}"
 
+    def log_in(page, user):
+        page.goto(url("platform", "/login"))
+        page.get_by_label("Email").fill(user)
+        page.get_by_label("Password").fill(ADMIN_PASSWORD if user == ADMIN_EMAIL else OWNER_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"])
-        for name, user, (host, path), phone in SHOTS:
+        for name, user, (host, path), phone, full, fill_cart in SHOTS:
+            if ONLY and ONLY not in name:
+                continue
             viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
             context = browser.new_context(viewport=viewport, device_scale_factor=1)
             page = context.new_page()
             if user:
-                page.goto(url("platform", "/login"))
-                page.get_by_label("Email").fill(user)
-                page.get_by_label("Password").fill(ADMIN_PASSWORD if user == ADMIN_EMAIL else OWNER_PASSWORD)
-                page.get_by_role("button", name="Log in").click()
+                log_in(page, user)
+            if fill_cart:
+                page.goto(url(host, "/"))
+                page.locator("a[href*='/products/']").first.click()
+                page.locator("button.add-to-cart").click()
             page.goto(url(host, path))
-            page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+            _settle(page)
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
             context.close()
             print("wrote", OUT / f"{name}.png")
+        if not ONLY or ONLY == "previews":
+            for theme, (host, path) in PREVIEWS.items():
+                context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=0.5)
+                page = context.new_page()
+                if path.startswith("/dashboard"):
+                    log_in(page, MIA)
+                    page.goto(url("platform", path))
+                else:
+                    page.goto(url(host, path))
+                _settle(page)
+                target = ROOT / "themes" / theme / "static" / "preview.png"
+                page.screenshot(path=str(target))
+                context.close()
+                print("wrote", target)
         browser.close()
     server.shutdown()
 

@@ -24,6 +24,8 @@ def _crawl(app, start_urls: list[str], login: tuple[str, str] | None = None) -> 
     def client_for(host: str):
         if host not in clients:
             clients[host] = app.test_client()
+            # The dashboard's "Preview" link redirects to the shop's own host.
+            clients[host].allow_subdomain_redirects = True
             if login and host == PLATFORM:
                 with app.app_context():
                     response = clients[host].post("/login", base_url=f"http://{PLATFORM}",

@@ -26,6 +26,11 @@ NAV_SECTIONS = {
     "order_detail": "orders",
     "confirm_cancel_order": "orders",
     "settings": "settings",
+    "themes_library": "themes",
+    "theme_editor": "themes",
+    "theme_section": "themes",
+    "newsletter_subscribers": "themes",
+    "domains": "domains",
 }
 
 

@@ -192,7 +192,6 @@ class SettingsForm(FlaskForm):
     ])
     bio = TextAreaField("Short bio", validators=[Length(max=600, message="Keep the bio under 600 characters.")],
                         description="Who you are and why people should shop with you.")
-    theme = RadioField("Theme", validate_choice=False)
     price_change_tolerance = StringField(
         "Price-change tolerance (%)", render_kw={"inputmode": "decimal"},
         description="A supplier price move larger than this pauses the listing until you approve it. "
@@ -201,6 +200,11 @@ class SettingsForm(FlaskForm):
         "Margin floor (%)", render_kw={"inputmode": "decimal"},
         description="A listing whose margin falls under this share of its price is paused. 0 to 90.")
 
-    def set_themes(self, themes: list[tuple[str, str]]) -> None:
-        """(folder name, display name) of each installed theme."""
-        self.theme.choices = [SelectChoice(name, label) for name, label in themes]
+
+
+class DomainForm(FlaskForm):
+    hostname = StringField("Domain", validators=[
+        DataRequired(message="Enter a domain, like shop.example.com."),
+        Length(max=253, message="That domain is too long."),
+    ], description="A domain or subdomain you own, like shop.example.com.",
+        render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "shop.example.com"})

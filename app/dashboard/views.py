@@ -16,7 +16,7 @@ from app.extensions import db
 from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
 from app.shops.guardrails import set_price_guardrails
-from app.storefront.rendering import available_themes, theme_manifest
+from app.storefront.rendering import theme_manifest
 from app.web import add_error
 
 from .blueprint import bp
@@ -59,7 +59,7 @@ def shop_home():
     summary = order_summary()
     checklist = [
         ("Add products from the supply catalog", bool(listings), url_for(".catalog")),
-        ("Choose a theme", g.shop.theme != "default" or bool(listings), url_for(".settings")),
+        ("Make the theme yours", g.shop.theme != "default" or bool(listings), url_for(".themes_library")),
         ("Share your shop", bool(summary), "#share"),
     ]
     recent_orders = list_orders(page=1, per_page=5).items
@@ -69,23 +69,16 @@ def shop_home():
                            recent_orders=recent_orders)
 
 
-def _themes() -> list[tuple[str, str]]:
-    return [(name, theme_manifest(name).get("name", name)) for name in available_themes()]
-
-
 @bp.route("/<shop>/settings", methods=["GET", "POST"])
 def settings():
     shop = g.shop
     form = SettingsForm(obj=shop)
-    themes = _themes()
-    form.set_themes(themes)
     if request.method == "GET":
         form.price_change_tolerance.data = basis_points_to_percent(shop.price_change_tolerance_bp)
         form.margin_floor.data = basis_points_to_percent(shop.margin_floor_bp)
     if form.validate_on_submit():
         try:
             shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data)
-            shops.set_shop_theme(shop, form.theme.data or "")
             set_price_guardrails(shop, tolerance=form.price_change_tolerance.data,
                                  margin_floor=form.margin_floor.data)
         except DomainError as error:
@@ -95,16 +88,17 @@ def settings():
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
-    descriptions = {name: theme_manifest(name).get("description", "") for name, _ in themes}
-    return render_template("dashboard/settings.html", form=form, theme_descriptions=descriptions), \
-        422 if form.errors else 200
+    return render_template("dashboard/settings.html", form=form,
+                           theme_title=theme_manifest(shop.theme)["name"]), 422 if form.errors else 200
 
 
 # Register the other dashboard pages on the same blueprint.
 from . import (  # noqa: E402,F401
     collection_views,
+    domain_views,
     earnings_views,
     listing_views,
     notice_views,
     order_views,
+    theme_views,
 )

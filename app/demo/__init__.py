@@ -43,6 +43,7 @@ from .suppliers import (
     create_supplier_staff,
     route_and_ship,
 )
+from .themes import apply_demo_theme
 
 ADMIN_EMAIL = "admin@flagship.example"
 ADMIN_PASSWORD = "flagship-demo-admin"
@@ -142,6 +143,7 @@ def _fill_shop(shop: Shop, spec: dict, products: dict[str, SupplyProduct]) -> No
             cancel_order(order)
             order.cancelled_at = handled_at
         route_and_ship(order, order_spec["days_ago"])
+    apply_demo_theme(shop)
     db.session.flush()
 
 

@@ -2,7 +2,10 @@
 
 Each theme gets its own Jinja environment (an overlay of the app's, sharing filters and
 globals) whose loader resolves shop theme -> parent theme -> base theme, so a theme only
-overrides the templates it changes. Themes are platform code; shops only pick one.
+overrides the templates it changes; `sections/NAME.html` resolves the same way. The page
+gets the owner's settings (as CSS custom properties and as values), the homepage sections,
+the theme's locale strings, and the SEO tags. Themes are platform code; shops only pick
+one and fill in values.
 """
 
 from __future__ import annotations
@@ -13,50 +16,56 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, g, request, url_for
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from markupsafe import Markup
 from werkzeug.security import safe_join
 
-from app.config import BASE_DIR
+from .theme_schema import FONTS, contrast_ratio, mix, muted_text, readable_on
+from .themes import BASE_THEME, ThemePackage
 
-THEMES_DIR = BASE_DIR / "themes"
-BASE_THEME = "default"
+BUTTON_RADII = {"square": "0px", "rounded": "8px", "soft": "14px", "pill": "999px"}
+IMAGE_RATIOS = {"square": "1 / 1", "portrait": "4 / 5", "tall": "2 / 3", "landscape": "4 / 3"}
 
 
-@lru_cache(maxsize=64)
+def registry():
+    return current_app.extensions["themes"]
+
+
 def theme_manifest(name: str) -> dict:
-    path = THEMES_DIR / name / "theme.json"
-    if not path.is_file():
-        raise LookupError(f"no theme {name!r} (missing {path})")
-    return json.loads(path.read_text())
+    """Display facts of an installed theme (name, description, ...)."""
+    theme = registry().get(name)
+    return {"name": theme.title, "description": theme.description, "version": theme.version,
+            "parent": theme.parent, "audience": theme.audience, "preview": theme.preview}
 
 
 def available_themes() -> list[str]:
-    return sorted(p.name for p in THEMES_DIR.iterdir() if (p / "theme.json").is_file())
+    return registry().names()
 
 
 def theme_chain(name: str) -> list[str]:
     """['boutique', 'default']: the theme, then its parents, ending at the base theme."""
-    chain, current = [], name if (THEMES_DIR / name / "theme.json").is_file() else BASE_THEME
-    while current and current not in chain:
-        chain.append(current)
-        current = theme_manifest(current).get("parent")
-    if BASE_THEME not in chain:
-        chain.append(BASE_THEME)
-    return chain
+    return registry().get(name).chain
 
 
 def _environment(app, name: str):
     cache = app.extensions.setdefault("theme_environments", {})
     if name not in cache:
-        loaders = [FileSystemLoader(str(THEMES_DIR / theme / "templates")) for theme in theme_chain(name)]
-        cache[name] = app.jinja_env.overlay(loader=ChoiceLoader(loaders))
+        theme: ThemePackage = app.extensions["themes"].get(name)
+        loaders = [FileSystemLoader(str(d)) for d in theme.template_dirs]
+        sections = ChoiceLoader([FileSystemLoader(str(d)) for d in theme.section_dirs])
+        # "@default/layout.html" names one theme's own file, so a child can extend its parent's.
+        own = {f"@{n}": FileSystemLoader(str(d)) for n, d in zip(theme.chain, theme.template_dirs, strict=True)}
+        cache[name] = app.jinja_env.overlay(
+            loader=ChoiceLoader([*loaders, PrefixLoader({"sections": sections, **own})]))
     return cache[name]
 
 
 def static_file_path(theme: str, filename: str) -> Path | None:
     """The file a theme asset URL names, looked up along the theme chain (never outside it)."""
-    for name in theme_chain(theme):
-        candidate = safe_join(str(THEMES_DIR / name / "static"), filename)
+    if theme not in registry():
+        return None
+    for folder in registry().get(theme).static_dirs:
+        candidate = safe_join(str(folder), filename)
         if candidate and Path(candidate).is_file():
             return Path(candidate)
     return None
@@ -67,25 +76,103 @@ def _content_hash(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
-def asset_url(filename: str) -> str:
+def asset_url(filename: str, theme: str | None = None) -> str:
     """A theme asset URL with a content hash, so it can be cached for a year."""
-    theme = getattr(g, "theme", BASE_THEME)
+    theme = theme or getattr(g, "theme", BASE_THEME)
     path = static_file_path(theme, filename)
     version = _content_hash(str(path), path.stat().st_mtime) if path else "missing"
     return url_for("storefront.asset", theme=theme, filename=filename, v=version)
 
 
+def stylesheets(theme: ThemePackage) -> list[str]:
+    """Each theme's own theme.css along the chain, base first, so a child adds to its parent."""
+    urls = []
+    for name in reversed(theme.chain):
+        if (registry().get(name).path / "static" / "theme.css").is_file():
+            urls.append(asset_url("theme.css", theme=name))
+    return urls
+
+
+def css_variables(theme: ThemePackage, settings: dict) -> Markup:
+    """The owner's settings as CSS custom properties (values are validated: hex colours,
+    curated fonts, numbers), plus derived colours that keep text readable."""
+    get = settings.get
+    accent = get("accent_color") or "#1f2a44"
+    background = get("background_color") or "#ffffff"
+    text = get("text_color") or "#1b1b1f"
+    on_accent = readable_on(accent)
+    hover = mix(accent, "#000000" if on_accent == "#ffffff" else "#ffffff", 0.86)
+    accent_text = accent if contrast_ratio(accent, background) >= 4.5 else text  # links on the page
+    values = {
+        "--accent": accent, "--accent-hover": hover, "--on-accent": on_accent,
+        "--accent-text": accent_text, "--bg": background, "--text": text,
+        "--muted": muted_text(text, background), "--line": mix(text, background, 0.12),
+        "--line-strong": mix(text, background, 0.24), "--soft": mix(text, background, 0.045),
+        "--soft-2": mix(text, background, 0.02),
+    }
+    if get("secondary_color"):
+        values["--secondary"] = get("secondary_color")
+        values["--on-secondary"] = readable_on(get("secondary_color"))
+    for key, var in (("font_body", "--font-body"), ("font_heading", "--font-heading")):
+        if get(key) in FONTS:
+            values[var] = FONTS[get(key)][1]
+    if get("button_style") in BUTTON_RADII:
+        values["--button-radius"] = BUTTON_RADII[get("button_style")]
+    if get("image_ratio") in IMAGE_RATIOS:
+        values["--image-ratio"] = IMAGE_RATIOS[get("image_ratio")]
+    for key, var in (("products_per_row_desktop", "--grid-columns-desktop"),
+                     ("products_per_row_mobile", "--grid-columns-mobile")):
+        if isinstance(get(key), int):
+            values[var] = str(get(key))
+    if isinstance(get("logo_height"), int):
+        values["--logo-height"] = f"{get('logo_height')}px"
+    body = "".join(f"{name}:{value};" for name, value in values.items())
+    return Markup(f"<style>:root{{{body}}}</style>")  # noqa: S704 - every value validated above
+
+
+def _translate(theme: ThemePackage):
+    def t(key: str, **values) -> str:
+        text = theme.text(key)
+        return text.format(**values) if values else text
+
+    return t
+
+
+def json_ld(data) -> Markup:
+    """A JSON-LD script block; `<` is escaped so owner text cannot close the script."""
+    if not data:
+        return Markup("")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return Markup(f'<script type="application/ld+json">{text}</script>')  # noqa: S704
+
+
 def render_storefront(template: str, status: int = 200, **context):
+    from . import seo, theming
+
     app = current_app._get_current_object()
-    theme = getattr(g, "theme", BASE_THEME)
-    env = _environment(app, theme)
+    state = theming.current_state()
+    theme = state.theme if state else registry().get(getattr(g, "theme", BASE_THEME))
+    env = _environment(app, theme.name)
     context.setdefault("shop", getattr(g, "shop", None))
-    context["asset_url"] = asset_url
+    context.update(
+        asset_url=asset_url, theme=theme, t=_translate(theme), stylesheets=stylesheets(theme),
+        settings=state.settings if state else theme.defaults(),
+        sections=state.sections if state else [],
+        theme_css=css_variables(theme, state.settings if state else theme.defaults()),
+        is_preview=bool(state and state.is_draft), media_url=theming.media_url,
+        media=theming.media_row, json_ld=json_ld,
+    )
+    shop = context["shop"]
+    if shop is not None and getattr(g, "shop", None) is None:
+        g.shop = shop  # an error page outside the storefront hooks
+    context["meta"] = seo.complete(context.get("meta") or {}, shop)
     app.update_template_context(context)
     return env.get_template(template).render(context), status
 
 
 def render_storefront_error(status: int, title: str, message: str):
+    from . import theming
+
     shop = getattr(g, "shop", None)
     if shop is None and not getattr(g, "unknown_shop", False):
         # A path no route matched: the storefront hooks did not run, but the host may
@@ -98,6 +185,8 @@ def render_storefront_error(status: int, title: str, message: str):
             shop = resolve_shop(request.host)
         except SQLAlchemyError:  # an error page must not fail on a broken database
             shop = None
+        if shop is not None:
+            theming.load_state_safely(shop)
     g.theme = shop.theme if shop is not None else BASE_THEME
     return render_storefront("error.html", status=status, title=title, message=message,
                              status_code=status, shop=shop)

@@ -35,13 +35,15 @@ from app.shops.services import shop_collections, shop_listings
 from app.tenancy.context import enter_shop, leave
 from app.tenancy.hosts import resolve_shop
 
+from . import seo, theming
 from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront, static_file_path
 
 bp = Blueprint("storefront", __name__)
-ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favicon"}
+ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favicon",
+               "storefront.domain_verification"}
 # A suspended shop takes no new orders, but shoppers can still follow the ones they placed.
-OPEN_WHEN_CLOSED = {"storefront.order_status"}
+OPEN_WHEN_CLOSED = {"storefront.order_status", "storefront.media", "storefront.robots"}
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -67,6 +69,7 @@ def _resolve_shop():
         abort(404)
     g.shop, g.theme = shop, shop.theme
     request.environ["flagship.tenancy_token"] = enter_shop(shop.id)
+    theming.load_state(shop)
     if not shop.is_open and request.endpoint not in OPEN_WHEN_CLOSED:
         return render_storefront("closed.html", status=403)
     return None
@@ -83,7 +86,17 @@ def _leave_shop(exc):
 def _cart_badge():
     shop = getattr(g, "shop", None)
     return {"cart_count": sum(_raw_cart().values()) if shop else 0,
-            "nav_collections": _nav_collections, "card_payments": stripe_gateway.enabled()}
+            "nav_collections": _nav_collections, "cart_summary": _cart_summary,
+            "card_payments": stripe_gateway.enabled(),
+            "current_path": request.full_path.rstrip("?") if shop else "/"}
+
+
+def _cart_summary():
+    """The cart's count and subtotal, for themes with a sticky cart bar (a callable, so
+    only those themes pay for building the cart)."""
+    if getattr(g, "shop", None) is None:
+        return None
+    return carts.build_cart(_raw_cart(), g.shop.currency)
 
 
 def _nav_collections() -> list[Collection]:
@@ -117,9 +130,21 @@ def _offer(listing: Listing) -> dict:
 @bp.get("/")
 def home():
     listings = [listing for listing in shop_listings(visible_only=True) if listing.status != "paused"]
+    collections = [c for c in shop_collections() if c.entries]
+    by_handle = {c.handle: c for c in collections}
+
+    def collection_offers(handle: str, limit: int = 0) -> tuple[Collection | None, list[dict]]:
+        """A featured-collection section's collection and its products."""
+        found = by_handle.get(handle) if handle else (collections[0] if collections else None)
+        if found is None:
+            return None, []
+        offers = [_offer(e.listing) for e in found.entries
+                  if e.listing.is_visible and e.listing.status != "paused"]
+        return found, offers[:limit] if limit else offers
+
     return render_storefront(
-        "home.html", offers=[_offer(listing) for listing in listings],
-        collections=[c for c in shop_collections() if c.entries],
+        "home.html", offers=[_offer(listing) for listing in listings], collections=collections,
+        collection_offers=collection_offers, meta=seo.home_meta(g.shop),
     )
 
 
@@ -130,7 +155,8 @@ def collection(handle: str):
         abort(404)
     offers = [_offer(e.listing) for e in found.entries
               if e.listing.is_visible and e.listing.status != "paused"]
-    return render_storefront("collection.html", collection=found, offers=offers)
+    return render_storefront("collection.html", collection=found, offers=offers,
+                             meta=seo.collection_meta(g.shop, found, offers))
 
 
 @bp.get("/products/<handle>")
@@ -141,7 +167,9 @@ def product(handle: str):
     if listing is None:
         abort(404)
     prices = price_table(PriceRule.of(listing), listing.supply_product)
-    return render_storefront("product.html", offer=_offer(listing), listing=listing, prices=prices)
+    offer = _offer(listing)
+    return render_storefront("product.html", offer=offer, listing=listing, prices=prices,
+                             meta=seo.product_meta(g.shop, listing, offer, prices))
 
 
 @bp.get("/search")
@@ -180,9 +208,18 @@ def cart_add():
                                      request.form.get("quantity", 1)))
     except DomainError as error:
         flash(error.message, "error")
-        return redirect(url_for(".product", handle=listing.handle))
+        return redirect(_local_path(request.form.get("return_to"))
+                        or url_for(".product", handle=listing.handle))
     flash(f"Added {listing.title} to your cart.", "success")
-    return redirect(url_for(".cart"))
+    # Quick-add buttons on product cards send the shopper back to where they were.
+    return redirect(_local_path(request.form.get("return_to")) or url_for(".cart"))
+
+
+def _local_path(path: str | None) -> str | None:
+    """`path` if it is a path on this host (never another site), else None."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    return path
 
 
 @bp.post("/cart/update")
@@ -317,3 +354,7 @@ def favicon():
     from app.platform.views import STATIC_DIR
 
     return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
+# Sitemaps, robots, media, previews, newsletter, domain checks.
+from . import site_views  # noqa: E402,F401

@@ -43,13 +43,31 @@ def subdomain_of(host: str) -> str | None:
 
 
 def resolve_shop(host: str):
-    """The shop a storefront host belongs to, or None."""
+    """The shop a storefront host belongs to (by subdomain, or by a verified custom
+    domain), or None."""
     from app.shops.models import Shop
 
     subdomain = subdomain_of(host)
-    if subdomain is None:
+    if subdomain is not None:
+        return db.session.scalar(select(Shop).where(Shop.subdomain == subdomain))
+    return shop_of_custom_domain(host)
+
+
+def shop_of_custom_domain(host: str):
+    """The shop whose verified custom domain `host` is (any port), or None. Platform-wide:
+    this runs before any shop scope exists."""
+    from app.shops.domain_models import ShopDomain
+    from app.shops.models import Shop
+
+    from .context import unscoped
+
+    name, _ = split_port(host)
+    if not name or name == split_port(platform_host())[0]:
         return None
-    return db.session.scalar(select(Shop).where(Shop.subdomain == subdomain))
+    with unscoped():
+        shop_id = db.session.scalar(select(ShopDomain.shop_id).where(
+            ShopDomain.hostname == name, ShopDomain.status == "verified"))
+    return db.session.get(Shop, shop_id) if shop_id is not None else None
 
 
 def storefront_host(shop) -> str:

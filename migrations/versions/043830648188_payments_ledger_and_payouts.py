@@ -1,7 +1,7 @@
 """payments, ledger and payouts
 
 Revision ID: 043830648188
-Revises: a8b1de18828b
+Revises: 70bcb382b037
 Create Date: 2026-12-02 02:10:07.540952
 
 """
@@ -13,7 +13,7 @@ import app.db_types
 
 # revision identifiers, used by Alembic.
 revision = '043830648188'
-down_revision = 'a8b1de18828b'
+down_revision = '70bcb382b037'
 branch_labels = None
 depends_on = None
 

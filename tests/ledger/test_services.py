@@ -3,6 +3,7 @@ order (over random carts, fees and refunds) adding up to what the shopper paid a
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -123,10 +124,8 @@ def test_every_order_adds_up_over_random_carts_fees_and_refunds(
     with use_shop(shop.id):
         for units in refund_units:
             wanted = {line.id: min(units, line.quantity) for line in order.lines}
-            try:
+            with contextlib.suppress(DomainError):  # too little left: refused before any write
                 refund_cash(order, wanted)
-            except DomainError:  # nothing (or too little) left: refused before any write
-                pass
         if cancel and order.status in ("paid", "refunded"):
             from app.orders.services import cancel_order
 
@@ -138,7 +137,7 @@ def test_every_order_adds_up_over_random_carts_fees_and_refunds(
     assert sum(e.amount for e in sales) == order.total - order.refunded_total
     assert sum(e.amount for e in cash) == -(order.total - order.refunded_total)
     platform = sum(e.amount for e in entries if e.payee_type == "platform")
-    assert 0 <= platform
+    assert platform >= 0
     if order.status == "cancelled":
         assert order.refunded_total == order.total
         assert {e.payee_type: 0 for e in entries} == {

@@ -58,3 +58,19 @@ def test_every_tenant_table_has_forced_row_level_security():
     ), {"t": list(_tenant_tables())}).all()
     assert {name for name, *_ in rows} == _tenant_tables()
     assert all(enabled and forced for _, enabled, forced in rows), rows
+
+
+def test_raw_sql_on_the_theme_tables_stays_in_its_shop(shop_a, shop_b):
+    from app.shops import theme_services as themes
+
+    for fixture in (shop_a, shop_b):
+        with use_shop(fixture.shop.id):
+            themes.save_draft_settings("default", {"accent_color": "#123456"})
+            db.session.execute(text(
+                "INSERT INTO newsletter_subscribers (shop_id, email, created_at) VALUES (:s, 'a@example.com', now())"),
+                {"s": fixture.shop.id})
+    db.session.flush()
+    with use_shop(shop_a.shop.id):
+        for table in ("theme_configs", "newsletter_subscribers"):
+            assert set(db.session.execute(text(f"SELECT shop_id FROM {table}")).scalars()) == {shop_a.shop.id}
+    assert db.session.execute(text("SELECT count(*) FROM theme_configs")).scalar() == 0

@@ -1,0 +1,78 @@
+"""Custom domains in the dashboard: add one, see the DNS record to create, check it now,
+make it the main address, remove it. Rules live in `app.shops.domains`."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, url_for
+
+from app.errors import DomainError
+from app.extensions import db
+from app.shops import domains as service
+from app.shops.domain_jobs import enqueue_domain_check
+from app.web import add_error, found
+
+from .blueprint import bp
+from .forms import DomainForm
+from .theme_forms import PlainForm
+
+
+def _page(form, status=200):
+    return render_template("dashboard/domains.html", form=form, button_form=PlainForm(),
+                           domains=service.shop_domains(), target=service.dns_target(g.shop),
+                           verification_path=service.verification_path), status
+
+
+@bp.get("/<shop>/domains")
+def domains():
+    return _page(DomainForm())
+
+
+@bp.post("/<shop>/domains")
+def add_domain():
+    form = DomainForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    try:
+        domain = service.add_domain(g.shop, form.hostname.data)
+    except DomainError as error:
+        db.session.rollback()
+        add_error(form, error)
+        return _page(form, 422)
+    db.session.commit()
+    flash(f"{domain.hostname} added. Create the DNS record below, then press “Check now”.", "success")
+    return redirect(url_for(".domains") + f"#domain-{domain.id}")
+
+
+@bp.post("/<shop>/domains/<int:domain_id>/<action>")
+def change_domain(domain_id: int, action: str):
+    if not PlainForm().validate_on_submit() or action not in ("check", "primary", "remove"):
+        abort(400)
+    domain = found(service.get_domain, domain_id)
+    hostname = domain.hostname
+    try:
+        if action == "remove":
+            service.remove_domain(domain)
+        elif action == "primary":
+            service.make_primary(domain)
+        else:
+            service.restart_checks(domain)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".domains"))
+    db.session.commit()
+    if action == "check":
+        enqueue_domain_check(domain_id)  # after the commit; inline without Redis
+        db.session.expire_all()
+        checked = service.get_domain(domain_id)
+        if checked.is_verified:
+            flash(f"{hostname} is verified: your shop now answers there.", "success")
+        elif checked.last_error:
+            flash(f"{hostname} is not verified yet: {checked.last_error} We’ll keep checking.", "error")
+        else:
+            flash(f"Checking {hostname}… this page shows the result.", "info")
+    elif action == "primary":
+        flash(f"{hostname} is now your shop’s main address.", "success")
+    else:
+        flash(f"{hostname} removed.", "success")
+    return redirect(url_for(".domains"))

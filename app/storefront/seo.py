@@ -1,0 +1,120 @@
+"""Search and sharing: page meta, Open Graph / Twitter cards, schema.org data, sitemaps.
+
+Every storefront page gets a title, a description, a canonical URL (on the shop's main
+custom domain once one is verified), Open Graph and Twitter tags, and where it fits
+schema.org JSON-LD. A shared product link shows its picture, name and price.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, url_for
+
+from app.money import to_major
+from app.tenancy.hosts import storefront_host
+
+from .theming import media_url
+
+NOINDEX_ENDPOINTS = {"storefront.cart", "storefront.checkout", "storefront.order_status",
+                     "storefront.search"}
+
+
+def origin() -> str:
+    """Set per request by theming.load_state; the subdomain when no state was loaded."""
+    if getattr(g, "canonical_origin", None) is None:
+        scheme = current_app.config["PREFERRED_URL_SCHEME"]
+        return f"{scheme}://{storefront_host(g.shop)}"
+    return g.canonical_origin
+
+
+def absolute(url: str | None) -> str | None:
+    if not url:
+        return None
+    return url if url.startswith(("http://", "https://")) else origin() + url
+
+
+def _summary(text: str, length: int = 160) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _shop_image():
+    settings = g.theme_state.settings if getattr(g, "theme_state", None) else {}
+    for section in (g.theme_state.sections if getattr(g, "theme_state", None) else []):
+        image = media_url(section["settings"].get("image"))
+        if image:
+            return image
+    return media_url(settings.get("logo"))
+
+
+def complete(meta: dict, shop) -> dict:
+    """Fill in what a page did not say: defaults from the shop."""
+    if shop is None:
+        return meta
+    meta = dict(meta)
+    meta.setdefault("title", shop.name)
+    meta["description"] = _summary(meta.get("description") or shop.bio or f"Shop {shop.name}.")
+    meta.setdefault("canonical", origin() + request.path)
+    meta["image"] = absolute(meta.get("image") or _shop_image())
+    meta.setdefault("og_type", "website")
+    meta.setdefault("twitter_card", "summary_large_image" if meta["image"] else "summary")
+    if request.endpoint in NOINDEX_ENDPOINTS or getattr(g, "theme_state", None) and g.theme_state.is_draft:
+        meta["robots"] = "noindex"
+    return meta
+
+
+def home_meta(shop) -> dict:
+    data = {"@context": "https://schema.org", "@type": "WebSite", "name": shop.name,
+            "url": origin() + "/",
+            "potentialAction": {"@type": "SearchAction",
+                                "target": origin() + "/search?q={query}", "query-input": "required name=query"}}
+    return {"title": shop.name, "description": shop.bio, "json_ld": data}
+
+
+def collection_meta(shop, collection, offers) -> dict:
+    image = next((o["product"].image_url for o in offers if o["product"].image_url), None)
+    return {"title": f"{collection.title} · {shop.name}",
+            "description": collection.description or f"{collection.title} from {shop.name}.",
+            "image": image}
+
+
+def product_meta(shop, listing, offer, prices) -> dict:
+    """Tags and schema.org Product data: picture, name, price, availability."""
+    product = offer["product"]
+    currency = shop.currency
+    amount = str(to_major(offer["price"], currency))
+    url = origin() + url_for("storefront.product", handle=listing.handle)
+    description = listing.recommendation or product.description or listing.title
+    offers = [{
+        "@type": "Offer", "sku": row.variant.sku, "price": str(to_major(row.price, currency)),
+        "priceCurrency": currency, "url": url,
+        "availability": "https://schema.org/InStock" if row.variant.stock > 0 and offer["in_stock"]
+        else "https://schema.org/OutOfStock",
+        **({"name": row.variant.label} if row.variant.options else {}),
+    } for row in prices]
+    data = {"@context": "https://schema.org", "@type": "Product", "name": listing.title,
+            "description": _summary(description, 500), "url": url,
+            "image": [absolute(product.image_url)] if product.image_url else [],
+            "brand": {"@type": "Brand", "name": shop.name},
+            "offers": offers[0] if len(offers) == 1 else {
+                "@type": "AggregateOffer", "priceCurrency": currency, "offerCount": len(offers),
+                "lowPrice": str(to_major(min(r.price for r in prices), currency)),
+                "highPrice": str(to_major(max(r.price for r in prices), currency)), "offers": offers}}
+    from app.money import format_money
+
+    return {"title": f"{listing.title} · {shop.name}", "description": description,
+            "image": product.image_url, "image_alt": listing.title, "og_type": "product",
+            "price_amount": amount, "price_currency": currency,
+            "price_label": format_money(offer["price"], currency), "json_ld": data,
+            "canonical": url}
+
+
+def sitemap_urls(shop, listings, collections) -> list[dict]:
+    """Every public page of the shop, with the last change where we know it."""
+    base = origin()
+    urls = [{"loc": base + "/", "lastmod": None}]
+    urls += [{"loc": base + url_for("storefront.collection", handle=c.handle), "lastmod": None}
+             for c in collections]
+    urls += [{"loc": base + url_for("storefront.product", handle=listing.handle),
+              "lastmod": listing.updated_at.date().isoformat() if listing.updated_at else None}
+             for listing in listings]
+    return urls

@@ -1,0 +1,97 @@
+"""Every theme in a real browser at phone width, and an owner restyling the shop."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# (shop, theme it is on in the demo) - and "default" through the owner's preview
+DEMO = [("mia", "boutique"), ("nora", "journal"), ("maple", "market")]
+
+
+def _pages_of_a_shop(page, live_server, shop):
+    """home, a collection, a product, the cart (with an item), the checkout."""
+    page.goto(live_server.shop(shop))
+    expect(page.locator("main")).to_be_visible()
+    collection = page.locator("a[href*='/collections/']").first.get_attribute("href")
+    product = page.locator("a[href*='/products/']").first.get_attribute("href")
+    page.goto(live_server.shop(shop, collection))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto(live_server.shop(shop, product))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.locator("button.add-to-cart").click()
+    expect(page).to_have_url(re.compile(r"/cart$"))
+    expect(page.locator("input[name^=qty-]").first).to_be_visible()
+    page.goto(live_server.shop(shop, "/checkout"))
+    expect(page.get_by_label("Full name")).to_be_visible()
+
+
+@pytest.mark.parametrize(("shop", "theme"), DEMO)
+def test_every_theme_renders_its_pages_at_phone_width(live_server, page, shop, theme):
+    page.goto(live_server.shop(shop))
+    expect(page.locator("body")).to_have_class(re.compile(f"theme-{theme}"))
+    _pages_of_a_shop(page, live_server, shop)
+    # no horizontal scrolling at 390px
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.console_errors == []
+
+
+def test_the_default_theme_renders_its_pages_at_phone_width(live_server, browser, page):
+    # The owner previews the base theme on her storefront (a draft only her browser sees).
+    page.goto(live_server.platform("/login"))
+    page.get_by_label("Email").fill("nora@flagship.example")
+    page.get_by_label("Password").fill("flagship-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.platform("/dashboard/nora/themes/default/preview"))
+    expect(page.locator("body")).to_have_class(re.compile("theme-default"))
+    expect(page.locator(".preview-bar")).to_contain_text("previewing a draft of Default")
+    _pages_of_a_shop(page, live_server, "nora")
+    page.goto(live_server.shop("nora"))
+    page.get_by_role("button", name="Exit preview").click()
+    expect(page.locator("body")).to_have_class(re.compile("theme-journal"))
+    assert page.console_errors == []
+
+
+def test_market_quick_add_and_sticky_cart_work_by_keyboard(live_server, page):
+    page.goto(live_server.shop("maple"))
+    add = page.locator("button.quick-add-button").first
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"maple\.localhost:\d+/$"))
+    bar = page.locator(".cart-bar")
+    expect(bar).to_contain_text("1 in cart")
+    assert bar.evaluate("el => getComputedStyle(el).position") == "fixed"
+    bar.get_by_role("link", name="View cart").click()
+    expect(page).to_have_url(re.compile(r"/cart$"))
+    assert page.console_errors == []
+
+
+def test_owner_switches_theme_and_changes_a_colour(live_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    owner = context.new_page()
+    owner.goto(live_server.platform("/login"))
+    owner.get_by_label("Email").fill("maple@flagship.example")
+    owner.get_by_label("Password").fill("flagship-demo")
+    owner.get_by_role("button", name="Log in").click()
+    owner.goto(live_server.platform("/dashboard/maple/themes"))
+    owner.get_by_role("link", name="Customise Journal").click()
+    expect(owner.get_by_role("heading", level=1)).to_contain_text("Customise Journal")
+    owner.get_by_label("Accent colour").fill("#0b5a7a")
+    owner.get_by_role("button", name="Save draft").click()
+    expect(owner.locator(".flash-success")).to_contain_text("Draft saved")
+    owner.get_by_role("button", name="Publish Journal").click()
+    expect(owner.locator(".flash-success")).to_contain_text("Journal is live")
+
+    shopper = context.browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    shopper.goto(live_server.shop("maple"))
+    expect(shopper.locator("body")).to_have_class(re.compile("theme-journal"))
+    accent = shopper.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()")
+    assert accent == "#0b5a7a"
+    button_colour = shopper.locator(".button, .journal-cta").first.evaluate("el => getComputedStyle(el).color")
+    assert button_colour in ("rgb(11, 90, 122)", "rgb(255, 255, 255)")
+    # put the demo back for the other tests
+    owner.goto(live_server.platform("/dashboard/maple/themes"))
+    owner.get_by_role("button", name="Publish Market").click()
+    context.close()
