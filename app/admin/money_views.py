@@ -18,7 +18,7 @@ from app.money import format_money
 from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import Order
 from app.payments import refunds
-from app.payments.summary import order_money_context, refund_quantities
+from app.payments.summary import order_money_context
 from app.shops.services import set_platform_fee
 from app.tenancy import use_shop
 from app.web import found
@@ -105,11 +105,7 @@ def refund_shop_order(shop_id: int, order_id: int):
     shop, order = _shop_order(shop_id, order_id)
     with use_shop(shop.id):
         try:
-            quantities = None if request.form.get("whole") else refund_quantities(order, request.form)
-            refund = refunds.start_refund(order, quantities, reason=request.form.get("reason", ""),
-                                          source="admin", user_id=current_user.id)
-            db.session.commit()
-            refunds.submit_refund(refund.id)
+            refund = refunds.refund_from_form(order, request.form, source="admin", user_id=current_user.id)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

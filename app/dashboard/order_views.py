@@ -12,7 +12,7 @@ from app.orders import services as orders_service
 from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
 from app.payments import refunds
-from app.payments.summary import order_money_context, refund_quantities
+from app.payments.summary import order_money_context
 from app.web import found
 
 from .blueprint import bp
@@ -85,11 +85,7 @@ def refund_order(order_id: int):
     """Refund the chosen quantities (or, with `whole`, everything left)."""
     order = found(orders_service.get_order, order_id)
     try:
-        quantities = None if request.form.get("whole") else refund_quantities(order, request.form)
-        refund = refunds.start_refund(order, quantities, reason=request.form.get("reason", ""),
-                                      source="dashboard", user_id=current_user.id)
-        db.session.commit()
-        refunds.submit_refund(refund.id)
+        refund = refunds.refund_from_form(order, request.form, source="dashboard", user_id=current_user.id)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

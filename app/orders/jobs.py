@@ -16,23 +16,33 @@ from .models import Order
 
 def send_order_confirmation(order_id: int) -> str:
     """E-mail the shopper their order confirmation (once, however often this runs)."""
+    return _email_shopper(order_id, "order_confirmation", "Your order {number} from {shop}")
+
+
+def _email_shopper(order_id: int, template: str, subject: str, ready=None, **context) -> str:
+    """Record (once, keyed by template and order) and send an e-mail to the order's shopper,
+    with the private status link. `ready(order)` may refuse ("not shipped"), `context`
+    may add callables of the order to the template's context."""
     shop_id = _shop_of_order(order_id)
     if shop_id is None:
         return "missing"
     with use_shop(shop_id):
         order = db.session.scalar(select(Order).where(Order.id == order_id))
+        if ready is not None and (refusal := ready(order)):
+            return refusal
         shop = db.session.get(Shop, shop_id)
         status_url = url_for(
             "storefront.order_status", shop_host=storefront_host(shop), number=order.number,
             token=order.access_token, _external=True,
         )
-        context = {"order": order, "shop": shop, "status_url": status_url}
+        values = {"order": order, "shop": shop, "status_url": status_url,
+                  **{name: build(order) for name, build in context.items()}}
         email, created = record_email(
-            f"order-confirmation:{order.id}",
+            f"{template.replace('_', '-')}:{order.id}",
             to=order.customer_email,
-            subject=f"Your order {order.number} from {shop.name}",
-            body_text=render_template("emails/order_confirmation.txt", **context),
-            body_html=render_template("emails/order_confirmation.html", **context),
+            subject=subject.format(number=order.number, shop=shop.name),
+            body_text=render_template(f"emails/{template}.txt", **values),
+            body_html=render_template(f"emails/{template}.html", **values),
             shop_id=shop.id,
         )
         db.session.commit()
@@ -113,32 +123,7 @@ def send_shipping_confirmation(order_id: int) -> str:
     """E-mail the shopper the tracking numbers once the whole order has shipped (once)."""
     from .fulfilment import tracking_of
 
-    shop_id = _shop_of_order(order_id)
-    if shop_id is None:
-        return "missing"
-    with use_shop(shop_id):
-        order = db.session.scalar(select(Order).where(Order.id == order_id))
-        if order.fulfilment_status != "shipped":
-            return "not shipped"
-        shop = db.session.get(Shop, shop_id)
-        status_url = url_for(
-            "storefront.order_status", shop_host=storefront_host(shop), number=order.number,
-            token=order.access_token, _external=True,
-        )
-        context = {"order": order, "shop": shop, "status_url": status_url,
-                   "tracking": tracking_of(order)}
-        email, created = record_email(
-            f"shipping-confirmation:{order.id}",
-            to=order.customer_email,
-            subject=f"Your order {order.number} from {shop.name} has shipped",
-            body_text=render_template("emails/shipping_confirmation.txt", **context),
-            body_html=render_template("emails/shipping_confirmation.html", **context),
-            shop_id=shop.id,
-        )
-        db.session.commit()
-        if email.status != "sent":
-            try:
-                deliver(email)
-            finally:
-                db.session.commit()
-        return "sent" if created else "already recorded"
+    return _email_shopper(
+        order_id, "shipping_confirmation", "Your order {number} from {shop} has shipped",
+        ready=lambda order: None if order.fulfilment_status == "shipped" else "not shipped",
+        tracking=tracking_of)

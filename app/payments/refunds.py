@@ -257,3 +257,15 @@ def resubmit_pending_refunds(older_than_minutes: int = 5) -> int:
             except DomainError:
                 db.session.rollback()
     return settled
+
+
+def refund_from_form(order, form, *, source: str, user_id: int | None) -> Refund:
+    """A back office's refund form (`qty-<line id>` fields, or `whole`), carried out: a use
+    case of its own transactions, like `cancel_and_refund`. Raises DomainError."""
+    from .summary import refund_quantities
+
+    quantities = None if form.get("whole") else refund_quantities(order, form)
+    refund = start_refund(order, quantities, reason=form.get("reason", ""), source=source,
+                          user_id=user_id)
+    db.session.commit()
+    return submit_refund(refund.id)

@@ -3,15 +3,14 @@ connected Stripe account. Every read names the current supplier as the payee."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import g, render_template, request
 from flask_login import current_user
 
-from app.errors import DomainError
-from app.extensions import db
 from app.ledger import connect
 from app.ledger.payouts import payouts_of
 from app.ledger.services import balances, payee_entries
 from app.payments import stripe_gateway
+from app.web import finish_payout_onboarding, onboarding_link_expired, start_payout_onboarding
 
 from .views import NAV_SECTIONS, bp
 
@@ -33,36 +32,16 @@ def payouts():
 
 @bp.post("/payouts/connect")
 def connect_payouts():
-    try:
-        url = connect.start_onboarding(
-            "supplier", g.supplier.id, email=g.supplier.contact_email or current_user.email,
-            refresh_url=url_for(".connect_payouts_again", _external=True),
-            return_url=url_for(".payouts_connected", _external=True))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".payouts"))
-    db.session.commit()
-    return redirect(url, code=303)
+    return start_payout_onboarding("supplier", g.supplier.id, g.supplier.contact_email or current_user.email,
+                                   back=".payouts", again=".connect_payouts_again",
+                                   connected=".payouts_connected")
 
 
 @bp.get("/payouts/connect")
 def connect_payouts_again():
-    flash("That Stripe link had expired. Press “Finish the sign-up with Stripe” for a new one.", "info")
-    return redirect(url_for(".payouts"))
+    return onboarding_link_expired(".payouts")
 
 
 @bp.get("/payouts/connected")
 def payouts_connected():
-    try:
-        account = connect.refresh_account("supplier", g.supplier.id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".payouts"))
-    db.session.commit()
-    if account is not None and account.status == "active":
-        flash("Your Stripe account is connected: payouts will go there.", "success")
-    else:
-        flash("Stripe still needs a few details before it can pay you.", "info")
-    return redirect(url_for(".payouts"))
+    return finish_payout_onboarding("supplier", g.supplier.id, back=".payouts")
