@@ -23,12 +23,15 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD, OWNER_PASSWORD, load_demo  # noqa: E402
+from app.demo.suppliers import SUPPLIER_PASSWORD, SUPPLIER_STAFF  # noqa: E402
 from app.extensions import db  # noqa: E402
+from tests.fakes.stripe_api import FakeStripe  # noqa: E402
 
 OUT = Path(os.environ.get("OUT") or ROOT / "docs" / "screenshots")
 ONLY = os.environ.get("ONLY", "")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 MIA, NORA, MAPLE = "mia@flagship.example", "nora@flagship.example", "maple@flagship.example"
+SUPPLIER = SUPPLIER_STAFF["Northwind Apparel Co."]
 
 # (file name, who, (host, path), phone?, full page?, add to cart first?)
 SHOTS = [
@@ -52,7 +55,12 @@ SHOTS = [
     ("dashboard-home", MIA, ("platform", "/dashboard/mia/"), False, False, False),
     ("dashboard-catalog", MIA, ("platform", "/dashboard/mia/catalog"), False, False, False),
     ("dashboard-orders", MIA, ("platform", "/dashboard/mia/orders"), False, False, False),
+    ("dashboard-earnings", MIA, ("platform", "/dashboard/mia/earnings"), False, False, False),
+    ("dashboard-order-money", MIA, ("platform", "/dashboard/mia/orders/1"), False, True, False),
     ("admin-suppliers", ADMIN_EMAIL, ("platform", "/admin/suppliers"), False, False, False),
+    ("admin-money", ADMIN_EMAIL, ("platform", "/admin/money"), False, False, False),
+    ("supplier-portal", SUPPLIER, ("platform", "/supplier/"), False, False, False),
+    ("supplier-payouts", SUPPLIER, ("platform", "/supplier/payouts"), False, False, False),
 ]
 # theme -> (owner, preview path): the preview images shown in the dashboard's theme library
 PREVIEWS = {"boutique": ("mia", "/"), "journal": ("nora", "/"), "market": ("maple", "/"),
@@ -73,10 +81,14 @@ def main() -> None:
     server = make_server("127.0.0.1", 0, None)
     port = server.server_port
     server.server_close()
+    # Card payments on, against the test suite's fake of Stripe (checkout shows both options).
+    fake = FakeStripe(webhook_url=f"http://localhost:{port}/webhooks/stripe", webhook_secret="whsec_shots").start()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'shots.sqlite3'}",
                       "SERVER_NAME": f"localhost:{port}", "SECRET_KEY": "screenshots",
                       "REDIS_URL": "", "JOBS_INLINE": True, "RATELIMIT_ENABLED": False,
-                      "MEDIA_ROOT": str(workdir / "media")})
+                      "MEDIA_ROOT": str(workdir / "media"), "FEEDS_DIR": str(workdir / "feeds"),
+                      "STRIPE_SECRET_KEY": "sk_test_shots", "STRIPE_WEBHOOK_SECRET": "whsec_shots",
+                      "STRIPE_API_BASE": fake.url})
     with app.app_context():
         upgrade()
         load_demo()
@@ -90,7 +102,8 @@ def main() -> None:
     def log_in(page, user):
         page.goto(url("platform", "/login"))
         page.get_by_label("Email").fill(user)
-        page.get_by_label("Password").fill(ADMIN_PASSWORD if user == ADMIN_EMAIL else OWNER_PASSWORD)
+        page.get_by_label("Password").fill({ADMIN_EMAIL: ADMIN_PASSWORD, SUPPLIER: SUPPLIER_PASSWORD}.get(
+            user, OWNER_PASSWORD))
         page.get_by_role("button", name="Log in").click()
 
     with sync_playwright() as playwright:
