@@ -272,3 +272,24 @@ def fake_stripe(app, stripe_server, monkeypatch):
     LATE_WEBHOOKS.clear()
     app.extensions.pop("stripe_client", None)
     assert not stripe_server.errors, stripe_server.errors
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """DNS for the custom-domain checks. By default every name's CNAME points at the shop
+    that checks it (set up right); put ("CNAME", host) or ("TXT", name) keys in the returned
+    dict to say otherwise (None: no such record)."""
+    from app.shops import domains
+    from app.shops.models import Shop
+    from app.tenancy import current_shop_id
+
+    records: dict = {}
+
+    def cname(hostname):
+        if ("CNAME", hostname) in records:
+            return records[("CNAME", hostname)]
+        return domains.dns_target(db.session.get(Shop, current_shop_id()))
+
+    monkeypatch.setattr(domains, "lookup_cname", cname)
+    monkeypatch.setattr(domains, "lookup_txt", lambda name: records.get(("TXT", name), []))
+    return records

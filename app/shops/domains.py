@@ -1,6 +1,10 @@
 """Custom domains: an owner adds a host name, points a CNAME at the platform, and a job
 checks over HTTP that the name reaches us (it fetches a token the platform serves for that
-claim on that host). Once verified the shop answers on it and canonical URLs use it.
+claim on that host), then that its DNS names this shop: the CNAME points at this shop's own
+address (`mia.<platform>`), or, for a root domain that cannot have a CNAME, a TXT record
+`_flagship-verify.<domain>` holds the claim's token. Without that second step any shop
+could claim a domain that already points at another shop. Once verified the shop answers
+on it and canonical URLs use it.
 
 Rules: a name is verified for one shop only (a partial unique index backs this); the
 platform's own host and its subdomains, IP addresses and single-label names can never be
@@ -30,6 +34,8 @@ LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 MAX_DOMAINS = 5
 MAX_CHECKS = 6  # then the claim is marked failed; "Check now" starts again
 VERIFICATION_PREFIX = "/.well-known/flagship-domain-verification/"
+TXT_PREFIX = "_flagship-verify."
+DNS_TIMEOUT = 5.0
 
 
 class DomainCheckFailed(RuntimeError):
@@ -191,6 +197,48 @@ def fetch_verification(hostname: str, path: str) -> tuple[int, bytes]:
         connection.close()
 
 
+def txt_record(domain: ShopDomain) -> tuple[str, str]:
+    """(name, value) of the TXT record that proves a root domain's claim."""
+    return TXT_PREFIX + domain.hostname, f"flagship-verify={domain.token}"
+
+
+def lookup_cname(hostname: str) -> str | None:
+    """The name `hostname`'s CNAME record points at (lower case, no final dot), if any."""
+    import dns.exception
+    import dns.resolver
+
+    try:
+        answer = dns.resolver.resolve(hostname, "CNAME", lifetime=DNS_TIMEOUT)
+    except (dns.exception.DNSException, OSError):
+        return None
+    return next((str(record.target).rstrip(".").lower() for record in answer), None)
+
+
+def lookup_txt(name: str) -> list[str]:
+    import dns.exception
+    import dns.resolver
+
+    try:
+        answer = dns.resolver.resolve(name, "TXT", lifetime=DNS_TIMEOUT)
+    except (dns.exception.DNSException, OSError):
+        return []
+    return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
+
+
+def _prove_shop(domain: ShopDomain) -> None:
+    """The domain's DNS must name this shop (see the module docstring)."""
+    from .models import Shop
+
+    target = dns_target(db.session.get(Shop, domain.shop_id)).lower()
+    if lookup_cname(domain.hostname) == target:
+        return
+    name, value = txt_record(domain)
+    if value in lookup_txt(name):
+        return
+    raise DomainCheckFailed(f"The domain reaches us, but its DNS does not name this shop: point its "
+                            f"CNAME at {target}, or (a root domain) add the TXT record {name}.")
+
+
 def check_domain(domain: ShopDomain) -> None:
     """One HTTP check of one claim; records the outcome. Raises DomainCheckFailed if the
     token was not found (the caller, a job, is then retried)."""
@@ -207,6 +255,7 @@ def check_domain(domain: ShopDomain) -> None:
         if body.decode("ascii", "replace").strip() != domain.token:
             raise DomainCheckFailed("The domain answered, but not with this shop’s token: "
                                     "check the CNAME record points at the address shown.")
+        _prove_shop(domain)
     except DomainCheckFailed as error:
         domain.last_error = str(error)[:300]
         if domain.check_count >= MAX_CHECKS:

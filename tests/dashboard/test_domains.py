@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.shops import domains
 from app.shops.domain_models import ShopDomain
 from tests.dashboard.conftest import fetch_all, page_text
+
+pytestmark = pytest.mark.usefixtures("fake_dns")  # DNS set up right unless a test says otherwise
 
 
 def test_add_a_domain_and_see_the_dns_record(owner, shop_a):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.orders.models import Order
@@ -34,6 +35,7 @@ def card_checkout(client, *items):
 def latest_order() -> Order:
     with unscoped():
         return db.session.scalar(select(Order).order_by(Order.id.desc()).limit(1)
+                                 .options(selectinload(Order.lines))
                                  .execution_options(populate_existing=True))
 
 
@@ -48,8 +50,11 @@ def session_id_of(stripe_url: str) -> str:
 
 
 def fresh(order) -> Order:
+    """The order read again, with its lines (loaded now: outside a shop scope, a lazy load
+    would find nothing on PostgreSQL, where row-level security hides them)."""
     with unscoped():
         return db.session.scalar(select(Order).where(Order.id == order.id)
+                                 .options(selectinload(Order.lines))
                                  .execution_options(populate_existing=True))
 
 

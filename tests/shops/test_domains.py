@@ -12,6 +12,9 @@ from app.shops.domain_jobs import verify_shop_domain
 from app.shops.domain_models import ShopDomain
 from app.tenancy import unscoped, use_shop
 
+REAL_LOOKUPS = (domains.lookup_cname, domains.lookup_txt)  # before fake_dns patches them
+pytestmark = pytest.mark.usefixtures("fake_dns")  # DNS set up right unless a test says otherwise
+
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("Shop.Example.com", "shop.example.com"), ("https://shop.example.com/path", "shop.example.com"),
@@ -136,3 +139,41 @@ def test_primary_and_removal(app, shop_a, monkeypatch):
         pending = domains.add_domain(shop_a.shop, "three.example")
         with pytest.raises(DomainError, match="Only a verified domain"):
             domains.make_primary(pending)
+
+
+def test_a_shop_cannot_claim_a_domain_whose_dns_names_another_shop(app, shop_a, shop_b, monkeypatch, fake_dns):
+    """shop.alpha.example points at alpha's address; bravo claims it first and the HTTP
+    check passes (it reaches the platform), but the DNS names alpha: refused."""
+    fake_dns[("CNAME", "shop.alpha.example")] = "alpha.flagship.test"
+    with use_shop(shop_b.shop.id):
+        theirs = domains.add_domain(shop_b.shop, "shop.alpha.example")
+        monkeypatch.setattr(domains, "fetch_verification", lambda host, path: (200, theirs.token.encode()))
+        with pytest.raises(domains.DomainCheckFailed, match="does not name this shop.*bravo.flagship.test"):
+            domains.check_domain(theirs)
+        assert theirs.status == "pending"
+    with use_shop(shop_a.shop.id):
+        mine = domains.add_domain(shop_a.shop, "shop.alpha.example")
+        monkeypatch.setattr(domains, "fetch_verification", lambda host, path: (200, mine.token.encode()))
+        domains.check_domain(mine)
+        assert mine.status == "verified"
+
+
+def test_a_root_domain_proves_its_claim_with_a_txt_record(app, shop_a, monkeypatch, fake_dns):
+    fake_dns[("CNAME", "alpha-shop.example")] = None  # an apex: ALIAS/flattening, no CNAME
+    with use_shop(shop_a.shop.id):
+        domain = domains.add_domain(shop_a.shop, "alpha-shop.example")
+        monkeypatch.setattr(domains, "fetch_verification", lambda host, path: (200, domain.token.encode()))
+        name, value = domains.txt_record(domain)
+        assert name == "_flagship-verify.alpha-shop.example" and domain.token in value
+        fake_dns[("TXT", name)] = ["flagship-verify=not-this-one"]
+        with pytest.raises(domains.DomainCheckFailed, match="TXT record"):
+            domains.check_domain(domain)
+        fake_dns[("TXT", name)] = ["v=spf1 -all", value]
+        domains.check_domain(domain)
+        assert domain.status == "verified"
+
+
+def test_dns_lookups_of_a_name_that_does_not_exist_find_nothing(app):
+    lookup_cname, lookup_txt = REAL_LOOKUPS
+    assert lookup_cname("no-such-name.invalid") is None
+    assert lookup_txt("_flagship-verify.no-such-name.invalid") == []
