@@ -58,7 +58,10 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
     number, token = new_order_number(), new_access_token()
-    expires_at = utcnow() + timedelta(minutes=current_app.config["CHECKOUT_SESSION_MINUTES"])
+    # Stripe accepts 30 minutes to 24 hours from the moment it creates the session: keep a
+    # minute's margin on both ends for the time the request takes (and whole seconds).
+    seconds = current_app.config["CHECKOUT_SESSION_MINUTES"] * 60
+    expires_at = utcnow() + timedelta(seconds=min(max(seconds, 30 * 60) + 60, 24 * 3600 - 60))
     items = [stripe_gateway.line_item(
         line.listing.title + (f" ({line.variant.label})" if line.variant.options else ""),
         line.unit_price, line.quantity, cart.currency) for line in cart.lines]

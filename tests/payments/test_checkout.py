@@ -167,3 +167,16 @@ def test_pay_on_delivery_still_works_when_cards_are_on(fake_stripe, shop_a, stor
         order = db.session.scalar(select(Order))
     assert order.payment_method == "cod" and order.status == "pending"
     assert fake_stripe.find_requests("POST", "/v1/checkout/sessions") == []
+
+
+def test_the_session_expiry_is_always_inside_stripes_window(fake_stripe, shop_a, storefront, app, monkeypatch):
+    """Stripe refuses an expires_at under 30 minutes or over 24 hours from creation: the
+    request's own time and whole seconds must never push it over either edge."""
+    import time
+
+    for minutes, low, high in ((30, 30 * 60, 32 * 60), (1440, 23 * 3600, 24 * 3600), (5, 30 * 60, 32 * 60)):
+        monkeypatch.setitem(app.config, "CHECKOUT_SESSION_MINUTES", minutes)
+        client = storefront(shop_a.shop)
+        _order, url = card_checkout(client, (shop_a.listings[1], 1))
+        left = fake_stripe.get(session_id_of(url))["expires_at"] - time.time()
+        assert low < left < high, (minutes, left)
