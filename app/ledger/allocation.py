@@ -7,11 +7,12 @@ shopper paid minus what they got back, whatever the rounding.
 - Sale: each supplier its wholesale cost (unit cost x quantity of its lines), the platform
   its fee (basis points of the total, rounded half up), the processor the fee it took,
   the shop the rest (which may be negative: it is recovered from later sales).
-- Refund: the supplier gives back the cost of refunded units that had not shipped yet
-  (goods that left its warehouse stay paid for); the platform gives back its fee in
-  proportion to the money refunded, computed on the running total so that a full refund
-  returns exactly the whole fee; the processor keeps its fee (Stripe does not return it);
-  the shop gives back the rest.
+- Refund: the platform gives back its fee in proportion to the money refunded, computed
+  on the running total so that a full refund returns exactly the whole fee; the processor
+  keeps its fee (Stripe does not return it); the shop gives back the rest. The suppliers
+  keep their costs: the goods are theirs to ship.
+- Cancel before shipping: on top of refunding what is left, each supplier gives the cost
+  it is still owed back to the shop (`supplier_returns`): nothing will ship.
 """
 
 from __future__ import annotations
@@ -71,25 +72,27 @@ def fee_returned(fee: int, total: int, refunded: int) -> int:
     return fee * min(refunded, total) // total
 
 
-def split_refund(*, amount: int, total: int, refunded_before: int, shop_id: int, fee: int,
-                 supplier_returns: Mapping[int, int], supplier_owed: Mapping[int, int]) -> list[Share]:
-    """The (negative) shares of refunding `amount` more of an order paid `total`.
-
-    `supplier_returns` is the cost of the refunded, unshipped units per supplier, capped at
-    what the supplier is still owed for the order (`supplier_owed`). The shares add up to
-    -amount.
-    """
+def split_refund(*, amount: int, total: int, refunded_before: int, shop_id: int,
+                 fee: int) -> list[Share]:
+    """The (negative) shares of refunding `amount` more of an order paid `total`; they add
+    up to -amount."""
     if amount <= 0:
         raise ValueError("a refund is a positive amount")
     if refunded_before + amount > total:
         raise ValueError("cannot refund more than was paid")
     shares = []
-    for supplier_id, cost in sorted(supplier_returns.items()):
-        back = min(cost, supplier_owed.get(supplier_id, 0))
-        if back > 0:
-            shares.append(Share("supplier", supplier_id, -back))
     fee_back = fee_returned(fee, total, refunded_before + amount) - fee_returned(fee, total, refunded_before)
     if fee_back:
         shares.append(Share("platform", 0, -fee_back))
     shares.append(Share("shop", shop_id, -amount - sum(share.amount for share in shares)))
+    return shares
+
+
+def supplier_returns(supplier_owed: Mapping[int, int], shop_id: int) -> list[Share]:
+    """A cancel before shipping: each supplier gives what it is still owed back to the
+    shop. In pairs (the supplier's share, then the shop's); they add up to zero."""
+    shares = []
+    for supplier_id, owed in sorted(supplier_owed.items()):
+        if owed > 0:
+            shares += [Share("supplier", supplier_id, -owed), Share("shop", shop_id, owed)]
     return shares

@@ -16,12 +16,6 @@ from app.payments import stripe_gateway
 
 from .models import PayoutAccount
 
-STATUS_LABELS = {
-    "not_connected": "Not connected",
-    "pending": "Pending: finish the sign-up with Stripe",
-    "active": "Active: payouts go to this account",
-}
-
 
 def account_of(payee_type: str, payee_id: int) -> PayoutAccount | None:
     return db.session.scalar(select(PayoutAccount).where(

@@ -20,7 +20,6 @@ from app.extensions import db
 PAYEE_TYPES = ("supplier", "shop", "platform", "processor")
 # Only these are ever paid out; the platform keeps its fees, the processor took its own.
 PAID_OUT_PAYEES = ("supplier", "shop")
-PLATFORM_PAYEE_ID = 0  # the platform and the processor are one payee each
 
 
 class LedgerEntry(db.Model):

@@ -22,6 +22,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.payments import stripe_gateway
 
+from .connect import account_of
 from .models import PAID_OUT_PAYEES, LedgerEntry, OrderRelease, Payout, PayoutAccount, PayoutRun
 from .services import availability, record_payout_reversal, record_payouts
 
@@ -128,8 +129,7 @@ def retry_payout(payout: Payout) -> Payout:
     """An admin retries a failed payout (after the payee fixed their account)."""
     if payout.status != "failed":
         raise DomainError(f"Payout #{payout.id} is {payout.status}; only a failed payout is retried.")
-    account = db.session.scalar(select(PayoutAccount).where(
-        PayoutAccount.payee_type == payout.payee_type, PayoutAccount.payee_id == payout.payee_id))
+    account = account_of(payout.payee_type, payout.payee_id)
     if account is not None:
         payout.destination = account.stripe_account_id
     payout.status, payout.failed_at = "pending", None

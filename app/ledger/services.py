@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.db_types import utcnow
 from app.extensions import db
 
-from .allocation import SaleLine, Share, platform_fee, split_refund, split_sale
+from .allocation import SaleLine, Share, platform_fee, split_refund, split_sale, supplier_returns
 from .models import LedgerEntry, OrderRelease, Payout
 
 
@@ -74,15 +74,15 @@ def order_entries(order_id: int) -> list[LedgerEntry]:
         select(LedgerEntry).where(LedgerEntry.order_id == order_id).order_by(LedgerEntry.id)))
 
 
-def has_sale(order_id: int) -> bool:
+def _has_entry(order_id: int, kind: str) -> bool:
     return db.session.scalar(select(LedgerEntry.id).where(
-        LedgerEntry.order_id == order_id, LedgerEntry.kind == "sale").limit(1)) is not None
+        LedgerEntry.order_id == order_id, LedgerEntry.kind == kind).limit(1)) is not None
 
 
 def record_sale(order, shop, processor_fee: int = 0) -> list[LedgerEntry]:
     """The shares of a paid order. Pay on delivery: the owner also holds the cash, recorded
     as owed back by the shop (netted against its card sales). Once per order."""
-    if has_sale(order.id):
+    if _has_entry(order.id, "sale"):
         return []
     lines = [SaleLine(line.supplier_id, line.unit_price, line.unit_cost, line.quantity)
              for line in order.lines]
@@ -118,12 +118,11 @@ def order_money(order_id: int) -> OrderMoney:
     return OrderMoney(fee, refunded, owed)
 
 
-def record_refund(order, refund, supplier_returns: dict[int, int]) -> list[LedgerEntry]:
+def record_refund(order, refund) -> list[LedgerEntry]:
     """Reversing entries of a succeeded refund (see app.ledger.allocation). Once per refund."""
     money = order_money(order.id)
     shares = split_refund(amount=refund.amount, total=order.total, refunded_before=money.refunded,
-                          shop_id=order.shop_id, fee=money.fee, supplier_returns=supplier_returns,
-                          supplier_owed=money.supplier_owed)
+                          shop_id=order.shop_id, fee=money.fee)
     memo = f"Refund on order {order.number}"
     entries = [_entry(f"refund:{refund.id}:{share.payee_type}:{share.payee_id}", "refund", share,
                       order.currency, shop_id=order.shop_id, order_id=order.id, refund_id=refund.id,
@@ -139,13 +138,12 @@ def record_refund(order, refund, supplier_returns: dict[int, int]) -> list[Ledge
 def record_supplier_returns(order) -> list[LedgerEntry]:
     """The order is cancelled before anything shipped: each supplier gives back the cost it
     was owed for it, to the shop (which refunded the shopper, or holds the cash). Once."""
+    shares = supplier_returns(order_money(order.id).supplier_owed, order.shop_id)
+    memo = f"Order {order.number} cancelled before shipping"
     entries = []
-    for supplier_id, owed in sorted(order_money(order.id).supplier_owed.items()):
-        if owed <= 0:
-            continue
-        memo = f"Order {order.number} cancelled before shipping"
-        for share in (Share("supplier", supplier_id, -owed), Share("shop", order.shop_id, owed)):
-            entries.append(_entry(f"supplier_return:{order.id}:{supplier_id}:{share.payee_type}",
+    for supplier_side, shop_side in zip(shares[::2], shares[1::2], strict=True):
+        for share in (supplier_side, shop_side):  # keyed by the supplier on both sides
+            entries.append(_entry(f"supplier_return:{order.id}:{supplier_side.payee_id}:{share.payee_type}",
                                   "supplier_return", share, order.currency, shop_id=order.shop_id,
                                   order_id=order.id, memo=memo))
     return _append(entries)
@@ -155,8 +153,7 @@ def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
     """A chargeback takes the money back like a refund of what is left (the shop bears it);
     a dispute won later puts those same amounts back. Once each per payment."""
     kind = "dispute_won" if won else "dispute"
-    if db.session.scalar(select(LedgerEntry.id).where(
-            LedgerEntry.order_id == order.id, LedgerEntry.kind == kind).limit(1)):
+    if _has_entry(order.id, kind):
         return []
     if won:
         lost = [entry for entry in order_entries(order.id) if entry.kind == "dispute"]
@@ -167,8 +164,7 @@ def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
         if remaining <= 0:
             return []
         shares = split_refund(amount=remaining, total=order.total, refunded_before=money.refunded,
-                              shop_id=order.shop_id, fee=money.fee, supplier_returns={},
-                              supplier_owed=money.supplier_owed)
+                              shop_id=order.shop_id, fee=money.fee)
     memo = f"{'Dispute won' if won else 'Dispute (chargeback)'} on order {order.number}"
     return _append([_entry(f"{kind}:{payment.id}:{share.payee_type}:{share.payee_id}", kind, share,
                            order.currency, shop_id=order.shop_id, order_id=order.id, memo=memo)
@@ -190,23 +186,24 @@ def release_order(order) -> OrderRelease | None:
     return release
 
 
+def _payout_entry(payout: Payout, kind: str, amount: int, available_at: datetime,
+                  memo: str) -> LedgerEntry:
+    return _entry(f"{kind}:{payout.id}", kind, Share(payout.payee_type, payout.payee_id, amount),
+                  payout.currency, shop_id=payout.payee_id if payout.payee_type == "shop" else None,
+                  payout_id=payout.id, available_at=available_at, memo=memo)
+
+
 def record_payouts(payouts: list[Payout]) -> list[LedgerEntry]:
     """Each payout takes its amount out of the payee's available balance at once (one
     flush for the whole run)."""
-    return _append([_entry(f"payout:{payout.id}", "payout",
-                           Share(payout.payee_type, payout.payee_id, -payout.amount), payout.currency,
-                           shop_id=payout.payee_id if payout.payee_type == "shop" else None,
-                           payout_id=payout.id, available_at=payout.created_at,
-                           memo=f"Payout #{payout.id}") for payout in payouts])
+    return _append([_payout_entry(payout, "payout", -payout.amount, payout.created_at,
+                                  f"Payout #{payout.id}") for payout in payouts])
 
 
 def record_payout_reversal(payout: Payout) -> LedgerEntry:
     """A payout given up on: its amount goes back to the payee's balance."""
-    return _append([_entry(f"payout_reversal:{payout.id}", "payout_reversal",
-                           Share(payout.payee_type, payout.payee_id, payout.amount), payout.currency,
-                           shop_id=payout.payee_id if payout.payee_type == "shop" else None,
-                           payout_id=payout.id, available_at=utcnow(),
-                           memo=f"Payout #{payout.id} cancelled")])[0]
+    return _append([_payout_entry(payout, "payout_reversal", payout.amount, utcnow(),
+                                  f"Payout #{payout.id} cancelled")])[0]
 
 
 # Reading -----------------------------------------------------------------------------------
@@ -231,10 +228,13 @@ def balances(payee_type: str, payee_id: int, now: datetime | None = None) -> lis
     """A payee's balances per currency."""
     now = now or utcnow()
     is_available = availability(now)
+    is_cash = LedgerEntry.kind.in_(("cash_collected", "cash_returned"))
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, LedgerEntry.amount), else_=0)), 0)
+
     rows = db.session.execute(
-        select(LedgerEntry.currency,
-               func.coalesce(func.sum(case((is_available == 1, LedgerEntry.amount), else_=0)), 0),
-               func.coalesce(func.sum(case((is_available == 0, LedgerEntry.amount), else_=0)), 0))
+        select(LedgerEntry.currency, total(is_available == 1), total(is_available == 0), total(is_cash))
         .outerjoin(OrderRelease, OrderRelease.order_id == LedgerEntry.order_id)
         .where(LedgerEntry.payee_type == payee_type, LedgerEntry.payee_id == payee_id)
         .group_by(LedgerEntry.currency)
@@ -243,14 +243,9 @@ def balances(payee_type: str, payee_id: int, now: datetime | None = None) -> lis
         select(Payout.currency, func.sum(Payout.amount))
         .where(Payout.payee_type == payee_type, Payout.payee_id == payee_id, Payout.status == "paid")
         .group_by(Payout.currency)).all())
-    cash = dict(db.session.execute(
-        select(LedgerEntry.currency, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.payee_type == payee_type, LedgerEntry.payee_id == payee_id,
-               LedgerEntry.kind.in_(("cash_collected", "cash_returned")))
-        .group_by(LedgerEntry.currency)).all())
     found = {currency: Balance(currency, pending=int(pending), available=int(available),
-                               paid_out=int(paid.get(currency, 0)), cash_held=-int(cash.get(currency, 0)))
-             for currency, available, pending in rows}
+                               paid_out=int(paid.get(currency, 0)), cash_held=-int(cash))
+             for currency, available, pending, cash in rows}
     for currency, amount in paid.items():
         found.setdefault(currency, Balance(currency, paid_out=int(amount)))
     return sorted(found.values(), key=lambda balance: balance.currency)
@@ -272,7 +267,7 @@ def payee_entries(payee_type: str, payee_id: int, page: int = 1, per_page: int =
     return page
 
 
-def platform_income(now: datetime | None = None) -> list[dict]:
+def platform_income() -> list[dict]:
     """The platform's fee income and the processor's fees, per currency."""
     rows = db.session.execute(
         select(LedgerEntry.payee_type, LedgerEntry.currency, func.sum(LedgerEntry.amount),

@@ -27,14 +27,14 @@ from .models import Payment, Refund
 REFUNDABLE = ("paid", "refunded")
 
 
-def refunded_quantities(order, statuses=("pending", "succeeded")) -> dict[int, int]:
-    """Per order line, how many units are refunded or being refunded."""
-    done: dict[int, int] = {}
+def refundable_quantities(order) -> dict[int, int]:
+    """Per order line, how many units are left to refund (not refunded, nor being)."""
+    left = {line.id: line.quantity for line in order.lines}
     for refund in db.session.scalars(select(Refund).where(
-            Refund.order_id == order.id, Refund.status.in_(statuses))):
+            Refund.order_id == order.id, Refund.status.in_(("pending", "succeeded")))):
         for line_id, quantity in (refund.lines or {}).items():
-            done[int(line_id)] = done.get(int(line_id), 0) + int(quantity)
-    return done
+            left[int(line_id)] -= int(quantity)
+    return left
 
 
 def refunds_of(order) -> list[Refund]:
@@ -52,9 +52,8 @@ def _in_flight(order) -> int:
         Refund.order_id == order.id, Refund.status == "pending")))
 
 
-def _amount_of(order, quantities: Mapping[int, int]) -> tuple[int, dict[str, int]]:
-    """Check the wanted quantities against what is left to refund; -> (amount, lines)."""
-    done = refunded_quantities(order)
+def _amount_of(order, quantities: Mapping[int, int], left: Mapping[int, int]) -> tuple[int, dict[str, int]]:
+    """Check the wanted quantities against what is `left` to refund; -> (amount, lines)."""
     by_id = {line.id: line for line in order.lines}
     amount, lines = 0, {}
     for line_id, quantity in quantities.items():
@@ -63,9 +62,8 @@ def _amount_of(order, quantities: Mapping[int, int]) -> tuple[int, dict[str, int
             raise DomainError("That line is not part of this order.")
         if quantity < 0:
             raise DomainError("Enter a quantity of zero or more.")
-        left = line.quantity - done.get(line.id, 0)
-        if quantity > left:
-            raise DomainError(f"{line.title}: only {left} left to refund.")
+        if quantity > left[line.id]:
+            raise DomainError(f"{line.title}: only {left[line.id]} left to refund.")
         if quantity:
             amount += quantity * line.unit_price
             lines[str(line.id)] = quantity
@@ -82,13 +80,12 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
     if order.status not in REFUNDABLE:
         raise DomainError(f"An order that is {order.status} has no payment to refund.")
     left = order.net_total - _in_flight(order)
+    units_left = refundable_quantities(order)
     if quantities is None:
-        done = refunded_quantities(order)
-        amount, lines = _amount_of(order, {line.id: line.quantity - done.get(line.id, 0)
-                                           for line in order.lines})
+        _, lines = _amount_of(order, units_left, units_left)
         amount = left  # also what an earlier amount-only refund left
     else:
-        amount, lines = _amount_of(order, quantities)
+        amount, lines = _amount_of(order, quantities, units_left)
         if amount > left:
             raise DomainError("That is more than is left to refund on this order.")
     if amount <= 0:
@@ -131,15 +128,11 @@ def submit_refund(refund_id: int) -> Refund:
             if not stripe_gateway.is_refusal(error):
                 # The outcome is open (a 5xx, or no answer): keep it pending. The next try
                 # looks the refund up first, then uses a fresh key.
-                db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
-                                   .values(attempts=Refund.attempts + 1, failure_message=message)
-                                   .execution_options(synchronize_session=False))
+                _update_pending(refund, attempts=Refund.attempts + 1, failure_message=message)
                 db.session.commit()
                 raise DomainError("Stripe had a problem; the refund is pending and will be "
                                   "tried again shortly.") from None
-            db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
-                               .values(status="failed", failure_message=message)
-                               .execution_options(synchronize_session=False))
+            _update_pending(refund, status="failed", failure_message=message)
             db.session.commit()
             raise DomainError(f"Stripe refused the refund: {message}") from None
         stripe_refund_id = made["id"]
@@ -148,13 +141,19 @@ def submit_refund(refund_id: int) -> Refund:
     return refund
 
 
+def _update_pending(refund: Refund, **values) -> bool:
+    """Change a refund only while it is pending (a conditional UPDATE: of a webhook and
+    our own call, one wins); True if this call did."""
+    return db.session.execute(
+        update(Refund).where(Refund.id == refund.id, Refund.status == "pending").values(**values)
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
 def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool:
     """pending -> succeeded for exactly one caller, then the ledger and the order follow
     (and a cancelling refund cancels the order). False if someone else already did."""
-    won = db.session.execute(
-        update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
-        .values(status="succeeded", succeeded_at=utcnow(), stripe_refund_id=stripe_refund_id)
-        .execution_options(synchronize_session=False)).rowcount == 1
+    won = _update_pending(refund, status="succeeded", succeeded_at=utcnow(),
+                          stripe_refund_id=stripe_refund_id)
     db.session.refresh(refund)
     if not won:
         return False
@@ -163,7 +162,7 @@ def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool
     # Shipped meanwhile (the supplier was quicker than Stripe): the money is back with the
     # shopper, but the order stands and the suppliers keep their costs.
     cancelling = refund.cancels_order and not has_shipped(order)
-    _apply(order, refund, {})
+    _apply(order, refund)
     if cancelling:
         from app.orders.services import cancel_order
 
@@ -192,8 +191,8 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
     return order
 
 
-def _apply(order, refund: Refund, supplier_returns: dict[int, int]) -> None:
-    record_refund(order, refund, supplier_returns)
+def _apply(order, refund: Refund) -> None:
+    record_refund(order, refund)
     order.refunded_total += refund.amount
     if order.refunded_total >= order.total and order.status == "paid":
         order.status = "refunded"
@@ -232,7 +231,7 @@ def record_stripe_refunds(order, stripe_refunds) -> list[Refund]:
                         succeeded_at=utcnow())
         db.session.add(refund)
         db.session.flush()
-        _apply(order, refund, {})
+        _apply(order, refund)
         recorded.append(refund)
     return recorded
 

@@ -58,10 +58,7 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
     number, token = new_order_number(), new_access_token()
-    # Stripe accepts 30 minutes to 24 hours from the moment it creates the session: keep a
-    # minute's margin on both ends for the time the request takes (and whole seconds).
-    seconds = current_app.config["CHECKOUT_SESSION_MINUTES"] * 60
-    expires_at = utcnow() + timedelta(seconds=min(max(seconds, 30 * 60) + 60, 24 * 3600 - 60))
+    expires_at = utcnow() + checkout_lifetime()
     items = [stripe_gateway.line_item(
         line.listing.title + (f" ({line.variant.label})" if line.variant.options else ""),
         line.unit_price, line.quantity, cart.currency) for line in cart.lines]
@@ -87,6 +84,14 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     return CardCheckout(order, payment, session["url"])
 
 
+def checkout_lifetime() -> timedelta:
+    """How long a Checkout Session stays payable: CHECKOUT_SESSION_MINUTES, kept a minute
+    inside the 30 minutes to 24 hours Stripe accepts from the moment it creates the session
+    (the request takes time, and the timestamp is whole seconds)."""
+    seconds = current_app.config["CHECKOUT_SESSION_MINUTES"] * 60
+    return timedelta(seconds=min(max(seconds, 30 * 60) + 60, 24 * 3600 - 60))
+
+
 def _expire_quietly(session_id: str) -> None:
     """Best effort: an unused session otherwise just expires on its own."""
     try:
@@ -105,6 +110,21 @@ def _payment_for_intent(intent_id: str) -> Payment | None:
         return None
     with unscoped():
         return db.session.scalar(select(Payment).where(Payment.payment_intent_id == intent_id))
+
+
+def _order_numbered(metadata) -> Order | None:
+    """The order a Stripe object's metadata names (platform-wide: its shop is not known yet)."""
+    number = (metadata or {}).get("order_number")
+    if not number:
+        return None
+    with unscoped():
+        return db.session.scalar(select(Order).where(Order.number == number))
+
+
+def _open_payment_of(order: Order) -> Payment | None:
+    """The order's Checkout Session that can still be paid (current shop scope)."""
+    return db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                   Payment.status == "open"))
 
 
 def _order_of(payment: Payment) -> Order:
@@ -199,14 +219,11 @@ def expire_checkout(session) -> Outcome:
 def record_payment_failure(intent) -> Outcome:
     """A card was declined. The order stays pending: the shopper may try another card on
     the same Stripe page until the session expires."""
-    number = (intent.get("metadata") or {}).get("order_number")
-    with unscoped():
-        order = db.session.scalar(select(Order).where(Order.number == number)) if number else None
+    order = _order_numbered(intent.get("metadata"))
     if order is None:
         return Outcome(f"no order for intent {intent['id']}")
     with use_shop(order.shop_id):
-        payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id,
-                                                          Payment.status == "open"))
+        payment = _open_payment_of(order)
         if payment is None:
             return Outcome(f"order {order.number} has no open payment")
         error = intent.get("last_payment_error") or {}
@@ -235,13 +252,10 @@ def record_refunds(charge) -> Outcome:
 
 
 def _payment_by_charge_session(charge) -> Payment | None:
-    number = (charge.get("metadata") or {}).get("order_number")
-    if not number:
+    order = _order_numbered(charge.get("metadata"))
+    if order is None:
         return None
     with unscoped():
-        order = db.session.scalar(select(Order).where(Order.number == number))
-        if order is None:
-            return None
         return db.session.scalar(select(Payment).where(Payment.order_id == order.id,
                                                        Payment.shop_id == order.shop_id))
 
@@ -270,15 +284,13 @@ def open_payment(order: Order) -> Payment | None:
     """The order's Stripe page while it can still be paid there."""
     if order.payment_method != "card" or order.status != "pending":
         return None
-    return db.session.scalar(select(Payment).where(Payment.order_id == order.id,
-                                                   Payment.status == "open"))
+    return _open_payment_of(order)
 
 
 def close_open_checkout(order: Order) -> None:
     """The owner cancels a card order the shopper has not paid yet: close its Stripe page
     first, so it cannot be paid after the cancel."""
-    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id,
-                                                      Payment.status == "open"))
+    payment = _open_payment_of(order)
     if payment is None:
         return
     try:
@@ -298,8 +310,7 @@ def expire_stale_checkouts(older_than_minutes: int = 15) -> int:
     webhook) are checked with Stripe and settled either way. Returns how many changed."""
     from .jobs import after_payment
 
-    cutoff = utcnow() - timedelta(minutes=current_app.config["CHECKOUT_SESSION_MINUTES"]
-                                  + older_than_minutes)
+    cutoff = utcnow() - checkout_lifetime() - timedelta(minutes=older_than_minutes)
     with unscoped():
         stale = db.session.scalars(select(Payment.checkout_session_id).where(
             Payment.status == "open", Payment.created_at < cutoff)).all()

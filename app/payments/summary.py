@@ -10,18 +10,17 @@ from app.extensions import db
 from app.ledger.services import order_entries
 
 from .models import Payment
-from .refunds import refunded_quantities, refunds_of
+from .refunds import REFUNDABLE, refundable_quantities, refunds_of
 
 
 def order_money_context(order) -> dict:
-    done = refunded_quantities(order)
     return {
         "payment": db.session.scalar(select(Payment).where(Payment.order_id == order.id)
                                      .order_by(Payment.id.desc())),
         "entries": order_entries(order.id),
         "refunds": refunds_of(order),
-        "refundable": {line.id: line.quantity - done.get(line.id, 0) for line in order.lines},
-        "can_refund": order.status in ("paid", "refunded") and order.net_total > 0,
+        "refundable": refundable_quantities(order),
+        "can_refund": order.status in REFUNDABLE and order.net_total > 0,
     }
 
 

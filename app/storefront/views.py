@@ -127,6 +127,12 @@ def _offer(listing: Listing) -> dict:
             "varies": len(set(prices)) > 1, "in_stock": in_stock, "paused": paused}
 
 
+def _collection_offers(collection: Collection) -> list[dict]:
+    """The cards of a collection's products that are on sale (visible, not paused)."""
+    return [_offer(e.listing) for e in collection.entries
+            if e.listing.is_visible and e.listing.status != "paused"]
+
+
 @bp.get("/")
 def home():
     listings = [listing for listing in shop_listings(visible_only=True) if listing.status != "paused"]
@@ -138,8 +144,7 @@ def home():
         found = by_handle.get(handle) if handle else (collections[0] if collections else None)
         if found is None:
             return None, []
-        offers = [_offer(e.listing) for e in found.entries
-                  if e.listing.is_visible and e.listing.status != "paused"]
+        offers = _collection_offers(found)
         return found, offers[:limit] if limit else offers
 
     return render_storefront(
@@ -153,8 +158,7 @@ def collection(handle: str):
     found = db.session.scalar(select(Collection).where(Collection.handle == handle))
     if found is None:
         abort(404)
-    offers = [_offer(e.listing) for e in found.entries
-              if e.listing.is_visible and e.listing.status != "paused"]
+    offers = _collection_offers(found)
     return render_storefront("collection.html", collection=found, offers=offers,
                              meta=seo.collection_meta(g.shop, found, offers))
 

@@ -14,6 +14,7 @@ from app.ledger.allocation import (
     split_refund,
     split_sale,
     supplier_costs,
+    supplier_returns,
 )
 
 SHOP = 7
@@ -67,12 +68,13 @@ def test_refunds_unwind_exactly_and_never_return_more_than_the_fee(sale, wishes,
         if amount <= 0:
             break
         ledger += split_refund(amount=amount, total=total, refunded_before=refunded, shop_id=SHOP,
-                               fee=fee, supplier_returns={}, supplier_owed=owed)
+                               fee=fee)
         refunded += amount
     if then_cancel and refunded < total:
         # Cancelled before shipping: the rest goes back and the suppliers return their costs.
         ledger += split_refund(amount=total - refunded, total=total, refunded_before=refunded,
-                               shop_id=SHOP, fee=fee, supplier_returns=owed, supplier_owed=owed)
+                               shop_id=SHOP, fee=fee)
+        ledger += supplier_returns(owed, SHOP)
         refunded, cancelled = total, True
     assert sum(share.amount for share in ledger) == total - refunded
     platform = sum(s.amount for s in ledger if s.payee_type == "platform")
@@ -96,8 +98,6 @@ def test_platform_fee_rounds_half_up(total, bp, fee):
 
 def test_refunding_more_than_was_paid_is_refused():
     with pytest.raises(ValueError):
-        split_refund(amount=600, total=1000, refunded_before=500, shop_id=SHOP, fee=50,
-                     supplier_returns={}, supplier_owed={})
+        split_refund(amount=600, total=1000, refunded_before=500, shop_id=SHOP, fee=50)
     with pytest.raises(ValueError):
-        split_refund(amount=0, total=1000, refunded_before=0, shop_id=SHOP, fee=50,
-                     supplier_returns={}, supplier_owed={})
+        split_refund(amount=0, total=1000, refunded_before=0, shop_id=SHOP, fee=50)

@@ -180,3 +180,34 @@ def test_the_session_expiry_is_always_inside_stripes_window(fake_stripe, shop_a,
         _order, url = card_checkout(client, (shop_a.listings[1], 1))
         left = fake_stripe.get(session_id_of(url))["expires_at"] - time.time()
         assert low < left < high, (minutes, left)
+
+
+def test_the_periodic_job_settles_checkouts_whose_webhook_never_came(fake_stripe, shop_a, storefront):
+    """Webhooks lost: once a session's lifetime is over, the job asks Stripe and settles it
+    either way (paid: the order is paid and confirmed; expired: cancelled, stock back)."""
+    from datetime import timedelta
+
+    from app.db_types import utcnow
+    from app.payments.jobs import settle_stale_checkouts
+    from app.payments.models import Payment
+    from app.payments.services import checkout_lifetime
+
+    fake_stripe.auto_deliver = False
+    client = storefront(shop_a.shop)
+    paid, paid_url = card_checkout(client, (shop_a.listings[0], 1))
+    lapsed, lapsed_url = card_checkout(client, (shop_a.listings[1], 1))
+    fresh_order, _url = card_checkout(client, (shop_a.listings[1], 1))
+    fake_stripe.pay_session(session_id_of(paid_url))
+    fake_stripe.expire_session(session_id_of(lapsed_url))
+    with unscoped():
+        for order in (paid, lapsed):
+            payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
+            payment.created_at = utcnow() - checkout_lifetime() - timedelta(minutes=16)
+        db.session.commit()
+    assert settle_stale_checkouts() == 2
+    assert fresh(paid).status == "paid" and fresh(lapsed).status == "cancelled"
+    assert fresh(fresh_order).status == "pending"  # still inside its lifetime: not asked
+    with unscoped():
+        assert db.session.scalar(select(func.count(OutboundEmail.id)).where(
+            OutboundEmail.dedupe_key == f"order-confirmation:{paid.id}")) == 1
+    assert settle_stale_checkouts() == 0  # twice: nothing more
