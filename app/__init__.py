@@ -56,6 +56,7 @@ def _load_themes(app: FlagshipFlask) -> None:
 
 def _init_extensions(app: FlagshipFlask) -> None:
     from . import models  # noqa: F401 - every model registered before migrations look
+    from .jobs.outbox import install_outbox_hooks, relay_committed, sweep_inline_now_and_then
     from .ledger.services import install_ledger_guard
     from .tenancy import install_tenancy_guards
 
@@ -72,6 +73,16 @@ def _init_extensions(app: FlagshipFlask) -> None:
     login_manager.login_message_category = "info"
     install_tenancy_guards()
     install_ledger_guard()
+    install_outbox_hooks()
+
+    @app.after_request
+    def _relay_outbox(response):
+        """The jobs this request committed go to RQ now (inline: run now), before the
+        answer; what cannot go waits in the outbox for the sweep."""
+        relay_committed()
+        if app.config["JOBS_INLINE"]:
+            sweep_inline_now_and_then()
+        return response
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -81,6 +81,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        # Seconds: a web request never hangs on a stalled Redis (its jobs wait in the outbox).
+        "REDIS_CONNECT_TIMEOUT": float(get("REDIS_CONNECT_TIMEOUT", "1")),
+        "REDIS_SOCKET_TIMEOUT": float(get("REDIS_SOCKET_TIMEOUT", "2")),
         # Platform session: host-only (no SESSION_COOKIE_DOMAIN), so shop subdomains never get it.
         "SESSION_COOKIE_NAME": "__Host-flagship" if production else "flagship",
         "SESSION_COOKIE_SECURE": production,
@@ -94,6 +97,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "RATELIMIT_ENABLED": _bool(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis away: limits go on in this process's memory (logged), logins keep working.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "AUTH_RATE_LIMIT": get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
         "MAIL_SERVER": get("MAIL_SERVER", ""),
         "MAIL_PORT": int(get("MAIL_PORT", "587")),
@@ -115,6 +121,8 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "DOMAIN_CHECK_TIMEOUT": float(get("DOMAIN_CHECK_TIMEOUT", "10")),
         "THEME_PREVIEW_MAX_AGE": int(get("THEME_PREVIEW_MAX_AGE", str(2 * 3600))),
         "JOBS_INLINE": not redis_url,
+        # Jobs inline (no worker): requests also run outbox jobs left behind, this often.
+        "OUTBOX_INLINE_SWEEP_SECONDS": int(get("OUTBOX_INLINE_SWEEP_SECONDS", "30")),
         # Payments. No STRIPE_SECRET_KEY: pay on delivery only, and nothing else changes.
         "STRIPE_SECRET_KEY": stripe_key,
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET", ""),

@@ -56,6 +56,7 @@ def test_config(database_url: str, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": "",
         "JOBS_INLINE": True,
+        "OUTBOX_INLINE_SWEEP_SECONDS": 0,  # no sweep at a random moment of a test
         "MAIL_SERVER": "",
         "TESTING": True,
         # Never the checkout's instance/feeds: uploaded feeds (the demo's too) go to a temp dir.
@@ -293,3 +294,20 @@ def fake_dns(monkeypatch):
     monkeypatch.setattr(domains, "lookup_cname", cname)
     monkeypatch.setattr(domains, "lookup_txt", lambda name: records.get(("TXT", name), []))
     return records
+
+
+@pytest.fixture
+def redis_proxy(app, monkeypatch):
+    """The app's jobs go to Redis through a TCP proxy of the test's own (tests/fakes/
+    tcp_proxy.py), refusing connections to start with: `restore()` passes them on to the real
+    Redis (CI's second run), `stall()` hangs them. The shared Redis is never stopped."""
+    from urllib.parse import urlparse
+
+    from tests.fakes.tcp_proxy import TcpProxy
+
+    real = urlparse(REDIS_URL or "redis://127.0.0.1:6379/0")
+    with TcpProxy(real.hostname or "127.0.0.1", real.port or 6379) as proxy:
+        proxy.refuse()
+        monkeypatch.setitem(app.config, "REDIS_URL", proxy.url(real.path or "/0"))
+        monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+        yield proxy

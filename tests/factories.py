@@ -104,3 +104,13 @@ def make_order(fixture: ShopFixture, quantities: dict | None = None):
         order = place_order(fixture.shop, build_cart(raw, fixture.shop.currency), CUSTOMER)
         db.session.flush()
         return order
+
+
+def run_job(func, *args):
+    """Call a job function as the worker does: afterwards the outbox rows it committed are
+    relayed (inline here: run at once, as they would be by a worker soon after)."""
+    from app.jobs.outbox import relay_committed
+
+    result = func(*args)
+    relay_committed()
+    return result

@@ -110,12 +110,13 @@ def sync_supplier(supplier_id: int):
         flash(error.message, "error")
         return redirect(url_for(".supplier_feed", supplier_id=supplier.id))
     run_id = run.id
+    if created:
+        enqueue_sync(run)
     db.session.commit()
     if not created:
         flash(f"A sync of {supplier.name} is already {run.status} (run #{run_id}); "
               "it was not started a second time.", "info")
     else:
-        enqueue_sync(run)
         flash(f"Sync of {supplier.name} started (run #{run_id}).", "success")
     return redirect(url_for(".sync_run", run_id=run_id))
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.errors import DomainError
 from app.extensions import db
-from app.jobs import enqueue
+from app.jobs import defer
 from app.ledger import payouts as payout_service
-from app.ledger.jobs import enqueue_transfer, run_payouts
+from app.ledger.jobs import queue_transfer, run_payouts
 from app.ledger.models import Payout
 from app.ledger.services import platform_income
 from app.money import format_money
@@ -35,12 +35,14 @@ NAV_SECTIONS.update({"money": "money", "run_payouts_now": "money", "retry_payout
 def money():
     return render_template("admin/money.html", income=platform_income(),
                            runs=payout_service.recent_runs(), failed=payout_service.failed_payouts(),
+                           stuck=payout_service.stuck_payouts(),
                            default_fee_bp=current_app.config["PLATFORM_FEE_BP"])
 
 
 @bp.post("/money/run-payouts")
 def run_payouts_now():
-    enqueue(run_payouts, "manual", queue="payouts", job_id="manual-payout-run")
+    defer(run_payouts, "manual", queue="payouts", job_id="manual-payout-run")
+    db.session.commit()
     flash("Payout run started: due balances of connected payees are being paid out.", "success")
     return redirect(url_for(".money"))
 
@@ -61,8 +63,8 @@ def retry_payout(payout_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".money"))
+    queue_transfer(payout.id)
     db.session.commit()
-    enqueue_transfer(payout.id)
     flash(f"Payout #{payout.id} is being tried again.", "success")
     return redirect(url_for(".money"))
 

@@ -8,7 +8,7 @@ from rq import get_current_job
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs import enqueue
+from app.jobs import defer
 
 from . import sync
 from .feeds_models import SyncRun
@@ -19,8 +19,8 @@ SYNC_TIMEOUT = 2 * 3600
 
 
 def enqueue_sync(run: SyncRun) -> None:
-    """Hand a queued run to the `sync` queue (after the commit that made it visible)."""
-    enqueue(sync_supplier_catalog, run.id, queue="sync", job_id=run.job_id or sync.job_id_for(run.supplier_id),
+    """Hand a queued run to the `sync` queue once the transaction that made it commits."""
+    defer(sync_supplier_catalog, run.id, queue="sync", job_id=run.job_id or sync.job_id_for(run.supplier_id),
             timeout=SYNC_TIMEOUT)
 
 
@@ -64,7 +64,8 @@ def _review_listings(run_id: int) -> None:
     except ImportError:  # the listing guardrails are not installed (yet)
         log.info("no listing review after sync run %s: app.shops.guardrails is missing", run_id)
         return
-    enqueue(review_listings_after_sync, run_id, queue="default", job_id=f"review-listings-{run_id}")
+    defer(review_listings_after_sync, run_id, queue="default", job_id=f"review-listings-{run_id}")
+    db.session.commit()
 
 
 def enqueue_due_syncs() -> int:
@@ -73,10 +74,10 @@ def enqueue_due_syncs() -> int:
     for supplier_id in sync.due_suppliers():
         supplier = db.session.get(Supplier, supplier_id)
         run, created = sync.start_sync(supplier, trigger="schedule")
-        db.session.commit()
         if created:
             enqueue_sync(run)
             queued += 1
+        db.session.commit()
     return queued
 
 

@@ -7,6 +7,7 @@ from flask import abort, flash, g, redirect, render_template, url_for
 
 from app.errors import DomainError
 from app.extensions import db
+from app.jobs.outbox import relay_committed
 from app.shops import domains as service
 from app.shops.domain_jobs import enqueue_domain_check
 from app.web import add_error, found
@@ -60,9 +61,11 @@ def change_domain(domain_id: int, action: str):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".domains"))
+    if action == "check":
+        enqueue_domain_check(domain_id)
     db.session.commit()
     if action == "check":
-        enqueue_domain_check(domain_id)  # after the commit; inline without Redis
+        relay_committed()  # inline without Redis: the answer below is the check's
         db.session.expire_all()
         checked = service.get_domain(domain_id)
         if checked.is_verified:

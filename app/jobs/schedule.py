@@ -1,8 +1,11 @@
-"""Periodic jobs: declared once here, enqueued by the small scheduler loop in worker.py.
+"""Periodic work of the worker process: the outbox sweep, the periodic jobs, and RQ's
+scheduler locks.
 
-Each periodic job has a deterministic job id, so however many worker processes run the
-loop, a job that is still queued or running is not enqueued a second time. With no
-REDIS_URL (jobs inline) there is no scheduler: syncs then run only on "Sync now".
+Periodic jobs are declared once here. Each has a deterministic job id, and its interval is
+claimed in Redis (`SET flagship:periodic:<id> NX EX <interval>`), so however many worker
+processes run the loop, and however often they restart, a job runs once per interval (a
+restart no longer starts a payout run). With no REDIS_URL (jobs inline) there is no
+scheduler: syncs then run only on "Sync now".
 """
 
 from __future__ import annotations
@@ -15,17 +18,24 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from redis import Redis
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
+from redis.exceptions import RedisError
+from rq.scheduler import RQScheduler
+from rq.scripts import release_lock
 
 from app.catalog.jobs import enqueue_due_syncs, sweep_abandoned_sync_runs
 from app.ledger.jobs import run_payouts
 from app.payments.jobs import settle_stale_checkouts
 
-from . import DEFAULT_RETRY, get_queue
+from . import DEFAULT_RETRY_INTERVALS, QUEUES, get_queue
+from .outbox import _held_by_rq, relay_due
 
 log = logging.getLogger(__name__)
-TICK_SECONDS = 60
+TICK_SECONDS = 5  # the outbox sweep's pace: a job whose relay failed waits about this long
+PERIODIC_KEY = "flagship:periodic:{}"
+# RQ's scheduler refreshes its lock (TTL interval + 60 = 61 s) every second; a lock not
+# refreshed for this long belongs to a dead scheduler (a SIGKILLed worker).
+SCHEDULER_LOCK_TTL = 61
+STALE_SCHEDULER_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -54,53 +64,80 @@ PERIODIC_JOBS: list[PeriodicJob] = [
 ]
 
 
-def _pending(job_id: str, connection: Redis) -> bool:
-    try:
-        status = Job.fetch(job_id, connection=connection).get_status(refresh=True)
-    except NoSuchJobError:
-        return False
-    return status in ("queued", "started", "scheduled", "deferred")
-
-
-def enqueue_due(connection: Redis, last_run: dict[str, float], now: float | None = None,
-                jobs: list[PeriodicJob] | None = None) -> list[str]:
-    """Enqueue each periodic job whose interval has elapsed (and is not already pending).
-    `last_run` (job id -> monotonic time) is the loop's memory; returns the ids enqueued."""
-    now = time.monotonic() if now is None else now
+def enqueue_due(connection: Redis, jobs: list[PeriodicJob] | None = None) -> list[str]:
+    """Enqueue each periodic job whose interval (claimed in Redis) has elapsed and that is
+    not still pending. Returns the ids enqueued."""
     enqueued = []
     for job in PERIODIC_JOBS if jobs is None else jobs:
-        previous = last_run.get(job.id)
-        if previous is not None and now - previous < job.interval():
+        key = PERIODIC_KEY.format(job.id)
+        if not connection.set(key, int(time.time()), nx=True, ex=job.interval()):
+            continue  # ran within its interval (here, in another worker, or before a restart)
+        if _held_by_rq(job.id, connection):
             continue
-        last_run[job.id] = now
-        if _pending(job.id, connection):
-            continue
-        get_queue(job.queue, connection=connection).enqueue(
-            job.func, job_id=job.id, job_timeout=job.timeout, retry=DEFAULT_RETRY,
-            result_ttl=3600, failure_ttl=7 * 24 * 3600)
+        try:
+            get_queue(job.queue, connection=connection).enqueue(
+                job.func, job_id=job.id, job_timeout=job.timeout,
+                retry=_retry(), result_ttl=3600, failure_ttl=7 * 24 * 3600)
+        except RedisError:
+            connection.delete(key)  # not enqueued: not claimed either
+            raise
         enqueued.append(job.id)
     return enqueued
 
 
-class PeriodicScheduler(threading.Thread):
-    """A daemon thread of the worker process: every TICK_SECONDS, enqueue the due jobs."""
+def _retry():
+    from rq import Retry
 
-    def __init__(self, connection: Redis, tick: float = TICK_SECONDS, app=None):
+    return Retry(max=len(DEFAULT_RETRY_INTERVALS), interval=list(DEFAULT_RETRY_INTERVALS))
+
+
+def release_stale_scheduler_locks(connection: Redis, queues=QUEUES) -> list[str]:
+    """Free the scheduler locks of a dead RQ scheduler, so a live worker's scheduler takes
+    them within seconds instead of when the lock expires and the worker next looks
+    (up to ten minutes): backoff retries resume soon after a killed worker restarts."""
+    released = []
+    for name in queues:
+        key = RQScheduler.get_locking_key(name)
+        holder = connection.get(key)
+        if holder is None:
+            continue
+        ttl = connection.ttl(key)
+        if 0 <= ttl < SCHEDULER_LOCK_TTL - STALE_SCHEDULER_SECONDS and release_lock(
+                connection, key, holder.decode()):
+            log.warning("released queue %s's scheduler lock held by dead scheduler %s",
+                        name, holder.decode())
+            released.append(name)
+    return released
+
+
+class PeriodicScheduler(threading.Thread):
+    """A daemon thread of the worker process: every TICK_SECONDS, sweep the outbox, free
+    dead schedulers' locks and enqueue the due periodic jobs. Each step survives Redis or
+    the database being away and tries again on the next tick."""
+
+    def __init__(self, connection: Redis, tick: float = TICK_SECONDS, app=None, queues=QUEUES):
         super().__init__(name="flagship-periodic-scheduler", daemon=True)
-        self.connection, self.tick, self.app = connection, tick, app
+        self.connection, self.tick, self.app, self.queues = connection, tick, app, queues
         self.stopping = threading.Event()
-        self.last_run: dict[str, float] = {}
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            try:
-                with self.app.app_context() if self.app is not None else nullcontext():
-                    enqueued = enqueue_due(self.connection, self.last_run)
-                if enqueued:
-                    log.info("enqueued periodic jobs: %s", ", ".join(enqueued))
-            except Exception:  # Redis away for a moment: try again on the next tick
-                log.exception("periodic scheduler tick failed")
+            with self.app.app_context() if self.app is not None else nullcontext():
+                self.run_once()
             self.stopping.wait(self.tick)
+
+    def run_once(self) -> None:
+        try:
+            relay_due()
+        except Exception:
+            log.exception("outbox sweep failed")
+        try:
+            release_stale_scheduler_locks(self.connection, self.queues)
+            enqueued = enqueue_due(self.connection)
+            if enqueued:
+                log.info("enqueued periodic jobs: %s", ", ".join(enqueued))
+        except Exception as error:  # Redis away for a moment: try again on the next tick
+            log.warning("periodic scheduler tick failed: %s", error)
 
     def stop(self) -> None:
         self.stopping.set()

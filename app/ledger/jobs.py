@@ -3,33 +3,36 @@
 from __future__ import annotations
 
 from flask import current_app
-from rq import Retry, get_current_job
+from rq import get_current_job
 
 from app.extensions import db
-from app.jobs import enqueue
+from app.jobs import defer
 
-from .payouts import create_payouts, pay_out
+from .payouts import create_payouts, pay_out, stuck_payouts
 
 TRANSFER_TIMEOUT = 120
 
 
 def run_payouts(trigger: str = "schedule") -> int:
-    """Periodic (PAYOUT_EVERY_HOURS): create the due payouts, then one transfer job each.
-    Run twice, the second run finds the balances already taken and creates nothing."""
+    """Periodic (PAYOUT_EVERY_HOURS): create the due payouts with one transfer job each, in
+    one transaction (the outbox), and send again the transfers of payouts left pending far
+    longer than their retries take. Run twice, the second run finds the balances already
+    taken and creates nothing."""
     run, payout_ids = create_payouts(trigger)
-    db.session.commit()
     for payout_id in payout_ids:
-        enqueue_transfer(payout_id)
+        queue_transfer(payout_id)
+    for payout in stuck_payouts():
+        queue_transfer(payout.id)
+    db.session.commit()
     return run.id
 
 
-def enqueue_transfer(payout_id: int) -> None:
-    """One transfer job per payout (a deterministic id: never two at once), retried with
-    backoff (PAYOUT_RETRY_SECONDS) before it shows as failed."""
-    intervals = current_app.config["PAYOUT_RETRY_SECONDS"]
-    enqueue(pay_out_balance, payout_id, queue="payouts", job_id=f"payout-{payout_id}",
-            timeout=TRANSFER_TIMEOUT,
-            retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
+def queue_transfer(payout_id: int) -> None:
+    """One transfer job per payout once this transaction commits (the outbox), retried
+    with backoff (PAYOUT_RETRY_SECONDS) before it shows as failed. Safe to repeat: the
+    transfer is made once (a row lock, the transfer group, the idempotency key)."""
+    defer(pay_out_balance, payout_id, queue="payouts", job_id=f"payout-{payout_id}",
+          timeout=TRANSFER_TIMEOUT, retry=current_app.config["PAYOUT_RETRY_SECONDS"])
 
 
 def pay_out_balance(payout_id: int) -> str:

@@ -12,7 +12,7 @@ our commit cannot pay twice either.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, text
@@ -60,7 +60,7 @@ def _lock_runs() -> None:
 
 def create_payouts(trigger: str = "schedule", now: datetime | None = None) -> tuple[PayoutRun, list[int]]:
     """One payout run: Payout rows and their debits for every due, connected payee.
-    Flushes; the caller commits, then enqueues a transfer job per returned payout id."""
+    Flushes; the caller defers a transfer job per returned payout id, then commits."""
     _lock_runs()
     now = now or utcnow()
     run = PayoutRun(trigger=trigger, started_at=now)
@@ -126,9 +126,12 @@ def pay_out(payout_id: int, *, final_attempt: bool) -> str:
 
 
 def retry_payout(payout: Payout) -> Payout:
-    """An admin retries a failed payout (after the payee fixed their account)."""
+    """An admin retries a failed payout (after the payee fixed their account), or sends a
+    stuck one again. The caller queues its transfer job."""
+    if payout.status == "pending" and payout in stuck_payouts():
+        return payout
     if payout.status != "failed":
-        raise DomainError(f"Payout #{payout.id} is {payout.status}; only a failed payout is retried.")
+        raise DomainError(f"Payout #{payout.id} is {payout.status}; only a failed or stuck payout is retried.")
     account = account_of(payout.payee_type, payout.payee_id)
     if account is not None:
         payout.destination = account.stripe_account_id
@@ -155,6 +158,21 @@ def payouts_of(payee_type: str, payee_id: int, limit: int = 50) -> list[Payout]:
 
 def recent_runs(limit: int = 20) -> list[PayoutRun]:
     return list(db.session.scalars(select(PayoutRun).order_by(PayoutRun.id.desc()).limit(limit)))
+
+
+def stuck_after() -> timedelta:
+    """How long a payout may stay pending: every retry's wait, plus an hour of slack."""
+    return timedelta(seconds=sum(current_app.config["PAYOUT_RETRY_SECONDS"]) + 3600)
+
+
+def stuck_payouts(now: datetime | None = None) -> list[Payout]:
+    """Payouts still pending long after their transfer job should have ended (a worker
+    killed on the last try, a job lost with a Redis wiped clean): the run and admin Money
+    send their transfers again, which pays at most once."""
+    cutoff = (now or utcnow()) - stuck_after()
+    return list(db.session.scalars(select(Payout).where(Payout.status == "pending",
+                                                        Payout.created_at < cutoff)
+                                   .order_by(Payout.id)))
 
 
 def failed_payouts() -> list[Payout]:

@@ -70,7 +70,7 @@ def route_order_to_suppliers(order_id: int) -> int:
     purchase orders were created.
     """
     from app.catalog.models import Supplier
-    from app.jobs import enqueue
+    from app.jobs import defer
     from app.supplier.webhooks import RETRY_INTERVALS, record_delivery
 
     from .fulfilment import route_order
@@ -81,20 +81,14 @@ def route_order_to_suppliers(order_id: int) -> int:
     with use_shop(shop_id):
         order = db.session.scalar(select(Order).where(Order.id == order_id))
         created = route_order(order)
-        deliveries = []
         for po in created:
             delivery = record_delivery(db.session.get(Supplier, po.supplier_id), po)
             if delivery is not None:
-                deliveries.append(delivery)
-        db.session.flush()
-        delivery_ids = [delivery.id for delivery in deliveries]
+                db.session.flush()
+                defer(deliver_webhook, delivery.id, job_id=f"webhook-delivery-{delivery.id}",
+                      timeout=60, retry=RETRY_INTERVALS)
         count = len(created)
         db.session.commit()
-    from rq import Retry
-
-    for delivery_id in delivery_ids:
-        enqueue(deliver_webhook, delivery_id, queue="default", job_id=f"webhook-delivery-{delivery_id}",
-                timeout=60, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS))
     return count
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     String,
     UniqueConstraint,
     and_,
@@ -27,6 +28,9 @@ class Order(TenantMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "id"),
+        # One order per checkout form: a resubmission after a lost answer finds it again.
+        # (An index, not a constraint: SQLite adds it without rebuilding the table.)
+        Index("uq_orders_shop_id_checkout_key", "shop_id", "checkout_key", unique=True),
         CheckConstraint("total >= 0", name="total_not_negative"),
     )
 
@@ -56,6 +60,7 @@ class Order(TenantMixin, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    checkout_key: Mapped[str | None] = mapped_column(String(40), default=None)
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(

@@ -12,9 +12,11 @@ from app.catalog.models import SupplyVariant
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.jobs import defer
 from app.tenancy import require_shop_id
 
 from .cart import Cart
+from .jobs import route_order_to_suppliers, send_order_confirmation
 from .models import Order, OrderLine
 
 # Which moves an owner may make: anything else is refused.
@@ -78,7 +80,8 @@ def new_access_token() -> str:
 
 
 def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
-                number: str | None = None, access_token: str | None = None) -> Order:
+                number: str | None = None, access_token: str | None = None,
+                checkout_key: str | None = None) -> Order:
     """Turn a priced cart into an order, taking stock atomically.
 
     Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
@@ -112,6 +115,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
             shop_id=shop_id,
             number=number or new_order_number(),
             access_token=access_token or new_access_token(),
+            checkout_key=checkout_key,
             status="pending",
             payment_method=payment_method,
             currency=cart.currency,
@@ -149,7 +153,18 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     # The conditional UPDATEs bypassed the identity map: reload stock figures on next access.
     for line in cart.lines:
         db.session.expire(line.variant, ["stock"])
+    if payment_method == "cod":
+        queue_fulfilment(order)  # pay on delivery: the suppliers can start now
     return order
+
+
+def queue_fulfilment(order: Order) -> None:
+    """The order goes ahead (paid, or placed to pay on delivery): the shopper's confirmation
+    and the routing to the suppliers, as outbox jobs in this same transaction, so a
+    committed order can never miss them (whatever Redis or the process does next)."""
+    defer(send_order_confirmation, order.id, queue="notifications",
+          job_id=f"order-confirmation-{order.id}")
+    defer(route_order_to_suppliers, order.id, job_id=f"route-order-{order.id}")
 
 
 def _move(order: Order, new_status: str) -> None:
@@ -222,6 +237,13 @@ def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
         )
     db.session.flush()
     return order
+
+
+def order_of_checkout(checkout_key: str | None) -> Order | None:
+    """The order a checkout form already placed (current shop), if any."""
+    if not checkout_key:
+        return None
+    return db.session.scalar(select(Order).where(Order.checkout_key == checkout_key))
 
 
 def get_order(order_id) -> Order:

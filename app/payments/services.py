@@ -28,6 +28,7 @@ from app.orders.services import (
     new_access_token,
     new_order_number,
     place_order,
+    queue_fulfilment,
 )
 from app.tenancy import unscoped, use_shop
 
@@ -47,7 +48,8 @@ class CardCheckout:
     url: str  # Stripe's hosted payment page
 
 
-def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url) -> CardCheckout:
+def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url,
+                        checkout_key: str | None = None) -> CardCheckout:
     """Create the Checkout Session, then the pending order that waits for it (current shop
     scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs."""
     if not stripe_gateway.enabled():
@@ -72,7 +74,8 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
         raise PaymentUnavailable("Card payment could not start just now. Please try again in a "
                                  "moment, or choose pay on delivery.") from None
     try:
-        order = place_order(shop, cart, customer, "card", number=number, access_token=token)
+        order = place_order(shop, cart, customer, "card", number=number, access_token=token,
+                            checkout_key=checkout_key)
     except DomainError:
         _expire_quietly(session["id"])
         raise
@@ -134,10 +137,9 @@ def _order_of(payment: Payment) -> Order:
 
 @dataclass
 class Outcome:
-    """What handling a Stripe object did, and which jobs to enqueue after the commit."""
+    """What handling a Stripe object did (recorded with the event)."""
 
     message: str
-    paid_order_id: int | None = None
 
 
 def complete_checkout(session) -> Outcome:
@@ -170,7 +172,8 @@ def complete_checkout(session) -> Outcome:
         if not mark_card_paid(order):
             return Outcome(f"order {order.number} is {order.status}")
         record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=payment.processor_fee)
-        return Outcome(f"order {order.number} paid", paid_order_id=order.id)
+        queue_fulfilment(order)  # in the payment's own transaction: never paid and forgotten
+        return Outcome(f"order {order.number} paid")
 
 
 def _refund_late_payment(order: Order, payment: Payment) -> Outcome:
@@ -308,8 +311,6 @@ def close_open_checkout(order: Order) -> None:
 def expire_stale_checkouts(older_than_minutes: int = 15) -> int:
     """Periodic: pending card orders whose session should have expired by now (a missed
     webhook) are checked with Stripe and settled either way. Returns how many changed."""
-    from .jobs import after_payment
-
     cutoff = utcnow() - checkout_lifetime() - timedelta(minutes=older_than_minutes)
     with unscoped():
         stale = db.session.scalars(select(Payment.checkout_session_id).where(
@@ -318,13 +319,11 @@ def expire_stale_checkouts(older_than_minutes: int = 15) -> int:
     for session_id in stale:
         session = stripe_gateway.retrieve_checkout_session(session_id)
         if session["status"] == "expired":
-            outcome = expire_checkout(session)
+            expire_checkout(session)
         elif session["payment_status"] == "paid":
-            outcome = complete_checkout(session)
+            complete_checkout(session)
         else:
             continue
         db.session.commit()
-        if outcome.paid_order_id:
-            after_payment(outcome.paid_order_id)
         changed += 1
     return changed

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import csrf, db, limiter
 
 from . import services, stripe_gateway
-from .jobs import after_payment
 from .models import StripeEvent
 
 bp = Blueprint("payments", __name__)
@@ -70,6 +69,4 @@ def stripe_webhook():
         db.session.rollback()
         current_app.logger.exception("Stripe event %s (%s) failed; Stripe will retry", event["id"], event["type"])
         return {"error": "handling failed; retry later"}, 500
-    if outcome.paid_order_id:
-        after_payment(outcome.paid_order_id)
     return {"received": True, "outcome": outcome.message}

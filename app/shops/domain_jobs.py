@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from rq import Retry
 from sqlalchemy import select
 
 from app.extensions import db
@@ -15,7 +14,7 @@ from .domains import DomainCheckFailed, check_domain
 
 log = logging.getLogger(__name__)
 # DNS changes take minutes to hours to spread: check again after 1, 5, 15, 60 and 240 minutes.
-DOMAIN_CHECK_RETRY = Retry(max=5, interval=[60, 300, 900, 3600, 14400])
+DOMAIN_CHECK_RETRY = (60, 300, 900, 3600, 14400)  # seconds between the checks
 
 
 def verify_shop_domain(domain_id: int) -> str:
@@ -40,7 +39,8 @@ def verify_shop_domain(domain_id: int) -> str:
 
 
 def enqueue_domain_check(domain_id: int):
-    from app.jobs import enqueue
+    """Check the domain once this transaction commits (then with retries)."""
+    from app.jobs import defer
 
-    return enqueue(verify_shop_domain, domain_id, job_id=f"verify-domain-{domain_id}",
+    return defer(verify_shop_domain, domain_id, job_id=f"verify-domain-{domain_id}",
                    timeout=60, retry=DOMAIN_CHECK_RETRY)

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TelField
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 COUNTRIES = [
     ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
@@ -33,6 +33,15 @@ class CheckoutForm(FlaskForm):
                           render_kw={"autocomplete": "country"})
     payment_method = RadioField("Payment", choices=[SelectChoice("cod", "Pay on delivery")],
                                 default="cod")
+    # Drawn when the form is shown: the same submission twice (a retry after a lost answer,
+    # a double click) finds the order it placed instead of placing another.
+    checkout_key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,40}$")])
+
+    def draw_checkout_key(self) -> None:
+        import secrets
+
+        if not self.checkout_key.data:
+            self.checkout_key.data = secrets.token_urlsafe(18)
 
     def offer_card(self) -> None:
         """Card payments (Stripe) are set up: offer them first."""

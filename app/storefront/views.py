@@ -7,6 +7,7 @@ import re
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     has_request_context,
@@ -18,15 +19,21 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import OperationalError
 
 from app.catalog.models import SupplyProduct
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import cart as carts
 from app.orders.fulfilment import tracking_of
-from app.orders.services import CustomerDetails, OutOfStock, find_order_for_shopper, place_order
+from app.orders.services import (
+    CustomerDetails,
+    OutOfStock,
+    find_order_for_shopper,
+    order_of_checkout,
+    place_order,
+)
 from app.payments import stripe_gateway
-from app.payments.jobs import after_payment
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment, start_card_checkout
 from app.shops.models import Collection, Listing
@@ -248,20 +255,36 @@ def checkout():
     card_payments = stripe_gateway.enabled()
     if card_payments:
         form.offer_card()
+    status = 200
     if form.validate_on_submit():
+        key = form.checkout_key.data or None
+        placed = order_of_checkout(key)
+        if placed is not None:  # this form was sent before (a retry, a double click)
+            return _after_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in (
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
         try:
             if form.payment_method.data == "card":
-                started = start_card_checkout(
-                    g.shop, cart, details,
+                order = start_card_checkout(
+                    g.shop, cart, details, checkout_key=key,
                     status_url=lambda number, token: url_for(".order_status", number=number,
                                                              token=token, _external=True),
                     cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
-                                                             token=token, _external=True))
-                order = started.order
+                                                             token=token, _external=True)).order
             else:
-                order = place_order(g.shop, cart, details)
+                order = place_order(g.shop, cart, details, checkout_key=key)
+            db.session.commit()
+        except OperationalError:
+            # The database went away: maybe before the order, maybe after its commit (the
+            # answer lost). Look again on a fresh connection before saying anything.
+            db.session.rollback()
+            current_app.logger.exception("checkout: the database failed")
+            placed = _order_of_checkout_again(key)
+            if placed is not None:
+                return _after_checkout(placed)
+            flash("We could not place your order just now and nothing was charged. "
+                  "Please try again in a moment.", "error")
+            status = 503
         except OutOfStock as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -273,17 +296,30 @@ def checkout():
             else:
                 flash(error.message, "error")
         else:
-            db.session.commit()
-            _save_cart({})
-            if order.payment_method == "card":
-                # Paid on Stripe's page; the order waits, pending, until Stripe says so.
-                return redirect(started.url, code=303)
-            # Pay on delivery: confirm it, and the suppliers can start shipping now.
-            after_payment(order.id)
-            return redirect(url_for(".order_status", number=order.number,
-                                    token=order.access_token, placed=1))
+            return _after_checkout(order)
+    elif not form.is_submitted():
+        form.draw_checkout_key()
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                             status=422 if form.errors else 200)
+                             status=422 if form.errors else status)
+
+
+def _after_checkout(order):
+    """Where a placed order sends the shopper: Stripe's page while a card order waits to be
+    paid there, else the order's status page. The cart is done with."""
+    _save_cart({})
+    payment = open_payment(order)
+    if payment is not None and payment.checkout_url:
+        return redirect(payment.checkout_url, code=303)
+    return redirect(url_for(".order_status", number=order.number, token=order.access_token,
+                            placed=1))
+
+
+def _order_of_checkout_again(key: str | None):
+    try:
+        return order_of_checkout(key)
+    except OperationalError:
+        db.session.rollback()
+        return None
 
 
 @bp.get("/orders/<number>/<token>")
@@ -295,10 +331,8 @@ def order_status(number: str, token: str):
     just_paid = False
     if session_id and order.status == "pending":
         # Back from Stripe: ask it now instead of waiting for the webhook.
-        outcome = confirm_return(order, session_id)
+        confirm_return(order, session_id)
         db.session.commit()
-        if outcome.paid_order_id:
-            after_payment(outcome.paid_order_id)
         db.session.refresh(order)
         just_paid = order.status == "paid"
     return render_storefront("order.html", order=order,

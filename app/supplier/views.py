@@ -23,7 +23,7 @@ from flask_login import current_user, login_user
 from app.catalog.models import Supplier
 from app.errors import DomainError
 from app.extensions import db, login_manager
-from app.jobs import enqueue
+from app.jobs import defer
 from app.orders import fulfilment
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.orders.jobs import send_shipping_confirmation
@@ -71,9 +71,9 @@ def _portal_globals():
 
 
 def _notify_shipped(order_ids: list[int]) -> None:
-    """After the commit: e-mail shoppers whose whole order has now shipped."""
+    """In the shipping's transaction: e-mail shoppers whose whole order has now shipped."""
     for order_id in order_ids:
-        enqueue(send_shipping_confirmation, order_id, queue="notifications",
+        defer(send_shipping_confirmation, order_id, queue="notifications",
                 job_id=f"shipping-confirmation-{order_id}")
 
 
@@ -113,8 +113,8 @@ def purchase_order(po_id: int):
             add_error(form, error)
             status = 422
         else:
-            db.session.commit()
             _notify_shipped(shipped_orders)
+            db.session.commit()
             flash(f"{len(shipments)} line(s) of {po.number} marked shipped.", "success")
             return redirect(url_for(".purchase_order", po_id=po_id))
     elif form.errors:
@@ -147,8 +147,8 @@ def upload_shipments():
             add_error(form, error)
             status = 422
         else:
-            db.session.commit()
             _notify_shipped(shipped_orders)
+            db.session.commit()
             flash(f"{count} line(s) marked shipped.", "success")
             return redirect(url_for(".index"))
     elif form.errors:

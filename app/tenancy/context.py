@@ -72,6 +72,17 @@ def unscoped() -> Iterator[None]:
         _scope.reset(token)
 
 
+@contextmanager
+def outside_any_shop() -> Iterator[None]:
+    """Neither a shop nor platform-wide: as a worker starts a job (tenant queries raise
+    until the job chooses its scope). Inline jobs run in this, not the request's scope."""
+    token = _scope.set(_Scope())
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 def enter_shop(shop_id: int):
     """Request-level form of `use_shop`; pair with `leave(token)` at teardown."""
     return _scope.set(_Scope(shop_id=shop_id))

@@ -54,7 +54,9 @@ def sync_now(supplier, trigger: str = "manual"):
     assert created
     run_id = run.id
     db.session.commit()
-    result = sync_supplier_catalog(run_id)
+    from tests.factories import run_job
+
+    result = run_job(sync_supplier_catalog, run_id)  # then the listing review it defers
     return fresh_run(run_id), result
 
 

@@ -37,7 +37,7 @@ import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -537,6 +537,18 @@ class _FailRule:
 
 
 @dataclass
+class Stall:
+    """A request answered only once `release` is set (see FakeStripe.stall_next)."""
+
+    prefix: str
+    method: str | None
+    timeout: float
+    taken: bool = False
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class _Ctx:
     """What an API request leaves in the events it causes (event.request)."""
 
@@ -685,6 +697,9 @@ class FakeStripe:
         self._pending: list[str] = []  # event ids not delivered yet
         self._idempotency: dict[tuple[str, str], dict[str, Any]] = {}
         self._fail_rules: list[_FailRule] = []
+        for stall in getattr(self, "_stalls", []):
+            stall.release.set()  # never leave a request of an earlier test hanging
+        self._stalls: list[Stall] = []
         self._transfer_blocks: dict[str, str] = {}
         self._line_items: dict[str, list[dict[str, Any]]] = {}  # session id -> items
         self._intent_data: dict[str, dict[str, Any]] = {}  # session id -> payment_intent_data
@@ -910,6 +925,26 @@ class FakeStripe:
                 self._available = {}
             self._available[currency.lower()] = amount
 
+    def stall_next(self, path_prefix: str, *, method: str | None = None,
+                   timeout: float = 120.0) -> Stall:
+        """The next API request whose path starts with `path_prefix` takes effect, then its
+        answer is held back until `stall.release` is set (or `timeout` passes): a client
+        killed meanwhile never learns what Stripe did. `stall.reached` is set once the
+        request is being held."""
+        if not path_prefix.startswith("/"):
+            path_prefix = "/v1/" + path_prefix
+        stall = Stall(path_prefix, method.upper() if method else None, timeout)
+        with self._lock:
+            self._stalls.append(stall)
+        return stall
+
+    def _take_stall(self, method: str, path: str) -> Stall | None:
+        for stall in self._stalls:
+            if not stall.taken and path.startswith(stall.prefix) and stall.method in (None, method):
+                stall.taken = True
+                return stall
+        return None
+
     def fail_next(
         self,
         path_prefix: str,
@@ -1115,6 +1150,10 @@ class FakeStripe:
             self._requests.append(rec)
             status, body, headers = self._api_locked(request, rec)
             rec.status = status
+            stall = self._take_stall(rec.method, rec.path)
+        if stall is not None:  # the work is done; the answer waits (outside the lock)
+            stall.reached.set()
+            stall.release.wait(stall.timeout)
         headers = {
             "Request-Id": rec.request_id,
             "Stripe-Version": rec.stripe_version or self.api_version,

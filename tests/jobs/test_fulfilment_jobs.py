@@ -18,6 +18,7 @@ from app.orders.fulfilment_models import PurchaseOrder
 from app.orders.jobs import deliver_webhook, route_order_to_suppliers, send_shipping_confirmation
 from app.supplier.webhooks import MAX_ATTEMPTS, WebhookFailed, verify
 from app.tenancy import unscoped, use_shop
+from tests.factories import run_job
 from tests.supplier.helpers import routed, split_order
 
 SECRET = "whsec_test_secret"
@@ -97,8 +98,8 @@ def test_webhook_is_signed_and_sent_once(shop_a, catalog):
         split.supplier_a.webhook_url, split.supplier_a.webhook_secret = receiver.url, SECRET
         supplier_id = split.supplier_a.id
         db.session.flush()
-        route_order_to_suppliers(split.order_id)  # inline: delivered right away
-        route_order_to_suppliers(split.order_id)
+        run_job(route_order_to_suppliers, split.order_id)  # inline: delivered right away
+        run_job(route_order_to_suppliers, split.order_id)
         [delivery] = _deliveries(supplier_id)
         assert deliver_webhook(delivery.id) == "delivered"  # run again: no second POST
         assert len(receiver.requests) == 1
@@ -120,7 +121,7 @@ def test_webhook_retries_on_500_then_succeeds_and_logs_every_attempt(shop_a, cat
         split.supplier_b.webhook_url, split.supplier_b.webhook_secret = receiver.url, SECRET
         supplier_id = split.supplier_b.id
         db.session.flush()
-        route_order_to_suppliers(split.order_id)  # inline first attempt: 500, logged
+        run_job(route_order_to_suppliers, split.order_id)  # inline first attempt: 500, logged
         [delivery] = _deliveries(supplier_id)
         delivery_id = delivery.id
         with pytest.raises(WebhookFailed):
@@ -140,7 +141,7 @@ def test_webhook_is_failed_after_the_last_attempt(shop_a, catalog):
         split.supplier_b.webhook_url = receiver.url
         supplier_id = split.supplier_b.id
         db.session.flush()
-        route_order_to_suppliers(split.order_id)
+        run_job(route_order_to_suppliers, split.order_id)
         [delivery] = _deliveries(supplier_id)
         for _ in range(MAX_ATTEMPTS - 1):
             with pytest.raises(WebhookFailed):
@@ -156,7 +157,7 @@ def test_unreachable_webhook_logs_the_error(shop_a, catalog):
     split.supplier_b.webhook_url = "http://127.0.0.1:9/nothing-listens"
     supplier_id = split.supplier_b.id
     db.session.flush()
-    route_order_to_suppliers(split.order_id)
+    run_job(route_order_to_suppliers, split.order_id)
     [delivery] = _deliveries(supplier_id)
     assert delivery.status == "pending" and delivery.attempts[0].status_code is None
     assert delivery.attempts[0].error

@@ -6,21 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from app.db_types import utcnow
 from app.extensions import db
 from app.jobs import get_queue, redis_connection
-from app.ledger import connect
 from app.ledger.jobs import run_payouts
-from app.ledger.models import LedgerEntry, OrderRelease, Payout
-from app.orders.services import mark_paid
-from app.tenancy import use_shop
-from tests.factories import make_catalog, make_order, make_shop_with_listings
+from app.ledger.models import LedgerEntry, Payout
+from tests.ledger.helpers import owed_connected_supplier
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,20 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.redis
 @pytest.mark.committed
 def test_a_real_worker_pays_out_once_despite_a_lost_answer(app, database_url, fake_stripe):
-    fixture = make_shop_with_listings("payouts", make_catalog())
-    orders = [make_order(fixture) for _ in range(3)]
-    with use_shop(fixture.shop.id):
-        for order in orders:
-            mark_paid(order)
-    shipped = utcnow() - timedelta(days=30)
-    for order in orders:
-        db.session.add(OrderRelease(order_id=order.id, shop_id=order.shop_id, shipped_at=shipped,
-                                    available_at=shipped + timedelta(days=7)))
-    supplier_id = orders[0].lines[0].supplier_id
-    connect.start_onboarding("supplier", supplier_id, email="s@example.com",
-                             refresh_url="https://flagship.test/a", return_url="https://flagship.test/b")
-    fake_stripe.complete_onboarding(connect.account_of("supplier", supplier_id).stripe_account_id)
-    connect.refresh_account("supplier", supplier_id)
+    owed_connected_supplier(fake_stripe, "payouts")
     db.session.commit()
 
     redis_url = os.environ["REDIS_URL"]

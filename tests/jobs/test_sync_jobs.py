@@ -17,10 +17,10 @@ from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.extensions import db
 from app.jobs import get_queue, redis_connection
-from app.jobs.schedule import PERIODIC_JOBS, PeriodicJob, enqueue_due
+from app.jobs.schedule import PERIODIC_JOBS, PERIODIC_KEY, PeriodicJob, enqueue_due
 from tests.admin.conftest import admin, page_text
 from tests.catalog.feed_helpers import feed_csv, feeds_dir, upload_feed
-from tests.factories import make_supplier
+from tests.factories import make_supplier, run_job
 
 __all__ = ["admin", "feeds_dir"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,10 +56,10 @@ def test_due_syncs_are_queued_and_run_inline_once(feeds_dir):
     supplier = make_supplier()
     upload_feed(supplier, feed_csv(MUG), schedule_minutes=60)
     supplier_id = supplier.id
-    assert enqueue_due_syncs() == 1
+    assert run_job(enqueue_due_syncs) == 1
     [run] = runs_of(supplier_id)
     assert run.trigger == "schedule" and run.status == "succeeded"
-    assert enqueue_due_syncs() == 0  # not due again for an hour
+    assert run_job(enqueue_due_syncs) == 0  # not due again for an hour
     assert len(runs_of(supplier_id)) == 1
 
 
@@ -99,10 +99,12 @@ def test_enqueue_due_skips_a_pending_periodic_job():
     connection = redis_connection(os.environ["REDIS_URL"])
     get_queue("default", connection=connection).empty()
     job = PeriodicJob("periodic-test-noop", noop_job, 60)
-    last: dict = {}
-    assert enqueue_due(connection, last, now=1000.0, jobs=[job]) == ["periodic-test-noop"]
-    assert enqueue_due(connection, last, now=1010.0, jobs=[job]) == []  # interval not elapsed
-    assert enqueue_due(connection, last, now=1100.0, jobs=[job]) == []  # still queued
+    connection.delete(PERIODIC_KEY.format(job.id))
+    assert enqueue_due(connection, jobs=[job]) == ["periodic-test-noop"]
+    assert enqueue_due(connection, jobs=[job]) == []  # interval not elapsed (claimed in Redis)
+    connection.delete(PERIODIC_KEY.format(job.id))  # as if the interval had passed
+    assert enqueue_due(connection, jobs=[job]) == []  # still queued
+    connection.delete(PERIODIC_KEY.format(job.id))
     get_queue("default", connection=connection).empty()
 
 
@@ -204,7 +206,7 @@ def test_the_worker_process_runs_the_schedule(app, database_url, tmp_path, monke
     for name in ("sync", "default"):
         get_queue(name, connection=connection).empty()
     for job in PERIODIC_JOBS:
-        connection.delete(f"rq:job:{job.id}")
+        connection.delete(f"rq:job:{job.id}", PERIODIC_KEY.format(job.id))
 
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, FEEDS_DIR=str(tmp_path / "feeds"),
                SERVER_NAME="flagship.test", SECRET_KEY="worker-test")
@@ -239,6 +241,9 @@ def test_listing_review_is_enqueued_after_a_finished_sync(feeds_dir, monkeypatch
         run = db.session.scalar(select(SyncRun).where(SyncRun.id == run_id))
         reviewed.append((run_id, run.status))
 
+    # Jobs are found again by their dotted path, as in the worker.
+    review_listings_after_sync.__module__ = guardrails.__name__
+    review_listings_after_sync.__qualname__ = review_listings_after_sync.__name__
     guardrails.review_listings_after_sync = review_listings_after_sync
     monkeypatch.setitem(sys.modules, "app.shops.guardrails", guardrails)
     supplier = make_supplier()
@@ -249,9 +254,9 @@ def test_listing_review_is_enqueued_after_a_finished_sync(feeds_dir, monkeypatch
     db.session.flush()
     run_id, failing_id = run.id, failing.id
     db.session.commit()
-    assert sync_supplier_catalog(run_id) == "partly_failed"
-    assert sync_supplier_catalog(run_id) == "already partly_failed"
-    assert sync_supplier_catalog(failing_id) == "failed"  # no feed: nothing to review
+    assert run_job(sync_supplier_catalog, run_id) == "partly_failed"
+    assert run_job(sync_supplier_catalog, run_id) == "already partly_failed"
+    assert run_job(sync_supplier_catalog, failing_id) == "failed"  # no feed: nothing to review
     assert reviewed == [(run_id, "partly_failed")]
 
 
