@@ -91,14 +91,52 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        # One transaction for the whole run on SQLite too (PostgreSQL's default): a
+        # downgrade that fails or refuses halfway (app/downgrade_guard.py) changes nothing.
+        options = dict(conf_args, **({'transactional_ddl': True} if sqlite else {}))
+        enforced = _sqlite_foreign_keys(connection, False) if sqlite else False
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **options
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_sqlite_foreign_keys(connection)
+        finally:
+            if enforced:
+                _sqlite_foreign_keys(connection, True)
+
+
+def _sqlite_foreign_keys(connection, on):
+    """Set SQLite's foreign key enforcement; returns whether it was on before.
+
+    Off while migrating, as Alembic's batch mode needs: it recreates a table (copy, DROP,
+    rename), and with enforcement on, the DROP fails on a referenced table or, worse,
+    cascades: dropping `shops` to drop one column deleted every shop's orders. The pragma
+    is a no-op inside a transaction, hence the raw driver connection (autocommit mode,
+    see app/__init__.py), before the migration's transaction begins and after it ends.
+    """
+    driver = connection.connection.driver_connection
+    was_on = bool(driver.execute('PRAGMA foreign_keys').fetchone()[0])
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    if bool(driver.execute('PRAGMA foreign_keys').fetchone()[0]) != on:
+        raise RuntimeError('could not switch SQLite foreign keys (a transaction is open)')
+    return was_on
+
+
+def _check_sqlite_foreign_keys(connection):
+    """With enforcement off, check by hand before committing (SQLite's own recipe for
+    schema changes): a row pointing nowhere, or at a table already dropped, rolls the
+    whole run back."""
+    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+    if broken:
+        described = ', '.join(f'{row[0]} row {row[1]} -> {row[2]}' for row in broken[:10])
+        raise RuntimeError(f'migration broke {len(broken)} foreign key(s), rolled back: {described}')
 
 
 if context.is_offline_mode():

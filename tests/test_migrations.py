@@ -1,9 +1,32 @@
-"""The migrations build the schema the models describe (no pending autogenerate diff)."""
+"""The migrations: they build the schema the models describe, and they go down again on a
+populated database without losing a row by accident.
 
+A downgrade that would drop money records refuses while those tables hold rows (and changes
+nothing); forced with `-x force=1` it goes down to base and back up to head. Each populated
+case runs on its own database built from the demo data (orders, purchase orders, ledger).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import uuid
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
+from app import create_app
+from app.downgrade_guard import DestructiveDowngradeRefused
 from app.extensions import db
+from tests import conftest
+
+THEMES_REVISION = "70bcb382b037"  # the one before "043830648188" (ledger, payments, payouts)
 
 
 def test_models_and_migrations_agree(app):
@@ -11,3 +34,207 @@ def test_models_and_migrations_agree(app):
     context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
     diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models differ from migrations; run `flask db migrate`: {diff}"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _app(url: str):
+    return create_app(conftest.test_config(url))
+
+
+def _populate(app) -> None:
+    from app.demo import load_demo
+
+    with app.app_context():
+        upgrade()
+        assert load_demo() is True
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _downgrade(app, target: str, force: bool = False) -> None:
+    with app.app_context():
+        try:
+            config = app.extensions["migrate"].migrate.get_config(x_arg=["force=1"] if force else None)
+            command.downgrade(config, target)
+        finally:
+            db.engine.dispose()
+
+
+def _flask_db(app, *args: str):
+    """Run `flask db ARGS` as an operator would; returns the click result."""
+    with app.app_context():  # else the CLI would use the test session's app (already current)
+        try:
+            return app.test_cli_runner().invoke(args=["db", *args])
+        finally:
+            db.engine.dispose()
+
+
+def _snapshot(url: str) -> dict:
+    """Every table's row count, and the schema version (read as the owner, around RLS)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+            counts = {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in tables}
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+    return {"version": version, "rows": counts}
+
+
+def _head(app) -> str:
+    with app.app_context():
+        return ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
+
+
+def _assert_demo_money(snapshot: dict) -> None:
+    rows = snapshot["rows"]
+    assert rows["ledger_entries"] > 0 and rows["orders"] > 0 and rows["purchase_orders"] > 0, rows
+
+
+# -- SQLite ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def populated_sqlite(tmp_path_factory) -> str:
+    """A SQLite file at head holding the demo data; each test works on its own copy."""
+    path = tmp_path_factory.mktemp("populated") / "demo.sqlite3"
+    _populate(_app(f"sqlite:///{path}"))
+    return str(path)
+
+
+@pytest.fixture
+def sqlite_copy(populated_sqlite, tmp_path) -> str:
+    path = tmp_path / "copy.sqlite3"
+    shutil.copy(populated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+def test_downgrade_to_base_refuses_while_the_ledger_holds_rows_and_changes_nothing(sqlite_copy):
+    app = _app(sqlite_copy)
+    before = _snapshot(sqlite_copy)
+    _assert_demo_money(before)
+
+    with pytest.raises(DestructiveDowngradeRefused) as refused:
+        _downgrade(app, "base")
+
+    message = str(refused.value)
+    assert f"ledger_entries ({before['rows']['ledger_entries']} rows)" in message
+    assert "flask db downgrade -x force=1 base" in message
+    assert _snapshot(sqlite_copy) == before
+
+    # The operator's command fails the same way (exit 1), and still nothing changes.
+    result = _flask_db(app, "downgrade", "base")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exc_info
+    assert _snapshot(sqlite_copy) == before
+
+
+def test_forced_downgrade_goes_to_base_and_upgrades_back_to_head(sqlite_copy):
+    app = _app(sqlite_copy)
+    _assert_demo_money(_snapshot(sqlite_copy))
+
+    result = _flask_db(app, "downgrade", "-x", "force=1", "base")
+    assert result.exit_code == 0, result.output
+    assert _snapshot(sqlite_copy) == {"version": None, "rows": {"alembic_version": 0}}
+
+    assert _flask_db(app, "upgrade").exit_code == 0
+    after = _snapshot(sqlite_copy)
+    assert after["version"] == _head(app)
+    assert after["rows"]["ledger_entries"] == 0
+    with app.app_context():
+        # The app's pooled connection enforces foreign keys again after migrating.
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_one_step_downgrade_keeps_the_rows_of_every_table_it_keeps(sqlite_copy):
+    # Dropping a column of `shops` recreates the table on SQLite; with foreign keys
+    # enforced, that DROP cascaded to every shop's orders, listings and purchase orders.
+    app = _app(sqlite_copy)
+    before = _snapshot(sqlite_copy)
+
+    _downgrade(app, THEMES_REVISION, force=True)
+
+    after = _snapshot(sqlite_copy)
+    assert after["version"] == THEMES_REVISION
+    dropped = {"ledger_entries", "ledger_releases", "payouts", "payout_runs", "payout_accounts",
+               "payments", "refunds", "stripe_events"}
+    assert after["rows"] == {t: n for t, n in before["rows"].items() if t not in dropped}
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    back = _snapshot(sqlite_copy)
+    assert back["version"] == _head(app)
+    assert {t: back["rows"][t] for t in after["rows"] if t != "alembic_version"} == \
+        {t: n for t, n in after["rows"].items() if t != "alembic_version"}
+
+
+def test_a_migration_that_leaves_a_row_pointing_nowhere_is_rolled_back(sqlite_copy):
+    # Foreign keys are off while migrating (batch mode needs it), so they are checked by
+    # hand before the commit.
+    path = make_url(sqlite_copy).database
+    with sqlite3.connect(path) as conn:  # enforcement is off on a plain connection
+        conn.execute("UPDATE order_lines SET order_id = 999999 WHERE id = (SELECT min(id) FROM order_lines)")
+    before = _snapshot(sqlite_copy)
+
+    with pytest.raises(RuntimeError, match="foreign key"):
+        _downgrade(_app(sqlite_copy), THEMES_REVISION, force=True)
+
+    assert _snapshot(sqlite_copy) == before
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+
+@pytest.fixture
+def fresh_postgres():
+    """A database of its own, owned by an ordinary role (as in production, where the release
+    step migrates as the app's owner role and the forced row-level security binds it)."""
+    admin_url = make_url(conftest.DATABASE_URL).set(drivername="postgresql+psycopg")
+    name = f"flagship_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        conn.execute(text(f"CREATE DATABASE {name} OWNER {name}"))
+    try:
+        yield {"owner": admin_url.set(database=name, username=name, password=None).render_as_string(False),
+               "admin": admin_url.set(database=name).render_as_string(False)}
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"DROP ROLE IF EXISTS {name}"))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_downgrade_refuses_with_money_then_forced_round_trip(fresh_postgres):
+    app = _app(fresh_postgres["owner"])
+    _populate(app)
+    before = _snapshot(fresh_postgres["admin"])
+    _assert_demo_money(before)
+
+    with pytest.raises(DestructiveDowngradeRefused, match=rf"ledger_entries \({before['rows']['ledger_entries']} rows\)"):
+        _downgrade(app, "base")
+    assert _snapshot(fresh_postgres["admin"]) == before
+
+    # Without the ledger, the next money tables in the way are tenant tables: their
+    # row-level security must not hide the rows from the count.
+    _downgrade(app, THEMES_REVISION, force=True)
+    middle = _snapshot(fresh_postgres["admin"])
+    assert middle["version"] == THEMES_REVISION and "ledger_entries" not in middle["rows"]
+    purchase_orders = middle["rows"]["purchase_orders"]
+    with pytest.raises(DestructiveDowngradeRefused, match=rf"purchase_orders \({purchase_orders} rows\)"):
+        _downgrade(app, "base")
+    assert _snapshot(fresh_postgres["admin"]) == middle
+
+    _downgrade(app, "base", force=True)
+    assert _snapshot(fresh_postgres["admin"]) == {"version": None, "rows": {"alembic_version": 0}}
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    after = _snapshot(fresh_postgres["admin"])
+    assert after["version"] == _head(app)
+    assert set(after["rows"]) == set(before["rows"])
+    assert not any(n for t, n in after["rows"].items() if t != "alembic_version")
