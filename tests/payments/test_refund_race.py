@@ -147,6 +147,8 @@ def test_a_refund_that_raises_does_not_stop_the_others(fake_stripe, shop_a, shop
     assert by_id[good_id].status == "succeeded" and fresh(order_b).status == "refunded"
     assert by_id[bad_id].status == "pending" and by_id[bad_id].attempts == 1
     assert "cannot refund more than was paid" in by_id[bad_id].failure_message
+    page = _owners_page(shop_a, order_a, login)
+    assert "cannot refund more than was paid" in page and "Tried 1 time;" in page
 
     for _ in range(refunds.MAX_ATTEMPTS - 1):
         assert settle_stale_checkouts() == 0
