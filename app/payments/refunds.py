@@ -7,12 +7,19 @@ and then completes it. Stripe's `charge.refunded` webhook may arrive before Stri
 even answered us; it finds our pending Refund by the id in the refund's metadata and
 completes it the same way: a conditional UPDATE lets exactly one of the two write the
 ledger. A pay-on-delivery refund is cash the owner gave back: it completes at once.
+
+Both steps lock the order row first (`_lock_order`), so refunds of one order run one at a
+time: what is left to refund is read after the lock, never from a copy loaded before a
+concurrent refund was written, and one full refund leaves nothing for the next. A refund
+left pending is tried again by the periodic job, each in its own transaction; after
+MAX_ATTEMPTS tries it is marked failed, with the reason, where the owner and admin see it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app.db_types import utcnow
@@ -25,6 +32,16 @@ from . import stripe_gateway
 from .models import Payment, Refund
 
 REFUNDABLE = ("paid", "refunded")
+MAX_ATTEMPTS = 6  # tries of a pending refund (the job runs every 10 minutes): about an hour
+
+
+def _lock_order(order) -> None:
+    """Lock the order row until the transaction ends and read it again, so two refunds of
+    one order never both see the same money left. PostgreSQL: FOR NO KEY UPDATE (it still
+    lets other transactions insert rows that point at the order). SQLite ignores the
+    clause: its transactions already run one at a time (BEGIN IMMEDIATE, see app/__init__)."""
+    db.session.flush()  # the refresh reads the row again: nothing unsaved may be lost
+    db.session.refresh(order, with_for_update={"key_share": True})
 
 
 def refundable_quantities(order) -> dict[int, int]:
@@ -77,20 +94,25 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
     left). `cancels_order`: the order is cancelled when the refund succeeds (and, as
     nothing shipped, the suppliers give back their costs). Flushes; the caller commits, then
     calls `submit_refund`."""
+    _lock_order(order)
     if order.status not in REFUNDABLE:
         raise DomainError(f"An order that is {order.status} has no payment to refund.")
-    left = order.net_total - _in_flight(order)
+    in_flight = _in_flight(order)
+    left = order.net_total - in_flight
     units_left = refundable_quantities(order)
     if quantities is None:
-        _, lines = _amount_of(order, units_left, units_left)
+        whole = {line_id: max(units, 0) for line_id, units in units_left.items()}
+        _, lines = _amount_of(order, whole, units_left)
         amount = left  # also what an earlier amount-only refund left
     else:
         amount, lines = _amount_of(order, quantities, units_left)
         if amount > left:
             raise DomainError("That is more than is left to refund on this order.")
     if amount <= 0:
-        raise DomainError("Everything on this order has been refunded already." if quantities is None
-                          else "Choose at least one item to refund.")
+        if quantities is not None:
+            raise DomainError("Choose at least one item to refund.")
+        raise DomainError("A refund of everything left on this order is under way already."
+                          if in_flight else "Everything on this order has been refunded already.")
     if order.payment_method == "card" and card_payment(order) is None:
         raise DomainError("This order's card payment was not found.")
     if cancels_order:
@@ -118,8 +140,16 @@ def submit_refund(refund_id: int) -> Refund:
     stripe_refund_id = None
     if order.payment_method == "card":
         payment = card_payment(order)
+        if payment is None:
+            raise RuntimeError(f"refund {refund.id}: order {order.number} has no paid card payment")
         try:
-            made = stripe_gateway.find_refund(payment.charge_id, refund.id) or stripe_gateway.create_refund(
+            made = stripe_gateway.find_refund(payment.charge_id, refund.id)
+            if made is None and refund.attempts >= MAX_ATTEMPTS:
+                # Stripe has no refund for it (looked up just now): stop trying, and say so.
+                _give_up(refund)
+                db.session.commit()
+                raise DomainError(refund.failure_message)
+            made = made or stripe_gateway.create_refund(
                 payment_intent=payment.payment_intent_id, amount=refund.amount,
                 idempotency_key=refund.idempotency_key,
                 metadata={"refund_id": str(refund.id), "order_number": order.number})
@@ -141,6 +171,14 @@ def submit_refund(refund_id: int) -> Refund:
     return refund
 
 
+def _give_up(refund: Refund) -> None:
+    """pending -> failed after MAX_ATTEMPTS tries, keeping the last reason in sight."""
+    last = refund.failure_message or "no reason given"
+    _update_pending(refund, status="failed",
+                    failure_message=f"Gave up after {refund.attempts} tries: {last}"[:500])
+    db.session.refresh(refund)
+
+
 def _update_pending(refund: Refund, **values) -> bool:
     """Change a refund only while it is pending (a conditional UPDATE: of a webhook and
     our own call, one wins); True if this call did."""
@@ -152,6 +190,7 @@ def _update_pending(refund: Refund, **values) -> bool:
 def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool:
     """pending -> succeeded for exactly one caller, then the ledger and the order follow
     (and a cancelling refund cancels the order). False if someone else already did."""
+    _lock_order(order)  # the ledger's split and refunded_total read what earlier refunds wrote
     won = _update_pending(refund, status="succeeded", succeeded_at=utcnow(),
                           stripe_refund_id=stripe_refund_id)
     db.session.refresh(refund)
@@ -238,7 +277,9 @@ def record_stripe_refunds(order, stripe_refunds) -> list[Refund]:
 
 def resubmit_pending_refunds(older_than_minutes: int = 5) -> int:
     """Periodic: card refunds left pending (Stripe did not answer, a worker died) are
-    submitted again with the same idempotency key, which settles them either way."""
+    submitted again; the lookup by id first makes a retry safe. Each refund is its own
+    transaction: one that raises is logged and its try recorded (failed after MAX_ATTEMPTS),
+    and the others go on. -> how many succeeded."""
     from datetime import timedelta
 
     from app.tenancy import unscoped, use_shop
@@ -246,16 +287,38 @@ def resubmit_pending_refunds(older_than_minutes: int = 5) -> int:
     cutoff = utcnow() - timedelta(minutes=older_than_minutes)
     with unscoped():
         pending = db.session.execute(select(Refund.id, Refund.shop_id).where(
-            Refund.status == "pending", Refund.created_at < cutoff)).all()
+            Refund.status == "pending", Refund.created_at < cutoff).order_by(Refund.id)).all()
+    db.session.commit()
     settled = 0
     for refund_id, shop_id in pending:
         with use_shop(shop_id):
             try:
-                submit_refund(refund_id)
-                settled += 1
+                refund = submit_refund(refund_id)
             except DomainError:
+                db.session.rollback()  # submit_refund recorded the outcome (failed, or a try)
+                continue
+            except Exception as error:  # one bad refund must not stop the others
                 db.session.rollback()
+                current_app.logger.exception("refund %s could not be submitted again", refund_id)
+                _record_error(refund_id, error)
+                continue
+            if refund is not None and refund.status == "succeeded":
+                settled += 1
     return settled
+
+
+def _record_error(refund_id: int, error: Exception) -> None:
+    """A try that raised (not Stripe's answer: our own error, or a row that cannot be
+    submitted) counts as a try, with its reason; the last allowed one fails the refund."""
+    refund = db.session.scalar(select(Refund).where(Refund.id == refund_id))
+    if refund is None:
+        return
+    message = f"Could not be submitted: {type(error).__name__}: {error}"[:500]
+    if _update_pending(refund, attempts=Refund.attempts + 1, failure_message=message):
+        db.session.refresh(refund)
+        if refund.attempts >= MAX_ATTEMPTS:
+            _give_up(refund)
+    db.session.commit()
 
 
 def refund_from_form(order, form, *, source: str, user_id: int | None) -> Refund:
