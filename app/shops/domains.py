@@ -27,6 +27,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.netguard import is_public_address
 from app.tenancy import get_for_shop, unscoped
 from app.tenancy.hosts import platform_host, split_port, storefront_host
 
@@ -169,12 +170,6 @@ def token_for_host(domain_id: int, host: str) -> str | None:
     return domain.token
 
 
-def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-                or ip.is_reserved or ip.is_unspecified)
-
-
 def fetch_verification(hostname: str, path: str) -> tuple[int, bytes]:
     """GET http://hostname/path. Connects where DOMAIN_CHECK_CONNECT says (tests, a local
     set-up) or to the name's public addresses, never to private ones (no SSRF)."""
@@ -189,7 +184,7 @@ def fetch_verification(hostname: str, path: str) -> tuple[int, bytes]:
         except OSError:
             raise DomainCheckFailed("The domain does not resolve yet. Create the DNS record, "
                                     "then allow some time for it to spread.") from None
-        public = sorted(a for a in addresses if _address_allowed(a))
+        public = sorted(a for a in addresses if is_public_address(a))
         if not public:
             raise DomainCheckFailed("The domain points at a private address, not at us.")
         target, port = public[0], 80

@@ -206,3 +206,11 @@ def test_txt_required_only_with_a_shared_target(app, shop_a, monkeypatch):
     assert not domains.txt_required()
     monkeypatch.setitem(app.config, "CUSTOM_DOMAIN_TARGET", "domains.flagship.test")
     assert domains.txt_required()
+
+
+def test_the_check_does_not_connect_to_shared_address_space_either(app, monkeypatch):
+    import socket
+
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("100.64.0.9", 80))])
+    with pytest.raises(domains.DomainCheckFailed, match="private address"):
+        domains.fetch_verification("cgnat.example", "/x")
