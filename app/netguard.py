@@ -50,6 +50,14 @@ def is_public_address(text: str) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved)
 
 
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 def allowed_pairs() -> set[tuple[str, int]]:
     """The (host, port) pairs of OUTBOUND_ALLOW, lower case."""
     pairs = set()
@@ -97,7 +105,9 @@ def check_url(url: str) -> None:
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError):
-        return
+        addresses = [host] if _is_address(host) else []  # an IP literal that won't resolve
+        if not addresses:
+            return
     if not addresses or not all(is_public_address(address) for address in addresses):
         raise OutboundError(REFUSED_PRIVATE)
 

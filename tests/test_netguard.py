@@ -33,7 +33,8 @@ def test_allowed_pairs_come_from_config_only(app, monkeypatch):
 
 
 def test_check_url_refuses_private_hosts_and_passes_names_that_do_not_resolve(app, monkeypatch):
-    for url in ("https://127.0.0.1/", "https://localhost:8443/", "http://[::1]/", "https://169.254.169.254/"):
+    for url in ("https://127.0.0.1/", "https://localhost:8443/", "http://[::1]/", "https://169.254.169.254/",
+                "https://2130706433/", "https://0x7f.0.0.1/", "https://127.1/", "http://[fe80::1%25eth0]/"):
         with pytest.raises(netguard.OutboundError, match="refused: private address"):
             netguard.check_url(url)
 
