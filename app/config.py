@@ -119,6 +119,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "CUSTOM_DOMAIN_TARGET": get("CUSTOM_DOMAIN_TARGET", ""),
         "DOMAIN_CHECK_CONNECT": get("DOMAIN_CHECK_CONNECT", ""),
         "DOMAIN_CHECK_TIMEOUT": float(get("DOMAIN_CHECK_TIMEOUT", "10")),
+        # Outbound requests to URLs users give (webhooks, feeds) reach public addresses only;
+        # these host:port pairs may be private (a local receiver: tests, a developer's machine).
+        "OUTBOUND_ALLOW": get("OUTBOUND_ALLOW", ""),
         "THEME_PREVIEW_MAX_AGE": int(get("THEME_PREVIEW_MAX_AGE", str(2 * 3600))),
         "JOBS_INLINE": not redis_url,
         # Jobs inline (no worker): requests also run outbox jobs left behind, this often.

@@ -32,7 +32,8 @@ class FeedForm(FlaskForm):
     source = RadioField("Where the feed comes from", default="url",
                         choices=[SelectChoice("url", "A URL the worker fetches"), SelectChoice("upload", "An uploaded file")])
     url = StringField("Feed URL", render_kw={"type": "url", "placeholder": "https://supplier.example/feed.csv"},
-                      description="http:// or https:// only.")
+                      description="A public http:// or https:// address (private network addresses are "
+                                  "refused, redirects are not followed).")
     upload = FileField("Feed file", description="Replaces the file uploaded before, if any.")
     format = SelectField("Format", default="csv", choices=[SelectChoice("csv", "CSV"), SelectChoice("json", "JSON (array or JSON Lines)")])
     column_mapping = TextAreaField(

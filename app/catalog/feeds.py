@@ -14,6 +14,7 @@ be read at all (not CSV/JSON, not UTF-8, missing columns) raises `FeedError`.
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import re
@@ -22,12 +23,11 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
 
 from flask import current_app
 
+from app import netguard
 from app.errors import DomainError
 from app.extensions import db
 
@@ -111,6 +111,13 @@ def _clean_url(url: str) -> str:
     if len(url) > 500 or any(ch.isspace() for ch in url):
         raise DomainError("The feed URL must be one address of up to 500 characters, without spaces.",
                           field="url")
+    try:
+        netguard.check_url(url)
+    except netguard.OutboundError as error:
+        message = ("The feed URL points at a private network address (refused: private address); "
+                   "give the supplier's public address." if str(error) == netguard.REFUSED_PRIVATE
+                   else "The feed URL must start with http:// or https:// and name a host.")
+        raise DomainError(message, field="url") from None
     return url
 
 
@@ -220,9 +227,16 @@ def _download(url: str, run_id: int, max_bytes: int, timeout: float, on_progress
     path = folder / f"run-{run_id}-{uuid.uuid4().hex[:8]}.part"
     deadline = time.monotonic() + timeout
     size = 0
+    headers = {"User-Agent": "Flagship feed sync", "Accept-Encoding": "identity"}
     try:
-        request = Request(url, headers={"User-Agent": "Flagship feed sync", "Accept-Encoding": "identity"})
-        with urlopen(request, timeout=timeout) as response, path.open("wb") as out:  # noqa: S310 (scheme checked)
+        # Public addresses only, no redirects (app.netguard): a feed URL is no way inside.
+        with netguard.open_url("GET", url, headers=headers, timeout=timeout) as response, \
+                path.open("wb") as out:
+            if netguard.is_redirect(response.status):
+                raise FeedError(f"The feed URL answered HTTP {response.status} (a redirect); redirects are "
+                                "not followed: give the feed's final address.")
+            if response.status >= 400:
+                raise FeedError(f"The feed URL answered HTTP {response.status} {response.reason}.")
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise FeedError(f"The feed is {_mb(int(declared))}; the limit is {_mb(max_bytes)}.")
@@ -238,21 +252,15 @@ def _download(url: str, run_id: int, max_bytes: int, timeout: float, on_progress
     except FeedError:
         path.unlink(missing_ok=True)
         raise
-    except HTTPError as error:
+    except netguard.OutboundError as error:
         path.unlink(missing_ok=True)
-        raise FeedError(f"The feed URL answered HTTP {error.code} {error.reason}.") from None
+        raise FeedError(f"The feed URL cannot be reached ({error}).") from None
     except TimeoutError:
         path.unlink(missing_ok=True)
         raise FeedError(f"The feed URL did not answer within {timeout:g} s.") from None
-    except URLError as error:
+    except (OSError, ValueError, http.client.HTTPException):
         path.unlink(missing_ok=True)
-        reason = error.reason
-        if isinstance(reason, TimeoutError):
-            raise FeedError(f"The feed URL did not answer within {timeout:g} s.") from None
-        raise FeedError(f"The feed URL cannot be reached ({reason}).") from None
-    except (OSError, ValueError) as error:
-        path.unlink(missing_ok=True)
-        raise FeedError(f"The feed could not be downloaded ({error}).") from None
+        raise FeedError("The feed could not be downloaded (connection failed).") from None
     return FetchedFeed(path, size, temporary=True)
 
 

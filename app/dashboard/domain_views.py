@@ -20,7 +20,8 @@ from .theme_forms import PlainForm
 def _page(form, status=200):
     return render_template("dashboard/domains.html", form=form, button_form=PlainForm(),
                            domains=service.shop_domains(), target=service.dns_target(g.shop),
-                           verification_path=service.verification_path, txt_record=service.txt_record), status
+                           verification_path=service.verification_path, txt_record=service.txt_record,
+                           txt_required=service.txt_required()), status
 
 
 @bp.get("/<shop>/domains")

@@ -3,8 +3,10 @@ checks over HTTP that the name reaches us (it fetches a token the platform serve
 claim on that host), then that its DNS names this shop: the CNAME points at this shop's own
 address (`mia.<platform>`), or, for a root domain that cannot have a CNAME, a TXT record
 `_flagship-verify.<domain>` holds the claim's token. Without that second step any shop
-could claim a domain that already points at another shop. Once verified the shop answers
-on it and canonical URLs use it.
+could claim a domain that already points at another shop. With a shared target
+(CUSTOM_DOMAIN_TARGET) every shop's CNAME points at the same name, so the CNAME says
+nothing about the shop and the TXT token is always required. Once verified the shop
+answers on it and canonical URLs use it.
 
 Rules: a name is verified for one shop only (a partial unique index backs this); the
 platform's own host and its subdomains, IP addresses and single-label names can never be
@@ -25,6 +27,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.netguard import is_public_address
 from app.tenancy import get_for_shop, unscoped
 from app.tenancy.hosts import platform_host, split_port, storefront_host
 
@@ -148,6 +151,11 @@ def dns_target(shop) -> str:
     return configured or split_port(storefront_host(shop))[0]
 
 
+def txt_required() -> bool:
+    """A shared CNAME target names no shop: only the claim's TXT token can prove it."""
+    return bool(current_app.config.get("CUSTOM_DOMAIN_TARGET"))
+
+
 def verification_path(domain: ShopDomain) -> str:
     return f"{VERIFICATION_PREFIX}{domain.id}"
 
@@ -160,12 +168,6 @@ def token_for_host(domain_id: int, host: str) -> str | None:
     if domain is None or domain.hostname != name:
         return None
     return domain.token
-
-
-def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-                or ip.is_reserved or ip.is_unspecified)
 
 
 def fetch_verification(hostname: str, path: str) -> tuple[int, bytes]:
@@ -182,7 +184,7 @@ def fetch_verification(hostname: str, path: str) -> tuple[int, bytes]:
         except OSError:
             raise DomainCheckFailed("The domain does not resolve yet. Create the DNS record, "
                                     "then allow some time for it to spread.") from None
-        public = sorted(a for a in addresses if _address_allowed(a))
+        public = sorted(a for a in addresses if is_public_address(a))
         if not public:
             raise DomainCheckFailed("The domain points at a private address, not at us.")
         target, port = public[0], 80
@@ -229,10 +231,15 @@ def _prove_shop(domain: ShopDomain) -> None:
     """The domain's DNS must name this shop (see the module docstring)."""
     from .models import Shop
 
+    name, value = txt_record(domain)
+    if txt_required():
+        if value in lookup_txt(name):
+            return
+        raise DomainCheckFailed(f"The domain reaches us, but we can’t tell it is yours yet: add the TXT "
+                                f"record {name} with the value shown.")
     target = dns_target(db.session.get(Shop, domain.shop_id)).lower()
     if lookup_cname(domain.hostname) == target:
         return
-    name, value = txt_record(domain)
     if value in lookup_txt(name):
         return
     raise DomainCheckFailed(f"The domain reaches us, but its DNS does not name this shop: point its "

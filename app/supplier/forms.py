@@ -21,8 +21,9 @@ class ShipmentUploadForm(FlaskForm):
 
 class WebhookForm(FlaskForm):
     url = StringField("Webhook URL", validators=[Length(max=500)],
-                      description="An https:// address that receives each new purchase order as "
-                                  "signed JSON. Leave empty to switch webhooks off.")
+                      description="A public https:// address that receives each new purchase order as "
+                                  "signed JSON (redirects are not followed). Leave empty to switch "
+                                  "webhooks off.")
 
 
 class AcceptInvitationForm(FlaskForm):

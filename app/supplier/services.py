@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.accounts.services import create_user, find_user_by_email, normalise_email
 from app.catalog.models import Supplier
 from app.catalog.portal_models import SupplierInvitation, SupplierMember
+from app.csv_export import csv_text, unescape_cell
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -114,16 +115,13 @@ def accept_invitation(token: str, *, user: User | None = None, password: str = "
 
 
 def export_open_lines_csv(supplier_id: int) -> str:
-    """One row per line still to ship of this supplier's open purchase orders."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_EXPORT_COLUMNS)
-    for po, line in open_purchase_order_lines(supplier_id):
-        writer.writerow([po.number, po.created_at.strftime("%Y-%m-%d %H:%M"), line.sku, line.title,
-                         line.variant_label, line.quantity, po.ship_name, po.ship_phone,
-                         po.ship_line1, po.ship_line2, po.ship_city, po.ship_region,
-                         po.ship_postcode, po.ship_country])
-    return out.getvalue()
+    """One row per line still to ship of this supplier's open purchase orders (cells a
+    spreadsheet would run as formulas are quoted: app.csv_export)."""
+    return csv_text(CSV_EXPORT_COLUMNS, (
+        [po.number, po.created_at.strftime("%Y-%m-%d %H:%M"), line.sku, line.title,
+         line.variant_label, line.quantity, po.ship_name, po.ship_phone, po.ship_line1,
+         po.ship_line2, po.ship_city, po.ship_region, po.ship_postcode, po.ship_country]
+        for po, line in open_purchase_order_lines(supplier_id)))
 
 
 @dataclass
@@ -153,8 +151,10 @@ def ship_from_csv(supplier_id: int, data: bytes) -> tuple[int, list[int]]:
     problems: list[UploadProblem] = []
     shipments: list[Shipment] = []
     seen: set[int] = set()
-    for row in reader:
+    for raw in reader:
         line_no = reader.line_num
+        # The file may be our export with tracking numbers added: undo its formula quoting.
+        row = {key: unescape_cell(value) if isinstance(value, str) else value for key, value in raw.items()}
         if line_no > MAX_UPLOAD_ROWS + 1:
             problems.append(UploadProblem(line_no, f"Too many rows (at most {MAX_UPLOAD_ROWS})."))
             break

@@ -190,7 +190,7 @@ def _webhook_obj(supplier: Supplier):
 def _settings_page(form, *, secret, status):
     deliveries = webhooks.recent_deliveries(g.supplier.id)
     response = render_template("supplier/settings.html", form=form, secret=secret,
-                               deliveries=deliveries, local_http=webhooks.local_http_allowed())
+                               deliveries=deliveries)
     return response, status, {"Cache-Control": "no-store"}
 
 

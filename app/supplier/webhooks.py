@@ -3,6 +3,10 @@
 Signature: `X-Flagship-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the
 supplier's secret>`. Also sent: `X-Flagship-Event` and `X-Flagship-Delivery` (the delivery
 id, stable across retries, so a receiver can drop duplicates).
+
+Only public addresses are reached, checked when the URL is saved and again when connecting,
+and redirects are not followed (`app.netguard`): a supplier's URL must not become a way
+into the platform's own network.
 """
 
 from __future__ import annotations
@@ -12,14 +16,12 @@ import hmac
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import netguard
 from app.catalog.models import Supplier
 from app.catalog.portal_models import WebhookAttempt, WebhookDelivery
 from app.db_types import utcnow
@@ -31,7 +33,6 @@ TIMEOUT_SECONDS = 10
 # RQ retries after these delays; the delivery is marked failed after the last attempt.
 RETRY_INTERVALS = [30, 120, 600, 1800, 3600]
 MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
-_LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 class WebhookFailed(RuntimeError):
@@ -46,27 +47,29 @@ def verify(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(sign(secret, body), header or "")
 
 
-def local_http_allowed() -> bool:
-    """Plain http to 127.0.0.1/localhost only in tests (TESTING) or FLAGSHIP_ENV=development."""
-    config = current_app.config
-    return bool(config.get("TESTING")) or config.get("FLAGSHIP_ENV") == "development"
-
-
 def clean_webhook_url(url: str) -> str:
-    """An https URL (or '' to switch webhooks off), or DomainError."""
+    """An https URL to a public address (or '' to switch webhooks off), or DomainError.
+    Plain http only to a local receiver listed in OUTBOUND_ALLOW (tests, development)."""
     url = (url or "").strip()
     if not url:
         return ""
     if len(url) > 500:
         raise DomainError("That URL is too long (at most 500 characters).", field="url")
-    parts = urlsplit(url)
-    if not parts.hostname:
-        raise DomainError("Enter a full URL like https://example.com/flagship.", field="url")
-    if parts.scheme == "https":
-        return url
-    if parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS and local_http_allowed():
-        return url
-    raise DomainError("The webhook URL must start with https://.", field="url")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise DomainError("The webhook URL must start with https://.", field="url")
+    try:
+        netguard.target(url)
+    except netguard.OutboundError:
+        raise DomainError("Enter a full URL like https://example.com/flagship.", field="url") from None
+    if scheme == "http" and not netguard.is_allowed(url):
+        raise DomainError("The webhook URL must start with https://.", field="url")
+    try:
+        netguard.check_url(url)
+    except netguard.OutboundError:
+        raise DomainError("That URL points at a private network address (refused: private address). "
+                          "Use your server's public https:// address.", field="url") from None
+    return url
 
 
 def set_webhook_url(supplier: Supplier, url: str) -> None:
@@ -128,16 +131,18 @@ def attempt_delivery(delivery: WebhookDelivery) -> WebhookAttempt | None:
                "X-Flagship-Event": delivery.event, "X-Flagship-Delivery": str(delivery.id)}
     if supplier.webhook_secret:
         headers["X-Flagship-Signature"] = sign(supplier.webhook_secret, body)
-    request = urllib.request.Request(delivery.url, data=body, headers=headers, method="POST")
     started = time.monotonic()
     status_code, error = None, ""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - URL checked on save
+        with netguard.open_url("POST", delivery.url, body=body, headers=headers,
+                               timeout=TIMEOUT_SECONDS) as response:
             status_code = response.status
-    except urllib.error.HTTPError as exc:
-        status_code, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        error = str(getattr(exc, "reason", exc))[:500] or exc.__class__.__name__
+    except netguard.OutboundError as exc:
+        error = str(exc)
+    if status_code is not None and netguard.is_redirect(status_code):
+        error = f"HTTP {status_code}: redirects are not followed; give the final URL"
+    elif status_code is not None and not 200 <= status_code < 300:
+        error = f"HTTP {status_code}"
     attempt = WebhookAttempt(delivery_id=delivery.id, status_code=status_code, error=error,
                              duration_ms=int((time.monotonic() - started) * 1000))
     db.session.add(attempt)

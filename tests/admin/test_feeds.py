@@ -55,6 +55,15 @@ def test_feed_form_shows_errors_per_field_and_saves_nothing(admin):
     assert feed_of(supplier) is None
 
 
+def test_feed_form_refuses_a_private_address(admin):
+    supplier = make_supplier()
+    for url in ("http://127.0.0.1:6379/", "http://169.254.169.254/latest/meta-data", "http://localhost/feed.csv"):
+        response = admin.post(f"/admin/suppliers/{supplier.id}/feed", data={
+            "source": "url", "url": url, "format": "csv", "schedule_unit": "hours"})
+        assert response.status_code == 422 and "refused: private address" in page_text(response)
+    assert feed_of(supplier) is None
+
+
 def test_feed_form_saves_url_feed_with_schedule_and_mapping(admin):
     supplier = make_supplier()
     response = admin.post(f"/admin/suppliers/{supplier.id}/feed", data={

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from app import netguard
 from app.catalog.feeds import (
     ByteCounter,
     FeedError,
@@ -152,7 +153,8 @@ def test_settings_saved():
 
 
 class FeedServer:
-    """A local HTTP server thread on 127.0.0.1 serving path -> (status, body, delay)."""
+    """A local HTTP server thread on 127.0.0.1 serving path -> (status, body, delay), or
+(status, body, delay, headers)."""
 
     def __init__(self):
         self.routes: dict[str, tuple[int, bytes, float]] = {}
@@ -160,8 +162,11 @@ class FeedServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
-                status, body, delay = routes.get(self.path, (404, b"missing", 0))
+                self.server.requests.append(self.path)
+                status, body, delay, *headers = routes.get(self.path, (404, b"missing", 0))
                 self.send_response(status)
+                for name, value in (headers[0] if headers else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if delay:
@@ -176,11 +181,20 @@ class FeedServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.requests = []
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+    @property
+    def requests(self) -> list[str]:
+        return self.server.requests
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
 
     def close(self):
         self.server.shutdown()
@@ -188,8 +202,10 @@ class FeedServer:
 
 
 @pytest.fixture
-def feed_server():
+def feed_server(app, monkeypatch):
+    """The server, with its host:port in OUTBOUND_ALLOW (a private address is refused otherwise)."""
     server = FeedServer()
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW", f"127.0.0.1:{server.port}")
     yield server
     server.close()
 
@@ -228,11 +244,46 @@ def test_unfetchable_url_feed_fails_and_changes_nothing(app, feeds_dir, feed_ser
     assert product.status == "active"
 
 
-def test_unreachable_host_fails_with_reason(feeds_dir):
+def test_unreachable_host_fails_without_saying_what_listens(app, feeds_dir, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW", "127.0.0.1:9")
     supplier = make_supplier()
     feed = url_feed(supplier, "http://127.0.0.1:9/feed.csv")
-    with pytest.raises(FeedError, match="cannot be reached"):
+    with pytest.raises(FeedError, match=r"^The feed URL cannot be reached \(connection failed\)\.$"):
         fetch_feed(feed, run_id=1)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/feed.csv", "http://localhost/feed.csv", "https://[::1]/feed.csv",
+    "http://169.254.169.254/latest/meta-data", "http://10.0.0.5/feed.csv", "http://100.100.1.1/feed.csv",
+])
+def test_a_private_feed_url_is_refused_when_saved(url):
+    with pytest.raises(DomainError, match="private network address") as error:
+        save_feed_settings(make_supplier(), FeedSettings(source="url", url=url))
+    assert error.value.field == "url"
+
+
+def test_a_feed_name_resolving_to_loopback_is_refused_when_fetching(feeds_dir, feed_server, app, monkeypatch):
+    """Saved while the name looked public; by the sync it resolves to 127.0.0.1 (where a
+    server does listen): nothing is fetched."""
+    feed_server.routes["/feed.csv"] = (200, feed_csv("MUG,Stoneware Mug,,home,MUG-1,,8.00,12.00,10,").encode(), 0)
+    supplier = make_supplier()
+    real_resolve = netguard.resolve
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: ["93.184.215.14"])
+    feed = url_feed(supplier, feed_server.url("/feed.csv", host="localhost"))
+    monkeypatch.setattr(netguard, "resolve", real_resolve)
+    with pytest.raises(FeedError, match=r"cannot be reached \(refused: private address\)"):
+        fetch_feed(feed, run_id=1)
+    assert feed_server.requests == []
+
+
+def test_a_feed_redirect_is_not_followed(feeds_dir, feed_server):
+    feed_server.routes["/inside.csv"] = (200, feed_csv("MUG,Stoneware Mug,,home,MUG-1,,8.00,12.00,10,").encode(), 0)
+    feed_server.routes["/feed.csv"] = (302, b"", 0, {"Location": feed_server.url("/inside.csv")})
+    supplier = make_supplier()
+    url_feed(supplier, feed_server.url("/feed.csv"))
+    run, result = sync_now(supplier)
+    assert result == "failed" and "redirect" in run.error and "not followed" in run.error, run.error
+    assert feed_server.requests == ["/feed.csv"]
 
 
 def test_the_sample_feeds_sync_without_rejects(feeds_dir):

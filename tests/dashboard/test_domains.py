@@ -42,3 +42,20 @@ def test_check_now_runs_the_job_and_shows_the_result(owner, shop_a, monkeypatch)
     assert domain.status == "verified" and domain.is_primary
     owner.post(f"/dashboard/alpha/domains/{domain.id}/remove")
     assert fetch_all(ShopDomain, shop_id=shop_a.shop.id) == []
+
+
+def test_with_a_shared_target_the_page_asks_for_both_records(owner, shop_a, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CUSTOM_DOMAIN_TARGET", "domains.flagship.test")
+    owner.post("/dashboard/alpha/domains", data={"hostname": "shop.alpha.example"})
+    [domain] = fetch_all(ShopDomain, shop_id=shop_a.shop.id)
+    page = page_text(owner.get("/dashboard/alpha/domains"))
+    assert "Create both records" in page and "domains.flagship.test" in page
+    assert "_flagship-verify.shop.alpha.example" in page and f"flagship-verify={domain.token}" in page
+    assert "For a root domain" in page  # the ALIAS advice stays; the TXT record is no longer optional
+    assert "add this record too" not in page
+
+
+def test_with_the_shops_own_target_the_txt_record_is_for_root_domains(owner, shop_a):
+    owner.post("/dashboard/alpha/domains", data={"hostname": "shop.alpha.example"})
+    page = page_text(owner.get("/dashboard/alpha/domains"))
+    assert "Create this record" in page and "Create both records" not in page

@@ -4,8 +4,6 @@ e-mail. Each job runs twice and nothing doubles."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from sqlalchemy import func, select
@@ -16,48 +14,10 @@ from app.notifications.models import OutboundEmail
 from app.orders.fulfilment import Shipment, ship_lines
 from app.orders.fulfilment_models import PurchaseOrder
 from app.orders.jobs import deliver_webhook, route_order_to_suppliers, send_shipping_confirmation
-from app.supplier.webhooks import MAX_ATTEMPTS, WebhookFailed, verify
+from app.supplier.webhooks import MAX_ATTEMPTS, WebhookFailed
 from app.tenancy import unscoped, use_shop
 from tests.factories import run_job
-from tests.supplier.helpers import routed, split_order
-
-SECRET = "whsec_test_secret"
-
-
-class Receiver:
-    """A local webhook receiver on 127.0.0.1 that checks the HMAC of every request."""
-
-    def __init__(self, statuses):
-        self.statuses = list(statuses)
-        self.requests = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({
-                    "body": body, "valid": verify(SECRET, body, self.headers["X-Flagship-Signature"]),
-                    "event": self.headers["X-Flagship-Event"],
-                    "delivery": self.headers["X-Flagship-Delivery"]})
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+from tests.supplier.helpers import SECRET, Receiver, routed, split_order
 
 
 def _count(model, *where):
@@ -180,14 +140,14 @@ def test_shipping_confirmation_is_sent_once(shop_a, catalog):
         assert f"1Z-{po_id}" in email.body_text
 
 
-def _run_worker(database_url, redis_url):
+def _run_worker(database_url, redis_url, outbound_allow=""):
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url,
-               SERVER_NAME="flagship.test", SECRET_KEY="worker-test")
+               SERVER_NAME="flagship.test", SECRET_KEY="worker-test", OUTBOUND_ALLOW=outbound_allow)
     return subprocess.run([sys.executable, "worker.py", "--burst", "--queues", "default"],
                           cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True,
                           text=True, timeout=120)
@@ -213,7 +173,7 @@ def test_real_worker_routes_once_and_retries_the_webhook(app, database_url):
         db.session.commit()
         first = queue.enqueue(route_order_to_suppliers, split.order_id)
         second = queue.enqueue(route_order_to_suppliers, split.order_id)
-        result = _run_worker(database_url, redis_url)
+        result = _run_worker(database_url, redis_url, outbound_allow=f"127.0.0.1:{receiver.port}")
         assert result.returncode == 0, result.stderr
         first.refresh()
         second.refresh()

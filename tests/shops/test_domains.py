@@ -177,3 +177,40 @@ def test_dns_lookups_of_a_name_that_does_not_exist_find_nothing(app):
     lookup_cname, lookup_txt = REAL_LOOKUPS
     assert lookup_cname("no-such-name.invalid") is None
     assert lookup_txt("_flagship-verify.no-such-name.invalid") == []
+
+
+def test_with_a_shared_target_the_txt_token_is_always_required(app, shop_a, shop_b, monkeypatch, fake_dns):
+    """With CUSTOM_DOMAIN_TARGET every shop's CNAME points at the same name, so a CNAME no
+    longer says which shop: bravo must not win a domain alpha's owner pointed at us."""
+    monkeypatch.setitem(app.config, "CUSTOM_DOMAIN_TARGET", "domains.flagship.test")
+    fake_dns[("CNAME", "shop.alpha.example")] = "domains.flagship.test"
+    with use_shop(shop_b.shop.id):
+        theirs = domains.add_domain(shop_b.shop, "shop.alpha.example")
+        monkeypatch.setattr(domains, "fetch_verification", lambda host, path: (200, theirs.token.encode()))
+        with pytest.raises(domains.DomainCheckFailed, match="TXT record _flagship-verify.shop.alpha.example"):
+            domains.check_domain(theirs)
+        assert theirs.status == "pending"
+    with use_shop(shop_a.shop.id):
+        mine = domains.add_domain(shop_a.shop, "shop.alpha.example")
+        monkeypatch.setattr(domains, "fetch_verification", lambda host, path: (200, mine.token.encode()))
+        name, value = domains.txt_record(mine)
+        fake_dns[("TXT", name)] = [domains.txt_record(theirs)[1]]  # another claim's token: not enough
+        with pytest.raises(domains.DomainCheckFailed, match="TXT record"):
+            domains.check_domain(mine)
+        fake_dns[("TXT", name)] = [value]
+        domains.check_domain(mine)
+        assert mine.status == "verified"
+
+
+def test_txt_required_only_with_a_shared_target(app, shop_a, monkeypatch):
+    assert not domains.txt_required()
+    monkeypatch.setitem(app.config, "CUSTOM_DOMAIN_TARGET", "domains.flagship.test")
+    assert domains.txt_required()
+
+
+def test_the_check_does_not_connect_to_shared_address_space_either(app, monkeypatch):
+    import socket
+
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("100.64.0.9", 80))])
+    with pytest.raises(domains.DomainCheckFailed, match="private address"):
+        domains.fetch_verification("cgnat.example", "/x")

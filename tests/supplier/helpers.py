@@ -1,9 +1,13 @@
-"""Builders for fulfilment tests: an order whose lines come from two suppliers."""
+"""Builders for fulfilment tests: an order whose lines come from two suppliers; a local
+webhook receiver."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +17,7 @@ from app.orders.fulfilment import route_order
 from app.orders.fulfilment_models import PurchaseOrder
 from app.shops.pricing import PriceRule
 from app.shops.services import add_listing
+from app.supplier.webhooks import verify
 from app.tenancy import unscoped, use_shop
 from tests.factories import make_order, make_product, make_supplier, make_user
 
@@ -73,3 +78,55 @@ def purchase_order(po_id: int) -> PurchaseOrder:
         return db.session.scalar(select(PurchaseOrder).where(PurchaseOrder.id == po_id)
                                  .options(selectinload(PurchaseOrder.lines))
                                  .execution_options(populate_existing=True))
+
+
+SECRET = "whsec_test_secret"
+
+
+class Receiver:
+    """A local webhook receiver on 127.0.0.1 that checks the HMAC of every request. Each
+    answer is a status, or (status, headers). While open, its host:port is in OUTBOUND_ALLOW
+    (a private address is refused otherwise) unless `allow` is False."""
+
+    def __init__(self, statuses, *, allow: bool = True):
+        self.statuses = list(statuses)
+        self.requests = []
+        self.allow = allow
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.requests.append({
+                    "body": body, "valid": verify(SECRET, body, self.headers["X-Flagship-Signature"]),
+                    "event": self.headers["X-Flagship-Event"], "host": self.headers["Host"],
+                    "delivery": self.headers["X-Flagship-Delivery"], "path": self.path})
+                answer = receiver.statuses.pop(0) if receiver.statuses else 200
+                status, headers = answer if isinstance(answer, tuple) else (answer, {})
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            do_GET = do_POST  # noqa: N815 - a followed redirect would arrive as a GET
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.allowed_before = current_app.config.get("OUTBOUND_ALLOW", "")
+        if self.allow:
+            current_app.config["OUTBOUND_ALLOW"] = f"{self.allowed_before},127.0.0.1:{self.port}".strip(",")
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        current_app.config["OUTBOUND_ALLOW"] = self.allowed_before
+        self.server.shutdown()
+        self.server.server_close()

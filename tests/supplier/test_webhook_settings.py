@@ -6,9 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog.models import Supplier
-from app.errors import DomainError
 from app.extensions import db
-from app.supplier.webhooks import clean_webhook_url, sign, verify
+from app.supplier.webhooks import sign, verify
 from tests.factories import make_supplier
 from tests.supplier.helpers import member_of
 
@@ -42,17 +41,6 @@ def test_non_https_url_is_refused(portal, url):
     response = client.post("/supplier/settings", data={"url": url})
     assert response.status_code == 422
     assert not _supplier(supplier_id).webhook_url
-
-
-def test_local_http_only_when_testing_or_development(app):
-    assert clean_webhook_url("http://127.0.0.1:8080/hook") == "http://127.0.0.1:8080/hook"
-    testing, env = app.config["TESTING"], app.config["FLAGSHIP_ENV"]
-    app.config.update(TESTING=False, FLAGSHIP_ENV="production")
-    try:
-        with pytest.raises(DomainError):
-            clean_webhook_url("http://127.0.0.1:8080/hook")
-    finally:
-        app.config.update(TESTING=testing, FLAGSHIP_ENV=env)
 
 
 def test_secret_is_shown_once_and_regenerated(portal):
