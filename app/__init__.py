@@ -6,6 +6,7 @@ import logging
 
 from flask import render_template, request
 
+from .access_log import install_log_redaction
 from .config import BASE_DIR, load_config
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .sites import FlagshipFlask, SiteSessionInterface
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> FlagshipFlask:
     app.config.update(settings)
     app.session_interface = SiteSessionInterface()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction(app.logger)  # no private-link tokens in request logs
 
     _load_themes(app)
     _init_extensions(app)
