@@ -72,17 +72,15 @@ def _init_extensions(app: FlagshipFlask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    login_manager.id_attribute = "login_token"  # revocable, see app/accounts/sessions.py
     install_tenancy_guards()
     install_ledger_guard()
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from .accounts.models import User
+    def load_user(token: str):
+        from .accounts.sessions import user_for_token
 
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return user_for_token(token)
 
 
 def _configure_engine(engine) -> None:

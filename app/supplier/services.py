@@ -93,7 +93,7 @@ def accept_invitation(token: str, *, user: User | None = None, password: str = "
     if user is None:
         if find_user_by_email(invitation.email) is not None:
             raise DomainError("An account with this email already exists: log in, then open the link again.")
-        user = create_user(invitation.email, password)
+        user = create_user(invitation.email, password, verified=True)  # the link came by e-mail
     member = db.session.scalar(select(SupplierMember).where(
         SupplierMember.supplier_id == invitation.supplier_id, SupplierMember.user_id == user.id))
     if member is None:
