@@ -6,6 +6,7 @@ import logging
 
 from flask import render_template, request
 
+from .access_log import install_log_redaction
 from .config import BASE_DIR, load_config
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .sites import FlagshipFlask, SiteSessionInterface
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> FlagshipFlask:
     app.config.update(settings)
     app.session_interface = SiteSessionInterface()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction(app.logger)  # no private-link tokens in request logs
 
     _load_themes(app)
     _init_extensions(app)
@@ -71,6 +73,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    login_manager.id_attribute = "login_token"  # revocable, see app/accounts/sessions.py
     install_tenancy_guards()
     install_ledger_guard()
     install_outbox_hooks()
@@ -85,13 +88,10 @@ def _init_extensions(app: FlagshipFlask) -> None:
         return response
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from .accounts.models import User
+    def load_user(token: str):
+        from .accounts.sessions import user_for_token
 
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return user_for_token(token)
 
 
 def _configure_engine(engine) -> None:

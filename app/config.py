@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -89,8 +90,15 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # "Keep me logged in": host-only like the session, 30 days at most (the login token
+        # inside expires then too, see app/accounts/sessions.py), never sent cross-site.
+        "REMEMBER_COOKIE_NAME": "__Host-remember" if production else "flagship_remember",
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # How long the link in the "confirm your e-mail address" message works.
+        "VERIFY_EMAIL_MAX_AGE": int(get("VERIFY_EMAIL_MAX_AGE", str(3 * 24 * 3600))),
         "STOREFRONT_COOKIE_NAME": "__Host-cart" if production else "flagship_cart",
         "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
@@ -101,6 +109,7 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "AUTH_RATE_LIMIT": get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
+        "VERIFY_RESEND_RATE_LIMIT": get("VERIFY_RESEND_RATE_LIMIT", "3 per hour"),
         "MAIL_SERVER": get("MAIL_SERVER", ""),
         "MAIL_PORT": int(get("MAIL_PORT", "587")),
         "MAIL_USERNAME": get("MAIL_USERNAME", ""),

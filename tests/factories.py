@@ -18,8 +18,9 @@ PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
 
-def make_user(email: str | None = None, *, is_admin: bool = False):
-    return create_user(email or f"user{next(_seq)}@example.com", PASSWORD, is_admin=is_admin)
+def make_user(email: str | None = None, *, is_admin: bool = False, verified: bool = True):
+    return create_user(email or f"user{next(_seq)}@example.com", PASSWORD, is_admin=is_admin,
+                       verified=verified)
 
 
 def make_supplier(name: str | None = None, *, status: str = "active", currency: str = "USD"):

@@ -20,3 +20,15 @@ class SignupForm(FlaskForm):
     confirm = PasswordField("Repeat the password",
                             validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024)],
+                             description="At least 10 characters. You stay logged in here; "
+                                         "every other device is logged out.",
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})

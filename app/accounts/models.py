@@ -20,8 +20,23 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every login token: bumping it (log out, password change, "log out
+    # everywhere") makes every session and remember cookie issued before worthless.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     memberships: Mapped[list[ShopMembership]] = relationship(back_populates="user")
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def login_token(self) -> str:
+        """What the session and the remember cookie carry (Flask-Login's id attribute):
+        the id, the session version, and when this login began."""
+        from .sessions import login_token
+
+        return login_token(self)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 
@@ -37,21 +38,49 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
-    """A new user; the email must be unused and the password long enough."""
+def create_user(email: str, password: str, *, is_admin: bool = False, verified: bool = False) -> User:
+    """A new user; the email must be unused and the password long enough. `verified`:
+    the address is known to be theirs (an invitation link, the operator's CLI, demo data)."""
     email = normalise_email(email)
     check_password_strength(password)
     if find_user_by_email(email) is not None:
         raise DomainError("An account with this email already exists. Log in instead?", field="email")
-    user = User(email=email, password_hash=_hasher.hash(password), is_admin=is_admin)
+    user = User(email=email, password_hash=_hasher.hash(password), is_admin=is_admin,
+                email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     db.session.flush()
     return user
 
 
+def sign_up(email: str, password: str) -> tuple[User, bool]:
+    """Self-service sign-up: (user, created). An address that already has an account is
+    not an error here: the caller answers both the same way (no account enumeration) and
+    e-mails the address's owner instead, so this does the same password hashing work."""
+    email = normalise_email(email)
+    check_password_strength(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _hasher.hash(password)
+        return existing, False
+    return create_user(email, password), True
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password; every existing login of the user ends with the old one."""
+    from .sessions import revoke_sessions
+
     check_password_strength(password)
     user.password_hash = _hasher.hash(password)
+    revoke_sessions(user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The owner's own change: the current password first (a borrowed session is not enough)."""
+    try:
+        _hasher.verify(user.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        raise DomainError("That isn’t your current password.", field="current_password") from None
+    set_password(user, new_password)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -74,9 +103,10 @@ def make_admin(email: str, password: str) -> User:
     """Create an admin, or promote an existing user (whose password is then reset)."""
     user = find_user_by_email(email)
     if user is None:
-        return create_user(email, password, is_admin=True)
+        return create_user(email, password, is_admin=True, verified=True)
     set_password(user, password)
     user.is_admin = True
+    user.email_verified_at = user.email_verified_at or utcnow()
     return user
 
 

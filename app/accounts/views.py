@@ -1,23 +1,34 @@
-"""Sign-up, log-in and log-out on the platform host (rate limited)."""
+"""Sign-up, log-in, log-out and e-mail confirmation on the platform host (rate limited)."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from app.errors import DomainError
 from app.extensions import db, limiter
+from app.notifications.services import deliver
 
-from . import services
+from . import services, sessions, verification
 from .forms import LoginForm, SignupForm
 
 bp = Blueprint("accounts", __name__)
+log = logging.getLogger(__name__)
 
 
 def _auth_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def _resend_limit() -> str:
+    return current_app.config["VERIFY_RESEND_RATE_LIMIT"]
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -34,23 +45,37 @@ def _landing_for(user) -> str:
     return url_for("admin.index") if user.is_admin else url_for("dashboard.index")
 
 
+def send_now(email) -> None:
+    """Try to send a committed outbox e-mail; if SMTP fails it waits in the outbox (and
+    the page the visitor sees does not change, so it tells nothing either)."""
+    try:
+        deliver(email)
+    except OSError:
+        log.warning("e-mail %s kept in the outbox: sending failed", email.id)
+    finally:
+        db.session.commit()
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
 def signup():
+    """A new account, or (same page, same status) an e-mail to the address's owner."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.password.data)
+            user, created = services.sign_up(form.email.data, form.password.data)
+            email = (verification.verification_email(user) if created
+                     else verification.signup_attempt_email(user))
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "email").errors.append(error.message)
         else:
+            address = user.email
             db.session.commit()
-            login_user(user)
-            flash("Welcome to Flagship! Let’s open your shop.", "success")
-            return redirect(url_for("dashboard.new_shop"))
+            send_now(email)
+            return render_template("accounts/check_email.html", email=address)
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
 
 
@@ -66,14 +91,50 @@ def login():
             form.password.errors.append("That email and password don’t match an account.")
         else:
             db.session.commit()  # a rehashed password, if any
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or _landing_for(user))
+            target = _safe_next(request.args.get("next")) or _landing_for(user)
+            sessions.start_session(user, remember=form.remember.data)
+            return redirect(target)
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    """Log out; the session version moves on, so a copy of this browser's cookies (or any
+    other) is no longer a login."""
+    sessions.revoke_sessions(current_user)
+    db.session.commit()
+    sessions.end_session()
     flash("You are logged out.", "info")
     return redirect(url_for("platform.home"))
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):
+    try:
+        user = verification.verify_email(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("accounts/verify_invalid.html", message=error.message), 400
+    db.session.commit()
+    flash("Thank you: your e-mail address is confirmed.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(_landing_for(user))
+    return redirect(url_for(".login"))
+
+
+@bp.post("/verify-email/resend")
+@login_required
+@limiter.limit(_resend_limit, key_func=_per_user)
+def resend_verification():
+    if current_user.email_verified:
+        flash("Your e-mail address is already confirmed.", "info")
+    else:
+        email = verification.verification_email(current_user)
+        db.session.commit()
+        send_now(email)
+        flash(f"We’ve sent a new link to {current_user.email}.", "success")
+    return redirect(_safe_next(request.form.get("next")) or _landing_for(current_user))
+
+
+from . import account_views  # noqa: E402,F401 - registers /account on `bp`

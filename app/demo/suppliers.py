@@ -58,7 +58,7 @@ def create_supplier_staff(suppliers: list[Supplier]) -> None:
         email = SUPPLIER_STAFF.get(supplier.name)
         if email:
             db.session.add(SupplierMember(supplier_id=supplier.id,
-                                          user_id=create_user(email, SUPPLIER_PASSWORD).id))
+                                          user_id=create_user(email, SUPPLIER_PASSWORD, verified=True).id))
     db.session.flush()
 
 

@@ -7,7 +7,7 @@ import unicodedata
 
 from sqlalchemy import func, select
 
-from app.accounts.models import ShopMembership
+from app.accounts.models import ShopMembership, User
 from app.catalog.models import SupplyProduct
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -318,12 +318,17 @@ def shop_by_subdomain(subdomain: str) -> Shop | None:
 
 
 def open_shops_for_directory(limit: int = 12) -> list[Shop]:
-    """Open shops with at least one visible listing, for the platform home page."""
+    """Open shops (an owner has confirmed their address) with at least one visible listing,
+    for the platform home page."""
     with unscoped():
         shop_ids = select(Listing.shop_id).where(Listing.is_visible.is_(True)).distinct()
+        confirmed_owner_shops = select(ShopMembership.shop_id).join(
+            User, User.id == ShopMembership.user_id).where(
+            ShopMembership.role == "owner", User.email_verified_at.is_not(None))
         return list(
             db.session.scalars(
-                select(Shop).where(Shop.status == "active", Shop.id.in_(shop_ids))
+                select(Shop).where(Shop.status == "active", Shop.id.in_(shop_ids),
+                                   Shop.id.in_(confirmed_owner_shops))
                 .order_by(Shop.created_at).limit(limit)
             )
         )

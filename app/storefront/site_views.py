@@ -95,14 +95,15 @@ def exit_preview():
 @bp.post("/newsletter")
 def newsletter_signup():
     try:
-        _, created = subscribe(request.form.get("email", ""))
+        subscribe(request.form.get("email", ""))
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("Thank you — you’re on the list." if created else "You’re already on the list — thank you!",
-              "success")
+        # The same words for a new and a known address: the form must not tell anyone
+        # who is on this shop's list.
+        flash("Thank you — you’re on the list.", "success")
     return redirect(url_for(".home") + "#newsletter")
 
 

@@ -21,6 +21,7 @@ from flask import (
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import OperationalError
 
+from app.accounts.verification import shop_owner_verified
 from app.catalog.models import SupplyProduct
 from app.errors import DomainError
 from app.extensions import db
@@ -51,6 +52,7 @@ ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favic
                "storefront.domain_verification"}
 # A suspended shop takes no new orders, but shoppers can still follow the ones they placed.
 OPEN_WHEN_CLOSED = {"storefront.order_status", "storefront.media", "storefront.robots"}
+PREVIEW_ENDPOINTS = {"storefront.start_preview", "storefront.exit_preview"}
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -79,7 +81,21 @@ def _resolve_shop():
     theming.load_state(shop)
     if not shop.is_open and request.endpoint not in OPEN_WHEN_CLOSED:
         return render_storefront("closed.html", status=403)
+    if _waiting_for_confirmed_owner(shop):
+        return render_storefront("closed.html", status=403, opening_soon=True)
     return None
+
+
+def _waiting_for_confirmed_owner(shop) -> bool:
+    """A shop opens to shoppers once an owner has confirmed their e-mail address (a
+    throw-away sign-up must not take orders). Until then the owner's draft preview may
+    look around, but nobody can add to a cart or check out."""
+    if request.endpoint in OPEN_WHEN_CLOSED or request.endpoint in PREVIEW_ENDPOINTS:
+        return False
+    if shop_owner_verified(shop.id):
+        return False
+    state = theming.current_state()
+    return not (state is not None and state.is_draft and request.method in ("GET", "HEAD"))
 
 
 @bp.teardown_request

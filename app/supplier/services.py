@@ -86,6 +86,16 @@ def find_invitation(token: str) -> SupplierInvitation | None:
     return invitation
 
 
+def invited(user: User, invitation: SupplierInvitation) -> bool:
+    """Only the addressee may accept: a forwarded or leaked link is no way in for others."""
+    return user.email.strip().lower() == invitation.email.strip().lower()
+
+
+def wrong_account_message(invitation: SupplierInvitation) -> str:
+    return (f"This invitation is for {invitation.email}. Log out, then open the link again "
+            f"and log in (or set a password) as {invitation.email}.")
+
+
 def accept_invitation(token: str, *, user: User | None = None, password: str = "") -> SupplierMember:
     """Use an invitation once: link `user` (logged in) or create the invitee's account."""
     invitation = find_invitation(token)
@@ -94,7 +104,11 @@ def accept_invitation(token: str, *, user: User | None = None, password: str = "
     if user is None:
         if find_user_by_email(invitation.email) is not None:
             raise DomainError("An account with this email already exists: log in, then open the link again.")
-        user = create_user(invitation.email, password)
+        user = create_user(invitation.email, password, verified=True)  # the link came by e-mail
+    elif not invited(user, invitation):
+        raise DomainError(wrong_account_message(invitation))
+    elif user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the link reached this address
     member = db.session.scalar(select(SupplierMember).where(
         SupplierMember.supplier_id == invitation.supplier_id, SupplierMember.user_id == user.id))
     if member is None:

@@ -202,7 +202,10 @@ def accept_invitation(token: str):
     supplier = db.session.get(Supplier, invitation.supplier_id)
     form = AcceptInvitationForm()
     logged_in = current_user.is_authenticated
-    if request.method == "POST" and (logged_in or form.validate_on_submit()):
+    wrong_account = logged_in and not services.invited(current_user, invitation)
+    if wrong_account:
+        form.form_errors.append(services.wrong_account_message(invitation))
+    elif request.method == "POST" and (logged_in or form.validate_on_submit()):
         try:
             services.accept_invitation(
                 token, user=current_user if logged_in else None, password=form.password.data or "")
@@ -217,9 +220,10 @@ def accept_invitation(token: str):
                 login_user(find_user_by_email(invitation.email))
             flash(f"Welcome to the {supplier.name} supplier portal.", "success")
             return redirect(url_for(".index"))
-    status = 422 if form.errors or form.form_errors else 200
+    status = 403 if wrong_account else 422 if form.errors or form.form_errors else 200
     return render_template("supplier/accept_invitation.html", form=form, supplier=supplier,
-                           invitation=invitation, logged_in=logged_in), status
+                           invitation=invitation, logged_in=logged_in,
+                           wrong_account=wrong_account), status
 
 
 from . import payout_views  # noqa: E402,F401 - registers the payout pages on `bp`

@@ -1,21 +1,28 @@
 """Sign-up, log-in, passwords, rate limits, CSRF and the host-only platform cookie."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.accounts.services import authenticate
 from app.extensions import db, limiter
+from app.notifications.models import OutboundEmail
 from tests.factories import PASSWORD, make_user
 
 
-def test_signup_creates_user_with_argon2_hash_and_logs_in(client):
+def test_signup_creates_an_unconfirmed_user_and_sends_the_confirmation(client):
     response = client.post("/signup", data={"email": "New@Example.com", "password": "long enough pw",
                                             "confirm": "long enough pw"})
-    assert response.status_code == 302 and response.location.endswith("/dashboard/new")
+    assert response.status_code == 200 and "Check your e-mail" in response.get_data(as_text=True)
     user = db.session.scalar(select(User).where(User.email == "new@example.com"))
     assert user.password_hash.startswith("$argon2id$")
-    assert client.get("/dashboard/new").status_code == 200
+    assert user.email_verified_at is None
+    email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.to_address == "new@example.com"))
+    assert "/verify-email/" in email.body_text
+    assert client.get("/dashboard/new").status_code == 302  # not logged in by the sign-up itself
+    assert client.post("/login", data={"email": "new@example.com",
+                                        "password": "long enough pw"}).status_code == 302
+    assert client.get("/dashboard/new").status_code == 200  # may build a shop before confirming
 
 
 @pytest.mark.parametrize("data, message", [
@@ -30,11 +37,24 @@ def test_signup_errors_are_shown_and_nothing_written(client, data, message):
     assert db.session.scalar(select(User)) is None
 
 
-def test_signup_with_taken_email(client):
-    make_user("taken@example.com")
-    response = client.post("/signup", data={"email": "taken@example.com",
-                                            "password": "long enough pw", "confirm": "long enough pw"})
-    assert response.status_code == 422 and b"already exists" in response.data
+def test_signup_with_taken_email_looks_like_a_new_signup(client):
+    """No account enumeration: the same page and status, and the address's owner hears of it."""
+    user = make_user("taken@example.com")
+    hash_before = user.password_hash
+    data = {"password": "long enough pw", "confirm": "long enough pw"}
+    taken = client.post("/signup", data={"email": "taken@example.com", **data})
+    fresh = client.post("/signup", data={"email": "fresh@example.com", **data})
+    assert taken.status_code == fresh.status_code == 200
+    assert taken.get_data(as_text=True).replace("taken@", "X@") == fresh.get_data(as_text=True).replace("fresh@", "X@")
+    assert [h for h in taken.headers.getlist("Set-Cookie")] == [] == fresh.headers.getlist("Set-Cookie")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == hash_before
+    notice = db.session.scalar(select(OutboundEmail).where(OutboundEmail.to_address == "taken@example.com"))
+    assert "tried to open a Flagship account" in notice.body_text and "/login" in notice.body_text
+    # A flood of attempts is one e-mail an hour to the owner.
+    client.post("/signup", data={"email": "taken@example.com", **data})
+    assert db.session.scalar(select(func.count(OutboundEmail.id)).where(
+        OutboundEmail.to_address == "taken@example.com")) == 1
 
 
 def test_login_wrong_password_and_logout(client):

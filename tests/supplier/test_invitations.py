@@ -95,3 +95,48 @@ def test_existing_account_must_log_in_first(client):
     response = client.post(f"/supplier/invite/{token}", data={"password": PASSWORD, "confirm": PASSWORD})
     assert response.status_code == 422 and "log in" in text(response)
     assert db.session.scalar(select(func.count(SupplierMember.id))) == 0
+
+
+def test_only_the_addressee_may_accept(client, login):
+    """A forwarded or leaked link does not make another logged-in user a supplier's staff."""
+    supplier = make_supplier()
+    intruder = make_user("intruder@example.com")
+    _, token = invite_staff(supplier, "Ship@Acme.example")
+    login(intruder)
+    page = client.get(f"/supplier/invite/{token}")
+    assert page.status_code == 403
+    assert "This invitation is for ship@acme.example" in text(page) and "Accept the invitation" not in text(page)
+    refused = client.post(f"/supplier/invite/{token}")
+    assert refused.status_code == 403 and "This invitation is for ship@acme.example" in text(refused)
+    assert db.session.scalar(select(func.count(SupplierMember.id))) == 0
+    assert client.get("/supplier/").status_code == 404
+
+
+def test_the_addressee_accepts_whatever_the_case_of_their_address(client, login):
+    supplier = make_supplier()
+    user = make_user("ship@acme.example", verified=False)
+    user_id = user.id
+    _, token = invite_staff(supplier, "SHIP@acme.example")
+    login(user)
+    assert client.post(f"/supplier/invite/{token}").status_code == 302
+    assert db.session.scalar(select(func.count(SupplierMember.id)).where(SupplierMember.user_id == user_id)) == 1
+    db.session.expire_all()
+    assert db.session.get(User, user_id).email_verified  # the link reached their inbox
+
+
+def test_an_account_made_from_an_invitation_is_confirmed(client):
+    _, token = invite_staff(make_supplier(), "fresh@acme.example")
+    client.post(f"/supplier/invite/{token}", data={"password": PASSWORD, "confirm": PASSWORD})
+    assert db.session.scalar(select(User).where(User.email == "fresh@acme.example")).email_verified
+
+
+def test_the_service_refuses_another_users_acceptance():
+    import pytest
+
+    from app.errors import DomainError
+    from app.supplier.services import accept_invitation
+
+    _, token = invite_staff(make_supplier(), "ship@acme.example")
+    with pytest.raises(DomainError, match="This invitation is for ship@acme.example"):
+        accept_invitation(token, user=make_user("someone@example.com"))
+    assert db.session.scalar(select(func.count(SupplierMember.id))) == 0
