@@ -436,8 +436,12 @@ def execute_run(run_id: int) -> str:
             check_feed_file(fetched.path, sync.fmt, sync.mapping)
             digest = feed_digest(fetched.path, sync.fmt, sync.mapping, sync.currency)
             source = sync.resume(run, digest)
-            started = {"resumed_from_id": source.id, "resumed_products": source.products_done} \
-                if source is not None and source.id != run_id else {}
+            if source is None:  # (a retry that starts over forgets where an earlier try resumed)
+                started = {"resumed_from_id": None, "resumed_products": 0}
+            elif source.id != run_id:
+                started = {"resumed_from_id": source.id, "resumed_products": source.products_done}
+            else:
+                started = {}
             sync.commit_progress(bytes_read=0, bytes_total=fetched.size, feed_digest=digest,
                                  products_done=sync.products_done, rows_done=sync.rows_done, **started)
             with open(fetched.path, "rb") as raw:

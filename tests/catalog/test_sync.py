@@ -500,3 +500,25 @@ def test_the_run_page_says_where_it_resumed(feeds_dir, monkeypatch, admin):
     page = admin.get(f"/admin/sync-runs/{rerun.id}").get_data(as_text=True)
     assert f"run #{killed.id}</a> at product 22" in page and "first 21 products" in page
     assert sync.progress(rerun)["resumed_from"] == killed.id
+
+
+def test_a_retried_run_of_a_changed_feed_starts_over_without_its_old_rejects(feeds_dir, monkeypatch):
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*feed_rows()))
+    kill_after(monkeypatch, 2)
+    monkeypatch.setattr(sync, "BATCH_PRODUCTS", 7)
+    run, _ = sync.start_sync(supplier)
+    run_id = run.id
+    db.session.commit()
+    with pytest.raises(WorkerDied):
+        sync_supplier_catalog(run_id)
+    db.session.rollback()
+    monkeypatch.setattr(sync._Sync, "write", REAL_WRITE)
+    assert len(rejects(fresh_run(run_id))) == 2
+    upload_feed(supplier, feed_csv(*TEE))
+    sync.requeue(run_id, "RuntimeError: the database went away")
+    db.session.commit()
+    assert sync_supplier_catalog(run_id) == "succeeded"
+    again = fresh_run(run_id)
+    assert rejects(again) == [] and again.rejected_count == 0 and again.resumed_from_id is None
+    assert (again.created_count, again.products_done, again.discontinued_count) == (1, 1, 13)
