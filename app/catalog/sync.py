@@ -433,6 +433,7 @@ def execute_run(run_id: int) -> str:
     try:
         with Heartbeat(run_id):
             fetched = fetch_feed(feed, run_id, on_progress=lambda size: sync.beat())
+            db.session.commit()  # nothing written: hold no transaction (SQLite: its lock) while reading
             check_feed_file(fetched.path, sync.fmt, sync.mapping)
             digest = feed_digest(fetched.path, sync.fmt, sync.mapping, sync.currency)
             source = sync.resume(run, digest)
