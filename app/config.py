@@ -119,6 +119,10 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "DEFAULT_CURRENCY": get("DEFAULT_CURRENCY", "USD"),
         "CATALOG_PAGE_SIZE": int(get("CATALOG_PAGE_SIZE", "24")),
         "FEEDS_DIR": get("FEEDS_DIR", str(INSTANCE_DIR / "feeds")),
+        # A running sync beats its heartbeat this often (seconds), and is taken for dead
+        # (swept, so "Sync now" can start another) after this long without a beat.
+        "SYNC_HEARTBEAT_SECONDS": float(get("SYNC_HEARTBEAT_SECONDS", "15")),
+        "SYNC_ABANDONED_SECONDS": float(get("SYNC_ABANDONED_SECONDS", "90")),
         "THEMES_DIR": get("THEMES_DIR", str(BASE_DIR / "themes")),
         # Uploaded shop images (logos, banners), re-encoded; served with the type we wrote.
         "MEDIA_ROOT": get("MEDIA_ROOT", str(INSTANCE_DIR / "media")),

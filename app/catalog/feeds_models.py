@@ -61,6 +61,14 @@ class SyncRun(db.Model):
     discontinued_count: Mapped[int] = mapped_column(default=0)
     rejected_count: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Resuming after a dead worker: the feed as read (sha256 of its body and how it is read),
+    # and, with each batch commit, how far the committed batches reach (products, rows).
+    feed_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    products_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The abandoned run of the same feed whose committed batches this run did not write again.
+    resumed_from_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"), default=None)
+    resumed_products: Mapped[int] = mapped_column(default=0, server_default="0")
 
     supplier = relationship("Supplier")
     rejected_rows: Mapped[list[SyncRejectedRow]] = relationship(

@@ -20,7 +20,7 @@ SYNC_TIMEOUT = 2 * 3600
 
 def enqueue_sync(run: SyncRun) -> None:
     """Hand a queued run to the `sync` queue once the transaction that made it commits."""
-    defer(sync_supplier_catalog, run.id, queue="sync", job_id=run.job_id or sync.job_id_for(run.supplier_id),
+    defer(sync_supplier_catalog, run.id, queue="sync", job_id=run.job_id or sync.job_id_for(run.id),
             timeout=SYNC_TIMEOUT)
 
 

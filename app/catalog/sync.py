@@ -1,4 +1,5 @@
-"""Syncing a supplier's catalog from its feed: the SyncRun record and the sync engine.
+"""Syncing a supplier's catalog from its feed: the sync engine (the run records, their
+heartbeat and sweep are in app.catalog.sync_runs, re-exported here).
 
 A run is queued (`start_sync`), claimed by one worker (`execute_run`), and finishes as
 succeeded, partly_failed (some rows rejected) or failed (the feed could not be fetched or
@@ -10,6 +11,12 @@ batch one commit that also moves the progress bar and the heartbeat. A product w
 content hash (sha256 of its trimmed feed rows) is unchanged is skipped, before any
 validation and without a write, so a second sync of the same feed writes nothing. Products of a full
 feed that the feed no longer lists are marked discontinued, never deleted.
+
+Each batch commit records how far the committed batches reach (`products_done`,
+`rows_done`) beside the feed's digest. A run whose worker died is resumed by the next run
+of the same feed (`resume_source`): that run reads and checks the whole feed again (a
+full feed's missing products need every code), but does not write the products already
+committed, and carries over their counts and rejected rows.
 """
 
 from __future__ import annotations
@@ -18,182 +25,47 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, text, update
 
 from app.db_types import utcnow
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.extensions import db
 
 from .feeds import ByteCounter, FeedError, FeedRow, fetch_feed, get_feed, read_rows
 from .feeds_models import SupplierFeed, SyncRejectedRow, SyncRun
 from .models import Supplier, SupplyProduct, SupplyVariant
 from .services import _options_key, clean_code, read_product, read_variant
+from .sync_runs import (  # noqa: F401 (the run records' API, used through this module)
+    ABANDONED_AFTER,
+    ACTIVE,
+    FINISHED,
+    NEVER_STARTED_AFTER,
+    Heartbeat,
+    abandoned_after,
+    active_run,
+    claim_run,
+    due_suppliers,
+    finish_failed,
+    get_run,
+    heartbeat_seconds,
+    job_id_for,
+    progress,
+    rejected_rows,
+    requeue,
+    start_sync,
+    supplier_runs,
+    sweep_abandoned_runs,
+)
 
 BATCH_PRODUCTS = 500
-HEARTBEAT_EVERY = timedelta(seconds=5)
-ABANDONED_AFTER = timedelta(minutes=10)  # running with no heartbeat for this long
-NEVER_STARTED_AFTER = timedelta(hours=1)  # queued this long: every retry is spent
-ACTIVE = ("queued", "running")
-FINISHED = ("succeeded", "partly_failed", "failed")
+HEARTBEAT_EVERY = timedelta(seconds=5)  # progress commits while downloading
 PRODUCT_COLUMNS = ("title", "description", "category", "image_url")
 HASHED_COLUMNS = ("title", "description", "category", "image_url", "sku", "options", "wholesale_price",
                   "min_retail_price", "stock")
 ANALYZE_EVERY = 10_000  # products created between two ANALYZEs (PostgreSQL)
 MAX_REJECTED_STORED = 50_000  # rows stored per run; the count goes on
-
-
-def job_id_for(supplier_id: int) -> str:
-    """One job id per supplier, so RQ never holds two syncs of one supplier."""
-    return f"sync-supplier-{supplier_id}"
-
-
-# Runs ---------------------------------------------------------------------------------------
-
-
-def active_run(supplier_id: int) -> SyncRun | None:
-    return db.session.scalar(select(SyncRun).where(
-        SyncRun.supplier_id == supplier_id, SyncRun.status.in_(ACTIVE)).order_by(SyncRun.id))
-
-
-def start_sync(supplier: Supplier, trigger: str = "manual") -> tuple[SyncRun, bool]:
-    """Queue a run for `supplier` -> (run, True); or (the queued/running one, False).
-
-    The caller commits, then enqueues `sync_supplier_catalog(run.id)` with the run's job_id.
-    """
-    feed = get_feed(supplier)
-    if feed is None:
-        raise DomainError("Set up this supplier's feed first.")
-    # Lock the supplier row (PostgreSQL) so two clicks cannot both queue a run.
-    db.session.execute(select(Supplier.id).where(Supplier.id == supplier.id).with_for_update())
-    sweep_abandoned_runs(supplier.id)
-    existing = active_run(supplier.id)
-    if existing is not None:
-        return existing, False
-    run = SyncRun(supplier_id=supplier.id, trigger=trigger, status="queued",
-                  job_id=job_id_for(supplier.id), queued_at=utcnow())
-    db.session.add(run)
-    db.session.flush()
-    return run, True
-
-
-def get_run(run_id) -> SyncRun:
-    try:
-        run = db.session.get(SyncRun, int(run_id))
-    except (TypeError, ValueError):
-        run = None
-    if run is None:
-        raise NotFound("No such sync run.")
-    return run
-
-
-def supplier_runs(supplier: Supplier, page: int = 1, per_page: int = 25):
-    query = select(SyncRun).where(SyncRun.supplier_id == supplier.id).order_by(SyncRun.id.desc())
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
-
-
-def rejected_rows(run: SyncRun, page: int = 1, per_page: int = 50):
-    query = (select(SyncRejectedRow).where(SyncRejectedRow.run_id == run.id)
-             .order_by(SyncRejectedRow.line, SyncRejectedRow.id))
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
-
-
-def progress(run: SyncRun) -> dict:
-    """What the run page's progress bar polls."""
-    percent = None
-    if run.status in FINISHED:
-        percent = 100
-    elif run.bytes_total:
-        percent = min(99, int(run.bytes_read * 100 / run.bytes_total))
-    return {
-        "id": run.id, "status": run.status, "finished": run.status in FINISHED, "percent": percent,
-        "bytes_read": run.bytes_read, "bytes_total": run.bytes_total, "rows_read": run.rows_read,
-        "created": run.created_count, "updated": run.updated_count, "unchanged": run.unchanged_count,
-        "discontinued": run.discontinued_count, "rejected": run.rejected_count, "error": run.error,
-        "queued_at": _iso(run.queued_at), "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at), "heartbeat_at": _iso(run.heartbeat_at),
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def sweep_abandoned_runs(supplier_id: int | None = None, now: datetime | None = None) -> int:
-    """Mark failed the runs whose worker died: running with no heartbeat for ABANDONED_AFTER,
-    or queued for NEVER_STARTED_AFTER (every retry spent). Flushes; returns how many."""
-    now = now or utcnow()
-    query = select(SyncRun).where(SyncRun.status.in_(ACTIVE))
-    if supplier_id is not None:
-        query = query.where(SyncRun.supplier_id == supplier_id)
-    swept = 0
-    for run in db.session.scalars(query):
-        if run.status == "running":
-            last = run.heartbeat_at or run.started_at or run.queued_at
-            if last > now - ABANDONED_AFTER:
-                continue
-            run.error = f"abandoned: no heartbeat since {last:%Y-%m-%d %H:%M:%S} UTC (the worker stopped)."
-        else:
-            if run.queued_at > now - NEVER_STARTED_AFTER:
-                continue
-            run.error = (f"abandoned: queued since {run.queued_at:%Y-%m-%d %H:%M:%S} UTC and never "
-                         "finished; see the Jobs page. " + (run.error or "")).strip()
-        run.status, run.finished_at = "failed", now
-        swept += 1
-    db.session.flush()
-    return swept
-
-
-def due_suppliers(now: datetime | None = None) -> list[int]:
-    """Active suppliers whose feed schedule has elapsed since their last run was queued."""
-    now = now or utcnow()
-    last = (select(SyncRun.supplier_id, func.max(SyncRun.queued_at).label("last"))
-            .group_by(SyncRun.supplier_id).subquery())
-    rows = db.session.execute(
-        select(SupplierFeed.supplier_id, SupplierFeed.schedule_minutes, last.c.last)
-        .join(Supplier, Supplier.id == SupplierFeed.supplier_id)
-        .outerjoin(last, last.c.supplier_id == SupplierFeed.supplier_id)
-        .where(SupplierFeed.schedule_minutes.is_not(None), Supplier.status == "active")
-        .order_by(SupplierFeed.supplier_id)
-    )
-    due = []
-    for supplier_id, minutes, last_queued in rows:
-        if last_queued is not None and last_queued.tzinfo is None:  # SQLite's max() is naive
-            last_queued = last_queued.replace(tzinfo=UTC)
-        if last_queued is None or last_queued <= now - timedelta(minutes=minutes):
-            due.append(supplier_id)
-    return due
-
-
-def claim_run(run_id: int) -> bool:
-    """queued -> running, for exactly one worker (a conditional UPDATE); commits."""
-    now = utcnow()
-    claimed = db.session.execute(
-        update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued")
-        .values(status="running", started_at=now, heartbeat_at=now, error="")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
-
-
-def finish_failed(run_id: int, reason: str) -> None:
-    """Record a run's failure (after a rollback: nothing of the run's batches is pending)."""
-    db.session.rollback()
-    db.session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
-        status="failed", finished_at=utcnow(), heartbeat_at=utcnow(), error=reason[:2000]
-    ).execution_options(synchronize_session=False))
-    db.session.commit()
-
-
-def requeue(run_id: int, reason: str) -> None:
-    """Put a run back to queued so the job's next retry can claim it again."""
-    db.session.rollback()
-    db.session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
-        status="queued", error=f"retrying after an error: {reason}"[:2000]
-    ).execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 # The engine -----------------------------------------------------------------------------------
@@ -222,6 +94,11 @@ class _Sync:
         self.stored_rejects = 0
         self.created_since_analyze = 0
         self.rows_read = 0
+        # How far the committed batches reach: product groups, and the feed rows whose
+        # outcome they (and the rejects committed with them) settle.
+        self.products_done = self.rows_done = 0
+        # What the run resumed from committed already: not written, nor counted, again.
+        self.skip_products = self.skip_rows = 0
         self.last_beat = utcnow()
 
     # Reading and checking --------------------------------------------------------------
@@ -238,6 +115,7 @@ class _Sync:
                 current.rows.append(row)
                 continue
             if current is not None:
+                self.rows_done = self.rows_read - 1  # this row starts the next product
                 yield current
             if code in self.seen_codes:
                 current = None
@@ -247,6 +125,7 @@ class _Sync:
                 continue
             self.seen_codes[code] = row.line
             current = _Group(code, [row])
+        self.rows_done = self.rows_read
         if current is not None:
             yield current
 
@@ -314,12 +193,49 @@ class _Sync:
         group.product = None
 
     def reject(self, line: int, sku: str, reason: str, count: bool = True) -> None:
+        if count and self.rows_read <= self.skip_rows:
+            return  # a row read again on resuming: counted and stored by the run resumed from
         if count:
             self.counts["rejected"] += 1
         if self.stored_rejects < MAX_REJECTED_STORED:
             self.stored_rejects += 1
             self.rejects.append({"run_id": self.run_id, "line": line, "sku": (sku or "")[:80],
                                  "reason": reason[:500]})
+
+    # Resuming ----------------------------------------------------------------------------
+
+    def resume(self, run: SyncRun, digest: str) -> SyncRun | None:
+        """Start where `resume_source` says (carrying over its counts and rejected rows),
+        or from the beginning; the source, if any. Flushes (the first progress commit
+        commits it)."""
+        source = resume_source(run, digest)
+        rejected = SyncRejectedRow.__table__
+        if source is not run:  # a retry of this run with another feed starts over too
+            db.session.execute(delete(rejected).where(rejected.c.run_id == self.run_id))
+        if source is None:
+            return None
+        if source is not run:
+            db.session.execute(insert(rejected).from_select(
+                ["run_id", "line", "sku", "reason"],
+                select(literal(self.run_id), rejected.c.line, rejected.c.sku, rejected.c.reason)
+                .where(rejected.c.run_id == source.id).order_by(rejected.c.id)))
+        self.counts.update(created=source.created_count, updated=source.updated_count,
+                           unchanged=source.unchanged_count, rejected=source.rejected_count)
+        self.stored_rejects = db.session.scalar(select(func.count()).select_from(rejected).where(
+            rejected.c.run_id == self.run_id))
+        self.products_done = self.skip_products = source.products_done
+        self.rows_done = self.skip_rows = source.rows_done
+        return source
+
+    def to_write(self, groups: Iterable[_Group]) -> Iterator[_Group]:
+        """The groups after those the resumed run committed (all of them are read and
+        prepared: SKUs seen twice and a full feed's missing products need every one)."""
+        skipped = 0
+        for group in groups:
+            if skipped < self.skip_products:
+                skipped += 1
+                continue
+            yield group
 
     # Writing -----------------------------------------------------------------------------
 
@@ -427,7 +343,8 @@ class _Sync:
         self.counts["discontinued"] = len(missing)
 
     def commit_progress(self, bytes_read: int | None = None, **extra) -> None:
-        """Flush the batch's rejects and counts with the heartbeat, in the batch's commit."""
+        """Flush the batch's rejects and counts with the heartbeat, in the batch's commit.
+        RunLost (and nothing of the batch written) if the run is no longer running."""
         if self.rejects:
             db.session.execute(SyncRejectedRow.__table__.insert(), self.rejects)
             self.rejects = []
@@ -435,10 +352,32 @@ class _Sync:
         values.update(rows_read=self.rows_read, heartbeat_at=utcnow(), **extra)
         if bytes_read is not None:
             values["bytes_read"] = bytes_read
-        db.session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values)
-                           .execution_options(synchronize_session=False))
+        updated = db.session.execute(
+            update(SyncRun).where(SyncRun.id == self.run_id, SyncRun.status == "running").values(**values)
+            .execution_options(synchronize_session=False)).rowcount
+        if updated != 1:
+            # Swept as abandoned (it looked dead): a newer run of the supplier may be at work.
+            db.session.rollback()
+            raise RunLost(f"Sync run {self.run_id} is no longer running; its batch was not written.")
         db.session.commit()
         self.last_beat = utcnow()
+
+    def beat(self) -> None:
+        """Beat the heartbeat while downloading (the counts are untouched: a retry of this
+        run resumes from the ones its last batch committed)."""
+        if utcnow() - self.last_beat < HEARTBEAT_EVERY:
+            return
+        updated = db.session.execute(update(SyncRun).where(SyncRun.id == self.run_id, SyncRun.status == "running")
+                                     .values(heartbeat_at=utcnow()).execution_options(synchronize_session=False)
+                                     ).rowcount
+        db.session.commit()
+        if updated != 1:
+            raise RunLost(f"Sync run {self.run_id} is no longer running.")
+        self.last_beat = utcnow()
+
+    def commit_batch(self, batch: list[_Group], bytes_read: int) -> None:
+        self.products_done += len(batch)
+        self.commit_progress(bytes_read=bytes_read, products_done=self.products_done, rows_done=self.rows_done)
 
 
 def _conflicts(column: str, value: str, first: str) -> bool:
@@ -492,32 +431,70 @@ def execute_run(run_id: int) -> str:
     sync = _Sync(run, feed, supplier)
     fetched = None
     try:
-        def beat(size: int) -> None:
-            if utcnow() - sync.last_beat >= HEARTBEAT_EVERY:
-                sync.commit_progress()
-
-        fetched = fetch_feed(feed, run_id, on_progress=beat)
-        check_feed_file(fetched.path, sync.fmt, sync.mapping)
-        sync.commit_progress(bytes_read=0, bytes_total=fetched.size)
-        with open(fetched.path, "rb") as raw:
-            counter = ByteCounter(raw)
-            rows = read_rows(counter, sync.fmt, sync.mapping)
-            for batch in _batches(_prepared(sync, rows), BATCH_PRODUCTS):
-                sync.write(batch)
-                sync.commit_progress(bytes_read=counter.count)
-        if sync.created_since_analyze:
-            sync.analyze()
-        if sync.full:
-            sync.discontinue_missing()
-        status = "partly_failed" if sync.counts["rejected"] else "succeeded"
-        sync.commit_progress(bytes_read=fetched.size, status=status, finished_at=utcnow())
-        return status
+        with Heartbeat(run_id):
+            fetched = fetch_feed(feed, run_id, on_progress=lambda size: sync.beat())
+            db.session.commit()  # nothing written: hold no transaction (SQLite: its lock) while reading
+            check_feed_file(fetched.path, sync.fmt, sync.mapping)
+            digest = feed_digest(fetched.path, sync.fmt, sync.mapping, sync.currency)
+            source = sync.resume(run, digest)
+            if source is None:  # (a retry that starts over forgets where an earlier try resumed)
+                started = {"resumed_from_id": None, "resumed_products": 0}
+            elif source.id != run_id:
+                started = {"resumed_from_id": source.id, "resumed_products": source.products_done}
+            else:
+                started = {}
+            sync.commit_progress(bytes_read=0, bytes_total=fetched.size, feed_digest=digest,
+                                 products_done=sync.products_done, rows_done=sync.rows_done, **started)
+            with open(fetched.path, "rb") as raw:
+                counter = ByteCounter(raw)
+                rows = read_rows(counter, sync.fmt, sync.mapping)
+                for batch in _batches(sync.to_write(_prepared(sync, rows)), BATCH_PRODUCTS):
+                    sync.write(batch)
+                    sync.commit_batch(batch, counter.count)
+            if sync.created_since_analyze:
+                sync.analyze()
+            if sync.full:
+                sync.discontinue_missing()
+            status = "partly_failed" if sync.counts["rejected"] else "succeeded"
+            sync.commit_progress(bytes_read=fetched.size, status=status, finished_at=utcnow(),
+                                 products_done=sync.products_done, rows_done=sync.rows_done)
+            return status
     except FeedError as error:
         finish_failed(run_id, str(error))
         return "failed"
+    except RunLost:
+        return "abandoned"
     finally:
         if fetched is not None:
             fetched.discard()
+
+
+class RunLost(Exception):
+    """The run was swept (its heartbeat looked dead) while this worker still ran it."""
+
+
+def resume_source(run: SyncRun, digest: str) -> SyncRun | None:
+    """The run whose committed batches `run` need not write again, if any: `run` itself (a
+    retry after an error), or the supplier's run just before it if that one failed (its
+    worker died, or it ran out of retries) after committing batches of the same feed,
+    read the same way (`digest`). Another feed, or another reading of it, starts over."""
+    if run.products_done and run.feed_digest == digest:
+        return run
+    previous = db.session.scalar(select(SyncRun).where(
+        SyncRun.supplier_id == run.supplier_id, SyncRun.id < run.id).order_by(SyncRun.id.desc()).limit(1))
+    if previous is not None and previous.status == "failed" and previous.products_done \
+            and previous.feed_digest == digest:
+        return previous
+    return None
+
+
+def feed_digest(path, fmt: str, mapping: dict, currency: str) -> str:
+    """sha256 of how the feed is read (format, column mapping, currency) and of its bytes."""
+    digest = hashlib.sha256(json.dumps([fmt, mapping, currency], sort_keys=True).encode() + b"\n")
+    with open(path, "rb") as raw:
+        while chunk := raw.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _prepared(sync: _Sync, rows: Iterable[FeedRow]) -> Iterator[_Group]:

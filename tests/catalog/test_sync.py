@@ -14,10 +14,11 @@ from app.catalog.models import SupplyProduct, SupplyVariant
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from tests.admin.conftest import admin
 from tests.catalog.feed_helpers import feed_csv, feeds_dir, fresh_run, sync_now, upload_feed
 from tests.factories import make_product, make_supplier
 
-__all__ = ["feeds_dir"]
+__all__ = ["admin", "feeds_dir"]
 
 TEE = ("TEE,Organic Tee,Soft.,apparel,TEE-S,size=S,12.00,18.00,40,",
        "TEE,,,,TEE-M,size=M,12.00,18.00,55,")
@@ -214,7 +215,7 @@ def test_one_supplier_never_has_two_runs_at_once(feeds_dir):
     run, created = sync.start_sync(supplier)
     again, created_again = sync.start_sync(supplier)
     assert created and not created_again and again.id == run.id
-    assert run.job_id == f"sync-supplier-{supplier.id}"
+    assert run.job_id == f"sync-run-{run.id}"
     # A running one (claimed by a worker) refuses a second claim.
     db.session.commit()
     assert sync.claim_run(run.id)
@@ -225,6 +226,17 @@ def test_one_supplier_never_has_two_runs_at_once(feeds_dir):
     db.session.commit()
     assert sync_supplier_catalog(stray.id) == "refused"
     assert "still running" in fresh_run(stray.id).error
+
+
+def test_each_run_has_its_own_job_id(feeds_dir):
+    """A later run of the same supplier never reuses an earlier run's RQ job id (a retry of
+    the earlier job may still be scheduled)."""
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*MUG))
+    first, _ = sync_now(supplier)
+    second, created = sync.start_sync(supplier)
+    assert created and first.job_id == sync.job_id_for(first.id) == f"sync-run-{first.id}"
+    assert second.job_id == f"sync-run-{second.id}" != first.job_id
 
 
 def test_start_sync_needs_a_feed():
@@ -271,3 +283,242 @@ def test_progress_json_shape(feeds_dir):
     run, _ = sync_now(supplier)
     data = sync.progress(run)
     assert data["percent"] == 100 and data["finished"] and data["created"] == 1
+
+
+def test_a_run_silent_for_100_seconds_is_swept_and_sync_now_starts_another(feeds_dir):
+    """A dead worker blocks "Sync now" for at most SYNC_ABANDONED_SECONDS (90 s) after its
+    last beat, not ten minutes; a run that beat a minute ago is left alone."""
+    supplier, other = make_supplier(), make_supplier()
+    upload_feed(supplier, feed_csv(*MUG))
+    now = utcnow()
+    dead = SyncRun(supplier_id=supplier.id, status="running", started_at=now - timedelta(minutes=5),
+                   heartbeat_at=now - timedelta(seconds=100))
+    alive = SyncRun(supplier_id=other.id, status="running", started_at=now - timedelta(minutes=5),
+                    heartbeat_at=now - timedelta(seconds=60))
+    db.session.add_all([dead, alive])
+    db.session.flush()
+    run, created = sync.start_sync(supplier)  # "Sync now" sweeps the supplier's runs first
+    assert created and run.id != dead.id
+    assert fresh_run(dead.id).status == "failed" and fresh_run(dead.id).error.startswith("abandoned")
+    assert sweep_abandoned_sync_runs() == 0 and fresh_run(alive.id).status == "running"
+    # Free within two minutes of the death, and a live run can miss a few beats (a beat
+    # waiting on a lock) before it looks dead.
+    assert sync.abandoned_after() < timedelta(minutes=2)
+    assert sync.abandoned_after() >= 4 * timedelta(seconds=sync.heartbeat_seconds())
+
+
+@pytest.mark.committed
+def test_the_heartbeat_thread_keeps_a_slow_batch_alive(app, feeds_dir, monkeypatch):
+    """A batch that takes longer than the abandoned threshold is not taken for a dead worker:
+    the run's heartbeat thread beats on its own connection while the batch works."""
+    import time
+
+    monkeypatch.setitem(app.config, "SYNC_HEARTBEAT_SECONDS", 0.1)
+    monkeypatch.setitem(app.config, "SYNC_ABANDONED_SECONDS", 1.0)
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*TEE, *MUG))
+    supplier_id = supplier.id
+    run, _ = sync.start_sync(supplier)
+    run_id = run.id
+    db.session.commit()
+    write, seen = sync._Sync.write, {}
+
+    def slow_write(self, groups):
+        # No statement of the batch yet (no transaction held): watch the run from outside.
+        started = utcnow()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            beat = db.session.scalar(select(SyncRun.heartbeat_at).where(SyncRun.id == run_id))
+            db.session.rollback()
+            if beat > started and utcnow() - started > sync.abandoned_after():
+                break
+        seen["beat"], seen["swept"] = beat, sweep_abandoned_runs_now(supplier_id)
+        seen["late"] = utcnow() - started
+        return write(self, groups)
+
+    monkeypatch.setattr(sync._Sync, "write", slow_write)
+    assert sync_supplier_catalog(run_id) == "succeeded"
+    assert seen["late"] > sync.abandoned_after()  # the batch outlasted the threshold ...
+    assert seen["swept"] == 0  # ... and the run was alive all along
+    assert fresh_run(run_id).status == "succeeded"
+    import threading
+    assert not [thread for thread in threading.enumerate() if thread.name.endswith("-heartbeat")]
+
+
+def sweep_abandoned_runs_now(supplier_id: int) -> int:
+    swept = sync.sweep_abandoned_runs(supplier_id)
+    db.session.commit()
+    return swept
+
+
+# Resuming a run whose worker died ----------------------------------------------------------
+
+
+REAL_WRITE = sync._Sync.write
+
+
+class WorkerDied(BaseException):
+    """Stands for SIGKILL: no `except Exception` (no clean-up of the job) sees it."""
+
+
+def feed_rows(price: str = "2.00") -> list[str]:
+    """50 products of 2 variants, with rejects early and late (read-time and checked)."""
+    rows = []
+    for n in range(50):
+        rows += [f"P{n:02d},Product {n},,home,P{n:02d}-S,size=S,1.00,{price},1,",
+                 f"P{n:02d},,,,P{n:02d}-M,size=M,1.00,{price},2,"]
+        if n in (3, 40):
+            rows.append(f",No code {n},,home,NC-{n},,1.00,2.00,1,")  # read-time reject
+        if n in (5, 44):
+            rows.append(f"BAD{n},Bad {n},,nowhere,BAD-{n},,1.00,2.00,1,")  # unknown category
+    return rows
+
+
+def kill_after(monkeypatch, batches: int) -> None:
+    """The worker dies as the run starts batch number batches + 1."""
+    write, calls = sync._Sync.write, []
+
+    def dying_write(self, groups):
+        calls.append(len(groups))
+        if len(calls) > batches:
+            raise WorkerDied
+        return write(self, groups)
+
+    monkeypatch.setattr(sync._Sync, "write", dying_write)
+
+
+def outcome(supplier, run) -> dict:
+    catalog = {code: (p.status, p.title, p.content_hash) for code, p in products(supplier).items()}
+    skus = {sku: (v.product.code, v.stock, v.min_retail_price) for sku, v in variants(supplier).items()}
+    counts = (run.status, run.created_count, run.updated_count, run.unchanged_count, run.discontinued_count,
+              run.rejected_count, run.rows_read)
+    return {"catalog": catalog, "skus": skus, "counts": counts, "rejects": rejects(run)}
+
+
+def interrupted_sync(supplier, monkeypatch, batches: int = 3) -> SyncRun:
+    """A sync of `supplier` whose worker dies after `batches` committed batches, swept."""
+    monkeypatch.setattr(sync, "BATCH_PRODUCTS", 7)
+    kill_after(monkeypatch, batches)
+    run, created = sync.start_sync(supplier)
+    run_id = run.id
+    db.session.commit()
+    with pytest.raises(WorkerDied):
+        sync_supplier_catalog(run_id)
+    db.session.rollback()
+    monkeypatch.setattr(sync._Sync, "write", REAL_WRITE)  # the next worker is alive
+    killed = fresh_run(run_id)
+    assert killed.status == "running" and killed.products_done == 7 * batches and killed.feed_digest
+    assert sync.sweep_abandoned_runs(supplier.id, now=utcnow() + timedelta(seconds=100)) == 1
+    db.session.commit()
+    return fresh_run(run_id)
+
+
+def test_a_run_after_a_dead_worker_resumes_the_same_feed(feeds_dir, monkeypatch):
+    """The next run of the same feed writes only what the dead run had not committed, and
+    ends exactly as one uninterrupted sync would: catalog, counts and rejected rows."""
+    monkeypatch.setattr(sync, "BATCH_PRODUCTS", 7)
+    reference_supplier, supplier = make_supplier(), make_supplier()
+    for each in (reference_supplier, supplier):
+        gone = make_product(each)  # not in the feed: a full feed discontinues it
+        gone.code, gone.title, gone.variants[0].sku = "GONE", "Gone", "GONE-1"
+        db.session.flush()
+        upload_feed(each, feed_csv(*feed_rows()))
+    reference, _ = sync_now(reference_supplier)
+    expected = outcome(reference_supplier, reference)
+    assert expected["counts"][0] == "partly_failed" and expected["counts"][4] == 1
+
+    killed = interrupted_sync(supplier, monkeypatch)
+    first_written = products(supplier)["P00"].updated_at
+    assert killed.created_count == 20 and killed.rejected_count == 2  # 21 products: BAD5 and a row without code
+    written = []
+    write = sync._Sync.write
+    monkeypatch.setattr(sync._Sync, "write", lambda self, groups: written.extend(g.code for g in groups)
+                        or write(self, groups))
+    rerun, result = sync_now(supplier)
+    assert result == "partly_failed", rerun.error
+    assert (rerun.resumed_from_id, rerun.resumed_products, rerun.products_done) == (killed.id, 21, 52)
+    assert written[0] == "P20" and "P19" not in written  # the committed batches are not written again
+    assert products(supplier)["P00"].updated_at == first_written
+    got = outcome(supplier, rerun)
+    assert got["catalog"] == expected["catalog"]
+    assert got["skus"] == expected["skus"] and got["counts"] == expected["counts"]
+    assert got["rejects"] == expected["rejects"]
+
+
+def test_a_changed_feed_starts_over(feeds_dir, monkeypatch):
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*feed_rows()))
+    killed = interrupted_sync(supplier, monkeypatch)
+    upload_feed(supplier, feed_csv(*feed_rows(price="3.00")))  # every product changes
+    rerun, result = sync_now(supplier)
+    assert result == "partly_failed" and rerun.resumed_from_id is None and rerun.resumed_products == 0
+    assert rerun.feed_digest != killed.feed_digest
+    assert (rerun.created_count, rerun.updated_count, rerun.unchanged_count) == (30, 20, 0)
+    assert {v.min_retail_price for v in variants(supplier).values()} == {300}
+
+
+def test_the_same_feed_read_another_way_starts_over(feeds_dir, monkeypatch):
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*feed_rows()))
+    interrupted_sync(supplier, monkeypatch)
+    upload_feed(supplier, feed_csv(*feed_rows()), mapping={"image_url": "image_url"})
+    rerun, _ = sync_now(supplier)
+    assert rerun.resumed_from_id is None and rerun.unchanged_count == 20
+
+
+def test_a_retried_run_resumes_from_its_own_batches(feeds_dir, monkeypatch):
+    """The job's retry of the same run (after an error) does not write its committed
+    batches again, nor store their rejected rows twice."""
+    monkeypatch.setattr(sync, "BATCH_PRODUCTS", 7)
+    reference_supplier, supplier = make_supplier(), make_supplier()
+    for each in (reference_supplier, supplier):
+        upload_feed(each, feed_csv(*feed_rows()))
+    reference, _ = sync_now(reference_supplier)
+    expected = outcome(reference_supplier, reference)
+    kill_after(monkeypatch, 2)
+    run, _ = sync.start_sync(supplier)
+    run_id = run.id
+    db.session.commit()
+    with pytest.raises(WorkerDied):
+        sync_supplier_catalog(run_id)
+    db.session.rollback()
+    monkeypatch.setattr(sync._Sync, "write", REAL_WRITE)  # the next worker is alive
+    sync.requeue(run_id, "RuntimeError: the database went away")
+    assert sync_supplier_catalog(run_id) == "partly_failed"
+    again = fresh_run(run_id)
+    assert again.resumed_from_id is None and again.products_done == 52
+    got = outcome(supplier, again)
+    assert got["counts"] == expected["counts"] and got["rejects"] == expected["rejects"]
+
+
+def test_the_run_page_says_where_it_resumed(feeds_dir, monkeypatch, admin):
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*feed_rows()))
+    killed = interrupted_sync(supplier, monkeypatch)
+    rerun, _ = sync_now(supplier)
+    page = admin.get(f"/admin/sync-runs/{rerun.id}").get_data(as_text=True)
+    assert f"run #{killed.id}</a> at product 22" in page and "first 21 products" in page
+    assert sync.progress(rerun)["resumed_from"] == killed.id
+
+
+def test_a_retried_run_of_a_changed_feed_starts_over_without_its_old_rejects(feeds_dir, monkeypatch):
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*feed_rows()))
+    kill_after(monkeypatch, 2)
+    monkeypatch.setattr(sync, "BATCH_PRODUCTS", 7)
+    run, _ = sync.start_sync(supplier)
+    run_id = run.id
+    db.session.commit()
+    with pytest.raises(WorkerDied):
+        sync_supplier_catalog(run_id)
+    db.session.rollback()
+    monkeypatch.setattr(sync._Sync, "write", REAL_WRITE)
+    assert len(rejects(fresh_run(run_id))) == 2
+    upload_feed(supplier, feed_csv(*TEE))
+    sync.requeue(run_id, "RuntimeError: the database went away")
+    db.session.commit()
+    assert sync_supplier_catalog(run_id) == "succeeded"
+    again = fresh_run(run_id)
+    assert rejects(again) == [] and again.rejected_count == 0 and again.resumed_from_id is None
+    assert (again.created_count, again.products_done, again.discontinued_count) == (1, 1, 13)

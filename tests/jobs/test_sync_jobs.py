@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.catalog.feeds_models import SyncRun
 from app.catalog.jobs import enqueue_due_syncs, sweep_abandoned_sync_runs, sync_supplier_catalog
 from app.catalog.models import SupplyProduct
+from app.catalog.sync import job_id_for
 from app.db_types import utcnow
 from app.extensions import db
 from app.jobs import get_queue, redis_connection
@@ -141,16 +142,17 @@ def test_a_real_worker_runs_a_sync_from_real_redis(app, database_url, tmp_path, 
     supplier = make_supplier()
     upload_feed(supplier, feed_csv("TEE,Organic Tee,,apparel,TEE-S,size=S,12.00,18.00,4,",
                                    "TEE,,,,TEE-M,size=M,12.00,18.00,5,", MUG))
-    run = SyncRun(supplier_id=supplier.id, status="queued", job_id=f"sync-supplier-{supplier.id}")
+    run = SyncRun(supplier_id=supplier.id, status="queued")
     db.session.add(run)
     db.session.flush()
-    run_id, supplier_id = run.id, supplier.id  # read before the commit: no open read afterwards
+    run.job_id = job_id_for(run.id)
+    run_id, supplier_id, job_id = run.id, supplier.id, run.job_id  # no open read after the commit
     db.session.commit()
 
     redis_url = os.environ["REDIS_URL"]
     queue = get_queue("sync", connection=redis_connection(redis_url))
     queue.empty()
-    job = queue.enqueue(sync_supplier_catalog, run_id, job_id=f"sync-supplier-{supplier_id}")
+    job = queue.enqueue(sync_supplier_catalog, run_id, job_id=job_id)
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, FEEDS_DIR=str(tmp_path / "feeds"),
                SERVER_NAME="flagship.test", SECRET_KEY="worker-test")
     result = subprocess.run([sys.executable, "worker.py", "--burst", "--queues", "sync"],
@@ -262,68 +264,160 @@ def test_listing_review_is_enqueued_after_a_finished_sync(feeds_dir, monkeypatch
 
 @pytest.mark.redis
 @pytest.mark.committed
-def test_a_worker_killed_mid_sync_leaves_the_run_failed_and_a_new_run_finishes(
+def test_a_worker_killed_mid_sync_is_swept_in_time_and_the_next_run_resumes(
         app, database_url, tmp_path, monkeypatch):
-    """SIGKILL the worker after its first batches: the run is swept as abandoned (not
-    "running" forever), the batches it committed stay whole, and the next run completes."""
+    """SIGKILL the worker after its first batches. While it lived, a batch stalled for longer
+    than the abandoned threshold was not taken for dead (its heartbeat thread beat on); once
+    killed, "Sync now" starts a new run within the threshold (production: 90 s, under the
+    two minutes; here scaled down to seconds), the batches it committed stay whole, and the
+    new run resumes after them and ends as an uninterrupted sync would."""
     import signal
     import time
 
-    from app.catalog.sync import ABANDONED_AFTER, sweep_abandoned_runs
-    from tests.catalog.feed_helpers import sync_now
+    from app.catalog.models import Supplier
+    from app.catalog.sync import start_sync, sweep_abandoned_runs
 
+    beat, threshold = 0.5, 3.0
     monkeypatch.setitem(app.config, "FEEDS_DIR", str(tmp_path / "feeds"))
+    monkeypatch.setitem(app.config, "SYNC_ABANDONED_SECONDS", threshold)
     products = 20_000
     supplier = make_supplier()
     upload_feed(supplier, feed_csv(*(f"P{n:05d},Product {n},,home,SKU-{n:05d},,5.00,9.00,3,"
                                      for n in range(products))))
-    run = SyncRun(supplier_id=supplier.id, status="queued", job_id=f"sync-supplier-{supplier.id}")
+    run = SyncRun(supplier_id=supplier.id, status="queued")
     db.session.add(run)
     db.session.flush()
-    run_id, supplier_id = run.id, supplier.id
+    run.job_id = job_id_for(run.id)
+    run_id, supplier_id, job_id = run.id, supplier.id, run.job_id
     db.session.commit()
 
     redis_url = os.environ["REDIS_URL"]
     queue = get_queue("sync", connection=redis_connection(redis_url))
     queue.empty()
-    queue.enqueue(sync_supplier_catalog, run_id, job_id=f"sync-supplier-{supplier_id}")
+    queue.enqueue(sync_supplier_catalog, run_id, job_id=job_id)
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, FEEDS_DIR=str(tmp_path / "feeds"),
-               SERVER_NAME="flagship.test", SECRET_KEY="worker-test")
+               SERVER_NAME="flagship.test", SECRET_KEY="worker-test", SYNC_HEARTBEAT_SECONDS=str(beat))
     worker = subprocess.Popen([sys.executable, "worker.py", "--queues", "sync", "--no-periodic"],
                               cwd=ROOT, env=env, start_new_session=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 90
+
+    def wait_for(done, seconds=90):
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             [seen] = runs_of(supplier_id)
             db.session.rollback()
-            if seen.status != "queued" and seen.created_count > 0:
-                break
+            if done(seen):
+                return seen
             time.sleep(0.05)
+        raise AssertionError("timed out")
+
+    try:
+        seen = wait_for(lambda run: run.status != "queued" and run.created_count > 0)
         assert seen.status == "running", "the sync finished before it could be killed"
+        if db.engine.dialect.name == "postgresql":
+            # Stall the next batch: its inserts wait for the supplier row's key-share lock.
+            with db.engine.connect() as blocker:
+                blocker.execute(select(Supplier.id).where(Supplier.id == supplier_id).with_for_update())
+                stalled = wait_for(lambda run: run.products_done > 0).products_done  # (a number:
+                time.sleep(threshold * 2)  # the identity map gives one object for the run)
+                [still] = runs_of(supplier_id)
+                assert still.products_done == stalled  # no batch committed ...
+                assert sweep_abandoned_runs(supplier_id) == 0  # ... and yet alive: it beats
+                assert utcnow() - still.heartbeat_at < timedelta(seconds=threshold)
+                db.session.commit()
+                blocker.rollback()
+            seen = wait_for(lambda run: run.products_done > stalled)
+            assert seen.status == "running", "the sync finished before it could be killed"
     finally:
         # The work horse (RQ forks one per job, in a session of its own), then the worker:
         # no clean-up of any kind runs.
         for pid in _children(worker.pid):
             os.kill(pid, signal.SIGKILL)
         os.killpg(worker.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
         output = worker.communicate(timeout=30)[0]
 
     [killed] = runs_of(supplier_id)
     assert killed.status == "running" and 0 < killed.created_count < products, output
+    assert killed.products_done == killed.created_count
+    killed_id, killed_done = killed.id, killed.products_done
     written = db.session.scalar(select(func.count(SupplyProduct.id)).where(
         SupplyProduct.supplier_id == supplier_id))
     assert written == killed.created_count  # only whole, committed batches
     db.session.rollback()
 
-    assert sweep_abandoned_runs(supplier_id, now=utcnow()) == 0  # not yet: it may be alive
-    assert sweep_abandoned_runs(supplier_id, now=utcnow() + ABANDONED_AFTER + timedelta(minutes=1)) == 1
+    # "Sync now", clicked again and again: refused while the run may be alive, then started.
+    while True:
+        rerun, created = start_sync(db.session.get(Supplier, supplier_id))
+        if created:
+            break
+        db.session.rollback()
+        assert time.monotonic() - killed_at < threshold + beat + 5, "the dead run was never swept"
+        time.sleep(0.2)
+    freed_after = time.monotonic() - killed_at
+    rerun_id = rerun.id
     db.session.commit()
-    [swept] = runs_of(supplier_id)
+    assert 0 < freed_after < threshold + beat + 5
+    [swept, _] = runs_of(supplier_id)
     assert swept.status == "failed" and swept.error.startswith("abandoned") and swept.finished_at
 
-    rerun, result = sync_now(db.session.get(type(supplier), supplier_id))
-    assert result == "succeeded"
-    assert rerun.created_count == products - killed.created_count
-    assert rerun.unchanged_count == killed.created_count
+    assert sync_supplier_catalog(rerun_id) == "succeeded"
+    [_, rerun] = runs_of(supplier_id)
+    assert (rerun.resumed_from_id, rerun.resumed_products) == (killed_id, killed_done)
+    assert (rerun.created_count, rerun.unchanged_count, rerun.rows_read) == (products, 0, products)
+    assert db.session.scalar(select(func.count(SupplyProduct.id)).where(
+        SupplyProduct.supplier_id == supplier_id)) == products
     queue.empty()
+
+
+@pytest.mark.redis
+def test_a_scheduled_retry_and_the_next_run_keep_their_own_jobs(app, feeds_dir, monkeypatch):
+    """A run's job fails while the database is away (so the run could not even be put back
+    in the queue): RQ schedules a retry. The run is swept as abandoned and "Sync now" starts
+    the next one: its job must not overwrite the scheduled retry's job in Redis (a shared
+    job id made the retry run the new run, and the new run's job vanish with the retry)."""
+    from rq import SimpleWorker
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    from app.catalog import sync
+    from app.catalog.jobs import enqueue_sync
+
+    redis_url = os.environ["REDIS_URL"]
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    connection = redis_connection(redis_url)
+    queue = get_queue("sync", connection=connection)
+    queue.empty()
+    scheduled = ScheduledJobRegistry(queue=queue)
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(MUG))
+    first, _ = sync.start_sync(supplier)
+    first_id = first.id
+    db.session.commit()
+    enqueue_sync(first)
+
+    def database_away(*args):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(sync, "execute_run", database_away)
+    monkeypatch.setattr(sync, "requeue", database_away)
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    first_job = Job.fetch(sync.job_id_for(first_id), connection=connection)
+    try:
+        assert first_job.id in scheduled.get_job_ids()  # the retry waits for its time
+        assert runs_of(supplier.id)[0].status == "running"
+        assert sync.sweep_abandoned_runs(supplier.id, now=utcnow() + timedelta(seconds=100)) == 1
+
+        second, created = sync.start_sync(db.session.get(type(supplier), supplier.id))
+        second_id = second.id
+        db.session.commit()
+        enqueue_sync(second)
+        assert created and second.job_id != first_job.id
+        assert Job.fetch(first_job.id, connection=connection).args == (first_id,)
+        assert Job.fetch(second.job_id, connection=connection).args == (second_id,)
+        assert queue.get_job_ids() == [second.job_id] and first_job.id in scheduled.get_job_ids()
+    finally:
+        queue.empty()
+        for job_id in scheduled.get_job_ids():
+            scheduled.remove(job_id, delete_job=True)
