@@ -1,7 +1,7 @@
 """sync runs resume: feed digest, committed progress, resumed-from run
 
 Revision ID: 5b1e7c2d9a40
-Revises: 043830648188
+Revises: 5d2f7c1a9e40
 Create Date: 2026-12-03 08:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b1e7c2d9a40'
-down_revision = '043830648188'
+down_revision = '5d2f7c1a9e40'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """revocable sessions and e-mail verification
 
 Revision ID: 5d2f7c1a9e40
-Revises: 043830648188
+Revises: 98bc9dc87710
 Create Date: 2026-12-10 09:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import app.db_types
 
 # revision identifiers, used by Alembic.
 revision = '5d2f7c1a9e40'
-down_revision = '043830648188'
+down_revision = '98bc9dc87710'
 branch_labels = None
 depends_on = None
 
