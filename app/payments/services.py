@@ -142,12 +142,18 @@ class Outcome:
     message: str
 
 
-def complete_checkout(session) -> Outcome:
+def complete_checkout(session, *, fresh: bool = False) -> Outcome:
     """The session is paid: the order becomes paid and enters the ledger (with the fee
-    from Stripe's balance transaction). Safe to call again: it then changes nothing."""
+    from Stripe's balance transaction). Safe to call again: it then changes nothing.
+
+    What an event says is only a hint: the session is read again from Stripe (unless
+    `fresh`: just read), and its payment must be this order's (order number, amount,
+    currency, in the session and its payment intent), else nothing is paid."""
     payment = _payment_for_session(session["id"])
     if payment is None:
         return Outcome(f"no order for session {session['id']}")
+    if not fresh:
+        session = stripe_gateway.retrieve_checkout_session(session["id"])
     if session.get("payment_status") != "paid":
         return Outcome(f"session {session['id']} is {session.get('payment_status')}")
     from app.shops.models import Shop
@@ -157,6 +163,10 @@ def complete_checkout(session) -> Outcome:
         if payment.status == "paid":
             return Outcome(f"order {order.number} already paid")
         intent = stripe_gateway.retrieve_payment_intent(session["payment_intent"])
+        if mismatch := _not_this_orders(order, payment, session, intent):
+            current_app.logger.warning("refused Stripe session %s for order %s: %s",
+                                       session["id"], order.number, mismatch)
+            return Outcome(f"refused for order {order.number}: {mismatch}")
         charge = intent["latest_charge"]
         balance = charge["balance_transaction"] if charge else None
         if balance is None or isinstance(balance, str):
@@ -174,6 +184,25 @@ def complete_checkout(session) -> Outcome:
         record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=payment.processor_fee)
         queue_fulfilment(order)  # in the payment's own transaction: never paid and forgotten
         return Outcome(f"order {order.number} paid")
+
+
+def _not_this_orders(order: Order, payment: Payment, session, intent) -> str:
+    """Why the session and its payment intent are not the payment of this order ("" if
+    they are): the order number they carry, the amount and the currency."""
+    currency = payment.currency.lower()
+    checks = (
+        ((session.get("metadata") or {}).get("order_number") == order.number, "another order's session"),
+        (session.get("client_reference_id") in (None, order.number), "another order's reference"),
+        (session.get("amount_total") == payment.amount, "a different amount"),
+        ((session.get("currency") or "").lower() == currency, "a different currency"),
+        (intent.get("transfer_group") == order.number, "another order's payment intent"),
+        ((intent.get("metadata") or {}).get("order_number") == order.number,
+         "another order's payment intent"),
+        (intent.get("amount_received", intent.get("amount")) == payment.amount,
+         "a payment of a different amount"),
+        ((intent.get("currency") or "").lower() == currency, "a payment in another currency"),
+    )
+    return next((reason for ok, reason in checks if not ok), "")
 
 
 def _refund_late_payment(order: Order, payment: Payment) -> Outcome:
@@ -202,7 +231,7 @@ def confirm_return(order: Order, session_id: str) -> Outcome:
         session = stripe_gateway.retrieve_checkout_session(session_id)
     except stripe_gateway.StripeError:
         return Outcome("Stripe did not answer; the webhook will confirm")
-    return complete_checkout(session)
+    return complete_checkout(session, fresh=True)
 
 
 def expire_checkout(session) -> Outcome:
@@ -244,7 +273,7 @@ def record_refunds(charge) -> Outcome:
     if payment is None:
         return Outcome(f"no order for charge {charge['id']}")
     if payment.status == "open":
-        complete_checkout(stripe_gateway.retrieve_checkout_session(payment.checkout_session_id))
+        complete_checkout({"id": payment.checkout_session_id})
     with use_shop(payment.shop_id):
         order = _order_of(payment)
         if order.status not in ("paid", "refunded"):
@@ -321,7 +350,7 @@ def expire_stale_checkouts(older_than_minutes: int = 15) -> int:
         if session["status"] == "expired":
             expire_checkout(session)
         elif session["payment_status"] == "paid":
-            complete_checkout(session)
+            complete_checkout(session, fresh=True)
         else:
             continue
         db.session.commit()

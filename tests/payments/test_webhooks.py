@@ -132,3 +132,43 @@ def test_a_dispute_takes_the_money_back_and_a_won_dispute_returns_it(fake_stripe
     entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
     assert sum(e.amount for e in entries) == order.total
     assert payment_of(order).dispute_status == "won"
+
+
+def test_a_signed_event_carrying_another_orders_payment_pays_nothing(fake_stripe, shop_a, storefront, client):
+    """Security finding 8: a correctly signed checkout.session.completed naming an unpaid
+    order's session, with another order's payment intent and amount_total 1, marked it paid.
+    The session is read again from Stripe, and its payment must be this order's."""
+    fake_stripe.auto_deliver = False
+    unpaid, unpaid_url = card_checkout(storefront(shop_a.shop), (shop_a.listings[0], 1))
+    paid, paid_url = card_checkout(storefront(shop_a.shop), (shop_a.listings[1], 1))
+    fake_stripe.pay_session(session_id_of(paid_url))
+    genuine = fake_stripe.last_event("checkout.session.completed")
+    forged = dict(genuine, id="evt_forged_1")
+    forged["data"] = {"object": dict(genuine["data"]["object"], id=session_id_of(unpaid_url),
+                                     amount_total=1, payment_status="paid")}
+    payload, headers = fake_stripe.signed_event_request(forged)
+    response = client.post("/webhooks/stripe", data=payload, headers=headers)
+    assert response.status_code == 200 and "unpaid" in response.json["outcome"]
+    assert fresh(unpaid).status == "pending" and _ledger_count(unpaid) == 0
+
+
+def test_a_paid_session_that_is_not_the_orders_payment_is_refused(fake_stripe, shop_a, storefront,
+                                                                 client, monkeypatch):
+    """Even what Stripe itself returns must match the order: its number, amount and currency."""
+    from app.payments import stripe_gateway
+
+    fake_stripe.auto_deliver = False
+    target, target_url = card_checkout(storefront(shop_a.shop), (shop_a.listings[0], 1))
+    other, other_url = card_checkout(storefront(shop_a.shop), (shop_a.listings[1], 1))
+    fake_stripe.pay_session(session_id_of(other_url))
+    other_session = fake_stripe.get(session_id_of(other_url))
+    real = stripe_gateway.retrieve_checkout_session
+    monkeypatch.setattr(stripe_gateway, "retrieve_checkout_session", lambda session_id: dict(
+        real(other_session["id"]), id=session_id) if session_id == session_id_of(target_url) else real(session_id))
+    event = dict(fake_stripe.last_event("checkout.session.completed"), id="evt_swapped_1")
+    event["data"] = {"object": {"id": session_id_of(target_url), "object": "checkout.session"}}
+    payload, headers = fake_stripe.signed_event_request(event)
+    response = client.post("/webhooks/stripe", data=payload, headers=headers)
+    assert response.status_code == 200 and "refused" in response.json["outcome"]
+    assert fresh(target).status == "pending" and _ledger_count(target) == 0
+    assert payment_of(target).status == "open"
