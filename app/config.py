@@ -50,6 +50,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _scope_key(secret_key: str) -> str:
+    """The RLS scope key, derived from SECRET_KEY (web, worker and release share it). A
+    development machine with no SECRET_KEY set gets a random one per process, so it uses a
+    fixed key instead: its processes must agree, and production always has SECRET_KEY."""
+    import hashlib
+    import hmac
+
+    return hmac.new((secret_key or "development").encode(), b"flagship.rls-scope-key",
+                    hashlib.sha256).hexdigest()
+
+
 def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     env = dict(dotenv_values(LOCAL_ENV_FILE)) if LOCAL_ENV_FILE.exists() else {}
@@ -68,6 +79,11 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
     database_url = get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'flagship.sqlite3'}")
     if production and database_url.startswith("sqlite") and not _bool(get("ALLOW_SQLITE"), False):
         raise ConfigError("DATABASE_URL must point at PostgreSQL when FLAGSHIP_ENV=production")
+    migration_url = get("MIGRATION_DATABASE_URL", "")
+    if production and database_url.startswith("postgres") and not migration_url:
+        # The app's role must own nothing: injected SQL could otherwise switch RLS off.
+        raise ConfigError("MIGRATION_DATABASE_URL (the schema owner) must be set when FLAGSHIP_ENV="
+                          "production; DATABASE_URL is the app's role, which owns nothing")
     redis_url = get("REDIS_URL", "")
     stripe_key = get("STRIPE_SECRET_KEY", "")
     if production and stripe_key and not get("STRIPE_WEBHOOK_SECRET"):
@@ -80,6 +96,12 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "PREFERRED_URL_SCHEME": get("PREFERRED_URL_SCHEME", "https" if production else "http"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL: `flask db upgrade` connects as the owner, then grants the app's role
+        # (DATABASE_APP_ROLE, else DATABASE_URL's user) its rights (app/tenancy/roles.py).
+        "MIGRATION_DATABASE_URI": normalise_database_url(migration_url),
+        "DATABASE_APP_ROLE": get("DATABASE_APP_ROLE", ""),
+        # Proves to the database that a tenancy scope was set by the app, not by injected SQL.
+        "RLS_SCOPE_KEY": get("RLS_SCOPE_KEY", ""),
         "REDIS_URL": redis_url,
         # Platform session: host-only (no SESSION_COOKIE_DOMAIN), so shop subdomains never get it.
         "SESSION_COOKIE_NAME": "__Host-flagship" if production else "flagship",
@@ -132,6 +154,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
                                  get("PAYOUT_RETRY_SECONDS", "60,300,1800,7200").split(",") if part.strip()],
     }
     config.update(overrides)
+    if not config["RLS_SCOPE_KEY"]:
+        configured = bool(get("SECRET_KEY")) or "SECRET_KEY" in overrides
+        config["RLS_SCOPE_KEY"] = _scope_key(config["SECRET_KEY"] if configured else "")
     if config["REDIS_URL"] and "JOBS_INLINE" not in overrides:
         config["JOBS_INLINE"] = False
     return config

@@ -14,8 +14,20 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+_owner_engine = None
+
+
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    """The schema owner's connection (MIGRATION_DATABASE_URL) when set, else the app's."""
+    global _owner_engine
+    url = current_app.config.get('MIGRATION_DATABASE_URI')
+    if not url:
+        return current_app.extensions['migrate'].db.engine
+    if _owner_engine is None:
+        from sqlalchemy import create_engine, pool
+
+        _owner_engine = create_engine(url, poolclass=pool.NullPool)
+    return _owner_engine
 
 
 def get_engine_url():
@@ -99,6 +111,10 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            # Same transaction: the app's role gets its rights on whatever now exists.
+            from app.tenancy.roles import after_migrations
+
+            after_migrations(connection, current_app.config)
 
 
 if context.is_offline_mode():
