@@ -50,6 +50,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _database_of(url: str) -> tuple:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name(), parsed.host, parsed.port, parsed.database
+
+
 def _scope_key(secret_key: str) -> str:
     """The RLS scope key, derived from SECRET_KEY (web, worker and release share it). A
     development machine with no SECRET_KEY set gets a random one per process, so it uses a
@@ -154,6 +161,10 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
                                  get("PAYOUT_RETRY_SECONDS", "60,300,1800,7200").split(",") if part.strip()],
     }
     config.update(overrides)
+    if config["MIGRATION_DATABASE_URI"] and (
+            _database_of(config["MIGRATION_DATABASE_URI"]) != _database_of(config["SQLALCHEMY_DATABASE_URI"])):
+        raise ConfigError("MIGRATION_DATABASE_URL must name the same database as DATABASE_URL "
+                          "(only the user differs: the owner, and the app's role)")
     if not config["RLS_SCOPE_KEY"]:
         configured = bool(get("SECRET_KEY")) or "SECRET_KEY" in overrides
         config["RLS_SCOPE_KEY"] = _scope_key(config["SECRET_KEY"] if configured else "")

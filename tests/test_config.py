@@ -58,3 +58,12 @@ def test_the_rls_scope_key_follows_secret_key_unless_set():
     assert load_config(environ={"SECRET_KEY": "a", "RLS_SCOPE_KEY": "k"})["RLS_SCOPE_KEY"] == "k"
     # No SECRET_KEY (a random one per process): every process must still agree.
     assert load_config(environ={})["RLS_SCOPE_KEY"] == load_config(environ={})["RLS_SCOPE_KEY"]
+
+
+def test_the_migration_url_must_name_the_apps_database():
+    environ = {"DATABASE_URL": "postgres://app@h/db", "MIGRATION_DATABASE_URL": "postgres://owner@h/other"}
+    with pytest.raises(ConfigError, match="same database"):
+        load_config(environ=environ)
+    with pytest.raises(ConfigError, match="same database"):  # an app on SQLite, an owner elsewhere
+        load_config({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, environ=dict(environ, MIGRATION_DATABASE_URL="postgres://owner@h/db"))
+    assert load_config(environ=dict(environ, MIGRATION_DATABASE_URL="postgres://owner:pw@h/db"))["MIGRATION_DATABASE_URI"]
