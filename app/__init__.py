@@ -65,7 +65,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
-            _configure_engine(engine)
+            _configure_engine(engine, app.config["RLS_SCOPE_KEY"])
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -94,7 +94,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
         return user_for_token(token)
 
 
-def _configure_engine(engine) -> None:
+def _configure_engine(engine, rls_scope_key: str) -> None:
     """PostgreSQL: keep the row-level-security setting in step with the tenancy scope.
     SQLite: enforce foreign keys, and let SQLAlchemy (not pysqlite) issue BEGIN, so
     transactions and SAVEPOINTs behave as on PostgreSQL. BEGIN IMMEDIATE takes the write
@@ -106,7 +106,7 @@ def _configure_engine(engine) -> None:
 
     from .tenancy.rls import install_rls_session_setting
 
-    install_rls_session_setting(engine)
+    install_rls_session_setting(engine, rls_scope_key)
     if engine.dialect.name != "sqlite":
         return
 

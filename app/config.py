@@ -51,6 +51,24 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _database_of(url: str) -> tuple:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name(), parsed.host, parsed.port, parsed.database
+
+
+def _scope_key(secret_key: str) -> str:
+    """The RLS scope key, derived from SECRET_KEY (web, worker and release share it). A
+    development machine with no SECRET_KEY set gets a random one per process, so it uses a
+    fixed key instead: its processes must agree, and production always has SECRET_KEY."""
+    import hashlib
+    import hmac
+
+    return hmac.new((secret_key or "development").encode(), b"flagship.rls-scope-key",
+                    hashlib.sha256).hexdigest()
+
+
 def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     env = dict(dotenv_values(LOCAL_ENV_FILE)) if LOCAL_ENV_FILE.exists() else {}
@@ -69,6 +87,11 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
     database_url = get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'flagship.sqlite3'}")
     if production and database_url.startswith("sqlite") and not _bool(get("ALLOW_SQLITE"), False):
         raise ConfigError("DATABASE_URL must point at PostgreSQL when FLAGSHIP_ENV=production")
+    migration_url = get("MIGRATION_DATABASE_URL", "")
+    if production and database_url.startswith("postgres") and not migration_url:
+        # The app's role must own nothing: injected SQL could otherwise switch RLS off.
+        raise ConfigError("MIGRATION_DATABASE_URL (the schema owner) must be set when FLAGSHIP_ENV="
+                          "production; DATABASE_URL is the app's role, which owns nothing")
     redis_url = get("REDIS_URL", "")
     stripe_key = get("STRIPE_SECRET_KEY", "")
     if production and stripe_key and not get("STRIPE_WEBHOOK_SECRET"):
@@ -81,6 +104,12 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "PREFERRED_URL_SCHEME": get("PREFERRED_URL_SCHEME", "https" if production else "http"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL: `flask db upgrade` connects as the owner, then grants the app's role
+        # (DATABASE_APP_ROLE, else DATABASE_URL's user) its rights (app/tenancy/roles.py).
+        "MIGRATION_DATABASE_URI": normalise_database_url(migration_url),
+        "DATABASE_APP_ROLE": get("DATABASE_APP_ROLE", ""),
+        # Proves to the database that a tenancy scope was set by the app, not by injected SQL.
+        "RLS_SCOPE_KEY": get("RLS_SCOPE_KEY", ""),
         "REDIS_URL": redis_url,
         # Seconds: a web request never hangs on a stalled Redis (its jobs wait in the outbox).
         "REDIS_CONNECT_TIMEOUT": float(get("REDIS_CONNECT_TIMEOUT", "1")),
@@ -156,6 +185,13 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
                                  get("PAYOUT_RETRY_SECONDS", "60,300,1800,7200").split(",") if part.strip()],
     }
     config.update(overrides)
+    if config["MIGRATION_DATABASE_URI"] and (
+            _database_of(config["MIGRATION_DATABASE_URI"]) != _database_of(config["SQLALCHEMY_DATABASE_URI"])):
+        raise ConfigError("MIGRATION_DATABASE_URL must name the same database as DATABASE_URL "
+                          "(only the user differs: the owner, and the app's role)")
+    if not config["RLS_SCOPE_KEY"]:
+        configured = bool(get("SECRET_KEY")) or "SECRET_KEY" in overrides
+        config["RLS_SCOPE_KEY"] = _scope_key(config["SECRET_KEY"] if configured else "")
     if config["REDIS_URL"] and "JOBS_INLINE" not in overrides:
         config["JOBS_INLINE"] = False
     return config

@@ -14,8 +14,20 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+_owner_engine = None
+
+
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    """The schema owner's connection (MIGRATION_DATABASE_URL) when set, else the app's."""
+    global _owner_engine
+    url = current_app.config.get('MIGRATION_DATABASE_URI')
+    if not url:
+        return current_app.extensions['migrate'].db.engine
+    if _owner_engine is None:
+        from sqlalchemy import create_engine, pool
+
+        _owner_engine = create_engine(url, poolclass=pool.NullPool)
+    return _owner_engine
 
 
 def get_engine_url():
@@ -107,6 +119,10 @@ def run_migrations_online():
                 context.run_migrations()
                 if sqlite:
                     _check_sqlite_foreign_keys(connection)
+                # Same transaction: the app's role gets its rights on whatever now exists.
+                from app.tenancy.roles import after_migrations
+
+                after_migrations(connection, current_app.config)
         finally:
             if enforced:
                 _sqlite_foreign_keys(connection, True)

@@ -7,6 +7,7 @@ Two shops exist in every tenant test, so a leak between tenants shows up.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 
@@ -48,6 +49,7 @@ def _scratch_dir(name: str) -> str:
 def test_config(database_url: str, **extra) -> dict:
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URI": "",  # never CI's owner URL for an app on another database
         "SECRET_KEY": "test-secret-key",
         "SERVER_NAME": PLATFORM,
         "WTF_CSRF_ENABLED": False,
@@ -66,55 +68,74 @@ def test_config(database_url: str, **extra) -> dict:
     return config
 
 
-APP_ROLE = "flagship_app"
+APP_ROLE = "flagship_app"  # the app's role when only DATABASE_URL (a superuser's) is given
+MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
+# One scope key for the test app and the real workers it starts (their SECRET_KEY differs).
+os.environ.setdefault("RLS_SCOPE_KEY", "flagship-tests-rls-scope-key")
 
 
 @pytest.fixture(scope="session")
 def owner_database_url(tmp_path_factory) -> str:
-    """The URL migrations run with (the schema owner)."""
+    """The URL migrations run with (the schema owner): MIGRATION_DATABASE_URL, as in
+    production, else DATABASE_URL's user."""
     if DATABASE_URL:
         from app.config import normalise_database_url
 
-        return normalise_database_url(DATABASE_URL)
+        return normalise_database_url(MIGRATION_DATABASE_URL or DATABASE_URL)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
 @pytest.fixture(scope="session")
 def database_url(owner_database_url) -> str:
-    """The URL the app uses. On PostgreSQL an ordinary role, never a superuser, so the
-    row-level-security policies apply to the whole test suite as they do in production."""
+    """The URL the app uses. On PostgreSQL a role that owns nothing, never a superuser, so
+    the row-level-security policies apply to the whole test suite as they do in production:
+    DATABASE_URL when MIGRATION_DATABASE_URL is set (CI), else DATABASE_URL as APP_ROLE."""
     if not owner_database_url.startswith("postgresql"):
         return owner_database_url
     from sqlalchemy.engine import make_url
 
+    from app.config import normalise_database_url
+
+    if MIGRATION_DATABASE_URL:
+        return normalise_database_url(DATABASE_URL)
     return make_url(owner_database_url).set(username=APP_ROLE, password=None).render_as_string(
         hide_password=False)
 
 
-def _grant_app_role(connection) -> None:
-    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).scalar()
-    if not exists:
-        connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}"))
-    connection.execute(text(
-        f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
-    connection.execute(text(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+def _create_app_role(owner_database_url) -> None:
+    """Only the role: its rights come from `flask db upgrade` (app/tenancy/roles.py)."""
+    from sqlalchemy import create_engine, exc, pool
+
+    engine = create_engine(owner_database_url, poolclass=pool.NullPool)
+    exists = text("SELECT 1 FROM pg_roles WHERE rolname = :r")
+    try:
+        with engine.begin() as connection:
+            if not connection.execute(exists, {"r": APP_ROLE}).scalar():
+                connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+    except exc.DBAPIError:
+        with engine.connect() as connection:  # another test session created it just now?
+            if not connection.execute(exists, {"r": APP_ROLE}).scalar():
+                raise
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def app(owner_database_url, database_url):
-    migrator = create_app(test_config(owner_database_url))
-    with migrator.app_context():
+    """Migrated as the product does it: `flask db upgrade` connects as the owner and grants
+    the app's role its rights; the app then runs as that role."""
+    postgres = owner_database_url.startswith("postgresql")
+    if postgres and not MIGRATION_DATABASE_URL:
+        _create_app_role(owner_database_url)
+    app = create_app(test_config(database_url, MIGRATION_DATABASE_URI=owner_database_url if postgres else ""))
+    with app.app_context():
         upgrade()
-        if owner_database_url.startswith("postgresql"):
-            with db.engine.begin() as connection:
-                _grant_app_role(connection)
         db.engine.dispose()
-    return create_app(test_config(database_url))
+    return app
 
 
 @pytest.fixture(autouse=True)
-def _transaction(request, app):
+def _transaction(request, app, owner_database_url):
     """Run the test inside one outer transaction, rolled back at the end.
 
     Tests marked `committed` (real concurrency, a real worker) commit for real instead and
@@ -126,7 +147,7 @@ def _transaction(request, app):
                 yield
             finally:
                 db.session.remove()
-                _empty_all_tables()
+                _empty_all_tables(owner_database_url)
             return
         engines = db.engines
         engine = engines[None]
@@ -142,10 +163,11 @@ def _transaction(request, app):
             connection.close()
 
 
-def _empty_all_tables() -> None:
+def _empty_all_tables(owner_database_url: str) -> None:
     tables = list(reversed(db.metadata.sorted_tables))
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+    engine = _owner_engine(owner_database_url) if owner_database_url.startswith("postgresql") else db.engine
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # as the owner: the app's role may not TRUNCATE
             conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " CASCADE"))
         else:
             # The ledger's append-only triggers refuse DELETE: lift them for the clean-up.
@@ -157,6 +179,13 @@ def _empty_all_tables() -> None:
                 conn.execute(table.delete())
             for _name, sql in triggers:
                 conn.execute(text(sql))
+
+
+@functools.cache
+def _owner_engine(url: str):
+    from sqlalchemy import create_engine, pool
+
+    return create_engine(url, poolclass=pool.NullPool)
 
 
 LATE_WEBHOOKS: list = []  # Stripe events to deliver once the current request is over

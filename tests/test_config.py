@@ -15,10 +15,12 @@ def test_production_refuses_sqlite():
 
 def test_production_cookies_are_secure_host_prefixed():
     config = load_config(environ={"FLAGSHIP_ENV": "production", "SECRET_KEY": "s",
-                                  "DATABASE_URL": "postgres://u@h/db"})
+                                  "DATABASE_URL": "postgres://u@h/db",
+                                  "MIGRATION_DATABASE_URL": "postgres://owner@h/db"})
     assert config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert config["MIGRATION_DATABASE_URI"] == "postgresql+psycopg://owner@h/db"
 
 
 def test_embedded_defaults():
@@ -33,3 +35,35 @@ def test_embedded_defaults():
 def test_normalise_database_url():
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
     assert normalise_database_url("postgresql://a@b/c") == "postgresql+psycopg://a@b/c"
+
+
+def test_production_refuses_an_app_role_that_would_own_the_tables():
+    with pytest.raises(ConfigError, match="MIGRATION_DATABASE_URL"):
+        load_config(environ={"FLAGSHIP_ENV": "production", "SECRET_KEY": "s",
+                             "DATABASE_URL": "postgres://app@h/db"})
+
+
+def test_the_app_role_defaults_to_the_database_url_user():
+    from app.tenancy.roles import app_role
+
+    url = "postgresql+psycopg://web@db.example/flagship"
+    assert app_role({"SQLALCHEMY_DATABASE_URI": url, "DATABASE_APP_ROLE": ""}) == "web"
+    assert app_role({"SQLALCHEMY_DATABASE_URI": url, "DATABASE_APP_ROLE": "shop_app"}) == "shop_app"
+
+
+def test_the_rls_scope_key_follows_secret_key_unless_set():
+    key = load_config(environ={"SECRET_KEY": "a"})["RLS_SCOPE_KEY"]
+    assert key == load_config({"SECRET_KEY": "a"}, environ={})["RLS_SCOPE_KEY"]
+    assert key != load_config(environ={"SECRET_KEY": "b"})["RLS_SCOPE_KEY"]
+    assert load_config(environ={"SECRET_KEY": "a", "RLS_SCOPE_KEY": "k"})["RLS_SCOPE_KEY"] == "k"
+    # No SECRET_KEY (a random one per process): every process must still agree.
+    assert load_config(environ={})["RLS_SCOPE_KEY"] == load_config(environ={})["RLS_SCOPE_KEY"]
+
+
+def test_the_migration_url_must_name_the_apps_database():
+    environ = {"DATABASE_URL": "postgres://app@h/db", "MIGRATION_DATABASE_URL": "postgres://owner@h/other"}
+    with pytest.raises(ConfigError, match="same database"):
+        load_config(environ=environ)
+    with pytest.raises(ConfigError, match="same database"):  # an app on SQLite, an owner elsewhere
+        load_config({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, environ=dict(environ, MIGRATION_DATABASE_URL="postgres://owner@h/db"))
+    assert load_config(environ=dict(environ, MIGRATION_DATABASE_URL="postgres://owner:pw@h/db"))["MIGRATION_DATABASE_URI"]

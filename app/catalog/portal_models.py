@@ -1,4 +1,4 @@
-"""Supplier staff accounts and invitations, and supplier webhooks (shared: no shop_id)."""
+"""Supplier staff accounts and invitations (shared: no shop_id), and supplier webhooks."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ class WebhookDelivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     purchase_order_id: Mapped[int] = mapped_column(index=True)
+    # The purchase order's shop: the payload holds its shopper's address, so PostgreSQL RLS
+    # shows the row only to that shop or platform-wide. NULL only for rows older than it
+    # whose order was gone.
+    shop_id: Mapped[int | None] = mapped_column(index=True, default=None)
     event: Mapped[str] = mapped_column(String(40), default="purchase_order.created")
     url: Mapped[str] = mapped_column(String(500))
     payload: Mapped[str] = mapped_column(Text)  # the exact JSON body that is signed

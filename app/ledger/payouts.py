@@ -21,6 +21,7 @@ from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.payments import stripe_gateway
+from app.tenancy import unscoped
 
 from .connect import account_of
 from .models import PAID_OUT_PAYEES, LedgerEntry, OrderRelease, Payout, PayoutAccount, PayoutRun
@@ -58,6 +59,7 @@ def _lock_runs() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ADVISORY_LOCK_ID})
 
 
+@unscoped()  # every payee's balance: platform-wide (the ledger's RLS shows nothing else)
 def create_payouts(trigger: str = "schedule", now: datetime | None = None) -> tuple[PayoutRun, list[int]]:
     """One payout run: Payout rows and their debits for every due, connected payee.
     Flushes; the caller defers a transfer job per returned payout id, then commits."""

@@ -3,7 +3,9 @@
 Every write goes through `_append`, which gives each entry a deterministic `entry_key`:
 writing the same business fact twice hits the unique key instead of doubling money. The
 callers run inside the order's shop scope; the ledger itself is platform-wide, so reads
-for a shop always name the shop as payee.
+for a shop always name the shop as payee. On PostgreSQL row-level security shows a shop
+scope only the entries of its own orders and payouts (entries of no shop: platform-wide
+only), so the readers here act for the payee whose entries they add up.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.tenancy import unscoped, use_shop
 
 from .allocation import SaleLine, Share, platform_fee, split_refund, split_sale, supplier_returns
 from .models import LedgerEntry, OrderRelease, Payout
@@ -224,8 +227,19 @@ class Balance:
     cash_held: int = 0  # pay-on-delivery cash the shop collected (and keeps), net of cash refunds
 
 
+def _reading_for(payee_type: str, payee_id: int):
+    """The scope that sees all of a payee's entries (PostgreSQL RLS on the ledger): a shop's
+    own, since each carries its shop; any other payee's span every shop: platform-wide."""
+    return use_shop(payee_id) if payee_type == "shop" else unscoped()
+
+
 def balances(payee_type: str, payee_id: int, now: datetime | None = None) -> list[Balance]:
     """A payee's balances per currency."""
+    with _reading_for(payee_type, payee_id):
+        return _balances(payee_type, payee_id, now)
+
+
+def _balances(payee_type: str, payee_id: int, now: datetime | None) -> list[Balance]:
     now = now or utcnow()
     is_available = availability(now)
     is_cash = LedgerEntry.kind.in_(("cash_collected", "cash_returned"))
@@ -255,6 +269,11 @@ def payee_entries(payee_type: str, payee_id: int, page: int = 1, per_page: int =
     """A payee's entries, newest first, paginated. Each entry's `available_on` is when it
     becomes (or became) available: its own date, its order's release, or None (held until
     the order ships)."""
+    with _reading_for(payee_type, payee_id):
+        return _payee_entries(payee_type, payee_id, page, per_page)
+
+
+def _payee_entries(payee_type: str, payee_id: int, page: int, per_page: int):
     query = (select(LedgerEntry).where(LedgerEntry.payee_type == payee_type,
                                        LedgerEntry.payee_id == payee_id)
              .order_by(LedgerEntry.id.desc()))
@@ -267,6 +286,7 @@ def payee_entries(payee_type: str, payee_id: int, page: int = 1, per_page: int =
     return page
 
 
+@unscoped()  # fees of every shop's orders
 def platform_income() -> list[dict]:
     """The platform's fee income and the processor's fees, per currency."""
     rows = db.session.execute(

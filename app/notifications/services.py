@@ -1,6 +1,8 @@
 """Sending e-mail: every message is recorded once in the outbox, then sent by SMTP if set up.
 
 In development (no MAIL_SERVER) messages stay in the outbox, readable in /admin/outbox.
+The outbox holds shoppers' addresses: on PostgreSQL its rows are under row-level security,
+so an e-mail is written and updated acting for its shop, or platform-wide when it has none.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.tenancy import unscoped, use_shop
 
 from .models import OutboundEmail
 
@@ -24,6 +27,17 @@ log = logging.getLogger(__name__)
 def record_email(dedupe_key: str, *, to: str, subject: str, body_text: str, body_html: str = "",
                  shop_id: int | None = None) -> tuple[OutboundEmail, bool]:
     """The outbox row for this purpose, created if new. Returns (email, created)."""
+    with _acting_for(shop_id):
+        return _record_email(dedupe_key, to=to, subject=subject, body_text=body_text,
+                             body_html=body_html, shop_id=shop_id)
+
+
+def _acting_for(shop_id: int | None):
+    return unscoped() if shop_id is None else use_shop(shop_id)
+
+
+def _record_email(dedupe_key: str, *, to: str, subject: str, body_text: str, body_html: str,
+                  shop_id: int | None) -> tuple[OutboundEmail, bool]:
     existing = db.session.scalar(select(OutboundEmail).where(OutboundEmail.dedupe_key == dedupe_key))
     if existing is not None:
         return existing, False
@@ -42,8 +56,13 @@ def record_email(dedupe_key: str, *, to: str, subject: str, body_text: str, body
 def deliver(email: OutboundEmail) -> OutboundEmail:
     """Send an outbox e-mail by SMTP when MAIL_SERVER is set; a sent e-mail is never resent."""
     config = current_app.config
-    if email.status == "sent" or not config["MAIL_SERVER"]:
+    if not config["MAIL_SERVER"]:
         return email
+    with _acting_for(email.shop_id):
+        return email if email.status == "sent" else _send(email, config)
+
+
+def _send(email: OutboundEmail, config) -> OutboundEmail:
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = email.to_address

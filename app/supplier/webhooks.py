@@ -110,7 +110,7 @@ def record_delivery(supplier: Supplier, po) -> WebhookDelivery | None:
         WebhookDelivery.purchase_order_id == po.id, WebhookDelivery.event == EVENT_PO_CREATED))
     if existing is not None:
         return None
-    delivery = WebhookDelivery(supplier_id=supplier.id, purchase_order_id=po.id,
+    delivery = WebhookDelivery(supplier_id=supplier.id, purchase_order_id=po.id, shop_id=po.shop_id,
                                event=EVENT_PO_CREATED, url=supplier.webhook_url,
                                payload=purchase_order_payload(po), status="pending")
     try:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.ledger.models import LedgerEntry
 from app.orders.services import mark_paid
-from app.tenancy import use_shop
+from app.tenancy import unscoped, use_shop
 from tests import factories
 from tests.admin.conftest import admin, page_text
 
@@ -45,8 +45,9 @@ def test_fee_override_is_validated_and_used(admin, shop_a):
     assert shop_a.shop.platform_fee_bp == 250
     assert "2.5 %" in page_text(admin.get(f"/admin/shops/{shop_id}"))
     order = _paid(shop_a)
-    fee = db.session.scalar(select(LedgerEntry.amount).where(
-        LedgerEntry.order_id == order.id, LedgerEntry.payee_type == "platform"))
+    with unscoped():
+        fee = db.session.scalar(select(LedgerEntry.amount).where(
+            LedgerEntry.order_id == order.id, LedgerEntry.payee_type == "platform"))
     assert fee == 45
     admin.post(f"/admin/shops/{shop_id}/fee", data={"fee_percent": ""})
     db.session.refresh(shop_a.shop)

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.jobs import get_queue, redis_connection
 from app.notifications.models import OutboundEmail
 from app.orders.jobs import send_order_confirmation
+from app.tenancy import unscoped
 from tests.factories import make_catalog, make_order, make_shop_with_listings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +45,9 @@ def test_worker_sends_order_confirmation_once(app, database_url):
     assert second.get_status() == "finished", result.stderr
     assert first.return_value() == "sent" or first.return_value() == "already recorded"
     db.session.expire_all()
-    emails = db.session.scalars(select(OutboundEmail).where(
-        OutboundEmail.dedupe_key == f"order-confirmation:{order_id}")).all()
+    with unscoped():
+        emails = db.session.scalars(select(OutboundEmail).where(
+            OutboundEmail.dedupe_key == f"order-confirmation:{order_id}")).all()
     assert len(emails) == 1
     assert order_number in emails[0].subject
 
@@ -54,7 +56,8 @@ def test_inline_job_is_idempotent(shop_a):
     order_id = make_order(shop_a).id
     assert send_order_confirmation(order_id) == "sent"
     assert send_order_confirmation(order_id) == "already recorded"
-    emails = db.session.scalars(select(OutboundEmail)).all()
+    with unscoped():
+        emails = db.session.scalars(select(OutboundEmail)).all()
     assert len(emails) == 1 and emails[0].status == "outbox"
 
 

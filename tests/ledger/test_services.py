@@ -31,8 +31,9 @@ def _paid_cash_order(fixture, quantities=None):
 
 
 def _entries(order_id):
-    return db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order_id)
-                              .order_by(LedgerEntry.id)).all()
+    with unscoped():
+        return db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order_id)
+                                  .order_by(LedgerEntry.id)).all()
 
 
 def test_a_paid_cash_order_records_each_share_once(shop_a):
@@ -60,8 +61,9 @@ def test_ledger_entries_cannot_be_changed_or_deleted_through_the_orm(shop_a):
         entry.amount = 1
     with pytest.raises(LedgerError), db.session.begin_nested():
         db.session.delete(_entries(order_id)[0])
-    amounts = db.session.scalars(select(LedgerEntry.amount).where(LedgerEntry.order_id == order_id)
-                                 .order_by(LedgerEntry.id)).all()
+    with unscoped():
+        amounts = db.session.scalars(select(LedgerEntry.amount).where(LedgerEntry.order_id == order_id)
+                                     .order_by(LedgerEntry.id)).all()
     assert amounts[0] == 1200 and len(amounts) == 4
 
 
@@ -69,7 +71,7 @@ def test_ledger_entries_cannot_be_changed_or_deleted_through_the_orm(shop_a):
                                        "DELETE FROM ledger_entries"])
 def test_ledger_entries_cannot_be_changed_or_deleted_in_raw_sql(shop_a, statement):
     order = _paid_cash_order(shop_a)
-    with pytest.raises(DatabaseError, match="append-only"), db.session.begin_nested():
+    with pytest.raises(DatabaseError, match="append-only"), db.session.begin_nested(), unscoped():
         db.session.execute(text(statement))
     assert len(_entries(order.id)) == 4
 

@@ -17,7 +17,13 @@ from .helpers import card_checkout, fresh, payment_of, session_id_of
 
 
 def _ledger_count(order) -> int:
-    return db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.order_id == order.id))
+    with unscoped():
+        return db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.order_id == order.id))
+
+
+def _ledger_entries(order) -> list[LedgerEntry]:
+    with unscoped():
+        return db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
 
 
 def _paid_but_undelivered(fake_stripe, shop_a, storefront):
@@ -90,7 +96,7 @@ def test_a_refund_event_before_the_payment_event_is_handled_in_order(fake_stripe
     assert refund.source == "stripe" and refund.amount == 500
     payload, headers = fake_stripe.signed_event_request(completed)
     assert client.post("/webhooks/stripe", data=payload, headers=headers).status_code == 200
-    entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
+    entries = _ledger_entries(order)
     assert sum(e.amount for e in entries) == order.total - 500
     assert len([e for e in entries if e.kind == "sale"]) == 4
 
@@ -122,14 +128,14 @@ def test_a_dispute_takes_the_money_back_and_a_won_dispute_returns_it(fake_stripe
     dispute = fake_stripe.open_dispute(charge_id)
     order = fresh(order)
     assert payment_of(order).dispute_status
-    entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
+    entries = _ledger_entries(order)
     assert sum(e.amount for e in entries) == 0  # all of it went back to the shopper's bank
     # The supplier keeps its wholesale cost: the shop bears the chargeback and the lost fee.
     assert sum(e.amount for e in entries if e.payee_type == "supplier") == 1200
     shop_total = sum(e.amount for e in entries if e.payee_type == "shop")
     assert shop_total == -(1200 + payment_of(order).processor_fee)
     fake_stripe.close_dispute(dispute["id"], "won")
-    entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
+    entries = _ledger_entries(order)
     assert sum(e.amount for e in entries) == order.total
     assert payment_of(order).dispute_status == "won"
 

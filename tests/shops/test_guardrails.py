@@ -64,8 +64,9 @@ def notices(shop_id: int) -> list[ListingNotice]:
 
 
 def emails(prefix="sync-digest:") -> list[OutboundEmail]:
-    return list(db.session.scalars(select(OutboundEmail).where(OutboundEmail.dedupe_key.like(f"{prefix}%"))
-                                   .order_by(OutboundEmail.id)))
+    with unscoped():
+        return list(db.session.scalars(select(OutboundEmail).where(OutboundEmail.dedupe_key.like(f"{prefix}%"))
+                                       .order_by(OutboundEmail.id)))
 
 
 @pytest.fixture

@@ -74,3 +74,58 @@ def test_raw_sql_on_the_theme_tables_stays_in_its_shop(shop_a, shop_b):
         for table in ("theme_configs", "newsletter_subscribers"):
             assert set(db.session.execute(text(f"SELECT shop_id FROM {table}")).scalars()) == {shop_a.shop.id}
     assert db.session.execute(text("SELECT count(*) FROM theme_configs")).scalar() == 0
+
+
+def _platform_rows(catalog, shop_ids):
+    """One outbox e-mail, ledger entry and webhook delivery per shop id (None: no shop)."""
+    from app.catalog.portal_models import WebhookDelivery
+    from app.ledger.models import LedgerEntry
+    from app.notifications.models import OutboundEmail
+
+    with unscoped():
+        for n, shop_id in enumerate(shop_ids):
+            db.session.add_all([
+                OutboundEmail(dedupe_key=f"rls-test:{n}", shop_id=shop_id, to_address="shopper@example.com",
+                              subject="Your order", body_text="Ship to 1 Main St"),
+                LedgerEntry(entry_key=f"rls-test:{n}", kind="sale", payee_type="supplier",
+                            payee_id=catalog.supplier.id, amount=100, currency="USD", shop_id=shop_id),
+                WebhookDelivery(supplier_id=catalog.supplier.id, purchase_order_id=1000 + n, shop_id=shop_id,
+                                url="https://example.com/hook", payload='{"ship_to": "1 Main St"}'),
+            ])
+        db.session.flush()
+
+
+PLATFORM_TABLES = ("outbound_emails", "ledger_entries", "webhook_deliveries")
+
+
+@pytest.mark.parametrize("table", PLATFORM_TABLES)
+def test_raw_sql_on_shop_data_in_platform_tables_stays_in_its_shop(table, catalog, shop_a, shop_b):
+    _platform_rows(catalog, [shop_a.shop.id, shop_b.shop.id, None])
+    with use_shop(shop_a.shop.id):
+        assert set(db.session.execute(text(f"SELECT shop_id FROM {table}")).scalars()) == {shop_a.shop.id}
+        changed = db.session.execute(text(f"UPDATE {table} SET shop_id = :a WHERE shop_id IS NULL OR shop_id = :b"),
+                                     {"a": shop_a.shop.id, "b": shop_b.shop.id}).rowcount
+        assert changed == 0
+    assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0  # no scope: nothing
+    with unscoped():  # platform-wide: every shop's rows and the rows of no shop
+        assert set(db.session.execute(text(f"SELECT shop_id FROM {table}")).scalars()) == {
+            shop_a.shop.id, shop_b.shop.id, None}
+
+
+def test_a_shop_cannot_write_platform_rows_for_another_shop(catalog, shop_a, shop_b):
+    from sqlalchemy.exc import ProgrammingError
+
+    with use_shop(shop_a.shop.id):
+        for shop_id in (shop_b.shop.id, None):
+            with pytest.raises(ProgrammingError), db.session.begin_nested():  # WITH CHECK refuses it
+                db.session.execute(text(
+                    "INSERT INTO outbound_emails (dedupe_key, shop_id, to_address, subject, body_text, body_html,"
+                    " status, error, created_at) VALUES ('x', :s, 'a@example.com', 's', 'b', '', 'outbox', '', now())"),
+                    {"s": shop_id})
+
+
+def test_platform_tables_have_forced_row_level_security():
+    rows = db.session.execute(text(
+        "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = ANY(:t)"
+    ), {"t": list(PLATFORM_TABLES)}).all()
+    assert dict(rows) == dict.fromkeys(PLATFORM_TABLES, True)
