@@ -1,7 +1,7 @@
 """signed RLS scope; RLS on outbound_emails, ledger_entries, webhook_deliveries
 
 Revision ID: 5c1e9a7d3b20
-Revises: 043830648188
+Revises: 5b1e7c2d9a40
 Create Date: 2026-12-03 10:00:00.000000
 
 The app's database role can run `set_config('flagship.shop_id', ...)` like any role, so a
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c1e9a7d3b20'
-down_revision = '043830648188'
+down_revision = '5b1e7c2d9a40'
 branch_labels = None
 depends_on = None
 
