@@ -57,7 +57,9 @@ class PeriodicJob:
 
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("periodic-enqueue-due-syncs", enqueue_due_syncs, 60, queue="sync"),
-    PeriodicJob("periodic-sweep-abandoned-sync-runs", sweep_abandoned_sync_runs, 60, queue="sync"),
+    # Not on `sync`, where it would wait behind the long syncs it watches: with the 90 s
+    # heartbeat threshold, a dead run is freed within two minutes.
+    PeriodicJob("periodic-sweep-abandoned-sync-runs", sweep_abandoned_sync_runs, 30),
     PeriodicJob("periodic-settle-stale-checkouts", settle_stale_checkouts, 600),
     PeriodicJob("periodic-run-payouts", run_payouts, 24 * 3600, queue="payouts",
                 every_hours_setting="PAYOUT_EVERY_HOURS"),

@@ -113,7 +113,8 @@ def test_remember_cookie_attributes(client):
 
 def test_production_cookies_are_host_prefixed_and_secure():
     config = load_config(environ={"FLAGSHIP_ENV": "production", "SECRET_KEY": "x" * 32,
-                                  "DATABASE_URL": "postgresql://db/flagship"})
+                                  "DATABASE_URL": "postgresql://app@db/flagship",
+                                  "MIGRATION_DATABASE_URL": "postgresql://owner@db/flagship"})
     assert config["REMEMBER_COOKIE_NAME"].startswith("__Host-")
     assert config["REMEMBER_COOKIE_SECURE"] is True and config["REMEMBER_COOKIE_HTTPONLY"] is True
     assert config["REMEMBER_COOKIE_SAMESITE"] == "Lax"

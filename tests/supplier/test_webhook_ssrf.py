@@ -14,7 +14,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.orders.jobs import route_order_to_suppliers
 from app.supplier.webhooks import clean_webhook_url
-from tests.factories import make_supplier
+from tests.factories import make_supplier, run_job
 from tests.supplier.helpers import SECRET, Receiver, member_of, split_order
 
 
@@ -69,7 +69,7 @@ def test_a_name_resolving_to_loopback_is_refused_when_connecting(shop_a, catalog
         split.supplier_b.webhook_url = f"http://localhost:{receiver.port}/hook"
         supplier_id = split.supplier_b.id
         db.session.flush()
-        route_order_to_suppliers(split.order_id)
+        run_job(route_order_to_suppliers, split.order_id)
         assert receiver.requests == []
     delivery = _delivery(supplier_id)
     assert delivery.status == "pending" and delivery.attempts[0].status_code is None
@@ -84,7 +84,7 @@ def test_dns_rebinding_after_the_save_is_refused_when_connecting(shop_a, catalog
         monkeypatch.setattr(netguard, "resolve", lambda host, port: ["127.0.0.1"])  # the name now points inside
         supplier_id = split.supplier_b.id
         db.session.flush()
-        route_order_to_suppliers(split.order_id)
+        run_job(route_order_to_suppliers, split.order_id)
         assert receiver.requests == []
     assert _delivery(supplier_id).attempts[0].error == "refused: private address"
 
@@ -95,7 +95,7 @@ def test_a_redirect_is_a_failed_attempt_and_is_not_followed(shop_a, catalog):
         split.supplier_b.webhook_url, split.supplier_b.webhook_secret = hook.url, SECRET
         supplier_id = split.supplier_b.id
         db.session.flush()
-        route_order_to_suppliers(split.order_id)
+        run_job(route_order_to_suppliers, split.order_id)
         assert len(hook.requests) == 1 and inside.requests == []
     delivery = _delivery(supplier_id)
     assert delivery.status == "pending" and delivery.delivered_at is None
@@ -109,5 +109,5 @@ def test_a_closed_port_says_connection_failed_and_nothing_more(shop_a, catalog, 
     split.supplier_b.webhook_url = "http://127.0.0.1:9/nothing-listens"
     supplier_id = split.supplier_b.id
     db.session.flush()
-    route_order_to_suppliers(split.order_id)
+    run_job(route_order_to_suppliers, split.order_id)
     assert _delivery(supplier_id).attempts[0].error == "connection failed"
