@@ -115,3 +115,12 @@ def run_job(func, *args):
     result = func(*args)
     relay_committed()
     return result
+
+
+def scalar_unscoped(statement):
+    """Read platform-wide (e-mails, ledger entries and webhook deliveries are under
+    row-level security on PostgreSQL: outside a scope they show no rows)."""
+    from app.tenancy import unscoped
+
+    with unscoped():
+        return db.session.scalar(statement)

@@ -8,6 +8,7 @@ case runs on its own database built from the demo data (orders, purchase orders,
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import uuid
@@ -191,7 +192,10 @@ def test_a_migration_that_leaves_a_row_pointing_nowhere_is_rolled_back(sqlite_co
 def fresh_postgres():
     """A database of its own, owned by an ordinary role (as in production, where the release
     step migrates as the app's owner role and the forced row-level security binds it)."""
-    admin_url = make_url(conftest.DATABASE_URL).set(drivername="postgresql+psycopg")
+    # A role that may create roles and databases: CI names its superuser's URL (its app and
+    # owner roles may not); by hand, DATABASE_URL is usually the superuser already.
+    admin_url = make_url(os.environ.get("FLAGSHIP_TEST_PG_ADMIN_URL") or conftest.DATABASE_URL
+                         ).set(drivername="postgresql+psycopg")
     name = f"flagship_migrations_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

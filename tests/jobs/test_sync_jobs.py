@@ -18,6 +18,7 @@ from app.catalog.sync import job_id_for
 from app.db_types import utcnow
 from app.extensions import db
 from app.jobs import get_queue, redis_connection
+from app.jobs.outbox import relay_committed
 from app.jobs.schedule import PERIODIC_JOBS, PERIODIC_KEY, PeriodicJob, enqueue_due
 from tests.admin.conftest import admin, page_text
 from tests.catalog.feed_helpers import feed_csv, feeds_dir, upload_feed
@@ -394,8 +395,9 @@ def test_a_scheduled_retry_and_the_next_run_keep_their_own_jobs(app, feeds_dir, 
     upload_feed(supplier, feed_csv(MUG))
     first, _ = sync.start_sync(supplier)
     first_id = first.id
+    enqueue_sync(first)  # an outbox row in the run's transaction, relayed after the commit
     db.session.commit()
-    enqueue_sync(first)
+    assert relay_committed() == 1
 
     def database_away(*args):
         raise RuntimeError("the database went away")
@@ -411,8 +413,9 @@ def test_a_scheduled_retry_and_the_next_run_keep_their_own_jobs(app, feeds_dir, 
 
         second, created = sync.start_sync(db.session.get(type(supplier), supplier.id))
         second_id = second.id
-        db.session.commit()
         enqueue_sync(second)
+        db.session.commit()
+        assert relay_committed() == 1
         assert created and second.job_id != first_job.id
         assert Job.fetch(first_job.id, connection=connection).args == (first_id,)
         assert Job.fetch(second.job_id, connection=connection).args == (second_id,)

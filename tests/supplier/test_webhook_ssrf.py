@@ -14,6 +14,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.orders.jobs import route_order_to_suppliers
 from app.supplier.webhooks import clean_webhook_url
+from app.tenancy import unscoped
 from tests.factories import make_supplier, run_job
 from tests.supplier.helpers import SECRET, Receiver, member_of, split_order
 
@@ -24,8 +25,9 @@ def _supplier(supplier_id):
 
 
 def _delivery(supplier_id) -> WebhookDelivery:
-    return db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.supplier_id == supplier_id)
-                             .execution_options(populate_existing=True))
+    with unscoped():  # deliveries are under row-level security: read platform-wide
+        return db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.supplier_id == supplier_id)
+                                 .execution_options(populate_existing=True))
 
 
 @pytest.mark.parametrize("url", [
