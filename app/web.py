@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import abort
 from flask_wtf import FlaskForm
 
@@ -14,6 +17,24 @@ def found(lookup, *args, **kwargs):
         return lookup(*args, **kwargs)
     except NotFound:
         abort(404)
+
+
+MAX_LOCAL_PATH = 2000
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (the caller falls back to its own
+    page). One leading "/", then no backslash, whitespace or control character anywhere:
+    browsers read "//evil", "/\\evil" and "/<TAB>/evil" as another site, and a newline
+    cannot go in a Location header."""
+    if not target or len(target) > MAX_LOCAL_PATH or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch == "\\" or ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def add_error(form: FlaskForm, error: DomainError) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.errors import DomainError
 from app.extensions import db, limiter
+from app.web import local_path
 
 from . import services
 from .forms import LoginForm, SignupForm
@@ -18,16 +17,6 @@ bp = Blueprint("accounts", __name__)
 
 def _auth_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths; never an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _landing_for(user) -> str:
@@ -67,7 +56,7 @@ def login():
         else:
             db.session.commit()  # a rehashed password, if any
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or _landing_for(user))
+            return redirect(local_path(request.args.get("next")) or _landing_for(user))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
