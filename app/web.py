@@ -20,6 +20,18 @@ def found(lookup, *args, **kwargs):
 
 
 MAX_LOCAL_PATH = 2000
+MAX_ROW_ID = 2**31 - 1  # ids live in 32-bit integer columns
+
+
+def row_id(text: str) -> int:
+    """An id or page number from a query string or form: `request.args.get("page", 1,
+    type=row_id)`. A number no column can hold raises ValueError, so the default applies,
+    instead of an overflow inside the database driver (a 500)."""
+    value = int(text)
+    if not 0 <= value <= MAX_ROW_ID:
+        raise ValueError(f"{text!r} is out of range")
+    return value
+
 
 
 def local_path(target: str | None) -> str | None:

@@ -106,3 +106,28 @@ def test_a_post_with_an_unreadable_referer_is_a_400(app, shop_a, storefront, mon
 def test_a_get_with_an_unreadable_referer_still_works(shop_a, storefront):
     response = storefront(shop_a.shop).get("/", headers={"Referer": "https://x.example:99999/"})
     assert response.status_code == 200
+
+
+# Found by tests/test_fuzz.py: numbers no column can hold, and non-ASCII order tokens.
+
+def test_an_id_past_any_column_in_the_path_is_a_404(shop_a, shop_b, login):
+    owner = login(shop_a.owner)
+    assert owner.get(f"/dashboard/alpha/products/{2**63}").status_code == 404  # was OverflowError
+    assert owner.get(f"/dashboard/alpha/products/{2**31}").status_code == 404  # int4 on PostgreSQL
+
+
+def test_a_page_or_id_past_any_column_in_a_query_or_form_is_ignored(shop_a, shop_b, login, storefront):
+    owner = login(shop_a.owner)
+    for path in ("/dashboard/alpha/orders", "/dashboard/alpha/catalog", "/dashboard/alpha/earnings"):
+        assert owner.get(path, query_string={"page": "9" * 30}).status_code == 200, path
+    added = storefront(shop_a.shop).post("/cart/add", data={"listing_id": "9" * 30})
+    assert added.status_code == 404
+
+
+def test_a_non_ascii_order_token_is_a_404(shop_a, storefront):
+    from tests.factories import make_order
+
+    order = make_order(shop_a)
+    client = storefront(shop_a.shop)
+    assert client.get(f"/orders/{order.number}/\u00e9t\u00e9").status_code == 404  # was a TypeError
+    assert client.get(f"/orders/{order.number}/{order.access_token}").status_code == 200

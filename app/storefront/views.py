@@ -34,7 +34,7 @@ from app.shops.pricing import PriceRule, price_table
 from app.shops.services import shop_collections, shop_listings
 from app.tenancy.context import enter_shop, leave
 from app.tenancy.hosts import resolve_shop
-from app.web import local_path
+from app.web import local_path, row_id
 
 from . import seo, theming
 from .forms import COUNTRIES, CheckoutForm
@@ -205,7 +205,7 @@ def cart():
 @bp.post("/cart/add")
 def cart_add():
     listing = db.session.scalar(select(Listing).where(
-        Listing.id == request.form.get("listing_id", type=int), Listing.is_visible.is_(True)))
+        Listing.id == request.form.get("listing_id", type=row_id), Listing.is_visible.is_(True)))
     if listing is None:
         abort(404)
     try:
