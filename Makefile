@@ -27,7 +27,7 @@ instance/local.env:
 run: $(VENV)/.deps instance/local.env
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
-	$(BIN)/flask run --port $(PORT) --debug
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --debug
 
 test: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> FlagshipFlask:
     install_log_redaction(app.logger)  # no private-link tokens in request logs
 
     _load_themes(app)
+    _install_request_hooks(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -54,6 +55,14 @@ def _load_themes(app: FlagshipFlask) -> None:
     from .storefront.themes import load_themes
 
     app.extensions["themes"] = load_themes(Path(app.config["THEMES_DIR"]))
+
+
+def _install_request_hooks(app: FlagshipFlask) -> None:
+    """Before the extensions, so malformed input is refused ahead of the CSRF check."""
+    from . import request_guards, security_headers
+
+    request_guards.install(app)
+    security_headers.install(app)
 
 
 def _init_extensions(app: FlagshipFlask) -> None:

@@ -18,8 +18,17 @@ CURRENCIES: dict[str, tuple[int, str]] = {
 }
 
 
+# The largest amount anyone may type: every amount column is a 32-bit integer, and sums of
+# a few of these must fit too. 10 million in a two-decimal currency.
+MAX_AMOUNT = 1_000_000_000
+
+
 class MoneyError(ValueError):
     """A money value or currency that cannot be accepted."""
+
+
+class AmountTooLarge(MoneyError):
+    """An amount above MAX_AMOUNT (a typo such as 1e20, not a price)."""
 
 
 def exponent(currency: str) -> int:
@@ -43,9 +52,13 @@ def parse_amount(text: str | int | Decimal, currency: str) -> int:
         raise MoneyError(f"{text!r} is not a price")
     if value < 0:
         raise MoneyError("a price cannot be negative")
+    if value.adjusted() > 12:  # far past MAX_AMOUNT: refuse before scaling (1e999999 overflows Decimal)
+        raise AmountTooLarge(f"{text!r} is too large")
     minor = value.scaleb(exp)
     if minor != minor.to_integral_value():
         raise MoneyError(f"{text!r} has more than {exp} decimal places for {currency}")
+    if minor > MAX_AMOUNT:
+        raise AmountTooLarge(f"{text!r} is too large")
     return int(minor)
 
 

@@ -10,13 +10,27 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.routing import IntegerConverter
 
 from app.tenancy.hosts import STOREFRONT_HOST_PATTERN, is_platform_request
+from app.web import MAX_ROW_ID
 
 STOREFRONT_PREFIX = "storefront."
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids fit a 32-bit integer column, so a longer number is a
+    404 from routing instead of an overflow in the database driver (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 class FlagshipFlask(Flask):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = RowIdConverter  # before any route is added
+
     def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None,
                      **options):
         if "host" not in options:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import abort
 from flask_wtf import FlaskForm
 
@@ -14,6 +17,36 @@ def found(lookup, *args, **kwargs):
         return lookup(*args, **kwargs)
     except NotFound:
         abort(404)
+
+
+MAX_LOCAL_PATH = 2000
+MAX_ROW_ID = 2**31 - 1  # ids live in 32-bit integer columns
+
+
+def row_id(text: str) -> int:
+    """An id or page number from a query string or form: `request.args.get("page", 1,
+    type=row_id)`. A number no column can hold raises ValueError, so the default applies,
+    instead of an overflow inside the database driver (a 500)."""
+    value = int(text)
+    if not 0 <= value <= MAX_ROW_ID:
+        raise ValueError(f"{text!r} is out of range")
+    return value
+
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (the caller falls back to its own
+    page). One leading "/", then no backslash, whitespace or control character anywhere:
+    browsers read "//evil", "/\\evil" and "/<TAB>/evil" as another site, and a newline
+    cannot go in a Location header."""
+    if not target or len(target) > MAX_LOCAL_PATH or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch == "\\" or ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def add_error(form: FlaskForm, error: DomainError) -> None:

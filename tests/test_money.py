@@ -2,7 +2,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.money import MoneyError, apply_markup, format_money, parse_amount
+from app.money import (
+    MAX_AMOUNT,
+    AmountTooLarge,
+    MoneyError,
+    apply_markup,
+    format_money,
+    parse_amount,
+)
 
 
 @pytest.mark.parametrize("text, currency, expected", [
@@ -19,6 +26,13 @@ def test_parse_amount(text, currency, expected):
 def test_parse_amount_refuses(text, currency):
     with pytest.raises(MoneyError):
         parse_amount(text, currency)
+
+
+@pytest.mark.parametrize("text", ["1e20", "10000000.01", "1e999999", "9" * 400, "1E+1000000000"])
+def test_parse_amount_refuses_amounts_past_the_columns(text):
+    with pytest.raises(AmountTooLarge):
+        parse_amount(text, "USD")
+    assert parse_amount("10000000", "USD") == MAX_AMOUNT
 
 
 def test_format_money():

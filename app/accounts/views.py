@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,6 +10,7 @@ from flask_login import current_user, login_required
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.notifications.services import deliver
+from app.web import local_path
 
 from . import services, sessions, verification
 from .forms import LoginForm, SignupForm
@@ -29,16 +29,6 @@ def _resend_limit() -> str:
 
 def _per_user() -> str:
     return f"user:{current_user.get_id()}"
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths; never an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _landing_for(user) -> str:
@@ -91,7 +81,7 @@ def login():
             form.password.errors.append("That email and password don’t match an account.")
         else:
             db.session.commit()  # a rehashed password, if any
-            target = _safe_next(request.args.get("next")) or _landing_for(user)
+            target = local_path(request.args.get("next")) or _landing_for(user)
             sessions.start_session(user, remember=form.remember.data)
             return redirect(target)
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
@@ -134,7 +124,7 @@ def resend_verification():
         db.session.commit()
         send_now(email)
         flash(f"We’ve sent a new link to {current_user.email}.", "success")
-    return redirect(_safe_next(request.form.get("next")) or _landing_for(current_user))
+    return redirect(local_path(request.form.get("next")) or _landing_for(current_user))
 
 
 from . import account_views  # noqa: E402,F401 - registers /account on `bp`

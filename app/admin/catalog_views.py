@@ -10,7 +10,7 @@ from app.catalog.models import CATEGORIES, PRODUCT_STATUSES
 from app.errors import DomainError
 from app.extensions import db
 from app.money import to_major
-from app.web import add_error, found
+from app.web import add_error, found, row_id
 
 from .forms import MAX_ROWS, ProductForm, SearchForm, SupplierForm
 from .views import bp, page_number
@@ -81,7 +81,7 @@ def products():
     form = SearchForm(formdata=request.args)
     form.validate()
     suppliers = catalog.all_suppliers()
-    supplier_id = request.args.get("supplier", type=int)
+    supplier_id = request.args.get("supplier", type=row_id)
     category = request.args.get("category", "")
     status = request.args.get("status", "")
     page = catalog.find_products(
@@ -102,7 +102,7 @@ def products():
 
 
 def _requested_rows(default: int) -> int:
-    return max(0, min(request.args.get("rows", default, type=int) or 0, MAX_ROWS))
+    return max(0, min(request.args.get("rows", default, type=row_id) or 0, MAX_ROWS))
 
 
 def _render_product_form(form: ProductForm, supplier, product):

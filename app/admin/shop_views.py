@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import outbox as outbox_page
+from app.security_headers import allow_style_attributes
 from app.shops.services import set_shop_status
 from app.web import found
 
@@ -66,5 +67,6 @@ def outbox():
 
 
 @bp.get("/outbox/<int:email_id>")
+@allow_style_attributes  # the e-mail preview's srcdoc: e-mails are styled inline
 def outbox_email(email_id: int):
     return render_template("admin/outbox_email.html", email=found(queries.get_email, email_id))

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.extensions import login_manager
 from app.tenancy.context import enter_unscoped, leave
+from app.web import row_id
 
 from . import queries
 
@@ -53,7 +54,7 @@ def _admin_globals():
 
 
 def page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=row_id) or 1, 1)
 
 
 @bp.get("/")

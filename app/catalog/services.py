@@ -20,7 +20,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.accounts.services import normalise_email
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.money import CURRENCIES, MoneyError, parse_amount
+from app.money import CURRENCIES, MAX_AMOUNT, AmountTooLarge, MoneyError, parse_amount
 
 from .models import (
     CATEGORIES,
@@ -37,7 +37,7 @@ CODE_RULE = "Use letters, digits and . _ / - (no spaces), up to 80 characters."
 MAX_DESCRIPTION = 5000
 MAX_OPTIONS = 5
 MAX_STOCK = 1_000_000
-MAX_PRICE = 1_000_000_000  # minor units; keeps every amount inside a 32-bit integer column
+MAX_PRICE = MAX_AMOUNT  # minor units; keeps every amount inside a 32-bit integer column
 
 
 # Suppliers ---------------------------------------------------------------------------
@@ -290,6 +290,8 @@ def parse_price(text: str | None, currency: str, label: str) -> int:
         raise DomainError(f"The {label} “{raw[:30]}” has a comma; write decimals with a dot, like 12.50.")
     try:
         amount = parse_amount(raw, currency)
+    except AmountTooLarge:
+        raise DomainError(f"The {label} is too large.") from None
     except MoneyError as error:
         if "negative" in str(error):
             raise DomainError(f"The {label} cannot be negative.") from None

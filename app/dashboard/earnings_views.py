@@ -9,7 +9,12 @@ from app.ledger import connect
 from app.ledger.payouts import payouts_of
 from app.ledger.services import balances, payee_entries
 from app.payments import stripe_gateway
-from app.web import finish_payout_onboarding, onboarding_link_expired, start_payout_onboarding
+from app.web import (
+    finish_payout_onboarding,
+    onboarding_link_expired,
+    row_id,
+    start_payout_onboarding,
+)
 
 from .blueprint import NAV_SECTIONS, bp
 
@@ -18,7 +23,7 @@ NAV_SECTIONS.update({"earnings": "earnings", "connect_payouts": "earnings", "pay
 
 @bp.get("/<shop>/earnings")
 def earnings():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=row_id), 1)
     return render_template(
         "dashboard/earnings.html", balances=balances("shop", g.shop.id),
         entries=payee_entries("shop", g.shop.id, page=page), payouts=payouts_of("shop", g.shop.id),

@@ -19,8 +19,16 @@ from wtforms.validators import DataRequired, Length
 
 from app.catalog.browse import CatalogFilters
 from app.errors import DomainError
-from app.money import CURRENCIES, MoneyError, parse_amount, to_major
-from app.shops.pricing import PriceRule
+from app.money import (
+    CURRENCIES,
+    MAX_AMOUNT,
+    AmountTooLarge,
+    MoneyError,
+    format_money,
+    parse_amount,
+    to_major,
+)
+from app.shops.pricing import MAX_MARKUP_BASIS_POINTS, PriceRule
 
 
 class NewShopForm(FlaskForm):
@@ -69,6 +77,9 @@ class CatalogFilterForm(FlaskForm):
             return None
         try:
             return parse_amount(text, currency)
+        except AmountTooLarge:
+            field.errors = [*field.errors, f"Enter an amount up to {format_money(MAX_AMOUNT, currency)}."]
+            return None
         except MoneyError:
             field.errors = [*field.errors,
                             f"Enter an amount like {example_amount(currency)} (numbers only)."]
@@ -114,6 +125,8 @@ def percent_to_basis_points(text: str) -> int:
         raise DomainError("Enter the markup as a number, like 35 or 12.5.", field="markup_percent")
     if value < 0:
         raise DomainError("The markup cannot be negative.", field="markup_percent")
+    if value > MAX_MARKUP_BASIS_POINTS // 100:  # before scaling: 1e999999 would overflow Decimal
+        raise DomainError("The markup must be between 0% and 1000%.", field="markup_percent")
     basis_points = value.scaleb(2)
     if basis_points != basis_points.to_integral_value():
         raise DomainError("Use at most two decimals for the markup, like 12.25.",
@@ -152,6 +165,9 @@ class ListingForm(FlaskForm):
                 raise DomainError("Enter a price.", field="fixed_price")
             try:
                 amount = parse_amount(text, currency)
+            except AmountTooLarge:
+                raise DomainError(f"Enter a price up to {format_money(MAX_AMOUNT, currency)}.",
+                                  field="fixed_price") from None
             except MoneyError:
                 raise DomainError(f"Enter a price like {example_amount(currency)}.",
                                   field="fixed_price") from None

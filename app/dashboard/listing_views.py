@@ -12,7 +12,7 @@ from app.extensions import db
 from app.money import CURRENCIES
 from app.shops import services as shops
 from app.shops.pricing import PriceRule, check_price_rule, price_table
-from app.web import add_error, found
+from app.web import add_error, found, row_id
 
 from .blueprint import bp
 from .forms import CatalogFilterForm, EditListingForm, ListingForm, example_amount
@@ -24,7 +24,7 @@ def catalog():
     form = CatalogFilterForm(formdata=request.args)
     form.set_choices(browse.catalog_categories(), browse.catalog_suppliers(currency))
     filters = form.filters(currency)
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=row_id)
     results = listed = None
     if filters is not None:
         results = browse.search_catalog(filters, page=page,

@@ -13,7 +13,7 @@ from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
 from app.payments import refunds
 from app.payments.summary import order_money_context
-from app.web import found
+from app.web import found, row_id
 
 from .blueprint import bp
 
@@ -26,7 +26,7 @@ def orders():
     if status is not None and status not in ORDER_STATUSES:
         flash(f"There is no “{status[:40]}” status; showing all orders.", "error")
         status = None
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=row_id)
     results = orders_service.list_orders(status=status, page=max(page, 1), per_page=ORDERS_PER_PAGE)
     return render_template("dashboard/orders.html", results=results, status=status,
                            statuses=ORDER_STATUSES)

@@ -258,7 +258,8 @@ def get_order(order_id) -> Order:
 def find_order_for_shopper(number: str, token: str) -> Order | None:
     """The order behind a private status link, in the current shop only."""
     order = db.session.scalar(select(Order).where(Order.number == (number or "").upper()))
-    if order is None or not secrets.compare_digest(order.access_token, token or ""):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    if order is None or not secrets.compare_digest(order.access_token.encode(), (token or "").encode()):
         return None
     return order
 

@@ -1,9 +1,11 @@
 """Shop images (logo, favicon, banner, photos): checked, re-encoded and stored by Pillow.
 
 An upload is never kept as sent. Pillow must recognise it as PNG, JPEG, WebP or GIF by
-its content (not its name or declared type); its size and dimensions are checked; it is
-decoded, resized, stripped of metadata and written anew as PNG or JPEG under MEDIA_ROOT,
-with a content hash in its name. It is served with the type we wrote and `nosniff`, so
+its content (not its name or declared type); its size and dimensions are checked from the
+header before anything is decoded (a small file can declare a huge image: a 6320×6320
+JPEG of 600 KB decodes to 120 MB); a JPEG is decoded at a reduced scale near the size we
+keep; then it is resized, stripped of metadata and written anew as PNG or JPEG under
+MEDIA_ROOT, with a content hash in its name. It is served with the type we wrote and `nosniff`, so
 nothing uploaded can be executed or interpreted as anything else.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +28,13 @@ from app.tenancy import require_shop_id
 from .theme_models import MEDIA_KINDS, ShopMedia
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+# Pixel caps, checked on the header's dimensions before decoding. A JPEG is decoded at 1/2,
+# 1/4 or 1/8 scale (draft), so a camera's 50 MP photo costs little; other formats decode
+# whole (16 MP of RGBA is 64 MB), so they get the lower cap.
+MAX_JPEG_PIXELS = 50_000_000
+MAX_PIXELS = 16_000_000
+# Pillow's own guard, for any other use of Pillow in the process: past twice this it refuses.
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,9 @@ RULES = {
 }
 
 
+ORIENTATION = 0x0112  # the EXIF tag
+
+
 def media_root() -> Path:
     return Path(current_app.config["MEDIA_ROOT"])
 
@@ -52,15 +64,51 @@ def media_path(media: ShopMedia) -> Path:
     return media_root() / "shops" / str(media.shop_id) / media.filename
 
 
-def _open(data: bytes) -> Image.Image:
+def _too_many_pixels(width: int, height: int) -> DomainError:
+    size = f"That image is {width}×{height} pixels ({width * height / 1_000_000:.0f} megapixels)" \
+        if width else "That image has too many pixels"
+    return DomainError(f"{size}. Use one of at most {MAX_PIXELS // 1_000_000} megapixels "
+                       f"({MAX_JPEG_PIXELS // 1_000_000} for a JPEG photo).")
+
+
+def _open(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
+    """The image, opened but not decoded, and its size as shown (EXIF rotation applied)."""
+    unreadable = DomainError("That file is not an image we can read. Upload a PNG, JPEG, WebP or GIF.")
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.format not in ACCEPTED_FORMATS:
-            raise DomainError("Upload a PNG, JPEG, WebP or GIF image.")
-        if image.width * image.height > MAX_PIXELS:
-            raise DomainError("That image has too many pixels. Use one under 40 megapixels.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we check below
+            image = Image.open(io.BytesIO(data))  # lazy: reads the header only
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(0, 0) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise unreadable from None
+    if image.format not in ACCEPTED_FORMATS:
+        raise DomainError("Upload a PNG, JPEG, WebP or GIF image.")
+    width, height = image.size
+    if width * height > (MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS):
+        raise _too_many_pixels(width, height)
+    try:
+        turned = image.getexif().get(ORIENTATION) in (5, 6, 7, 8)  # a quarter turn: sides swap
+    except (OSError, SyntaxError, ValueError):
+        raise unreadable from None
+    return image, (height, width) if turned else (width, height)
+
+
+def _decode(image: Image.Image, rule: ImageRule, shown: tuple[int, int]) -> Image.Image:
+    """Decode; a JPEG at the smallest 1/2, 1/4 or 1/8 scale that still has twice the
+    pixels we keep (Pillow's own reducing gap for thumbnails, so quality does not suffer)."""
+    if image.format == "JPEG":
+        width, height = shown
+        if rule.square:
+            width = height = min(width, height)
+        scale = min(rule.box[0] / width, rule.box[1] / height, 1.0)
+        target = (int(width * scale * 2), int(height * scale * 2))
+        if shown != image.size:  # the stored image is the unrotated one
+            target = (target[1], target[0])
+        image.draft(image.mode, target)
+    try:
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError):
         raise DomainError("That file is not an image we can read. Upload a PNG, JPEG, WebP or GIF.") from None
     return image
 
@@ -75,16 +123,19 @@ def process_image(kind: str, data: bytes) -> tuple[bytes, str, int, int]:
     if len(data) > limit:
         raise DomainError(f"That image is larger than {limit // (1024 * 1024)} MB. Use a smaller one.")
     rule = RULES[kind]
-    image = _open(data)
-    image = ImageOps.exif_transpose(image)
-    if image.width < rule.min_width or image.height < rule.min_height:
-        raise DomainError(f"That image is {image.width}×{image.height} pixels; a {kind} needs at "
+    image, (width, height) = _open(data)
+    if width < rule.min_width or height < rule.min_height:
+        raise DomainError(f"That image is {width}×{height} pixels; a {kind} needs at "
                           f"least {rule.min_width}×{rule.min_height}.")
+    image = _decode(image, rule, (width, height))
+    ImageOps.exif_transpose(image, in_place=True)
     if rule.square:
         side = min(image.size)
         image = ImageOps.fit(image, (side, side))
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-    image = image.convert("RGBA" if has_alpha else "RGB")
+    mode = "RGBA" if has_alpha else "RGB"
+    if image.mode != mode:
+        image = image.convert(mode)
     image.thumbnail(rule.box, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if has_alpha or kind in ("logo", "favicon"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.errors import DomainError
-from app.money import apply_markup, format_money
+from app.money import MAX_AMOUNT, apply_markup, format_money
 
 MAX_MARKUP_BASIS_POINTS = 100_000  # 1000 %: past this it is a typo, not a price
 
@@ -29,6 +29,8 @@ class PriceRule:
         elif self.kind == "fixed":
             if not self.fixed_price or self.fixed_price <= 0:
                 raise DomainError("Enter a price above zero.", field="fixed_price")
+            if self.fixed_price > MAX_AMOUNT:
+                raise DomainError("That price is too large.", field="fixed_price")
         else:
             raise DomainError("Choose a markup or a fixed price.", field="price_rule")
 

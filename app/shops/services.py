@@ -345,11 +345,13 @@ def set_platform_fee(shop: Shop, percent_text: str) -> Shop:
         db.session.flush()
         return shop
     try:
-        basis_points = Decimal(text) * 100
+        percent = Decimal(text)
     except InvalidOperation:
-        basis_points = None
-    if basis_points is None or not basis_points.is_finite():
+        percent = None
+    if percent is None or not percent.is_finite():
         raise DomainError("Enter the fee as a percentage, like 5 or 2.5.", field="fee_percent")
+    # Range first: scaling 1e999999 would overflow Decimal.
+    basis_points = percent * 100 if 0 <= percent <= 50 else Decimal(-1)
     if not 0 <= basis_points <= 5_000 or basis_points != basis_points.to_integral_value():
         raise DomainError("The fee must be between 0 and 50 %, with at most two decimals.",
                           field="fee_percent")

@@ -20,6 +20,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 from werkzeug.security import safe_join
 
+from app.security_headers import csp_nonce
+
 from .theme_schema import FONTS, contrast_ratio, mix, muted_text, readable_on
 from .themes import BASE_THEME, ThemePackage
 
@@ -127,7 +129,7 @@ def css_variables(theme: ThemePackage, settings: dict) -> Markup:
     if isinstance(get("logo_height"), int):
         values["--logo-height"] = f"{get('logo_height')}px"
     body = "".join(f"{name}:{value};" for name, value in values.items())
-    return Markup(f"<style>:root{{{body}}}</style>")  # noqa: S704 - every value validated above
+    return Markup(f'<style nonce="{csp_nonce()}">:root{{{body}}}</style>')  # noqa: S704 - every value validated above
 
 
 def _translate(theme: ThemePackage):
@@ -143,7 +145,7 @@ def json_ld(data) -> Markup:
     if not data:
         return Markup("")
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    return Markup(f'<script type="application/ld+json">{text}</script>')  # noqa: S704
+    return Markup(f'<script type="application/ld+json" nonce="{csp_nonce()}">{text}</script>')  # noqa: S704
 
 
 def render_storefront(template: str, status: int = 200, **context):

@@ -25,7 +25,8 @@ SECTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 # Pages every storefront needs; the base theme must have them all (children inherit).
 REQUIRED_TEMPLATES = ("layout.html", "home.html", "product.html", "collection.html", "search.html",
-                      "cart.html", "checkout.html", "order.html", "closed.html", "error.html")
+                      "cart.html", "checkout.html", "order.html", "cancel_payment.html", "closed.html",
+                      "error.html")
 
 
 class ThemeError(RuntimeError):

@@ -42,6 +42,7 @@ from app.shops.pricing import PriceRule, price_table
 from app.shops.services import shop_collections, shop_listings
 from app.tenancy.context import enter_shop, leave
 from app.tenancy.hosts import resolve_shop
+from app.web import local_path, row_id
 
 from . import seo, theming
 from .forms import COUNTRIES, CheckoutForm
@@ -227,7 +228,7 @@ def cart():
 @bp.post("/cart/add")
 def cart_add():
     listing = db.session.scalar(select(Listing).where(
-        Listing.id == request.form.get("listing_id", type=int), Listing.is_visible.is_(True)))
+        Listing.id == request.form.get("listing_id", type=row_id), Listing.is_visible.is_(True)))
     if listing is None:
         abort(404)
     try:
@@ -235,18 +236,11 @@ def cart_add():
                                      request.form.get("quantity", 1)))
     except DomainError as error:
         flash(error.message, "error")
-        return redirect(_local_path(request.form.get("return_to"))
+        return redirect(local_path(request.form.get("return_to"))
                         or url_for(".product", handle=listing.handle))
     flash(f"Added {listing.title} to your cart.", "success")
     # Quick-add buttons on product cards send the shopper back to where they were.
-    return redirect(_local_path(request.form.get("return_to")) or url_for(".cart"))
-
-
-def _local_path(path: str | None) -> str | None:
-    """`path` if it is a path on this host (never another site), else None."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return None
-    return path
+    return redirect(local_path(request.form.get("return_to")) or url_for(".cart"))
 
 
 @bp.post("/cart/update")
@@ -358,14 +352,30 @@ def order_status(number: str, token: str):
                              tracking=tracking_of(order))
 
 
-@bp.route("/orders/<number>/<token>/cancel-payment", methods=["GET", "POST"])
-def cancel_payment(number: str, token: str):
-    """The shopper left Stripe's page ("back"): close the payment, cancel the pending order
-    so its stock goes back, and put the items back in the cart."""
+@bp.get("/orders/<number>/<token>/cancel-payment")
+def confirm_cancel_payment(number: str, token: str):
+    """Stripe Checkout's cancel_url: the shopper pressed "back" on Stripe's page. A GET
+    changes nothing (a link or an image could send one); it asks, and the answer is a POST."""
     order = find_order_for_shopper(number, token)
     if order is None:
         abort(404)
-    if order.status == "pending" and order.payment_method == "card":
+    if not _payment_cancellable(order):
+        return redirect(url_for(".order_status", number=number, token=token))
+    return render_storefront("cancel_payment.html", order=order, payment=open_payment(order))
+
+
+def _payment_cancellable(order) -> bool:
+    return order.status == "pending" and order.payment_method == "card"
+
+
+@bp.post("/orders/<number>/<token>/cancel-payment")
+def cancel_payment(number: str, token: str):
+    """Close the payment, cancel the pending order so its stock goes back, and put the
+    items back in the cart."""
+    order = find_order_for_shopper(number, token)
+    if order is None:
+        abort(404)
+    if _payment_cancellable(order):
         try:
             cancel_and_refund(order, reason="The shopper went back from the card payment.",
                               source="shopper")

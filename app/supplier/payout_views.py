@@ -10,7 +10,12 @@ from app.ledger import connect
 from app.ledger.payouts import payouts_of
 from app.ledger.services import balances, payee_entries
 from app.payments import stripe_gateway
-from app.web import finish_payout_onboarding, onboarding_link_expired, start_payout_onboarding
+from app.web import (
+    finish_payout_onboarding,
+    onboarding_link_expired,
+    row_id,
+    start_payout_onboarding,
+)
 
 from .views import NAV_SECTIONS, bp
 
@@ -20,7 +25,7 @@ NAV_SECTIONS.update({"payouts": "payouts", "connect_payouts": "payouts", "payout
 
 @bp.get("/payouts")
 def payouts():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=row_id), 1)
     supplier = g.supplier
     return render_template(
         "supplier/payouts.html", balances=balances("supplier", supplier.id),

@@ -28,7 +28,7 @@ from app.orders import fulfilment
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.orders.jobs import send_shipping_confirmation
 from app.tenancy.context import enter_unscoped, leave
-from app.web import add_error, found
+from app.web import add_error, found, row_id
 
 from . import services, webhooks
 from .forms import AcceptInvitationForm, ShipForm, ShipmentUploadForm, WebhookForm
@@ -83,14 +83,14 @@ def index():
     if status not in (None, *PURCHASE_ORDER_STATUSES):
         status = None
     page = fulfilment.supplier_purchase_orders(
-        g.supplier.id, status=status, page=max(request.args.get("page", 1, type=int) or 1, 1))
+        g.supplier.id, status=status, page=max(request.args.get("page", 1, type=row_id) or 1, 1))
     return render_template("supplier/index.html", page=page, status=status,
                            statuses=PURCHASE_ORDER_STATUSES)
 
 
 @bp.post("/switch")
 def switch():
-    wanted = request.form.get("supplier_id", type=int)
+    wanted = request.form.get("supplier_id", type=row_id)
     if wanted not in {s.id for s in g.my_suppliers}:
         abort(404)
     session[SESSION_KEY] = wanted

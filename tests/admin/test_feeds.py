@@ -139,7 +139,7 @@ def test_running_run_page_polls_progress(admin, feeds_dir):
     db.session.add(run)
     db.session.flush()
     page = page_text(admin.get(f"/admin/sync-runs/{run.id}"))
-    assert "Syncing" in page and "data-progress-url" in page and 'style="width: 25%"' in page
+    assert "Syncing" in page and "data-progress-url" in page and 'aria-valuenow="25"' in page
     assert admin.get(f"/admin/sync-runs/{run.id}/progress.json").get_json()["percent"] == 25
     assert admin.get("/admin/sync-runs/987654").status_code == 404
 

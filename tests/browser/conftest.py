@@ -87,10 +87,26 @@ def browser(chromium_path):
         browser.close()
 
 
+# Every Content-Security-Policy violation on a page, as a console message the tests collect
+# (page.csp_violations): the policy must never block one of our own scripts or styles.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.warn("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+               + " in " + e.sourceFile + ":" + e.lineNumber);
+}, true);"""
+
+
+def watch_csp(context, page) -> None:
+    context.add_init_script(CSP_LISTENER)
+    page.csp_violations = []
+    page.on("console", lambda msg: page.csp_violations.append(msg.text)
+            if msg.text.startswith("CSP violation") or "Content Security Policy" in msg.text else None)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
+    watch_csp(context, page)
     page.console_errors = []
     page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))

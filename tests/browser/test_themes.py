@@ -36,6 +36,7 @@ def test_every_theme_renders_its_pages_at_phone_width(live_server, page, shop, t
     # no horizontal scrolling at 390px
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.console_errors == []
+    assert page.csp_violations == []
 
 
 def test_the_default_theme_renders_its_pages_at_phone_width(live_server, browser, page):
@@ -52,6 +53,7 @@ def test_the_default_theme_renders_its_pages_at_phone_width(live_server, browser
     page.get_by_role("button", name="Exit preview").click()
     expect(page.locator("body")).to_have_class(re.compile("theme-journal"))
     assert page.console_errors == []
+    assert page.csp_violations == []
 
 
 def test_market_quick_add_and_sticky_cart_work_by_keyboard(live_server, page):
@@ -67,6 +69,51 @@ def test_market_quick_add_and_sticky_cart_work_by_keyboard(live_server, page):
     bar.get_by_role("link", name="View cart").click()
     expect(page).to_have_url(re.compile(r"/cart$"))
     assert page.console_errors == []
+    assert page.csp_violations == []
+
+
+def _log_in(page, live_server, email, password="flagship-demo"):
+    page.goto(live_server.platform("/login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_the_back_office_scripts_run_under_the_content_security_policy(live_server, browser):
+    """The dashboard's own scripts (nonce) and data-confirm prompts (platform.js) work, the
+    theme editor and its preview show no violation, and an injected inline script is refused."""
+    from .conftest import watch_csp
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch_csp(context, page)
+    _log_in(page, live_server, "mia@flagship.example")
+    page.goto(live_server.platform("/dashboard/mia/"))
+    expect(page.locator("[data-copy]")).to_be_visible()  # un-hidden by the page's inline script
+    page.goto(live_server.platform("/dashboard/mia/themes"))
+    page.get_by_role("link", name=re.compile("Customise")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Customise")
+    page.goto(live_server.platform("/dashboard/mia/themes/default/preview"))
+    expect(page.locator(".preview-bar")).to_be_visible()
+    page.get_by_role("button", name="Exit preview").click()
+    page.goto(live_server.platform("/dashboard/mia/products"))
+    page.locator("a[href*='/dashboard/mia/products/']").first.click()
+    price = page.locator("[data-price-row] [data-price]").first
+    before = price.text_content()
+    page.get_by_label("Markup on the wholesale cost").check()
+    page.get_by_label("Markup (%)").fill("987")  # the page's script reprices as you type
+    expect(price).not_to_have_text(before)
+    prompts = []
+    page.on("dialog", lambda dialog: (prompts.append(dialog.message), dialog.dismiss()))
+    url = page.url
+    page.get_by_role("button", name="Remove product").click()
+    assert prompts and "Remove" in prompts[0] and page.url == url  # dismissed: nothing sent
+    assert page.csp_violations == []
+    page.evaluate("""document.body.insertAdjacentHTML("beforeend", '<img src="/nothing" onerror="window.pwned = 1">')""")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.pwned") is None
+    assert any("script-src" in violation for violation in page.csp_violations)
+    context.close()
 
 
 def test_owner_switches_theme_and_changes_a_colour(live_server, browser):

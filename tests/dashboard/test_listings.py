@@ -90,6 +90,11 @@ def test_add_with_a_fixed_price(owner, shop_a, mug):
     ({"price_rule": "fixed", "fixed_price": "19.999"}, "Enter a price like 12.50."),
     ({"price_rule": "fixed", "fixed_price": "lots"}, "Enter a price like 12.50."),
     ({"price_rule": "fixed", "fixed_price": "0"}, "Enter a price above zero."),
+    # Past any integer column (a 500 on PostgreSQL and SQLite) and past Decimal's exponent.
+    ({"price_rule": "fixed", "fixed_price": "1e20"}, "Enter a price up to $10,000,000.00."),
+    ({"price_rule": "fixed", "fixed_price": "10000000.01"}, "Enter a price up to $10,000,000.00."),
+    ({"price_rule": "fixed", "fixed_price": "1e999999"}, "Enter a price up to $10,000,000.00."),
+    ({"price_rule": "markup", "markup_percent": "1e999999"}, "between 0% and 1000%"),
     ({"price_rule": "sometimes"}, "Choose a markup or a fixed price."),
     ({"price_rule": "markup", "markup_percent": "60", "title": ""}, "Give the listing a title."),
     ({"price_rule": "markup", "markup_percent": "60", "title": "x" * 201}, "2 to 200 characters"),

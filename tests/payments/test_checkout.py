@@ -106,8 +106,13 @@ def test_going_back_from_stripe_cancels_the_order_and_restores_the_cart(fake_str
     variant = listing.supply_product.variants[0]
     stock_before = variant.stock
     order, url = card_checkout(client, (listing, 2))
-    cancel_url = fake_stripe.get(session_id_of(url))["cancel_url"]
-    response = client.get(cancel_url.split(shop_a.shop.subdomain + ".flagship.test", 1)[1])
+    cancel_path = fake_stripe.get(session_id_of(url))["cancel_url"].split(shop_a.shop.subdomain + ".flagship.test", 1)[1]
+    # Stripe sends the shopper back with a GET: it only asks (a link or an image could send it).
+    asking = client.get(cancel_path)
+    assert asking.status_code == 200 and "Cancel your card payment?" in asking.get_data(as_text=True)
+    assert asking.headers["Cache-Control"] == "no-store"
+    assert fresh(order).status == "pending" and payment_of(order).status != "expired"
+    response = client.post(cancel_path)
     assert response.status_code == 302 and response.location.endswith("/checkout")
     order = fresh(order)
     assert order.status == "cancelled" and payment_of(order).status == "expired"
@@ -115,6 +120,39 @@ def test_going_back_from_stripe_cancels_the_order_and_restores_the_cart(fake_str
     with unscoped():
         assert db.session.get(SupplyVariant, variant.id).stock == stock_before
     assert "qty-" in client.get("/cart").get_data(as_text=True)  # the items are back in the cart
+
+
+def test_a_get_of_the_cancel_link_never_cancels_and_the_post_needs_a_csrf_token(
+        app, fake_stripe, shop_a, storefront, monkeypatch):
+    """A link or an image pointing at the cancel URL must not cancel a shopper's order."""
+    import re
+
+    client = storefront(shop_a.shop)
+    order, url = card_checkout(client, (shop_a.listings[0], 1))
+    cancel_path = f"/orders/{order.number}/{order.access_token}/cancel-payment"
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    for _ in range(2):
+        page = client.get(cancel_path)
+        assert page.status_code == 200 and fresh(order).status == "pending"
+    html = page.get_data(as_text=True)
+    assert f'action="{cancel_path}"' in html and 'name="csrf_token"' in html
+    assert url in html  # "No, go back and pay": Stripe's page again
+    forged = client.post(cancel_path)  # no token: another site's form
+    assert forged.status_code == 400 and fresh(order).status == "pending"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post(cancel_path, data={"csrf_token": token}).status_code == 302
+    assert fresh(order).status == "cancelled"
+    # Done: the link now just shows the order.
+    again = client.get(cancel_path)
+    assert again.status_code == 302 and again.location == f"/orders/{order.number}/{order.access_token}"
+
+
+def test_the_cancel_link_needs_the_orders_token(fake_stripe, shop_a, storefront):
+    client = storefront(shop_a.shop)
+    order, _ = card_checkout(client, (shop_a.listings[0], 1))
+    assert client.get(f"/orders/{order.number}/wrong/cancel-payment").status_code == 404
+    assert client.post(f"/orders/{order.number}/wrong/cancel-payment").status_code == 404
+    assert fresh(order).status == "pending"
 
 
 def test_an_expired_session_cancels_the_order_and_releases_stock(fake_stripe, shop_a, storefront):
