@@ -9,11 +9,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from app.jobs import QUEUES, get_queue, redis_connection
+from app.jobs import QUEUES, get_queue, outbox, redis_connection
 
 from .views import NAV_SECTIONS, bp
 
-NAV_SECTIONS.update({"jobs": "jobs", "retry_job": "jobs"})
+NAV_SECTIONS.update({"jobs": "jobs", "retry_job": "jobs", "send_outbox_job": "jobs"})
 SHOWN_PER_QUEUE = 100
 
 
@@ -47,7 +47,20 @@ def failed_jobs() -> list[FailedJob]:
 def jobs():
     inline = current_app.config["JOBS_INLINE"]
     return render_template("admin/jobs.html", inline=inline, failed=[] if inline else failed_jobs(),
-                           queues=QUEUES)
+                           queues=QUEUES, outbox=outbox.stuck_jobs())
+
+
+@bp.post("/jobs/outbox/<int:row_id>/send")
+def send_outbox_job(row_id: int):
+    row = outbox.send_again(row_id)
+    if row is None:
+        abort(404)
+    if row.status in ("sent", "done"):
+        flash(f"Job {row.job_id} was sent.", "success")
+    else:
+        flash(f"Job {row.job_id} could not be sent yet ({row.last_error or row.status}); "
+              "the worker keeps trying.", "error")
+    return redirect(url_for(".jobs"))
 
 
 @bp.post("/jobs/<queue>/<job_id>/retry")

@@ -232,3 +232,17 @@ def stuck_jobs(older_than: timedelta = timedelta(minutes=2), limit: int = 50) ->
             ((OutboxJob.status == "pending") & (OutboxJob.run_at <= cutoff))
             | (OutboxJob.status == "failed"))
         .order_by(OutboxJob.id.desc()).limit(limit)))
+
+
+def send_again(row_id: int) -> OutboxJob | None:
+    """An admin sends a stuck or failed outbox job again (jobs are idempotent). Returns the
+    row as it is afterwards, or None if there is no such row."""
+    row = db.session.get(OutboxJob, row_id)
+    if row is None:
+        return None
+    if row.status in ("pending", "failed"):
+        row.status, row.run_at = "pending", min(row.run_at, utcnow())
+        db.session.commit()
+        relay(ids=[row.id])
+        db.session.refresh(row)
+    return row

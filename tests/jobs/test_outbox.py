@@ -193,3 +193,23 @@ def test_login_works_while_the_rate_limit_storage_is_away(database_url):
         db.session.remove()
         db.engine.dispose()
 
+
+
+def test_the_admin_sees_a_failed_outbox_job_and_sends_it_again(login, monkeypatch):
+    """Admin Jobs lists outbox jobs that failed inline or wait too long, with "Send now"."""
+    import tests.jobs.test_outbox as this
+
+    admin = login(make_user("jobs-admin@example.com", is_admin=True))
+    defer(record_call, "flaky")
+    db.session.commit()
+    monkeypatch.setattr(this, "record_call", explode)  # the first run fails
+    relay_committed()
+    [row] = _rows()
+    assert row.status == "failed"
+    page = admin.get("/admin/jobs").get_data(as_text=True)
+    assert "Waiting in the outbox" in page and row.job_id in page and "on fire: flaky" in page
+    monkeypatch.undo()  # the cause is fixed
+    response = admin.post(f"/admin/jobs/outbox/{row.id}/send", follow_redirects=True)
+    assert "was sent" in response.get_data(as_text=True)
+    assert CALLS == ["flaky"] and _rows()[0].status == "done"
+    assert "Waiting in the outbox" not in admin.get("/admin/jobs").get_data(as_text=True)
