@@ -339,11 +339,13 @@ def order_status(number: str, token: str):
         abort(404)
     session_id = request.args.get("session_id", "")
     just_paid = False
-    if session_id and order.status == "pending":
-        # Back from Stripe: ask it now instead of waiting for the webhook.
-        confirm_return(order, session_id)
-        db.session.commit()
-        db.session.refresh(order)
+    if session_id:
+        if order.status == "pending":
+            # Back from Stripe: ask it now instead of waiting for the webhook.
+            confirm_return(order, session_id)
+            db.session.commit()
+            db.session.refresh(order)
+        # The webhook may have won the race: back from Stripe and paid is still "just paid".
         just_paid = order.status == "paid"
     return render_storefront("order.html", order=order,
                              just_placed=bool(request.args.get("placed")) or just_paid,

@@ -100,6 +100,18 @@ def test_the_return_from_stripe_confirms_before_the_webhook(fake_stripe, shop_a,
             LedgerEntry.order_id == order.id)) == 4
 
 
+def test_the_return_from_stripe_after_the_webhook_still_thanks_the_shopper(fake_stripe, shop_a, storefront):
+    # The webhook often wins the race with the shopper's browser: the order is paid already.
+    client = storefront(shop_a.shop)
+    order, url = card_checkout(client, (shop_a.listings[0], 1))
+    fake_stripe.pay_session(session_id_of(url))
+    assert fresh(order).status == "paid"
+    back = client.get(f"/orders/{order.number}/{order.access_token}?session_id={session_id_of(url)}")
+    text = back.get_data(as_text=True)
+    assert back.status_code == 200 and "Thank you" in text and "Your payment went through" in text
+    assert "Thank you" not in client.get(f"/orders/{order.number}/{order.access_token}").get_data(as_text=True)
+
+
 def test_going_back_from_stripe_cancels_the_order_and_restores_the_cart(fake_stripe, shop_a, storefront):
     client = storefront(shop_a.shop)
     listing = shop_a.listings[0]
