@@ -34,6 +34,7 @@ test: $(VENV)/.dev-deps
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 worker: $(VENV)/.deps
 	$(BIN)/python worker.py

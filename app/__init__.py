@@ -52,7 +52,7 @@ def _load_themes(app: FlagshipFlask) -> None:
     the file and the field, instead of failing in front of a shopper."""
     from pathlib import Path
 
-    from .storefront.themes import load_themes
+    from .themes.packages import load_themes
 
     app.extensions["themes"] = load_themes(Path(app.config["THEMES_DIR"]))
 
@@ -147,7 +147,7 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
     from markupsafe import Markup, escape
 
     from .money import format_money
-    from .tenancy.hosts import storefront_host
+    from .shops.hosts import storefront_host
 
     app.jinja_env.filters["money"] = lambda amount, currency: format_money(amount, currency)
 
@@ -169,8 +169,8 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
 
 
 def _register_error_pages(app: FlagshipFlask) -> None:
+    from .shops.hosts import is_platform_request
     from .sites import STOREFRONT_PREFIX
-    from .tenancy.hosts import is_platform_request
 
     def render_error(status: int, title: str, message: str):
         if not is_platform_request() or (request.endpoint or "").startswith(STOREFRONT_PREFIX):

@@ -15,6 +15,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+STATIC_DIR = BASE_DIR / "app" / "static"  # platform files, served on every host
 INSTANCE_DIR = BASE_DIR / "instance"
 LOCAL_ENV_FILE = INSTANCE_DIR / "local.env"
 

@@ -12,7 +12,7 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
-from app.tenancy.hosts import STOREFRONT_HOST_PATTERN, is_platform_request
+from app.shops.hosts import STOREFRONT_HOST_PATTERN, is_platform_request
 from app.web import MAX_ROW_ID
 
 STOREFRONT_PREFIX = "storefront."

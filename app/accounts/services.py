@@ -110,19 +110,6 @@ def make_admin(email: str, password: str) -> User:
     return user
 
 
-def shops_of(user: User) -> list:
-    from app.shops.models import Shop
-
-    return list(
-        db.session.scalars(
-            select(Shop)
-            .join(ShopMembership, ShopMembership.shop_id == Shop.id)
-            .where(ShopMembership.user_id == user.id)
-            .order_by(Shop.name)
-        )
-    )
-
-
 def membership(user_id: int, shop_id: int) -> ShopMembership | None:
     return db.session.scalar(
         select(ShopMembership).where(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    EmailField,
     FieldList,
     Form,
     FormField,
@@ -136,3 +137,7 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = SearchField("Search", validators=[Length(max=100, message="Keep the search under 100 characters.")])
+
+
+class InviteStaffForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])

@@ -5,21 +5,21 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 
 from app.catalog import services as catalog
+from app.catalog import supplier_staff as staff
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import deliver, record_email
-from app.supplier import services as portal
-from app.supplier.forms import InviteStaffForm
-from app.supplier.webhooks import recent_deliveries
+from app.orders.supplier_webhooks import recent_deliveries
 from app.web import add_error, found
 
+from .forms import InviteStaffForm
 from .views import bp
 
 
 def _staff_page(supplier, form, status=200):
     return render_template(
         "admin/supplier_staff.html", supplier=supplier, form=form,
-        members=portal.members_of(supplier), invitations=portal.pending_invitations(supplier),
+        members=staff.members_of(supplier), invitations=staff.pending_invitations(supplier),
         deliveries=recent_deliveries(supplier.id),
     ), status
 
@@ -38,7 +38,7 @@ def invite_supplier_staff(supplier_id: int):
     if not form.validate_on_submit():
         return _staff_page(supplier, form, 422)
     try:
-        invitation, token = portal.invite_staff(supplier, form.email.data)
+        invitation, token = staff.invite_staff(supplier, form.email.data)
         invite_url = url_for("supplier.accept_invitation", token=token, _external=True)
         context = {"supplier": supplier, "invite_url": invite_url}
         email, _ = record_email(

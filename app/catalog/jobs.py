@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from rq import get_current_job
 from sqlalchemy import select
 
@@ -14,7 +12,6 @@ from . import sync
 from .feeds_models import SyncRun
 from .models import Supplier
 
-log = logging.getLogger(__name__)
 SYNC_TIMEOUT = 2 * 3600
 
 
@@ -57,14 +54,13 @@ def sync_supplier_catalog(run_id: int) -> str:
     return status
 
 
+REVIEW_LISTINGS_JOB = "app.shops.guardrails.review_listings_after_sync"
+
+
 def _review_listings(run_id: int) -> None:
-    """Let shops' listings follow the synced products (app.shops.guardrails)."""
-    try:
-        from app.shops.guardrails import review_listings_after_sync
-    except ImportError:  # the listing guardrails are not installed (yet)
-        log.info("no listing review after sync run %s: app.shops.guardrails is missing", run_id)
-        return
-    defer(review_listings_after_sync, run_id, queue="default", job_id=f"review-listings-{run_id}")
+    """Let shops' listings follow the synced products. The job is named by its path: shops
+    sit above the catalog (they list its products), so the catalog never imports them."""
+    defer(REVIEW_LISTINGS_JOB, run_id, queue="default", job_id=f"review-listings-{run_id}")
     db.session.commit()
 
 

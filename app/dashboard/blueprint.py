@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import current_user
 
-from app.accounts.services import shops_of
+from app.shops.services import shops_of
 
 from . import scoping
 

@@ -11,7 +11,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from app.storefront.theme_schema import FONTS, max_length
+from app.themes.schema import FONTS, max_length
 
 IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
 

@@ -12,7 +12,7 @@ from app.shops import theme_services as themes
 from app.shops.media import media_by_ids
 from app.shops.newsletter import subscribers
 from app.shops.services import shop_collections
-from app.storefront.rendering import static_file_path
+from app.themes.registry import static_file_path
 from app.web import found
 
 from .blueprint import bp
@@ -26,7 +26,7 @@ def _theme(name: str):
 def _storefront_link(path: str) -> str:
     from flask import current_app
 
-    from app.tenancy.hosts import storefront_host
+    from app.shops.hosts import storefront_host
 
     return f"{current_app.config['PREFERRED_URL_SCHEME']}://{storefront_host(g.shop)}{path}"
 

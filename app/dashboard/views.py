@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.accounts.services import shops_of
 from app.errors import DomainError
 from app.extensions import db
 from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
 from app.shops.guardrails import set_price_guardrails
-from app.storefront.rendering import theme_manifest
+from app.shops.services import shops_of
+from app.themes.registry import theme_manifest
 from app.web import add_error
 
 from .blueprint import bp

@@ -21,6 +21,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.orders.cart import build_cart, line_key
 from app.orders.services import cancel_order, mark_paid, place_order
+from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.shops.pricing import PriceRule
 from app.shops.services import (
@@ -31,7 +32,6 @@ from app.shops.services import (
     update_collection,
 )
 from app.tenancy import unscoped, use_shop
-from app.tenancy.hosts import storefront_host
 
 from .catalog import SUPPLIERS
 from .shops import SHOPS

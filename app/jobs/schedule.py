@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -21,10 +20,6 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
-
-from app.catalog.jobs import enqueue_due_syncs, sweep_abandoned_sync_runs
-from app.ledger.jobs import run_payouts
-from app.payments.jobs import settle_stale_checkouts
 
 from . import DEFAULT_RETRY_INTERVALS, QUEUES, get_queue
 from .outbox import _held_by_rq, relay_due
@@ -41,7 +36,7 @@ STALE_SCHEDULER_SECONDS = 10
 @dataclass(frozen=True)
 class PeriodicJob:
     id: str  # the RQ job id: one instance at a time
-    func: Callable
+    func: str  # the job function's dotted path: app/jobs sits below the domains it runs
     every_seconds: int
     queue: str = "default"
     timeout: int = 300
@@ -56,12 +51,12 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
-    PeriodicJob("periodic-enqueue-due-syncs", enqueue_due_syncs, 60, queue="sync"),
+    PeriodicJob("periodic-enqueue-due-syncs", "app.catalog.jobs.enqueue_due_syncs", 60, queue="sync"),
     # Not on `sync`, where it would wait behind the long syncs it watches: with the 90 s
     # heartbeat threshold, a dead run is freed within two minutes.
-    PeriodicJob("periodic-sweep-abandoned-sync-runs", sweep_abandoned_sync_runs, 30),
-    PeriodicJob("periodic-settle-stale-checkouts", settle_stale_checkouts, 600),
-    PeriodicJob("periodic-run-payouts", run_payouts, 24 * 3600, queue="payouts",
+    PeriodicJob("periodic-sweep-abandoned-sync-runs", "app.catalog.jobs.sweep_abandoned_sync_runs", 30),
+    PeriodicJob("periodic-settle-stale-checkouts", "app.payments.jobs.settle_stale_checkouts", 600),
+    PeriodicJob("periodic-run-payouts", "app.ledger.jobs.run_payouts", 24 * 3600, queue="payouts",
                 every_hours_setting="PAYOUT_EVERY_HOURS"),
 ]
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.payments import stripe_gateway
+from app.integrations import stripe_gateway
 
 from .models import PayoutAccount
 

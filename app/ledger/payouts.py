@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.payments import stripe_gateway
+from app.integrations import stripe_gateway
 from app.tenancy import unscoped
 
 from .connect import account_of

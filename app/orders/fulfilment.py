@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.ledger.services import release_order
 
 from .fulfilment_models import PurchaseOrder, PurchaseOrderLine
 from .models import Order
@@ -207,8 +208,6 @@ def refresh_fulfilment_status(order_id: int, shop_id: int) -> str:
     if order.fulfilment_status != status:
         order.fulfilment_status = status
         if status == "shipped":
-            from app.ledger.services import release_order
-
             order.shipped_at = utcnow()
             db.session.flush()
             release_order(order)  # its money becomes available after the hold period

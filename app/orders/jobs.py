@@ -5,13 +5,18 @@ from __future__ import annotations
 from flask import render_template, url_for
 from sqlalchemy import select
 
+from app.catalog.models import Supplier
+from app.catalog.portal_models import WebhookDelivery
 from app.extensions import db
+from app.jobs import defer
 from app.notifications.services import deliver, record_email
+from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
-from app.tenancy.hosts import storefront_host
 
+from .fulfilment import route_order, tracking_of
 from .models import Order
+from .supplier_webhooks import RETRY_INTERVALS, WebhookFailed, attempt_delivery, record_delivery
 
 
 def send_order_confirmation(order_id: int) -> str:
@@ -67,12 +72,6 @@ def route_order_to_suppliers(order_id: int) -> int:
     this up), and a webhook delivery is recorded once per purchase order. Returns how many
     purchase orders were created.
     """
-    from app.catalog.models import Supplier
-    from app.jobs import defer
-    from app.supplier.webhooks import RETRY_INTERVALS, record_delivery
-
-    from .fulfilment import route_order
-
     shop_id = _shop_of_order(order_id)
     if shop_id is None:
         return 0
@@ -94,9 +93,6 @@ def route_order_to_suppliers(order_id: int) -> int:
 def deliver_webhook(delivery_id: int) -> str:
     """One POST of a webhook delivery. Logs the attempt; raises on a non-2xx so RQ retries
     with backoff; a delivered (or finally failed) delivery is never sent again."""
-    from app.catalog.portal_models import WebhookDelivery
-    from app.supplier.webhooks import WebhookFailed, attempt_delivery
-
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None:
         return "missing"
@@ -114,8 +110,6 @@ def deliver_webhook(delivery_id: int) -> str:
 
 def send_shipping_confirmation(order_id: int) -> str:
     """E-mail the shopper the tracking numbers once the whole order has shipped (once)."""
-    from .fulfilment import tracking_of
-
     return _email_shopper(
         order_id, "shipping_confirmation", "Your order {number} from {shop} has shipped",
         ready=lambda order: None if order.fulfilment_status == "shipped" else "not shipped",

@@ -13,9 +13,12 @@ from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.jobs import defer
-from app.tenancy import require_shop_id
+from app.ledger.services import record_sale, record_supplier_returns
+from app.shops.models import Shop
+from app.tenancy import get_for_shop, require_shop_id
 
 from .cart import Cart
+from .fulfilment import cancel_purchase_orders, has_shipped
 from .jobs import route_order_to_suppliers, send_order_confirmation
 from .models import Order, OrderLine
 
@@ -175,9 +178,6 @@ def _move(order: Order, new_status: str) -> None:
 
 def mark_paid(order: Order) -> Order:
     """The owner received the money (pay on delivery): the order enters the ledger."""
-    from app.ledger.services import record_sale
-    from app.shops.models import Shop
-
     if order.payment_method != "cod":
         raise DomainError("A card order is marked paid by Stripe when the shopper's payment succeeds.")
     _move(order, "paid")
@@ -203,27 +203,16 @@ def mark_card_paid(order: Order) -> bool:
 def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
                  user_id: int | None = None) -> Order:
     """Cancel and put every line's quantity back into the supplier's stock. Its open
-    purchase orders are cancelled too; refused once any line has shipped. The money of a
-    paid pay-on-delivery order is given back (in cash) first; a paid card order is
-    cancelled by its refund instead (app.payments.refunds.cancel_and_refund)."""
-    from .fulfilment import cancel_purchase_orders, has_shipped
-
+    purchase orders are cancelled too; refused once any line has shipped. An order with
+    money still paid is cancelled by its refund (app.payments.refunds.cancel_and_refund),
+    which calls this once the money is back: payments use orders, never the reverse."""
     if "cancelled" not in TRANSITIONS.get(order.status, set()):
         raise DomainError(f"An order that is {order.status} cannot become cancelled.")
     if has_shipped(order):
         raise DomainError("Part of this order has already shipped, so it can no longer be cancelled.")
     if order.status in ("paid", "refunded") and order.net_total > 0:
-        if order.payment_method == "card":
-            raise DomainError("A paid card order is cancelled with a refund through Stripe.")
-        from app.payments.refunds import refund_cash
-
-        # The completed refund cancels the order (and the suppliers give back their costs).
-        refund_cash(order, None, reason=reason or "Order cancelled", source=source, user_id=user_id,
-                    cancels_order=True)
-        return order
+        raise DomainError("A paid order is cancelled with a refund of its payment.")
     cancel_purchase_orders(order)
-    from app.ledger.services import record_supplier_returns
-
     record_supplier_returns(order)
     _move(order, "cancelled")
     order.cancel_reason = reason[:200]
@@ -247,8 +236,6 @@ def order_of_checkout(checkout_key: str | None) -> Order | None:
 
 
 def get_order(order_id) -> Order:
-    from app.tenancy import get_for_shop
-
     order = get_for_shop(db.session, Order, order_id)
     if order is None:
         raise NotFound("No such order in this shop.")

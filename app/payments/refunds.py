@@ -18,6 +18,7 @@ MAX_ATTEMPTS tries it is marked failed, with the reason, where the owner and adm
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -25,10 +26,13 @@ from sqlalchemy import select, update
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.integrations import stripe_gateway
 from app.ledger.services import record_refund
+from app.orders.fulfilment import has_shipped
 from app.orders.models import Order
+from app.orders.services import cancel_order
+from app.tenancy import unscoped, use_shop
 
-from . import stripe_gateway
 from .models import Payment, Refund
 
 REFUNDABLE = ("paid", "refunded")
@@ -115,12 +119,9 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
                           if in_flight else "Everything on this order has been refunded already.")
     if order.payment_method == "card" and card_payment(order) is None:
         raise DomainError("This order's card payment was not found.")
-    if cancels_order:
-        from app.orders.fulfilment import has_shipped
-
-        if has_shipped(order):
-            raise DomainError("Part of this order has already shipped, so it can no longer be "
-                              "cancelled. Refund the items instead.")
+    if cancels_order and has_shipped(order):
+        raise DomainError("Part of this order has already shipped, so it can no longer be "
+                          "cancelled. Refund the items instead.")
     refund = Refund(shop_id=order.shop_id, order_id=order.id, amount=amount, currency=order.currency,
                     lines=lines, reason=(reason or "").strip()[:300], source=source,
                     created_by_id=user_id, cancels_order=cancels_order)
@@ -196,15 +197,11 @@ def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool
     db.session.refresh(refund)
     if not won:
         return False
-    from app.orders.fulfilment import has_shipped
-
     # Shipped meanwhile (the supplier was quicker than Stripe): the money is back with the
     # shopper, but the order stands and the suppliers keep their costs.
     cancelling = refund.cancels_order and not has_shipped(order)
     _apply(order, refund)
     if cancelling:
-        from app.orders.services import cancel_order
-
         cancel_order(order, reason=refund.reason or "Cancelled and refunded")
     return True
 
@@ -212,14 +209,18 @@ def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool
 def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
                       user_id: int | None = None) -> Order:
     """Cancel any order, giving a paid one's money back first. A use case of its own
-    transactions (it commits): a paid card order's cancel waits on Stripe's refund."""
-    from app.orders.services import cancel_order
-
-    if order.payment_method == "card" and order.status in REFUNDABLE and order.net_total > 0:
+    transactions (it commits): a paid card order's cancel waits on Stripe's refund; a paid
+    pay-on-delivery order's cash refund completes, and so cancels it, at once."""
+    paid = order.status in REFUNDABLE and order.net_total > 0
+    if paid and order.payment_method == "card":
         refund = start_refund(order, None, reason=reason or "Order cancelled", source=source,
                               user_id=user_id, cancels_order=True)
         db.session.commit()
         submit_refund(refund.id)
+    elif paid:
+        refund_cash(order, None, reason=reason or "Order cancelled", source=source, user_id=user_id,
+                    cancels_order=True)
+        db.session.commit()
     else:
         if order.payment_method == "card" and order.status == "pending":
             from .services import close_open_checkout
@@ -280,10 +281,6 @@ def resubmit_pending_refunds(older_than_minutes: int = 5) -> int:
     submitted again; the lookup by id first makes a retry safe. Each refund is its own
     transaction: one that raises is logged and its try recorded (failed after MAX_ATTEMPTS),
     and the others go on. -> how many succeeded."""
-    from datetime import timedelta
-
-    from app.tenancy import unscoped, use_shop
-
     cutoff = utcnow() - timedelta(minutes=older_than_minutes)
     with unscoped():
         pending = db.session.execute(select(Refund.id, Refund.shop_id).where(

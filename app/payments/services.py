@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.integrations import stripe_gateway
 from app.ledger.services import record_dispute, record_sale
 from app.orders.models import Order
 from app.orders.services import (
@@ -30,9 +31,9 @@ from app.orders.services import (
     place_order,
     queue_fulfilment,
 )
+from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
 
-from . import stripe_gateway
 from .models import Payment
 from .refunds import record_stripe_refunds
 
@@ -156,8 +157,6 @@ def complete_checkout(session, *, fresh: bool = False) -> Outcome:
         session = stripe_gateway.retrieve_checkout_session(session["id"])
     if session.get("payment_status") != "paid":
         return Outcome(f"session {session['id']} is {session.get('payment_status')}")
-    from app.shops.models import Shop
-
     with use_shop(payment.shop_id):
         order = _order_of(payment)
         if payment.status == "paid":

@@ -15,8 +15,10 @@ from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import csrf, db, limiter
+from app.integrations import stripe_gateway
+from app.ledger.connect import refresh_from_stripe
 
-from . import services, stripe_gateway
+from . import services
 from .models import StripeEvent
 
 bp = Blueprint("payments", __name__)
@@ -34,8 +36,6 @@ HANDLERS = {
 
 
 def _account_updated(account) -> services.Outcome:
-    from app.ledger.connect import refresh_from_stripe
-
     found = refresh_from_stripe(account)
     return services.Outcome(f"account {account['id']} {'updated' if found else 'unknown'}")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, send_from_directory
 
-from app.config import BASE_DIR
+from app.config import STATIC_DIR
 from app.shops.services import open_shops_for_directory
 
 bp = Blueprint("platform", __name__)
-STATIC_DIR = BASE_DIR / "app" / "static"
 
 
 def register_static(app) -> None:

@@ -28,8 +28,8 @@ from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.netguard import is_public_address
+from app.shops.hosts import platform_host, split_port, storefront_host
 from app.tenancy import get_for_shop, unscoped
-from app.tenancy.hosts import platform_host, split_port, storefront_host
 
 from .domain_models import ShopDomain
 

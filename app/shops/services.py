@@ -6,14 +6,15 @@ import re
 import unicodedata
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import ShopMembership, User
 from app.catalog.models import SupplyProduct
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import CURRENCIES
+from app.shops.hosts import RESERVED_SUBDOMAINS
 from app.tenancy import get_for_shop, require_shop_id, unscoped
-from app.tenancy.hosts import RESERVED_SUBDOMAINS
 
 from .models import Collection, CollectionListing, Listing, Shop
 from .pricing import PriceRule, check_price_rule
@@ -76,7 +77,7 @@ def update_shop_profile(shop: Shop, *, name: str, bio: str) -> Shop:
 
 def set_shop_theme(shop: Shop, theme: str) -> Shop:
     """Switch the storefront to one of the installed themes."""
-    from app.storefront.rendering import available_themes
+    from app.themes.registry import available_themes
 
     if theme not in available_themes():
         raise DomainError("Choose one of the listed themes.", field="theme")
@@ -231,15 +232,15 @@ def _renumber(rows) -> None:
 
 
 def remove_listing(listing: Listing) -> None:
-    """Delete a listing that never sold; a sold one is hidden instead (orders point at it)."""
-    from app.orders.models import OrderLine
-
-    if db.session.scalar(select(OrderLine.id).where(OrderLine.listing_id == listing.id).limit(1)):
+    """Delete a listing that never sold; a sold one is hidden instead (orders point at it).
+    The order lines' foreign key is the judge, so shops need not know about orders."""
+    try:
+        with db.session.begin_nested():
+            db.session.delete(listing)
+    except IntegrityError:
         listing.is_visible = False
         db.session.flush()
-        raise DomainError("This listing has orders, so it was hidden instead of deleted.")
-    db.session.delete(listing)
-    db.session.flush()
+        raise DomainError("This listing has orders, so it was hidden instead of deleted.") from None
 
 
 # Collections ----------------------------------------------------------------
@@ -307,6 +308,13 @@ def shop_collections() -> list[Collection]:
 def delete_collection(collection: Collection) -> None:
     db.session.delete(collection)
     db.session.flush()
+
+
+def shops_of(user: User) -> list[Shop]:
+    """The shops `user` is a member of, by name."""
+    return list(db.session.scalars(
+        select(Shop).join(ShopMembership, ShopMembership.shop_id == Shop.id)
+        .where(ShopMembership.user_id == user.id).order_by(Shop.name)))
 
 
 def all_shops() -> list[Shop]:

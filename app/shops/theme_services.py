@@ -1,7 +1,7 @@
 """A shop's theme: settings and homepage sections, edited as a draft, then published.
 
 Every function acts for the current shop (tenancy scope). Values are validated against
-the theme's schema (`app.storefront.theme_schema`) on every save: a bad value raises
+the theme's schema (`app.themes.schema`) on every save: a bad value raises
 `SettingsInvalid` naming each field, and nothing is written. Owners never write template
 code; they choose values, and sections from the theme's list.
 """
@@ -19,8 +19,8 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.storefront.theme_schema import SchemaProblem, clean_value, contrast_ratio
-from app.storefront.themes import ThemePackage
+from app.themes.packages import ThemePackage
+from app.themes.schema import SchemaProblem, clean_value, contrast_ratio
 
 from .models import Collection, Shop
 from .theme_models import ShopMedia, ThemeConfig

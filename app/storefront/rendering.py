@@ -18,35 +18,14 @@ from pathlib import Path
 from flask import current_app, g, request, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
-from werkzeug.security import safe_join
 
 from app.security_headers import csp_nonce
-
-from .theme_schema import FONTS, contrast_ratio, mix, muted_text, readable_on
-from .themes import BASE_THEME, ThemePackage
+from app.themes.packages import BASE_THEME, ThemePackage
+from app.themes.registry import registry, static_file_path
+from app.themes.schema import FONTS, contrast_ratio, mix, muted_text, readable_on
 
 BUTTON_RADII = {"square": "0px", "rounded": "8px", "soft": "14px", "pill": "999px"}
 IMAGE_RATIOS = {"square": "1 / 1", "portrait": "4 / 5", "tall": "2 / 3", "landscape": "4 / 3"}
-
-
-def registry():
-    return current_app.extensions["themes"]
-
-
-def theme_manifest(name: str) -> dict:
-    """Display facts of an installed theme (name, description, ...)."""
-    theme = registry().get(name)
-    return {"name": theme.title, "description": theme.description, "version": theme.version,
-            "parent": theme.parent, "audience": theme.audience, "preview": theme.preview}
-
-
-def available_themes() -> list[str]:
-    return registry().names()
-
-
-def theme_chain(name: str) -> list[str]:
-    """['boutique', 'default']: the theme, then its parents, ending at the base theme."""
-    return registry().get(name).chain
 
 
 def _environment(app, name: str):
@@ -60,17 +39,6 @@ def _environment(app, name: str):
         cache[name] = app.jinja_env.overlay(
             loader=ChoiceLoader([*loaders, PrefixLoader({"sections": sections, **own})]))
     return cache[name]
-
-
-def static_file_path(theme: str, filename: str) -> Path | None:
-    """The file a theme asset URL names, looked up along the theme chain (never outside it)."""
-    if theme not in registry():
-        return None
-    for folder in registry().get(theme).static_dirs:
-        candidate = safe_join(str(folder), filename)
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
 
 
 @lru_cache(maxsize=1024)
@@ -181,7 +149,7 @@ def render_storefront_error(status: int, title: str, message: str):
         # still be a real shop, whose own 404 page (not "no such shop") is the right one.
         from sqlalchemy.exc import SQLAlchemyError
 
-        from app.tenancy.hosts import resolve_shop
+        from app.shops.hosts import resolve_shop
 
         try:
             shop = resolve_shop(request.host)

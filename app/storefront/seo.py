@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, g, request, url_for
 
 from app.money import to_major
-from app.tenancy.hosts import storefront_host
+from app.shops.hosts import storefront_host
 
 from .theming import media_url
 

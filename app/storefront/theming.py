@@ -66,7 +66,7 @@ def load_state(shop) -> ThemeState:
 
 def canonical_origin(shop) -> str:
     """The shop's canonical scheme://host: its main verified custom domain, else its subdomain."""
-    from app.tenancy.hosts import storefront_host
+    from app.shops.hosts import storefront_host
 
     scheme = current_app.config["PREFERRED_URL_SCHEME"]
     domain = primary_domain()

@@ -23,8 +23,10 @@ from sqlalchemy.exc import OperationalError
 
 from app.accounts.verification import shop_owner_verified
 from app.catalog.models import SupplyProduct
+from app.config import STATIC_DIR
 from app.errors import DomainError
 from app.extensions import db
+from app.integrations import stripe_gateway
 from app.orders import cart as carts
 from app.orders.fulfilment import tracking_of
 from app.orders.services import (
@@ -34,19 +36,19 @@ from app.orders.services import (
     order_of_checkout,
     place_order,
 )
-from app.payments import stripe_gateway
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment, start_card_checkout
+from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.pricing import PriceRule, price_table
 from app.shops.services import shop_collections, shop_listings
 from app.tenancy.context import enter_shop, leave
-from app.tenancy.hosts import resolve_shop
+from app.themes.registry import static_file_path
 from app.web import local_path, row_id
 
 from . import seo, theming
 from .forms import COUNTRIES, CheckoutForm
-from .rendering import render_storefront, static_file_path
+from .rendering import render_storefront
 
 bp = Blueprint("storefront", __name__)
 ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favicon",
@@ -409,16 +411,12 @@ def asset(theme: str, filename: str):
 def shared_static(filename: str):
     """Platform static files (catalog images such as the demo's) on shop hosts too, so a
     catalog image path like /static/demo/tee.svg works on every host."""
-    from app.platform.views import STATIC_DIR
-
     return send_from_directory(STATIC_DIR, filename, max_age=3600)
 
 
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico on every host; answer with the platform's icon."""
-    from app.platform.views import STATIC_DIR
-
     return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 

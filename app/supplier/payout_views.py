@@ -6,16 +6,16 @@ from __future__ import annotations
 from flask import g, render_template, request
 from flask_login import current_user
 
+from app.integrations import stripe_gateway
 from app.ledger import connect
 from app.ledger.payouts import payouts_of
 from app.ledger.services import balances, payee_entries
-from app.payments import stripe_gateway
-from app.web import (
+from app.payout_onboarding import (
     finish_payout_onboarding,
     onboarding_link_expired,
-    row_id,
     start_payout_onboarding,
 )
+from app.web import row_id
 
 from .views import NAV_SECTIONS, bp
 

@@ -20,17 +20,18 @@ from flask import (
 )
 from flask_login import current_user, login_user
 
+from app.catalog import supplier_staff
 from app.catalog.models import Supplier
 from app.errors import DomainError
 from app.extensions import db, login_manager
 from app.jobs import defer
-from app.orders import fulfilment
+from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.orders.jobs import send_shipping_confirmation
 from app.tenancy.context import enter_unscoped, leave
 from app.web import add_error, found, row_id
 
-from . import services, webhooks
+from . import services
 from .forms import AcceptInvitationForm, ShipForm, ShipmentUploadForm, WebhookForm
 
 bp = Blueprint("supplier", __name__, url_prefix="/supplier")
@@ -49,7 +50,7 @@ def _require_member():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    suppliers = services.suppliers_of(current_user)
+    suppliers = supplier_staff.suppliers_of(current_user)
     if not suppliers:
         abort(404)
     chosen = session.get(SESSION_KEY)
@@ -163,7 +164,7 @@ def settings():
     status = 200
     if form.validate_on_submit():
         try:
-            webhooks.set_webhook_url(supplier, form.url.data)
+            supplier_webhooks.set_webhook_url(supplier, form.url.data)
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
@@ -177,7 +178,7 @@ def settings():
 
 @bp.post("/settings/secret")
 def generate_secret():
-    secret = webhooks.generate_secret(g.supplier)
+    secret = supplier_webhooks.generate_secret(g.supplier)
     db.session.commit()
     # Shown in this response only; the page after a reload never shows it again.
     return _settings_page(WebhookForm(obj=_webhook_obj(g.supplier)), secret=secret, status=200)
@@ -188,7 +189,7 @@ def _webhook_obj(supplier: Supplier):
 
 
 def _settings_page(form, *, secret, status):
-    deliveries = webhooks.recent_deliveries(g.supplier.id)
+    deliveries = supplier_webhooks.recent_deliveries(g.supplier.id)
     response = render_template("supplier/settings.html", form=form, secret=secret,
                                deliveries=deliveries)
     return response, status, {"Cache-Control": "no-store"}
@@ -196,18 +197,18 @@ def _settings_page(form, *, secret, status):
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    invitation = services.find_invitation(token)
+    invitation = supplier_staff.find_invitation(token)
     if invitation is None:
         return render_template("supplier/invitation_invalid.html"), 404
     supplier = db.session.get(Supplier, invitation.supplier_id)
     form = AcceptInvitationForm()
     logged_in = current_user.is_authenticated
-    wrong_account = logged_in and not services.invited(current_user, invitation)
+    wrong_account = logged_in and not supplier_staff.invited(current_user, invitation)
     if wrong_account:
-        form.form_errors.append(services.wrong_account_message(invitation))
+        form.form_errors.append(supplier_staff.wrong_account_message(invitation))
     elif request.method == "POST" and (logged_in or form.validate_on_submit()):
         try:
-            services.accept_invitation(
+            supplier_staff.accept_invitation(
                 token, user=current_user if logged_in else None, password=form.password.data or "")
         except DomainError as error:
             db.session.rollback()

@@ -14,7 +14,7 @@ from app.notifications.models import OutboundEmail
 from app.orders.fulfilment import Shipment, ship_lines
 from app.orders.fulfilment_models import PurchaseOrder
 from app.orders.jobs import deliver_webhook, route_order_to_suppliers, send_shipping_confirmation
-from app.supplier.webhooks import MAX_ATTEMPTS, WebhookFailed
+from app.orders.supplier_webhooks import MAX_ATTEMPTS, WebhookFailed
 from app.tenancy import unscoped, use_shop
 from tests.factories import run_job
 from tests.supplier.helpers import SECRET, Receiver, routed, split_order

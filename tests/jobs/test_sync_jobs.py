@@ -54,6 +54,17 @@ def test_periodic_jobs_have_unique_deterministic_ids():
     assert "periodic-enqueue-due-syncs" in ids and "periodic-sweep-abandoned-sync-runs" in ids
 
 
+def test_every_periodic_job_names_a_job_function():
+    # The list names functions by dotted path (app/jobs sits below the domains): a typo
+    # would only show when the worker runs it, so resolve them all here.
+    from rq.utils import import_attribute
+
+    from app.catalog.jobs import REVIEW_LISTINGS_JOB
+
+    for path in [job.func for job in PERIODIC_JOBS] + [REVIEW_LISTINGS_JOB]:
+        assert callable(import_attribute(path)), path
+
+
 def test_due_syncs_are_queued_and_run_inline_once(feeds_dir):
     supplier = make_supplier()
     upload_feed(supplier, feed_csv(MUG), schedule_minutes=60)

@@ -35,14 +35,20 @@ def test_order_lines_snapshot_the_sale(shop_a):
         assert line.variant_label == "S / Sand" and line.sku == variant.sku
 
 
-def test_mark_paid_then_cancel_returns_stock(shop_a):
+def test_a_paid_order_is_cancelled_only_with_its_refund_and_returns_stock(shop_a):
+    # Orders never call payments: cancelling paid money is the refunds use case's job.
+    from app.payments.refunds import refund_cash
+
     variant = shop_a.listings[0].supply_product.variants[0]
     before = variant.stock
     order = make_order(shop_a)
     with use_shop(shop_a.shop.id):
         mark_paid(order)
         assert order.status == "paid" and order.paid_at is not None
-        cancel_order(order)
+        with pytest.raises(DomainError, match="cancelled with a refund"):
+            cancel_order(order)
+        assert order.status == "paid"
+        refund_cash(order, None, reason="Changed my mind", cancels_order=True)
         assert order.status == "cancelled"
     db.session.refresh(variant)
     assert variant.stock == before

@@ -161,7 +161,7 @@ def test_a_signed_event_carrying_another_orders_payment_pays_nothing(fake_stripe
 def test_a_paid_session_that_is_not_the_orders_payment_is_refused(fake_stripe, shop_a, storefront,
                                                                  client, monkeypatch):
     """Even what Stripe itself returns must match the order: its number, amount and currency."""
-    from app.payments import stripe_gateway
+    from app.integrations import stripe_gateway
 
     fake_stripe.auto_deliver = False
     target, target_url = card_checkout(storefront(shop_a.shop), (shop_a.listings[0], 1))

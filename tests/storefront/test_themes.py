@@ -11,7 +11,7 @@ import pytest
 
 from app import create_app
 from app.config import BASE_DIR
-from app.storefront.themes import ThemeError, load_themes
+from app.themes.packages import ThemeError, load_themes
 from tests import conftest
 
 THEMES = BASE_DIR / "themes"

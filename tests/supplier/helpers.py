@@ -15,9 +15,9 @@ from app.catalog.portal_models import SupplierMember
 from app.extensions import db
 from app.orders.fulfilment import route_order
 from app.orders.fulfilment_models import PurchaseOrder
+from app.orders.supplier_webhooks import verify
 from app.shops.pricing import PriceRule
 from app.shops.services import add_listing
-from app.supplier.webhooks import verify
 from app.tenancy import unscoped, use_shop
 from tests.factories import make_order, make_product, make_supplier, make_user
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.catalog.portal_models import SupplierInvitation, SupplierMember
+from app.catalog.supplier_staff import invite_staff
 from app.extensions import db
 from app.notifications.models import OutboundEmail
-from app.supplier.services import invite_staff
 from app.tenancy import unscoped
 from tests.factories import PASSWORD, make_supplier, make_user
 
@@ -135,8 +135,8 @@ def test_an_account_made_from_an_invitation_is_confirmed(client):
 def test_the_service_refuses_another_users_acceptance():
     import pytest
 
+    from app.catalog.supplier_staff import accept_invitation
     from app.errors import DomainError
-    from app.supplier.services import accept_invitation
 
     _, token = invite_staff(make_supplier(), "ship@acme.example")
     with pytest.raises(DomainError, match="This invitation is for ship@acme.example"):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Supplier
 from app.extensions import db
-from app.supplier.webhooks import sign, verify
+from app.orders.supplier_webhooks import sign, verify
 from app.tenancy import unscoped
 from tests.factories import make_supplier
 from tests.supplier.helpers import member_of

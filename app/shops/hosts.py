@@ -6,6 +6,10 @@ from flask import current_app, request
 from sqlalchemy import select
 
 from app.extensions import db
+from app.tenancy import unscoped
+
+from .domain_models import ShopDomain
+from .models import Shop
 
 # Subdomains a shop can never take: platform services and confusing look-alikes.
 RESERVED_SUBDOMAINS = frozenset(
@@ -45,8 +49,6 @@ def subdomain_of(host: str) -> str | None:
 def resolve_shop(host: str):
     """The shop a storefront host belongs to (by subdomain, or by a verified custom
     domain), or None."""
-    from app.shops.models import Shop
-
     subdomain = subdomain_of(host)
     if subdomain is not None:
         return db.session.scalar(select(Shop).where(Shop.subdomain == subdomain))
@@ -56,11 +58,6 @@ def resolve_shop(host: str):
 def shop_of_custom_domain(host: str):
     """The shop whose verified custom domain `host` is (any port), or None. Platform-wide:
     this runs before any shop scope exists."""
-    from app.shops.domain_models import ShopDomain
-    from app.shops.models import Shop
-
-    from .context import unscoped
-
     name, _ = split_port(host)
     if not name or name == split_port(platform_host())[0]:
         return None

@@ -13,7 +13,7 @@ from app.catalog.portal_models import WebhookDelivery
 from app.errors import DomainError
 from app.extensions import db
 from app.orders.jobs import route_order_to_suppliers
-from app.supplier.webhooks import clean_webhook_url
+from app.orders.supplier_webhooks import clean_webhook_url
 from app.tenancy import unscoped
 from tests.factories import make_supplier, run_job
 from tests.supplier.helpers import SECRET, Receiver, member_of, split_order

@@ -1,0 +1,47 @@
+"""Payout accounts: the same Stripe onboarding round trip in the dashboard and the supplier
+portal (a web helper on top of app.ledger.connect, so no domain package imports it)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+
+from app.errors import DomainError
+from app.extensions import db
+from app.ledger import connect
+
+
+def start_payout_onboarding(payee_type: str, payee_id: int, email: str, *, back: str, again: str,
+                            connected: str):
+    """Send the payee to Stripe's onboarding (endpoints: `back` on failure, `again` as
+    Stripe's refresh URL, `connected` as its return URL)."""
+    try:
+        url = connect.start_onboarding(payee_type, payee_id, email=email,
+                                       refresh_url=url_for(again, _external=True),
+                                       return_url=url_for(connected, _external=True))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(back))
+    db.session.commit()
+    return redirect(url, code=303)
+
+
+def onboarding_link_expired(back: str):
+    flash("That Stripe link had expired. Press “Finish the sign-up with Stripe” for a new one.", "info")
+    return redirect(url_for(back))
+
+
+def finish_payout_onboarding(payee_type: str, payee_id: int, *, back: str):
+    """Back from Stripe: read the account's state and say where it stands."""
+    try:
+        account = connect.refresh_account(payee_type, payee_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(back))
+    db.session.commit()
+    if account is not None and account.status == "active":
+        flash("Your Stripe account is connected: payouts will go there.", "success")
+    else:
+        flash("Stripe still needs a few details before it can pay you.", "info")
+    return redirect(url_for(back))
