@@ -96,6 +96,10 @@ def _init_extensions(app: FlagshipFlask) -> None:
             sweep_inline_now_and_then()
         return response
 
+    from . import unit_of_work
+
+    unit_of_work.install(app)  # runs before the relay above: commit, then relay
+
     @login_manager.user_loader
     def load_user(token: str):
         from .accounts.sessions import user_for_token

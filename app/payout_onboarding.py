@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 
 from app.errors import DomainError
-from app.extensions import db
 from app.ledger import connect
+from app.web import flash_refusal
 
 
 def start_payout_onboarding(payee_type: str, payee_id: int, email: str, *, back: str, again: str,
@@ -19,10 +19,8 @@ def start_payout_onboarding(payee_type: str, payee_id: int, email: str, *, back:
                                        refresh_url=url_for(again, _external=True),
                                        return_url=url_for(connected, _external=True))
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for(back))
-    db.session.commit()
     return redirect(url, code=303)
 
 
@@ -36,10 +34,8 @@ def finish_payout_onboarding(payee_type: str, payee_id: int, *, back: str):
     try:
         account = connect.refresh_account(payee_type, payee_id)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for(back))
-    db.session.commit()
     if account is not None and account.status == "active":
         flash("Your Stripe account is connected: payouts will go there.", "success")
     else:

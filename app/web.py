@@ -5,10 +5,11 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, flash
 from flask_wtf import FlaskForm
 
 from app.errors import DomainError, NotFound
+from app.unit_of_work import refuse
 
 
 def found(lookup, *args, **kwargs):
@@ -50,9 +51,17 @@ def local_path(target: str | None) -> str | None:
 
 
 def add_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's refusal on the field it names, or above the form."""
+    """Show a service's refusal on the field it names, or above the form; the request's
+    writes roll back (app/unit_of_work.py)."""
+    refuse(error)
     field = getattr(form, error.field, None) if error.field else None
     if field is None:
         form.form_errors.append(error.message)
     else:
         field.errors = [*field.errors, error.message]
+
+
+def flash_refusal(error: DomainError) -> None:
+    """Tell a service's refusal in a flash message; the request's writes roll back."""
+    refuse(error)
+    flash(error.message, "error")

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.web import add_error
 
 from . import services, sessions
@@ -36,10 +36,8 @@ def change_password():
     try:
         services.change_password(user, form.current_password.data, form.password.data)
     except DomainError as error:
-        db.session.rollback()
         add_error(form, error)
         return _account_page(form, 422)
-    db.session.commit()
     remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
     sessions.start_session(user, remember=remembered)
     flash("Your password is changed. Every other device has been logged out.", "success")
@@ -51,7 +49,6 @@ def change_password():
 def logout_everywhere():
     """End every session of this account: other browsers, stolen cookies, and this one."""
     sessions.revoke_sessions(current_user)
-    db.session.commit()
     sessions.end_session()
     flash("You are logged out everywhere. Log in again on the devices you use.", "info")
     return redirect(url_for(".login"))

@@ -8,8 +8,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
-from app.extensions import db, limiter
-from app.notifications.services import deliver
+from app.extensions import limiter
+from app.notifications.jobs import send_after_commit
+from app.unit_of_work import refuse
 from app.web import local_path
 
 from . import services, sessions, verification
@@ -35,17 +36,6 @@ def _landing_for(user) -> str:
     return url_for("admin.index") if user.is_admin else url_for("dashboard.index")
 
 
-def send_now(email) -> None:
-    """Try to send a committed outbox e-mail; if SMTP fails it waits in the outbox (and
-    the page the visitor sees does not change, so it tells nothing either)."""
-    try:
-        deliver(email)
-    except OSError:
-        log.warning("e-mail %s kept in the outbox: sending failed", email.id)
-    finally:
-        db.session.commit()
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
 def signup():
@@ -59,13 +49,11 @@ def signup():
             email = (verification.verification_email(user) if created
                      else verification.signup_attempt_email(user))
         except DomainError as error:
-            db.session.rollback()
+            refuse()
             getattr(form, error.field or "email").errors.append(error.message)
         else:
-            address = user.email
-            db.session.commit()
-            send_now(email)
-            return render_template("accounts/check_email.html", email=address)
+            send_after_commit(email)
+            return render_template("accounts/check_email.html", email=user.email)
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
 
 
@@ -80,7 +68,6 @@ def login():
         if user is None:
             form.password.errors.append("That email and password don’t match an account.")
         else:
-            db.session.commit()  # a rehashed password, if any
             target = local_path(request.args.get("next")) or _landing_for(user)
             sessions.start_session(user, remember=form.remember.data)
             return redirect(target)
@@ -93,7 +80,6 @@ def logout():
     """Log out; the session version moves on, so a copy of this browser's cookies (or any
     other) is no longer a login."""
     sessions.revoke_sessions(current_user)
-    db.session.commit()
     sessions.end_session()
     flash("You are logged out.", "info")
     return redirect(url_for("platform.home"))
@@ -104,9 +90,8 @@ def verify_email(token: str):
     try:
         user = verification.verify_email(token)
     except DomainError as error:
-        db.session.rollback()
+        refuse()
         return render_template("accounts/verify_invalid.html", message=error.message), 400
-    db.session.commit()
     flash("Thank you: your e-mail address is confirmed.", "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(_landing_for(user))
@@ -120,9 +105,7 @@ def resend_verification():
     if current_user.email_verified:
         flash("Your e-mail address is already confirmed.", "info")
     else:
-        email = verification.verification_email(current_user)
-        db.session.commit()
-        send_now(email)
+        send_after_commit(verification.verification_email(current_user))
         flash(f"We’ve sent a new link to {current_user.email}.", "success")
     return redirect(local_path(request.form.get("next")) or _landing_for(current_user))
 

@@ -8,8 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from app.catalog import services as catalog
 from app.catalog.models import CATEGORIES, PRODUCT_STATUSES
 from app.errors import DomainError
-from app.extensions import db
 from app.money import to_major
+from app.unit_of_work import refuse
 from app.web import add_error, found, row_id
 
 from .forms import MAX_ROWS, ProductForm, SearchForm, SupplierForm
@@ -34,10 +34,8 @@ def new_supplier():
         try:
             supplier = catalog.create_supplier(form.details())
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(f"Supplier “{supplier.name}” created.", "success")
             return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
     return render_template("admin/supplier_form.html", form=form, supplier=None), \
@@ -57,10 +55,8 @@ def edit_supplier(supplier_id: int):
         try:
             catalog.update_supplier(supplier, form.details())
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(f"Supplier “{supplier.name}” saved.", "success")
             return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
     return render_template("admin/supplier_form.html", form=form, supplier=supplier), 422 if form.errors or form.form_errors else 200
@@ -138,10 +134,9 @@ def _save(form: ProductForm, supplier, product):
         try:
             outcome = catalog.save_product(supplier, spec, variants, product)
         except catalog.ProductInvalid as invalid:
-            db.session.rollback()
+            refuse()
             problems = invalid.problems
         else:
-            db.session.commit()
             return outcome.product
     form.show_problems(problems, rows)
     return None

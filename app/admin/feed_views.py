@@ -17,7 +17,7 @@ from app.catalog.jobs import enqueue_sync
 from app.config import BASE_DIR
 from app.errors import DomainError
 from app.extensions import db
-from app.web import add_error, found
+from app.web import add_error, flash_refusal, found
 
 from .views import NAV_SECTIONS, bp, page_number
 
@@ -89,10 +89,8 @@ def supplier_feed(supplier_id: int):
         try:
             feeds.save_feed_settings(supplier, form.settings(), form.upload.data)
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(f"Saved the feed settings of {supplier.name}.", "success")
             return redirect(url_for(".supplier_feed", supplier_id=supplier.id))
     runs = sync.supplier_runs(supplier, per_page=5).items if feed else []
@@ -107,13 +105,11 @@ def sync_supplier(supplier_id: int):
     try:
         run, created = sync.start_sync(supplier, trigger="manual")
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for(".supplier_feed", supplier_id=supplier.id))
     run_id = run.id
     if created:
         enqueue_sync(run)
-    db.session.commit()
     if not created:
         flash(f"A sync of {supplier.name} is already {run.status} (run #{run_id}); "
               "it was not started a second time.", "info")

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, send_file, url_for
 from app.catalog import importer
 from app.catalog import services as catalog
 from app.config import BASE_DIR
-from app.extensions import db
+from app.unit_of_work import refuse
 from app.web import found
 
 from .forms import CatalogImportForm
@@ -55,9 +55,8 @@ def import_products(supplier_id: int):
     finally:
         text.detach()
     if not result.ok:
-        db.session.rollback()
+        refuse()
         return _render(supplier, form, result)
-    db.session.commit()
     flash(f"Imported {result.rows} row(s) for {supplier.name}: {result.created} product(s) created, "
           f"{result.updated} updated; {result.variants_created} variant(s) created, "
           f"{result.variants_updated} updated.", "success")

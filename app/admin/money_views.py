@@ -21,7 +21,7 @@ from app.payments import refunds
 from app.payments.summary import order_money_context
 from app.shops.services import set_platform_fee
 from app.tenancy import use_shop
-from app.web import found
+from app.web import flash_refusal, found
 
 from . import queries
 from .views import NAV_SECTIONS, bp
@@ -42,7 +42,6 @@ def money():
 @bp.post("/money/run-payouts")
 def run_payouts_now():
     defer(run_payouts, "manual", queue="payouts", job_id="manual-payout-run")
-    db.session.commit()
     flash("Payout run started: due balances of connected payees are being paid out.", "success")
     return redirect(url_for(".money"))
 
@@ -60,11 +59,9 @@ def retry_payout(payout_id: int):
     try:
         payout_service.retry_payout(payout)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for(".money"))
     queue_transfer(payout.id)
-    db.session.commit()
     flash(f"Payout #{payout.id} is being tried again.", "success")
     return redirect(url_for(".money"))
 
@@ -75,10 +72,8 @@ def cancel_payout(payout_id: int):
     try:
         payout_service.cancel_payout(payout)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for(".money"))
-    db.session.commit()
     flash(f"Payout #{payout.id} is cancelled; {format_money(payout.amount, payout.currency)} "
           "is back in the payee's balance.", "success")
     return redirect(url_for(".money"))
@@ -109,8 +104,7 @@ def refund_shop_order(shop_id: int, order_id: int):
         try:
             refund = refunds.refund_from_form(order, request.form, source="admin", user_id=current_user.id)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            flash_refusal(error)
         else:
             flash(f"Refunded {format_money(refund.amount, refund.currency)} to the shopper.", "success")
     return redirect(url_for(".shop_order", shop_id=shop.id, order_id=order.id))
@@ -122,9 +116,7 @@ def set_shop_fee(shop_id: int):
     try:
         set_platform_fee(shop, request.form.get("fee_percent", ""))
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
-        db.session.commit()
         flash(f"{shop.name}'s platform fee is saved; it applies to orders paid from now on.", "success")
     return redirect(url_for(".shop_detail", shop_id=shop.id))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import DomainError
-from app.extensions import db
 from app.notifications.services import outbox as outbox_page
 from app.security_headers import allow_style_attributes
 from app.shops.services import set_shop_status
+from app.unit_of_work import refuse
 from app.web import found
 
 from . import queries
@@ -44,10 +44,9 @@ def suspend_shop(shop_id: int):
     try:
         set_shop_status(shop, "suspended", form.reason.data)
     except DomainError as error:
-        db.session.rollback()
+        refuse()
         form.reason.errors = [*form.reason.errors, error.message]
         return _render_shop(shop, form, 422)
-    db.session.commit()
     flash(f"{shop.name} is suspended: its storefront shows a “closed” page.", "success")
     return redirect(url_for(".shop_detail", shop_id=shop.id))
 
@@ -56,7 +55,6 @@ def suspend_shop(shop_id: int):
 def reopen_shop(shop_id: int):
     shop = found(queries.get_shop, shop_id)
     set_shop_status(shop, "active")
-    db.session.commit()
     flash(f"{shop.name} is open again.", "success")
     return redirect(url_for(".shop_detail", shop_id=shop.id))
 

@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, url_for
 from app.catalog import services as catalog
 from app.catalog import supplier_staff as staff
 from app.errors import DomainError
-from app.extensions import db
-from app.notifications.services import deliver, record_email
+from app.notifications.jobs import send_after_commit
+from app.notifications.services import record_email
 from app.orders.supplier_webhooks import recent_deliveries
 from app.web import add_error, found
 
@@ -48,15 +48,8 @@ def invite_supplier_staff(supplier_id: int):
             body_html=render_template("emails/supplier_invitation.html", **context),
         )
     except DomainError as error:
-        db.session.rollback()
         add_error(form, error)
         return _staff_page(supplier, form, 422)
-    db.session.commit()
-    try:
-        deliver(email)
-    except OSError:
-        flash("The invitation is in the outbox but could not be sent yet.", "error")
-    finally:
-        db.session.commit()
+    send_after_commit(email)  # a failure to send shows in Jobs and the outbox
     flash(f"Invitation sent to {invitation.email}.", "success")
     return redirect(url_for(".supplier_staff", supplier_id=supplier.id))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.errors import DomainError, NotFound
-from app.extensions import db
 from app.shops import services as shops
+from app.unit_of_work import refuse
 from app.web import add_error, found
 
 from .blueprint import bp
@@ -54,13 +54,11 @@ def _save_collection(form: CollectionForm, collection=None):
         shops.update_collection(collection, title=form.title.data,
                                 description=form.description.data or "", listing_ids=listing_ids)
     except NotFound:
-        db.session.rollback()
+        refuse()
         abort(404)
     except DomainError as error:
-        db.session.rollback()
         add_error(form, error)
         return None, listing_ids, positions, None
-    db.session.commit()
     return collection, listing_ids, positions, None
 
 
@@ -107,6 +105,5 @@ def delete_collection(collection_id: int):
     collection = found(shops.get_collection, collection_id)
     title = collection.title
     shops.delete_collection(collection)
-    db.session.commit()
     flash(f"Collection “{title}” deleted. Its products stay in your shop.", "success")
     return redirect(url_for(".collections"))

@@ -6,11 +6,9 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 
 from app.errors import DomainError
-from app.extensions import db
-from app.jobs.outbox import relay_committed
 from app.shops import domains as service
 from app.shops.domain_jobs import enqueue_domain_check
-from app.web import add_error, found
+from app.web import add_error, flash_refusal, found
 
 from .blueprint import bp
 from .forms import DomainForm
@@ -37,10 +35,8 @@ def add_domain():
     try:
         domain = service.add_domain(g.shop, form.hostname.data)
     except DomainError as error:
-        db.session.rollback()
         add_error(form, error)
         return _page(form, 422)
-    db.session.commit()
     flash(f"{domain.hostname} added. Create the DNS record below, then press “Check now”.", "success")
     return redirect(url_for(".domains") + f"#domain-{domain.id}")
 
@@ -59,22 +55,19 @@ def change_domain(domain_id: int, action: str):
         else:
             service.restart_checks(domain)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for(".domains"))
     if action == "check":
-        enqueue_domain_check(domain_id)
-    db.session.commit()
-    if action == "check":
-        relay_committed()  # inline without Redis: the answer below is the check's
-        db.session.expire_all()
-        checked = service.get_domain(domain_id)
-        if checked.is_verified:
+        # The owner asked: check now, in this request, so the answer below is the check's;
+        # if DNS has not spread yet, the job keeps checking with backoff.
+        try:
+            service.check_domain(domain)
+        except service.DomainCheckFailed:
+            enqueue_domain_check(domain_id)
+        if domain.is_verified:
             flash(f"{hostname} is verified: your shop now answers there.", "success")
-        elif checked.last_error:
-            flash(f"{hostname} is not verified yet: {checked.last_error} We’ll keep checking.", "error")
         else:
-            flash(f"Checking {hostname}… this page shows the result.", "info")
+            flash(f"{hostname} is not verified yet: {domain.last_error} We’ll keep checking.", "error")
     elif action == "primary":
         flash(f"{hostname} is now your shop’s main address.", "success")
     else:

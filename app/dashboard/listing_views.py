@@ -8,7 +8,6 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 
 from app.catalog import browse
 from app.errors import DomainError
-from app.extensions import db
 from app.money import CURRENCIES
 from app.shops import services as shops
 from app.shops.pricing import PriceRule, check_price_rule, price_table
@@ -121,10 +120,8 @@ def add_listing(product_id: int):
             listing = shops.add_listing(g.shop, product.id, rule=rule, title=form.title.data,
                                         recommendation=form.recommendation.data or "")
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(f"“{listing.title}” is in your shop.", "success")
             return redirect(url_for(".products"))
     return _render_listing_form("dashboard/listing_add.html", form, product, rule)
@@ -167,10 +164,8 @@ def edit_listing(listing_id: int):
                                  recommendation=form.recommendation.data or "", rule=rule,
                                  is_visible=form.is_visible.data)
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(f"“{listing.title}” saved.", "success")
             return redirect(url_for(".products"))
     return _render_listing_form("dashboard/listing_edit.html", form, product, rule,
@@ -180,7 +175,6 @@ def edit_listing(listing_id: int):
 def _set_visibility(listing_id: int, visible: bool):
     listing = found(shops.get_listing, listing_id)
     shops.set_listing_visibility(listing, visible)
-    db.session.commit()
     flash(f"“{listing.title}” is {'visible in' if visible else 'hidden from'} your storefront.",
           "success")
     return redirect(url_for(".products"))
@@ -203,7 +197,6 @@ def move_listing(listing_id: int):
     if direction not in ("up", "down"):
         abort(400, "Move a product up or down.")
     shops.move_listing(listing, direction)
-    db.session.commit()
     return redirect(url_for(".products") + f"#listing-{listing.id}")
 
 
@@ -211,13 +204,8 @@ def move_listing(listing_id: int):
 def remove_listing(listing_id: int):
     listing = found(shops.get_listing, listing_id)
     title = listing.title
-    try:
-        shops.remove_listing(listing)
-    except DomainError as error:
-        # A listing with orders is hidden instead of deleted: keep that change.
-        db.session.commit()
-        flash(error.message, "info")
-    else:
-        db.session.commit()
+    if shops.remove_listing(listing):
         flash(f"“{title}” was removed from your shop.", "success")
+    else:
+        flash("This listing has orders, so it was hidden instead of deleted.", "info")
     return redirect(url_for(".products"))

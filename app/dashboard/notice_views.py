@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
-from app.extensions import db
 from app.shops import guardrails
 from app.shops import services as shops
-from app.web import found
+from app.web import flash_refusal, found
 
 from .blueprint import NAV_SECTIONS, bp
 
@@ -39,7 +38,6 @@ def approve_listing_price(listing_id: int):
     listing = found(shops.get_listing, listing_id)
     guardrails.approve_listing_prices(listing)
     title = listing.title
-    db.session.commit()
     flash(f"New price approved: “{title}” is on sale again.", "success")
     if request.form.get("next") == "listing":
         return redirect(url_for(".edit_listing", listing_id=listing_id))
@@ -52,9 +50,7 @@ def dismiss_notice(notice_id: int):
     try:
         guardrails.dismiss_notice(notice)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
-        db.session.commit()
         flash("Notice dismissed.", "success")
     return redirect(url_for(".notices"))

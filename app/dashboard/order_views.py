@@ -6,14 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.errors import DomainError
-from app.extensions import db
 from app.money import format_money
 from app.orders import services as orders_service
 from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
 from app.payments import refunds
 from app.payments.summary import order_money_context
-from app.web import found, row_id
+from app.web import flash_refusal, found, row_id
 
 from .blueprint import bp
 
@@ -44,10 +43,8 @@ def _change_status(order_id: int, change, done_message: str):
     try:
         change(order)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
-        db.session.commit()
         flash(done_message.format(number=order.number), "success")
     return redirect(url_for(".order_detail", order_id=order_id))
 
@@ -71,8 +68,7 @@ def cancel_order(order_id: int):
         refunds.cancel_and_refund(order, reason=request.form.get("reason", ""), source="dashboard",
                                   user_id=current_user.id)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
         flash(f"Order {order.number} is cancelled"
               + (", the shopper's money is refunded" if paid else "")
@@ -87,8 +83,7 @@ def refund_order(order_id: int):
     try:
         refund = refunds.refund_from_form(order, request.form, source="dashboard", user_id=current_user.id)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
         flash(f"Refunded {format_money(refund.amount, refund.currency)} to the shopper.", "success")
     return redirect(url_for(".order_detail", order_id=order_id))

@@ -7,13 +7,13 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from app.errors import DomainError, NotFound
-from app.extensions import db
 from app.shops import theme_services as themes
 from app.shops.media import media_by_ids
 from app.shops.newsletter import subscribers
 from app.shops.services import shop_collections
 from app.themes.registry import static_file_path
-from app.web import found
+from app.unit_of_work import refuse
+from app.web import flash_refusal, found
 
 from .blueprint import bp
 from .theme_forms import PlainForm, SectionAddForm, grouped, raw_values, schema_form, uploads
@@ -86,12 +86,11 @@ def theme_editor(theme: str):
     try:
         themes.save_draft_settings(package.name, raw_values(form, request.form), uploads(form, request.files))
     except themes.SettingsInvalid as error:
-        db.session.rollback()
+        refuse()
         for ident, message in error.errors.items():
             form[ident].errors = [*form[ident].errors, message]
         flash(error.message, "error")
         return _editor(package, form, 422)
-    db.session.commit()
     flash("Draft saved. Preview it, then publish when you’re happy.", "success")
     return redirect(url_for(".theme_editor", theme=package.name))
 
@@ -105,10 +104,8 @@ def add_theme_section(theme: str):
     try:
         section = themes.add_section(package.name, form.section_type.data or "")
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
-    db.session.commit()
     flash(f"{package.sections[section['type']].label} added at the bottom of the homepage.", "success")
     return redirect(url_for(".theme_section", theme=package.name, key=section["key"]))
 
@@ -125,7 +122,6 @@ def change_theme_section(theme: str, key: str, action: str):
             themes.move_section(package.name, key, action)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash("Section removed." if action == "remove" else "Section moved.", "success")
     return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
 
@@ -145,12 +141,11 @@ def theme_section(theme: str, key: str):
             try:
                 themes.save_section_settings(package.name, key, raw_values(form, request.form), uploads(form, request.files))
             except themes.SettingsInvalid as error:
-                db.session.rollback()
+                refuse()
                 for ident, message in error.errors.items():
                     form[ident].errors = [*form[ident].errors, message]
                 flash(error.message, "error")
             else:
-                db.session.commit()
                 flash(f"{kind.label} saved in the draft.", "success")
                 return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
     status = 422 if form.errors else 200
@@ -165,7 +160,6 @@ def publish_theme(theme: str):
     if not PlainForm().validate_on_submit():
         abort(400)
     themes.publish_theme(g.shop, package.name)
-    db.session.commit()
     flash(f"{package.title} is live on your storefront.", "success")
     return redirect(request.form.get("next") == "library" and url_for(".themes_library")
                     or url_for(".theme_editor", theme=package.name))
@@ -177,7 +171,6 @@ def discard_theme_draft(theme: str):
     if not PlainForm().validate_on_submit():
         abort(400)
     themes.discard_draft(package.name)
-    db.session.commit()
     flash("Draft discarded: back to what is published.", "success")
     return redirect(url_for(".theme_editor", theme=package.name))
 

@@ -11,12 +11,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.errors import DomainError
-from app.extensions import db
 from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
 from app.shops.guardrails import set_price_guardrails
 from app.shops.services import shops_of
 from app.themes.registry import theme_manifest
+from app.unit_of_work import refuse
 from app.web import add_error
 
 from .blueprint import bp
@@ -44,10 +44,9 @@ def new_shop():
             shop = shops.create_shop(current_user, name=form.name.data, subdomain=form.subdomain.data,
                                      currency=form.currency.data, bio=form.bio.data)
         except DomainError as error:
-            db.session.rollback()
+            refuse()
             getattr(form, error.field or "name").errors.append(error.message)
         else:
-            db.session.commit()
             flash(f"{shop.name} is open. Add your first products next.", "success")
             return redirect(url_for(".shop_home", shop=shop.subdomain))
     return render_template("dashboard/new_shop.html", form=form), 422 if form.errors else 200
@@ -82,10 +81,8 @@ def settings():
             set_price_guardrails(shop, tolerance=form.price_change_tolerance.data,
                                  margin_floor=form.margin_floor.data)
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
         else:
-            db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
     return render_template("dashboard/settings.html", form=form,

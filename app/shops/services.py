@@ -231,16 +231,18 @@ def _renumber(rows) -> None:
         row.position = position
 
 
-def remove_listing(listing: Listing) -> None:
-    """Delete a listing that never sold; a sold one is hidden instead (orders point at it).
-    The order lines' foreign key is the judge, so shops need not know about orders."""
+def remove_listing(listing: Listing) -> bool:
+    """Delete a listing that never sold (True); a sold one is hidden instead (False: orders
+    point at it). The order lines' foreign key is the judge, so shops need not know about
+    orders."""
     try:
         with db.session.begin_nested():
             db.session.delete(listing)
     except IntegrityError:
         listing.is_visible = False
         db.session.flush()
-        raise DomainError("This listing has orders, so it was hidden instead of deleted.") from None
+        return False
+    return True
 
 
 # Collections ----------------------------------------------------------------

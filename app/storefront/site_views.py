@@ -16,11 +16,11 @@ from flask import (
 )
 
 from app.errors import DomainError
-from app.extensions import db
 from app.shops.domains import token_for_host
 from app.shops.media import media_by_filename, media_path
 from app.shops.newsletter import subscribe
 from app.shops.services import shop_collections, shop_listings
+from app.web import flash_refusal
 
 from . import seo, theming
 from .views import bp
@@ -97,10 +97,8 @@ def newsletter_signup():
     try:
         subscribe(request.form.get("email", ""))
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
-        db.session.commit()
         # The same words for a new and a known address: the form must not tell anyone
         # who is on this shop's list.
         flash("Thank you — you’re on the list.", "success")

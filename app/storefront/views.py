@@ -7,7 +7,6 @@ import re
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     has_request_context,
@@ -19,7 +18,6 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import OperationalError
 
 from app.accounts.verification import shop_owner_verified
 from app.catalog.models import SupplyProduct
@@ -34,17 +32,19 @@ from app.orders.services import (
     OutOfStock,
     find_order_for_shopper,
     order_of_checkout,
-    place_order,
 )
+from app.payments.checkout import CheckoutUnavailable
+from app.payments.checkout import checkout as checkout_use_case
 from app.payments.refunds import cancel_and_refund
-from app.payments.services import confirm_return, open_payment, start_card_checkout
+from app.payments.services import confirm_return, open_payment
 from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.pricing import PriceRule, price_table
 from app.shops.services import shop_collections, shop_listings
 from app.tenancy.context import enter_shop, leave
 from app.themes.registry import static_file_path
-from app.web import local_path, row_id
+from app.unit_of_work import refuse
+from app.web import flash_refusal, local_path, row_id
 
 from . import seo, theming
 from .forms import COUNTRIES, CheckoutForm
@@ -276,37 +276,25 @@ def checkout():
         details = CustomerDetails(**{k: form.data[k] for k in (
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
         try:
-            if form.payment_method.data == "card":
-                order = start_card_checkout(
-                    g.shop, cart, details, checkout_key=key,
-                    status_url=lambda number, token: url_for(".order_status", number=number,
-                                                             token=token, _external=True),
-                    cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
-                                                             token=token, _external=True)).order
-            else:
-                order = place_order(g.shop, cart, details, checkout_key=key)
-            db.session.commit()
-        except OperationalError:
-            # The database went away: maybe before the order, maybe after its commit (the
-            # answer lost). Look again on a fresh connection before saying anything.
-            db.session.rollback()
-            current_app.logger.exception("checkout: the database failed")
-            placed = _order_of_checkout_again(key)
-            if placed is not None:
-                return _after_checkout(placed)
-            flash("We could not place your order just now and nothing was charged. "
-                  "Please try again in a moment.", "error")
-            status = 503
+            order = checkout_use_case(
+                g.shop, cart, details, pay_by_card=form.payment_method.data == "card",
+                checkout_key=key,
+                status_url=lambda number, token: url_for(".order_status", number=number,
+                                                         token=token, _external=True),
+                cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
+                                                         token=token, _external=True))
         except OutOfStock as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            flash_refusal(error)
             return redirect(url_for(".cart"))
+        except CheckoutUnavailable as error:
+            flash_refusal(error)
+            status = error.status
         except DomainError as error:
-            db.session.rollback()
             if error.field and error.field in form:
+                refuse()
                 form[error.field].errors.append(error.message)
             else:
-                flash(error.message, "error")
+                flash_refusal(error)
         else:
             return _after_checkout(order)
     elif not form.is_submitted():
@@ -326,14 +314,6 @@ def _after_checkout(order):
                             placed=1))
 
 
-def _order_of_checkout_again(key: str | None):
-    try:
-        return order_of_checkout(key)
-    except OperationalError:
-        db.session.rollback()
-        return None
-
-
 @bp.get("/orders/<number>/<token>")
 def order_status(number: str, token: str):
     order = find_order_for_shopper(number, token)
@@ -344,9 +324,7 @@ def order_status(number: str, token: str):
     if session_id:
         if order.status == "pending":
             # Back from Stripe: ask it now instead of waiting for the webhook.
-            confirm_return(order, session_id)
-            db.session.commit()
-            db.session.refresh(order)
+            confirm_return(order, session_id)  # commits with the page (app/unit_of_work.py)
         # The webhook may have won the race: back from Stripe and paid is still "just paid".
         just_paid = order.status == "paid"
     return render_storefront("order.html", order=order,
@@ -384,8 +362,7 @@ def cancel_payment(number: str, token: str):
             cancel_and_refund(order, reason="The shopper went back from the card payment.",
                               source="shopper")
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            flash_refusal(error)
             return redirect(url_for(".order_status", number=number, token=token))
         _save_cart({carts.line_key(line.listing_id, line.supply_variant_id): line.quantity
                     for line in order.lines})

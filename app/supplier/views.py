@@ -29,6 +29,7 @@ from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.orders.jobs import send_shipping_confirmation
 from app.tenancy.context import enter_unscoped, leave
+from app.unit_of_work import refuse
 from app.web import add_error, found, row_id
 
 from . import services
@@ -110,12 +111,10 @@ def purchase_order(po_id: int):
         try:
             shipped_orders = fulfilment.ship_lines(g.supplier.id, shipments)
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
             status = 422
         else:
             _notify_shipped(shipped_orders)
-            db.session.commit()
             flash(f"{len(shipments)} line(s) of {po.number} marked shipped.", "success")
             return redirect(url_for(".purchase_order", po_id=po_id))
     elif form.errors:
@@ -139,17 +138,15 @@ def upload_shipments():
         try:
             count, shipped_orders = services.ship_from_csv(g.supplier.id, form.file.data.read())
         except services.ShipmentUploadError as error:
-            db.session.rollback()
+            refuse()
             problems = error.problems
             form.form_errors.append(error.message)
             status = 422
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
             status = 422
         else:
             _notify_shipped(shipped_orders)
-            db.session.commit()
             flash(f"{count} line(s) marked shipped.", "success")
             return redirect(url_for(".index"))
     elif form.errors:
@@ -166,11 +163,9 @@ def settings():
         try:
             supplier_webhooks.set_webhook_url(supplier, form.url.data)
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
             status = 422
         else:
-            db.session.commit()
             flash("Webhook settings saved.", "success")
             return redirect(url_for(".settings"))
     return _settings_page(form, secret=None, status=status)
@@ -179,7 +174,6 @@ def settings():
 @bp.post("/settings/secret")
 def generate_secret():
     secret = supplier_webhooks.generate_secret(g.supplier)
-    db.session.commit()
     # Shown in this response only; the page after a reload never shows it again.
     return _settings_page(WebhookForm(obj=_webhook_obj(g.supplier)), secret=secret, status=200)
 
@@ -211,10 +205,8 @@ def accept_invitation(token: str):
             supplier_staff.accept_invitation(
                 token, user=current_user if logged_in else None, password=form.password.data or "")
         except DomainError as error:
-            db.session.rollback()
             add_error(form, error)
         else:
-            db.session.commit()
             if not logged_in:
                 from app.accounts.services import find_user_by_email
 

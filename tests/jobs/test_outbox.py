@@ -169,7 +169,7 @@ def test_a_card_payment_webhook_while_redis_refuses_is_answered_200(
 
 
 @pytest.mark.committed
-def test_login_works_while_the_rate_limit_storage_is_away(database_url):
+def test_login_works_while_the_rate_limit_storage_is_away(app, database_url):
     """Issue finding: login answered 500 (the limiter's Redis); now limits fall back to
     memory, within a second."""
     import socket
@@ -192,6 +192,11 @@ def test_login_works_while_the_rate_limit_storage_is_away(database_url):
         assert time.monotonic() - started < 2
         db.session.remove()
         db.engine.dispose()
+    # The limiter is one object shared by every app: give it back the suite's storage, or
+    # later tests would count their attempts against the dead Redis.
+    from app.extensions import limiter
+
+    limiter.init_app(app)
 
 
 

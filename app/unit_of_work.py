@@ -1,0 +1,50 @@
+"""One unit of work per request: what a view's services write commits when the view
+answers, or not at all.
+
+Views call services (which only flush) and never commit or roll back by hand:
+- the view answers with success (below 400, redirects included): the request's transaction
+  commits, before the outbox relay hands its jobs to RQ;
+- a service refused (a `DomainError` shown on the form or flashed, through `refuse`): what
+  was written so far rolls back at once, so the page shows the state before the attempt, and
+  nothing later in the request commits;
+- the view answers with an error status or raises: everything rolls back.
+
+The use cases that must commit between two calls to Stripe (card checkout, refunds, payout
+onboarding) own their transactions, in their domain package; jobs and commands commit as
+units of their own.
+"""
+
+from __future__ import annotations
+
+from flask import g
+
+from app.errors import DomainError
+from app.extensions import db
+
+_REFUSED = "_unit_of_work_refused"
+
+
+def refuse(error: DomainError | None = None) -> DomainError | None:
+    """A service said no: roll back its writes now; the request will commit nothing."""
+    db.session.rollback()
+    setattr(g, _REFUSED, True)
+    return error
+
+
+def refused() -> bool:
+    return bool(g.get(_REFUSED))
+
+
+def finish(response):
+    """Commit or roll back the request's work (an after_request hook)."""
+    if response.status_code < 400 and not refused():
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def install(app) -> None:
+    """Register the hook. Flask runs after_request hooks in reverse order of registration:
+    install this after the outbox relay, so the relay sees the committed jobs."""
+    app.after_request(finish)

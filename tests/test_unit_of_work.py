@@ -1,0 +1,88 @@
+"""One unit of work per request (app/unit_of_work.py): views never commit or roll back by
+hand; the request commits on success and rolls back on a refusal, an error answer or an
+exception."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from flask import Response
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.errors import DomainError
+from app.extensions import db
+from app.unit_of_work import finish, refuse
+from tests.factories import make_user
+
+APP = Path(__file__).resolve().parent.parent / "app"
+PAGES = ("storefront", "dashboard", "admin", "supplier", "platform")
+
+
+def _page_modules() -> list[Path]:
+    modules = [p for package in PAGES for p in (APP / package).glob("*.py")]
+    modules += list((APP / "accounts").glob("*views.py"))
+    return modules + [APP / "web.py", APP / "payout_onboarding.py"]
+
+
+def _hand_made_transactions(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("commit", "rollback")
+                and ast.unparse(node.func.value) == "db.session"):
+            found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+def test_no_view_commits_or_rolls_back_by_hand():
+    modules = _page_modules()
+    assert len(modules) > 30  # the scan sees the views
+    found = [hit for path in modules for hit in _hand_made_transactions(path)]
+    assert found == []
+
+
+def test_the_scan_finds_a_hand_made_commit(tmp_path):
+    sample = tmp_path / "views.py"
+    sample.write_text("def view():\n    db.session.commit()\n")
+    assert len(_hand_made_transactions(sample)) == 1
+
+
+def _user(email: str):
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+@pytest.mark.parametrize("status, kept", [(200, True), (302, True), (303, True), (404, False),
+                                          (422, False), (500, False)])
+def test_the_answer_decides_whether_the_request_commits(app, status, kept):
+    with app.test_request_context("/"):
+        make_user("unit@example.com")
+        finish(Response(status=status))
+        assert (_user("unit@example.com") is not None) is kept
+
+
+def test_a_refusal_rolls_back_at_once_and_nothing_later_commits(app):
+    with app.test_request_context("/"):
+        make_user("before@example.com")
+        assert refuse(DomainError("No.")).message == "No."
+        assert _user("before@example.com") is None  # rolled back now, before the page renders
+        make_user("after@example.com")
+        finish(Response(status=200))
+        assert _user("after@example.com") is None
+
+
+def test_a_refused_form_writes_nothing_it_began(shop_a, login):
+    """The profile is saved first, then the guardrail refused: the name must not change."""
+    from app.shops.models import Shop
+    from app.tenancy import unscoped
+
+    owner = login(shop_a.owner)
+    page = owner.post("/dashboard/alpha/settings", data={
+        "name": "Half written", "bio": "", "price_change_tolerance": "10", "margin_floor": "95"})
+    assert page.status_code == 422
+    with unscoped():
+        shop = db.session.scalar(select(Shop).where(Shop.id == shop_a.shop.id)
+                                 .execution_options(populate_existing=True))
+    assert shop.name != "Half written"
