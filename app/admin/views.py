@@ -11,13 +11,12 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from app.extensions import login_manager
-from app.tenancy.context import enter_unscoped, leave
+from app.tenancy import platform_wide, scope_requests
 from app.web import row_id
 
 from . import queries
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-TOKEN_KEY = "flagship.admin_tenancy_token"
 
 # Which side-navigation entry each page belongs to (marked aria-current).
 NAV_SECTIONS = {
@@ -31,21 +30,15 @@ NAV_SECTIONS = {
 }
 
 
-@bp.before_request
-def _require_admin():
+def _platform_admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.is_admin:
         abort(404)
-    request.environ[TOKEN_KEY] = enter_unscoped()
-    return None
+    return platform_wide()
 
 
-@bp.teardown_request
-def _leave(exc):
-    token = request.environ.pop(TOKEN_KEY, None)
-    if token is not None:
-        leave(token)
+scope_requests(bp, _platform_admins_only)
 
 
 @bp.context_processor

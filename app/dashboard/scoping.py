@@ -5,14 +5,12 @@ a member of is a 404 (not a 403: we don't confirm it exists)."""
 
 from __future__ import annotations
 
-from flask import abort, g, request
+from flask import abort, g
 from flask_login import current_user
 
 from app.accounts.services import membership
 from app.shops.services import shop_by_subdomain
-from app.tenancy.context import enter_shop, leave
-
-TOKEN_KEY = "flagship.dashboard_tenancy_token"
+from app.tenancy import for_shop, scope_requests
 
 
 def install(bp) -> None:
@@ -28,24 +26,19 @@ def install(bp) -> None:
             if current_app.url_map.is_endpoint_expecting(endpoint, "shop"):
                 values["shop"] = g.shop.subdomain
 
-    @bp.before_request
-    def _enter_shop():
-        if not current_user.is_authenticated:
-            from app.extensions import login_manager
+    scope_requests(bp, _shop_of_url)
 
-            return login_manager.unauthorized()
-        subdomain = getattr(g, "shop_subdomain", None)
-        if subdomain is None:
-            return None
-        shop = shop_by_subdomain(subdomain)
-        if shop is None or membership(current_user.id, shop.id) is None:
-            abort(404)
-        g.shop = shop
-        request.environ[TOKEN_KEY] = enter_shop(shop.id)
-        return None
 
-    @bp.teardown_request
-    def _leave_shop(exc):
-        token = request.environ.pop(TOKEN_KEY, None)
-        if token is not None:
-            leave(token)
+def _shop_of_url():
+    if not current_user.is_authenticated:
+        from app.extensions import login_manager
+
+        return login_manager.unauthorized()
+    subdomain = getattr(g, "shop_subdomain", None)
+    if subdomain is None:
+        return None  # the shop list and "open a shop": no shop's data
+    shop = shop_by_subdomain(subdomain)
+    if shop is None or membership(current_user.id, shop.id) is None:
+        abort(404)
+    g.shop = shop
+    return for_shop(shop.id)

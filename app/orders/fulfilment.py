@@ -15,6 +15,7 @@ from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.ledger.services import release_order
+from app.tenancy import use_shop
 
 from .fulfilment_models import PurchaseOrder, PurchaseOrderLine
 from .models import Order
@@ -183,8 +184,9 @@ def ship_lines(supplier_id: int, shipments: list[Shipment]) -> list[int]:
     for po in touched.values():
         if all(line.shipped_at for line in po.lines):
             po.status, po.shipped_at = "shipped", now
-        if refresh_fulfilment_status(po.order_id, po.shop_id) == "shipped":
-            shipped_orders.append(po.order_id)
+        with use_shop(po.shop_id):  # the order and its money are the shop's: act for it
+            if refresh_fulfilment_status(po.order_id, po.shop_id) == "shipped":
+                shipped_orders.append(po.order_id)
     db.session.flush()
     return shipped_orders
 

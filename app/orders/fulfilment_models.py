@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, and_
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, and_, exists
+from sqlalchemy.orm import Mapped, aliased, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
@@ -41,6 +41,11 @@ class PurchaseOrder(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
+    @classmethod
+    def supplier_criteria(cls, supplier_id: int):
+        """Which rows a supplier's portal sees (app/tenancy: the supplier scope)."""
+        return cls.supplier_id == supplier_id
+
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         primaryjoin=lambda: and_(
             PurchaseOrder.id == foreign(PurchaseOrderLine.purchase_order_id),
@@ -72,6 +77,12 @@ class PurchaseOrderLine(TenantMixin, db.Model):
     carrier: Mapped[str] = mapped_column(String(60), default="")
     tracking_number: Mapped[str] = mapped_column(String(80), default="")
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    @classmethod
+    def supplier_criteria(cls, supplier_id: int):
+        po = aliased(PurchaseOrder)  # never correlated with a PurchaseOrder the query joins
+        return exists().where(po.id == cls.purchase_order_id, po.shop_id == cls.shop_id,
+                              po.supplier_id == supplier_id)
 
     purchase_order: Mapped[PurchaseOrder] = relationship(
         primaryjoin=lambda: and_(

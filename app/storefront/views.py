@@ -41,7 +41,7 @@ from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.pricing import PriceRule, price_table
 from app.shops.services import shop_collections, shop_listings
-from app.tenancy.context import enter_shop, leave
+from app.tenancy import for_shop, scope_requests
 from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id
@@ -71,8 +71,7 @@ def _add_host(endpoint, values):
         values["shop_host"] = request.host
 
 
-@bp.before_request
-def _resolve_shop():
+def _shop_of_host():
     if request.endpoint in ALWAYS_OPEN:
         return None
     shop = resolve_shop(request.host)
@@ -80,7 +79,18 @@ def _resolve_shop():
         g.unknown_shop = True
         abort(404)
     g.shop, g.theme = shop, shop.theme
-    request.environ["flagship.tenancy_token"] = enter_shop(shop.id)
+    return for_shop(shop.id)
+
+
+scope_requests(bp, _shop_of_host)
+
+
+@bp.before_request
+def _open_to_shoppers():
+    """In the shop's scope: its theme, and whether it takes shoppers now."""
+    shop = g.get("shop")
+    if shop is None:
+        return None
     theming.load_state(shop)
     if not shop.is_open and request.endpoint not in OPEN_WHEN_CLOSED:
         return render_storefront("closed.html", status=403)
@@ -99,13 +109,6 @@ def _waiting_for_confirmed_owner(shop) -> bool:
         return False
     state = theming.current_state()
     return not (state is not None and state.is_draft and request.method in ("GET", "HEAD"))
-
-
-@bp.teardown_request
-def _leave_shop(exc):
-    token = request.environ.pop("flagship.tenancy_token", None)
-    if token is not None:
-        leave(token)
 
 
 @bp.context_processor

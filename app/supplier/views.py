@@ -1,7 +1,8 @@
 """The supplier portal (/supplier/): purchase orders to ship, shipping, CSV, webhook settings.
 
-Only members of a supplier get in (everyone else: 404). Queries run unscoped (purchase
-orders of many shops) and every one of them filters by the current supplier's id.
+Only members of a supplier get in (everyone else: 404). Requests act for the member's
+supplier (`for_supplier`): tenant queries see only its purchase orders and order lines, in
+every shop, and any other shop data raises (fail closed); queries also name the supplier.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from app.jobs import defer
 from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.orders.jobs import send_shipping_confirmation
-from app.tenancy.context import enter_unscoped, leave
+from app.tenancy import for_supplier, scope_requests
 from app.unit_of_work import refuse
 from app.web import add_error, found, row_id
 
@@ -36,7 +37,6 @@ from . import services
 from .forms import AcceptInvitationForm, ShipForm, ShipmentUploadForm, WebhookForm
 
 bp = Blueprint("supplier", __name__, url_prefix="/supplier")
-TOKEN_KEY = "flagship.supplier_tenancy_token"
 SESSION_KEY = "supplier_id"
 PUBLIC_ENDPOINTS = {"supplier.accept_invitation"}
 NAV_SECTIONS = {"index": "orders", "purchase_order": "orders", "ship": "orders",
@@ -44,11 +44,10 @@ NAV_SECTIONS = {"index": "orders", "purchase_order": "orders", "ship": "orders",
                 "generate_secret": "settings"}
 
 
-@bp.before_request
-def _require_member():
-    request.environ[TOKEN_KEY] = enter_unscoped()
+def _members_supplier():
+    """Only members of a supplier get in (everyone else: 404); they act for it."""
     if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
+        return None  # accepting an invitation touches no shop's data
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     suppliers = supplier_staff.suppliers_of(current_user)
@@ -57,14 +56,10 @@ def _require_member():
     chosen = session.get(SESSION_KEY)
     g.supplier = next((s for s in suppliers if s.id == chosen), suppliers[0])
     g.my_suppliers = suppliers
-    return None
+    return for_supplier(g.supplier.id)
 
 
-@bp.teardown_request
-def _leave(exc):
-    token = request.environ.pop(TOKEN_KEY, None)
-    if token is not None:
-        leave(token)
+scope_requests(bp, _members_supplier)
 
 
 @bp.context_processor

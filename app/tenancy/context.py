@@ -20,6 +20,7 @@ class TenancyError(RuntimeError):
 class _Scope:
     shop_id: int | None = None
     unscoped: bool = False
+    supplier_id: int | None = None  # the supplier portal: its purchase orders across shops
 
 
 _scope: ContextVar[_Scope] = ContextVar(
@@ -83,13 +84,41 @@ def outside_any_shop() -> Iterator[None]:
         _scope.reset(token)
 
 
-def enter_shop(shop_id: int):
-    """Request-level form of `use_shop`; pair with `leave(token)` at teardown."""
-    return _scope.set(_Scope(shop_id=shop_id))
+def current_supplier_id() -> int | None:
+    return _scope.get().supplier_id
 
 
-def enter_unscoped():
-    return _scope.set(_Scope(unscoped=True))
+@contextmanager
+def use_supplier(supplier_id: int) -> Iterator[int]:
+    """Act for one supplier (its portal): tenant queries see only the purchase orders and
+    order lines of this supplier, in every shop; any other tenant table raises (fail
+    closed). Work on a shop's own rows (an order's status) is done `use_shop` for it."""
+    if not isinstance(supplier_id, int):
+        raise TypeError("use_supplier takes a supplier id")
+    token = _scope.set(_Scope(supplier_id=supplier_id))
+    try:
+        yield supplier_id
+    finally:
+        _scope.reset(token)
+
+
+# Request-level forms (app/tenancy/requests.py): a scope to enter, and the token to leave it.
+def for_shop(shop_id: int) -> _Scope:
+    return _Scope(shop_id=shop_id)
+
+
+def for_supplier(supplier_id: int) -> _Scope:
+    return _Scope(supplier_id=supplier_id)
+
+
+def platform_wide() -> _Scope:
+    return _Scope(unscoped=True)
+
+
+def enter(scope: _Scope):
+    if not isinstance(scope, _Scope):
+        raise TypeError("enter takes a scope: for_shop(), for_supplier() or platform_wide()")
+    return _scope.set(scope)
 
 
 def leave(token) -> None:
@@ -109,10 +138,13 @@ def get_for_shop(session: Session, model, object_id):
 def _filter_tenant_statements(state) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if state.is_column_load or state.is_relationship_load:
-        return  # the criteria of the parent query propagate to these loads
     scope = _scope.get()
+    if state.is_column_load or (state.is_relationship_load and scope.supplier_id is None):
+        return  # the criteria of the parent query propagate to these loads
     if scope.unscoped:
+        return
+    if scope.supplier_id is not None:
+        _filter_for_supplier(state, scope.supplier_id)
         return
     if scope.shop_id is None:
         if _touches_tenant_table(state):
@@ -127,24 +159,47 @@ def _filter_tenant_statements(state) -> None:
 
 
 def _touches_tenant_table(state) -> bool:
-    if any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
-        return True
-    tenant_tables = _tenant_tables()
+    return bool(_tenant_tables_in(state))
+
+
+def _tenant_tables_in(state) -> set[str]:
+    names = {m.local_table.name for m in state.all_mappers if issubclass(m.class_, TenantMixin)}
     found = sql_util.find_tables(
         state.statement, include_aliases=True, include_joins=True, include_selects=True,
         include_crud=True,
     )
-    return any(table.name in tenant_tables for table in found if hasattr(table, "name"))
+    names.update(table.name for table in found if hasattr(table, "name"))
+    return names & set(_tenant_models())
 
 
-def _tenant_tables() -> set[str]:
+def _tenant_models() -> dict[str, type]:
     from app.extensions import db
 
     return {
-        mapper.local_table.name
+        mapper.local_table.name: mapper.class_
         for mapper in db.Model.registry.mappers
         if issubclass(mapper.class_, TenantMixin)
     }
+
+
+def _supplier_visible() -> dict[str, type]:
+    """Tenant models a supplier may see: those that say which rows are a supplier's with a
+    `supplier_criteria(supplier_id)` classmethod (purchase orders, their lines, order lines)."""
+    return {name: model for name, model in _tenant_models().items()
+            if hasattr(model, "supplier_criteria")}
+
+
+def _filter_for_supplier(state, supplier_id: int) -> None:
+    visible = _supplier_visible()
+    refused = _tenant_tables_in(state) - set(visible)
+    if refused:
+        raise TenancyError(f"the supplier portal may not read {', '.join(sorted(refused))}; "
+                           "act for the row's shop with use_shop()")
+    if state.is_relationship_load:
+        return  # a visible model's load: the parent query's criteria propagate
+    state.statement = state.statement.options(*(
+        with_loader_criteria(model, model.supplier_criteria(supplier_id), include_aliases=True)
+        for model in visible.values()))
 
 
 def _stamp_new_rows(session: Session, flush_context, instances) -> None:
@@ -155,6 +210,12 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
         if scope.unscoped:
             if obj.shop_id is None:
                 raise TenancyError(f"{type(obj).__name__} has no shop_id")
+            continue
+        if scope.supplier_id is not None:
+            if not hasattr(obj, "supplier_criteria") or obj.shop_id is None:
+                raise TenancyError(f"{type(obj).__name__} written in the supplier portal's scope")
+            if getattr(obj, "supplier_id", scope.supplier_id) != scope.supplier_id:
+                raise TenancyError(f"{type(obj).__name__} of another supplier written")
             continue
         if scope.shop_id is None:
             raise TenancyError(f"{type(obj).__name__} written with no shop scope")

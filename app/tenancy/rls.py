@@ -32,7 +32,7 @@ _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
 
 def scope_setting() -> str:
     scope = _scope.get()
-    if scope.unscoped:
+    if scope.unscoped or scope.supplier_id is not None:  # a supplier's rows span shops; the ORM filters them
         return "all"
     return str(scope.shop_id) if scope.shop_id is not None else ""
 
