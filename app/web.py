@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import abort, flash
@@ -65,3 +66,25 @@ def flash_refusal(error: DomainError) -> None:
     """Tell a service's refusal in a flash message; the request's writes roll back."""
     refuse(error)
     flash(error.message, "error")
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    quantities: dict[int, int] | None  # None: everything left
+    reason: str
+
+
+def read_refund_form(form, lines) -> RefundRequest:
+    """The back offices' refund form: `whole`, or a `qty-<line id>` field per order line
+    (empty is 0), and a `reason`. A quantity that is not a whole number is a DomainError."""
+    reason = (form.get("reason") or "").strip()
+    if form.get("whole"):
+        return RefundRequest(None, reason)
+    quantities = {}
+    for line in lines:
+        raw = (form.get(f"qty-{line.id}") or "0").strip()
+        try:
+            quantities[line.id] = int(raw)
+        except ValueError:
+            raise DomainError(f"{line.title}: enter a whole number of items to refund.") from None
+    return RefundRequest(quantities, reason)

@@ -44,10 +44,30 @@ def test_no_view_commits_or_rolls_back_by_hand():
     assert found == []
 
 
+def _queries(path: Path) -> list[str]:
+    """Database reads written in a module: `select(...)`, `db.session.<anything>`, `db.paginate`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            if name in ("select", "db.select", "db.paginate") or name.startswith("db.session."):
+                found.append(f"{path.name}:{node.lineno} {name}")
+    return found
+
+
+def test_views_hold_no_queries():
+    """Queries live in the domain packages (and admin/queries.py, supplier/services.py, the
+    back offices' read models); views call them."""
+    allowed = {APP / "admin" / "queries.py", APP / "supplier" / "services.py"}
+    found = [hit for path in _page_modules() if path not in allowed for hit in _queries(path)]
+    assert found == []
+
+
 def test_the_scan_finds_a_hand_made_commit(tmp_path):
     sample = tmp_path / "views.py"
-    sample.write_text("def view():\n    db.session.commit()\n")
+    sample.write_text("def view():\n    db.session.scalar(select(X))\n    db.session.commit()\n")
     assert len(_hand_made_transactions(sample)) == 1
+    assert len(_queries(sample)) == 3
 
 
 def _user(email: str):

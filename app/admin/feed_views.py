@@ -5,18 +5,16 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import func, select
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from app.catalog import feeds, sync
+from app.catalog import feeds, sync, sync_runs
 from app.catalog import services as catalog
-from app.catalog.feeds_models import SupplierFeed, SyncRun
+from app.catalog.feeds_models import SupplierFeed
 from app.catalog.importer import COLUMNS, REQUIRED_COLUMNS
 from app.catalog.jobs import enqueue_sync
 from app.config import BASE_DIR
 from app.errors import DomainError
-from app.extensions import db
 from app.web import add_error, flash_refusal, found
 
 from .views import NAV_SECTIONS, bp, page_number
@@ -63,16 +61,11 @@ def _fill(form: FeedForm, feed: SupplierFeed) -> None:
     form.is_full_feed.data = feed.is_full_feed
 
 
-def _last_runs() -> dict[int, SyncRun]:
-    latest = select(func.max(SyncRun.id)).group_by(SyncRun.supplier_id)
-    return {run.supplier_id: run for run in db.session.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
-
-
 @bp.get("/feeds")
 def feeds_index():
-    feeds_by_supplier = {feed.supplier_id: feed for feed in db.session.scalars(select(SupplierFeed))}
-    return render_template("admin/feed_list.html", suppliers=catalog.all_suppliers(), feeds=feeds_by_supplier,
-                           last_runs=_last_runs(), describe_schedule=feeds.describe_schedule)
+    return render_template("admin/feed_list.html", suppliers=catalog.all_suppliers(),
+                           feeds=feeds.feeds_by_supplier(), last_runs=sync_runs.last_runs_by_supplier(),
+                           describe_schedule=feeds.describe_schedule)
 
 
 NAV_SECTIONS["feeds_index"] = "feeds"

@@ -3,25 +3,22 @@ order, and a shop's platform-fee override."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.errors import DomainError
-from app.extensions import db
 from app.jobs import defer
 from app.ledger import payouts as payout_service
 from app.ledger.jobs import queue_transfer, run_payouts
-from app.ledger.models import Payout
 from app.ledger.services import platform_income
 from app.money import format_money
+from app.orders import services as orders_service
 from app.orders.fulfilment import purchase_orders_of
-from app.orders.models import Order
 from app.payments import refunds
 from app.payments.summary import order_money_context
 from app.shops.services import set_platform_fee
 from app.tenancy import use_shop
-from app.web import flash_refusal, found
+from app.web import flash_refusal, found, read_refund_form
 
 from . import queries
 from .views import NAV_SECTIONS, bp
@@ -46,16 +43,9 @@ def run_payouts_now():
     return redirect(url_for(".money"))
 
 
-def _payout(payout_id: int) -> Payout:
-    payout = db.session.scalar(select(Payout).where(Payout.id == payout_id))
-    if payout is None:
-        abort(404)
-    return payout
-
-
 @bp.post("/payouts/<int:payout_id>/retry")
 def retry_payout(payout_id: int):
-    payout = _payout(payout_id)
+    payout = found(payout_service.get_payout, payout_id)
     try:
         payout_service.retry_payout(payout)
     except DomainError as error:
@@ -68,7 +58,7 @@ def retry_payout(payout_id: int):
 
 @bp.post("/payouts/<int:payout_id>/cancel")
 def cancel_payout(payout_id: int):
-    payout = _payout(payout_id)
+    payout = found(payout_service.get_payout, payout_id)
     try:
         payout_service.cancel_payout(payout)
     except DomainError as error:
@@ -81,10 +71,8 @@ def cancel_payout(payout_id: int):
 
 def _shop_order(shop_id: int, order_id: int):
     shop = found(queries.get_shop, shop_id)
-    order = db.session.scalar(select(Order).where(Order.id == order_id, Order.shop_id == shop.id))
-    if order is None:
-        abort(404)
-    return shop, order
+    with use_shop(shop.id):
+        return shop, found(orders_service.get_order, order_id)
 
 
 @bp.get("/shops/<int:shop_id>/orders/<int:order_id>")
@@ -102,7 +90,9 @@ def refund_shop_order(shop_id: int, order_id: int):
     shop, order = _shop_order(shop_id, order_id)
     with use_shop(shop.id):
         try:
-            refund = refunds.refund_from_form(order, request.form, source="admin", user_id=current_user.id)
+            wanted = read_refund_form(request.form, order.lines)
+            refund = refunds.refund_order(order, wanted.quantities, reason=wanted.reason,
+                                          source="admin", user_id=current_user.id)
         except DomainError as error:
             flash_refusal(error)
         else:

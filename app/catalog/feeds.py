@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import select
 
 from app import netguard
 from app.errors import DomainError
@@ -71,6 +72,10 @@ def feeds_dir() -> Path:
 
 def get_feed(supplier: Supplier) -> SupplierFeed | None:
     return db.session.scalar(db.select(SupplierFeed).where(SupplierFeed.supplier_id == supplier.id))
+
+
+def feeds_by_supplier() -> dict[int, SupplierFeed]:
+    return {feed.supplier_id: feed for feed in db.session.scalars(select(SupplierFeed))}
 
 
 def parse_mapping(text: str) -> dict[str, str]:

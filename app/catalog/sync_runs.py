@@ -92,6 +92,12 @@ def supplier_runs(supplier: Supplier, page: int = 1, per_page: int = 25):
     return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
 
 
+def last_runs_by_supplier() -> dict[int, SyncRun]:
+    """Each supplier's latest sync run (admin's feed list)."""
+    latest = select(func.max(SyncRun.id)).group_by(SyncRun.supplier_id)
+    return {run.supplier_id: run for run in db.session.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
+
+
 def rejected_rows(run: SyncRun, page: int = 1, per_page: int = 50):
     query = (select(SyncRejectedRow).where(SyncRejectedRow.run_id == run.id)
              .order_by(SyncRejectedRow.line, SyncRejectedRow.id))

@@ -12,7 +12,7 @@ from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
 from app.payments import refunds
 from app.payments.summary import order_money_context
-from app.web import flash_refusal, found, row_id
+from app.web import flash_refusal, found, read_refund_form, row_id
 
 from .blueprint import bp
 
@@ -81,7 +81,9 @@ def refund_order(order_id: int):
     """Refund the chosen quantities (or, with `whole`, everything left)."""
     order = found(orders_service.get_order, order_id)
     try:
-        refund = refunds.refund_from_form(order, request.form, source="dashboard", user_id=current_user.id)
+        wanted = read_refund_form(request.form, order.lines)
+        refund = refunds.refund_order(order, wanted.quantities, reason=wanted.reason,
+                                      source="dashboard", user_id=current_user.id)
     except DomainError as error:
         flash_refusal(error)
     else:

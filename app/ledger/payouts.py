@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select, text
 
 from app.db_types import utcnow
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.integrations import stripe_gateway
 from app.tenancy import unscoped
@@ -125,6 +125,13 @@ def pay_out(payout_id: int, *, final_attempt: bool) -> str:
     payout.failure_reason = ""
     db.session.commit()
     return "paid"
+
+
+def get_payout(payout_id) -> Payout:
+    payout = db.session.scalar(select(Payout).where(Payout.id == payout_id))
+    if payout is None:
+        raise NotFound("No such payout.")
+    return payout
 
 
 def retry_payout(payout: Payout) -> Payout:

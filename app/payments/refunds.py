@@ -318,13 +318,11 @@ def _record_error(refund_id: int, error: Exception) -> None:
     db.session.commit()
 
 
-def refund_from_form(order, form, *, source: str, user_id: int | None) -> Refund:
-    """A back office's refund form (`qty-<line id>` fields, or `whole`), carried out: a use
-    case of its own transactions, like `cancel_and_refund`. Raises DomainError."""
-    from .summary import refund_quantities
-
-    quantities = None if form.get("whole") else refund_quantities(order, form)
-    refund = start_refund(order, quantities, reason=form.get("reason", ""), source=source,
-                          user_id=user_id)
+def refund_order(order, quantities: Mapping[int, int] | None, *, reason: str = "", source: str,
+                 user_id: int | None) -> Refund:
+    """A back office's refund ({order line id: quantity}, or None for everything left),
+    carried out: a use case of its own transactions, like `cancel_and_refund` (the refund
+    is recorded and committed before Stripe is asked). Raises DomainError."""
+    refund = start_refund(order, quantities, reason=reason, source=source, user_id=user_id)
     db.session.commit()
     return submit_refund(refund.id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.errors import DomainError
 from app.extensions import db
 from app.ledger.services import order_entries
 
@@ -22,15 +21,3 @@ def order_money_context(order) -> dict:
         "refundable": refundable_quantities(order),
         "can_refund": order.status in REFUNDABLE and order.net_total > 0,
     }
-
-
-def refund_quantities(order, form) -> dict[int, int]:
-    """The `qty-<line id>` fields of a refund form, as {line id: quantity}."""
-    quantities = {}
-    for line in order.lines:
-        raw = (form.get(f"qty-{line.id}") or "0").strip()
-        try:
-            quantities[line.id] = int(raw)
-        except ValueError:
-            raise DomainError(f"{line.title}: enter a whole number of items to refund.") from None
-    return quantities

@@ -17,13 +17,10 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import func, or_, select
 
 from app.accounts.verification import shop_owner_verified
-from app.catalog.models import SupplyProduct
 from app.config import STATIC_DIR
 from app.errors import DomainError
-from app.extensions import db
 from app.integrations import stripe_gateway
 from app.orders import cart as carts
 from app.orders.fulfilment import tracking_of
@@ -37,6 +34,7 @@ from app.payments.checkout import CheckoutUnavailable
 from app.payments.checkout import checkout as checkout_use_case
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment
+from app.shops import browsing
 from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.pricing import PriceRule, price_table
@@ -184,7 +182,7 @@ def home():
 
 @bp.get("/collections/<handle>")
 def collection(handle: str):
-    found = db.session.scalar(select(Collection).where(Collection.handle == handle))
+    found = browsing.collection_by_handle(handle)
     if found is None:
         abort(404)
     offers = _collection_offers(found)
@@ -194,9 +192,7 @@ def collection(handle: str):
 
 @bp.get("/products/<handle>")
 def product(handle: str):
-    listing = db.session.scalar(
-        select(Listing).where(Listing.handle == handle, Listing.is_visible.is_(True))
-    )
+    listing = browsing.visible_listing(handle)
     if listing is None:
         abort(404)
     prices = price_table(PriceRule.of(listing), listing.supply_product)
@@ -207,21 +203,8 @@ def product(handle: str):
 
 @bp.get("/search")
 def search():
-    query = (request.args.get("q") or "").strip()[:100]
-    offers = []
-    if query:
-        pattern = f"%{query.lower()}%"
-        listings = db.session.scalars(
-            select(Listing).join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
-            .where(Listing.is_visible.is_(True), Listing.status != "paused", or_(
-                func.lower(Listing.title).like(pattern),
-                func.lower(Listing.recommendation).like(pattern),
-                func.lower(SupplyProduct.title).like(pattern),
-                func.lower(SupplyProduct.category).like(pattern),
-            ))
-            .order_by(Listing.position).limit(60)
-        ).unique()
-        offers = [_offer(listing) for listing in listings]
+    query = (request.args.get("q") or "").strip()[:browsing.MAX_QUERY]
+    offers = [_offer(listing) for listing in browsing.search_listings(query)]
     return render_storefront("search.html", query=query, offers=offers)
 
 
@@ -232,8 +215,7 @@ def cart():
 
 @bp.post("/cart/add")
 def cart_add():
-    listing = db.session.scalar(select(Listing).where(
-        Listing.id == request.form.get("listing_id", type=row_id), Listing.is_visible.is_(True)))
+    listing = browsing.visible_listing_by_id(request.form.get("listing_id", type=row_id))
     if listing is None:
         abort(404)
     try:

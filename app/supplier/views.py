@@ -23,8 +23,9 @@ from flask_login import current_user, login_user
 
 from app.catalog import supplier_staff
 from app.catalog.models import Supplier
+from app.catalog.services import get_supplier
 from app.errors import DomainError
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.jobs import defer
 from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
@@ -189,7 +190,7 @@ def accept_invitation(token: str):
     invitation = supplier_staff.find_invitation(token)
     if invitation is None:
         return render_template("supplier/invitation_invalid.html"), 404
-    supplier = db.session.get(Supplier, invitation.supplier_id)
+    supplier = get_supplier(invitation.supplier_id)
     form = AcceptInvitationForm()
     logged_in = current_user.is_authenticated
     wrong_account = logged_in and not supplier_staff.invited(current_user, invitation)
