@@ -140,6 +140,11 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "AUTH_RATE_LIMIT": get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
         "VERIFY_RESEND_RATE_LIMIT": get("VERIFY_RESEND_RATE_LIMIT", "3 per hour"),
+        # Checkouts (orders placed, per shop): from one address, and for one shopper e-mail.
+        "CHECKOUT_RATE_LIMIT": get("CHECKOUT_RATE_LIMIT", "5 per minute;20 per hour"),
+        "CHECKOUT_EMAIL_RATE_LIMIT": get("CHECKOUT_EMAIL_RATE_LIMIT", "3 per 10 minutes;10 per day"),
+        # A pay-on-delivery order held for confirmation is cancelled after this many hours.
+        "COD_CONFIRM_HOURS": int(get("COD_CONFIRM_HOURS", "48")),
         "MAIL_SERVER": get("MAIL_SERVER", ""),
         "MAIL_PORT": int(get("MAIL_PORT", "587")),
         "MAIL_USERNAME": get("MAIL_USERNAME", ""),

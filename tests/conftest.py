@@ -55,6 +55,8 @@ def test_config(database_url: str, **extra) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,  # on, but generous; tests/accounts tighten it
         "AUTH_RATE_LIMIT": "10000 per minute",
+        "CHECKOUT_RATE_LIMIT": "10000 per minute",
+        "CHECKOUT_EMAIL_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": "",
         "JOBS_INLINE": True,

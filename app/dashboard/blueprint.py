@@ -25,6 +25,8 @@ NAV_SECTIONS = {
     "orders": "orders",
     "order_detail": "orders",
     "confirm_cancel_order": "orders",
+    "approve_order": "orders",
+    "decline_order": "orders",
     "settings": "settings",
     "themes_library": "themes",
     "theme_editor": "themes",

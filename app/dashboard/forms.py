@@ -28,6 +28,7 @@ from app.money import (
     parse_amount,
     to_major,
 )
+from app.orders.confirmation import COD_CONFIRMATION_CHOICES
 from app.shops.pricing import MAX_MARKUP_BASIS_POINTS, PriceRule
 
 
@@ -215,6 +216,12 @@ class SettingsForm(FlaskForm):
     margin_floor = StringField(
         "Margin floor (%)", render_kw={"inputmode": "decimal"},
         description="A listing whose margin falls under this share of its price is paused. 0 to 90.")
+    cod_confirmation = RadioField(
+        "Pay-on-delivery orders go to the supplier", default="off", validate_choice=False,
+        choices=[SelectChoice(value, label) for value, label in COD_CONFIRMATION_CHOICES.items()],
+        description="A pay-on-delivery order costs the shopper nothing up front. Asking them to "
+                    "confirm by e-mail, or approving each order yourself, stops fake orders from "
+                    "taking your stock. An order nobody confirms is cancelled after two days.")
 
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.errors import DomainError
 from app.money import format_money
+from app.orders import confirmation
 from app.orders import services as orders_service
 from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
@@ -52,6 +53,18 @@ def _change_status(order_id: int, change, done_message: str):
 @bp.post("/<shop>/orders/<int:order_id>/mark-paid")
 def mark_order_paid(order_id: int):
     return _change_status(order_id, orders_service.mark_paid, "Order {number} is marked paid.")
+
+
+@bp.post("/<shop>/orders/<int:order_id>/approve")
+def approve_order(order_id: int):
+    return _change_status(order_id, confirmation.approve,
+                          "Order {number} is approved: it goes to the supplier now.")
+
+
+@bp.post("/<shop>/orders/<int:order_id>/decline")
+def decline_order(order_id: int):
+    return _change_status(order_id, confirmation.decline,
+                          "Order {number} is declined: cancelled, stock back, the shopper told.")
 
 
 @bp.get("/<shop>/orders/<int:order_id>/cancel")

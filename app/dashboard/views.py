@@ -11,6 +11,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.errors import DomainError
+from app.orders import confirmation
 from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
 from app.shops.guardrails import set_price_guardrails
@@ -80,6 +81,7 @@ def settings():
             shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data)
             set_price_guardrails(shop, tolerance=form.price_change_tolerance.data,
                                  margin_floor=form.margin_floor.data)
+            confirmation.set_cod_confirmation(shop, form.cod_confirmation.data)
         except DomainError as error:
             add_error(form, error)
         else:

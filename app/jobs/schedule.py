@@ -56,6 +56,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     # heartbeat threshold, a dead run is freed within two minutes.
     PeriodicJob("periodic-sweep-abandoned-sync-runs", "app.catalog.jobs.sweep_abandoned_sync_runs", 30),
     PeriodicJob("periodic-settle-stale-checkouts", "app.payments.jobs.settle_stale_checkouts", 600),
+    PeriodicJob("periodic-expire-held-orders", "app.orders.confirmation.expire_held_orders", 600),
     PeriodicJob("periodic-run-payouts", "app.ledger.jobs.run_payouts", 24 * 3600, queue="payouts",
                 every_hours_setting="PAYOUT_EVERY_HOURS"),
 ]

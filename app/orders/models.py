@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    text,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -22,6 +23,7 @@ from app.tenancy import TenantMixin
 ORDER_STATUSES = ("pending", "paid", "refunded", "cancelled")
 PAYMENT_METHODS = ("cod", "card")
 PAYMENT_METHOD_LABELS = {"cod": "Pay on delivery", "card": "Card (Stripe)"}
+HOLDS = ("", "shopper", "owner")
 
 
 class Order(TenantMixin, db.Model):
@@ -31,6 +33,9 @@ class Order(TenantMixin, db.Model):
         # One order per checkout form: a resubmission after a lost answer finds it again.
         # (An index, not a constraint: SQLite adds it without rebuilding the table.)
         Index("uq_orders_shop_id_checkout_key", "shop_id", "checkout_key", unique=True),
+        # The expiry sweep reads only orders held for a confirmation.
+        Index("ix_orders_held", "hold_expires_at", postgresql_where=text("hold <> ''"),
+              sqlite_where=text("hold <> ''")),
         CheckConstraint("total >= 0", name="total_not_negative"),
     )
 
@@ -61,6 +66,12 @@ class Order(TenantMixin, db.Model):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     checkout_key: Mapped[str | None] = mapped_column(String(40), default=None)
+    # A pay-on-delivery order held until someone confirms it (the shop's COD_CONFIRMATION):
+    # "" goes ahead; "shopper" waits for the e-mail link; "owner" for the owner's approval.
+    hold: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    confirm_token_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(

@@ -84,8 +84,9 @@ def new_access_token() -> str:
 
 def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
                 number: str | None = None, access_token: str | None = None,
-                checkout_key: str | None = None) -> Order:
-    """Turn a priced cart into an order, taking stock atomically.
+                checkout_key: str | None = None, held: bool = False) -> Order:
+    """Turn a priced cart into an order, taking stock atomically. A pay-on-delivery order
+    goes to fulfilment at once, unless `held` for a confirmation (app/orders/confirmation.py).
 
     Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
     two checkouts racing for the last unit cannot both win: the loser's UPDATE matches no
@@ -156,7 +157,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     # The conditional UPDATEs bypassed the identity map: reload stock figures on next access.
     for line in cart.lines:
         db.session.expire(line.variant, ["stock"])
-    if payment_method == "cod":
+    if payment_method == "cod" and not held:
         queue_fulfilment(order)  # pay on delivery: the suppliers can start now
     return order
 
@@ -180,6 +181,8 @@ def mark_paid(order: Order) -> Order:
     """The owner received the money (pay on delivery): the order enters the ledger."""
     if order.payment_method != "cod":
         raise DomainError("A card order is marked paid by Stripe when the shopper's payment succeeds.")
+    if order.hold:
+        raise DomainError("This order waits for a confirmation: approve it first.")
     _move(order, "paid")
     order.paid_at = utcnow()
     db.session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.errors import DomainError
 from app.extensions import db
+from app.orders import confirmation
 from app.orders.services import CustomerDetails, order_of_checkout, place_order
 
 from .services import start_card_checkout
@@ -29,15 +30,20 @@ class CheckoutUnavailable(DomainError):
 
 
 def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checkout_key: str | None,
-             status_url, cancel_url):
+             status_url, cancel_url, confirm_url):
     """The placed order (committed). Raises OutOfStock or another DomainError (nothing
-    written), or CheckoutUnavailable when the database failed before the order was saved."""
+    written), or CheckoutUnavailable when the database failed before the order was saved.
+    A pay-on-delivery order may be held for the shopper's or the owner's confirmation
+    (the shop's choice); `confirm_url(number, token)` is the shopper's e-mailed link."""
     try:
         if pay_by_card:
             order = start_card_checkout(shop, cart, customer, checkout_key=checkout_key,
                                         status_url=status_url, cancel_url=cancel_url).order
         else:
-            order = place_order(shop, cart, customer, checkout_key=checkout_key)
+            waits_for = confirmation.hold_for(shop)
+            order = place_order(shop, cart, customer, checkout_key=checkout_key, held=bool(waits_for))
+            if waits_for:
+                confirmation.hold(order, shop, waits_for, confirm_url=confirm_url)
         db.session.commit()
     except OperationalError:
         db.session.rollback()

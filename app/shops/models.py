@@ -41,6 +41,9 @@ class Shop(db.Model):
     margin_floor_bp: Mapped[int] = mapped_column(default=0)
     # The platform's fee on this shop's sales (basis points); None: PLATFORM_FEE_PERCENT.
     platform_fee_bp: Mapped[int | None] = mapped_column(default=None)
+    # Pay-on-delivery orders go to the supplier: "off" at once; "shopper" once the shopper
+    # confirms by an e-mail link; "owner" once the owner approves each one.
+    cod_confirmation: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -23,6 +23,7 @@ from app.config import STATIC_DIR
 from app.errors import DomainError
 from app.integrations import stripe_gateway
 from app.orders import cart as carts
+from app.orders import confirmation
 from app.orders.fulfilment import tracking_of
 from app.orders.services import (
     CustomerDetails,
@@ -44,7 +45,7 @@ from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id
 
-from . import seo, theming
+from . import checkout_limits, seo, theming
 from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront
 
@@ -260,6 +261,10 @@ def checkout():
             return _after_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in (
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
+        if not checkout_limits.allows_checkout(g.shop.id, details.email):
+            flash(checkout_limits.REFUSAL, "error")
+            return render_storefront("checkout.html", cart=cart, form=form,
+                                     card_payments=card_payments, status=429)
         try:
             order = checkout_use_case(
                 g.shop, cart, details, pay_by_card=form.payment_method.data == "card",
@@ -267,7 +272,9 @@ def checkout():
                 status_url=lambda number, token: url_for(".order_status", number=number,
                                                          token=token, _external=True),
                 cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
-                                                         token=token, _external=True))
+                                                         token=token, _external=True),
+                confirm_url=lambda number, token: url_for(".confirm_order", number=number,
+                                                          token=token, _external=True))
         except OutOfStock as error:
             flash_refusal(error)
             return redirect(url_for(".cart"))
@@ -317,6 +324,22 @@ def order_status(number: str, token: str):
                              payment=open_payment(order),
                              country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country),
                              tracking=tracking_of(order))
+
+
+@bp.route("/orders/<number>/<token>/confirm", methods=["GET", "POST"])
+def confirm_order(number: str, token: str):
+    """The link e-mailed for a held pay-on-delivery order (`token` is the confirmation
+    token, not the order's link). A GET only asks (mail scanners open links); a POST confirms."""
+    if request.method == "POST":
+        try:
+            order = confirmation.confirm_by_shopper(number, token)
+        except DomainError:
+            refuse()
+            return render_storefront("confirm_order.html", order=None, status=410)
+        flash("Thank you: your order is confirmed and goes to the supplier now.", "success")
+        return redirect(url_for(".order_status", number=order.number, token=order.access_token))
+    order = confirmation.order_to_confirm(number, token)
+    return render_storefront("confirm_order.html", order=order, status=200 if order else 410)
 
 
 @bp.get("/orders/<number>/<token>/cancel-payment")
