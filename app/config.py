@@ -70,12 +70,28 @@ def _scope_key(secret_key: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
-    """Build the Flask config mapping from the environment plus explicit overrides."""
-    env = dict(dotenv_values(LOCAL_ENV_FILE)) if LOCAL_ENV_FILE.exists() else {}
-    env.update(environ if environ is not None else os.environ)
+def load_config(overrides: dict | None = None, environ: dict | None = None,
+                local_env: Path = LOCAL_ENV_FILE) -> dict:
+    """Build the Flask config mapping from the environment plus explicit overrides.
+
+    `instance/local.env` (written by `make run`) fills in for the embedded default only:
+    never in production (a stale file must not pass for its secrets) and never for tests
+    (a machine where `make run` ran must test the same as a fresh one)."""
+    environ = dict(environ if environ is not None else os.environ)
     overrides = overrides or {}
+    env = {}
+    development = (environ.get("FLAGSHIP_ENV") or "development") == "development"
+    if development and not overrides.get("TESTING") and local_env.exists():
+        env = {k: v for k, v in dotenv_values(local_env).items() if k != "FLAGSHIP_ENV"}
+    env.update(environ)
     get = lambda key, default=None: env.get(key) or default  # noqa: E731
+
+    def number(key: str, kind, default: str):
+        text = get(key, default)
+        try:
+            return kind(text)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
 
     flagship_env = get("FLAGSHIP_ENV", "development")
     production = flagship_env == "production"
@@ -113,8 +129,8 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "RLS_SCOPE_KEY": get("RLS_SCOPE_KEY", ""),
         "REDIS_URL": redis_url,
         # Seconds: a web request never hangs on a stalled Redis (its jobs wait in the outbox).
-        "REDIS_CONNECT_TIMEOUT": float(get("REDIS_CONNECT_TIMEOUT", "1")),
-        "REDIS_SOCKET_TIMEOUT": float(get("REDIS_SOCKET_TIMEOUT", "2")),
+        "REDIS_CONNECT_TIMEOUT": number("REDIS_CONNECT_TIMEOUT", float, "1"),
+        "REDIS_SOCKET_TIMEOUT": number("REDIS_SOCKET_TIMEOUT", float, "2"),
         # Platform session: host-only (no SESSION_COOKIE_DOMAIN), so shop subdomains never get it.
         "SESSION_COOKIE_NAME": "__Host-flagship" if production else "flagship",
         "SESSION_COOKIE_SECURE": production,
@@ -128,9 +144,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # How long the link in the "confirm your e-mail address" message works.
-        "VERIFY_EMAIL_MAX_AGE": int(get("VERIFY_EMAIL_MAX_AGE", str(3 * 24 * 3600))),
+        "VERIFY_EMAIL_MAX_AGE": number("VERIFY_EMAIL_MAX_AGE", int, str(3 * 24 * 3600)),
         "STOREFRONT_COOKIE_NAME": "__Host-cart" if production else "flagship_cart",
-        "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": number("MAX_CONTENT_LENGTH", int, str(16 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
         "RATELIMIT_ENABLED": _bool(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
@@ -144,48 +160,48 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
         "CHECKOUT_RATE_LIMIT": get("CHECKOUT_RATE_LIMIT", "5 per minute;20 per hour"),
         "CHECKOUT_EMAIL_RATE_LIMIT": get("CHECKOUT_EMAIL_RATE_LIMIT", "3 per 10 minutes;10 per day"),
         # A pay-on-delivery order held for confirmation is cancelled after this many hours.
-        "COD_CONFIRM_HOURS": int(get("COD_CONFIRM_HOURS", "48")),
+        "COD_CONFIRM_HOURS": number("COD_CONFIRM_HOURS", int, "48"),
         "MAIL_SERVER": get("MAIL_SERVER", ""),
-        "MAIL_PORT": int(get("MAIL_PORT", "587")),
+        "MAIL_PORT": number("MAIL_PORT", int, "587"),
         "MAIL_USERNAME": get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool(get("MAIL_USE_TLS"), True),
         "MAIL_FROM": get("MAIL_FROM", "Flagship <no-reply@flagship.localhost>"),
         "DEFAULT_CURRENCY": get("DEFAULT_CURRENCY", "USD"),
-        "CATALOG_PAGE_SIZE": int(get("CATALOG_PAGE_SIZE", "24")),
+        "CATALOG_PAGE_SIZE": number("CATALOG_PAGE_SIZE", int, "24"),
         "FEEDS_DIR": get("FEEDS_DIR", str(INSTANCE_DIR / "feeds")),
         # A running sync beats its heartbeat this often (seconds), and is taken for dead
         # (swept, so "Sync now" can start another) after this long without a beat.
-        "SYNC_HEARTBEAT_SECONDS": float(get("SYNC_HEARTBEAT_SECONDS", "15")),
-        "SYNC_ABANDONED_SECONDS": float(get("SYNC_ABANDONED_SECONDS", "90")),
+        "SYNC_HEARTBEAT_SECONDS": number("SYNC_HEARTBEAT_SECONDS", float, "15"),
+        "SYNC_ABANDONED_SECONDS": number("SYNC_ABANDONED_SECONDS", float, "90"),
         "THEMES_DIR": get("THEMES_DIR", str(BASE_DIR / "themes")),
         # Uploaded shop images (logos, banners), re-encoded; served with the type we wrote.
         "MEDIA_ROOT": get("MEDIA_ROOT", str(INSTANCE_DIR / "media")),
-        "MEDIA_MAX_UPLOAD_BYTES": int(get("MEDIA_MAX_UPLOAD_BYTES", str(8 * 1024 * 1024))),
+        "MEDIA_MAX_UPLOAD_BYTES": number("MEDIA_MAX_UPLOAD_BYTES", int, str(8 * 1024 * 1024)),
         # Custom domains: the DNS target owners point a CNAME at ("" = the shop's own
         # platform host name), and where the ownership check connects ("" = the domain).
         "CUSTOM_DOMAIN_TARGET": get("CUSTOM_DOMAIN_TARGET", ""),
         "DOMAIN_CHECK_CONNECT": get("DOMAIN_CHECK_CONNECT", ""),
-        "DOMAIN_CHECK_TIMEOUT": float(get("DOMAIN_CHECK_TIMEOUT", "10")),
+        "DOMAIN_CHECK_TIMEOUT": number("DOMAIN_CHECK_TIMEOUT", float, "10"),
         # Outbound requests to URLs users give (webhooks, feeds) reach public addresses only;
         # these host:port pairs may be private (a local receiver: tests, a developer's machine).
         "OUTBOUND_ALLOW": get("OUTBOUND_ALLOW", ""),
-        "THEME_PREVIEW_MAX_AGE": int(get("THEME_PREVIEW_MAX_AGE", str(2 * 3600))),
+        "THEME_PREVIEW_MAX_AGE": number("THEME_PREVIEW_MAX_AGE", int, str(2 * 3600)),
         "JOBS_INLINE": not redis_url,
         # Jobs inline (no worker): requests also run outbox jobs left behind, this often.
-        "OUTBOX_INLINE_SWEEP_SECONDS": int(get("OUTBOX_INLINE_SWEEP_SECONDS", "30")),
+        "OUTBOX_INLINE_SWEEP_SECONDS": number("OUTBOX_INLINE_SWEEP_SECONDS", int, "30"),
         # Payments. No STRIPE_SECRET_KEY: pay on delivery only, and nothing else changes.
         "STRIPE_SECRET_KEY": stripe_key,
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET", ""),
-        "STRIPE_WEBHOOK_TOLERANCE": int(get("STRIPE_WEBHOOK_TOLERANCE", "300")),
+        "STRIPE_WEBHOOK_TOLERANCE": number("STRIPE_WEBHOOK_TOLERANCE", int, "300"),
         "STRIPE_API_BASE": get("STRIPE_API_BASE", ""),  # tests: the local fake of Stripe's API
-        "STRIPE_NETWORK_RETRIES": int(get("STRIPE_NETWORK_RETRIES", "2")),
+        "STRIPE_NETWORK_RETRIES": number("STRIPE_NETWORK_RETRIES", int, "2"),
         "STRIPE_CONNECT_COUNTRY": get("STRIPE_CONNECT_COUNTRY", "US"),
-        "CHECKOUT_SESSION_MINUTES": int(get("CHECKOUT_SESSION_MINUTES", "30")),
+        "CHECKOUT_SESSION_MINUTES": number("CHECKOUT_SESSION_MINUTES", int, "30"),
         "PLATFORM_FEE_BP": _percent_bp(get("PLATFORM_FEE_PERCENT", "5"), "PLATFORM_FEE_PERCENT"),
-        "LEDGER_HOLD_DAYS": int(get("LEDGER_HOLD_DAYS", "7")),
-        "PAYOUT_MINIMUM": int(get("PAYOUT_MINIMUM", "1000")),
-        "PAYOUT_EVERY_HOURS": int(get("PAYOUT_EVERY_HOURS", "24")),
+        "LEDGER_HOLD_DAYS": number("LEDGER_HOLD_DAYS", int, "7"),
+        "PAYOUT_MINIMUM": number("PAYOUT_MINIMUM", int, "1000"),
+        "PAYOUT_EVERY_HOURS": number("PAYOUT_EVERY_HOURS", int, "24"),
         # Waits between the tries of a failed transfer, in seconds (then it shows as failed).
         "PAYOUT_RETRY_SECONDS": [int(part) for part in
                                  get("PAYOUT_RETRY_SECONDS", "60,300,1800,7200").split(",") if part.strip()],

@@ -23,8 +23,8 @@ def test_production_cookies_are_secure_host_prefixed():
     assert config["MIGRATION_DATABASE_URI"] == "postgresql+psycopg://owner@h/db"
 
 
-def test_embedded_defaults():
-    config = load_config(environ={})
+def test_embedded_defaults(tmp_path):
+    config = load_config(environ={}, local_env=tmp_path / "absent.env")
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert config["JOBS_INLINE"] is True
     assert config["SERVER_NAME"] == "localhost:5000"
@@ -67,3 +67,27 @@ def test_the_migration_url_must_name_the_apps_database():
     with pytest.raises(ConfigError, match="same database"):  # an app on SQLite, an owner elsewhere
         load_config({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, environ=dict(environ, MIGRATION_DATABASE_URL="postgres://owner@h/db"))
     assert load_config(environ=dict(environ, MIGRATION_DATABASE_URL="postgres://owner:pw@h/db"))["MIGRATION_DATABASE_URI"]
+
+
+def test_local_env_fills_in_for_the_embedded_default_only(tmp_path):
+    """`make run` writes instance/local.env; production and the tests never read it."""
+    local = tmp_path / "local.env"
+    local.write_text("SECRET_KEY=from-the-file\nPAYOUT_MINIMUM=250\nFLAGSHIP_ENV=production\n")
+    development = load_config(environ={}, local_env=local)
+    assert development["SECRET_KEY"] == "from-the-file" and development["PAYOUT_MINIMUM"] == 250
+    assert development["FLAGSHIP_ENV"] == "development"  # the file cannot switch the mode
+    assert load_config(environ={"SECRET_KEY": "env"}, local_env=local)["SECRET_KEY"] == "env"
+    testing = load_config({"TESTING": True}, environ={}, local_env=local)
+    assert testing["SECRET_KEY"] != "from-the-file" and testing["PAYOUT_MINIMUM"] == 1000
+    with pytest.raises(ConfigError, match="SECRET_KEY"):  # a stale file is no production secret
+        load_config(environ={"FLAGSHIP_ENV": "production", "DATABASE_URL": "postgresql://x/y",
+                             "MIGRATION_DATABASE_URL": "postgresql://o/y"}, local_env=local)
+
+
+@pytest.mark.parametrize("name, value, kind", [("PAYOUT_MINIMUM", "ten", "whole number"),
+                                               ("MAIL_PORT", "58 7", "whole number"),
+                                               ("REDIS_SOCKET_TIMEOUT", "2s", "number")])
+def test_a_bad_number_names_its_setting(tmp_path, name, value, kind):
+    with pytest.raises(ConfigError, match=f"{name} must be a {kind}, not '{value}'"):
+        load_config(environ={name: value}, local_env=tmp_path / "absent.env")
+

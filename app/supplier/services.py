@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.csv_export import csv_text, unescape_cell
 from app.errors import DomainError
@@ -59,23 +60,31 @@ def ship_from_csv(supplier_id: int, data: bytes) -> tuple[int, list[int]]:
     missing = [c for c in CSV_UPLOAD_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise DomainError("Missing column(s): " + ", ".join(missing) + ".", field="file")
+    rows = []
     problems: list[UploadProblem] = []
-    shipments: list[Shipment] = []
-    seen: set[int] = set()
     for raw in reader:
         line_no = reader.line_num
-        # The file may be our export with tracking numbers added: undo its formula quoting.
-        row = {key: unescape_cell(value) if isinstance(value, str) else value for key, value in raw.items()}
         if line_no > MAX_UPLOAD_ROWS + 1:
             problems.append(UploadProblem(line_no, f"Too many rows (at most {MAX_UPLOAD_ROWS})."))
             break
+        # The file may be our export with tracking numbers added: undo its formula quoting.
+        rows.append((line_no, {key: unescape_cell(value) if isinstance(value, str) else value
+                               for key, value in raw.items()}))
+    # Every purchase order the file names, with its lines, in one query (not one per row).
+    numbers = {(row.get("po_number") or "").strip().upper() for _, row in rows}
+    orders_by_number = {po.number: po for po in db.session.scalars(
+        select(PurchaseOrder).where(PurchaseOrder.number.in_(numbers - {""}),
+                                    PurchaseOrder.supplier_id == supplier_id)
+        .options(selectinload(PurchaseOrder.lines)))} if numbers - {""} else {}
+    shipments: list[Shipment] = []
+    seen: set[int] = set()
+    for line_no, row in rows:
         po_number = (row.get("po_number") or "").strip().upper()
         sku = (row.get("sku") or "").strip()
         if not po_number or not sku:
             problems.append(UploadProblem(line_no, "po_number and sku are required."))
             continue
-        po = db.session.scalar(select(PurchaseOrder).where(
-            PurchaseOrder.number == po_number, PurchaseOrder.supplier_id == supplier_id))
+        po = orders_by_number.get(po_number)
         if po is None:
             problems.append(UploadProblem(line_no, f"No purchase order {po_number}."))
             continue
@@ -99,6 +108,7 @@ def ship_from_csv(supplier_id: int, data: bytes) -> tuple[int, list[int]]:
             else:
                 seen.add(line.id)
                 shipments.append(Shipment(line, carrier, tracking))
+    problems.sort(key=lambda problem: problem.line)
     if problems:
         raise ShipmentUploadError(problems)
     if not shipments:
@@ -107,5 +117,9 @@ def ship_from_csv(supplier_id: int, data: bytes) -> tuple[int, list[int]]:
 
 
 def lines_by_id(po: PurchaseOrder, ids) -> list[PurchaseOrderLine]:
-    wanted = {int(i) for i in ids}
+    """The purchase order's lines the shipping form ticked (`line_id` fields)."""
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError):
+        raise DomainError("Tick the lines to mark shipped.") from None
     return [line for line in po.lines if line.id in wanted]

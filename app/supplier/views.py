@@ -101,10 +101,9 @@ def purchase_order(po_id: int):
     form = ShipForm()
     status = 200
     if form.validate_on_submit():
-        chosen = services.lines_by_id(po, request.form.getlist("line_id"))
-        shipments = [fulfilment.Shipment(line, form.carrier.data, form.tracking_number.data)
-                     for line in chosen]
         try:
+            shipments = [fulfilment.Shipment(line, form.carrier.data, form.tracking_number.data)
+                         for line in services.lines_by_id(po, request.form.getlist("line_id"))]
             shipped_orders = fulfilment.ship_lines(g.supplier.id, shipments)
         except DomainError as error:
             add_error(form, error)

@@ -21,11 +21,6 @@ from .context import _scope
 
 SETTING = "flagship.shop_id"
 TOKEN_SETTING = "flagship.scope_token"
-TENANT_TABLES = (
-    "listings", "collections", "collection_listings", "orders", "order_lines",
-    "purchase_orders", "purchase_order_lines", "listing_notices", "payments", "refunds",
-    "theme_configs", "shop_media", "shop_domains", "newsletter_subscribers",
-)
 _CACHE_KEY = "flagship_rls_value"
 _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
 

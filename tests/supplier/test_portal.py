@@ -194,3 +194,54 @@ def test_shipper_sees_tracking_on_the_order_status_page(client, login, world, st
     page = text(storefront(shop_a.shop).get(f"/orders/{split.number}/{token}"))
     assert "1ZTRACK" in page
     assert po_b
+
+
+def test_a_line_id_that_is_not_a_number_is_refused_not_a_500(client, login, world):
+    split, pos = world
+    po_a = pos[split.supplier_a.id]
+    login(member_of(split.supplier_a))
+    response = client.post(f"/supplier/purchase-orders/{po_a}",
+                           data={"carrier": "UPS", "tracking_number": "1Z", "line_id": ["abc"]})
+    assert response.status_code == 422
+    assert "Tick the lines to mark shipped" in text(response)
+    assert [line.shipped_at for line in purchase_order(po_a).lines] == [None, None]
+
+
+def _statements_of(app, call) -> int:
+    from sqlalchemy import event
+
+    count = 0
+
+    def counter(*args):
+        nonlocal count
+        count += 1
+
+    engine = db.engines[None]
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_a_csv_upload_reads_its_purchase_orders_in_a_bounded_number_of_queries(app, world):
+    """Issue finding: one query per row (5,000 rows allowed). Rows that all fail cost the
+    same number of statements however many there are."""
+    from app.supplier.services import ShipmentUploadError, ship_from_csv
+    from app.tenancy import use_supplier
+
+    split, pos = world
+    tee, snack = purchase_order(pos[split.supplier_a.id]).lines
+
+    def upload(rows: int):
+        body = "po_number,sku,carrier,tracking_number\n" + "".join(
+            f"{split.number}-1,{tee.sku if n % 2 else 'NOPE'},UPS,\n" for n in range(rows))
+        db.session.expire_all()
+        with use_supplier(split.supplier_a.id), pytest.raises(ShipmentUploadError) as refused:
+            ship_from_csv(split.supplier_a.id, body.encode())
+        assert len(refused.value.problems) == rows
+
+    few = _statements_of(app, lambda: upload(4))
+    many = _statements_of(app, lambda: upload(400))
+    assert few == many and few <= 4
