@@ -7,47 +7,9 @@ The form only renders the inputs and carries the CSRF token; the values are chec
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, SelectField
 
-from app.themes.schema import FONTS, max_length
-
-IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
-
-
-def _field(setting: dict, collections):
-    kind, label = setting["type"], setting["label"]
-    description = setting.get("info", "")
-    if kind == "color":
-        return StringField(label, description=description, render_kw={"type": "color"})
-    if kind == "font":
-        return SelectField(label, description=description, validate_choice=False,
-                           choices=[SelectChoice(key, name) for key, (name, _) in FONTS.items()])
-    if kind == "select":
-        return SelectField(label, description=description, validate_choice=False,
-                           choices=[SelectChoice(o["value"], o["label"]) for o in setting["options"]])
-    if kind == "collection":
-        return SelectField(label, description=description, validate_choice=False, choices=[
-            SelectChoice("", "— All products —" if setting["id"].startswith("button") else "— Your first collection —"),
-            *[SelectChoice(c.handle, c.title) for c in collections]])
-    if kind == "range":
-        step = setting.get("step", 1)
-        return StringField(label, description=description or f"{setting['min']} to {setting['max']}.",
-                           render_kw={"type": "number", "min": setting["min"], "max": setting["max"],
-                                      "step": step, "inputmode": "numeric"})
-    if kind == "checkbox":
-        return BooleanField(label, description=description)
-    if kind == "text":
-        return StringField(label, description=description, render_kw={"maxlength": max_length(setting)})
-    if kind in ("textarea", "richtext"):
-        rows = 6 if kind == "richtext" else 3
-        help_text = description or ("Paragraphs (<p>), bold, italics, links and lists are kept; anything else is removed."
-                                    if kind == "richtext" else "")
-        return TextAreaField(label, description=help_text, render_kw={"rows": rows})
-    if kind == "image":
-        return FileField(label, description=description, render_kw={"accept": IMAGE_ACCEPT})
-    raise ValueError(f"no form field for setting type {kind}")
+from app.themes.setting_types import type_of
 
 
 def schema_form(schema: list[dict], values: dict, collections=(), formdata=None, prefix: str = ""):
@@ -57,19 +19,15 @@ def schema_form(schema: list[dict], values: dict, collections=(), formdata=None,
         pass
 
     for setting in schema:
-        setattr(SchemaForm, setting["id"], _field(setting, collections))
-        if setting["type"] == "image":
+        kind = type_of(setting)
+        setattr(SchemaForm, setting["id"], kind.form_field(setting, collections))
+        if kind.is_upload:
             setattr(SchemaForm, f"{setting['id']}__remove", BooleanField("Remove this image"))
-    data = {}
-    for setting in schema:
-        value = values.get(setting["id"])
-        if setting["type"] in ("image",):
-            continue
-        data[setting["id"]] = "" if value is None else (value if setting["type"] == "checkbox" else str(value))
+    data = {s["id"]: type_of(s).form_data(values.get(s["id"])) for s in schema if not type_of(s).is_upload}
     kwargs = {"data": data} if formdata is None else {"formdata": formdata}
     form = SchemaForm(prefix=prefix, **kwargs)
     form.schema = schema
-    form.initial_images = {s["id"]: values.get(s["id"]) for s in schema if s["type"] == "image"}
+    form.initial_images = {s["id"]: values.get(s["id"]) for s in schema if type_of(s).is_upload}
     return form
 
 
@@ -86,10 +44,10 @@ def raw_values(form, formdata) -> dict:
     current value, except a checkbox, which a browser leaves out when it is unticked."""
     raw = {}
     for setting in form.schema:
-        field = form[setting["id"]]
-        if setting["type"] == "image":
+        field, kind = form[setting["id"]], type_of(setting)
+        if kind.is_upload:
             raw[f"{setting['id']}__remove"] = bool(form[f"{setting['id']}__remove"].data)
-        elif setting["type"] == "checkbox" or field.name in formdata:
+        elif kind.unticked_is_false or field.name in formdata:
             raw[setting["id"]] = field.data
     return raw
 
@@ -98,7 +56,7 @@ def uploads(form, files) -> dict:
     """{setting id: (bytes, file name)} for the image fields that got a file."""
     found = {}
     for setting in form.schema:
-        if setting["type"] != "image":
+        if not type_of(setting).is_upload:
             continue
         upload = files.get(form[setting["id"]].name)
         if upload is not None and upload.filename:

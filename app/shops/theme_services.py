@@ -20,7 +20,8 @@ from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.themes.packages import ThemePackage
-from app.themes.schema import SchemaProblem, clean_value, contrast_ratio
+from app.themes.schema import SchemaProblem, contrast_ratio
+from app.themes.setting_types import clean_value
 
 from .models import Collection, Shop
 from .theme_models import ShopMedia, ThemeConfig

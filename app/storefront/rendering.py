@@ -22,10 +22,7 @@ from markupsafe import Markup
 from app.security_headers import csp_nonce
 from app.themes.packages import BASE_THEME, ThemePackage
 from app.themes.registry import registry, static_file_path
-from app.themes.schema import FONTS, contrast_ratio, mix, muted_text, readable_on
-
-BUTTON_RADII = {"square": "0px", "rounded": "8px", "soft": "14px", "pill": "999px"}
-IMAGE_RATIOS = {"square": "1 / 1", "portrait": "4 / 5", "tall": "2 / 3", "landscape": "4 / 3"}
+from app.themes.setting_types import css_properties
 
 
 def _environment(app, name: str):
@@ -64,40 +61,12 @@ def stylesheets(theme: ThemePackage) -> list[str]:
 
 
 def css_variables(theme: ThemePackage, settings: dict) -> Markup:
-    """The owner's settings as CSS custom properties (values are validated: hex colours,
-    curated fonts, numbers), plus derived colours that keep text readable."""
-    get = settings.get
-    accent = get("accent_color") or "#1f2a44"
-    background = get("background_color") or "#ffffff"
-    text = get("text_color") or "#1b1b1f"
-    on_accent = readable_on(accent)
-    hover = mix(accent, "#000000" if on_accent == "#ffffff" else "#ffffff", 0.86)
-    accent_text = accent if contrast_ratio(accent, background) >= 4.5 else text  # links on the page
-    values = {
-        "--accent": accent, "--accent-hover": hover, "--on-accent": on_accent,
-        "--accent-text": accent_text, "--bg": background, "--text": text,
-        "--muted": muted_text(text, background), "--line": mix(text, background, 0.12),
-        "--line-strong": mix(text, background, 0.24), "--soft": mix(text, background, 0.045),
-        "--soft-2": mix(text, background, 0.02),
-    }
-    if get("secondary_color"):
-        values["--secondary"] = get("secondary_color")
-        values["--on-secondary"] = readable_on(get("secondary_color"))
-    for key, var in (("font_body", "--font-body"), ("font_heading", "--font-heading")):
-        if get(key) in FONTS:
-            values[var] = FONTS[get(key)][1]
-    if get("button_style") in BUTTON_RADII:
-        values["--button-radius"] = BUTTON_RADII[get("button_style")]
-    if get("image_ratio") in IMAGE_RATIOS:
-        values["--image-ratio"] = IMAGE_RATIOS[get("image_ratio")]
-    for key, var in (("products_per_row_desktop", "--grid-columns-desktop"),
-                     ("products_per_row_mobile", "--grid-columns-mobile")):
-        if isinstance(get(key), int):
-            values[var] = str(get(key))
-    if isinstance(get("logo_height"), int):
-        values["--logo-height"] = f"{get('logo_height')}px"
+    """The owner's settings as CSS custom properties: the palette from the colour roles and
+    every `css_var` the theme's settings declare (app/themes/setting_types.py; every value
+    is validated: hex colours, curated fonts, the theme's own option CSS, numbers)."""
+    values = css_properties(theme.settings_schema, settings)
     body = "".join(f"{name}:{value};" for name, value in values.items())
-    return Markup(f'<style nonce="{csp_nonce()}">:root{{{body}}}</style>')  # noqa: S704 - every value validated above
+    return Markup(f'<style nonce="{csp_nonce()}">:root{{{body}}}</style>')  # noqa: S704 - every value validated
 
 
 def _translate(theme: ThemePackage):

@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema import FONTS, SETTING_TYPES, SchemaProblem, check_setting_definition, clean_value
+from .schema import FONTS, SchemaProblem
+from .setting_types import SETTING_TYPES, check_setting_definition, clean_value
 
 BASE_THEME = "default"
 THEME_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
