@@ -74,7 +74,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
-            _configure_engine(engine, app.config["RLS_SCOPE_KEY"])
+            _configure_engine(engine, app.config["RLS_SCOPE_KEY"], app.config["RLS_SET_LOCAL"])
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -107,7 +107,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
         return user_for_token(token)
 
 
-def _configure_engine(engine, rls_scope_key: str) -> None:
+def _configure_engine(engine, rls_scope_key: str, rls_set_local: str = "auto") -> None:
     """PostgreSQL: keep the row-level-security setting in step with the tenancy scope.
     SQLite: enforce foreign keys, and let SQLAlchemy (not pysqlite) issue BEGIN, so
     transactions and SAVEPOINTs behave as on PostgreSQL. BEGIN IMMEDIATE takes the write
@@ -119,7 +119,7 @@ def _configure_engine(engine, rls_scope_key: str) -> None:
 
     from .tenancy.rls import install_rls_session_setting
 
-    install_rls_session_setting(engine, rls_scope_key)
+    install_rls_session_setting(engine, rls_scope_key, rls_set_local)
     if engine.dialect.name != "sqlite":
         return
 

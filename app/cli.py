@@ -10,6 +10,10 @@ from app.extensions import db
 
 
 def register_cli(app) -> None:
+    from app.tenancy import citus
+
+    citus.register(app)
+
     @app.cli.command("create-admin")
     @click.argument("email")
     @click.password_option(help="prompted for when not given")

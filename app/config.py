@@ -127,6 +127,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         "DATABASE_APP_ROLE": get("DATABASE_APP_ROLE", ""),
         # Proves to the database that a tenancy scope was set by the app, not by injected SQL.
         "RLS_SCOPE_KEY": get("RLS_SCOPE_KEY", ""),
+        # Make the row-level-security settings with SET LOCAL too (what Citus propagates to
+        # its workers): "auto" where the citus extension is installed, "1" always, "0" never.
+        "RLS_SET_LOCAL": get("RLS_SET_LOCAL", "auto"),
         "REDIS_URL": redis_url,
         # Seconds: a web request never hangs on a stalled Redis (its jobs wait in the outbox).
         "REDIS_CONNECT_TIMEOUT": number("REDIS_CONNECT_TIMEOUT", float, "1"),

@@ -160,7 +160,7 @@ def test_a_one_step_downgrade_keeps_the_rows_of_every_table_it_keeps(sqlite_copy
     after = _snapshot(sqlite_copy)
     assert after["version"] == THEMES_REVISION
     dropped = {"ledger_entries", "ledger_releases", "payouts", "payout_runs", "payout_accounts",
-               "payments", "refunds", "stripe_events", "outbox_jobs"}
+               "payments", "refunds", "stripe_events", "outbox_jobs", "order_numbers"}
     assert after["rows"] == {t: n for t, n in before["rows"].items() if t not in dropped}
 
     with app.app_context():
@@ -242,3 +242,34 @@ def test_postgres_downgrade_refuses_with_money_then_forced_round_trip(fresh_post
     assert after["version"] == _head(app)
     assert set(after["rows"]) == set(before["rows"])
     assert not any(n for t, n in after["rows"].items() if t != "alembic_version")
+
+
+@pytest.mark.postgres
+def test_postgres_composite_keys_on_a_populated_database(fresh_postgres):
+    """The migration to Citus-ready keys, down and up again on the demo data: no row lost,
+    (shop_id, id) primary keys, and every order number in the platform-wide lookup."""
+    app = _app(fresh_postgres["owner"])
+    _populate(app)
+    before = _snapshot(fresh_postgres["admin"])
+    _downgrade(app, "6a2c4e8f1b37")
+    down = _snapshot(fresh_postgres["admin"])
+    assert "order_numbers" not in down["rows"]
+    assert {t: n for t, n in down["rows"].items() if t != "alembic_version"} == \
+        {t: n for t, n in before["rows"].items() if t not in ("alembic_version", "order_numbers")}
+    primary_key = ("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = 'orders'::regclass AND contype = 'p'")
+    engine = create_engine(fresh_postgres["admin"])
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text(primary_key)).scalar() == "PRIMARY KEY (id)"
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        with engine.connect() as conn:
+            assert conn.execute(text(primary_key)).scalar() == "PRIMARY KEY (shop_id, id)"
+            assert conn.execute(text(
+                "SELECT count(*) FROM orders o JOIN order_numbers n ON n.number = o.number "
+                "AND n.shop_id = o.shop_id AND n.order_id = o.id")).scalar() == before["rows"]["orders"]
+    finally:
+        engine.dispose()
+    assert _snapshot(fresh_postgres["admin"]) == before

@@ -21,14 +21,15 @@ class PurchaseOrder(TenantMixin, db.Model):
     __tablename__ = "purchase_orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "id"),
-        UniqueConstraint("order_id", "supplier_id"),  # one per supplier per order: routing is idempotent
+        UniqueConstraint("shop_id", "order_id", "supplier_id"),  # one per supplier per order: routing is idempotent
+        UniqueConstraint("shop_id", "number"),
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
-    number: Mapped[str] = mapped_column(String(40), unique=True)
+    number: Mapped[str] = mapped_column(String(40), index=True)  # the order's number, -1, -2...
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     ship_name: Mapped[str] = mapped_column(String(120))
     ship_phone: Mapped[str] = mapped_column(String(40), default="")
@@ -60,7 +61,7 @@ class PurchaseOrder(TenantMixin, db.Model):
 class PurchaseOrderLine(TenantMixin, db.Model):
     __tablename__ = "purchase_order_lines"
     __table_args__ = (
-        UniqueConstraint("order_line_id"),
+        UniqueConstraint("shop_id", "order_line_id"),
         ForeignKeyConstraint(["shop_id", "purchase_order_id"],
                              ["purchase_orders.shop_id", "purchase_orders.id"], ondelete="CASCADE"),
     )

@@ -30,6 +30,7 @@ class Order(TenantMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "number"),  # and globally, through OrderNumber
         # One order per checkout form: a resubmission after a lost answer finds it again.
         # (An index, not a constraint: SQLite adds it without rebuilding the table.)
         Index("uq_orders_shop_id_checkout_key", "shop_id", "checkout_key", unique=True),
@@ -40,7 +41,7 @@ class Order(TenantMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)
+    number: Mapped[str] = mapped_column(String(20))
     access_token: Mapped[str] = mapped_column(String(64))  # the private order-status link
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     # Separate from the payment status, as Shopify does: unfulfilled / partly_shipped / shipped.
@@ -128,3 +129,16 @@ class OrderLine(TenantMixin, db.Model):
     @property
     def line_total(self) -> int:
         return self.unit_price * self.quantity
+
+
+class OrderNumber(db.Model):
+    """Order numbers are unique across the platform, and a Stripe event names only the
+    number: this small table (a reference table on Citus, where a unique constraint on a
+    distributed table must include shop_id) holds each number once, with its shop."""
+
+    __tablename__ = "order_numbers"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int]
+

@@ -20,7 +20,7 @@ from app.tenancy import get_for_shop, require_shop_id
 from .cart import Cart
 from .fulfilment import cancel_purchase_orders, has_shipped
 from .jobs import route_order_to_suppliers, send_order_confirmation
-from .models import Order, OrderLine
+from .models import Order, OrderLine, OrderNumber
 
 # Which moves an owner may make: anything else is refused.
 TRANSITIONS = {
@@ -153,6 +153,8 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
                 quantity=line.quantity,
             ))
         db.session.add(order)
+        db.session.flush()
+        db.session.add(OrderNumber(number=order.number, shop_id=shop_id, order_id=order.id))
         db.session.flush()
     # The conditional UPDATEs bypassed the identity map: reload stock figures on next access.
     for line in cart.lines:

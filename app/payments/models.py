@@ -21,13 +21,14 @@ class Payment(TenantMixin, db.Model):
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "checkout_session_id"),  # with shop_id: Citus distributes by it
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(index=True)
     provider: Mapped[str] = mapped_column(String(20), default="stripe")
-    checkout_session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    checkout_session_id: Mapped[str] = mapped_column(String(255), index=True)
     checkout_url: Mapped[str] = mapped_column(String(1000), default="")  # Stripe's page, while open
     payment_intent_id: Mapped[str] = mapped_column(String(255), default="", index=True)
     charge_id: Mapped[str] = mapped_column(String(255), default="", index=True)
@@ -49,6 +50,7 @@ class Refund(TenantMixin, db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "stripe_refund_id"),
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
     )
 
@@ -61,7 +63,7 @@ class Refund(TenantMixin, db.Model):
     source: Mapped[str] = mapped_column(String(20), default="dashboard")  # dashboard/admin/stripe
     cancels_order: Mapped[bool] = mapped_column(default=False)  # the whole order, before it shipped
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
     failure_message: Mapped[str] = mapped_column(String(500), default="")
     attempts: Mapped[int] = mapped_column(default=0)  # answered but undecided calls to Stripe
     created_by_id: Mapped[int | None] = mapped_column(default=None)

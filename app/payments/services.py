@@ -20,7 +20,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.integrations import stripe_gateway
 from app.ledger.services import record_dispute, record_sale
-from app.orders.models import Order
+from app.orders.models import Order, OrderNumber
 from app.orders.services import (
     CustomerDetails,
     OutOfStock,
@@ -122,7 +122,10 @@ def _order_numbered(metadata) -> Order | None:
     if not number:
         return None
     with unscoped():
-        return db.session.scalar(select(Order).where(Order.number == number))
+        shop_id = db.session.scalar(select(OrderNumber.shop_id).where(OrderNumber.number == number))
+        if shop_id is None:
+            return None
+        return db.session.scalar(select(Order).where(Order.shop_id == shop_id, Order.number == number))
 
 
 def _open_payment_of(order: Order) -> Payment | None:

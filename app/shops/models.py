@@ -118,7 +118,7 @@ class CollectionListing(TenantMixin, db.Model):
 
     __tablename__ = "collection_listings"
     __table_args__ = (
-        UniqueConstraint("collection_id", "listing_id"),
+        UniqueConstraint("shop_id", "collection_id", "listing_id"),
         ForeignKeyConstraint(
             ["shop_id", "collection_id"], ["collections.shop_id", "collections.id"], ondelete="CASCADE"
         ),

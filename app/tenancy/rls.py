@@ -15,6 +15,8 @@ counts for nothing. The app connects as a role that owns nothing and cannot bypa
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import event
 
 from .context import _scope
@@ -22,6 +24,9 @@ from .context import _scope
 SETTING = "flagship.shop_id"
 TOKEN_SETTING = "flagship.scope_token"
 _CACHE_KEY = "flagship_rls_value"
+SET_LOCAL_DONE = "flagship_rls_set_local"
+_SCOPE = re.compile(r"^(all|[0-9]+)$")
+_TOKEN = re.compile(r"^[0-9a-f]{64}$")
 _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
 
 
@@ -32,11 +37,15 @@ def scope_setting() -> str:
     return str(scope.shop_id) if scope.shop_id is not None else ""
 
 
-def install_rls_session_setting(engine, key: str) -> None:
+def install_rls_session_setting(engine, key: str, set_local: str = "auto") -> None:
     """Keep the database's scope in step with the tenancy scope on every PostgreSQL
-    statement. `key` is the app's RLS scope key (config RLS_SCOPE_KEY)."""
+    statement. `key` is the app's RLS scope key (config RLS_SCOPE_KEY). `set_local`
+    (RLS_SET_LOCAL): also make the settings with `SET LOCAL`, the form Citus sends on to its
+    worker nodes (set_config inside a function stays on the coordinator); "auto" does so
+    where the citus extension is installed, checked once per engine."""
     if engine.dialect.name != "postgresql":
         return
+    mode = {"auto": None, "1": True, "true": True, "0": False, "false": False}.get(str(set_local).lower())
 
     @event.listens_for(engine, "before_cursor_execute")
     def _apply_scope(conn, cursor, statement, parameters, context, executemany):
@@ -46,10 +55,28 @@ def install_rls_session_setting(engine, key: str) -> None:
         if conn.info.get(_CACHE_KEY) != wanted:
             if wanted:  # a bound parameter: the key never shows in pg_stat_activity
                 cursor.execute("SELECT flagship_enter_scope(%s, %s)", (key, wanted))
+                token = cursor.fetchone()[0]
+                if _use_set_local(cursor):
+                    # SET takes no parameters; both values are checked: 'all' or digits, hex.
+                    if not (_SCOPE.match(wanted) and _TOKEN.match(token or "")):
+                        raise ValueError("unexpected tenancy scope or token")
+                    cursor.execute(f"SET LOCAL {SETTING} = '{wanted}'; "
+                                   f"SET LOCAL {TOKEN_SETTING} = '{token}'")
+                    conn.info[SET_LOCAL_DONE] = wanted  # (for tests: which form was used)
             else:
                 cursor.execute("SELECT set_config(%s, '', true), set_config(%s, '', true)",
                                (SETTING, TOKEN_SETTING))
             conn.info[_CACHE_KEY] = wanted
+
+    citus: list[bool] = []  # [installed?], once per engine
+
+    def _use_set_local(cursor) -> bool:
+        if mode is not None:
+            return mode
+        if not citus:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+            citus.append(bool(cursor.fetchone()[0]))
+        return citus[0]
 
     # A transaction-local setting ends with its transaction or savepoint: forget it then.
     def _forget(conn, *args):
