@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.stripe_api import FakeStripe  # noqa: E402
+from tests.fakes.stripe import FakeStripe  # noqa: E402
 
 
 def _deliver_forever(fake: FakeStripe) -> None:

@@ -25,7 +25,7 @@ from app import create_app  # noqa: E402
 from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD, OWNER_PASSWORD, load_demo  # noqa: E402
 from app.demo.suppliers import SUPPLIER_PASSWORD, SUPPLIER_STAFF  # noqa: E402
 from app.extensions import db  # noqa: E402
-from tests.fakes.stripe_api import FakeStripe  # noqa: E402
+from tests.fakes.stripe import FakeStripe  # noqa: E402
 
 OUT = Path(os.environ.get("OUT") or ROOT / "docs" / "screenshots")
 ONLY = os.environ.get("ONLY", "")

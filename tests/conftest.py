@@ -270,8 +270,8 @@ def shop_b(catalog):
 
 @pytest.fixture(scope="session")
 def stripe_server():
-    """The local fake of Stripe's HTTP API (tests/fakes/stripe_api.py), for the session."""
-    from tests.fakes.stripe_api import FakeStripe
+    """The local fake of Stripe's HTTP API (tests/fakes/stripe/), for the session."""
+    from tests.fakes.stripe import FakeStripe
 
     with FakeStripe(webhook_secret=STRIPE_WEBHOOK_SECRET) as fake:
         yield fake

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from tests.conftest import test_config as app_config
-from tests.fakes.stripe_api import FakeStripe
+from tests.fakes.stripe import FakeStripe
 
 from .conftest import LiveServer
 

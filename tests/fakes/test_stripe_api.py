@@ -11,7 +11,7 @@ import stripe
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.fakes.stripe_api import (
+from tests.fakes.stripe import (
     FakeStripe,
     FakeStripeError,
     format_amount,
@@ -684,3 +684,31 @@ def test_concurrent_requests_are_safe(fake):
     assert errors == []
     refs = sorted(s["client_reference_id"] for s in fake.objects("checkout.session"))
     assert refs == sorted(f"o{n}" for n in range(8))
+
+
+def test_a_second_request_with_a_key_still_in_flight_gets_stripes_409(fake):
+    """Stripe answers 409 `idempotency_error` while another request with the same key is
+    still going through; once it has been answered, the key replays its answer."""
+    stall = fake.stall_next("/v1/accounts", method="POST")
+    headers = {"Authorization": "Bearer sk_test_x", "Idempotency-Key": "onboard-shop-7"}
+    form = {"type": "express", "country": "US", "capabilities[transfers][requested]": "true"}
+    first = {}
+    worker = threading.Thread(target=lambda: first.update(
+        response=requests.post(f"{fake.url}/v1/accounts", data=form, headers=headers, timeout=30)))
+    worker.start()
+    assert stall.reached.wait(10)
+    second = requests.post(f"{fake.url}/v1/accounts", data=form, headers=headers, timeout=30)
+    assert second.status_code == 409
+    assert second.json()["error"]["type"] == "idempotency_error"
+    assert "another in-progress request using this Idempotent Key" in second.json()["error"]["message"]
+    assert len(fake.objects("account")) == 1  # the first one's work is done, once
+    other = requests.post(f"{fake.url}/v1/accounts", data=form, timeout=30,
+                          headers={**headers, "Idempotency-Key": "onboard-shop-8"})
+    assert other.status_code == 200  # another key is not held back
+    stall.release.set()
+    worker.join(10)
+    assert first["response"].status_code == 200
+    third = requests.post(f"{fake.url}/v1/accounts", data=form, headers=headers, timeout=30)
+    assert third.status_code == 200 and third.headers["Idempotent-Replayed"] == "true"
+    assert third.json()["id"] == first["response"].json()["id"]
+    assert len(fake.objects("account")) == 2

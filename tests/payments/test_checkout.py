@@ -12,7 +12,7 @@ from app.orders.fulfilment_models import PurchaseOrder
 from app.orders.models import Order
 from app.tenancy import unscoped
 from tests.factories import run_job
-from tests.fakes.stripe_api import stripe_fee
+from tests.fakes.stripe import stripe_fee
 
 from .helpers import CHECKOUT, card_checkout, fresh, payment_of, session_id_of
 
