@@ -94,6 +94,7 @@ def settings():
 # Register the other dashboard pages on the same blueprint.
 from . import (  # noqa: E402,F401
     collection_views,
+    deal_views,
     domain_views,
     earnings_views,
     listing_views,

@@ -23,7 +23,7 @@ from app.tenancy import TenantMixin
 ORDER_STATUSES = ("pending", "paid", "refunded", "cancelled")
 PAYMENT_METHODS = ("cod", "card")
 PAYMENT_METHOD_LABELS = {"cod": "Pay on delivery", "card": "Card (Stripe)"}
-HOLDS = ("", "shopper", "owner")
+HOLDS = ("", "shopper", "owner", "deal")
 
 
 class Order(TenantMixin, db.Model):
@@ -73,6 +73,8 @@ class Order(TenantMixin, db.Model):
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     confirm_token_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A deal's order (app/deals): the round it waits for (hold "deal" until the round fills).
+    deal_round_id: Mapped[int | None] = mapped_column(default=None, index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(

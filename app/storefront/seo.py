@@ -15,6 +15,7 @@ from app.shops.hosts import storefront_host
 from .theming import media_url
 
 NOINDEX_ENDPOINTS = {"storefront.cart", "storefront.checkout", "storefront.order_status",
+                     "storefront.group", "storefront.group_checkout", "storefront.confirm_order",
                      "storefront.search"}
 
 
@@ -118,3 +119,20 @@ def sitemap_urls(shop, listings, collections) -> list[dict]:
               "lastmod": listing.updated_at.date().isoformat() if listing.updated_at else None}
              for listing in listings]
     return urls
+
+
+def group_meta(shop, listing, round_, low_price: int, url: str) -> dict:
+    """A group page shared in a chat: what, for how much, how many places are left."""
+    from app.money import format_money
+
+    product = listing.supply_product
+    price = format_money(low_price, shop.currency)
+    if round_.status == "open":
+        title = f"Join my group: {listing.title} for {price}"
+        description = (f"{round_.places_left} place{'' if round_.places_left == 1 else 's'} left, "
+                       f"until {round_.deadline:%d %b %H:%M} UTC. A group buy at {shop.name}.")
+    else:
+        title = f"{listing.title} · group buy at {shop.name}"
+        description = f"This group {'filled' if round_.status == 'filled' else 'closed'}. Start a new one at {shop.name}."
+    return {"title": title, "description": description, "image": product.image_url,
+            "image_alt": listing.title, "og_type": "website", "canonical": url}

@@ -20,6 +20,7 @@ from flask import (
 
 from app.accounts.verification import shop_owner_verified
 from app.config import STATIC_DIR
+from app.deals import services as deals
 from app.errors import DomainError
 from app.integrations import stripe_gateway
 from app.orders import cart as carts
@@ -198,8 +199,12 @@ def product(handle: str):
         abort(404)
     prices = price_table(PriceRule.of(listing), listing.supply_product)
     offer = _offer(listing)
+    deal = deals.deal_of_listing(listing.id)
+    if deal is not None and deal.status != "active":
+        deal = None
     return render_storefront("product.html", offer=offer, listing=listing, prices=prices,
-                             meta=seo.product_meta(g.shop, listing, offer, prices))
+                             meta=seo.product_meta(g.shop, listing, offer, prices), deal=deal,
+                             groups=deals.open_rounds(deal, limit=5) if deal else [])
 
 
 @bp.get("/search")
@@ -405,5 +410,5 @@ def favicon():
     return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
-# Sitemaps, robots, media, previews, newsletter, domain checks.
-from . import site_views  # noqa: E402,F401
+# Sitemaps, robots, media, previews, newsletter, domain checks; group buys.
+from . import deal_views, site_views  # noqa: E402,F401

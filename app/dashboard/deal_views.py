@@ -1,0 +1,67 @@
+"""The owner's group buys: set one up on a listing (group price per option, group size,
+time limit, groups at once), pause or resume it, and see its groups and what happened."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from app.deals import services as deals
+from app.errors import DomainError
+from app.money import to_major
+from app.shops import services as shops
+from app.unit_of_work import refuse
+from app.web import flash_refusal, found
+
+from .blueprint import NAV_SECTIONS, bp
+
+NAV_SECTIONS.update({"group_buy": "products", "group_buy_status": "products"})
+
+
+def _page(listing, deal, values: dict, errors: dict, status: int = 200):
+    return render_template("dashboard/group_buy.html", listing=listing, deal=deal, values=values,
+                           errors=errors, rounds=deals.rounds_of(deal) if deal else [],
+                           events=deals.events_of(deal) if deal else []), status
+
+
+@bp.route("/<shop>/products/<int:listing_id>/group-buy", methods=["GET", "POST"])
+def group_buy(listing_id: int):
+    listing = found(shops.get_listing, listing_id)
+    deal = deals.deal_of_listing(listing.id)
+    if request.method == "GET":
+        values = {"group_size": deal.group_size if deal else 3,
+                  "time_limit_hours": deal.time_limit_minutes // 60 if deal else 24,
+                  "max_open_groups": deal.max_open_groups if deal else 5}
+        if deal:
+            currency = listing.supply_product.currency
+            values.update({f"price_{v}": str(to_major(p, currency)) for v, p in deal.prices.items()})
+        return _page(listing, deal, values, {})
+    values = request.form.to_dict()
+    try:
+        saved = deals.save_group_buy(
+            listing, prices={v.id: request.form.get(f"price_{v.id}", "") for v in listing.supply_product.variants},
+            group_size=values.get("group_size"), time_limit_hours=values.get("time_limit_hours"),
+            max_open_groups=values.get("max_open_groups"))
+    except DomainError as error:
+        refuse(error)
+        return _page(listing, deal, values, {error.field or "form": error.message}, 422)
+    flash("Group buy saved: shoppers can start groups on the product page." if deal is None
+          else "Group buy saved. Groups already running keep their size and deadline.", "success")
+    return redirect(url_for(".group_buy", listing_id=saved.listing_id))
+
+
+@bp.post("/<shop>/products/<int:listing_id>/group-buy/<action>")
+def group_buy_status(listing_id: int, action: str):
+    if action not in ("pause", "resume"):
+        abort(404)
+    listing = found(shops.get_listing, listing_id)
+    deal = deals.deal_of_listing(listing.id)
+    if deal is None:
+        abort(404)
+    try:
+        deals.set_deal_status(deal, "paused" if action == "pause" else "active")
+    except DomainError as error:
+        flash_refusal(error)
+    else:
+        flash("Group buy paused: no new groups or members; running groups still close at their deadline."
+              if action == "pause" else "Group buy running again.", "success")
+    return redirect(url_for(".group_buy", listing_id=listing.id))

@@ -1,0 +1,93 @@
+"""The tables of deals: offers, their rounds (groups), and the record of what happened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint, and_, text
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+from app.tenancy import TenantMixin
+
+DEAL_KINDS = ("group",)  # "presale" next, on the same engine
+DEAL_STATUSES = ("active", "paused")
+ROUND_STATUSES = ("open", "filled", "failed")
+EVENT_KINDS = ("created", "opened", "joined", "filled", "failed", "closed", "cancelled", "paused", "resumed",
+               "changed")
+
+
+class Deal(TenantMixin, db.Model):
+    """An owner's group-buy offer on one listing: the group price of each variant, how many
+    people make a group, how long a group has to fill, how many groups may run at once."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "listing_id", "kind"),
+        ForeignKeyConstraint(["shop_id", "listing_id"], ["listings.shop_id", "listings.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="group")
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    prices: Mapped[dict] = mapped_column(JSON, default=dict)  # {variant id: price, minor units}
+    group_size: Mapped[int] = mapped_column(default=2)
+    time_limit_minutes: Mapped[int] = mapped_column(default=24 * 60)
+    max_open_groups: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def price_of(self, variant_id: int) -> int | None:
+        return self.prices.get(str(variant_id))
+
+
+class DealRound(TenantMixin, db.Model):
+    """One group: its members count toward `target` until `deadline`. It moves from open to
+    filled or to failed exactly once (conditional UPDATEs decide a race)."""
+
+    __tablename__ = "deal_rounds"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "token"),
+        ForeignKeyConstraint(["shop_id", "deal_id"], ["deals.shop_id", "deals.id"], ondelete="CASCADE"),
+        # The sweep reads only open rounds past their deadline.
+        Index("ix_deal_rounds_open_deadline", "deadline", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(index=True)
+    token: Mapped[str] = mapped_column(String(24))  # the share link's
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    target: Mapped[int]
+    progress: Mapped[int] = mapped_column(default=0)  # members who joined (a group buy)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    deal: Mapped[Deal] = relationship(primaryjoin=lambda: and_(
+        Deal.id == foreign(DealRound.deal_id), Deal.shop_id == DealRound.shop_id))
+
+    @property
+    def places_left(self) -> int:
+        return max(self.target - self.progress, 0)
+
+
+class DealEvent(TenantMixin, db.Model):
+    """What happened to a deal or a round, when: the owner's and the admin's record."""
+
+    __tablename__ = "deal_events"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        ForeignKeyConstraint(["shop_id", "deal_id"], ["deals.shop_id", "deals.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(index=True)
+    round_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    order_id: Mapped[int | None] = mapped_column(default=None)
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

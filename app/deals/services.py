@@ -1,0 +1,303 @@
+"""Group buys: the owner's offer, shoppers starting and joining groups, and the deadline.
+
+A group moves from open to filled or to failed exactly once. Both moves are conditional
+UPDATEs of the round's row (`status = 'open'`, and the member count or the deadline), so the
+last joiner and the deadline job cannot both win: the database's row lock orders them, and
+the loser matches no row. Members' orders take their stock when they join and wait
+(`hold = "deal"`); a filled group sends them all to fulfilment in its transaction (the
+outbox carries their e-mails and purchase orders); a failed one cancels them, returning the
+stock, and tells every member. No one is ever added to a group but a shopper who ordered.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from flask import render_template, url_for
+from sqlalchemy import case, func, select, update
+
+from app.db_types import utcnow
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.jobs.outbox import defer
+from app.money import format_money, parse_amount
+from app.notifications.jobs import send_after_commit
+from app.notifications.services import record_email
+from app.orders.cart import Cart, CartLine
+from app.orders.models import Order
+from app.orders.services import CustomerDetails, cancel_order, place_order, queue_fulfilment
+from app.shops.hosts import storefront_host
+from app.shops.models import Listing, Shop
+from app.shops.pricing import PriceRule
+from app.tenancy import get_for_shop, unscoped
+
+from .models import Deal, DealEvent, DealRound
+
+MIN_GROUP, MAX_GROUP = 2, 50
+MIN_HOURS, MAX_HOURS = 1, 7 * 24
+MAX_OPEN_GROUPS = 20
+MAX_QUANTITY = 10
+DEADLINE_JOB = "app.deals.jobs.close_round_if_due"
+
+
+# The owner's offer ---------------------------------------------------------------------------
+
+
+def deal_of_listing(listing_id: int) -> Deal | None:
+    return db.session.scalar(select(Deal).where(Deal.listing_id == listing_id, Deal.kind == "group"))
+
+
+def get_deal(deal_id) -> Deal:
+    deal = get_for_shop(db.session, Deal, deal_id)
+    if deal is None:
+        raise NotFound("No such group buy in this shop.")
+    return deal
+
+
+def _whole(text, field: str, low: int, high: int, what: str) -> int:
+    try:
+        number = int(str(text).strip())
+    except (TypeError, ValueError):
+        raise DomainError(f"Enter {what} as a whole number.", field=field) from None
+    if not low <= number <= high:
+        raise DomainError(f"Choose {what} from {low} to {high}.", field=field)
+    return number
+
+
+def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, time_limit_hours,
+                   max_open_groups) -> Deal:
+    """Create or change the listing's group-buy offer. Every variant needs a group price under
+    the regular price, and not under the wholesale cost or the supplier's minimum retail
+    price. Raises DomainError naming the field."""
+    size = _whole(group_size, "group_size", MIN_GROUP, MAX_GROUP, "the group size")
+    hours = _whole(time_limit_hours, "time_limit_hours", MIN_HOURS, MAX_HOURS, "the time limit (hours)")
+    running = _whole(max_open_groups, "max_open_groups", 1, MAX_OPEN_GROUPS, "how many groups may run at once")
+    product = listing.supply_product
+    currency = product.currency
+    rule = PriceRule.of(listing)
+    cleaned = {}
+    for variant in product.variants:
+        field = f"price_{variant.id}"
+        text = (prices.get(variant.id) or "").strip()
+        if not text:
+            raise DomainError(f"{variant.label}: enter the group price.", field=field)
+        try:
+            price = parse_amount(text, currency)
+        except (ValueError, ArithmeticError):
+            raise DomainError(f"{variant.label}: enter a price like 12.50.", field=field) from None
+        floor = max(variant.wholesale_price, variant.min_retail_price)
+        if price < floor:
+            raise DomainError(f"{variant.label}: at least {format_money(floor, currency)} (the supplier's "
+                              "wholesale cost and minimum retail price).", field=field)
+        regular = rule.price_for(variant)
+        if price >= regular:
+            raise DomainError(f"{variant.label}: a group price is below the regular "
+                              f"{format_money(regular, currency)}.", field=field)
+        cleaned[str(variant.id)] = price
+    deal = deal_of_listing(listing.id)
+    created = deal is None
+    if created:
+        deal = Deal(listing_id=listing.id, kind="group")
+        db.session.add(deal)
+    deal.prices, deal.group_size, deal.max_open_groups = cleaned, size, running
+    deal.time_limit_minutes = hours * 60
+    db.session.flush()
+    _event(deal, "created" if created else "changed",
+           detail=f"groups of {size}, {hours} h, up to {running} at once")
+    return deal
+
+
+def set_deal_status(deal: Deal, status: str) -> Deal:
+    """Pause (no new groups or members; running groups still close at their deadline) or resume."""
+    if status not in ("active", "paused"):
+        raise DomainError("Pause or resume the group buy.")
+    if deal.status != status:
+        deal.status = status
+        db.session.flush()
+        _event(deal, "paused" if status == "paused" else "resumed")
+    return deal
+
+
+def deals_of_shop() -> list[Deal]:
+    return list(db.session.scalars(select(Deal).order_by(Deal.created_at.desc())))
+
+
+# Groups ----------------------------------------------------------------------------------
+
+
+def open_rounds(deal: Deal, now: datetime | None = None, limit: int = 10) -> list[DealRound]:
+    """The deal's groups still taking members, the nearest to filling first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(DealRound).where(DealRound.deal_id == deal.id, DealRound.status == "open",
+                                DealRound.deadline > now)
+        .order_by(DealRound.target - DealRound.progress, DealRound.deadline).limit(limit)))
+
+
+def round_by_token(token: str) -> DealRound | None:
+    if not token or len(token) > 24:
+        return None
+    return db.session.scalar(select(DealRound).where(DealRound.token == token))
+
+
+def rounds_of(deal: Deal, limit: int = 50) -> list[DealRound]:
+    return list(db.session.scalars(select(DealRound).where(DealRound.deal_id == deal.id)
+                                   .order_by(DealRound.opened_at.desc()).limit(limit)))
+
+
+def members(round_: DealRound) -> list[str]:
+    """The members' initials, in the order they joined (what the group page may show)."""
+    names = db.session.scalars(select(Order.customer_name).where(
+        Order.deal_round_id == round_.id, Order.status != "cancelled").order_by(Order.id))
+    return [_initials(name) for name in names]
+
+
+def _initials(name: str) -> str:
+    parts = [p for p in (name or "").split() if p[:1].isalnum()]
+    return ("".join(p[0] for p in parts[:2]) or "?").upper()
+
+
+def events_of(deal: Deal, limit: int = 100) -> list[DealEvent]:
+    return list(db.session.scalars(select(DealEvent).where(DealEvent.deal_id == deal.id)
+                                   .order_by(DealEvent.at.desc(), DealEvent.id.desc()).limit(limit)))
+
+
+def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, customer: CustomerDetails, *,
+         checkout_key: str | None = None, now: datetime | None = None) -> tuple[Order, DealRound]:
+    """A shopper starts a group (no token) or joins the group of `token`, with one order at
+    the group price, paid on delivery. Returns the order and its round (filled if this
+    member completed it). Raises DomainError; nothing is written then."""
+    now = now or utcnow()
+    if deal.status != "active" or shop.status != "active":
+        raise DomainError("This group buy is not taking new members just now.")
+    listing = deal_listing(deal)
+    variant = next((v for v in listing.supply_product.variants if str(v.id) == str(variant_id)), None)
+    price = deal.price_of(variant.id) if variant is not None else None
+    if price is None:
+        raise DomainError("Choose one of the product's options.", field="variant_id")
+    quantity = _whole(quantity, "quantity", 1, MAX_QUANTITY, "the quantity")
+    if token:
+        round_ = round_by_token(token)
+        if round_ is None or round_.deal_id != deal.id:
+            raise NotFound("No such group.")
+    else:
+        round_ = _start_round(deal, now)
+    # The member counts only if the group is still open when this row is updated: a group
+    # the deadline closed, or one that filled a moment ago, takes nobody.
+    filled = db.session.execute(
+        update(DealRound)
+        .where(DealRound.id == round_.id, DealRound.shop_id == round_.shop_id, DealRound.status == "open",
+               DealRound.progress < DealRound.target, DealRound.deadline > now)
+        .values(progress=DealRound.progress + 1,
+                status=case((DealRound.progress + 1 >= DealRound.target, "filled"), else_="open"),
+                closed_at=case((DealRound.progress + 1 >= DealRound.target, now), else_=None))
+        .returning(DealRound.status)).scalar()
+    if filled is None:
+        raise DomainError("This group has just closed. Start a new one, or join another.")
+    cart = Cart([CartLine(key=f"{listing.id}:{variant.id}", listing=listing, variant=variant,
+                          quantity=quantity, unit_price=price,
+                          problem=None if variant.stock >= quantity and listing.supply_product.is_available
+                          else f"Sorry, {listing.title} ({variant.label}) is sold out.")], shop.currency)
+    order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True)
+    order.hold, order.deal_round_id = "deal", round_.id
+    db.session.flush()
+    db.session.refresh(round_)
+    _event(deal, "joined", round_, order, detail=f"{round_.progress} of {round_.target}")
+    if round_.status == "filled":
+        _go_ahead(deal, round_)
+    else:
+        _email_member(order, shop, round_, "deal_joined", "You’re in the group for {title}")
+    return order, round_
+
+
+def deal_listing(deal: Deal) -> Listing:
+    return db.session.scalar(select(Listing).where(Listing.id == deal.listing_id))
+
+
+def _start_round(deal: Deal, now: datetime) -> DealRound:
+    running = db.session.scalar(select(func.count(DealRound.id)).where(
+        DealRound.deal_id == deal.id, DealRound.status == "open", DealRound.deadline > now))
+    if running >= deal.max_open_groups:
+        raise DomainError("Every group the shop runs at once is open: join one of them below.")
+    round_ = DealRound(deal_id=deal.id, token=secrets.token_urlsafe(12), target=deal.group_size,
+                       progress=0, opened_at=now, deadline=now + timedelta(minutes=deal.time_limit_minutes))
+    db.session.add(round_)
+    db.session.flush()
+    _event(deal, "opened", round_, detail=f"{round_.target} needed by {round_.deadline:%d %b %H:%M} UTC")
+    # The deadline: a job at that moment (the periodic sweep catches one that was missed).
+    defer(DEADLINE_JOB, round_.id, run_at=round_.deadline, job_id=f"deal-round-deadline-{round_.id}")
+    return round_
+
+
+def _orders_of(round_: DealRound) -> list[Order]:
+    return list(db.session.scalars(select(Order).where(
+        Order.deal_round_id == round_.id, Order.hold == "deal", Order.status == "pending").order_by(Order.id)))
+
+
+def _go_ahead(deal: Deal, round_: DealRound) -> None:
+    """The group filled: every member's order is confirmed and goes to fulfilment now."""
+    for order in _orders_of(round_):
+        order.hold, order.confirmed_at = "", utcnow()
+        queue_fulfilment(order)  # its confirmation e-mail and purchase orders, after the commit
+    db.session.flush()
+    _event(deal, "filled", round_, detail=f"{round_.progress} members")
+
+
+def close_round(round_id: int, now: datetime | None = None) -> str:
+    """At the deadline (current shop scope): fail the group if it is still open; its orders
+    are cancelled (stock back) and every member told. 'failed', or why nothing changed."""
+    now = now or utcnow()
+    failed = db.session.execute(
+        update(DealRound)
+        .where(DealRound.id == round_id, DealRound.status == "open", DealRound.deadline <= now)
+        .values(status="failed", closed_at=now).execution_options(synchronize_session=False)).rowcount
+    round_ = db.session.scalar(select(DealRound).where(DealRound.id == round_id)
+                               .execution_options(populate_existing=True))
+    if round_ is None:
+        return "missing"
+    if failed != 1:
+        return "not due" if round_.status == "open" else f"already {round_.status}"
+    deal = db.session.scalar(select(Deal).where(Deal.id == round_.deal_id))
+    shop = db.session.get(Shop, round_.shop_id)
+    for order in _orders_of(round_):
+        order.hold = ""
+        cancel_order(order, "The group did not fill in time", source="system")
+        _email_member(order, shop, round_, "deal_failed", "Your group for {title} did not fill")
+    _event(deal, "failed", round_, detail=f"{round_.progress} of {round_.target} by the deadline")
+    return "failed"
+
+
+def rounds_due(now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
+    """(shop id, round id) of open groups past their deadline, across shops."""
+    with unscoped():
+        return [tuple(row) for row in db.session.execute(
+            select(DealRound.shop_id, DealRound.id)
+            .where(DealRound.status == "open", DealRound.deadline <= (now or utcnow()))
+            .order_by(DealRound.deadline).limit(limit))]
+
+
+def group_url(shop: Shop, round_: DealRound) -> str:
+    return url_for("storefront.group", shop_host=storefront_host(shop), token=round_.token, _external=True)
+
+
+def _event(deal: Deal, kind: str, round_: DealRound | None = None, order: Order | None = None,
+           detail: str = "") -> None:
+    db.session.add(DealEvent(deal_id=deal.id, round_id=round_.id if round_ else None,
+                             order_id=order.id if order else None, kind=kind, detail=detail[:300]))
+    db.session.flush()
+
+
+def _email_member(order: Order, shop: Shop, round_: DealRound, template: str, subject: str) -> None:
+    status_url = url_for("storefront.order_status", shop_host=storefront_host(shop), number=order.number,
+                         token=order.access_token, _external=True)
+    title = order.lines[0].title if order.lines else shop.name
+    values = {"order": order, "shop": shop, "round": round_, "status_url": status_url,
+              "group_url": group_url(shop, round_), "title": title}
+    email, _ = record_email(
+        f"{template.replace('_', '-')}:{order.id}", to=order.customer_email,
+        subject=subject.format(title=title),
+        body_text=render_template(f"emails/{template}.txt", **values),
+        body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)
+    send_after_commit(email)

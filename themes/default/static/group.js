@@ -1,0 +1,24 @@
+// The group page: a live countdown to the deadline, and "Copy link". Without JavaScript
+// the page still shows the deadline and the link.
+(function () {
+  var time = document.querySelector("[data-countdown]");
+  if (time) {
+    var end = Date.parse(time.getAttribute("datetime"));
+    var tick = function () {
+      var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600),
+          m = Math.floor(left % 3600 / 60), s = left % 60;
+      time.textContent = left === 0 ? "now" : "in " + (d ? d + " d " : "") + (d || h ? h + " h " : "") + m + " min " + s + " s";
+      if (left === 0) { window.clearInterval(timer); }
+    };
+    var timer = window.setInterval(tick, 1000);
+    tick();
+  }
+  var copy = document.querySelector("[data-copy]");
+  if (copy && navigator.clipboard) {
+    copy.addEventListener("click", function () {
+      var field = document.querySelector(copy.getAttribute("data-copy"));
+      navigator.clipboard.writeText(field.value).then(function () { copy.textContent = "Copied"; });
+    });
+  }
+})();
