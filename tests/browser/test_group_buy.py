@@ -1,0 +1,86 @@
+"""Two shoppers fill a group buy from a shared link, in real browsers at phone width."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.deals import services
+from app.extensions import db
+from app.money import to_major
+from app.shops.models import Listing, Shop
+from app.shops.pricing import PriceRule
+from app.tenancy import unscoped, use_shop
+from tests.browser.conftest import watch_csp
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def group_buy(live_server):
+    """A group buy of 2 on a demo listing of maple's whose options all allow a lower price."""
+    with live_server.app.app_context():
+        with unscoped():
+            shop = db.session.scalar(select(Shop).where(Shop.subdomain == "maple"))
+        with use_shop(shop.id):
+            for listing in db.session.scalars(select(Listing).where(Listing.is_visible.is_(True))):
+                rule, prices = PriceRule.of(listing), {}
+                for variant in listing.supply_product.variants:
+                    floor = max(variant.wholesale_price, variant.min_retail_price)
+                    if floor >= rule.price_for(variant) or variant.stock < 2:
+                        break
+                    prices[variant.id] = str(to_major(floor, listing.supply_product.currency))
+                else:
+                    if services.deal_of_listing(listing.id) is None:
+                        services.save_group_buy(listing, prices=prices, group_size=2, time_limit_hours=24,
+                                                max_open_groups=5)
+                    handle = listing.handle
+                    break
+        db.session.commit()
+        db.session.remove()
+    return handle
+
+
+def _check_out(page, name, email):
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Phone").fill("+1 555 0100 300")
+    page.get_by_label("Address", exact=True).fill("5 Elm Street")
+    page.get_by_label("City").fill("Portland")
+    page.get_by_label("Postcode").fill("97201")
+    page.get_by_label("Country").select_option("US")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+
+
+def test_two_shoppers_fill_a_group_from_a_shared_link(live_server, page, browser, group_buy):
+    page.goto(live_server.shop("maple", f"/products/{group_buy}"))
+    expect(page.get_by_role("heading", name=re.compile("Group buy"))).to_be_visible()
+    page.get_by_role("button", name="Start a group").click()
+    expect(page.locator(".group-note")).to_contain_text("You start a group of 2")
+    _check_out(page, "Ana Ortiz", "ana@example.com")
+
+    expect(page.locator(".group-count")).to_contain_text("1 place left")
+    expect(page.locator(".member").first).to_have_text("AO")
+    expect(page.locator("[data-countdown]")).to_contain_text(re.compile(r"in \d+ h"))  # the script runs
+    expect(page.locator(".share-qr svg")).to_be_visible()
+    link = page.locator("#share-url").input_value()
+    assert "/groups/" in link and page.csp_violations == []
+
+    # The link goes to a friend, who opens it in another browser.
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    friend = context.new_page()
+    watch_csp(context, friend)
+    friend.goto(link)
+    expect(friend.locator(".group-count")).to_contain_text("1 of 2 joined")
+    friend.get_by_role("button", name="Join this group").click()
+    expect(friend.locator(".group-note")).to_contain_text("1 place left")
+    _check_out(friend, "Ben Park", "ben@example.com")
+    expect(friend.locator(".group-status")).to_contain_text("This group filled")
+    expect(friend.locator(".member")).to_have_count(2)
+    assert friend.csp_violations == []
+    context.close()
+
+    page.reload()
+    expect(page.locator(".group-status")).to_contain_text("This group filled")
+    assert page.console_errors == []
