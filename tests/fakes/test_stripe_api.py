@@ -244,7 +244,7 @@ def test_checkout_session_create_and_retrieve(fake, sc):
                                                            "product_data": {"name": "x"}}}]},
             "line_items",  # below Stripe's minimum charge of 0.50 USD
         ),
-        ({"payment_intent_data": {"capture_method": "manual"}}, "payment_intent_data[capture_method]"),
+        ({"payment_intent_data": {"capture_method": "later"}}, "payment_intent_data[capture_method]"),
     ],
 )  # fmt: skip
 def test_invalid_parameters_raise_invalid_request_error_with_the_param(fake, sc, overrides, param):
@@ -712,3 +712,74 @@ def test_a_second_request_with_a_key_still_in_flight_gets_stripes_409(fake):
     assert third.status_code == 200 and third.headers["Idempotent-Replayed"] == "true"
     assert third.json()["id"] == first["response"].json()["id"]
     assert len(fake.objects("account")) == 2
+
+
+# -- Manual capture (a group buy: authorise when joining, capture when the group fills) ------
+
+
+def _authorised(fake, sc, **intent_data):
+    session = sc.v1.checkout.sessions.create(session_params(payment_intent_data={
+        "transfer_group": "FS-1001", "capture_method": "manual", **intent_data}))
+    fake.pay_session(session.id)
+    return sc.v1.checkout.sessions.retrieve(session.id)
+
+
+def test_manual_capture_authorises_then_captures_the_whole_amount(fake, sc):
+    session = _authorised(fake, sc)
+    assert (session.status, session.payment_status) == ("complete", "unpaid")
+    intent = sc.v1.payment_intents.retrieve(session.payment_intent)
+    assert (intent.status, intent.capture_method) == ("requires_capture", "manual")
+    assert (intent.amount_capturable, intent.amount_received) == (2500, 0)
+    charge = sc.v1.charges.retrieve(intent.latest_charge)
+    assert (charge.captured, charge.amount_captured, charge.balance_transaction) == (False, 0, None)
+    assert [e["type"] for e in fake.events] == ["payment_intent.amount_capturable_updated",
+                                                "checkout.session.completed"]
+
+    captured = sc.v1.payment_intents.capture(intent.id, options={"idempotency_key": "capture-1"})
+    assert (captured.status, captured.amount_received, captured.amount_capturable) == ("succeeded", 2500, 0)
+    charge = sc.v1.charges.retrieve(intent.latest_charge, {"expand": ["balance_transaction"]})
+    assert charge.captured and charge.amount_captured == 2500
+    assert charge.balance_transaction.fee == stripe_fee(2500)
+    assert [e["type"] for e in fake.events][-2:] == ["charge.captured", "payment_intent.succeeded"]
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        sc.v1.payment_intents.capture(intent.id)
+    assert again.value.code == "payment_intent_unexpected_state"
+    assert "status of succeeded" in again.value.user_message
+
+
+def test_a_capture_may_take_less_but_never_more(fake, sc):
+    intent_id = _authorised(fake, sc).payment_intent
+    with pytest.raises(stripe.InvalidRequestError, match="cannot be more than the amount capturable"):
+        sc.v1.payment_intents.capture(intent_id, {"amount_to_capture": 2501})
+    captured = sc.v1.payment_intents.capture(intent_id, {"amount_to_capture": 2000})
+    assert captured.amount_received == 2000
+    charge = sc.v1.charges.retrieve(captured.latest_charge)
+    assert (charge.amount_captured, charge.amount_refunded) == (2000, 500)  # the rest released
+
+
+def test_cancelling_an_authorisation_releases_it(fake, sc):
+    intent_id = _authorised(fake, sc).payment_intent
+    canceled = sc.v1.payment_intents.cancel(intent_id, {"cancellation_reason": "abandoned"})
+    assert (canceled.status, canceled.cancellation_reason, canceled.amount_capturable) == ("canceled", "abandoned", 0)
+    charge = sc.v1.charges.retrieve(canceled.latest_charge)
+    assert charge.refunded and charge.amount_refunded == 2500 and not charge.captured
+    assert fake.events[-1]["type"] == "payment_intent.canceled"
+    for action in (sc.v1.payment_intents.cancel, sc.v1.payment_intents.capture):
+        with pytest.raises(stripe.InvalidRequestError, match="status of canceled"):
+            action(intent_id)
+    with pytest.raises(stripe.InvalidRequestError):
+        sc.v1.payment_intents.cancel(intent_id, {"cancellation_reason": "bored"})
+
+
+def test_a_captured_payment_cannot_be_cancelled_and_an_authorisation_expires(fake, sc):
+    paid = sc.v1.checkout.sessions.create(session_params())
+    fake.pay_session(paid.id)
+    intent_id = sc.v1.checkout.sessions.retrieve(paid.id).payment_intent
+    with pytest.raises(stripe.InvalidRequestError, match="status of succeeded"):
+        sc.v1.payment_intents.cancel(intent_id)
+    held = _authorised(fake, sc).payment_intent
+    expired = fake.expire_authorization(held)
+    assert (expired["status"], expired["cancellation_reason"]) == ("canceled", "automatic")
+    assert [e["type"] for e in fake.events][-2:] == ["charge.expired", "payment_intent.canceled"]
+    with pytest.raises(FakeStripeError):
+        fake.expire_authorization(held)

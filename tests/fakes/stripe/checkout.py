@@ -236,10 +236,6 @@ class CheckoutResources:
             "statement_descriptor_suffix", "capture_method",
         )  # fmt: skip
         capture = data.enum("capture_method", ("automatic", "automatic_async", "manual"))
-        if capture == "manual":
-            raise _invalid(
-                "The fake Stripe supports only automatic capture.", data.name("capture_method")
-            )
         out["capture_method"] = "automatic" if capture in (None, "automatic_async") else capture
         out["transfer_group"] = data.str("transfer_group")
         out["metadata"] = data.metadata()
@@ -351,17 +347,18 @@ class CheckoutResources:
         method_id = _new_id("pm_")
         charge_id = _new_id("ch_")
         decline = outcome["decline"]
+        manual = data["capture_method"] == "manual"  # an authorisation, captured later (or not)
         charge = {
             "id": charge_id,
             "object": "charge",
             "amount": amount,
-            "amount_captured": 0 if decline else amount,
+            "amount_captured": 0 if decline or manual else amount,
             "amount_refunded": 0,
             "application_fee": None,
             "application_fee_amount": None,
             "balance_transaction": None,
             "billing_details": {"address": None, "email": email, "name": None, "phone": None},
-            "captured": not decline,
+            "captured": not decline and not manual,
             "created": now,
             "currency": currency,
             "customer": None,
@@ -428,15 +425,20 @@ class CheckoutResources:
             }
             self._emit("payment_intent.payment_failed", intent, _DASHBOARD)
             return session
-        txn = self._balance_txn(
-            amount, currency, fee=stripe_fee(amount), source=charge_id, type_="charge", category="charge"
-        )
-        charge["balance_transaction"] = txn["id"]
-        intent["status"] = "succeeded"
-        intent["amount_received"] = amount
+        if manual:  # the funds are held on the card; nothing moves until the capture
+            intent["status"] = "requires_capture"
+            intent["amount_capturable"] = amount
+            charge["outcome"]["seller_message"] = "Payment authorized."
+        else:
+            txn = self._balance_txn(
+                amount, currency, fee=stripe_fee(amount), source=charge_id, type_="charge", category="charge"
+            )
+            charge["balance_transaction"] = txn["id"]
+            intent["status"] = "succeeded"
+            intent["amount_received"] = amount
         intent["last_payment_error"] = None
         session["status"] = "complete"
-        session["payment_status"] = "paid"
+        session["payment_status"] = "unpaid" if manual else "paid"
         session["payment_intent"] = intent_id
         session["url"] = None
         session["customer_details"] = {
@@ -447,5 +449,7 @@ class CheckoutResources:
             "tax_exempt": "none",
             "tax_ids": [],
         }
+        if manual:
+            self._emit("payment_intent.amount_capturable_updated", intent, _DASHBOARD)
         self._emit("checkout.session.completed", session, _DASHBOARD)
         return session

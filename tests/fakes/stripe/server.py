@@ -37,6 +37,7 @@ from .errors import (
 )
 from .events import EventResources
 from .forms import FormError, _Params, parse_form
+from .intents import IntentActions
 from .money import DEFAULT_API_KEY, DISPUTE_FEE, _new_id
 from .pages import HostedPages
 from .records import (
@@ -52,7 +53,7 @@ from .records import (
 from .refunds import RefundResources
 
 
-class FakeStripe(CheckoutResources, RefundResources, ConnectResources, EventResources, HostedPages):
+class FakeStripe(CheckoutResources, RefundResources, ConnectResources, EventResources, HostedPages, IntentActions):
     """A fake Stripe API server. `start()`/`stop()` or `with FakeStripe() as fake:`.
 
     One instance is meant to live for the whole test session; call `reset()` before each
@@ -246,6 +247,10 @@ class FakeStripe(CheckoutResources, RefundResources, ConnectResources, EventReso
         Success: a succeeded PaymentIntent, a Charge and its BalanceTransaction (fee =
         stripe_fee(amount)), the session "complete"/"paid", event checkout.session.completed.
         Decline: event payment_intent.payment_failed, the session stays open.
+        With payment_intent_data[capture_method]=manual, success is an authorisation: the
+        intent "requires_capture" (amount_capturable), the charge not captured and without a
+        balance transaction, the session "complete"/"unpaid", events
+        payment_intent.amount_capturable_updated and checkout.session.completed.
         Returns the session (a copy)."""
         with self._lock:
             session = copy.deepcopy(self._pay(session_id, card, email))
@@ -765,6 +770,8 @@ class FakeStripe(CheckoutResources, RefundResources, ConnectResources, EventReso
             ("GET", rf"/v1/checkout/sessions/{one}/line_items", self._api_session_line_items),
             ("POST", rf"/v1/checkout/sessions/{one}/expire", self._api_expire_session),
             ("GET", rf"/v1/payment_intents/{one}", self._retriever("payment_intent", "client_secret")),
+            ("POST", rf"/v1/payment_intents/{one}/capture", self._api_capture_intent),
+            ("POST", rf"/v1/payment_intents/{one}/cancel", self._api_cancel_intent),
             ("GET", rf"/v1/charges/{one}", self._retriever("charge")),
             ("GET", rf"/v1/balance_transactions/{one}", self._retriever("balance_transaction")),
             ("POST", r"/v1/refunds", self._api_create_refund),
