@@ -67,6 +67,18 @@ PREVIEWS = {"boutique": ("mia", "/"), "journal": ("nora", "/"), "market": ("mapl
             "default": ("mia", "/dashboard/mia/themes/default/preview")}
 
 
+def _demo_group_path() -> str:
+    """The demo's open group (maple's group buy, two of three joined)."""
+    from sqlalchemy import select
+
+    from app.deals.models import DealRound
+    from app.tenancy import unscoped
+
+    with unscoped():
+        token = db.session.scalar(select(DealRound.token).where(DealRound.status == "open"))
+    return f"/groups/{token}"
+
+
 def _settle(page) -> None:
     """Load lazy images (scroll through the page) and wait for the network to go quiet."""
     page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
@@ -93,6 +105,7 @@ def main() -> None:
         upgrade()
         load_demo()
         db.session.commit()
+        SHOTS.append(("group-market-phone", None, ("maple", _demo_group_path()), True, True, False))
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 

@@ -17,10 +17,12 @@ from sqlalchemy import select
 from app.accounts.services import create_user, find_user_by_email
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.db_types import utcnow
+from app.deals import services as deals
 from app.errors import DomainError
 from app.extensions import db
+from app.money import to_major
 from app.orders.cart import build_cart, line_key
-from app.orders.services import cancel_order, mark_paid, place_order
+from app.orders.services import CustomerDetails, cancel_order, mark_paid, place_order
 from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.shops.pricing import PriceRule
@@ -28,6 +30,7 @@ from app.shops.services import (
     add_listing,
     create_collection,
     create_shop,
+    shop_listings,
     slugify,
     update_collection,
 )
@@ -78,7 +81,37 @@ def load_demo(if_empty: bool = False) -> bool:
     for spec, shop in shops:
         with use_shop(shop.id):
             _fill_shop(shop, spec, products)
+            if spec["subdomain"] == GROUP_BUY_SHOP:
+                _open_group_buy(shop)
     return True
+
+
+GROUP_BUY_SHOP = "maple"
+GROUP_MEMBERS = (("Priya Natarajan", "priya@example.com"), ("Tom Becker", "tom.becker@example.com"))
+
+
+def _open_group_buy(shop: Shop) -> None:
+    """A group buy on the shop's first listing that leaves room under its price, with one
+    group of three that two neighbours have joined (so the demo shows a group to join)."""
+    for listing in shop_listings(visible_only=True):
+        rule, prices = PriceRule.of(listing), {}
+        for variant in listing.supply_product.variants:
+            floor = max(variant.wholesale_price, variant.min_retail_price)
+            if floor >= rule.price_for(variant):
+                break
+            prices[variant.id] = str(to_major(floor, listing.supply_product.currency))
+        else:
+            deal = deals.save_group_buy(listing, prices=prices, group_size=3, time_limit_hours=48,
+                                        max_open_groups=3)
+            variant = next(v for v in listing.supply_product.variants if v.stock > 2)
+            token = None
+            for name, email in GROUP_MEMBERS:
+                customer = CustomerDetails(name=name, email=email, phone="+1 555 0100 410",
+                                           line1="12 Maple Street", line2="", city="Burlington",
+                                           region="VT", postcode="05401", country="US")
+                _order, round_ = deals.join(shop, deal, token, variant.id, 1, customer)
+                token = round_.token
+            return
 
 
 def _refuse_conflicts() -> None:

@@ -31,10 +31,9 @@ def group_buy(live_server):
                     if floor >= rule.price_for(variant) or variant.stock < 2:
                         break
                     prices[variant.id] = str(to_major(floor, listing.supply_product.currency))
-                else:
-                    if services.deal_of_listing(listing.id) is None:
-                        services.save_group_buy(listing, prices=prices, group_size=2, time_limit_hours=24,
-                                                max_open_groups=5)
+                else:  # (the demo's group buy, if it is this one, becomes groups of 2)
+                    services.save_group_buy(listing, prices=prices, group_size=2, time_limit_hours=24,
+                                            max_open_groups=5)
                     handle = listing.handle
                     break
         db.session.commit()
