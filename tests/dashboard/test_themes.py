@@ -85,6 +85,14 @@ def test_logo_upload_is_checked_resized_and_served_safely(owner, shop_a, storefr
     [media] = fetch_all(ShopMedia, shop_id=shop_a.shop.id)
     assert (media.kind, media.content_type, media.width, media.height) == ("logo", "image/png", 800, 267)
     assert (media_root / "shops" / str(shop_a.shop.id) / media.filename).is_file()
+    # Issue finding: with an image saved, the editor answered 500 on every load (a macro
+    # imported without the page's context), and so did a refused upload.
+    editor = owner.get("/dashboard/alpha/themes/default")
+    assert editor.status_code == 200 and f"/media/{media.filename}" in page_text(editor)
+    refused = owner.post("/dashboard/alpha/themes/default", data={
+        "accent_color": "#1f2a44", "background_color": "#ffffff", "text_color": "#1b1b1f",
+        "logo": (io.BytesIO(b"not an image"), "logo.png")}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "not an image we can read" in page_text(refused)
     owner.post("/dashboard/alpha/themes/default/publish")
     shop = storefront(shop_a.shop)
     assert f'/media/{media.filename}'.encode() in shop.get("/").data
