@@ -10,12 +10,14 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.catalog.supplier_staff import suppliers_of
 from app.errors import DomainError
 from app.orders import confirmation
 from app.orders.services import list_orders, order_summary
 from app.shops import services as shops
 from app.shops.guardrails import set_price_guardrails
 from app.shops.services import shops_of
+from app.shops.theme_services import theme_customised
 from app.themes.registry import theme_manifest
 from app.unit_of_work import refuse
 from app.web import add_error
@@ -33,6 +35,9 @@ def index():
     if len(owned) == 1:
         return redirect(url_for(".shop_home", shop=owned[0].subdomain))
     if not owned:
+        # Supplier staff have a home of their own: the portal (they can still open a shop).
+        if suppliers_of(current_user):
+            return redirect(url_for("supplier.index"))
         return redirect(url_for(".new_shop"))
     return render_template("dashboard/shops.html", shops=owned)
 
@@ -59,7 +64,7 @@ def shop_home():
     summary = order_summary()
     checklist = [
         ("Add products from the supply catalog", bool(listings), url_for(".catalog")),
-        ("Make the theme yours", g.shop.theme != "default" or bool(listings), url_for(".themes_library")),
+        ("Make the theme yours", theme_customised(g.shop), url_for(".themes_library")),
         ("Share your shop", bool(summary), "#share"),
     ]
     recent_orders = list_orders(page=1, per_page=5).items

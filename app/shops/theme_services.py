@@ -108,6 +108,14 @@ def theme_state(shop: Shop, theme_name: str | None = None, draft: bool = False) 
     return ThemeState(theme, settings, _fill_sections(theme, stored_sections or []), draft)
 
 
+def theme_customised(shop: Shop) -> bool:
+    """Has the owner made the storefront theirs: another theme, or settings of their own saved?"""
+    if shop.theme != "default":
+        return True
+    return any(config.published_at or config.draft_settings
+               for config in db.session.scalars(select(ThemeConfig)))  # one per theme tried
+
+
 def has_unpublished_changes(config: ThemeConfig | None) -> bool:
     return config is not None and (config.draft_settings != config.published_settings
                                    or config.draft_sections != config.published_sections)

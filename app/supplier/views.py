@@ -63,6 +63,19 @@ def _members_supplier():
 scope_requests(bp, _members_supplier)
 
 
+@bp.app_context_processor
+def _supplier_link():
+    """The platform header links to the portal for supplier staff (checked once per page)."""
+    def works_for_a_supplier() -> bool:
+        if not current_user.is_authenticated:
+            return False
+        if "works_for_a_supplier" not in g:
+            g.works_for_a_supplier = bool(supplier_staff.suppliers_of(current_user))
+        return g.works_for_a_supplier
+
+    return {"works_for_a_supplier": works_for_a_supplier}
+
+
 @bp.context_processor
 def _portal_globals():
     return {"nav_section": NAV_SECTIONS.get((request.endpoint or "").rpartition(".")[2])}

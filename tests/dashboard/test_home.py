@@ -60,3 +60,22 @@ def test_every_sidenav_link_works(owner):
 def test_view_storefront_opens_the_shop_subdomain(owner):
     text = page_text(owner.get("/dashboard/alpha/products"))
     assert 'href="http://alpha.flagship.test/" target="_blank"' in text
+
+
+def test_the_theme_step_is_ticked_by_theme_work_not_by_products(owner, shop_a):
+    """Issue finding: "Make the theme yours" was ticked as soon as a product was added."""
+    import re
+
+    def theme_step_done() -> bool:
+        text = page_text(owner.get("/dashboard/alpha/"))
+        item = re.search(r'<li( class="done")?>(?:(?!</li>).)*?Make the theme yours', text, re.S)
+        return item.group(1) is not None
+
+    assert shop_a.listings and not theme_step_done()
+    owner.post("/dashboard/alpha/themes/default", data={
+        "accent_color": "#aa3300", "background_color": "#ffffff", "text_color": "#1b1b1f"})
+    assert theme_step_done()
+
+
+def test_an_owner_who_is_no_supplier_sees_no_portal_link(owner):
+    assert "Supplier portal" not in page_text(owner.get("/dashboard/alpha/"))

@@ -65,3 +65,10 @@ def test_platform_pages_do_not_answer_on_shop_hosts(shop_a, storefront):
     client = storefront(shop_a.shop)
     for path in ("/dashboard/", "/admin/", "/login", "/signup"):
         assert client.get(path).status_code == 404
+
+
+def test_the_unknown_shop_page_leads_back_to_the_platform(storefront):
+    """Issue finding: the page offered no way on (and http://127.0.0.1:5000/ lands there)."""
+    text = storefront("nosuchshop.flagship.test").get("/").get_data(as_text=True)
+    assert 'href="http://flagship.test/"' in text and "Browse the shops on Flagship" in text
+    assert 'href="http://flagship.test/signup"' in text

@@ -245,3 +245,17 @@ def test_a_csv_upload_reads_its_purchase_orders_in_a_bounded_number_of_queries(a
     few = _statements_of(app, lambda: upload(4))
     many = _statements_of(app, lambda: upload(400))
     assert few == many and few <= 4
+
+
+def test_supplier_staff_land_in_their_portal_and_the_header_links_it(client, world):
+    """Issue finding: supplier staff who logged in landed on "Open a new shop"."""
+    from tests.factories import PASSWORD
+
+    split, _pos = world
+    member = member_of(split.supplier_a, "staff@supplier.example")
+    response = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert response.status_code == 302
+    landed = client.get(response.location)
+    assert landed.status_code == 302 and landed.location.endswith("/supplier/")
+    page = text(client.get("/supplier/"))
+    assert 'href="/supplier/" aria-current="page">Supplier portal</a>' in page
