@@ -67,6 +67,7 @@ def _install_request_hooks(app: FlagshipFlask) -> None:
 
 def _init_extensions(app: FlagshipFlask) -> None:
     from . import models  # noqa: F401 - every model registered before migrations look
+    from .deals.services import subscribe_to_payments
     from .jobs.outbox import install_outbox_hooks, relay_committed, sweep_inline_now_and_then
     from .ledger.services import install_ledger_guard
     from .tenancy import install_tenancy_guards
@@ -86,6 +87,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     install_tenancy_guards()
     install_ledger_guard()
     install_outbox_hooks()
+    subscribe_to_payments()
 
     @app.after_request
     def _relay_outbox(response):

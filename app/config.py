@@ -201,6 +201,10 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         "STRIPE_NETWORK_RETRIES": number("STRIPE_NETWORK_RETRIES", int, "2"),
         "STRIPE_CONNECT_COUNTRY": get("STRIPE_CONNECT_COUNTRY", "US"),
         "CHECKOUT_SESSION_MINUTES": number("CHECKOUT_SESSION_MINUTES", int, "30"),
+        # A group buy whose deadline is nearer than this authorises cards, capturing them when
+        # the group fills; a longer wait charges at once and refunds a failed group (Stripe
+        # keeps an authorisation 7 days; the margin is for the capture).
+        "CARD_AUTHORISATION_HOURS": number("CARD_AUTHORISATION_HOURS", int, "144"),
         "PLATFORM_FEE_BP": _percent_bp(get("PLATFORM_FEE_PERCENT", "5"), "PLATFORM_FEE_PERCENT"),
         "LEDGER_HOLD_DAYS": number("LEDGER_HOLD_DAYS", int, "7"),
         "PAYOUT_MINIMUM": number("PAYOUT_MINIMUM", int, "1000"),

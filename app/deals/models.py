@@ -15,7 +15,7 @@ DEAL_KINDS = ("group",)  # "presale" next, on the same engine
 DEAL_STATUSES = ("active", "paused")
 ROUND_STATUSES = ("open", "filled", "failed")
 EVENT_KINDS = ("created", "opened", "joined", "filled", "failed", "closed", "cancelled", "paused", "resumed",
-               "changed")
+               "changed", "missed", "refunded")
 
 
 class Deal(TenantMixin, db.Model):

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
 from sqlalchemy import case, func, select, update
 
 from app.db_types import utcnow
@@ -28,6 +28,8 @@ from app.notifications.services import record_email
 from app.orders.cart import Cart, CartLine
 from app.orders.models import Order
 from app.orders.services import CustomerDetails, cancel_order, place_order, queue_fulfilment
+from app.payments.holds import go_ahead, release, subscribe
+from app.payments.services import CardCheckout, start_card_checkout
 from app.shops.hosts import storefront_host
 from app.shops.models import Listing, Shop
 from app.shops.pricing import PriceRule
@@ -142,6 +144,21 @@ def round_by_token(token: str) -> DealRound | None:
     return db.session.scalar(select(DealRound).where(DealRound.token == token))
 
 
+def round_of(order: Order) -> DealRound | None:
+    if order.deal_round_id is None:
+        return None
+    return db.session.scalar(select(DealRound).where(DealRound.id == order.deal_round_id))
+
+
+def awaits_payment(round_: DealRound, number: str) -> bool:
+    """Is the order `number` this group's card order whose money has not arrived yet?"""
+    if not number or len(number) > 40:
+        return False
+    return db.session.scalar(select(func.count(Order.id)).where(
+        Order.deal_round_id == round_.id, Order.number == number.upper(), Order.hold == "deal-pay",
+        Order.status == "pending")) > 0
+
+
 def rounds_of(deal: Deal, limit: int = 50) -> list[DealRound]:
     return list(db.session.scalars(select(DealRound).where(DealRound.deal_id == deal.id)
                                    .order_by(DealRound.opened_at.desc()).limit(limit)))
@@ -150,7 +167,8 @@ def rounds_of(deal: Deal, limit: int = 50) -> list[DealRound]:
 def members(round_: DealRound) -> list[str]:
     """The members' initials, in the order they joined (what the group page may show)."""
     names = db.session.scalars(select(Order.customer_name).where(
-        Order.deal_round_id == round_.id, Order.status != "cancelled").order_by(Order.id))
+        Order.deal_round_id == round_.id, Order.status != "cancelled", Order.hold != "deal-pay")
+        .order_by(Order.id))
     return [_initials(name) for name in names]
 
 
@@ -170,6 +188,76 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
     the group price, paid on delivery. Returns the order and its round (filled if this
     member completed it). Raises DomainError; nothing is written then."""
     now = now or utcnow()
+    cart = _group_cart(shop, deal, variant_id, quantity)
+    round_ = _round_to_join(deal, token, now)
+    if _admit(round_, now) is None:
+        raise DomainError(GROUP_CLOSED)
+    order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True)
+    order.hold, order.deal_round_id = "deal", round_.id
+    db.session.flush()
+    _joined(deal, round_, order, shop)
+    return order, round_
+
+
+def join_by_card(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, customer: CustomerDetails, *,
+                 status_url, cancel_url, checkout_key: str | None = None,
+                 now: datetime | None = None) -> tuple[CardCheckout, DealRound]:
+    """Start or join a group paying by card: the order waits (`hold = "deal-pay"`) while the
+    shopper pays on Stripe's page, and counts as a member only once the money arrives
+    (`member_paid`), so the group's progress is never a promise. Where the group's deadline
+    is within a card authorisation's life, the card is only authorised now and captured
+    when the group fills (cancelled if it fails); otherwise it is charged now and refunded
+    in full if the group fails."""
+    now = now or utcnow()
+    cart = _group_cart(shop, deal, variant_id, quantity)
+    round_ = _round_to_join(deal, token, now)
+    if round_.status != "open" or round_.deadline <= now or round_.progress >= round_.target:
+        raise DomainError(GROUP_CLOSED)
+    card = start_card_checkout(shop, cart, customer, status_url=status_url, cancel_url=cancel_url,
+                               checkout_key=checkout_key, hold="deal-pay",
+                               capture_manually=round_.deadline - now <= authorisation_life(),
+                               pay_by=round_.deadline)
+    card.order.deal_round_id = round_.id
+    db.session.flush()
+    return card, round_
+
+
+def member_paid(order: Order, payment) -> str:
+    """A card member's money arrived (payments calls this, app/payments/holds.py): they count
+    now if the group is still open; if it filled or failed meanwhile, their order is
+    cancelled and the money goes straight back."""
+    round_ = db.session.scalar(select(DealRound).where(DealRound.id == order.deal_round_id))
+    deal = db.session.scalar(select(Deal).where(Deal.id == round_.deal_id))
+    shop = db.session.get(Shop, order.shop_id)
+    if _admit(round_, utcnow()) is None:
+        db.session.refresh(round_)
+        order.hold = ""
+        release(order, "The group closed before the payment arrived")
+        _event(deal, "missed", round_, order, detail=f"paid after the group {round_.status}: money returned")
+        _email_member(order, shop, round_, "deal_missed", "Your group for {title} closed before you joined")
+        return f"order {order.number}: group {round_.status}, payment released"
+    order.hold = "deal"
+    db.session.flush()
+    _joined(deal, round_, order, shop)
+    return f"order {order.number} joined group {round_.token} ({round_.progress} of {round_.target})"
+
+
+def subscribe_to_payments() -> None:
+    """Card members' money arrives through payments, which calls back here (payments
+    never imports deals)."""
+    subscribe("deal-pay", member_paid)
+
+
+def authorisation_life() -> timedelta:
+    """How long a card authorisation is trusted to hold (Stripe keeps one 7 days; a margin
+    for the capture job)."""
+    return timedelta(hours=current_app.config["CARD_AUTHORISATION_HOURS"])
+
+
+GROUP_CLOSED = "This group has just closed. Start a new one, or join another."
+
+
+def _group_cart(shop: Shop, deal: Deal, variant_id, quantity) -> Cart:
     if deal.status != "active" or shop.status != "active":
         raise DomainError("This group buy is not taking new members just now.")
     listing = deal_listing(deal)
@@ -178,15 +266,27 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
     if price is None:
         raise DomainError("Choose one of the product's options.", field="variant_id")
     quantity = _whole(quantity, "quantity", 1, MAX_QUANTITY, "the quantity")
-    if token:
-        round_ = round_by_token(token)
-        if round_ is None or round_.deal_id != deal.id:
-            raise NotFound("No such group.")
-    else:
-        round_ = _start_round(deal, now)
-    # The member counts only if the group is still open when this row is updated: a group
-    # the deadline closed, or one that filled a moment ago, takes nobody.
-    filled = db.session.execute(
+    available = variant.stock >= quantity and listing.supply_product.is_available
+    return Cart([CartLine(key=f"{listing.id}:{variant.id}", listing=listing, variant=variant,
+                          quantity=quantity, unit_price=price,
+                          problem=None if available else f"Sorry, {listing.title} ({variant.label}) is sold out.")],
+                shop.currency)
+
+
+def _round_to_join(deal: Deal, token: str | None, now: datetime) -> DealRound:
+    if not token:
+        return _start_round(deal, now)
+    round_ = round_by_token(token)
+    if round_ is None or round_.deal_id != deal.id:
+        raise NotFound("No such group.")
+    return round_
+
+
+def _admit(round_: DealRound, now: datetime) -> str | None:
+    """Count one member if the group is still open at this row's update: a group the
+    deadline closed, or one that filled a moment ago, takes nobody. The round's new status
+    ("open" or "filled"), or None."""
+    return db.session.execute(
         update(DealRound)
         .where(DealRound.id == round_.id, DealRound.shop_id == round_.shop_id, DealRound.status == "open",
                DealRound.progress < DealRound.target, DealRound.deadline > now)
@@ -194,22 +294,15 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
                 status=case((DealRound.progress + 1 >= DealRound.target, "filled"), else_="open"),
                 closed_at=case((DealRound.progress + 1 >= DealRound.target, now), else_=None))
         .returning(DealRound.status)).scalar()
-    if filled is None:
-        raise DomainError("This group has just closed. Start a new one, or join another.")
-    cart = Cart([CartLine(key=f"{listing.id}:{variant.id}", listing=listing, variant=variant,
-                          quantity=quantity, unit_price=price,
-                          problem=None if variant.stock >= quantity and listing.supply_product.is_available
-                          else f"Sorry, {listing.title} ({variant.label}) is sold out.")], shop.currency)
-    order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True)
-    order.hold, order.deal_round_id = "deal", round_.id
-    db.session.flush()
+
+
+def _joined(deal: Deal, round_: DealRound, order: Order, shop: Shop) -> None:
     db.session.refresh(round_)
     _event(deal, "joined", round_, order, detail=f"{round_.progress} of {round_.target}")
     if round_.status == "filled":
         _go_ahead(deal, round_)
     else:
         _email_member(order, shop, round_, "deal_joined", "You’re in the group for {title}")
-    return order, round_
 
 
 def deal_listing(deal: Deal) -> Listing:
@@ -231,23 +324,31 @@ def _start_round(deal: Deal, now: datetime) -> DealRound:
     return round_
 
 
-def _orders_of(round_: DealRound) -> list[Order]:
+def _orders_of(round_: DealRound, hold: str = "deal") -> list[Order]:
+    """The round's members still waiting (or, with hold "deal-pay", its card orders whose
+    money has not arrived)."""
     return list(db.session.scalars(select(Order).where(
-        Order.deal_round_id == round_.id, Order.hold == "deal", Order.status == "pending").order_by(Order.id)))
+        Order.deal_round_id == round_.id, Order.hold == hold, Order.status == "pending").order_by(Order.id)))
 
 
 def _go_ahead(deal: Deal, round_: DealRound) -> None:
-    """The group filled: every member's order is confirmed and goes to fulfilment now."""
+    """The group filled: every member's order is confirmed and goes ahead now (a card's
+    authorisation is captured by a job, which then starts the fulfilment)."""
     for order in _orders_of(round_):
         order.hold, order.confirmed_at = "", utcnow()
-        queue_fulfilment(order)  # its confirmation e-mail and purchase orders, after the commit
+        if order.payment_method == "card":
+            go_ahead(order)
+        else:
+            queue_fulfilment(order)  # its confirmation e-mail and purchase orders, after the commit
     db.session.flush()
     _event(deal, "filled", round_, detail=f"{round_.progress} members")
 
 
 def close_round(round_id: int, now: datetime | None = None) -> str:
     """At the deadline (current shop scope): fail the group if it is still open; its orders
-    are cancelled (stock back) and every member told. 'failed', or why nothing changed."""
+    are cancelled (stock back, money released or refunded) and every member told. Orders
+    still on Stripe's page are cancelled too, their page closed. 'failed', or why nothing
+    changed."""
     now = now or utcnow()
     failed = db.session.execute(
         update(DealRound)
@@ -263,8 +364,15 @@ def close_round(round_id: int, now: datetime | None = None) -> str:
     shop = db.session.get(Shop, round_.shop_id)
     for order in _orders_of(round_):
         order.hold = ""
-        cancel_order(order, "The group did not fill in time", source="system")
+        if order.payment_method == "card":
+            release(order, "The group did not fill in time")
+            _event(deal, "refunded", round_, order, detail="card payment returned")
+        else:
+            cancel_order(order, "The group did not fill in time", source="system")
         _email_member(order, shop, round_, "deal_failed", "Your group for {title} did not fill")
+    for order in _orders_of(round_, hold="deal-pay"):  # never paid: not members, nobody to tell
+        order.hold = ""
+        release(order, "The group did not fill in time")
     _event(deal, "failed", round_, detail=f"{round_.progress} of {round_.target} by the deadline")
     return "failed"
 

@@ -46,17 +46,21 @@ def client() -> stripe.StripeClient:
 
 def create_checkout_session(*, number: str, shop_id: int, line_items: list[dict],
                             customer_email: str, success_url: str, cancel_url: str,
-                            expires_at: datetime):
+                            expires_at: datetime, capture_manually: bool = False):
     """A Checkout Session for one order, whose payment intent carries the order as its
-    transfer group ("separate charges and transfers": one charge pays several parties)."""
+    transfer group ("separate charges and transfers": one charge pays several parties).
+    `capture_manually`: the card is only authorised; `capture_payment_intent` takes it."""
     metadata = {"order_number": number, "shop_id": str(shop_id)}
+    intent_data = {"transfer_group": number, "metadata": metadata}
+    if capture_manually:
+        intent_data["capture_method"] = "manual"
     return _plain(client().v1.checkout.sessions.create(params={
         "mode": "payment",
         "line_items": line_items,
         "client_reference_id": number,
         "customer_email": customer_email,
         "metadata": metadata,
-        "payment_intent_data": {"transfer_group": number, "metadata": metadata},
+        "payment_intent_data": intent_data,
         "success_url": success_url,
         "cancel_url": cancel_url,
         "expires_at": int(expires_at.timestamp()),
@@ -80,6 +84,20 @@ def retrieve_payment_intent(intent_id: str):
     """The payment intent with its charge and the charge's balance transaction (the fee)."""
     return _plain(client().v1.payment_intents.retrieve(
         intent_id, params={"expand": ["latest_charge.balance_transaction"]}))
+
+
+def capture_payment_intent(intent_id: str, *, idempotency_key: str):
+    """Take the whole of an authorisation; the answer carries the charge's balance
+    transaction (the fee)."""
+    return _plain(client().v1.payment_intents.capture(
+        intent_id, params={"expand": ["latest_charge.balance_transaction"]},
+        options={"idempotency_key": idempotency_key}))
+
+
+def cancel_payment_intent(intent_id: str, *, idempotency_key: str):
+    """Release an authorisation: nothing is taken from the card."""
+    return _plain(client().v1.payment_intents.cancel(
+        intent_id, params={"cancellation_reason": "abandoned"}, options={"idempotency_key": idempotency_key}))
 
 
 def retrieve_charge(charge_id: str):

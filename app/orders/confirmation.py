@@ -37,6 +37,7 @@ COD_CONFIRMATION_CHOICES = {
     "owner": "After I approve each order",
 }
 HOLD_FOR = {"off": "", "shopper": "shopper", "owner": "owner"}
+CONFIRMATION_HOLDS = ("shopper", "owner")  # other holds (a group buy's) are not anyone's to approve
 
 
 def _hash(token: str) -> str:
@@ -98,14 +99,14 @@ def confirm_by_shopper(number: str, token: str) -> Order:
 def approve(order: Order) -> Order:
     """The owner approves a held order (also one still waiting for the shopper's click: the
     owner may know the shopper): it goes to the supplier now."""
-    if not order.hold or order.status != "pending":
+    if order.hold not in CONFIRMATION_HOLDS or order.status != "pending":
         raise DomainError("This order is not waiting for your approval.")
     return _release(order)
 
 
 def decline(order: Order, reason: str = "") -> Order:
     """The owner declines a held order: cancelled, stock back, the shopper told."""
-    if not order.hold or order.status != "pending":
+    if order.hold not in CONFIRMATION_HOLDS or order.status != "pending":
         raise DomainError("This order is not waiting for your approval.")
     shop = db.session.get(Shop, order.shop_id)
     order.hold, order.hold_expires_at = "", None
@@ -127,7 +128,8 @@ def held_orders_due(now=None, limit: int = 200) -> list[tuple[int, int]]:
     with unscoped():
         return [tuple(row) for row in db.session.execute(
             select(Order.shop_id, Order.id)
-            .where(Order.hold != "", Order.hold_expires_at <= (now or utcnow()), Order.status == "pending")
+            .where(Order.hold.in_(CONFIRMATION_HOLDS), Order.hold_expires_at <= (now or utcnow()),
+                   Order.status == "pending")
             .order_by(Order.hold_expires_at).limit(limit))]
 
 
@@ -138,7 +140,8 @@ def expire_held_orders() -> int:
     for shop_id, order_id in held_orders_due():
         with use_shop(shop_id):
             order = db.session.scalar(select(Order).where(
-                Order.id == order_id, Order.hold != "", Order.status == "pending").with_for_update())
+                Order.id == order_id, Order.hold.in_(CONFIRMATION_HOLDS), Order.status == "pending")
+                .with_for_update())
             if order is None:
                 db.session.rollback()
                 continue

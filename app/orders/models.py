@@ -23,7 +23,10 @@ from app.tenancy import TenantMixin
 ORDER_STATUSES = ("pending", "paid", "refunded", "cancelled")
 PAYMENT_METHODS = ("cod", "card")
 PAYMENT_METHOD_LABELS = {"cod": "Pay on delivery", "card": "Card (Stripe)"}
-HOLDS = ("", "shopper", "owner", "deal")
+# "deal": a member waiting for its group; "deal-pay": a card order whose payment has not
+# arrived yet (not a member until it does).
+HOLDS = ("", "shopper", "owner", "deal", "deal-pay")
+DEAL_HOLDS = ("deal", "deal-pay")
 
 
 class Order(TenantMixin, db.Model):

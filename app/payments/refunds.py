@@ -29,7 +29,7 @@ from app.extensions import db
 from app.integrations import stripe_gateway
 from app.ledger.services import record_refund
 from app.orders.fulfilment import has_shipped
-from app.orders.models import Order
+from app.orders.models import DEAL_HOLDS, Order
 from app.orders.services import cancel_order
 from app.tenancy import unscoped, use_shop
 
@@ -211,6 +211,11 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
     """Cancel any order, giving a paid one's money back first. A use case of its own
     transactions (it commits): a paid card order's cancel waits on Stripe's refund; a paid
     pay-on-delivery order's cash refund completes, and so cancels it, at once."""
+    if order.hold in DEAL_HOLDS and order.status == "pending":
+        # Its group decides: a failed group cancels it and returns the money; a member
+        # taken out by hand would make the group's count a lie.
+        raise DomainError("This order waits for its group buy: if the group does not fill in time it is "
+                          "cancelled and any money returned; once it fills, you can cancel it with a refund.")
     paid = order.status in REFUNDABLE and order.net_total > 0
     if paid and order.payment_method == "card":
         refund = start_refund(order, None, reason=reason or "Order cancelled", source=source,

@@ -10,7 +10,7 @@ other finds it done). An expired session gives the stock back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.integrations import stripe_gateway
+from app.jobs.outbox import defer
 from app.ledger.services import record_dispute, record_sale
 from app.orders.models import Order, OrderNumber
 from app.orders.services import (
@@ -34,6 +35,7 @@ from app.orders.services import (
 from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
 
+from . import holds
 from .models import Payment
 from .refunds import record_stripe_refunds
 
@@ -50,9 +52,13 @@ class CardCheckout:
 
 
 def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url,
-                        checkout_key: str | None = None) -> CardCheckout:
+                        checkout_key: str | None = None, hold: str = "", capture_manually: bool = False,
+                        pay_by: datetime | None = None) -> CardCheckout:
     """Create the Checkout Session, then the pending order that waits for it (current shop
-    scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs."""
+    scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs.
+    A `hold`'s order is handed to its holder once paid (app/payments/holds.py); with
+    `capture_manually` the card is only authorised. `pay_by`: the page closes no later
+    (but not under Stripe's 30 minutes)."""
     if not stripe_gateway.enabled():
         raise PaymentUnavailable("Card payments are not available in this shop.")
     customer = customer.cleaned()
@@ -62,6 +68,8 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
         raise OutOfStock(" ".join(cart.problems))
     number, token = new_order_number(), new_access_token()
     expires_at = utcnow() + checkout_lifetime()
+    if pay_by is not None:
+        expires_at = max(min(expires_at, pay_by), utcnow() + timedelta(minutes=31))
     items = [stripe_gateway.line_item(
         line.listing.title + (f" ({line.variant.label})" if line.variant.options else ""),
         line.unit_price, line.quantity, cart.currency) for line in cart.lines]
@@ -69,17 +77,18 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
         session = stripe_gateway.create_checkout_session(
             number=number, shop_id=shop.id, line_items=items, customer_email=customer.email,
             success_url=status_url(number, token) + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=cancel_url(number, token), expires_at=expires_at)
+            cancel_url=cancel_url(number, token), expires_at=expires_at, capture_manually=capture_manually)
     except stripe_gateway.StripeError as error:
         current_app.logger.warning("Stripe checkout session failed: %s", error)
         raise PaymentUnavailable("Card payment could not start just now. Please try again in a "
                                  "moment, or choose pay on delivery.") from None
     try:
         order = place_order(shop, cart, customer, "card", number=number, access_token=token,
-                            checkout_key=checkout_key)
+                            checkout_key=checkout_key, held=bool(hold))
     except DomainError:
         _expire_quietly(session["id"])
         raise
+    order.hold = hold
     payment = Payment(shop_id=order.shop_id, order_id=order.id, checkout_session_id=session["id"],
                       checkout_url=session.get("url") or "", amount=order.total, currency=order.currency,
                       status="open")
@@ -150,6 +159,10 @@ def complete_checkout(session, *, fresh: bool = False) -> Outcome:
     """The session is paid: the order becomes paid and enters the ledger (with the fee
     from Stripe's balance transaction). Safe to call again: it then changes nothing.
 
+    An order held for someone else's decision (a group buy: app/payments/holds.py) is
+    handed to its holder instead, whether its card was charged or only authorised (manual
+    capture: the session is complete but "unpaid", the intent "requires_capture").
+
     What an event says is only a hint: the session is read again from Stripe (unless
     `fresh`: just read), and its payment must be this order's (order number, amount,
     currency, in the session and its payment intent), else nothing is paid."""
@@ -158,29 +171,40 @@ def complete_checkout(session, *, fresh: bool = False) -> Outcome:
         return Outcome(f"no order for session {session['id']}")
     if not fresh:
         session = stripe_gateway.retrieve_checkout_session(session["id"])
-    if session.get("payment_status") != "paid":
+    if session.get("status") != "complete" or session.get("payment_status") not in ("paid", "unpaid"):
         return Outcome(f"session {session['id']} is {session.get('payment_status')}")
     with use_shop(payment.shop_id):
         order = _order_of(payment)
-        if payment.status == "paid":
-            return Outcome(f"order {order.number} already paid")
+        if payment.status != "open" and payment.payment_intent_id:
+            return Outcome(f"order {order.number} already {payment.status}")
         intent = stripe_gateway.retrieve_payment_intent(session["payment_intent"])
-        if mismatch := _not_this_orders(order, payment, session, intent):
+        authorised = intent.get("status") == "requires_capture"
+        if session.get("payment_status") != "paid" and not authorised:
+            return Outcome(f"session {session['id']} is {session.get('payment_status')}")
+        if mismatch := _not_this_orders(order, payment, session, intent, authorised):
             current_app.logger.warning("refused Stripe session %s for order %s: %s",
                                        session["id"], order.number, mismatch)
             return Outcome(f"refused for order {order.number}: {mismatch}")
         charge = intent["latest_charge"]
-        balance = charge["balance_transaction"] if charge else None
-        if balance is None or isinstance(balance, str):
-            # Card charges settle at once; anything else: let Stripe redeliver the event.
-            raise RuntimeError(f"payment intent {intent['id']} has no balance transaction yet")
-        payment.payment_intent_id, payment.charge_id = intent["id"], charge["id"]
-        payment.processor_fee, payment.status, payment.paid_at = int(balance["fee"]), "paid", utcnow()
+        payment.payment_intent_id, payment.charge_id = intent["id"], charge["id"] if charge else ""
         payment.checkout_url = ""
+        if authorised:
+            payment.status = "authorised"
+        else:
+            balance = charge["balance_transaction"] if charge else None
+            if balance is None or isinstance(balance, str):
+                # Card charges settle at once; anything else: let Stripe redeliver the event.
+                raise RuntimeError(f"payment intent {intent['id']} has no balance transaction yet")
+            payment.processor_fee, payment.status, payment.paid_at = int(balance["fee"]), "paid", utcnow()
+        db.session.flush()
         if order.status == "cancelled":
             # Paid after the order was cancelled (the session raced the cancel): give it back.
-            db.session.flush()
-            return _refund_late_payment(order, payment)
+            defer(holds.release_held_payment, payment.shop_id, payment.id, job_id=f"release-payment-{payment.id}")
+            return Outcome(f"order {order.number} was cancelled: the payment goes back")
+        if order.hold:
+            return Outcome(holds.payment_arrived(order, payment))
+        if authorised:  # only held orders are paid by authorisation
+            raise RuntimeError(f"order {order.number} was authorised but holds for nothing")
         if not mark_card_paid(order):
             return Outcome(f"order {order.number} is {order.status}")
         record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=payment.processor_fee)
@@ -188,7 +212,7 @@ def complete_checkout(session, *, fresh: bool = False) -> Outcome:
         return Outcome(f"order {order.number} paid")
 
 
-def _not_this_orders(order: Order, payment: Payment, session, intent) -> str:
+def _not_this_orders(order: Order, payment: Payment, session, intent, authorised: bool) -> str:
     """Why the session and its payment intent are not the payment of this order ("" if
     they are): the order number they carry, the amount and the currency."""
     currency = payment.currency.lower()
@@ -200,26 +224,12 @@ def _not_this_orders(order: Order, payment: Payment, session, intent) -> str:
         (intent.get("transfer_group") == order.number, "another order's payment intent"),
         ((intent.get("metadata") or {}).get("order_number") == order.number,
          "another order's payment intent"),
-        (intent.get("amount_received", intent.get("amount")) == payment.amount,
+        ((intent.get("amount_capturable") if authorised else intent.get("amount_received", intent.get("amount")))
+         == payment.amount,
          "a payment of a different amount"),
         ((intent.get("currency") or "").lower() == currency, "a payment in another currency"),
     )
     return next((reason for ok, reason in checks if not ok), "")
-
-
-def _refund_late_payment(order: Order, payment: Payment) -> Outcome:
-    """A cancelled order cannot be paid: refund the whole payment (not in the ledger, which
-    never saw the sale)."""
-    try:
-        stripe_gateway.create_refund(payment_intent=payment.payment_intent_id, amount=payment.amount,
-                                     idempotency_key=f"late-payment-{payment.id}",
-                                     metadata={"order_number": order.number})
-    except stripe_gateway.StripeError as error:
-        raise RuntimeError(f"could not refund the late payment of {order.number}: {error}") from None
-    payment.status = "failed"
-    payment.failure_message = "Paid after the order was cancelled; refunded in full."
-    db.session.flush()
-    return Outcome(f"order {order.number} was cancelled: payment refunded")
 
 
 def confirm_return(order: Order, session_id: str) -> Outcome:
@@ -243,9 +253,11 @@ def expire_checkout(session) -> Outcome:
         return Outcome(f"no order for session {session['id']}")
     with use_shop(payment.shop_id):
         order = _order_of(payment)
-        if payment.status != "open" or order.status != "pending":
+        if payment.status != "open":
             return Outcome(f"order {order.number} is {order.status}")
         payment.status, payment.checkout_url = "expired", ""
+        if order.status != "pending":
+            return Outcome(f"order {order.number} is {order.status}")
         cancel_order(order, reason="The card payment was not completed in time.", source="stripe")
         return Outcome(f"order {order.number} cancelled: checkout expired")
 
@@ -321,15 +333,19 @@ def open_payment(order: Order) -> Payment | None:
     return _open_payment_of(order)
 
 
-def close_open_checkout(order: Order) -> None:
-    """The owner cancels a card order the shopper has not paid yet: close its Stripe page
-    first, so it cannot be paid after the cancel."""
+def close_open_checkout(order: Order, *, quietly: bool = False) -> None:
+    """The order is cancelled before the shopper paid: close its Stripe page first, so it
+    cannot be paid after the cancel. `quietly`: best effort (a job's decision stands; a
+    payment that still comes is given back, see complete_checkout)."""
     payment = _open_payment_of(order)
     if payment is None:
         return
     try:
         session = stripe_gateway.expire_checkout_session(payment.checkout_session_id)
     except stripe_gateway.StripeError:
+        if quietly:
+            current_app.logger.info("could not close the Stripe page of %s", order.number)
+            return
         session = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)
         if session["status"] == "complete":
             raise DomainError("The shopper has just paid this order; reload the page.") from None

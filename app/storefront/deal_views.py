@@ -3,14 +3,19 @@ delivery), and the group page everyone shares (live progress, countdown, QR code
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import segno
 from flask import abort, flash, g, redirect, request, url_for
 from markupsafe import Markup
 
+from app.db_types import utcnow
 from app.deals import services as deals
 from app.errors import DomainError, NotFound
+from app.integrations import stripe_gateway
 from app.orders.cart import Cart, CartLine
-from app.orders.services import CustomerDetails, OutOfStock
+from app.orders.services import CustomerDetails, OutOfStock, order_of_checkout
+from app.payments.services import PaymentUnavailable, open_payment
 from app.unit_of_work import refuse
 from app.web import flash_refusal, row_id
 
@@ -45,9 +50,21 @@ def group(token: str):
     variants = [(v, deal.price_of(v.id)) for v in listing.supply_product.variants if deal.price_of(v.id)]
     low = min(price for _, price in variants) if variants else 0
     meta = seo.group_meta(g.shop, listing, round_, low, url)
+    joinable = round_.status == "open" and round_.places_left > 0 and deal.status == "active"
     return render_storefront("group.html", round=round_, deal=deal, listing=listing, variants=variants,
                              members=deals.members(round_), share_url=url, qr=qr, meta=meta,
-                             low_price=low, joinable=round_.status == "open" and deal.status == "active")
+                             low_price=low, joinable=joinable,
+                             paying=deals.awaits_payment(round_, request.args.get("order", "")))
+
+
+@bp.get("/groups/<token>/progress")
+def group_progress(token: str):
+    """What the group page polls to stay live (members, status; nothing private)."""
+    round_ = deals.round_by_token(token)
+    if round_ is None:
+        abort(404)
+    paying = deals.awaits_payment(round_, request.args.get("order", ""))
+    return {"status": round_.status, "progress": round_.progress, "target": round_.target, "paying": paying}
 
 
 @bp.route("/group-checkout", methods=["GET", "POST"])
@@ -69,18 +86,36 @@ def group_checkout():
     cart = Cart([CartLine(key=f"{listing.id}:{variant.id}", listing=listing, variant=variant,
                           quantity=quantity, unit_price=deal.price_of(variant.id))], g.shop.currency)
     form = CheckoutForm()
+    card_payments = stripe_gateway.enabled()
+    if card_payments:
+        form.offer_card()
     status = 200
     if form.validate_on_submit():
+        placed = order_of_checkout(form.checkout_key.data or None)
+        if placed is not None:  # this form was sent before (a retry, a double click)
+            return _after_group_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in DETAILS})
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
             status = 429
         else:
             try:
+                if form.payment_method.data == "card":
+                    card, _ = deals.join_by_card(
+                        g.shop, deal, token, variant.id, quantity, details,
+                        checkout_key=form.checkout_key.data or None,
+                        status_url=lambda number, token: url_for(".order_status", number=number, token=token,
+                                                                 _external=True),
+                        cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
+                                                                 token=token, _external=True))
+                    return redirect(card.url, code=303)
                 order, joined = deals.join(g.shop, deal, token, variant.id, quantity, details,
                                            checkout_key=form.checkout_key.data or None)
             except OutOfStock as error:
                 flash_refusal(error)
+            except PaymentUnavailable as error:
+                flash_refusal(error)
+                status = 503
             except DomainError as error:
                 if error.field and error.field in form:
                     refuse()
@@ -93,6 +128,18 @@ def group_checkout():
                 return redirect(url_for(".group", token=joined.token, order=order.number))
     elif not form.is_submitted():
         form.draw_checkout_key()
-    return render_storefront("checkout.html", cart=cart, form=form, card_payments=False,
+    deadline = round_.deadline if round_ else utcnow() + timedelta(minutes=deal.time_limit_minutes)
+    return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
+                             card_authorise_only=deadline - utcnow() <= deals.authorisation_life(),
                              form_action=request.full_path, group_round=round_, deal=deal,
                              status=422 if form.errors else status)
+
+
+def _after_group_checkout(order):
+    """A group checkout sent again: Stripe's page while the card is still to pay, else the group."""
+    payment = open_payment(order)
+    if payment is not None and payment.checkout_url:
+        return redirect(payment.checkout_url, code=303)
+    round_ = deals.round_of(order)
+    return redirect(url_for(".group", token=round_.token, order=order.number) if round_ else
+                    url_for(".order_status", number=order.number, token=order.access_token))

@@ -324,6 +324,9 @@ def order_status(number: str, token: str):
             confirm_return(order, session_id)  # commits with the page (app/unit_of_work.py)
         # The webhook may have won the race: back from Stripe and paid is still "just paid".
         just_paid = order.status == "paid"
+        if order.deal_round_id is not None and order.status != "cancelled":
+            # A group's member: their group's page, with its progress and share link.
+            return redirect(url_for(".group", token=deals.round_of(order).token, order=order.number))
     return render_storefront("order.html", order=order,
                              just_placed=bool(request.args.get("placed")) or just_paid,
                              payment=open_payment(order),

@@ -14,6 +14,20 @@
     var timer = window.setInterval(tick, 1000);
     tick();
   }
+  // Live progress: while the group is open (or a payment is being confirmed), ask every
+  // 10 s and reload the page when anything changed.
+  var live = document.querySelector("[data-live]");
+  if (live && window.fetch && (/^open /.test(live.getAttribute("data-state")) || / true$/.test(live.getAttribute("data-state")))) {
+    var poll = window.setInterval(function () {
+      fetch(live.getAttribute("data-live"), {headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (now) {
+          if (!now) { return; }
+          var state = now.status + " " + now.progress + " " + now.paying;
+          if (state !== live.getAttribute("data-state")) { window.clearInterval(poll); window.location.reload(); }
+        }).catch(function () {});
+    }, 10000);
+  }
   var copy = document.querySelector("[data-copy]");
   if (copy && navigator.clipboard) {
     copy.addEventListener("click", function () {

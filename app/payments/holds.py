@@ -1,0 +1,173 @@
+"""Card payments of orders that wait on someone else's decision (a group buy's group).
+
+Such an order is paid like any other, on Stripe's page, but whether it goes ahead is not
+payments' call: when its money arrives (authorised, or captured at once where the wait is
+longer than a card authorisation lasts), payments hands it to the package that holds the
+order, which subscribed here for the order's `hold` (payments never imports it). That
+package then says `go_ahead` (the money is taken, the sale enters the ledger, fulfilment
+starts) or `release` (the order is cancelled and the money given back: an authorisation
+cancelled, a captured payment refunded in full, outside the ledger, which never saw it).
+
+The Stripe calls are outbox jobs keyed by the payment, so a decision committed is never
+lost, and a job run twice changes nothing (Stripe replays an idempotency key's answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import select
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.integrations import stripe_gateway
+from app.jobs.outbox import defer
+from app.ledger.services import record_sale
+from app.notifications.jobs import send_after_commit
+from app.notifications.services import record_email
+from app.orders.models import Order
+from app.orders.services import cancel_order, mark_card_paid, queue_fulfilment
+from app.shops.hosts import storefront_host
+from app.shops.models import Shop
+from app.tenancy import use_shop
+
+from .models import Payment
+
+# What a held order's payment arriving means is the holder's: handler(order, payment) -> outcome.
+PaymentArrived = Callable[[Order, Payment], str]
+_subscribers: dict[str, PaymentArrived] = {}
+
+HELD_STATUSES = ("authorised", "paid")  # money the shopper has given, not yet in the ledger
+
+
+def subscribe(hold: str, handler: PaymentArrived) -> None:
+    """Call `handler` when the payment of an order held as `hold` arrives."""
+    _subscribers[hold] = handler
+
+
+def payment_arrived(order: Order, payment: Payment) -> str:
+    handler = _subscribers.get(order.hold)
+    if handler is None:  # a deployment error: let Stripe deliver the event again later
+        raise RuntimeError(f"nothing handles the payment of orders held as {order.hold!r}")
+    return handler(order, payment)
+
+
+def held_payment(order: Order) -> Payment | None:
+    """The order's money held for it (authorised or captured), if any (current shop scope)."""
+    return db.session.scalar(select(Payment).where(Payment.order_id == order.id,
+                                                   Payment.status.in_(HELD_STATUSES)))
+
+
+def go_ahead(order: Order) -> None:
+    """The holder lets a card order go ahead: an authorisation is captured by a job (which
+    then records the sale); money already captured enters the ledger now."""
+    payment = held_payment(order)
+    if payment is None:
+        raise RuntimeError(f"order {order.number} has no payment to go ahead with")
+    if payment.status == "authorised":
+        defer(capture_held_payment, payment.shop_id, payment.id, job_id=f"capture-payment-{payment.id}")
+    else:
+        _record_paid(order, payment)
+
+
+def release(order: Order, reason: str) -> None:
+    """The holder will not go ahead: the order is cancelled (its stock back) and the money
+    held for it goes back by a job. An order still on Stripe's page has its page closed."""
+    from .services import close_open_checkout  # services imports this module
+
+    close_open_checkout(order, quietly=True)
+    payment = held_payment(order)
+    cancel_order(order, reason, source="system")
+    if payment is not None:
+        defer(release_held_payment, payment.shop_id, payment.id, job_id=f"release-payment-{payment.id}")
+
+
+def _record_paid(order: Order, payment: Payment) -> None:
+    if mark_card_paid(order):
+        record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=payment.processor_fee)
+        queue_fulfilment(order)  # the confirmation e-mail and the purchase orders
+
+
+def _payment_row(shop_id: int, payment_id: int) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.id == payment_id, Payment.shop_id == shop_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _order_of(payment: Payment) -> Order:
+    return db.session.scalar(select(Order).where(Order.id == payment.order_id, Order.shop_id == payment.shop_id))
+
+
+# Jobs (ids in, safe to run twice) -------------------------------------------------------
+
+
+def capture_held_payment(shop_id: int, payment_id: int) -> str:
+    """Take an authorisation whose order goes ahead, then record the sale and start the
+    fulfilment. A refused capture (the authorisation lapsed, say) cancels the order and
+    tells the shopper; no answer at all raises, and the job is retried."""
+    with use_shop(shop_id):
+        payment = _payment_row(shop_id, payment_id)
+        if payment is None or payment.status != "authorised":
+            return f"payment {payment_id} is {payment.status if payment else 'missing'}"
+        order = _order_of(payment)
+        try:
+            intent = stripe_gateway.capture_payment_intent(
+                payment.payment_intent_id, idempotency_key=f"capture-{payment.id}")
+        except stripe_gateway.StripeError as error:
+            if not stripe_gateway.is_refusal(error):
+                raise
+            payment.status = "failed"
+            payment.failure_message = f"The authorisation could not be captured: {error.user_message or error}"[:500]
+            if order.status == "pending":
+                cancel_order(order, "The card payment could not be taken", source="stripe")
+                _email_not_taken(order)
+            db.session.commit()
+            return f"order {order.number}: capture refused"
+        balance = (intent.get("latest_charge") or {}).get("balance_transaction") or {}
+        payment.status, payment.paid_at = "paid", utcnow()
+        payment.processor_fee = int(balance["fee"]) if isinstance(balance, dict) and "fee" in balance else None
+        _record_paid(order, payment)
+        db.session.commit()
+        return f"order {order.number}: captured"
+
+
+def release_held_payment(shop_id: int, payment_id: int) -> str:
+    """Give back the money of an order that did not go ahead: cancel the authorisation, or
+    refund a captured payment in full."""
+    with use_shop(shop_id):
+        payment = _payment_row(shop_id, payment_id)
+        if payment is None or payment.status not in HELD_STATUSES:
+            return f"payment {payment_id} is {payment.status if payment else 'missing'}"
+        order = _order_of(payment)
+        if order.status != "cancelled":  # it went ahead after all: the money is the sale's
+            return f"order {order.number} is {order.status}: nothing to release"
+        if payment.status == "authorised":
+            try:
+                stripe_gateway.cancel_payment_intent(payment.payment_intent_id,
+                                                     idempotency_key=f"release-{payment.id}")
+            except stripe_gateway.StripeError as error:
+                # Already cancelled (Stripe lets an authorisation lapse after 7 days): released.
+                if not stripe_gateway.is_refusal(error):
+                    raise
+                current_app.logger.info("authorisation of %s already gone: %s", order.number, error)
+            payment.status, payment.failure_message = "released", "The authorisation was cancelled: nothing was taken."
+        else:
+            stripe_gateway.create_refund(payment_intent=payment.payment_intent_id, amount=payment.amount,
+                                         idempotency_key=f"release-refund-{payment.id}",
+                                         metadata={"order_number": order.number, "release": "1"})
+            payment.status, payment.failure_message = "refunded", "Refunded in full: the order did not go ahead."
+        db.session.commit()
+        return f"order {order.number}: {payment.status}"
+
+
+def _email_not_taken(order: Order) -> None:
+    shop = db.session.get(Shop, order.shop_id)
+    status_url = url_for("storefront.order_status", shop_host=storefront_host(shop), number=order.number,
+                         token=order.access_token, _external=True)
+    values = {"order": order, "shop": shop, "status_url": status_url}
+    email, _ = record_email(
+        f"payment-not-taken:{order.id}", to=order.customer_email,
+        subject=f"Your order {order.number} from {shop.name} could not be paid",
+        body_text=render_template("emails/payment_not_taken.txt", **values),
+        body_html=render_template("emails/payment_not_taken.html", **values), shop_id=shop.id)
+    send_after_commit(email)
