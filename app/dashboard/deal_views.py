@@ -1,10 +1,14 @@
-"""The owner's group buys: set one up on a listing (group price per option, group size,
-time limit, groups at once), pause or resume it, and see its groups and what happened."""
+"""The owner's group buys (group price per option, group size, time limit, groups at once;
+pause or resume) and pre-sales (price, minimum, closing and ship-by dates; close early) on a
+listing, with their runs and what happened."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from app.db_types import utcnow
 from app.deals import services as deals
 from app.errors import DomainError
 from app.money import to_major
@@ -14,7 +18,8 @@ from app.web import flash_refusal, found
 
 from .blueprint import NAV_SECTIONS, bp
 
-NAV_SECTIONS.update({"group_buy": "products", "group_buy_status": "products"})
+NAV_SECTIONS.update({"group_buy": "products", "group_buy_status": "products", "presale": "products",
+                     "close_presale": "products"})
 
 
 def _page(listing, deal, values: dict, errors: dict, status: int = 200):
@@ -65,3 +70,53 @@ def group_buy_status(listing_id: int, action: str):
         flash("Group buy paused: no new groups or members; running groups still close at their deadline."
               if action == "pause" else "Group buy running again.", "success")
     return redirect(url_for(".group_buy", listing_id=listing.id))
+
+
+def _presale_page(listing, deal, values: dict, errors: dict, status: int = 200):
+    run = deals.current_run(deal) if deal else None
+    return render_template("dashboard/presale.html", listing=listing, deal=deal, run=run, values=values,
+                           errors=errors, runs=deals.rounds_of(deal) if deal else [],
+                           orders=deals.orders_of_run(run) if run else [],
+                           production=deals.production_orders_of(run) if run else [],
+                           events=deals.events_of(deal) if deal else []), status
+
+
+@bp.route("/<shop>/products/<int:listing_id>/pre-sale", methods=["GET", "POST"])
+def presale(listing_id: int):
+    listing = found(shops.get_listing, listing_id)
+    deal = deals.presale_of_listing(listing.id)
+    if request.method == "GET":
+        soon = utcnow() + timedelta(days=14)
+        values = {"minimum": 20, "closes_at": soon.strftime("%Y-%m-%dT12:00"),
+                  "ships_by": (soon + timedelta(days=21)).strftime("%Y-%m-%d")}
+        if deal:
+            currency = listing.supply_product.currency
+            values.update({f"price_{v}": str(to_major(p, currency)) for v, p in deal.prices.items()})
+        return _presale_page(listing, deal, values, {})
+    values = request.form.to_dict()
+    try:
+        deals.open_presale(
+            listing, prices={v.id: request.form.get(f"price_{v.id}", "") for v in listing.supply_product.variants},
+            minimum=values.get("minimum"), closes_at=values.get("closes_at"), ships_by=values.get("ships_by"))
+    except DomainError as error:
+        refuse(error)
+        return _presale_page(listing, deal, values, {error.field or "form": error.message}, 422)
+    flash("Pre-sale open: shoppers can pre-order on the product page.", "success")
+    return redirect(url_for(".presale", listing_id=listing.id))
+
+
+@bp.post("/<shop>/products/<int:listing_id>/pre-sale/close")
+def close_presale(listing_id: int):
+    listing = found(shops.get_listing, listing_id)
+    deal = deals.presale_of_listing(listing.id)
+    if deal is None:
+        abort(404)
+    try:
+        outcome = deals.close_presale_now(deal)
+    except DomainError as error:
+        flash_refusal(error)
+    else:
+        flash("Pre-sale closed: the minimum was reached, so every order goes ahead and the supplier gets one "
+              "production order." if outcome == "filled" else
+              "Pre-sale closed below its minimum: every order is cancelled and any payment returned.", "success")
+    return redirect(url_for(".presale", listing_id=listing.id))

@@ -24,8 +24,9 @@ def close_round_if_due(round_id: int) -> str:
 
 
 def sweep_due_rounds() -> int:
-    """Fail every open group past its deadline (each in its own transaction)."""
+    """Close every open round past its deadline (each in its own transaction): groups fail,
+    pre-sales go ahead or fail. Returns how many closed."""
     failed = 0
     for _shop_id, round_id in services.rounds_due():
-        failed += close_round_if_due(round_id) == "failed"
+        failed += close_round_if_due(round_id) in ("failed", "filled")
     return failed

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint, and_, text
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    text,
+)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 from app.tenancy import TenantMixin
 
-DEAL_KINDS = ("group",)  # "presale" next, on the same engine
+DEAL_KINDS = ("group", "presale")
 DEAL_STATUSES = ("active", "paused")
+# A group "filled" (went ahead) or "failed"; a pre-sale that reached its minimum by its close
+# is "filled" too (its orders go ahead), one that did not "failed".
 ROUND_STATUSES = ("open", "filled", "failed")
 EVENT_KINDS = ("created", "opened", "joined", "filled", "failed", "closed", "cancelled", "paused", "resumed",
                "changed", "missed", "refunded")
@@ -44,8 +55,10 @@ class Deal(TenantMixin, db.Model):
 
 
 class DealRound(TenantMixin, db.Model):
-    """One group: its members count toward `target` until `deadline`. It moves from open to
-    filled or to failed exactly once (conditional UPDATEs decide a race)."""
+    """One group (members count toward `target` until `deadline`), or one run of a pre-sale
+    (the quantity ordered counts toward the minimum `target` until it closes at `deadline`,
+    to ship by `ships_by`). It moves from open to filled or to failed exactly once
+    (conditional UPDATEs decide a race)."""
 
     __tablename__ = "deal_rounds"
     __table_args__ = (
@@ -62,10 +75,11 @@ class DealRound(TenantMixin, db.Model):
     token: Mapped[str] = mapped_column(String(24))  # the share link's
     status: Mapped[str] = mapped_column(String(10), default="open")
     target: Mapped[int]
-    progress: Mapped[int] = mapped_column(default=0)  # members who joined (a group buy)
+    progress: Mapped[int] = mapped_column(default=0)  # members who joined, or the quantity pre-ordered
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ships_by: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)  # a pre-sale's promise
 
     deal: Mapped[Deal] = relationship(primaryjoin=lambda: and_(
         Deal.id == foreign(DealRound.deal_id), Deal.shop_id == DealRound.shop_id))
@@ -91,3 +105,38 @@ class DealEvent(TenantMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(String(300), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProductionOrder(TenantMixin, db.Model):
+    """A pre-sale that went ahead, for one supplier: the whole quantity to make, in one
+    consolidated purchase order (each shopper's order is still shipped by its own). The
+    supplier's portal reads these (and nothing about the shoppers)."""
+
+    __tablename__ = "production_orders"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "round_id", "supplier_id"),  # one per supplier per pre-sale
+        ForeignKeyConstraint(["shop_id", "round_id"], ["deal_rounds.shop_id", "deal_rounds.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    ships_by: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    lines: Mapped[list] = mapped_column(JSON, default=list)  # [{sku, title, variant, quantity, unit_cost}]
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def supplier_criteria(cls, supplier_id: int):
+        """Which rows a supplier's portal sees (app/tenancy: the supplier scope)."""
+        return cls.supplier_id == supplier_id
+
+    @property
+    def total_quantity(self) -> int:
+        return sum(line["quantity"] for line in self.lines)
+
+    @property
+    def total_cost(self) -> int:
+        return sum(line["quantity"] * line["unit_cost"] for line in self.lines)

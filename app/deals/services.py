@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template, url_for
 from sqlalchemy import case, func, select, update
@@ -35,7 +35,7 @@ from app.shops.models import Listing, Shop
 from app.shops.pricing import PriceRule
 from app.tenancy import get_for_shop, unscoped
 
-from .models import Deal, DealEvent, DealRound
+from .models import Deal, DealEvent, DealRound, ProductionOrder
 
 MIN_GROUP, MAX_GROUP = 2, 50
 MIN_HOURS, MAX_HOURS = 1, 7 * 24
@@ -68,14 +68,9 @@ def _whole(text, field: str, low: int, high: int, what: str) -> int:
     return number
 
 
-def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, time_limit_hours,
-                   max_open_groups) -> Deal:
-    """Create or change the listing's group-buy offer. Every variant needs a group price under
-    the regular price, and not under the wholesale cost or the supplier's minimum retail
-    price. Raises DomainError naming the field."""
-    size = _whole(group_size, "group_size", MIN_GROUP, MAX_GROUP, "the group size")
-    hours = _whole(time_limit_hours, "time_limit_hours", MIN_HOURS, MAX_HOURS, "the time limit (hours)")
-    running = _whole(max_open_groups, "max_open_groups", 1, MAX_OPEN_GROUPS, "how many groups may run at once")
+def _clean_prices(listing: Listing, prices: Mapping[int, str], what: str, below_regular: bool = True) -> dict:
+    """{variant id: price} from the owner's form: every option priced, not under the
+    supplier's wholesale cost or minimum retail price (and, for a group, under the regular)."""
     product = listing.supply_product
     currency = product.currency
     rule = PriceRule.of(listing)
@@ -84,7 +79,7 @@ def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, t
         field = f"price_{variant.id}"
         text = (prices.get(variant.id) or "").strip()
         if not text:
-            raise DomainError(f"{variant.label}: enter the group price.", field=field)
+            raise DomainError(f"{variant.label}: enter the {what} price.", field=field)
         try:
             price = parse_amount(text, currency)
         except (ValueError, ArithmeticError):
@@ -94,10 +89,22 @@ def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, t
             raise DomainError(f"{variant.label}: at least {format_money(floor, currency)} (the supplier's "
                               "wholesale cost and minimum retail price).", field=field)
         regular = rule.price_for(variant)
-        if price >= regular:
-            raise DomainError(f"{variant.label}: a group price is below the regular "
+        if below_regular and price >= regular:
+            raise DomainError(f"{variant.label}: a {what} price is below the regular "
                               f"{format_money(regular, currency)}.", field=field)
         cleaned[str(variant.id)] = price
+    return cleaned
+
+
+def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, time_limit_hours,
+                   max_open_groups) -> Deal:
+    """Create or change the listing's group-buy offer. Every variant needs a group price under
+    the regular price, and not under the wholesale cost or the supplier's minimum retail
+    price. Raises DomainError naming the field."""
+    size = _whole(group_size, "group_size", MIN_GROUP, MAX_GROUP, "the group size")
+    hours = _whole(time_limit_hours, "time_limit_hours", MIN_HOURS, MAX_HOURS, "the time limit (hours)")
+    running = _whole(max_open_groups, "max_open_groups", 1, MAX_OPEN_GROUPS, "how many groups may run at once")
+    cleaned = _clean_prices(listing, prices, "group")
     deal = deal_of_listing(listing.id)
     created = deal is None
     if created:
@@ -109,6 +116,83 @@ def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, t
     _event(deal, "created" if created else "changed",
            detail=f"groups of {size}, {hours} h, up to {running} at once")
     return deal
+
+
+# Pre-sales ---------------------------------------------------------------------------------
+
+PRESALE_MIN_HOURS, PRESALE_MAX_DAYS = 1, 60
+MAX_MINIMUM = 10_000
+
+
+def presale_of_listing(listing_id: int) -> Deal | None:
+    return db.session.scalar(select(Deal).where(Deal.listing_id == listing_id, Deal.kind == "presale"))
+
+
+def current_run(deal: Deal) -> DealRound | None:
+    """A pre-sale's open run, else its latest."""
+    return db.session.scalar(select(DealRound).where(DealRound.deal_id == deal.id)
+                             .order_by((DealRound.status == "open").desc(), DealRound.opened_at.desc()).limit(1))
+
+
+def _moment(text, field: str, what: str, *, date_only: bool = False) -> datetime:
+    text = (text or "").strip()
+    try:
+        value = datetime.strptime(text, "%Y-%m-%d") if date_only else datetime.fromisoformat(text)
+    except ValueError:
+        raise DomainError(f"Enter {what} as a date{'' if date_only else ' and time'}.", field=field) from None
+    if date_only:
+        value = value.replace(hour=23, minute=59)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes_at, ships_by,
+                 now: datetime | None = None) -> tuple[Deal, DealRound]:
+    """Open a pre-sale on the listing: a price per option (not under the supplier's wholesale
+    cost or minimum retail price), the minimum total quantity, when it closes (1 hour to 60
+    days from now, UTC) and the promised ship-by date (after the close). Made to order: no
+    stock is taken. One run at a time. Raises DomainError naming the field."""
+    now = now or utcnow()
+    deal = presale_of_listing(listing.id)
+    if deal is not None and (run := current_run(deal)) is not None and run.status == "open":
+        raise DomainError("A pre-sale is running on this product: close it before opening another.")
+    target = _whole(minimum, "minimum", 1, MAX_MINIMUM, "the minimum quantity")
+    closes = _moment(closes_at, "closes_at", "when it closes")
+    if not now + timedelta(hours=PRESALE_MIN_HOURS) <= closes <= now + timedelta(days=PRESALE_MAX_DAYS):
+        raise DomainError(f"Close the pre-sale between {PRESALE_MIN_HOURS} hour and {PRESALE_MAX_DAYS} days "
+                          "from now.", field="closes_at")
+    ships = _moment(ships_by, "ships_by", "the ship-by date", date_only=True)
+    if ships <= closes:
+        raise DomainError("The ship-by date comes after the pre-sale closes.", field="ships_by")
+    cleaned = _clean_prices(listing, prices, "pre-sale", below_regular=False)
+    created = deal is None
+    if created:
+        deal = Deal(listing_id=listing.id, kind="presale", group_size=1, time_limit_minutes=0, max_open_groups=1)
+        db.session.add(deal)
+    deal.prices, deal.status = cleaned, "active"
+    db.session.flush()
+    run = DealRound(deal_id=deal.id, token=secrets.token_urlsafe(12), target=target, progress=0, opened_at=now,
+                    deadline=closes, ships_by=ships)
+    db.session.add(run)
+    db.session.flush()
+    _event(deal, "opened", run, detail=f"minimum {target}, closes {closes:%d %b %H:%M} UTC, ships by {ships:%d %b}")
+    defer(DEADLINE_JOB, run.id, run_at=run.deadline, job_id=f"deal-round-deadline-{run.id}")
+    return deal, run
+
+
+def production_orders_of(round_: DealRound) -> list[ProductionOrder]:
+    return list(db.session.scalars(select(ProductionOrder).where(ProductionOrder.round_id == round_.id)
+                                   .order_by(ProductionOrder.id)))
+
+
+def production_orders_to_make(limit: int = 20) -> list[ProductionOrder]:
+    """A supplier's portal (supplier scope: its own rows only): what pre-sales ordered made,
+    the soonest ship-by first."""
+    return list(db.session.scalars(select(ProductionOrder).order_by(ProductionOrder.ships_by,
+                                                                    ProductionOrder.id).limit(limit)))
+
+
+def orders_of_run(round_: DealRound) -> list[Order]:
+    return list(db.session.scalars(select(Order).where(Order.deal_round_id == round_.id).order_by(Order.id)))
 
 
 def set_deal_status(deal: Deal, status: str) -> Deal:
@@ -142,6 +226,13 @@ def round_by_token(token: str) -> DealRound | None:
     if not token or len(token) > 24:
         return None
     return db.session.scalar(select(DealRound).where(DealRound.token == token))
+
+
+def presale_run_of(order: Order) -> DealRound | None:
+    """The pre-sale run of a made-to-order order, if it is one."""
+    if not order.made_to_order:
+        return None
+    return round_of(order)
 
 
 def round_of(order: Order) -> DealRound | None:
@@ -190,9 +281,10 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
     now = now or utcnow()
     cart = _group_cart(shop, deal, variant_id, quantity)
     round_ = _round_to_join(deal, token, now)
-    if _admit(round_, now) is None:
-        raise DomainError(GROUP_CLOSED)
-    order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True)
+    if _admit(round_, now, _counted(deal, cart)) is None:
+        raise DomainError(_closed_message(deal))
+    order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True,
+                        made_to_order=deal.kind == "presale")
     order.hold, order.deal_round_id = "deal", round_.id
     db.session.flush()
     _joined(deal, round_, order, shop)
@@ -211,12 +303,13 @@ def join_by_card(shop: Shop, deal: Deal, token: str | None, variant_id, quantity
     now = now or utcnow()
     cart = _group_cart(shop, deal, variant_id, quantity)
     round_ = _round_to_join(deal, token, now)
-    if round_.status != "open" or round_.deadline <= now or round_.progress >= round_.target:
-        raise DomainError(GROUP_CLOSED)
+    full = deal.kind == "group" and round_.progress >= round_.target
+    if round_.status != "open" or round_.deadline <= now or full:
+        raise DomainError(_closed_message(deal))
     card = start_card_checkout(shop, cart, customer, status_url=status_url, cancel_url=cancel_url,
                                checkout_key=checkout_key, hold="deal-pay",
                                capture_manually=round_.deadline - now <= authorisation_life(),
-                               pay_by=round_.deadline)
+                               pay_by=round_.deadline, made_to_order=deal.kind == "presale")
     card.order.deal_round_id = round_.id
     db.session.flush()
     return card, round_
@@ -229,7 +322,7 @@ def member_paid(order: Order, payment) -> str:
     round_ = db.session.scalar(select(DealRound).where(DealRound.id == order.deal_round_id))
     deal = db.session.scalar(select(Deal).where(Deal.id == round_.deal_id))
     shop = db.session.get(Shop, order.shop_id)
-    if _admit(round_, utcnow()) is None:
+    if _admit(round_, utcnow(), _counted(deal, order)) is None:
         db.session.refresh(round_)
         order.hold = ""
         release(order, "The group closed before the payment arrived")
@@ -257,6 +350,15 @@ def authorisation_life() -> timedelta:
 GROUP_CLOSED = "This group has just closed. Start a new one, or join another."
 
 
+def _closed_message(deal: Deal) -> str:
+    return GROUP_CLOSED if deal.kind == "group" else "This pre-sale has closed."
+
+
+def _counted(deal: Deal, cart_or_order) -> int:
+    """What one order adds to its round: a member to a group, its quantity to a pre-sale."""
+    return 1 if deal.kind == "group" else sum(line.quantity for line in cart_or_order.lines)
+
+
 def _group_cart(shop: Shop, deal: Deal, variant_id, quantity) -> Cart:
     if deal.status != "active" or shop.status != "active":
         raise DomainError("This group buy is not taking new members just now.")
@@ -266,7 +368,8 @@ def _group_cart(shop: Shop, deal: Deal, variant_id, quantity) -> Cart:
     if price is None:
         raise DomainError("Choose one of the product's options.", field="variant_id")
     quantity = _whole(quantity, "quantity", 1, MAX_QUANTITY, "the quantity")
-    available = variant.stock >= quantity and listing.supply_product.is_available
+    made_to_order = deal.kind == "presale"  # the supplier makes what is ordered: no stock to take
+    available = (made_to_order or variant.stock >= quantity) and listing.supply_product.is_available
     return Cart([CartLine(key=f"{listing.id}:{variant.id}", listing=listing, variant=variant,
                           quantity=quantity, unit_price=price,
                           problem=None if available else f"Sorry, {listing.title} ({variant.label}) is sold out.")],
@@ -274,6 +377,11 @@ def _group_cart(shop: Shop, deal: Deal, variant_id, quantity) -> Cart:
 
 
 def _round_to_join(deal: Deal, token: str | None, now: datetime) -> DealRound:
+    if deal.kind == "presale":  # one run at a time: the open one
+        round_ = current_run(deal)
+        if round_ is None or round_.status != "open":
+            raise DomainError("This pre-sale has closed.")
+        return round_
     if not token:
         return _start_round(deal, now)
     round_ = round_by_token(token)
@@ -282,10 +390,17 @@ def _round_to_join(deal: Deal, token: str | None, now: datetime) -> DealRound:
     return round_
 
 
-def _admit(round_: DealRound, now: datetime) -> str | None:
-    """Count one member if the group is still open at this row's update: a group the
-    deadline closed, or one that filled a moment ago, takes nobody. The round's new status
-    ("open" or "filled"), or None."""
+def _admit(round_: DealRound, now: datetime, count: int = 1) -> str | None:
+    """Count a member (or a pre-order's quantity) if the round is still open at this row's
+    update: one the deadline closed, or a group that filled a moment ago, takes nobody. A
+    group fills with its last member; a pre-sale stays open until it closes. The round's
+    new status ("open" or "filled"), or None."""
+    if round_.deal.kind == "presale":
+        return db.session.execute(
+            update(DealRound)
+            .where(DealRound.id == round_.id, DealRound.shop_id == round_.shop_id, DealRound.status == "open",
+                   DealRound.deadline > now)
+            .values(progress=DealRound.progress + count).returning(DealRound.status)).scalar()
     return db.session.execute(
         update(DealRound)
         .where(DealRound.id == round_.id, DealRound.shop_id == round_.shop_id, DealRound.status == "open",
@@ -299,7 +414,9 @@ def _admit(round_: DealRound, now: datetime) -> str | None:
 def _joined(deal: Deal, round_: DealRound, order: Order, shop: Shop) -> None:
     db.session.refresh(round_)
     _event(deal, "joined", round_, order, detail=f"{round_.progress} of {round_.target}")
-    if round_.status == "filled":
+    if deal.kind == "presale":
+        _email_member(order, shop, round_, "presale_joined", "Your pre-order of {title}")
+    elif round_.status == "filled":
         _go_ahead(deal, round_)
     else:
         _email_member(order, shop, round_, "deal_joined", "You’re in the group for {title}")
@@ -331,7 +448,7 @@ def _orders_of(round_: DealRound, hold: str = "deal") -> list[Order]:
         Order.deal_round_id == round_.id, Order.hold == hold, Order.status == "pending").order_by(Order.id)))
 
 
-def _go_ahead(deal: Deal, round_: DealRound) -> None:
+def _go_ahead(deal: Deal, round_: DealRound, event: bool = True) -> None:
     """The group filled: every member's order is confirmed and goes ahead now (a card's
     authorisation is captured by a job, which then starts the fulfilment)."""
     for order in _orders_of(round_):
@@ -341,40 +458,91 @@ def _go_ahead(deal: Deal, round_: DealRound) -> None:
         else:
             queue_fulfilment(order)  # its confirmation e-mail and purchase orders, after the commit
     db.session.flush()
-    _event(deal, "filled", round_, detail=f"{round_.progress} members")
+    if event:
+        _event(deal, "filled", round_, detail=f"{round_.progress} members")
 
 
 def close_round(round_id: int, now: datetime | None = None) -> str:
-    """At the deadline (current shop scope): fail the group if it is still open; its orders
-    are cancelled (stock back, money released or refunded) and every member told. Orders
-    still on Stripe's page are cancelled too, their page closed. 'failed', or why nothing
-    changed."""
+    """At the deadline (current shop scope). A group still open fails: its orders are
+    cancelled (stock back, money released or refunded) and every member told; orders still
+    on Stripe's page are cancelled too, their page closed. A pre-sale closes: with its
+    minimum reached it goes ahead (see `_presale_ahead`), else it fails like a group.
+    'failed', 'filled', or why nothing changed."""
     now = now or utcnow()
-    failed = db.session.execute(
-        update(DealRound)
-        .where(DealRound.id == round_id, DealRound.status == "open", DealRound.deadline <= now)
-        .values(status="failed", closed_at=now).execution_options(synchronize_session=False)).rowcount
+    return _close(round_id, now, DealRound.deadline <= now)
+
+
+def close_presale_now(deal: Deal, now: datetime | None = None) -> str:
+    """The owner closes the running pre-sale early: it goes ahead if its minimum is reached,
+    else it fails (every order cancelled, money returned)."""
+    run = current_run(deal)
+    if deal.kind != "presale" or run is None or run.status != "open":
+        raise DomainError("No pre-sale is running on this product.")
+    outcome = _close(run.id, now or utcnow(), True, by="the owner")
+    return outcome
+
+
+def _close(round_id: int, now: datetime, due, by: str = "") -> str:
+    presale = db.session.scalar(select(Deal.kind).join(DealRound, (DealRound.deal_id == Deal.id)
+                                                       & (DealRound.shop_id == Deal.shop_id))
+                                .where(DealRound.id == round_id)) == "presale"
+    outcome = case((DealRound.progress >= DealRound.target, "filled"), else_="failed") if presale else "failed"
+    closed = db.session.execute(
+        update(DealRound).where(DealRound.id == round_id, DealRound.status == "open", due)
+        .values(status=outcome, closed_at=now).execution_options(synchronize_session=False)).rowcount
     round_ = db.session.scalar(select(DealRound).where(DealRound.id == round_id)
                                .execution_options(populate_existing=True))
     if round_ is None:
         return "missing"
-    if failed != 1:
+    if closed != 1:
         return "not due" if round_.status == "open" else f"already {round_.status}"
     deal = db.session.scalar(select(Deal).where(Deal.id == round_.deal_id))
+    if round_.status == "filled":
+        _presale_ahead(deal, round_, by)
+        return "filled"
     shop = db.session.get(Shop, round_.shop_id)
+    reason = "The group did not fill in time" if deal.kind == "group" else "The pre-sale did not reach its minimum"
     for order in _orders_of(round_):
         order.hold = ""
         if order.payment_method == "card":
-            release(order, "The group did not fill in time")
+            release(order, reason)
             _event(deal, "refunded", round_, order, detail="card payment returned")
         else:
-            cancel_order(order, "The group did not fill in time", source="system")
-        _email_member(order, shop, round_, "deal_failed", "Your group for {title} did not fill")
+            cancel_order(order, reason, source="system")
+        _email_member(order, shop, round_, "deal_failed",
+                      "Your group for {title} did not fill" if deal.kind == "group"
+                      else "The pre-sale of {title} did not go ahead")
     for order in _orders_of(round_, hold="deal-pay"):  # never paid: not members, nobody to tell
         order.hold = ""
-        release(order, "The group did not fill in time")
-    _event(deal, "failed", round_, detail=f"{round_.progress} of {round_.target} by the deadline")
+        release(order, reason)
+    detail = f"{round_.progress} of {round_.target} by the deadline" + (f", closed by {by}" if by else "")
+    _event(deal, "failed", round_, detail=detail)
     return "failed"
+
+
+def _presale_ahead(deal: Deal, round_: DealRound, by: str) -> None:
+    """The pre-sale reached its minimum: every order goes ahead, and each supplier gets one
+    consolidated, made-to-order purchase order for the whole quantity (`ProductionOrder`).
+    Orders still on Stripe's page when it closed are cancelled: too late for this run."""
+    orders = _orders_of(round_)
+    _go_ahead(deal, round_, event=False)
+    for order in _orders_of(round_, hold="deal-pay"):
+        order.hold = ""
+        release(order, "The pre-sale closed before the payment arrived")
+    made: dict[int, dict[int, dict]] = {}
+    for order in orders:
+        for line in order.lines:
+            row = made.setdefault(line.supplier_id, {}).setdefault(line.supply_variant_id, {
+                "sku": line.sku, "title": line.title, "variant": line.variant_label, "quantity": 0,
+                "unit_cost": line.unit_cost})
+            row["quantity"] += line.quantity
+    currency = orders[0].currency if orders else "USD"
+    for n, (supplier_id, lines) in enumerate(sorted(made.items()), start=1):
+        db.session.add(ProductionOrder(round_id=round_.id, supplier_id=supplier_id, number=f"PRE-{round_.id}-{n}",
+                                       ships_by=round_.ships_by, lines=list(lines.values()), currency=currency))
+    db.session.flush()
+    _event(deal, "closed", round_, detail=f"{round_.progress} ordered (minimum {round_.target}): going ahead, "
+                                          f"{len(made)} production order{'' if len(made) == 1 else 's'}" + (f"; closed by {by}" if by else ""))
 
 
 def rounds_due(now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
@@ -387,6 +555,10 @@ def rounds_due(now: datetime | None = None, limit: int = 200) -> list[tuple[int,
 
 
 def group_url(shop: Shop, round_: DealRound) -> str:
+    """The page to share: a group's own, a pre-sale's product page."""
+    if round_.deal.kind == "presale":
+        return url_for("storefront.product", shop_host=storefront_host(shop), handle=deal_listing(round_.deal).handle,
+                       _external=True)
     return url_for("storefront.group", shop_host=storefront_host(shop), token=round_.token, _external=True)
 
 

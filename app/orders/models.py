@@ -14,6 +14,9 @@ from sqlalchemy import (
     and_,
     text,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -78,6 +81,8 @@ class Order(TenantMixin, db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # A deal's order (app/deals): the round it waits for (hold "deal" until the round fills).
     deal_round_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    # Made to order (a pre-sale): no stock was taken, so a cancel puts none back.
+    made_to_order: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(

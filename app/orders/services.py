@@ -84,9 +84,10 @@ def new_access_token() -> str:
 
 def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
                 number: str | None = None, access_token: str | None = None,
-                checkout_key: str | None = None, held: bool = False) -> Order:
+                checkout_key: str | None = None, held: bool = False, made_to_order: bool = False) -> Order:
     """Turn a priced cart into an order, taking stock atomically. A pay-on-delivery order
     goes to fulfilment at once, unless `held` for a confirmation (app/orders/confirmation.py).
+    A `made_to_order` one (a pre-sale) takes no stock: the supplier makes what is ordered.
 
     Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
     two checkouts racing for the last unit cannot both win: the loser's UPDATE matches no
@@ -104,6 +105,8 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     with db.session.begin_nested():
         # Lock rows in a fixed order so concurrent checkouts never deadlock.
         for line in sorted(cart.lines, key=lambda cart_line: cart_line.variant.id):
+            if made_to_order:
+                break
             taken = db.session.execute(
                 update(SupplyVariant)
                 .where(SupplyVariant.id == line.variant.id, SupplyVariant.stock >= line.quantity)
@@ -135,6 +138,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
             ship_region=customer.region,
             ship_postcode=customer.postcode,
             ship_country=customer.country,
+            made_to_order=made_to_order,
         )
         for line in cart.lines:
             product = line.listing.supply_product
@@ -222,7 +226,7 @@ def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
     _move(order, "cancelled")
     order.cancel_reason = reason[:200]
     order.cancelled_at = utcnow()
-    for line in order.lines:
+    for line in [] if order.made_to_order else order.lines:
         db.session.execute(
             update(SupplyVariant)
             .where(SupplyVariant.id == line.supply_variant_id)

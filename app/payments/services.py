@@ -53,7 +53,7 @@ class CardCheckout:
 
 def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url,
                         checkout_key: str | None = None, hold: str = "", capture_manually: bool = False,
-                        pay_by: datetime | None = None) -> CardCheckout:
+                        pay_by: datetime | None = None, made_to_order: bool = False) -> CardCheckout:
     """Create the Checkout Session, then the pending order that waits for it (current shop
     scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs.
     A `hold`'s order is handed to its holder once paid (app/payments/holds.py); with
@@ -84,7 +84,7 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
                                  "moment, or choose pay on delivery.") from None
     try:
         order = place_order(shop, cart, customer, "card", number=number, access_token=token,
-                            checkout_key=checkout_key, held=bool(hold))
+                            checkout_key=checkout_key, held=bool(hold), made_to_order=made_to_order)
     except DomainError:
         _expire_quietly(session["id"])
         raise

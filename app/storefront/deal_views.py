@@ -45,6 +45,8 @@ def group(token: str):
         abort(404)
     deal = round_.deal
     listing = deals.deal_listing(deal)
+    if deal.kind != "group":  # a pre-sale lives on its product page
+        return redirect(url_for(".product", handle=listing.handle))
     url = deals.group_url(g.shop, round_)
     qr = Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#111111", omitsize=True))  # noqa: S704 - segno's own SVG
     variants = [(v, deal.price_of(v.id)) for v in listing.supply_product.variants if deal.price_of(v.id)]
@@ -75,6 +77,10 @@ def group_checkout():
     round_ = deals.round_by_token(token) if token else None
     if token and (round_ is None or round_.deal_id != deal.id):
         abort(404)
+    presale_run = deals.current_run(deal) if deal.kind == "presale" else None
+    if deal.kind == "presale" and (presale_run is None or presale_run.status != "open"):
+        flash("This pre-sale has closed.", "info")
+        return redirect(url_for(".product", handle=listing.handle))
     variant = next((v for v in listing.supply_product.variants
                     if str(v.id) == request.args.get("variant") and deal.price_of(v.id)), None)
     if variant is None:
@@ -83,6 +89,7 @@ def group_checkout():
     quantity = request.args.get("qty", 1, type=row_id) or 1
     if not 1 <= quantity <= deals.MAX_QUANTITY:
         quantity = 1
+    round_ = round_ or presale_run
     cart = Cart([CartLine(key=f"{listing.id}:{variant.id}", listing=listing, variant=variant,
                           quantity=quantity, unit_price=deal.price_of(variant.id))], g.shop.currency)
     form = CheckoutForm()
@@ -123,6 +130,9 @@ def group_checkout():
                 else:
                     flash_refusal(error)
             else:
+                if deal.kind == "presale":
+                    return redirect(url_for(".order_status", number=order.number, token=order.access_token,
+                                            placed=1))
                 flash("You’re in the group: your order goes ahead when it fills." if joined.status == "open"
                       else "You completed the group: everyone’s order goes ahead now.", "success")
                 return redirect(url_for(".group", token=joined.token, order=order.number))
@@ -131,7 +141,8 @@ def group_checkout():
     deadline = round_.deadline if round_ else utcnow() + timedelta(minutes=deal.time_limit_minutes)
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
                              card_authorise_only=deadline - utcnow() <= deals.authorisation_life(),
-                             form_action=request.full_path, group_round=round_, deal=deal,
+                             form_action=request.full_path, group_round=None if presale_run else round_, deal=deal,
+                             presale_run=presale_run,
                              status=422 if form.errors else status)
 
 
@@ -141,5 +152,5 @@ def _after_group_checkout(order):
     if payment is not None and payment.checkout_url:
         return redirect(payment.checkout_url, code=303)
     round_ = deals.round_of(order)
-    return redirect(url_for(".group", token=round_.token, order=order.number) if round_ else
-                    url_for(".order_status", number=order.number, token=order.access_token))
+    return redirect(url_for(".group", token=round_.token, order=order.number) if round_ and round_.deal.kind == "group"
+                    else url_for(".order_status", number=order.number, token=order.access_token))

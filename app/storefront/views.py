@@ -202,9 +202,11 @@ def product(handle: str):
     deal = deals.deal_of_listing(listing.id)
     if deal is not None and deal.status != "active":
         deal = None
+    presale = deals.presale_of_listing(listing.id)
     return render_storefront("product.html", offer=offer, listing=listing, prices=prices,
                              meta=seo.product_meta(g.shop, listing, offer, prices), deal=deal,
-                             groups=deals.open_rounds(deal, limit=5) if deal else [])
+                             groups=deals.open_rounds(deal, limit=5) if deal else [],
+                             presale=presale, presale_run=deals.current_run(presale) if presale else None)
 
 
 @bp.get("/search")
@@ -324,10 +326,11 @@ def order_status(number: str, token: str):
             confirm_return(order, session_id)  # commits with the page (app/unit_of_work.py)
         # The webhook may have won the race: back from Stripe and paid is still "just paid".
         just_paid = order.status == "paid"
-        if order.deal_round_id is not None and order.status != "cancelled":
+        joined = deals.round_of(order)
+        if joined is not None and joined.deal.kind == "group" and order.status != "cancelled":
             # A group's member: their group's page, with its progress and share link.
-            return redirect(url_for(".group", token=deals.round_of(order).token, order=order.number))
-    return render_storefront("order.html", order=order,
+            return redirect(url_for(".group", token=joined.token, order=order.number))
+    return render_storefront("order.html", order=order, presale_run=deals.presale_run_of(order),
                              just_placed=bool(request.args.get("placed")) or just_paid,
                              payment=open_payment(order),
                              country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country),

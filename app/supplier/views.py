@@ -24,6 +24,7 @@ from flask_login import current_user, login_user
 from app.catalog import supplier_staff
 from app.catalog.models import Supplier
 from app.catalog.services import get_supplier
+from app.deals import services as deals
 from app.errors import DomainError
 from app.extensions import login_manager
 from app.jobs import defer
@@ -96,7 +97,7 @@ def index():
     page = fulfilment.supplier_purchase_orders(
         g.supplier.id, status=status, page=max(request.args.get("page", 1, type=row_id) or 1, 1))
     return render_template("supplier/index.html", page=page, status=status,
-                           statuses=PURCHASE_ORDER_STATUSES)
+                           statuses=PURCHASE_ORDER_STATUSES, to_make=deals.production_orders_to_make())
 
 
 @bp.post("/switch")

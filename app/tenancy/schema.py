@@ -17,7 +17,7 @@ from __future__ import annotations
 DISTRIBUTED = (
     "listings", "collections", "collection_listings", "listing_notices", "orders", "order_lines",
     "purchase_orders", "purchase_order_lines", "payments", "refunds", "theme_configs",
-    "shop_media", "newsletter_subscribers", "deals", "deal_rounds", "deal_events",
+    "shop_media", "newsletter_subscribers", "deals", "deal_rounds", "deal_events", "production_orders",
 )
 REFERENCE = (
     "users", "shops", "shop_memberships", "shop_domains", "order_numbers", "suppliers",
