@@ -55,7 +55,7 @@ def _due(run_id):
 
 
 def test_the_owner_opens_a_pre_sale_and_bad_values_are_refused(shop_a, tee, login):
-    tee_id, handle = tee.id, tee.handle  # (a commit expires the row; RLS hides a reload outside a scope)
+    tee_id = tee.id  # (a commit expires the row; RLS hides a reload outside a scope)
     owner = login(shop_a.owner)
     variant = tee.supply_product.variants[0]
     url = f"/dashboard/alpha/products/{tee_id}/pre-sale"
@@ -122,7 +122,6 @@ def test_pre_orders_take_no_stock_and_a_pre_sale_that_reaches_its_minimum_goes_a
 
 
 def test_a_pre_sale_below_its_minimum_fails_and_refunds_card_pre_orders(fake_stripe, shop_a, tee, storefront):
-    tee_id, handle = tee.id, tee.handle  # (a commit expires the row; RLS hides a reload outside a scope)
     deal_id, run_id, variant_id = _open(shop_a.shop, tee, minimum=5)
     cod = _preorder(storefront(shop_a.shop), deal_id, variant_id)
     assert cod.status_code == 302
@@ -148,7 +147,7 @@ def test_a_pre_sale_below_its_minimum_fails_and_refunds_card_pre_orders(fake_str
 
 def test_the_owner_closes_early_and_card_pre_orders_enter_the_ledger_only_then(
         fake_stripe, shop_a, tee, storefront, login):
-    tee_id, handle = tee.id, tee.handle  # (a commit expires the row; RLS hides a reload outside a scope)
+    tee_id = tee.id  # (a commit expires the row; RLS hides a reload outside a scope)
     deal_id, run_id, variant_id = _open(shop_a.shop, tee, minimum=2)
     card = _preorder(storefront(shop_a.shop), deal_id, variant_id, qty=2, method="card")
     fake_stripe.pay_session(session_id_of(card.location))
@@ -166,7 +165,7 @@ def test_the_owner_closes_early_and_card_pre_orders_enter_the_ledger_only_then(
 
 
 def test_another_shop_cannot_see_pre_order_into_or_close_a_pre_sale(shop_a, shop_b, tee, storefront, login):
-    tee_id, handle = tee.id, tee.handle  # (a commit expires the row; RLS hides a reload outside a scope)
+    tee_id = tee.id  # (a commit expires the row; RLS hides a reload outside a scope)
     deal_id, run_id, variant_id = _open(shop_a.shop, tee)
     stranger = storefront(shop_b.shop)
     assert stranger.get(f"/group-checkout?deal={deal_id}&variant={variant_id}").status_code == 404
@@ -182,7 +181,6 @@ def test_another_shop_cannot_see_pre_order_into_or_close_a_pre_sale(shop_a, shop
 def test_the_supplier_sees_what_to_make_and_another_supplier_does_not(shop_a, tee, catalog, storefront, login):
     from tests.supplier.helpers import add_second_supplier, member_of
 
-    tee_id, handle = tee.id, tee.handle
     other, _mug = add_second_supplier(shop_a)
     maker, stranger = member_of(catalog.supplier), member_of(other)
     deal_id, run_id, variant_id = _open(shop_a.shop, tee, minimum=1)
@@ -196,4 +194,3 @@ def test_the_supplier_sees_what_to_make_and_another_supplier_does_not(shop_a, te
     portal.post("/logout")
     other_page = login(stranger).get("/supplier/").get_data(as_text=True)
     assert "Second Supplier" in other_page and production.number not in other_page
-    assert tee_id and handle
