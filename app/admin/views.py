@@ -27,6 +27,7 @@ NAV_SECTIONS = {
     "products": "products",
     "shops": "shops", "shop_detail": "shops", "suspend_shop": "shops", "reopen_shop": "shops",
     "outbox": "outbox", "outbox_email": "outbox",
+    "deals_activity": "deals",
 }
 
 
@@ -59,6 +60,7 @@ def index():
 # The other admin pages register their routes on `bp` when imported.
 from . import (  # noqa: E402, F401
     catalog_views,
+    deal_views,
     feed_views,
     import_views,
     jobs_views,

@@ -35,7 +35,7 @@ from app.shops.models import Listing, Shop
 from app.shops.pricing import PriceRule
 from app.tenancy import get_for_shop, unscoped
 
-from .models import Deal, DealEvent, DealRound, ProductionOrder
+from .models import DEAL_KINDS, Deal, DealEvent, DealRound, ProductionOrder
 
 MIN_GROUP, MAX_GROUP = 2, 50
 MIN_HOURS, MAX_HOURS = 1, 7 * 24
@@ -552,6 +552,42 @@ def rounds_due(now: datetime | None = None, limit: int = 200) -> list[tuple[int,
             select(DealRound.shop_id, DealRound.id)
             .where(DealRound.status == "open", DealRound.deadline <= (now or utcnow()))
             .order_by(DealRound.deadline).limit(limit))]
+
+
+# The platform's view (admin, platform-wide scope) -------------------------------------------
+
+
+def platform_activity(*, shop_id: int | None = None, kind: str | None = None, limit: int = 100):
+    """The latest deal events across shops: (event, shop, deal kind, listing title, round token)."""
+    query = (select(DealEvent, Shop, Deal.kind, Listing.title, DealRound.token)
+             .join(Deal, (Deal.id == DealEvent.deal_id) & (Deal.shop_id == DealEvent.shop_id))
+             .join(Shop, Shop.id == DealEvent.shop_id)
+             .join(Listing, (Listing.id == Deal.listing_id) & (Listing.shop_id == Deal.shop_id))
+             .outerjoin(DealRound, (DealRound.id == DealEvent.round_id) & (DealRound.shop_id == DealEvent.shop_id))
+             .order_by(DealEvent.at.desc(), DealEvent.id.desc()).limit(limit))
+    if shop_id is not None:
+        query = query.where(DealEvent.shop_id == shop_id)
+    if kind in DEAL_KINDS:
+        query = query.where(Deal.kind == kind)
+    return db.session.execute(query).all()
+
+
+def running_rounds(now: datetime | None = None) -> dict[str, int]:
+    """How many groups and pre-sales are open now, across shops."""
+    rows = db.session.execute(
+        select(Deal.kind, func.count(DealRound.id))
+        .join(Deal, (Deal.id == DealRound.deal_id) & (Deal.shop_id == DealRound.shop_id))
+        .where(DealRound.status == "open", DealRound.deadline > (now or utcnow())).group_by(Deal.kind)).all()
+    return {kind: 0 for kind in DEAL_KINDS} | dict(rows)
+
+
+def overdue_rounds(now: datetime | None = None, grace: timedelta = timedelta(minutes=5), limit: int = 50):
+    """Open rounds past their deadline by more than `grace`: their deadline job and the sweep
+    both missed them (the worker is down?). (round, shop) pairs, the oldest first."""
+    return db.session.execute(
+        select(DealRound, Shop).join(Shop, Shop.id == DealRound.shop_id)
+        .where(DealRound.status == "open", DealRound.deadline <= (now or utcnow()) - grace)
+        .order_by(DealRound.deadline).limit(limit)).all()
 
 
 def group_url(shop: Shop, round_: DealRound) -> str:

@@ -194,3 +194,24 @@ def test_the_supplier_sees_what_to_make_and_another_supplier_does_not(shop_a, te
     portal.post("/logout")
     other_page = login(stranger).get("/supplier/").get_data(as_text=True)
     assert "Second Supplier" in other_page and production.number not in other_page
+
+
+def test_the_admin_sees_every_shops_deals_and_a_deadline_left_unhandled(shop_a, shop_b, tee, storefront, login):
+    from tests.factories import make_user
+
+    deal_a, run_a, variant_a = _open(shop_a.shop, tee, minimum=2)
+    assert _preorder(storefront(shop_a.shop), deal_a, variant_a).status_code == 302
+    deal_b, run_b, _variant_b = _open(shop_b.shop, shop_b.listings[0], minimum=2)
+    with unscoped():  # its deadline passed an hour ago and nothing closed it
+        db.session.get(DealRound, run_b).deadline = utcnow() - timedelta(hours=1)
+        db.session.flush()
+    admin = login(make_user("boss@flagship.example", is_admin=True))
+    page = admin.get("/admin/deals").get_data(as_text=True)
+    assert "Alpha Shop" in page and "Bravo Shop" in page and "Joined" in page and "Opened" in page
+    assert "Past their deadline, not closed" in page and "0 of 2" in page
+    only_a = admin.get(f"/admin/deals?shop={shop_a.shop.id}").get_data(as_text=True)
+    assert "Alpha Shop" in only_a and "Bravo Shop</a>" not in only_a
+    groups = admin.get("/admin/deals?kind=group").get_data(as_text=True)
+    assert "No group buys or pre-sales" in groups
+    admin.post("/logout")
+    assert login(shop_a.owner).get("/admin/deals").status_code == 404
