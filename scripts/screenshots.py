@@ -67,16 +67,22 @@ PREVIEWS = {"boutique": ("mia", "/"), "journal": ("nora", "/"), "market": ("mapl
             "default": ("mia", "/dashboard/mia/themes/default/preview")}
 
 
-def _demo_group_path() -> str:
-    """The demo's open group (maple's group buy, two of three joined)."""
+def _demo_deal_paths() -> tuple[str, str, str]:
+    """The demo's open group (maple's group buy, two of three joined), the product page of
+    its pre-sale, and the owner's page of that pre-sale."""
     from sqlalchemy import select
 
-    from app.deals.models import DealRound
+    from app.deals.models import Deal, DealRound
+    from app.shops.models import Listing
     from app.tenancy import unscoped
 
     with unscoped():
-        token = db.session.scalar(select(DealRound.token).where(DealRound.status == "open"))
-    return f"/groups/{token}"
+        token = db.session.scalar(select(DealRound.token).join(Deal, Deal.id == DealRound.deal_id)
+                                  .where(DealRound.status == "open", Deal.kind == "group"))
+        listing_id, handle = db.session.execute(
+            select(Listing.id, Listing.handle).join(Deal, Deal.listing_id == Listing.id)
+            .where(Deal.kind == "presale")).one()
+    return f"/groups/{token}", f"/products/{handle}", f"/dashboard/maple/products/{listing_id}/pre-sale"
 
 
 def _settle(page) -> None:
@@ -105,7 +111,11 @@ def main() -> None:
         upgrade()
         load_demo()
         db.session.commit()
-        SHOTS.append(("group-market-phone", None, ("maple", _demo_group_path()), True, True, False))
+        group, presale, presale_owner = _demo_deal_paths()
+        SHOTS.extend([("group-market-phone", None, ("maple", group), True, True, False),
+                      ("presale-market-phone", None, ("maple", presale), True, True, False),
+                      ("dashboard-presale", MAPLE, ("platform", presale_owner), False, True, False),
+                      ("admin-deals", ADMIN_EMAIL, ("platform", "/admin/deals"), False, False, False)])
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 

@@ -206,9 +206,11 @@ def test_demo_suppliers_have_portal_logins_and_purchase_orders(demo, client):
         pos = db.session.scalars(select(PurchaseOrder)).all()
         orders = db.session.scalars(select(Order)).all()
     routed = {po.order_id for po in pos}
-    # Every order goes to its suppliers, but those cancelled and the demo group's, which wait.
+    # Every order goes to its suppliers, but those cancelled and the demo group's and
+    # pre-sale's, which wait (two members, two pre-orders made to order).
     assert routed == {o.id for o in orders if o.status != "cancelled" and not o.hold}
-    assert sum(o.hold == "deal" for o in orders) == 2
+    assert sum(o.hold == "deal" for o in orders) == 4
+    assert sum(o.made_to_order for o in orders) == 2
     assert any(po.status == "shipped" for po in pos) and any(po.status == "open" for po in pos)
     assert all(line.tracking_number for po in pos if po.status == "shipped" for line in po.lines)
     assert {o.fulfilment_status for o in orders} >= {"shipped", "unfulfilled"}

@@ -29,7 +29,7 @@ from app.orders.cart import Cart, CartLine
 from app.orders.models import Order
 from app.orders.services import CustomerDetails, cancel_order, place_order, queue_fulfilment
 from app.payments.holds import go_ahead, release, subscribe
-from app.payments.services import CardCheckout, start_card_checkout
+from app.payments.services import CardCheckout, checkout_lifetime, start_card_checkout
 from app.shops.hosts import storefront_host
 from app.shops.models import Listing, Shop
 from app.shops.pricing import PriceRule
@@ -218,7 +218,7 @@ def open_rounds(deal: Deal, now: datetime | None = None, limit: int = 10) -> lis
     now = now or utcnow()
     return list(db.session.scalars(
         select(DealRound).where(DealRound.deal_id == deal.id, DealRound.status == "open",
-                                DealRound.deadline > now)
+                                DealRound.deadline > now, DealRound.progress > 0)  # a group with members
         .order_by(DealRound.target - DealRound.progress, DealRound.deadline).limit(limit)))
 
 
@@ -427,8 +427,12 @@ def deal_listing(deal: Deal) -> Listing:
 
 
 def _start_round(deal: Deal, now: datetime) -> DealRound:
+    # A group whose starter is still paying counts while their payment page is open; one
+    # they abandoned (no member) does not block new groups.
+    paying_since = now - checkout_lifetime()
     running = db.session.scalar(select(func.count(DealRound.id)).where(
-        DealRound.deal_id == deal.id, DealRound.status == "open", DealRound.deadline > now))
+        DealRound.deal_id == deal.id, DealRound.status == "open", DealRound.deadline > now,
+        (DealRound.progress > 0) | (DealRound.opened_at > paying_since)))
     if running >= deal.max_open_groups:
         raise DomainError("Every group the shop runs at once is open: join one of them below.")
     round_ = DealRound(deal_id=deal.id, token=secrets.token_urlsafe(12), target=deal.group_size,

@@ -83,6 +83,7 @@ def load_demo(if_empty: bool = False) -> bool:
             _fill_shop(shop, spec, products)
             if spec["subdomain"] == GROUP_BUY_SHOP:
                 _open_group_buy(shop)
+                _open_presale(shop)
     return True
 
 
@@ -112,6 +113,24 @@ def _open_group_buy(shop: Shop) -> None:
                 _order, round_ = deals.join(shop, deal, token, variant.id, 1, customer)
                 token = round_.token
             return
+
+
+def _open_presale(shop: Shop) -> None:
+    """A pre-sale on a listing without a group buy: made to order once 30 are ordered within
+    twelve days, with two neighbours' pre-orders so far (5 of 30)."""
+    listing = next(item for item in shop_listings(visible_only=True) if deals.deal_of_listing(item.id) is None)
+    rule = PriceRule.of(listing)
+    prices = {v.id: str(to_major(rule.price_for(v), listing.supply_product.currency))
+              for v in listing.supply_product.variants}
+    now = utcnow()
+    deal, _run = deals.open_presale(listing, prices=prices, minimum=30,
+                                    closes_at=(now + timedelta(days=12)).strftime("%Y-%m-%dT18:00"),
+                                    ships_by=(now + timedelta(days=35)).strftime("%Y-%m-%d"))
+    variant = listing.supply_product.variants[0]
+    for (name, email), quantity in zip(GROUP_MEMBERS, (2, 3), strict=True):
+        customer = CustomerDetails(name=name, email=email, phone="+1 555 0100 410", line1="12 Maple Street",
+                                   line2="", city="Burlington", region="VT", postcode="05401", country="US")
+        deals.join(shop, deal, None, variant.id, quantity, customer)
 
 
 def _refuse_conflicts() -> None:

@@ -215,3 +215,20 @@ def test_the_admin_sees_every_shops_deals_and_a_deadline_left_unhandled(shop_a, 
     assert "No group buys or pre-sales" in groups
     admin.post("/logout")
     assert login(shop_a.owner).get("/admin/deals").status_code == 404
+
+
+@pytest.mark.parametrize("theme", ["default", "boutique", "journal", "market"])
+def test_every_theme_shows_the_pre_sale_and_the_group_buy(shop_a, tee, storefront, theme):
+    handle = tee.handle
+    deal_id, _run_id, _variant_id = _open(shop_a.shop, tee, minimum=4)
+    with use_shop(shop_a.shop.id):
+        crisps = shop_a.listings[1]
+        services.save_group_buy(crisps, prices={crisps.supply_product.variants[0].id: "3.60"}, group_size=2,
+                                time_limit_hours=24, max_open_groups=2)
+        shop_a.shop.theme = theme
+        db.session.flush()
+        crisps_handle = crisps.handle
+    client = storefront(shop_a.shop)
+    page = client.get(f"/products/{handle}").get_data(as_text=True)
+    assert 'id="presale-title"' in page and "0</strong> of 4 ordered" in page
+    assert 'id="group-buy-title"' in client.get(f"/products/{crisps_handle}").get_data(as_text=True)
