@@ -80,6 +80,30 @@ def test_two_shoppers_fill_a_group_from_a_shared_link(live_server, page, browser
     assert friend.csp_violations == []
     context.close()
 
-    page.reload()
-    expect(page.locator(".group-status")).to_contain_text("This group filled")
+    # The first shopper's page was left open: it sees the group fill by itself (it polls).
+    expect(page.locator(".group-status")).to_contain_text("This group filled", timeout=20_000)
     assert page.console_errors == []
+
+
+def test_a_shopper_pre_orders_at_phone_width_and_sees_the_progress(live_server, page):
+    """The demo's pre-sale on maple (5 of 30 pre-ordered): made to order, no stock taken."""
+    from app.deals.models import Deal
+
+    with live_server.app.app_context(), unscoped():
+        handle = db.session.scalar(select(Listing.handle).join(Deal, Deal.listing_id == Listing.id)
+                                   .where(Deal.kind == "presale"))
+        db.session.remove()
+    page.goto(live_server.shop("maple", f"/products/{handle}"))
+    block = page.locator(".presale")
+    expect(block).to_contain_text("5 of 30 ordered")
+    expect(block).to_contain_text("ships by")
+    block.get_by_label("Quantity").fill("2")
+    block.get_by_role("button", name="Pre-order").click()
+    expect(page.locator(".group-note")).to_contain_text("made to order")
+    _check_out(page, "Cleo Diaz", "cleo@example.com")
+    expect(page.locator(".thank-you")).to_be_visible()
+    expect(page.locator(".group-note")).to_contain_text("7 so far")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(live_server.shop("maple", f"/products/{handle}"))
+    expect(page.locator(".presale")).to_contain_text("7 of 30 ordered")
+    assert page.csp_violations == [] and page.console_errors == []
