@@ -205,6 +205,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         # the group fills; a longer wait charges at once and refunds a failed group (Stripe
         # keeps an authorisation 7 days; the margin is for the capture).
         "CARD_AUTHORISATION_HOURS": number("CARD_AUTHORISATION_HOURS", int, "144"),
+        # Days a shopper has to pay a pre-sale's balance once it goes ahead (then the order is
+        # cancelled and the deposit refunded).
+        "PRESALE_BALANCE_DAYS": number("PRESALE_BALANCE_DAYS", int, "3"),
         "PLATFORM_FEE_BP": _percent_bp(get("PLATFORM_FEE_PERCENT", "5"), "PLATFORM_FEE_PERCENT"),
         "LEDGER_HOLD_DAYS": number("LEDGER_HOLD_DAYS", int, "7"),
         "PAYOUT_MINIMUM": number("PAYOUT_MINIMUM", int, "1000"),

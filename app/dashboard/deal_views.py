@@ -87,7 +87,7 @@ def presale(listing_id: int):
     deal = deals.presale_of_listing(listing.id)
     if request.method == "GET":
         soon = utcnow() + timedelta(days=14)
-        values = {"minimum": 20, "closes_at": soon.strftime("%Y-%m-%dT12:00"),
+        values = {"minimum": 20, "closes_at": soon.strftime("%Y-%m-%dT12:00"), "deposit_percent": "",
                   "ships_by": (soon + timedelta(days=21)).strftime("%Y-%m-%d")}
         if deal:
             currency = listing.supply_product.currency
@@ -97,7 +97,8 @@ def presale(listing_id: int):
     try:
         deals.open_presale(
             listing, prices={v.id: request.form.get(f"price_{v.id}", "") for v in listing.supply_product.variants},
-            minimum=values.get("minimum"), closes_at=values.get("closes_at"), ships_by=values.get("ships_by"))
+            minimum=values.get("minimum"), closes_at=values.get("closes_at"), ships_by=values.get("ships_by"),
+            deposit_percent=values.get("deposit_percent", ""))
     except DomainError as error:
         refuse(error)
         return _presale_page(listing, deal, values, {error.field or "form": error.message}, 422)

@@ -80,6 +80,13 @@ class DealRound(TenantMixin, db.Model):
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     ships_by: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)  # a pre-sale's promise
+    # A pre-sale's deposit (basis points of the order; 0: paid in full), the balance due
+    # once it goes ahead.
+    deposit_bp: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+    def deposit_of(self, total: int) -> int:
+        """The deposit on an order of `total` (rounded up to the minor unit)."""
+        return -(-total * self.deposit_bp // 10_000) if self.deposit_bp else total
 
     deal: Mapped[Deal] = relationship(primaryjoin=lambda: and_(
         Deal.id == foreign(DealRound.deal_id), Deal.shop_id == DealRound.shop_id))

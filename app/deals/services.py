@@ -21,6 +21,7 @@ from sqlalchemy import case, func, select, update
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.integrations.stripe_gateway import enabled as card_payments_enabled
 from app.jobs.outbox import defer
 from app.money import format_money, parse_amount
 from app.notifications.jobs import send_after_commit
@@ -145,12 +146,17 @@ def _moment(text, field: str, what: str, *, date_only: bool = False) -> datetime
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+MIN_DEPOSIT, MAX_DEPOSIT = 10, 50  # percent
+
+
 def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes_at, ships_by,
-                 now: datetime | None = None) -> tuple[Deal, DealRound]:
+                 deposit_percent="", now: datetime | None = None) -> tuple[Deal, DealRound]:
     """Open a pre-sale on the listing: a price per option (not under the supplier's wholesale
     cost or minimum retail price), the minimum total quantity, when it closes (1 hour to 60
     days from now, UTC) and the promised ship-by date (after the close). Made to order: no
-    stock is taken. One run at a time. Raises DomainError naming the field."""
+    stock is taken. With a `deposit_percent` (10 to 50), shoppers pay that part by card when
+    they pre-order and the balance once it goes ahead. One run at a time. Raises DomainError
+    naming the field."""
     now = now or utcnow()
     deal = presale_of_listing(listing.id)
     if deal is not None and (run := current_run(deal)) is not None and run.status == "open":
@@ -163,6 +169,12 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
     ships = _moment(ships_by, "ships_by", "the ship-by date", date_only=True)
     if ships <= closes:
         raise DomainError("The ship-by date comes after the pre-sale closes.", field="ships_by")
+    deposit = 0
+    if str(deposit_percent or "").strip() not in ("", "0"):
+        deposit = _whole(deposit_percent, "deposit_percent", MIN_DEPOSIT, MAX_DEPOSIT, "the deposit (%)")
+        if not card_payments_enabled():
+            raise DomainError("A deposit is paid by card: card payments are not set up on the platform.",
+                              field="deposit_percent")
     cleaned = _clean_prices(listing, prices, "pre-sale", below_regular=False)
     created = deal is None
     if created:
@@ -171,10 +183,11 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
     deal.prices, deal.status = cleaned, "active"
     db.session.flush()
     run = DealRound(deal_id=deal.id, token=secrets.token_urlsafe(12), target=target, progress=0, opened_at=now,
-                    deadline=closes, ships_by=ships)
+                    deadline=closes, ships_by=ships, deposit_bp=deposit * 100)
     db.session.add(run)
     db.session.flush()
-    _event(deal, "opened", run, detail=f"minimum {target}, closes {closes:%d %b %H:%M} UTC, ships by {ships:%d %b}")
+    _event(deal, "opened", run, detail=f"minimum {target}, closes {closes:%d %b %H:%M} UTC, ships by {ships:%d %b}"
+           + (f", {deposit}% deposit" if deposit else ""))
     defer(DEADLINE_JOB, run.id, run_at=run.deadline, job_id=f"deal-round-deadline-{run.id}")
     return deal, run
 
@@ -281,6 +294,8 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
     now = now or utcnow()
     cart = _group_cart(shop, deal, variant_id, quantity)
     round_ = _round_to_join(deal, token, now)
+    if round_.deposit_bp:
+        raise DomainError("This pre-sale takes a deposit by card.", field="payment_method")
     if _admit(round_, now, _counted(deal, cart)) is None:
         raise DomainError(_closed_message(deal))
     order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True,
@@ -306,10 +321,14 @@ def join_by_card(shop: Shop, deal: Deal, token: str | None, variant_id, quantity
     full = deal.kind == "group" and round_.progress >= round_.target
     if round_.status != "open" or round_.deadline <= now or full:
         raise DomainError(_closed_message(deal))
+    deposit = None
+    if round_.deposit_bp:  # charged at once: the balance follows when it goes ahead
+        title = cart.lines[0].listing.title
+        deposit = (round_.deposit_of(cart.subtotal), f"Deposit ({round_.deposit_bp // 100}%) for {title}")
     card = start_card_checkout(shop, cart, customer, status_url=status_url, cancel_url=cancel_url,
                                checkout_key=checkout_key, hold="deal-pay",
-                               capture_manually=round_.deadline - now <= authorisation_life(),
-                               pay_by=round_.deadline, made_to_order=deal.kind == "presale")
+                               capture_manually=deposit is None and round_.deadline - now <= authorisation_life(),
+                               pay_by=round_.deadline, made_to_order=deal.kind == "presale", deposit=deposit)
     card.order.deal_round_id = round_.id
     db.session.flush()
     return card, round_

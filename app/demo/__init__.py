@@ -120,7 +120,9 @@ def _open_presale(shop: Shop) -> None:
     twelve days, with two neighbours' pre-orders so far (5 of 30)."""
     listing = next(item for item in shop_listings(visible_only=True) if deals.deal_of_listing(item.id) is None)
     rule = PriceRule.of(listing)
-    prices = {v.id: str(to_major(rule.price_for(v), listing.supply_product.currency))
+    # An early-bird price: 10% off, never under the supplier's floor.
+    prices = {v.id: str(to_major(max(rule.price_for(v) * 9 // 10, v.wholesale_price, v.min_retail_price),
+                                 listing.supply_product.currency))
               for v in listing.supply_product.variants}
     now = utcnow()
     deal, _run = deals.open_presale(listing, prices=prices, minimum=30,

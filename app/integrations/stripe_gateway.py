@@ -46,7 +46,8 @@ def client() -> stripe.StripeClient:
 
 def create_checkout_session(*, number: str, shop_id: int, line_items: list[dict],
                             customer_email: str, success_url: str, cancel_url: str,
-                            expires_at: datetime, capture_manually: bool = False):
+                            expires_at: datetime, capture_manually: bool = False,
+                            idempotency_key: str | None = None):
     """A Checkout Session for one order, whose payment intent carries the order as its
     transfer group ("separate charges and transfers": one charge pays several parties).
     `capture_manually`: the card is only authorised; `capture_payment_intent` takes it."""
@@ -64,7 +65,7 @@ def create_checkout_session(*, number: str, shop_id: int, line_items: list[dict]
         "success_url": success_url,
         "cancel_url": cancel_url,
         "expires_at": int(expires_at.timestamp()),
-    }, options={"idempotency_key": f"checkout-{number}"}))
+    }, options={"idempotency_key": idempotency_key or f"checkout-{number}"}))
 
 
 def line_item(name: str, unit_amount: int, quantity: int, currency: str) -> dict:

@@ -59,6 +59,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("periodic-expire-held-orders", "app.orders.confirmation.expire_held_orders", 600),
     # Deadlines have their own job each; this catches one that was missed (worker down).
     PeriodicJob("periodic-sweep-deal-rounds", "app.deals.jobs.sweep_due_rounds", 60),
+    PeriodicJob("periodic-expire-unpaid-balances", "app.payments.holds.expire_unpaid_balances", 600),
     PeriodicJob("periodic-run-payouts", "app.ledger.jobs.run_payouts", 24 * 3600, queue="payouts",
                 every_hours_setting="PAYOUT_EVERY_HOURS"),
 ]

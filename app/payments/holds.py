@@ -15,11 +15,13 @@ lost, and a job run twice changes nothing (Stripe replays an idempotency key's a
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db_types import utcnow
+from app.errors import DomainError
 from app.extensions import db
 from app.integrations import stripe_gateway
 from app.jobs.outbox import defer
@@ -30,7 +32,7 @@ from app.orders.models import Order
 from app.orders.services import cancel_order, mark_card_paid, queue_fulfilment
 from app.shops.hosts import storefront_host
 from app.shops.models import Shop
-from app.tenancy import use_shop
+from app.tenancy import unscoped, use_shop
 
 from .models import Payment
 
@@ -61,11 +63,17 @@ def held_payment(order: Order) -> Payment | None:
 
 def go_ahead(order: Order) -> None:
     """The holder lets a card order go ahead: an authorisation is captured by a job (which
-    then records the sale); money already captured enters the ledger now."""
+    then records the sale); money already captured enters the ledger now. A deposit's
+    order now waits for its balance (`hold = "balance"`), which the shopper is asked for."""
     payment = held_payment(order)
     if payment is None:
         raise RuntimeError(f"order {order.number} has no payment to go ahead with")
-    if payment.status == "authorised":
+    if payment.purpose == "deposit":
+        order.hold = "balance"
+        order.hold_expires_at = utcnow() + timedelta(days=current_app.config["PRESALE_BALANCE_DAYS"])
+        db.session.flush()
+        _email(order, "presale_balance_due", "Your pre-order {number} goes ahead: please pay the balance")
+    elif payment.status == "authorised":
         defer(capture_held_payment, payment.shop_id, payment.id, job_id=f"capture-payment-{payment.id}")
     else:
         _record_paid(order, payment)
@@ -85,8 +93,78 @@ def release(order: Order, reason: str) -> None:
 
 def _record_paid(order: Order, payment: Payment) -> None:
     if mark_card_paid(order):
-        record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=payment.processor_fee)
+        # Stripe's fees of every payment of the order (a deposit and its balance: two).
+        fees = db.session.scalars(select(Payment.processor_fee).where(
+            Payment.order_id == order.id, Payment.status == "paid")).all()
+        record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=sum(fee or 0 for fee in fees))
         queue_fulfilment(order)  # the confirmation e-mail and the purchase orders
+
+
+def balance_paid(order: Order, payment: Payment) -> str:
+    """The balance of a pre-order arrived: the whole order is paid now, enters the ledger
+    and goes to fulfilment."""
+    if order.hold != "balance" or order.status != "pending":
+        return f"order {order.number} is {order.status}"
+    order.hold, order.hold_expires_at = "", None
+    _record_paid(order, payment)
+    return f"order {order.number}: balance paid"
+
+
+def balance_due(order: Order) -> int:
+    paid = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.order_id == order.id, Payment.status == "paid"))
+    return max(order.total - paid, 0)
+
+
+def start_balance_checkout(order: Order, *, status_url: str, cancel_url: str) -> str:
+    """Stripe's page for the balance of a pre-order that went ahead (an open one is reused).
+    Raises DomainError when nothing is due (paid, cancelled, or too late)."""
+    from .services import PaymentUnavailable
+
+    if order.hold != "balance" or order.status != "pending":
+        raise DomainError("Nothing is due on this order.")
+    if order.hold_expires_at is not None and order.hold_expires_at <= utcnow():
+        raise DomainError("The time to pay the balance has passed; the order is being cancelled.")
+    current = db.session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.purpose == "balance",
+                                                      Payment.status == "open"))
+    if current is not None and current.checkout_url:
+        return current.checkout_url
+    attempt = db.session.scalar(select(func.count(Payment.id)).where(Payment.order_id == order.id,
+                                                                     Payment.purpose == "balance"))
+    due = balance_due(order)
+    try:
+        session = stripe_gateway.create_checkout_session(
+            number=order.number, shop_id=order.shop_id, customer_email=order.customer_email,
+            line_items=[stripe_gateway.line_item(f"Balance of pre-order {order.number}", due, 1, order.currency)],
+            success_url=status_url + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=cancel_url,
+            expires_at=utcnow() + timedelta(hours=23), idempotency_key=f"balance-{order.number}-{attempt}")
+    except stripe_gateway.StripeError as error:
+        current_app.logger.warning("Stripe balance session failed: %s", error)
+        raise PaymentUnavailable("Card payment could not start just now. Please try again in a moment.") from None
+    db.session.add(Payment(shop_id=order.shop_id, order_id=order.id, checkout_session_id=session["id"],
+                           checkout_url=session.get("url") or "", amount=due, currency=order.currency,
+                           status="open", purpose="balance"))
+    db.session.flush()
+    return session["url"]
+
+
+def expire_unpaid_balances(now=None) -> int:
+    """Periodic: pre-orders whose balance was not paid in time are cancelled, their deposit
+    refunded in full, and the shopper told. Each in its own transaction; safe to run twice."""
+    with unscoped():
+        due = db.session.execute(select(Order.shop_id, Order.id).where(
+            Order.hold == "balance", Order.status == "pending", Order.hold_expires_at <= (now or utcnow()))
+            .limit(200)).all()
+    for shop_id, order_id in due:
+        with use_shop(shop_id):
+            order = db.session.scalar(select(Order).where(Order.id == order_id, Order.hold == "balance",
+                                                          Order.status == "pending").with_for_update())
+            if order is not None:
+                order.hold, order.hold_expires_at = "", None
+                release(order, "The balance was not paid in time")
+                _email(order, "presale_balance_expired", "Your pre-order {number} is cancelled")
+            db.session.commit()
+    return len(due)
 
 
 def _payment_row(shop_id: int, payment_id: int) -> Payment | None:
@@ -120,7 +198,7 @@ def capture_held_payment(shop_id: int, payment_id: int) -> str:
             payment.failure_message = f"The authorisation could not be captured: {error.user_message or error}"[:500]
             if order.status == "pending":
                 cancel_order(order, "The card payment could not be taken", source="stripe")
-                _email_not_taken(order)
+                _email(order, "payment_not_taken", "Your order {number} from {shop} could not be paid")
             db.session.commit()
             return f"order {order.number}: capture refused"
         balance = (intent.get("latest_charge") or {}).get("balance_transaction") or {}
@@ -160,14 +238,14 @@ def release_held_payment(shop_id: int, payment_id: int) -> str:
         return f"order {order.number}: {payment.status}"
 
 
-def _email_not_taken(order: Order) -> None:
+def _email(order: Order, template: str, subject: str) -> None:
     shop = db.session.get(Shop, order.shop_id)
     status_url = url_for("storefront.order_status", shop_host=storefront_host(shop), number=order.number,
                          token=order.access_token, _external=True)
-    values = {"order": order, "shop": shop, "status_url": status_url}
+    values = {"order": order, "shop": shop, "status_url": status_url, "due": balance_due(order)}
     email, _ = record_email(
-        f"payment-not-taken:{order.id}", to=order.customer_email,
-        subject=f"Your order {order.number} from {shop.name} could not be paid",
-        body_text=render_template("emails/payment_not_taken.txt", **values),
-        body_html=render_template("emails/payment_not_taken.html", **values), shop_id=shop.id)
+        f"{template.replace('_', '-')}:{order.id}", to=order.customer_email,
+        subject=subject.format(number=order.number, shop=shop.name),
+        body_text=render_template(f"emails/{template}.txt", **values),
+        body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)
     send_after_commit(email)

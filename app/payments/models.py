@@ -11,7 +11,9 @@ from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 from app.tenancy import TenantMixin
 
-PAYMENT_STATUSES = ("open", "paid", "expired", "failed")
+PAYMENT_STATUSES = ("open", "authorised", "paid", "expired", "failed", "released", "refunded")
+# What a payment pays: the whole order, or a pre-sale's deposit and then its balance.
+PAYMENT_PURPOSES = ("order", "deposit", "balance")
 REFUND_STATUSES = ("pending", "succeeded", "failed")
 
 
@@ -28,6 +30,7 @@ class Payment(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(index=True)
     provider: Mapped[str] = mapped_column(String(20), default="stripe")
+    purpose: Mapped[str] = mapped_column(String(10), default="order", server_default="order")
     checkout_session_id: Mapped[str] = mapped_column(String(255), index=True)
     checkout_url: Mapped[str] = mapped_column(String(1000), default="")  # Stripe's page, while open
     payment_intent_id: Mapped[str] = mapped_column(String(255), default="", index=True)

@@ -144,6 +144,12 @@ def submit_refund(refund_id: int) -> Refund:
         if payment is None:
             raise RuntimeError(f"refund {refund.id}: order {order.number} has no paid card payment")
         try:
+            paid = _paid_card_payments(order)
+            if len(paid) > 1:  # a pre-order's deposit and balance: two charges to refund from
+                stripe_refund_id = _refund_across(refund, order, paid)
+                complete_refund(refund, order, stripe_refund_id)
+                db.session.commit()
+                return refund
             made = stripe_gateway.find_refund(payment.charge_id, refund.id)
             if made is None and refund.attempts >= MAX_ATTEMPTS:
                 # Stripe has no refund for it (looked up just now): stop trying, and say so.
@@ -170,6 +176,37 @@ def submit_refund(refund_id: int) -> Refund:
     complete_refund(refund, order, stripe_refund_id)
     db.session.commit()
     return refund
+
+
+def _paid_card_payments(order) -> list[Payment]:
+    """The order's paid card payments, the latest first (a balance before its deposit)."""
+    return list(db.session.scalars(select(Payment).where(Payment.order_id == order.id, Payment.status == "paid")
+                                   .order_by(Payment.id.desc())))
+
+
+def _refund_across(refund: Refund, order, payments: list[Payment]) -> str:
+    """Refund `refund.amount` from several charges, the latest first, each part with its own
+    idempotency key (and found again by the refund's id in its metadata after a lost
+    answer). Returns the first Stripe refund's id."""
+    remaining, first = refund.amount, None
+    for payment in payments:
+        if remaining <= 0:
+            break
+        made = stripe_gateway.find_refund(payment.charge_id, refund.id)
+        if made is None:
+            charge = stripe_gateway.retrieve_charge(payment.charge_id)
+            part = min(remaining, charge["amount_captured"] - charge["amount_refunded"])
+            if part <= 0:
+                continue
+            made = stripe_gateway.create_refund(
+                payment_intent=payment.payment_intent_id, amount=part,
+                idempotency_key=f"{refund.idempotency_key}-payment-{payment.id}",
+                metadata={"refund_id": str(refund.id), "order_number": order.number})
+        remaining -= made["amount"]
+        first = first or made["id"]
+    if remaining > 0:
+        raise RuntimeError(f"refund {refund.id}: {remaining} more than the payments of {order.number} hold")
+    return first
 
 
 def _give_up(refund: Refund) -> None:
@@ -255,10 +292,15 @@ def record_stripe_refunds(order, stripe_refunds) -> list[Refund]:
     """`charge.refunded`: complete our own pending refunds (found by the id in their
     metadata) and record, as amount refunds, the ones made in Stripe's dashboard."""
     recorded = []
+    # Ours split over a deposit and its balance is completed by `submit_refund`, which sees
+    # every part: one charge's list is only a part.
+    split = len(_paid_card_payments(order)) > 1
     for made in stripe_refunds:
         if made.get("status") not in ("succeeded", "pending"):
             continue
         ours = (made.get("metadata") or {}).get("refund_id")
+        if ours and split:
+            continue
         if ours:
             refund = db.session.scalar(select(Refund).where(Refund.id == int(ours),
                                                             Refund.order_id == order.id))

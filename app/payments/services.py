@@ -53,12 +53,14 @@ class CardCheckout:
 
 def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url,
                         checkout_key: str | None = None, hold: str = "", capture_manually: bool = False,
-                        pay_by: datetime | None = None, made_to_order: bool = False) -> CardCheckout:
+                        pay_by: datetime | None = None, made_to_order: bool = False,
+                        deposit: tuple[int, str] | None = None) -> CardCheckout:
     """Create the Checkout Session, then the pending order that waits for it (current shop
     scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs.
     A `hold`'s order is handed to its holder once paid (app/payments/holds.py); with
     `capture_manually` the card is only authorised. `pay_by`: the page closes no later
-    (but not under Stripe's 30 minutes)."""
+    (but not under Stripe's 30 minutes). `deposit` (amount, label): only that part of the
+    order is paid now (a pre-sale's deposit; the balance later, `start_balance_checkout`)."""
     if not stripe_gateway.enabled():
         raise PaymentUnavailable("Card payments are not available in this shop.")
     customer = customer.cleaned()
@@ -73,6 +75,8 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     items = [stripe_gateway.line_item(
         line.listing.title + (f" ({line.variant.label})" if line.variant.options else ""),
         line.unit_price, line.quantity, cart.currency) for line in cart.lines]
+    if deposit is not None:
+        items = [stripe_gateway.line_item(deposit[1], deposit[0], 1, cart.currency)]
     try:
         session = stripe_gateway.create_checkout_session(
             number=number, shop_id=shop.id, line_items=items, customer_email=customer.email,
@@ -90,8 +94,8 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
         raise
     order.hold = hold
     payment = Payment(shop_id=order.shop_id, order_id=order.id, checkout_session_id=session["id"],
-                      checkout_url=session.get("url") or "", amount=order.total, currency=order.currency,
-                      status="open")
+                      checkout_url=session.get("url") or "", currency=order.currency, status="open",
+                      amount=deposit[0] if deposit else order.total, purpose="deposit" if deposit else "order")
     db.session.add(payment)
     db.session.flush()
     return CardCheckout(order, payment, session["url"])
@@ -201,6 +205,8 @@ def complete_checkout(session, *, fresh: bool = False) -> Outcome:
             # Paid after the order was cancelled (the session raced the cancel): give it back.
             defer(holds.release_held_payment, payment.shop_id, payment.id, job_id=f"release-payment-{payment.id}")
             return Outcome(f"order {order.number} was cancelled: the payment goes back")
+        if payment.purpose == "balance":
+            return Outcome(holds.balance_paid(order, payment))
         if order.hold:
             return Outcome(holds.payment_arrived(order, payment))
         if authorised:  # only held orders are paid by authorisation
@@ -256,6 +262,8 @@ def expire_checkout(session) -> Outcome:
         if payment.status != "open":
             return Outcome(f"order {order.number} is {order.status}")
         payment.status, payment.checkout_url = "expired", ""
+        if payment.purpose == "balance":  # the shopper may open another page until it is due
+            return Outcome(f"order {order.number}: balance page expired")
         if order.status != "pending":
             return Outcome(f"order {order.number} is {order.status}")
         cancel_order(order, reason="The card payment was not completed in time.", source="stripe")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import segno
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from markupsafe import Markup
 
 from app.db_types import utcnow
@@ -96,6 +96,12 @@ def group_checkout():
     card_payments = stripe_gateway.enabled()
     if card_payments:
         form.offer_card()
+    deposit = presale_run.deposit_of(cart.subtotal) if presale_run and presale_run.deposit_bp else None
+    if deposit is not None:
+        if not card_payments:
+            flash("This pre-sale takes a deposit by card, which the shop cannot take just now.", "error")
+            return redirect(url_for(".product", handle=listing.handle))
+        form.card_only()
     status = 200
     if form.validate_on_submit():
         placed = order_of_checkout(form.checkout_key.data or None)
@@ -142,7 +148,8 @@ def group_checkout():
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
                              card_authorise_only=deadline - utcnow() <= deals.authorisation_life(),
                              form_action=request.full_path, group_round=None if presale_run else round_, deal=deal,
-                             presale_run=presale_run,
+                             presale_run=presale_run, deposit=deposit,
+                             balance_days=current_app.config["PRESALE_BALANCE_DAYS"],
                              status=422 if form.errors else status)
 
 

@@ -43,6 +43,11 @@ class CheckoutForm(FlaskForm):
         if not self.checkout_key.data:
             self.checkout_key.data = secrets.token_urlsafe(18)
 
+    def card_only(self) -> None:
+        """A pre-sale's deposit is paid by card: no other choice."""
+        self.payment_method.choices = [SelectChoice("card", "Card")]
+        self.payment_method.data = "card" if not self.is_submitted() else self.payment_method.data
+
     def offer_card(self) -> None:
         """Card payments (Stripe) are set up: offer them first."""
         self.payment_method.choices = [SelectChoice("card", "Card"), SelectChoice("cod", "Pay on delivery")]

@@ -34,6 +34,7 @@ from app.orders.services import (
 )
 from app.payments.checkout import CheckoutUnavailable
 from app.payments.checkout import checkout as checkout_use_case
+from app.payments.holds import balance_due, start_balance_checkout
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment
 from app.shops import browsing
@@ -331,10 +332,27 @@ def order_status(number: str, token: str):
             # A group's member: their group's page, with its progress and share link.
             return redirect(url_for(".group", token=joined.token, order=order.number))
     return render_storefront("order.html", order=order, presale_run=deals.presale_run_of(order),
+                             balance=balance_due(order) if order.hold == "balance" else 0,
                              just_placed=bool(request.args.get("placed")) or just_paid,
                              payment=open_payment(order),
                              country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country),
                              tracking=tracking_of(order))
+
+
+@bp.post("/orders/<number>/<token>/balance")
+def pay_balance(number: str, token: str):
+    """A pre-order that went ahead: Stripe's page for its balance."""
+    order = find_order_for_shopper(number, token)
+    if order is None:
+        abort(404)
+    try:
+        url = start_balance_checkout(
+            order, status_url=url_for(".order_status", number=order.number, token=order.access_token, _external=True),
+            cancel_url=url_for(".order_status", number=order.number, token=order.access_token, _external=True))
+    except DomainError as error:
+        flash_refusal(error)
+        return redirect(url_for(".order_status", number=order.number, token=order.access_token))
+    return redirect(url, code=303)
 
 
 @bp.route("/orders/<number>/<token>/confirm", methods=["GET", "POST"])
