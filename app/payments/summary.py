@@ -16,6 +16,10 @@ def order_money_context(order) -> dict:
     return {
         "payment": db.session.scalar(select(Payment).where(Payment.order_id == order.id)
                                      .order_by(Payment.id.desc())),
+        # A pre-order with a deposit has two (the deposit, then the balance).
+        "parts": list(db.session.scalars(select(Payment).where(Payment.order_id == order.id,
+                                                                Payment.purpose != "order")
+                                         .order_by(Payment.id))),
         "entries": order_entries(order.id),
         "refunds": refunds_of(order),
         "refundable": refundable_quantities(order),
