@@ -143,3 +143,45 @@ def test_owner_switches_theme_and_changes_a_colour(live_server, browser):
     owner.goto(live_server.platform("/dashboard/maple/themes"))
     owner.get_by_role("button", name="Publish Market").click()
     context.close()
+
+
+def _accent(page, live_server, shop):
+    page.goto(live_server.shop(shop))
+    return page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()")
+
+
+def test_publish_changes_publishes_what_the_form_shows(live_server, browser):
+    """Issue 14, item 2: edits not yet saved as a draft go live with "Publish changes"; an
+    invalid value is shown and nothing is published."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    owner = context.new_page()
+    shopper = context.browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    _log_in(owner, live_server, "mia@flagship.example")
+    before = _accent(shopper, live_server, "mia")
+    owner.goto(live_server.platform("/dashboard/mia/themes/boutique"))
+    accent, per_row = owner.get_by_label("Accent colour"), owner.get_by_label("Products per row on desktop")
+    original = accent.input_value(), per_row.input_value()
+
+    accent.fill("#7a2e5c")
+    per_row.fill("9")  # out of range: refused
+    owner.get_by_role("button", name="Publish changes").click()
+    expect(owner.locator(".flash-error")).to_contain_text("Nothing was published")
+    expect(owner.locator(".field", has=owner.get_by_label("Products per row on desktop"))).to_contain_text(
+        "Choose a number from 2 to 4.")
+    expect(owner.get_by_label("Accent colour")).to_have_value("#7a2e5c")  # kept, to fix and retry
+    assert _accent(shopper, live_server, "mia") == before
+
+    owner.get_by_label("Products per row on desktop").fill("3")
+    owner.get_by_role("button", name="Publish changes").click()  # never saved as a draft
+    expect(owner.locator(".flash-success")).to_contain_text("Boutique is live")
+    expect(owner.locator(".notice-draft")).to_have_count(0)
+    expect(owner.get_by_label("Accent colour")).to_have_value("#7a2e5c")
+    assert _accent(shopper, live_server, "mia") == "#7a2e5c"
+
+    # put the demo back for the other tests
+    owner.get_by_label("Accent colour").fill(original[0])
+    owner.get_by_label("Products per row on desktop").fill(original[1])
+    owner.get_by_role("button", name="Publish changes").click()
+    expect(owner.locator(".flash-success")).to_contain_text("Boutique is live")
+    shopper.context.close()
+    context.close()
