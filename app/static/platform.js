@@ -8,6 +8,15 @@
     var message = source.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
+  // data-nav-toggle: the back offices' Menu button on a phone opens and closes the links.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-nav-toggle]");
+    if (!button) return;
+    var nav = button.closest(".sidenav");
+    var open = !nav.classList.contains("nav-open");
+    nav.classList.toggle("nav-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
   // data-select-on-focus: a read-only field whose whole value is meant to be copied.
   document.addEventListener("focusin", function (event) {
     var field = event.target;

@@ -39,6 +39,26 @@ def test_every_theme_renders_its_pages_at_phone_width(live_server, page, shop, t
     assert page.csp_violations == []
 
 
+def _menu_fits(page, width=390):
+    """Every link of the storefront's menu is on screen: no sideways strip hiding some."""
+    links = page.locator(".site-nav a")
+    assert links.count() >= 3
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (links.nth(index).text_content(), box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize(("shop", "theme"), DEMO)
+def test_every_theme_shows_its_whole_menu_at_phone_width(live_server, page, shop, theme):
+    """Issue 14, item 12: the collections menu wraps instead of scrolling sideways."""
+    page.goto(live_server.shop(shop))
+    _menu_fits(page)
+    page.locator(".site-nav a").last.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    _menu_fits(page)
+
+
 def test_the_default_theme_renders_its_pages_at_phone_width(live_server, browser, page):
     # The owner previews the base theme on her storefront (a draft only her browser sees).
     page.goto(live_server.platform("/login"))
@@ -50,6 +70,7 @@ def test_the_default_theme_renders_its_pages_at_phone_width(live_server, browser
     expect(page.locator(".preview-bar")).to_contain_text("previewing a draft of Default")
     _pages_of_a_shop(page, live_server, "nora")
     page.goto(live_server.shop("nora"))
+    _menu_fits(page)
     page.get_by_role("button", name="Exit preview").click()
     expect(page.locator("body")).to_have_class(re.compile("theme-journal"))
     assert page.console_errors == []
