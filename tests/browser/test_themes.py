@@ -206,3 +206,57 @@ def test_publish_changes_publishes_what_the_form_shows(live_server, browser):
     expect(owner.locator(".flash-success")).to_contain_text("Boutique is live")
     shopper.context.close()
     context.close()
+
+
+def _shipped_order_path(live_server, subdomain: str) -> str:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.orders.models import Order
+    from app.shops.models import Shop
+    from app.tenancy import unscoped
+
+    with live_server.app.app_context(), unscoped():
+        order = db.session.scalars(
+            select(Order).join(Shop, Shop.id == Order.shop_id)
+            .where(Shop.subdomain == subdomain, Order.fulfilment_status == "shipped")).first()
+        path = f"/orders/{order.number}/{order.access_token}"
+        db.session.remove()
+    return path
+
+
+def _stepper_is_one_row(page, width):
+    steps = page.locator(".order-progress li")
+    expect(steps).to_have_count(3)
+    boxes = [steps.nth(i).bounding_box() for i in range(3)]
+    assert len({round(box["y"]) for box in boxes}) == 1, boxes  # side by side, no wrapping
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
+    assert boxes[2]["x"] + boxes[2]["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(("shop", "theme"), DEMO)
+def test_the_order_stepper_is_one_row_and_the_badge_says_shipped(live_server, browser, shop, theme, width):
+    """Issue 14, item 7, on every theme at phone and desktop width."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.shop(shop, _shipped_order_path(live_server, shop)))
+    expect(page.locator("body")).to_have_class(re.compile(f"theme-{theme}"))
+    _stepper_is_one_row(page, width)
+    expect(page.locator(".order-header .status")).to_have_text("Shipped")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_default_themes_order_stepper_is_one_row(live_server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    _log_in(page, live_server, "nora@flagship.example")
+    page.goto(live_server.platform("/dashboard/nora/themes/default/preview"))
+    page.goto(live_server.shop("nora", _shipped_order_path(live_server, "nora")))
+    expect(page.locator("body")).to_have_class(re.compile("theme-default"))
+    _stepper_is_one_row(page, width)
+    expect(page.locator(".order-header .status")).to_have_text("Shipped")
+    page.get_by_role("button", name="Exit preview").click()
+    context.close()
