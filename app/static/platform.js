@@ -1,6 +1,9 @@
 // Behaviour the back-office templates ask for with data- attributes. Inline event
 // handlers (onsubmit="...") would be refused by the Content-Security-Policy.
+// Loaded in the head, not deferred: it marks the page as scripted before it is drawn (the
+// phone menu of the back offices starts closed only then); the rest listens on document.
 (function () {
+  document.documentElement.classList.add("js");
   // data-confirm on a form or on its submit button: ask before sending.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
