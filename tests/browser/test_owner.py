@@ -163,3 +163,45 @@ def test_the_admin_menu_fits_a_phone(live_server, browser):
     expect(page).to_have_url(re.compile(r"/admin/jobs"))
     _fits(page)
     context.close()
+
+
+def _cents(text: str) -> int:
+    return int(re.sub(r"[^\d-]", "", text))
+
+
+def test_the_owner_sees_the_platform_fee_and_their_real_take(live_server, browser):
+    """Issue 14, item 5: sign-up and the listing form show what the owner gets after the
+    platform fee, as the ledger books it; Earnings explains the cash of pay-on-delivery orders."""
+    from app.ledger.allocation import shop_take
+
+    fee_bp = live_server.app.config["PLATFORM_FEE_BP"]
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.platform("/signup"))
+    expect(page.locator(".auth-card")).to_contain_text(f"the platform keeps {fee_bp // 100}% of each sale")
+    expect(page.locator(".auth-pitch")).to_contain_text(
+        f"earns you ${shop_take(2400, 1500, fee_bp).amount / 100:.2f}")
+
+    _log_in(page, live_server, "mia@flagship.example")
+    page.goto(live_server.platform("/dashboard/mia/catalog?category=snacks"))
+    page.get_by_role("link", name="Add to shop").first.click()
+    expect(page.locator("#price-table-caption")).to_contain_text(f"platform fee ({fee_bp // 100}% of the price)")
+    page.get_by_label("Markup (%)").fill("73")  # the page asks the server for the fee and the take
+    row = page.locator("[data-price-row]").first
+    take = row.locator("[data-take]")
+    expect(take).not_to_have_text("…")
+    price, wholesale = _cents(row.locator("[data-price]").text_content()), _cents(row.locator("td").nth(5).text_content())
+    expected = shop_take(price, wholesale, fee_bp)
+    expect(take).to_have_text(f"${expected.amount / 100:.2f}")
+    expect(row.locator("[data-fee]")).to_have_text(f"${expected.fee / 100:.2f}")
+    assert expected.amount < price - wholesale  # not the margin before the fee
+
+    page.goto(live_server.platform("/dashboard/mia/earnings"))  # the demo's orders are all paid in cash
+    cash = page.locator(".cash-card")
+    expect(cash).to_contain_text("Cash from pay-on-delivery orders")
+    expect(cash).to_contain_text("You owe the platform")
+    expect(page.locator(".stats .negative")).to_have_count(0)
+    expect(page.locator(".stats")).to_contain_text("you owe")
+    expect(page.locator("body")).not_to_contain_text("keeps growing")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
