@@ -171,7 +171,15 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
         def storefront_url(shop, path: str = "/") -> str:
             return f"{app.config['PREFERRED_URL_SCHEME']}://{storefront_host(shop)}{path}"
 
-        return {"storefront_url": storefront_url}
+        return {"storefront_url": storefront_url, "platform_fee_terms": platform_fee_terms}
+
+    def platform_fee_terms(shop=None, price: int = 2400, cost: int = 1500) -> dict:
+        """The platform fee (the shop's, or the platform's before a shop exists) and what an
+        owner gets of one item at `price` costing `cost`, as the ledger books a sale."""
+        from .ledger.services import fee_bp_for, fee_percent, take_for
+
+        return {"percent": fee_percent(fee_bp_for(shop)), "example": take_for(shop, price, cost),
+                "currency": shop.currency if shop is not None else app.config["DEFAULT_CURRENCY"]}
 
 
 def _register_error_pages(app: FlagshipFlask) -> None:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.integrations import stripe_gateway
 from app.ledger import connect
 from app.ledger.payouts import payouts_of
-from app.ledger.services import balances, payee_entries
+from app.ledger.services import balances, cash_orders, fee_bp_for, fee_percent, payee_entries
 from app.payout_onboarding import (
     finish_payout_onboarding,
     onboarding_link_expired,
@@ -25,7 +25,8 @@ NAV_SECTIONS.update({"earnings": "earnings", "connect_payouts": "earnings", "pay
 def earnings():
     page = max(request.args.get("page", 1, type=row_id), 1)
     return render_template(
-        "dashboard/earnings.html", balances=balances("shop", g.shop.id),
+        "dashboard/earnings.html", balances=balances("shop", g.shop.id), cash=cash_orders(g.shop.id),
+        platform_fee=fee_percent(fee_bp_for(g.shop)),
         entries=payee_entries("shop", g.shop.id, page=page), payouts=payouts_of("shop", g.shop.id),
         account_status=connect.status_of("shop", g.shop.id), stripe_enabled=stripe_gateway.enabled())
 

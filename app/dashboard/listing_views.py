@@ -8,6 +8,9 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 
 from app.catalog import browse
 from app.errors import DomainError
+from app.integrations import stripe_gateway
+from app.ledger.allocation import Take
+from app.ledger.services import fee_bp_for, fee_percent, take_for
 from app.money import CURRENCIES
 from app.shops import services as shops
 from app.shops.pricing import PriceRule, check_price_rule, price_table
@@ -42,21 +45,22 @@ def catalog():
 
 @dataclass(frozen=True)
 class PreviewRow:
-    """One variant in the price table; price is None while the rule cannot be read."""
+    """One variant in the price table; price is None while the rule cannot be read. `take`
+    is what the owner gets of one sold at that price: after the wholesale cost and the
+    platform fee, as the ledger books it (`app.ledger.services.take_for`)."""
 
     variant: object
     price: int | None
     problem: str | None = None
-
-    @property
-    def margin(self) -> int | None:
-        return None if self.price is None else self.price - self.variant.wholesale_price
+    take: Take | None = None
 
 
 def _preview_rows(rule: PriceRule | None, product) -> list[PreviewRow]:
     if rule is None:
         return [PreviewRow(variant, None) for variant in product.variants]
-    return [PreviewRow(row.variant, row.price, row.problem) for row in price_table(rule, product)]
+    return [PreviewRow(row.variant, row.price, row.problem,
+                       take_for(g.shop, row.price, row.variant.wholesale_price))
+            for row in price_table(rule, product)]
 
 
 def suggested_markup(product) -> PriceRule:
@@ -93,7 +97,8 @@ def _render_listing_form(template: str, form: ListingForm, product, rule: PriceR
     status = 422 if form.errors and not previewed else 200
     return render_template(
         template, form=form, product=product, rows=_preview_rows(rule, product),
-        previewed=previewed, currency_exponent=exponent, currency_symbol=symbol, **context,
+        previewed=previewed, currency_exponent=exponent, currency_symbol=symbol,
+        platform_fee=fee_percent(fee_bp_for(g.shop)), card_payments=stripe_gateway.enabled(), **context,
     ), status
 
 

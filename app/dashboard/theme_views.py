@@ -80,6 +80,9 @@ def theme_editor(theme: str):
     values = themes.theme_state(g.shop, package.name, draft=True).settings
     if request.method == "GET":
         return _editor(package, schema_form(package.settings_schema, values, collections))
+    # "Publish" on this page submits the settings form too: what the owner sees in the form
+    # is what goes live, so an edit not yet saved as a draft is never thrown away.
+    publish = bool(request.form.get("publish"))
     form = schema_form(package.settings_schema, values, collections, formdata=request.form)
     if not form.validate_on_submit():
         return _editor(package, form, 400)
@@ -89,9 +92,13 @@ def theme_editor(theme: str):
         refuse()
         for ident, message in error.errors.items():
             form[ident].errors = [*form[ident].errors, message]
-        flash(error.message, "error")
+        flash(f"{error.message} Nothing was published." if publish else error.message, "error")
         return _editor(package, form, 422)
-    flash("Draft saved. Preview it, then publish when you’re happy.", "success")
+    if publish:
+        themes.publish_theme(g.shop, package.name)
+        flash(f"{package.title} is live on your storefront, with the settings below.", "success")
+    else:
+        flash("Draft saved. Preview it, then publish when you’re happy.", "success")
     return redirect(url_for(".theme_editor", theme=package.name))
 
 

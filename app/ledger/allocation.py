@@ -65,6 +65,25 @@ def split_sale(lines: Iterable[SaleLine], total: int, shop_id: int, fee: int,
     return shares
 
 
+@dataclass(frozen=True)
+class Take:
+    """What one item sold at `price` leaves the shop, as a sale books it."""
+
+    price: int
+    cost: int  # the supplier's wholesale cost
+    fee: int  # the platform's fee
+    amount: int  # the shop's share: price - cost - fee (before any card processing fee)
+
+
+def shop_take(price: int, cost: int, fee_bp: int) -> Take:
+    """The shop's share of one item sold alone at `price`: the same fee and split as a paid
+    order's (`platform_fee`, `split_sale`), so what the owner is shown is what is booked.
+    Card payments also pay the processor's fee, known only once Stripe has charged."""
+    fee = platform_fee(price, fee_bp)
+    shares = split_sale([SaleLine(0, price, cost, 1)], price, 0, fee, 0)
+    return Take(price, cost, fee, next(share.amount for share in shares if share.payee_type == "shop"))
+
+
 def fee_returned(fee: int, total: int, refunded: int) -> int:
     """How much of the platform fee has gone back once `refunded` of `total` is refunded."""
     if total <= 0:

@@ -21,7 +21,16 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.tenancy import unscoped, use_shop
 
-from .allocation import SaleLine, Share, platform_fee, split_refund, split_sale, supplier_returns
+from .allocation import (
+    SaleLine,
+    Share,
+    Take,
+    platform_fee,
+    shop_take,
+    split_refund,
+    split_sale,
+    supplier_returns,
+)
 from .models import LedgerEntry, OrderRelease, Payout
 
 
@@ -66,10 +75,23 @@ def _entry(key: str, kind: str, share: Share, currency: str, *, shop_id: int | N
 
 
 def fee_bp_for(shop) -> int:
-    """The shop's platform fee in basis points: the admin's override, else the platform's."""
-    if shop.platform_fee_bp is not None:
+    """The shop's platform fee in basis points: the admin's override, else the platform's
+    (also for a shop not opened yet: `shop` None)."""
+    if shop is not None and shop.platform_fee_bp is not None:
         return shop.platform_fee_bp
     return current_app.config["PLATFORM_FEE_BP"]
+
+
+def take_for(shop, price: int, cost: int) -> Take:
+    """What the shop gets of one item at `price` with its platform fee, as `record_sale`
+    books it (see `allocation.shop_take`)."""
+    return shop_take(price, cost, fee_bp_for(shop))
+
+
+def fee_percent(fee_bp: int) -> str:
+    """500 -> "5%", 250 -> "2.5%", 1275 -> "12.75%"."""
+    whole, rest = divmod(fee_bp, 100)
+    return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
 
 
 def order_entries(order_id: int) -> list[LedgerEntry]:
@@ -263,6 +285,55 @@ def _balances(payee_type: str, payee_id: int, now: datetime | None) -> list[Bala
     for currency, amount in paid.items():
         found.setdefault(currency, Balance(currency, paid_out=int(amount)))
     return sorted(found.values(), key=lambda balance: balance.currency)
+
+
+@dataclass
+class CashOrders:
+    """A shop's pay-on-delivery orders, in one currency: the cash the owner collected, and
+    how the ledger shares it. What is not the shop's margin the owner owes (the platform
+    pays the suppliers); the ledger nets it against the shop's other sales."""
+
+    currency: str
+    collected: int = 0  # cash the owner holds (net of cash given back on refunds)
+    margin: int = 0  # the shop's own share of those orders: the owner keeps it
+    supplier_costs: int = 0
+    platform_fees: int = 0
+    other: int = 0  # anyone else's share (a processor's fee; none for cash so far)
+
+    @property
+    def owed(self) -> int:
+        """What the owner owes for these orders: everything collected that is not theirs."""
+        return self.supplier_costs + self.platform_fees + self.other
+
+
+def cash_orders(shop_id: int) -> list[CashOrders]:
+    """Per currency, the shop's pay-on-delivery orders as the ledger books them: entries of
+    every payee on the orders whose cash the shop collected. `collected` is always `margin`
+    plus `owed` (a sale's shares add up to what was paid)."""
+    with use_shop(shop_id):
+        cod_orders = (select(LedgerEntry.order_id)
+                      .where(LedgerEntry.shop_id == shop_id, LedgerEntry.kind == "cash_collected",
+                             LedgerEntry.payee_type == "shop", LedgerEntry.payee_id == shop_id))
+        is_cash = LedgerEntry.kind.in_(("cash_collected", "cash_returned"))
+        rows = db.session.execute(
+            select(LedgerEntry.currency, LedgerEntry.payee_type, is_cash, func.sum(LedgerEntry.amount))
+            .where(LedgerEntry.shop_id == shop_id, LedgerEntry.order_id.in_(cod_orders))
+            .group_by(LedgerEntry.currency, LedgerEntry.payee_type, is_cash)).all()
+    found: dict[str, CashOrders] = {}
+    for currency, payee_type, cash, amount in rows:
+        summary = found.setdefault(currency, CashOrders(currency))
+        amount = int(amount)
+        if payee_type == "shop" and cash:
+            summary.collected -= amount
+        elif payee_type == "shop":
+            summary.margin += amount
+        elif payee_type == "supplier":
+            summary.supplier_costs += amount
+        elif payee_type == "platform":
+            summary.platform_fees += amount
+        else:
+            summary.other += amount
+    return sorted(found.values(), key=lambda summary: summary.currency)
 
 
 def payee_entries(payee_type: str, payee_id: int, page: int = 1, per_page: int = 50):

@@ -20,7 +20,7 @@ from app.shops.domains import token_for_host
 from app.shops.media import media_by_filename, media_path
 from app.shops.newsletter import subscribe
 from app.shops.services import shop_collections, shop_listings
-from app.web import flash_refusal
+from app.unit_of_work import refuse
 
 from . import seo, theming
 from .views import bp
@@ -94,14 +94,17 @@ def exit_preview():
 
 @bp.post("/newsletter")
 def newsletter_signup():
+    # The answer is shown in the newsletter section (themes/default/sections/newsletter.html),
+    # which the redirect scrolls to: where the shopper is looking.
     try:
         subscribe(request.form.get("email", ""))
     except DomainError as error:
-        flash_refusal(error)
+        refuse(error)
+        flash(error.message, "newsletter-error")
     else:
         # The same words for a new and a known address: the form must not tell anyone
         # who is on this shop's list.
-        flash("Thank you — you’re on the list.", "success")
+        flash("Thank you — you’re on the list.", "newsletter-success")
     return redirect(url_for(".home") + "#newsletter")
 
 

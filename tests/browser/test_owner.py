@@ -69,3 +69,139 @@ def test_owner_signs_up_opens_a_shop_and_lists_a_product(live_server, browser):
     expect(page.locator("body")).to_contain_text("Small-batch treats I <b>love</b>.")  # escaped
     assert errors == []
     context.close()
+
+
+def _log_in(page, live_server, email, password="flagship-demo"):
+    page.goto(live_server.platform("/login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def _fits(page, width=390) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+
+
+def _on_screen(locator, width=390) -> None:
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, (locator, box)
+
+
+DASHBOARD_LINKS = ("Home", "Catalog", "Products", "Notices", "Collections", "Orders", "Earnings",
+                   "Theme", "Domains", "Settings", "View storefront")
+
+
+def test_the_dashboard_fits_a_phone_and_its_menu_reaches_every_page(live_server, browser):
+    """Issue 14, item 12: no sideways scrolling at 390 px (the domains page with a long domain
+    too), and every section of the dashboard one tap away behind the Menu button."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _log_in(page, live_server, "nora@flagship.example")
+    page.goto(live_server.platform("/dashboard/nora/domains"))
+    page.get_by_label("Domain").fill("shop.a-rather-long-name-for-a-writers-shop.nora-writes.example.com")
+    page.get_by_role("button", name="Add domain").click()
+    expect(page.locator(".domain-card")).to_have_count(1)
+    _fits(page)
+    for path in ("/", "/catalog", "/products", "/orders", "/earnings", "/themes", "/themes/journal",
+                 "/settings"):
+        page.goto(live_server.platform(f"/dashboard/nora{path}"))
+        _fits(page)
+
+    nav = page.get_by_role("navigation", name="Shop dashboard")
+    menu = nav.get_by_role("button", name="Menu")
+    _on_screen(menu)
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav.get_by_role("link", name="Orders")).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    for name in DASHBOARD_LINKS:
+        _on_screen(nav.get_by_role("link", name=name))
+    _fits(page)
+    nav.get_by_role("link", name="Earnings").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/nora/earnings$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Earnings")
+    page.get_by_role("navigation", name="Shop dashboard").get_by_role("button", name="Menu").click()
+    page.get_by_role("navigation", name="Shop dashboard").get_by_role("link", name="Orders").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/nora/orders$"))
+
+    # the domain goes again, for the other tests
+    page.goto(live_server.platform("/dashboard/nora/domains"))
+    page.get_by_role("button", name=re.compile("^Remove")).click()
+    expect(page.locator(".domain-card")).to_have_count(0)
+    assert errors == []
+    context.close()
+
+
+def test_without_scripts_the_phone_menu_shows_every_link(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    _log_in(page, live_server, "nora@flagship.example")
+    page.goto(live_server.platform("/dashboard/nora/"))
+    nav = page.get_by_role("navigation", name="Shop dashboard")
+    expect(nav.get_by_role("button", name="Menu")).to_be_hidden()
+    for name in DASHBOARD_LINKS:
+        _on_screen(nav.get_by_role("link", name=name))
+    _fits(page)
+    context.close()
+
+
+def test_the_admin_menu_fits_a_phone(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _log_in(page, live_server, "admin@flagship.example", "flagship-demo-admin")
+    page.goto(live_server.platform("/admin/"))
+    _fits(page)
+    nav = page.get_by_role("navigation", name="Platform admin")
+    nav.get_by_role("button", name="Menu").click()
+    for name in ("Overview", "Suppliers", "Products", "Shops", "Money", "Outbox", "Feeds", "Jobs"):
+        _on_screen(nav.get_by_role("link", name=name))
+    nav.get_by_role("link", name="Jobs").click()
+    expect(page).to_have_url(re.compile(r"/admin/jobs"))
+    _fits(page)
+    context.close()
+
+
+def _cents(text: str) -> int:
+    return int(re.sub(r"[^\d-]", "", text))
+
+
+def test_the_owner_sees_the_platform_fee_and_their_real_take(live_server, browser):
+    """Issue 14, item 5: sign-up and the listing form show what the owner gets after the
+    platform fee, as the ledger books it; Earnings explains the cash of pay-on-delivery orders."""
+    from app.ledger.allocation import shop_take
+
+    fee_bp = live_server.app.config["PLATFORM_FEE_BP"]
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.platform("/signup"))
+    expect(page.locator(".auth-card")).to_contain_text(f"the platform keeps {fee_bp // 100}% of each sale")
+    expect(page.locator(".auth-pitch")).to_contain_text(
+        f"earns you ${shop_take(2400, 1500, fee_bp).amount / 100:.2f}")
+
+    _log_in(page, live_server, "mia@flagship.example")
+    page.goto(live_server.platform("/dashboard/mia/catalog?category=snacks"))
+    page.get_by_role("link", name="Add to shop").first.click()
+    expect(page.locator("#price-table-caption")).to_contain_text(f"platform fee ({fee_bp // 100}% of the price)")
+    page.get_by_label("Markup (%)").fill("73")  # the page asks the server for the fee and the take
+    row = page.locator("[data-price-row]").first
+    take = row.locator("[data-take]")
+    expect(take).not_to_have_text("…")
+    price, wholesale = _cents(row.locator("[data-price]").text_content()), _cents(row.locator("td").nth(5).text_content())
+    expected = shop_take(price, wholesale, fee_bp)
+    expect(take).to_have_text(f"${expected.amount / 100:.2f}")
+    expect(row.locator("[data-fee]")).to_have_text(f"${expected.fee / 100:.2f}")
+    assert expected.amount < price - wholesale  # not the margin before the fee
+
+    page.goto(live_server.platform("/dashboard/mia/earnings"))  # the demo's orders are all paid in cash
+    cash = page.locator(".cash-card")
+    expect(cash).to_contain_text("Cash from pay-on-delivery orders")
+    expect(cash).to_contain_text("You owe the platform")
+    expect(page.locator(".stats .negative")).to_have_count(0)
+    expect(page.locator(".stats")).to_contain_text("you owe")
+    expect(page.locator("body")).not_to_contain_text("keeps growing")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

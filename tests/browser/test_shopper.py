@@ -53,3 +53,43 @@ def test_unknown_shop_has_a_friendly_page(live_server, page):
     response = page.goto(live_server.shop("no-such-shop"))
     assert response.status == 404
     expect(page.locator("body")).to_contain_text(re.compile("doesn.t exist", re.I))
+
+
+def _in_view_below_the_header(page, selector: str) -> bool:
+    """The element is on screen and not under the sticky header."""
+    return page.evaluate("""(selector) => {
+      const box = document.querySelector(selector).getBoundingClientRect();
+      const header = document.querySelector(".site-header").getBoundingClientRect();
+      return box.height > 0 && box.top >= header.bottom - 1 && box.bottom <= window.innerHeight;
+    }""", selector)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("shop", ["nora", "mia"])  # Journal and Boutique have a newsletter section
+def test_newsletter_thanks_the_shopper_at_the_form(live_server, browser, shop, width):
+    """Issue 14, item 6: the answer shows in the newsletter section the page scrolls to, not at
+    the top of the page."""
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.shop(shop))
+    section = page.locator("#newsletter")
+    page.evaluate("document.querySelector('#newsletter form').noValidate = true")  # past the browser's check
+    section.get_by_label("Email address").fill("not an address")
+    section.get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"/#newsletter$"))
+    expect(section.locator(".newsletter-status")).to_have_attribute("role", "alert")
+    expect(section.get_by_label("Email address")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".flashes")).to_have_count(0)
+
+    section.get_by_label("Email address").fill(f"reader-{width}@example.com")
+    section.get_by_role("button").click()
+    status = section.locator(".newsletter-status")
+    expect(status).to_contain_text("you’re on the list")
+    expect(section.locator("form")).to_have_count(0)  # the form is replaced by the thanks
+    expect(page.locator(".flashes")).to_have_count(0)  # nothing at the top of the page
+    expect(status).to_be_in_viewport()
+    page.wait_for_function("""() => { const y = window.scrollY;
+      return new Promise(r => setTimeout(() => r(window.scrollY === y), 150)); }""")  # scrolling ended
+    assert _in_view_below_the_header(page, "#newsletter .newsletter-status")
+    assert _in_view_below_the_header(page, "#newsletter h2")
+    context.close()

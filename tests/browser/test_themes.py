@@ -39,6 +39,26 @@ def test_every_theme_renders_its_pages_at_phone_width(live_server, page, shop, t
     assert page.csp_violations == []
 
 
+def _menu_fits(page, width=390):
+    """Every link of the storefront's menu is on screen: no sideways strip hiding some."""
+    links = page.locator(".site-nav a")
+    assert links.count() >= 3
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (links.nth(index).text_content(), box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize(("shop", "theme"), DEMO)
+def test_every_theme_shows_its_whole_menu_at_phone_width(live_server, page, shop, theme):
+    """Issue 14, item 12: the collections menu wraps instead of scrolling sideways."""
+    page.goto(live_server.shop(shop))
+    _menu_fits(page)
+    page.locator(".site-nav a").last.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    _menu_fits(page)
+
+
 def test_the_default_theme_renders_its_pages_at_phone_width(live_server, browser, page):
     # The owner previews the base theme on her storefront (a draft only her browser sees).
     page.goto(live_server.platform("/login"))
@@ -50,6 +70,7 @@ def test_the_default_theme_renders_its_pages_at_phone_width(live_server, browser
     expect(page.locator(".preview-bar")).to_contain_text("previewing a draft of Default")
     _pages_of_a_shop(page, live_server, "nora")
     page.goto(live_server.shop("nora"))
+    _menu_fits(page)
     page.get_by_role("button", name="Exit preview").click()
     expect(page.locator("body")).to_have_class(re.compile("theme-journal"))
     assert page.console_errors == []
@@ -142,4 +163,100 @@ def test_owner_switches_theme_and_changes_a_colour(live_server, browser):
     # put the demo back for the other tests
     owner.goto(live_server.platform("/dashboard/maple/themes"))
     owner.get_by_role("button", name="Publish Market").click()
+    context.close()
+
+
+def _accent(page, live_server, shop):
+    page.goto(live_server.shop(shop))
+    return page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()")
+
+
+def test_publish_changes_publishes_what_the_form_shows(live_server, browser):
+    """Issue 14, item 2: edits not yet saved as a draft go live with "Publish changes"; an
+    invalid value is shown and nothing is published."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    owner = context.new_page()
+    shopper = context.browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    _log_in(owner, live_server, "mia@flagship.example")
+    before = _accent(shopper, live_server, "mia")
+    owner.goto(live_server.platform("/dashboard/mia/themes/boutique"))
+    accent, per_row = owner.get_by_label("Accent colour"), owner.get_by_label("Products per row on desktop")
+    original = accent.input_value(), per_row.input_value()
+
+    accent.fill("#7a2e5c")
+    per_row.fill("9")  # out of range: refused
+    owner.get_by_role("button", name="Publish changes").click()
+    expect(owner.locator(".flash-error")).to_contain_text("Nothing was published")
+    expect(owner.locator(".field", has=owner.get_by_label("Products per row on desktop"))).to_contain_text(
+        "Choose a number from 2 to 4.")
+    expect(owner.get_by_label("Accent colour")).to_have_value("#7a2e5c")  # kept, to fix and retry
+    assert _accent(shopper, live_server, "mia") == before
+
+    owner.get_by_label("Products per row on desktop").fill("3")
+    owner.get_by_role("button", name="Publish changes").click()  # never saved as a draft
+    expect(owner.locator(".flash-success")).to_contain_text("Boutique is live")
+    expect(owner.locator(".notice-draft")).to_have_count(0)
+    expect(owner.get_by_label("Accent colour")).to_have_value("#7a2e5c")
+    assert _accent(shopper, live_server, "mia") == "#7a2e5c"
+
+    # put the demo back for the other tests
+    owner.get_by_label("Accent colour").fill(original[0])
+    owner.get_by_label("Products per row on desktop").fill(original[1])
+    owner.get_by_role("button", name="Publish changes").click()
+    expect(owner.locator(".flash-success")).to_contain_text("Boutique is live")
+    shopper.context.close()
+    context.close()
+
+
+def _shipped_order_path(live_server, subdomain: str) -> str:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.orders.models import Order
+    from app.shops.models import Shop
+    from app.tenancy import unscoped
+
+    with live_server.app.app_context(), unscoped():
+        order = db.session.scalars(
+            select(Order).join(Shop, Shop.id == Order.shop_id)
+            .where(Shop.subdomain == subdomain, Order.fulfilment_status == "shipped")).first()
+        path = f"/orders/{order.number}/{order.access_token}"
+        db.session.remove()
+    return path
+
+
+def _stepper_is_one_row(page, width):
+    steps = page.locator(".order-progress li")
+    expect(steps).to_have_count(3)
+    boxes = [steps.nth(i).bounding_box() for i in range(3)]
+    assert len({round(box["y"]) for box in boxes}) == 1, boxes  # side by side, no wrapping
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
+    assert boxes[2]["x"] + boxes[2]["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(("shop", "theme"), DEMO)
+def test_the_order_stepper_is_one_row_and_the_badge_says_shipped(live_server, browser, shop, theme, width):
+    """Issue 14, item 7, on every theme at phone and desktop width."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.shop(shop, _shipped_order_path(live_server, shop)))
+    expect(page.locator("body")).to_have_class(re.compile(f"theme-{theme}"))
+    _stepper_is_one_row(page, width)
+    expect(page.locator(".order-header .status")).to_have_text("Shipped")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_default_themes_order_stepper_is_one_row(live_server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    _log_in(page, live_server, "nora@flagship.example")
+    page.goto(live_server.platform("/dashboard/nora/themes/default/preview"))
+    page.goto(live_server.shop("nora", _shipped_order_path(live_server, "nora")))
+    expect(page.locator("body")).to_have_class(re.compile("theme-default"))
+    _stepper_is_one_row(page, width)
+    expect(page.locator(".order-header .status")).to_have_text("Shipped")
+    page.get_by_role("button", name="Exit preview").click()
     context.close()

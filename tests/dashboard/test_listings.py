@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.extensions import db
 from app.orders.models import OrderLine
 from app.shops.models import CollectionListing, Listing
 from app.shops.services import create_collection, update_collection
@@ -43,10 +44,26 @@ def test_preview_shows_prices_and_margins_without_saving(owner, shop_a, mug):
         "title": "My Mug", "price_rule": "markup", "markup_percent": "62.5", "action": "preview"})
     text = page_text(page)
     assert page.status_code == 200
-    assert "$13.00" in text and "$5.00" in text  # 800 * 1.625, margin 500
-    assert "$16.25" in text and "$6.25" in text  # 1000 * 1.625, margin 625
+    # what the owner gets is after the platform fee (5 %), as the ledger books a sale
+    assert "$13.00" in text and "$0.65" in text and "$4.35" in text  # 800 * 1.625: 1300 - 800 - 65
+    assert "$16.25" in text and "$0.81" in text and "$5.44" in text  # 1000 * 1.625: 1625 - 1000 - 81
+    assert "$5.00" not in text and "$6.25" not in text  # not the margin before the fee
+    assert "the platform fee (5% of the price)" in text
     assert "not saved yet" in text
     assert len(_listings_of(shop_a.shop)) == before
+
+
+def test_the_take_follows_the_shops_own_platform_fee(owner, shop_a, mug):
+    """Issue 14, item 5: an admin's fee override is the one shown (and booked)."""
+    from app.ledger.services import take_for
+
+    shop_a.shop.platform_fee_bp = 250
+    db.session.commit()
+    text = page_text(owner.post(_add_url(mug), data={
+        "title": "My Mug", "price_rule": "fixed", "fixed_price": "24.00", "action": "preview"}))
+    take = take_for(shop_a.shop, 2400, mug.variants[0].wholesale_price)
+    assert take.fee == 60 and "the platform fee (2.5% of the price)" in text
+    assert f'data-take>${take.amount // 100}.{take.amount % 100:02d}</td>' in text
 
 
 def test_preview_flags_a_price_under_the_minimum_without_saving(owner, shop_a, mug):

@@ -76,6 +76,43 @@ def test_saving_then_publishing_changes_the_storefront(owner, shop_a, storefront
     assert b'class="quick-add"' in home
 
 
+MARKET_FORM = {
+    "accent_color": "#aa3300", "background_color": "#ffffff", "text_color": "#111111",
+    "secondary_color": "#ffe9a8", "font_heading": "rounded", "font_body": "humanist",
+    "button_style": "pill", "image_ratio": "square", "products_per_row_desktop": "4",
+    "products_per_row_mobile": "2", "header_alignment": "left", "logo_height": "40",
+    "delivery_note": "Order by Friday", "show_quick_add": "y", "announcement": ""}
+
+
+def test_publish_saves_the_forms_values_first(owner, shop_a, storefront):
+    """Issue 14, item 2: "Publish" submits the editor's form, so edits not yet saved as a
+    draft go live instead of being thrown away."""
+    page = page_text(owner.get("/dashboard/alpha/themes/market"))
+    assert 'form="theme-settings" name="publish"' in page and 'id="theme-settings"' in page
+    response = owner.post("/dashboard/alpha/themes/market", data={**MARKET_FORM, "publish": "1"})
+    assert response.status_code == 302
+    assert "Market is live" in page_text(owner.get(response.headers["Location"]))
+    assert _theme_of(shop_a.shop.id) == "market"
+    home = storefront(shop_a.shop).get("/").data
+    assert b"--accent:#aa3300" in home and b"Order by Friday" in home
+    assert "unpublished changes" not in page_text(owner.get("/dashboard/alpha/themes/market"))
+
+
+def test_publish_with_an_invalid_value_shows_the_error_and_publishes_nothing(owner, shop_a, storefront):
+    owner.post("/dashboard/alpha/themes/market", data=MARKET_FORM)  # a valid draft first
+    response = owner.post("/dashboard/alpha/themes/market",
+                          data={**MARKET_FORM, "accent_color": "#12", "publish": "1"})
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "Enter a colour as # and six hex digits, like #1f2a44." in text
+    assert "Nothing was published." in text
+    assert 'value="#12"' in text  # the owner's typing is kept to fix
+    assert _theme_of(shop_a.shop.id) != "market"
+    [config] = fetch_all(ThemeConfig, shop_id=shop_a.shop.id)
+    assert config.published_at is None and config.draft_settings["accent_color"] == "#aa3300"
+    assert b"--accent:#aa3300" not in storefront(shop_a.shop).get("/").data
+
+
 def test_logo_upload_is_checked_resized_and_served_safely(owner, shop_a, storefront, media_root):
     big = png(3000, 1000)
     response = owner.post("/dashboard/alpha/themes/default", data={

@@ -11,6 +11,7 @@ from app.ledger.allocation import (
     SaleLine,
     fee_returned,
     platform_fee,
+    shop_take,
     split_refund,
     split_sale,
     supplier_costs,
@@ -101,3 +102,22 @@ def test_refunding_more_than_was_paid_is_refused():
         split_refund(amount=600, total=1000, refunded_before=500, shop_id=SHOP, fee=50)
     with pytest.raises(ValueError):
         split_refund(amount=0, total=1000, refunded_before=0, shop_id=SHOP, fee=50)
+
+
+def test_the_shops_take_is_its_share_of_a_sale_after_the_platform_fee():
+    """Issue 14, item 5: an item sold at $24.00 that costs $15.00, with a 5 % fee: the owner
+    gets $7.80, not the $9.00 the listing form used to show."""
+    take = shop_take(2400, 1500, 500)
+    assert (take.fee, take.amount) == (120, 780)
+    assert shop_take(2400, 1500, 0).amount == 900
+    assert shop_take(1250, 1300, 500).amount == -113  # under the cost: shown as a loss, not hidden
+
+
+@given(price=st.integers(0, 10**7), cost=st.integers(0, 10**7), fee_bp=st.integers(0, 3_000))
+@settings(max_examples=200, deadline=None)
+def test_the_take_of_one_item_is_what_a_sale_of_it_books(price, cost, fee_bp):
+    fee = platform_fee(price, fee_bp)
+    shares = split_sale([SaleLine(1, price, cost, 1)], price, SHOP, fee, 0)
+    take = shop_take(price, cost, fee_bp)
+    assert take.amount == next(share.amount for share in shares if share.payee_type == "shop")
+    assert take.fee == fee and take.amount + take.fee + take.cost == price

@@ -15,7 +15,14 @@ from sqlalchemy.exc import DatabaseError
 from app.db_types import utcnow
 from app.extensions import db
 from app.ledger.models import LedgerEntry
-from app.ledger.services import LedgerError, balances, record_sale, release_order
+from app.ledger.services import (
+    LedgerError,
+    balances,
+    cash_orders,
+    record_sale,
+    release_order,
+    take_for,
+)
 from app.orders.services import mark_paid
 from app.payments.refunds import refund_cash
 from app.shops.models import Shop
@@ -46,6 +53,33 @@ def test_a_paid_cash_order_records_each_share_once(shop_a):
     with use_shop(shop_a.shop.id):
         assert record_sale(order, db.session.get(Shop, shop_a.shop.id)) == []  # once per order
     assert len(_entries(order.id)) == 4
+
+
+def test_the_take_shown_to_the_owner_is_what_the_sale_books(shop_a):
+    """Issue 14, item 5: the listing form and sign-up show `take_for`, the ledger's own split."""
+    for fee_bp in (None, 250, 0):
+        shop_a.shop.platform_fee_bp = fee_bp
+        order = _paid_cash_order(shop_a)
+        [line] = order.lines
+        booked = {e.payee_type: e.amount for e in _entries(order.id) if e.kind == "sale"}
+        take = take_for(shop_a.shop, line.unit_price, line.unit_cost)
+        assert booked["shop"] == take.amount and booked.get("platform", 0) == take.fee
+
+
+def test_cash_orders_split_what_the_owner_collected_into_margin_and_what_they_owe(shop_a, shop_b):
+    listing = shop_a.listings[0]
+    order = _paid_cash_order(shop_a, {listing: (listing.supply_product.variants[0], 3)})
+    _paid_cash_order(shop_b)  # another shop's cash is not counted
+    [cash] = cash_orders(shop_a.shop.id)
+    assert (cash.currency, cash.collected, cash.supplier_costs, cash.platform_fees) == ("USD", 5400, 3600, 270)
+    assert cash.margin == 5400 - 3600 - 270 and cash.owed == 3870
+    with use_shop(shop_a.shop.id):
+        refund_cash(order, {order.lines[0].id: 1})
+    [cash] = cash_orders(shop_a.shop.id)
+    assert cash.collected == 3600 and cash.collected == cash.margin + cash.owed
+    [balance] = balances("shop", shop_a.shop.id)
+    assert balance.cash_held == cash.collected
+    assert balance.pending + balance.available == cash.margin - cash.collected == -cash.owed
 
 
 def test_the_admins_fee_override_applies(shop_a):
