@@ -26,10 +26,10 @@ from app.tenancy import TenantMixin
 ORDER_STATUSES = ("pending", "paid", "refunded", "cancelled")
 PAYMENT_METHODS = ("cod", "card")
 PAYMENT_METHOD_LABELS = {"cod": "Pay on delivery", "card": "Card (Stripe)"}
-# "deal": a member waiting for its group; "deal-pay": a card order whose payment has not
-# arrived yet (not a member until it does).
-HOLDS = ("", "shopper", "owner", "deal", "deal-pay")
-DEAL_HOLDS = ("deal", "deal-pay")
+# "deal": a member waiting for its group or pre-sale; "deal-pay": a card order whose payment
+# has not arrived yet (not a member until it does); "balance": a pre-order that went ahead,
+# waiting for its balance (until hold_expires_at).
+HOLDS = ("", "shopper", "owner", "deal", "deal-pay", "balance")
 
 
 class Order(TenantMixin, db.Model):

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.integrations import stripe_gateway
 from app.ledger.services import record_refund
 from app.orders.fulfilment import has_shipped
-from app.orders.models import DEAL_HOLDS, Order
+from app.orders.models import Order
 from app.orders.services import cancel_order
 from app.tenancy import unscoped, use_shop
 
@@ -248,7 +248,15 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
     """Cancel any order, giving a paid one's money back first. A use case of its own
     transactions (it commits): a paid card order's cancel waits on Stripe's refund; a paid
     pay-on-delivery order's cash refund completes, and so cancels it, at once."""
-    if order.hold in DEAL_HOLDS and order.status == "pending":
+    if order.hold == "balance" and order.status == "pending":
+        # A pre-order that went ahead, its balance not paid yet: the deposit goes back.
+        from .holds import release
+
+        order.hold, order.hold_expires_at = "", None
+        release(order, reason or "Cancelled before the balance was paid")
+        db.session.commit()
+        return order
+    if order.hold == "deal" and order.status == "pending":
         # Its group decides: a failed group cancels it and returns the money; a member
         # taken out by hand would make the group's count a lie.
         raise DomainError("This order waits for its group buy: if the group does not fill in time it is "

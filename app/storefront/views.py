@@ -401,6 +401,12 @@ def cancel_payment(number: str, token: str):
         except DomainError as error:
             flash_refusal(error)
             return redirect(url_for(".order_status", number=number, token=token))
+        joined = deals.round_of(order)
+        if joined is not None:  # a group's or pre-sale's order: back where the shopper started
+            flash("Payment cancelled: you did not join.", "info")
+            if joined.deal.kind == "group":
+                return redirect(url_for(".group", token=joined.token))
+            return redirect(url_for(".product", handle=deals.deal_listing(joined.deal).handle))
         _save_cart({carts.line_key(line.listing_id, line.supply_variant_id): line.quantity
                     for line in order.lines})
         flash("Payment cancelled. Your cart is just as you left it.", "info")

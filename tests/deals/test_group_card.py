@@ -229,3 +229,17 @@ def test_the_owner_sees_a_waiting_group_order_and_cannot_take_it_out_by_hand(
     cancel = owner.post(f"/dashboard/alpha/orders/{ada.id}/cancel", data={"reason": "test"})
     assert cancel.status_code in (302, 422) and fresh(ada).status == "pending"
     assert payment_of(ada).status == "authorised"
+
+
+def test_a_shopper_who_goes_back_from_stripe_is_back_at_the_group_not_in_it(fake_stripe, shop_a, crisps,
+                                                                           storefront):
+    deal_id, variant_id = _offer(shop_a.shop, crisps)
+    client = storefront(shop_a.shop)
+    ada, session = _card_join(client, deal_id, variant_id)
+    [request] = fake_stripe.find_requests("POST", "/v1/checkout/sessions")
+    back = request.params["cancel_url"].split("flagship.test", 1)[1]
+    assert client.get(back).status_code == 200  # asks first
+    left = client.post(back)
+    assert left.status_code == 302 and f"/groups/{_round().token}" in left.location
+    assert fresh(ada).status == "cancelled" and fake_stripe.get(session)["status"] == "expired"
+    assert _round().progress == 0

@@ -139,3 +139,18 @@ def test_a_failed_pre_sale_refunds_every_deposit(fake_stripe, shop_a, tee, store
         assert db.session.scalar(select(DealRound.status).where(DealRound.id == run_id)) == "failed"
     assert not [s for s in fake_stripe.find_requests("POST", "/v1/checkout/sessions")
                 if "Balance" in str(s.params)]  # never asked for a balance
+
+
+def test_the_owner_cancels_a_pre_order_awaiting_its_balance_and_the_deposit_goes_back(
+        fake_stripe, shop_a, tee, storefront, login):
+    deal_id, run_id, variant_id = _open(shop_a.shop, tee)
+    ada = _pre_order_deposit(fake_stripe, storefront(shop_a.shop), deal_id, variant_id)
+    _due(run_id)
+    run_job(jobs.close_round_if_due, run_id)
+    owner = login(shop_a.owner)
+    page = owner.get(f"/dashboard/alpha/orders/{ada.id}").get_data(as_text=True)
+    assert "Awaiting balance" in page and "pay the balance by" in page
+    assert owner.post(f"/dashboard/alpha/orders/{ada.id}/cancel", data={"reason": "out of fabric"}).status_code == 302
+    ada = fresh(ada)
+    assert ada.status == "cancelled" and _payments(ada) == [("deposit", "refunded", 800)]
+    assert [r["amount"] for r in fake_stripe.objects("refund")] == [800] and _ledger(ada) == 0
