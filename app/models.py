@@ -9,7 +9,7 @@ from app.catalog.portal_models import (  # noqa: F401
     WebhookAttempt,
     WebhookDelivery,
 )
-from app.deals.models import Deal, DealEvent, DealRound  # noqa: F401
+from app.deals.models import Deal, DealEvent, DealRound, ProductionOrder  # noqa: F401
 from app.jobs.models import OutboxJob  # noqa: F401
 from app.ledger.models import (  # noqa: F401
     LedgerEntry,
@@ -25,4 +25,5 @@ from app.payments.models import Payment, Refund, StripeEvent  # noqa: F401
 from app.shops.domain_models import ShopDomain  # noqa: F401
 from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401
 from app.shops.notice_models import ListingNotice  # noqa: F401
+from app.shops.pickup import PickupPoint  # noqa: F401
 from app.shops.theme_models import NewsletterSubscriber, ShopMedia, ThemeConfig  # noqa: F401

@@ -105,5 +105,6 @@ from . import (  # noqa: E402,F401
     listing_views,
     notice_views,
     order_views,
+    pickup_views,
     theme_views,
 )

@@ -287,7 +287,7 @@ def events_of(deal: Deal, limit: int = 100) -> list[DealEvent]:
 
 
 def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, customer: CustomerDetails, *,
-         checkout_key: str | None = None, now: datetime | None = None) -> tuple[Order, DealRound]:
+         checkout_key: str | None = None, now: datetime | None = None, pickup_point=None) -> tuple[Order, DealRound]:
     """A shopper starts a group (no token) or joins the group of `token`, with one order at
     the group price, paid on delivery. Returns the order and its round (filled if this
     member completed it). Raises DomainError; nothing is written then."""
@@ -299,7 +299,7 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
     if _admit(round_, now, _counted(deal, cart)) is None:
         raise DomainError(_closed_message(deal))
     order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True,
-                        made_to_order=deal.kind == "presale")
+                        made_to_order=deal.kind == "presale", pickup_point=pickup_point)
     order.hold, order.deal_round_id = "deal", round_.id
     db.session.flush()
     _joined(deal, round_, order, shop)
@@ -308,7 +308,7 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
 
 def join_by_card(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, customer: CustomerDetails, *,
                  status_url, cancel_url, checkout_key: str | None = None,
-                 now: datetime | None = None) -> tuple[CardCheckout, DealRound]:
+                 now: datetime | None = None, pickup_point=None) -> tuple[CardCheckout, DealRound]:
     """Start or join a group paying by card: the order waits (`hold = "deal-pay"`) while the
     shopper pays on Stripe's page, and counts as a member only once the money arrives
     (`member_paid`), so the group's progress is never a promise. Where the group's deadline
@@ -328,7 +328,8 @@ def join_by_card(shop: Shop, deal: Deal, token: str | None, variant_id, quantity
     card = start_card_checkout(shop, cart, customer, status_url=status_url, cancel_url=cancel_url,
                                checkout_key=checkout_key, hold="deal-pay",
                                capture_manually=deposit is None and round_.deadline - now <= authorisation_life(),
-                               pay_by=round_.deadline, made_to_order=deal.kind == "presale", deposit=deposit)
+                               pay_by=round_.deadline, made_to_order=deal.kind == "presale", deposit=deposit,
+                               pickup_point=pickup_point)
     card.order.deal_round_id = round_.id
     db.session.flush()
     return card, round_

@@ -40,6 +40,7 @@ class Order(TenantMixin, db.Model):
         # One order per checkout form: a resubmission after a lost answer finds it again.
         # (An index, not a constraint: SQLite adds it without rebuilding the table.)
         Index("uq_orders_shop_id_checkout_key", "shop_id", "checkout_key", unique=True),
+        Index("uq_orders_shop_id_pickup_code", "shop_id", "pickup_code", unique=True),  # codes work once, in one shop
         # The expiry sweep reads only orders held for a confirmation.
         Index("ix_orders_held", "hold_expires_at", postgresql_where=text("hold <> ''"),
               sqlite_where=text("hold <> ''")),
@@ -83,6 +84,11 @@ class Order(TenantMixin, db.Model):
     deal_round_id: Mapped[int | None] = mapped_column(default=None, index=True)
     # Made to order (a pre-sale): no stock was taken, so a cancel puts none back.
     made_to_order: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Collected at a pickup point (app/shops/pickup.py) instead of delivered: the supplier
+    # ships to the point; the shopper shows `pickup_code` (unique in the shop) to collect.
+    pickup_point_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    pickup_code: Mapped[str | None] = mapped_column(String(12), default=None)
+    collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
@@ -84,10 +84,13 @@ def new_access_token() -> str:
 
 def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
                 number: str | None = None, access_token: str | None = None,
-                checkout_key: str | None = None, held: bool = False, made_to_order: bool = False) -> Order:
+                checkout_key: str | None = None, held: bool = False, made_to_order: bool = False,
+                pickup_point=None) -> Order:
     """Turn a priced cart into an order, taking stock atomically. A pay-on-delivery order
     goes to fulfilment at once, unless `held` for a confirmation (app/orders/confirmation.py).
     A `made_to_order` one (a pre-sale) takes no stock: the supplier makes what is ordered.
+    With a `pickup_point` (app/shops/pickup.py) the order ships to that point, for the shopper
+    to collect with the order's pickup code.
 
     Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
     two checkouts racing for the last unit cannot both win: the loser's UPDATE matches no
@@ -99,7 +102,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
         raise DomainError("Your cart is empty.")
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
-    customer = customer.cleaned()
+    customer = with_pickup_address(customer, pickup_point).cleaned()
     shop_id = require_shop_id()
 
     with db.session.begin_nested():
@@ -139,6 +142,8 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
             ship_postcode=customer.postcode,
             ship_country=customer.country,
             made_to_order=made_to_order,
+            pickup_point_id=pickup_point.id if pickup_point is not None else None,
+            pickup_code=new_pickup_code() if pickup_point is not None else None,
         )
         for line in cart.lines:
             product = line.listing.supply_product
@@ -166,6 +171,28 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     if payment_method == "cod" and not held:
         queue_fulfilment(order)  # pay on delivery: the suppliers can start now
     return order
+
+
+def with_pickup_address(customer: CustomerDetails, pickup_point) -> CustomerDetails:
+    """The shopper's details with the pickup point's address (where the supplier ships)."""
+    if pickup_point is None:
+        return customer
+    if not pickup_point.active:
+        raise DomainError("That pickup point is closed; choose another.", field="delivery")
+    return replace(customer, line1=pickup_point.line1, line2=f"c/o {pickup_point.name}", region="",
+                   city=pickup_point.city, postcode=pickup_point.postcode, country=pickup_point.country)
+
+
+PICKUP_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
+
+
+def new_pickup_code() -> str:
+    """A code the shopper shows at the pickup point: 8 letters and digits, unique in the
+    shop (its unique index backs this up)."""
+    while True:
+        code = "".join(secrets.choice(PICKUP_ALPHABET) for _ in range(8))
+        if db.session.scalar(select(Order.id).where(Order.pickup_code == code)) is None:
+            return code
 
 
 def queue_fulfilment(order: Order) -> None:

@@ -30,7 +30,7 @@ class CheckoutUnavailable(DomainError):
 
 
 def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checkout_key: str | None,
-             status_url, cancel_url, confirm_url):
+             status_url, cancel_url, confirm_url, pickup_point=None):
     """The placed order (committed). Raises OutOfStock or another DomainError (nothing
     written), or CheckoutUnavailable when the database failed before the order was saved.
     A pay-on-delivery order may be held for the shopper's or the owner's confirmation
@@ -38,10 +38,12 @@ def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checko
     try:
         if pay_by_card:
             order = start_card_checkout(shop, cart, customer, checkout_key=checkout_key,
-                                        status_url=status_url, cancel_url=cancel_url).order
+                                        status_url=status_url, cancel_url=cancel_url,
+                                        pickup_point=pickup_point).order
         else:
             waits_for = confirmation.hold_for(shop)
-            order = place_order(shop, cart, customer, checkout_key=checkout_key, held=bool(waits_for))
+            order = place_order(shop, cart, customer, checkout_key=checkout_key, held=bool(waits_for),
+                                pickup_point=pickup_point)
             if waits_for:
                 confirmation.hold(order, shop, waits_for, confirm_url=confirm_url)
         db.session.commit()

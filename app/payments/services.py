@@ -31,6 +31,7 @@ from app.orders.services import (
     new_order_number,
     place_order,
     queue_fulfilment,
+    with_pickup_address,
 )
 from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
@@ -54,7 +55,7 @@ class CardCheckout:
 def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url,
                         checkout_key: str | None = None, hold: str = "", capture_manually: bool = False,
                         pay_by: datetime | None = None, made_to_order: bool = False,
-                        deposit: tuple[int, str] | None = None) -> CardCheckout:
+                        deposit: tuple[int, str] | None = None, pickup_point=None) -> CardCheckout:
     """Create the Checkout Session, then the pending order that waits for it (current shop
     scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs.
     A `hold`'s order is handed to its holder once paid (app/payments/holds.py); with
@@ -63,7 +64,7 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     order is paid now (a pre-sale's deposit; the balance later, `start_balance_checkout`)."""
     if not stripe_gateway.enabled():
         raise PaymentUnavailable("Card payments are not available in this shop.")
-    customer = customer.cleaned()
+    customer = with_pickup_address(customer, pickup_point).cleaned()
     if cart.is_empty:
         raise DomainError("Your cart is empty.")
     if cart.problems:
@@ -88,7 +89,8 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
                                  "moment, or choose pay on delivery.") from None
     try:
         order = place_order(shop, cart, customer, "card", number=number, access_token=token,
-                            checkout_key=checkout_key, held=bool(hold), made_to_order=made_to_order)
+                            checkout_key=checkout_key, held=bool(hold), made_to_order=made_to_order,
+                            pickup_point=pickup_point)
     except DomainError:
         _expire_quietly(session["id"])
         raise

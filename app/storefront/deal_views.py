@@ -16,6 +16,7 @@ from app.integrations import stripe_gateway
 from app.orders.cart import Cart, CartLine
 from app.orders.services import CustomerDetails, OutOfStock, order_of_checkout
 from app.payments.services import PaymentUnavailable, open_payment
+from app.shops import pickup
 from app.unit_of_work import refuse
 from app.web import flash_refusal, row_id
 
@@ -96,6 +97,9 @@ def group_checkout():
     card_payments = stripe_gateway.enabled()
     if card_payments:
         form.offer_card()
+    points = pickup.pickup_points(active_only=True)
+    if points:
+        form.offer_pickup(points)
     deposit = presale_run.deposit_of(cart.subtotal) if presale_run and presale_run.deposit_bp else None
     if deposit is not None:
         if not card_payments:
@@ -108,6 +112,7 @@ def group_checkout():
         if placed is not None:  # this form was sent before (a retry, a double click)
             return _after_group_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in DETAILS})
+        point = next((p for p in points if p.id == form.pickup_point_id()), None)
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
             status = 429
@@ -120,10 +125,11 @@ def group_checkout():
                         status_url=lambda number, token: url_for(".order_status", number=number, token=token,
                                                                  _external=True),
                         cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
-                                                                 token=token, _external=True))
+                                                                 token=token, _external=True),
+                        pickup_point=point)
                     return redirect(card.url, code=303)
                 order, joined = deals.join(g.shop, deal, token, variant.id, quantity, details,
-                                           checkout_key=form.checkout_key.data or None)
+                                           checkout_key=form.checkout_key.data or None, pickup_point=point)
             except OutOfStock as error:
                 flash_refusal(error)
             except PaymentUnavailable as error:
@@ -149,7 +155,7 @@ def group_checkout():
                              card_authorise_only=deadline - utcnow() <= deals.authorisation_life(),
                              form_action=request.full_path, group_round=None if presale_run else round_, deal=deal,
                              presale_run=presale_run, deposit=deposit,
-                             balance_days=current_app.config["PRESALE_BALANCE_DAYS"],
+                             balance_days=current_app.config["PRESALE_BALANCE_DAYS"], pickup_points=points,
                              status=422 if form.errors else status)
 
 

@@ -3,12 +3,7 @@ from wtforms import EmailField, HiddenField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-COUNTRIES = [
-    ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
-    ("AU", "Australia"), ("NZ", "New Zealand"), ("DE", "Germany"), ("FR", "France"),
-    ("ES", "Spain"), ("IT", "Italy"), ("NL", "Netherlands"), ("SG", "Singapore"),
-    ("HK", "Hong Kong"), ("CN", "China"), ("JP", "Japan"),
-]
+from app.orders.countries import COUNTRIES
 
 
 class CheckoutForm(FlaskForm):
@@ -33,6 +28,8 @@ class CheckoutForm(FlaskForm):
                           render_kw={"autocomplete": "country"})
     payment_method = RadioField("Payment", choices=[SelectChoice("cod", "Pay on delivery")],
                                 default="cod")
+    # "ship", or "pickup-<id>" when the shop has pickup points (offer_pickup).
+    delivery = RadioField("Delivery", choices=[SelectChoice("ship", "Deliver to my address")], default="ship")
     # Drawn when the form is shown: the same submission twice (a retry after a lost answer,
     # a double click) finds the order it placed instead of placing another.
     checkout_key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,40}$")])
@@ -42,6 +39,20 @@ class CheckoutForm(FlaskForm):
 
         if not self.checkout_key.data:
             self.checkout_key.data = secrets.token_urlsafe(18)
+
+    def offer_pickup(self, points) -> None:
+        """The shop's pickup points as delivery choices. Picking one up, the address fields
+        are not needed (the order ships to the point)."""
+        self.delivery.choices = [SelectChoice("ship", "Deliver to my address")] + [
+            SelectChoice(f"pickup-{point.id}", point.name) for point in points]
+        if self.is_submitted() and (self.delivery.raw_data or [""])[0].startswith("pickup-"):
+            for field in (self.line1, self.city, self.postcode):
+                field.validators = [Optional(), *[v for v in field.validators if isinstance(v, Length)]]
+                field.flags.required = False
+
+    def pickup_point_id(self) -> int | None:
+        value = self.delivery.data or ""
+        return int(value.split("-", 1)[1]) if value.startswith("pickup-") else None
 
     def card_only(self) -> None:
         """A pre-sale's deposit is paid by card: no other choice."""

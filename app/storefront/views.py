@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import segno
 from flask import (
     Blueprint,
     abort,
@@ -17,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 
 from app.accounts.verification import shop_owner_verified
 from app.config import STATIC_DIR
@@ -26,6 +28,8 @@ from app.integrations import stripe_gateway
 from app.orders import cart as carts
 from app.orders import confirmation
 from app.orders.fulfilment import tracking_of
+from app.orders.pickup import collect as collect_at_point
+from app.orders.pickup import orders_at
 from app.orders.services import (
     CustomerDetails,
     OutOfStock,
@@ -37,7 +41,7 @@ from app.payments.checkout import checkout as checkout_use_case
 from app.payments.holds import balance_due, start_balance_checkout
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment
-from app.shops import browsing
+from app.shops import browsing, pickup
 from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.pricing import PriceRule, price_table
@@ -261,6 +265,9 @@ def checkout():
     card_payments = stripe_gateway.enabled()
     if card_payments:
         form.offer_card()
+    points = pickup.pickup_points(active_only=True)
+    if points:
+        form.offer_pickup(points)
     status = 200
     if form.validate_on_submit():
         key = form.checkout_key.data or None
@@ -271,7 +278,7 @@ def checkout():
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
-            return render_storefront("checkout.html", cart=cart, form=form,
+            return render_storefront("checkout.html", cart=cart, form=form, pickup_points=points,
                                      card_payments=card_payments, status=429)
         try:
             order = checkout_use_case(
@@ -282,7 +289,8 @@ def checkout():
                 cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
                                                          token=token, _external=True),
                 confirm_url=lambda number, token: url_for(".confirm_order", number=number,
-                                                          token=token, _external=True))
+                                                          token=token, _external=True),
+                pickup_point=_chosen_point(form, points))
         except OutOfStock as error:
             flash_refusal(error)
             return redirect(url_for(".cart"))
@@ -300,7 +308,12 @@ def checkout():
     elif not form.is_submitted():
         form.draw_checkout_key()
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                             status=422 if form.errors else status)
+                             pickup_points=points, status=422 if form.errors else status)
+
+
+def _chosen_point(form, points):
+    point_id = form.pickup_point_id()
+    return next((point for point in points if point.id == point_id), None)
 
 
 def _after_checkout(order):
@@ -332,11 +345,43 @@ def order_status(number: str, token: str):
             # A group's member: their group's page, with its progress and share link.
             return redirect(url_for(".group", token=joined.token, order=order.number))
     return render_storefront("order.html", order=order, presale_run=deals.presale_run_of(order),
+                             pickup_point=pickup.get_pickup_point(order.pickup_point_id) if order.pickup_point_id else None,
+                             pickup_qr=_pickup_qr(order),
                              balance=balance_due(order) if order.hold == "balance" else 0,
                              just_placed=bool(request.args.get("placed")) or just_paid,
                              payment=open_payment(order),
                              country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country),
                              tracking=tracking_of(order))
+
+
+def _pickup_qr(order):
+    """The pickup code as a QR code the person in charge can scan from the shopper's phone."""
+    if not order.pickup_code:
+        return None
+    return Markup(segno.make(order.pickup_code, error="m").svg_inline(  # noqa: S704 - segno's own SVG
+        scale=6, border=2, dark="#111111", omitsize=True))
+
+
+@bp.route("/pickup/<int:point_id>/<token>", methods=["GET", "POST"])
+def pickup_desk(point_id: int, token: str):
+    """The person in charge of a pickup point: type (or scan) a shopper's code and hand the
+    order over. Reached by the point's secret link; any other link is a 404."""
+    point = pickup.point_for_staff(point_id, token)
+    if point is None:
+        abort(404)
+    status, code = 200, ""
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        try:
+            order = collect_at_point(point, code)
+        except DomainError as error:
+            refuse()
+            flash(error.message, "error")
+            status = 422
+        else:
+            flash(f"Order {order.number} for {order.customer_name}: collected. Hand it over.", "success")
+            return redirect(url_for(".pickup_desk", point_id=point.id, token=token))
+    return render_storefront("pickup_desk.html", point=point, orders=orders_at(point), code=code, status=status)
 
 
 @bp.post("/orders/<number>/<token>/balance")

@@ -1,0 +1,78 @@
+"""The owner's pickup points: add and change them, open or close one, the person in
+charge's secret link, and per point what has arrived and what waits to be collected."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from app.errors import DomainError
+from app.orders.countries import COUNTRIES
+from app.orders.pickup import orders_at
+from app.shops import pickup
+from app.shops.hosts import storefront_host
+from app.unit_of_work import refuse
+from app.web import found
+
+from .blueprint import NAV_SECTIONS, bp
+
+NAV_SECTIONS.update({"pickup_points": "pickup", "pickup_point": "pickup", "pickup_point_action": "pickup"})
+FIELDS = ("name", "line1", "city", "postcode", "country", "hours", "contact_name", "contact_phone")
+
+
+def _staff_url(point, token: str) -> str:
+    return url_for("storefront.pickup_desk", shop_host=storefront_host(g.shop), point_id=point.id,
+                   token=token, _external=True)
+
+
+@bp.route("/<shop>/pickup-points", methods=["GET", "POST"])
+def pickup_points():
+    values, errors, status = {"country": "US"}, {}, 200
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in FIELDS}
+        try:
+            point, token = pickup.save_pickup_point(None, **values)
+        except DomainError as error:
+            refuse(error)
+            errors, status = {error.field or "form": error.message}, 422
+        else:
+            flash(f"{point.name} added. Send {point.contact_name} their link to the pickup desk (shown once): "
+                  f"{_staff_url(point, token)}", "success")
+            return redirect(url_for(".pickup_point", point_id=point.id))
+    points = pickup.pickup_points()
+    return render_template("dashboard/pickup_points.html", points=points, counts={
+        point.id: {kind: len(rows) for kind, rows in orders_at(point).items()} for point in points},
+        values=values, errors=errors, countries=COUNTRIES), status
+
+
+@bp.route("/<shop>/pickup-points/<int:point_id>", methods=["GET", "POST"])
+def pickup_point(point_id: int):
+    point = found(pickup.get_pickup_point, point_id)
+    values, errors, status = {key: getattr(point, key) for key in FIELDS}, {}, 200
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in FIELDS}
+        try:
+            pickup.save_pickup_point(point, **values)
+        except DomainError as error:
+            refuse(error)
+            errors, status = {error.field or "form": error.message}, 422
+        else:
+            flash("Pickup point saved.", "success")
+            return redirect(url_for(".pickup_point", point_id=point.id))
+    return render_template("dashboard/pickup_point.html", point=point, orders=orders_at(point), values=values,
+                           errors=errors, countries=COUNTRIES), status
+
+
+@bp.post("/<shop>/pickup-points/<int:point_id>/<action>")
+def pickup_point_action(point_id: int, action: str):
+    point = found(pickup.get_pickup_point, point_id)
+    if action == "new-link":
+        token = pickup.new_staff_link(point)
+        flash(f"A new link for {point.contact_name} (the old one no longer works; shown once): "
+              f"{_staff_url(point, token)}", "success")
+    elif action in ("close", "open"):
+        pickup.set_point_active(point, action == "open")
+        flash(f"{point.name} is {'open again' if action == 'open' else 'closed: checkout no longer offers it'}.",
+              "success")
+    else:
+        abort(404)
+    return redirect(url_for(".pickup_point", point_id=point.id))

@@ -1,0 +1,10 @@
+"""The countries a shop ships to, as (ISO code, name): checkout's choices and every address shown."""
+
+from __future__ import annotations
+
+COUNTRIES = [
+    ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
+    ("AU", "Australia"), ("NZ", "New Zealand"), ("DE", "Germany"), ("FR", "France"),
+    ("ES", "Spain"), ("IT", "Italy"), ("NL", "Netherlands"), ("SG", "Singapore"),
+    ("HK", "Hong Kong"), ("CN", "China"), ("JP", "Japan"),
+]

@@ -1,0 +1,126 @@
+"""Neighbourhood pickup points: where a shop's shoppers may collect their orders instead of a
+delivery to their door (a community leader's front room, a corner shop). The supplier ships
+a pickup order to its point; the person in charge hands it over against the order's pickup
+code, on a phone page reached by the point's own secret link."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import UTCDateTime, utcnow
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.tenancy import TenantMixin, get_for_shop
+
+
+class PickupPoint(TenantMixin, db.Model):
+    __tablename__ = "pickup_points"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    line1: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2))
+    hours: Mapped[str] = mapped_column(String(200), default="")  # "Mon-Fri 17:00-20:00"
+    contact_name: Mapped[str] = mapped_column(String(120))  # the person in charge
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    # The person in charge's page: only a hash of its secret link is kept.
+    staff_token_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def address(self) -> str:
+        return ", ".join(part for part in (self.line1, self.postcode, self.city) if part)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _clean(text, field: str, label: str, limit: int, required: bool = True) -> str:
+    value = " ".join(str(text or "").split())
+    if required and not value:
+        raise DomainError(f"Enter the {label}.", field=field)
+    if len(value) > limit:
+        raise DomainError(f"Keep the {label} under {limit} characters.", field=field)
+    return value
+
+
+def save_pickup_point(point: PickupPoint | None, *, name, line1, city, postcode, country, hours,
+                      contact_name, contact_phone) -> tuple[PickupPoint, str | None]:
+    """Create (point None) or change a pickup point (current shop scope). A new point gets
+    the secret link of its person in charge: returned once (the token), never stored."""
+    values = {
+        "name": _clean(name, "name", "point's name", 80),
+        "line1": _clean(line1, "line1", "street address", 200),
+        "city": _clean(city, "city", "city", 100),
+        "postcode": _clean(postcode, "postcode", "postcode", 20),
+        "country": _clean(country, "country", "country", 2).upper(),
+        "hours": _clean(hours, "hours", "opening hours", 200),
+        "contact_name": _clean(contact_name, "contact_name", "name of the person in charge", 120),
+        "contact_phone": _clean(contact_phone, "contact_phone", "phone number", 40, required=False),
+    }
+    if len(values["country"]) != 2 or not values["country"].isalpha():
+        raise DomainError("Choose the country.", field="country")
+    clash = db.session.scalar(select(PickupPoint.id).where(PickupPoint.name == values["name"]))
+    if clash is not None and (point is None or clash != point.id):
+        raise DomainError("Another pickup point has this name.", field="name")
+    token = None
+    if point is None:
+        point = PickupPoint()
+        token = secrets.token_urlsafe(24)
+        point.staff_token_hash = _hash(token)
+        db.session.add(point)
+    for key, value in values.items():
+        setattr(point, key, value)
+    db.session.flush()
+    return point, token
+
+
+def new_staff_link(point: PickupPoint) -> str:
+    """A new secret link for the person in charge (the old one stops working)."""
+    token = secrets.token_urlsafe(24)
+    point.staff_token_hash = _hash(token)
+    db.session.flush()
+    return token
+
+
+def set_point_active(point: PickupPoint, active: bool) -> PickupPoint:
+    point.active = active
+    db.session.flush()
+    return point
+
+
+def pickup_points(active_only: bool = False) -> list[PickupPoint]:
+    query = select(PickupPoint).order_by(PickupPoint.name)
+    if active_only:
+        query = query.where(PickupPoint.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def get_pickup_point(point_id) -> PickupPoint:
+    point = get_for_shop(db.session, PickupPoint, point_id)
+    if point is None:
+        raise NotFound("No such pickup point in this shop.")
+    return point
+
+
+def point_for_staff(point_id, token: str) -> PickupPoint | None:
+    """The point whose person in charge holds this secret link (current shop), or None."""
+    point = get_for_shop(db.session, PickupPoint, point_id)
+    if point is None or not point.staff_token_hash or not token:
+        return None
+    if not secrets.compare_digest(point.staff_token_hash, _hash(token)):
+        return None
+    return point
