@@ -85,6 +85,21 @@ def _demo_deal_paths() -> tuple[str, str, str]:
     return f"/groups/{token}", f"/products/{handle}", f"/dashboard/maple/products/{listing_id}/pre-sale"
 
 
+def _demo_pickup_paths() -> tuple[str, str]:
+    """The person in charge's desk of maple's pickup point (a fresh secret link) and the
+    owner's page of the point."""
+    from sqlalchemy import select
+
+    from app.shops.pickup import PickupPoint, new_staff_link
+    from app.tenancy import unscoped, use_shop
+
+    with unscoped():
+        point = db.session.scalar(select(PickupPoint))
+    with use_shop(point.shop_id):
+        token = new_staff_link(point)
+    return f"/pickup/{point.id}/{token}", f"/dashboard/maple/pickup-points/{point.id}"
+
+
 def _settle(page) -> None:
     """Load lazy images (scroll through the page) and wait for the network to go quiet."""
     page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
@@ -112,6 +127,11 @@ def main() -> None:
         load_demo()
         db.session.commit()
         group, presale, presale_owner = _demo_deal_paths()
+        desk, point_page = _demo_pickup_paths()
+        db.session.commit()
+        SHOTS.extend([("pickup-desk-phone", None, ("maple", desk), True, True, False),
+                      ("dashboard-pickup-point", MAPLE, ("platform", point_page), False, True, False),
+                      ("checkout-market-pickup-phone", None, ("maple", "/checkout"), True, True, True)])
         SHOTS.extend([("group-market-phone", None, ("maple", group), True, True, False),
                       ("presale-market-phone", None, ("maple", presale), True, True, False),
                       ("dashboard-presale", MAPLE, ("platform", presale_owner), False, True, False),

@@ -22,9 +22,11 @@ from app.errors import DomainError
 from app.extensions import db
 from app.money import to_major
 from app.orders.cart import build_cart, line_key
+from app.orders.fulfilment import Shipment, route_order, ship_lines
 from app.orders.services import CustomerDetails, cancel_order, mark_paid, place_order
 from app.shops.hosts import storefront_host
 from app.shops.models import Shop
+from app.shops.pickup import save_pickup_point
 from app.shops.pricing import PriceRule
 from app.shops.services import (
     add_listing,
@@ -84,6 +86,7 @@ def load_demo(if_empty: bool = False) -> bool:
             if spec["subdomain"] == GROUP_BUY_SHOP:
                 _open_group_buy(shop)
                 _open_presale(shop)
+                _open_pickup_point(shop)
     return True
 
 
@@ -133,6 +136,29 @@ def _open_presale(shop: Shop) -> None:
         customer = CustomerDetails(name=name, email=email, phone="+1 555 0100 410", line1="12 Maple Street",
                                    line2="", city="Burlington", region="VT", postcode="05401", country="US")
         deals.join(shop, deal, None, variant.id, quantity, customer)
+
+
+PICKUP_POINT = {"name": "Maple Street lobby", "line1": "12 Maple Street", "city": "Burlington",
+                "postcode": "05401", "country": "US", "hours": "Mon-Fri 17:00-20:00, Sat 10:00-12:00",
+                "contact_name": "Rosa Alvarez", "contact_phone": "+1 555 0100 417"}
+
+
+def _open_pickup_point(shop: Shop) -> None:
+    """The building's lobby, where neighbours collect their orders: one has arrived and
+    waits there, one is on its way."""
+    point, _token = save_pickup_point(None, **PICKUP_POINT)
+    listing = next(item for item in shop_listings(visible_only=True)
+                   if deals.deal_of_listing(item.id) is None and deals.presale_of_listing(item.id) is None)
+    variant = next(v for v in listing.supply_product.variants if v.stock > 2)
+    for n, (name, email) in enumerate((("Sam Okafor", "sam.okafor@example.com"),
+                                       ("Lena Fischer", "lena.fischer@example.com"))):
+        customer = CustomerDetails(name=name, email=email, phone="+1 555 0100 418", line1="", line2="", city="",
+                                   region="", postcode="", country="US")
+        order = place_order(shop, build_cart({line_key(listing.id, variant.id): 1}, shop.currency), customer,
+                            pickup_point=point)
+        for po in route_order(order):
+            if n == 0:  # sent to the lobby already
+                ship_lines(po.supplier_id, [Shipment(line, "Local van", f"LV-{order.number[3:]}") for line in po.lines])
 
 
 def _refuse_conflicts() -> None:

@@ -45,10 +45,12 @@ class CheckoutForm(FlaskForm):
         are not needed (the order ships to the point)."""
         self.delivery.choices = [SelectChoice("ship", "Deliver to my address")] + [
             SelectChoice(f"pickup-{point.id}", point.name) for point in points]
-        if self.is_submitted() and (self.delivery.raw_data or [""])[0].startswith("pickup-"):
-            for field in (self.line1, self.city, self.postcode):
+        for field in (self.line1, self.city, self.postcode):
+            # Not `required` in the page (the browser would block a pickup order, its
+            # address hidden); the server still asks for it for a delivery.
+            field.flags.required = False
+            if self.is_submitted() and (self.delivery.raw_data or [""])[0].startswith("pickup-"):
                 field.validators = [Optional(), *[v for v in field.validators if isinstance(v, Length)]]
-                field.flags.required = False
 
     def pickup_point_id(self) -> int | None:
         value = self.delivery.data or ""
