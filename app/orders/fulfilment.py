@@ -47,6 +47,7 @@ def route_order(order: Order) -> list[PurchaseOrder]:
                 shop_id=order.shop_id, order_id=order.id, supplier_id=supplier_id,
                 number=f"{order.number}-{next_n}", status="open",
                 ship_name=order.customer_name, ship_phone=order.customer_phone,
+                pickup_point_id=order.pickup_point_id,
                 **{field: getattr(order, field) for field in SHIP_FIELDS},
             )
             next_n += 1
@@ -189,6 +190,57 @@ def ship_lines(supplier_id: int, shipments: list[Shipment]) -> list[int]:
                 shipped_orders.append(po.order_id)
     db.session.flush()
     return shipped_orders
+
+
+@dataclass
+class PickupBatch:
+    """A supplier's open purchase orders going to one pickup point: one parcel, one tracking."""
+
+    shop_id: int
+    point_id: int
+    address: str
+    purchase_orders: list
+    lines: list  # [(sku, title, variant label, quantity)] summed over the orders
+
+    @property
+    def key(self) -> str:
+        return f"{self.shop_id}-{self.point_id}"
+
+
+def pickup_batches(supplier_id: int) -> list[PickupBatch]:
+    """The supplier's open purchase orders for pickup points, one batch per point (the
+    supplier portal's scope: its own rows only)."""
+    pos = list(db.session.scalars(select(PurchaseOrder).where(
+        PurchaseOrder.supplier_id == supplier_id, PurchaseOrder.status == "open",
+        PurchaseOrder.pickup_point_id.is_not(None)).order_by(PurchaseOrder.created_at)))
+    batches: dict[tuple[int, int], PickupBatch] = {}
+    for po in pos:
+        batch = batches.get((po.shop_id, po.pickup_point_id))
+        if batch is None:
+            address = ", ".join(part for part in (po.ship_line2, po.ship_line1, po.ship_postcode, po.ship_city) if part)
+            batch = batches[(po.shop_id, po.pickup_point_id)] = PickupBatch(po.shop_id, po.pickup_point_id,
+                                                                             address, [], [])
+        batch.purchase_orders.append(po)
+    for batch in batches.values():
+        summed: dict[tuple, int] = {}
+        for po in batch.purchase_orders:
+            for line in po.lines:
+                if line.shipped_at is None:
+                    key = (line.sku, line.title, line.variant_label)
+                    summed[key] = summed.get(key, 0) + line.quantity
+        batch.lines = [(*key, quantity) for key, quantity in sorted(summed.items())]
+    return list(batches.values())
+
+
+def ship_pickup_batch(supplier_id: int, key: str, carrier: str, tracking_number: str) -> tuple[PickupBatch, list[int]]:
+    """Ship every open line going to one pickup point in one parcel. -> (the batch, ids of
+    orders now fully shipped)."""
+    batch = next((b for b in pickup_batches(supplier_id) if b.key == key), None)
+    if batch is None:
+        raise NotFound("Nothing open goes to that pickup point.")
+    shipments = [Shipment(line, carrier, tracking_number) for po in batch.purchase_orders
+                 for line in po.lines if line.shipped_at is None]
+    return batch, ship_lines(supplier_id, shipments)
 
 
 def refresh_fulfilment_status(order_id: int, shop_id: int) -> str:

@@ -30,6 +30,8 @@ class PurchaseOrder(TenantMixin, db.Model):
     order_id: Mapped[int] = mapped_column(index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     number: Mapped[str] = mapped_column(String(40), index=True)  # the order's number, -1, -2...
+    # A pickup order's point: the supplier ships every order of a point together.
+    pickup_point_id: Mapped[int | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     ship_name: Mapped[str] = mapped_column(String(120))
     ship_phone: Mapped[str] = mapped_column(String(40), default="")

@@ -25,7 +25,7 @@ from app.catalog import supplier_staff
 from app.catalog.models import Supplier
 from app.catalog.services import get_supplier
 from app.deals import services as deals
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.extensions import login_manager
 from app.jobs import defer
 from app.orders import fulfilment, supplier_webhooks
@@ -33,7 +33,7 @@ from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.orders.jobs import send_shipping_confirmation
 from app.tenancy import for_supplier, scope_requests
 from app.unit_of_work import refuse
-from app.web import add_error, found, row_id
+from app.web import add_error, flash_refusal, found, row_id
 
 from . import services
 from .forms import AcceptInvitationForm, ShipForm, ShipmentUploadForm, WebhookForm
@@ -97,7 +97,26 @@ def index():
     page = fulfilment.supplier_purchase_orders(
         g.supplier.id, status=status, page=max(request.args.get("page", 1, type=row_id) or 1, 1))
     return render_template("supplier/index.html", page=page, status=status,
-                           statuses=PURCHASE_ORDER_STATUSES, to_make=deals.production_orders_to_make())
+                           statuses=PURCHASE_ORDER_STATUSES, to_make=deals.production_orders_to_make(),
+                           batches=fulfilment.pickup_batches(g.supplier.id))
+
+
+@bp.post("/pickup-batches/<key>/ship")
+def ship_pickup_batch(key: str):
+    """One parcel to a pickup point: every open line going there, one carrier and tracking."""
+    try:
+        carrier, tracking = fulfilment.clean_tracking(request.form.get("carrier", ""),
+                                                      request.form.get("tracking_number", ""))
+        batch, shipped_orders = fulfilment.ship_pickup_batch(g.supplier.id, key, carrier, tracking)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash_refusal(error)
+    else:
+        _notify_shipped(shipped_orders)
+        flash(f"{len(batch.purchase_orders)} purchase order{'' if len(batch.purchase_orders) == 1 else 's'} "
+              f"for {batch.address} marked shipped.", "success")
+    return redirect(url_for(".index"))
 
 
 @bp.post("/switch")

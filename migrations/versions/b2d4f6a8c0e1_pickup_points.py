@@ -1,4 +1,5 @@
-"""pickup points: a shop's neighbourhood points; orders collected there with a pickup code
+"""pickup points: a shop's neighbourhood points; orders collected there with a pickup code;
+purchase orders know their point (shipped together)
 
 Revision ID: b2d4f6a8c0e1
 Revises: a1c3e5f7b9d2
@@ -45,6 +46,8 @@ def upgrade():
         batch_op.add_column(sa.Column('collected_at', app.db_types.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_orders_pickup_point_id', ['pickup_point_id'])
         batch_op.create_index('uq_orders_shop_id_pickup_code', ['shop_id', 'pickup_code'], unique=True)
+    with op.batch_alter_table('purchase_orders') as batch_op:
+        batch_op.add_column(sa.Column('pickup_point_id', sa.Integer(), nullable=True))
     if op.get_bind().dialect.name == "postgresql":  # keyed and walled like every tenant table
         op.execute("ALTER TABLE pickup_points DROP CONSTRAINT pk_pickup_points")
         op.execute("ALTER TABLE pickup_points ADD CONSTRAINT pk_pickup_points PRIMARY KEY (shop_id, id)")
@@ -54,6 +57,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('purchase_orders') as batch_op:
+        batch_op.drop_column('pickup_point_id')
     with op.batch_alter_table('orders') as batch_op:
         batch_op.drop_index('uq_orders_shop_id_pickup_code')
         batch_op.drop_index('ix_orders_pickup_point_id')

@@ -146,3 +146,35 @@ def test_a_group_buy_member_picks_up_at_a_point(shop_a, storefront):
     order = latest_order()
     assert (order.hold, order.pickup_point_id, order.ship_line2) == ("deal", point_id, "c/o Maple lobby")
     assert order.pickup_code
+
+
+def test_the_supplier_ships_a_points_orders_in_one_parcel(shop_a, shop_b, catalog, storefront, login):
+    from tests.supplier.helpers import add_second_supplier, member_of
+
+    point_id, token = _point(shop_a.shop)
+    other, _mug = add_second_supplier(shop_a)
+    maker, stranger = member_of(catalog.supplier), member_of(other)
+    for email in ("ada@example.com", "bo@example.com"):
+        client = storefront(shop_a.shop)
+        add_to_cart(client, shop_a.listings[1], quantity=2)
+        assert client.post("/checkout", data=dict(PICKUP_CHECKOUT, email=email,
+                                                  delivery=f"pickup-{point_id}")).status_code == 302
+    portal = login(maker)
+    page = portal.get("/supplier/").get_data(as_text=True)
+    assert "To pickup points" in page and "c/o Maple lobby" in page and "4 × " in page
+    key = re.search(r"/supplier/pickup-batches/([\d-]+)/ship", page).group(1)
+    refused = portal.post(f"/supplier/pickup-batches/{key}/ship", data={"carrier": "", "tracking_number": "X"},
+                          follow_redirects=True)
+    assert "Enter the carrier" in refused.get_data(as_text=True)
+    portal.post("/logout")
+    assert login(stranger).post(f"/supplier/pickup-batches/{key}/ship",
+                                data={"carrier": "Van", "tracking_number": "V1"}).status_code == 404
+    login(stranger).post("/logout")
+    shipped = login(maker).post(f"/supplier/pickup-batches/{key}/ship",
+                                data={"carrier": "Local van", "tracking_number": "LV-1"}, follow_redirects=True)
+    assert "2 purchase orders for c/o Maple lobby" in shipped.get_data(as_text=True)
+    with unscoped():
+        orders = db.session.scalars(select(Order).where(Order.pickup_point_id == point_id)).all()
+        assert [o.fulfilment_status for o in orders] == ["shipped", "shipped"]
+    desk = storefront(shop_a.shop).get(f"/pickup/{point_id}/{token}").get_data(as_text=True)
+    assert "Waiting to be collected (2)" in desk
