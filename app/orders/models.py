@@ -90,6 +90,11 @@ class Order(TenantMixin, db.Model):
     pickup_code: Mapped[str | None] = mapped_column(String(12), default=None)
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
+    @property
+    def pickup_place(self) -> str:
+        """Where a pickup order is collected: the point's name, as its address carries it."""
+        return (self.ship_line2 or "").removeprefix("c/o ") if self.pickup_point_id else ""
+
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(
             Order.id == foreign(OrderLine.order_id), Order.shop_id == OrderLine.shop_id

@@ -178,3 +178,27 @@ def test_the_supplier_ships_a_points_orders_in_one_parcel(shop_a, shop_b, catalo
         assert [o.fulfilment_status for o in orders] == ["shipped", "shipped"]
     desk = storefront(shop_a.shop).get(f"/pickup/{point_id}/{token}").get_data(as_text=True)
     assert "Waiting to be collected (2)" in desk
+
+
+def test_the_confirmation_and_shipping_e_mails_carry_the_pickup_code(shop_a, storefront):
+    from app.notifications.models import OutboundEmail
+
+    point_id, _token = _point(shop_a.shop)
+    client = storefront(shop_a.shop)
+    add_to_cart(client, shop_a.listings[1])
+    client.post("/checkout", data=dict(PICKUP_CHECKOUT, delivery=f"pickup-{point_id}"))
+    order = latest_order()
+    code = f"{order.pickup_code[:4]}-{order.pickup_code[4:]}"
+    _ship(order.id)
+    from app.orders.jobs import send_shipping_confirmation
+    from tests.factories import run_job
+
+    run_job(send_shipping_confirmation, order.id)
+    with unscoped():
+        mails = {m.dedupe_key.split(":")[0]: m for m in db.session.scalars(
+            select(OutboundEmail).where(OutboundEmail.to_address == "ada@example.com"))}
+    confirmation = mails["order-confirmation"]
+    assert code in confirmation.body_text and "Collect it at Maple lobby" in confirmation.body_text
+    assert code in confirmation.body_html and "pay on delivery" in confirmation.body_text
+    shipping = mails["shipping-confirmation"]
+    assert code in shipping.body_text and "on its way to the pickup point" in shipping.body_text
