@@ -9,7 +9,7 @@ from app.catalog.portal_models import (  # noqa: F401
     WebhookAttempt,
     WebhookDelivery,
 )
-from app.deals.models import Deal, DealEvent, DealRound, ProductionOrder  # noqa: F401
+from app.deals.models import Deal, DealEvent, DealRound, ProductionOrder, WeeklyDeal  # noqa: F401
 from app.jobs.models import OutboxJob  # noqa: F401
 from app.ledger.models import (  # noqa: F401
     LedgerEntry,

@@ -107,4 +107,5 @@ from . import (  # noqa: E402,F401
     order_views,
     pickup_views,
     theme_views,
+    weekly_views,
 )

@@ -147,3 +147,25 @@ class ProductionOrder(TenantMixin, db.Model):
     @property
     def total_cost(self) -> int:
         return sum(line["quantity"] * line["unit_cost"] for line in self.lines)
+
+
+class WeeklyDeal(TenantMixin, db.Model):
+    """A community leader's weekly deal: a set of listings ordered until a weekly deadline
+    (weekday and time, UTC) and handed out on a later weekday. A round is the week that ends
+    at a deadline: an order belongs to the first deadline at or after it was placed, so an
+    order after the deadline goes to the next round. One per shop."""
+
+    __tablename__ = "weekly_deals"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "id"),
+        UniqueConstraint("shop_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(80))
+    listing_ids: Mapped[list] = mapped_column(JSON, default=list)
+    deadline_weekday: Mapped[int] = mapped_column(default=3)  # 0 = Monday
+    deadline_minutes: Mapped[int] = mapped_column(default=20 * 60)  # minutes after midnight, UTC
+    handout_weekday: Mapped[int] = mapped_column(default=5)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

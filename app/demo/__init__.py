@@ -18,6 +18,7 @@ from app.accounts.services import create_user, find_user_by_email
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.db_types import utcnow
 from app.deals import services as deals
+from app.deals import weekly
 from app.errors import DomainError
 from app.extensions import db
 from app.money import to_major
@@ -87,6 +88,9 @@ def load_demo(if_empty: bool = False) -> bool:
                 _open_group_buy(shop)
                 _open_presale(shop)
                 _open_pickup_point(shop)
+                weekly.save_weekly_deal(title="This week’s neighbourhood box", deadline_weekday=3,
+                                        deadline_time="20:00", handout_weekday=5,
+                                        listing_ids=[item.id for item in shop_listings(visible_only=True)][:6])
     return True
 
 

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from app.accounts.verification import shop_owner_verified
 from app.config import STATIC_DIR
 from app.deals import services as deals
+from app.deals import weekly
 from app.errors import DomainError
 from app.integrations import stripe_gateway
 from app.orders import cart as carts
@@ -183,7 +184,7 @@ def home():
 
     return render_storefront(
         "home.html", offers=[_offer(listing) for listing in listings], collections=collections,
-        collection_offers=collection_offers, meta=seo.home_meta(g.shop),
+        collection_offers=collection_offers, meta=seo.home_meta(g.shop), week=weekly.on_show(),
     )
 
 
@@ -211,7 +212,8 @@ def product(handle: str):
     return render_storefront("product.html", offer=offer, listing=listing, prices=prices,
                              meta=seo.product_meta(g.shop, listing, offer, prices), deal=deal,
                              groups=deals.open_rounds(deal, limit=5) if deal else [],
-                             presale=presale, presale_run=deals.current_run(presale) if presale else None)
+                             presale=presale, presale_run=deals.current_run(presale) if presale else None,
+                             week=weekly.on_show())
 
 
 @bp.get("/search")
