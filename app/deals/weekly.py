@@ -89,9 +89,14 @@ def _round_lines(deal: WeeklyDeal, deadline: datetime):
     the week before it, neither cancelled nor waiting on a group or pre-sale."""
     return db.session.execute(
         select(Order, OrderLine).join(OrderLine, (OrderLine.order_id == Order.id) & (OrderLine.shop_id == Order.shop_id))
-        .where(Order.placed_at > deadline - WEEK, Order.placed_at <= deadline, Order.status != "cancelled",
-               Order.hold.in_(("", "shopper", "owner")), OrderLine.listing_id.in_(deal.listing_ids or [-1]))
-        .order_by(Order.placed_at, OrderLine.id)).all()
+        .where(*_in_round(deal, deadline)).order_by(Order.placed_at, OrderLine.id)).all()
+
+
+def _in_round(deal: WeeklyDeal, deadline: datetime) -> tuple:
+    """The week's lines of the deal's listings: neither cancelled nor waiting on a group or
+    a pre-sale (those go ahead, or not, on their own terms). The sheet and the counter agree."""
+    return (Order.placed_at > deadline - WEEK, Order.placed_at <= deadline, Order.status != "cancelled",
+            Order.hold.in_(("", "shopper", "owner")), OrderLine.listing_id.in_(deal.listing_ids or [-1]))
 
 
 def sold_this_round(deal: WeeklyDeal, now: datetime | None = None) -> dict[int, int]:
@@ -100,9 +105,7 @@ def sold_this_round(deal: WeeklyDeal, now: datetime | None = None) -> dict[int, 
     rows = db.session.execute(
         select(OrderLine.listing_id, func.sum(OrderLine.quantity))
         .join(Order, (OrderLine.order_id == Order.id) & (OrderLine.shop_id == Order.shop_id))
-        .where(Order.placed_at > deadline - WEEK, Order.placed_at <= deadline, Order.status != "cancelled",
-               OrderLine.listing_id.in_(deal.listing_ids or [-1]))
-        .group_by(OrderLine.listing_id)).all()
+        .where(*_in_round(deal, deadline)).group_by(OrderLine.listing_id)).all()
     return {listing_id: int(total) for listing_id, total in rows}
 
 

@@ -90,7 +90,9 @@ def load_demo(if_empty: bool = False) -> bool:
                 _open_pickup_point(shop)
                 weekly.save_weekly_deal(title="This week’s neighbourhood box", deadline_weekday=3,
                                         deadline_time="20:00", handout_weekday=5,
-                                        listing_ids=[item.id for item in shop_listings(visible_only=True)][:6])
+                                        listing_ids=[item.id for item in shop_listings(visible_only=True)
+                                                     if deals.deal_of_listing(item.id) is None
+                                                     and deals.presale_of_listing(item.id) is None][:6])
     return True
 
 
