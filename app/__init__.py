@@ -153,9 +153,11 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
     from markupsafe import Markup, escape
 
     from .money import format_money
+    from .orders.countries import country_name
     from .shops.hosts import storefront_host
 
     app.jinja_env.filters["money"] = lambda amount, currency: format_money(amount, currency)
+    app.jinja_env.filters["country_name"] = country_name
 
     def paragraphs(text: str) -> Markup:
         """Owner-written plain text as escaped paragraphs (line breaks kept)."""

@@ -18,6 +18,7 @@ from app.shops.models import Shop
 from app.tenancy import get_for_shop, require_shop_id
 
 from .cart import Cart
+from .countries import NO_POSTCODE
 from .fulfilment import cancel_purchase_orders, has_shipped
 from .jobs import route_order_to_suppliers, send_order_confirmation
 from .models import Order, OrderLine, OrderNumber
@@ -54,6 +55,8 @@ class CustomerDetails:
         required = {"name": "your name", "email": "your email", "phone": "a phone number",
                     "line1": "the street address", "city": "the city", "postcode": "the postcode",
                     "country": "the country"}
+        if values["country"].upper() in NO_POSTCODE:
+            required.pop("postcode")
         for field, label in required.items():
             if not values[field]:
                 raise DomainError(f"Enter {label}.", field=field)

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 
-from app.orders.countries import COUNTRIES
+from app.orders.countries import COUNTRIES, NO_POSTCODE
 
 
 class CheckoutForm(FlaskForm):
@@ -21,7 +21,8 @@ class CheckoutForm(FlaskForm):
                        render_kw={"autocomplete": "address-level2"})
     region = StringField("State / region (optional)", validators=[Length(max=100)],
                          render_kw={"autocomplete": "address-level1"})
-    postcode = StringField("Postcode", validators=[DataRequired(), Length(max=20)],
+    # Required, but for places without postcodes (validate_postcode).
+    postcode = StringField("Postcode (not needed in Hong Kong)", validators=[Length(max=20)],
                            render_kw={"autocomplete": "postal-code"})
     country = SelectField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
                           validators=[DataRequired()],
@@ -39,6 +40,11 @@ class CheckoutForm(FlaskForm):
 
         if not self.checkout_key.data:
             self.checkout_key.data = secrets.token_urlsafe(18)
+
+    def validate_postcode(self, field) -> None:
+        picking_up = (self.delivery.raw_data or [""])[0].startswith("pickup-")
+        if not (field.data or "").strip() and self.country.data not in NO_POSTCODE and not picking_up:
+            raise StopValidation("Enter the postcode.")
 
     def offer_pickup(self, points) -> None:
         """The shop's pickup points as delivery choices. Picking one up, the address fields

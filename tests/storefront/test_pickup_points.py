@@ -202,3 +202,18 @@ def test_the_confirmation_and_shipping_e_mails_carry_the_pickup_code(shop_a, sto
     assert code in confirmation.body_html and "pay on delivery" in confirmation.body_text
     shipping = mails["shipping-confirmation"]
     assert code in shipping.body_text and "on its way to the pickup point" in shipping.body_text
+
+
+def test_hong_kong_needs_no_postcode_and_the_owner_sees_country_names(shop_a, storefront, login):
+    """Issue 14, item 11."""
+    client = storefront(shop_a.shop)
+    add_to_cart(client, shop_a.listings[1])
+    us = client.post("/checkout", data=dict(PICKUP_CHECKOUT, line1="1 Main St", city="Springfield"))
+    assert us.status_code == 422 and "Enter the postcode." in us.get_data(as_text=True)
+    hk = client.post("/checkout", data=dict(PICKUP_CHECKOUT, line1="8 Finance Street", city="Central",
+                                            country="HK"))
+    assert hk.status_code == 302, hk.get_data(as_text=True)[:1500]
+    order = latest_order()
+    assert (order.ship_country, order.ship_postcode) == ("HK", "")
+    page = login(shop_a.owner).get(f"/dashboard/alpha/orders/{order.id}").get_data(as_text=True)
+    assert "Hong Kong" in page
