@@ -102,6 +102,10 @@ def product_meta(shop, listing, offer, prices) -> dict:
                 "highPrice": str(to_major(max(r.price for r in prices), currency)), "offers": offers}}
     from app.money import format_money
 
+    if offer["paused"]:  # its new price waits for the owner's approval: none is shown
+        data.pop("offers")
+        return {"title": f"{listing.title} · {shop.name}", "description": description, "image": product.image_url,
+                "image_alt": listing.title, "og_type": "product", "json_ld": data, "canonical": url}
     return {"title": f"{listing.title} · {shop.name}", "description": description,
             "image": product.image_url, "image_alt": listing.title, "og_type": "product",
             "price_amount": amount, "price_currency": currency,

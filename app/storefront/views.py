@@ -263,6 +263,10 @@ def checkout():
     if cart.is_empty:
         flash("Your cart is empty.", "info")
         return redirect(url_for(".cart"))
+    if cart.problems and request.method == "GET":
+        # Before the shopper types a whole address: the cart has something to fix first.
+        flash(" ".join(cart.problems), "error")
+        return redirect(url_for(".cart"))
     form = CheckoutForm()
     card_payments = stripe_gateway.enabled()
     if card_payments:
