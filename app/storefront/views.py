@@ -210,6 +210,8 @@ def product(handle: str):
         deal = None
     presale = deals.presale_of_listing(listing.id)
     return render_storefront("product.html", offer=offer, listing=listing, prices=prices,
+                             chosen_variant=request.args.get("variant", type=row_id),
+                             chosen_quantity=min(request.args.get("qty", 1, type=row_id) or 1, 99),
                              meta=seo.product_meta(g.shop, listing, offer, prices), deal=deal,
                              groups=deals.open_rounds(deal, limit=5) if deal else [],
                              presale=presale, presale_run=deals.current_run(presale) if presale else None,
@@ -238,8 +240,11 @@ def cart_add():
                                      request.form.get("quantity", 1)))
     except DomainError as error:
         flash(error.message, "error")
+        # Back to the product with the shopper's choice kept (option and quantity).
         return redirect(local_path(request.form.get("return_to"))
-                        or url_for(".product", handle=listing.handle))
+                        or url_for(".product", handle=listing.handle,
+                                   variant=request.form.get("variant_id", type=row_id),
+                                   qty=request.form.get("quantity", type=row_id)))
     flash(f"Added {listing.title} to your cart.", "success")
     # Quick-add buttons on product cards send the shopper back to where they were.
     return redirect(local_path(request.form.get("return_to")) or url_for(".cart"))

@@ -3,6 +3,8 @@ form, and a paused listing (a price the owner has not approved) shows no price b
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import update
 
 from app.catalog.models import SupplyVariant
@@ -33,3 +35,17 @@ def test_a_paused_listing_shows_no_price(shop_a, storefront):
     page = storefront(shop_a.shop).get(f"/products/{tee.handle}").get_data(as_text=True)
     assert "Currently unavailable" in page and "$18.00" not in page and "product:price:amount" not in page
     assert '"offers"' not in page and 'name="variant_id"' not in page
+
+
+def test_asking_for_more_than_the_stock_keeps_the_choice(shop_a, storefront):
+    """Issue 14, item 10: the tee's second option has 1 left; asking for 3 comes back with
+    that option and 3 still chosen, and the reason."""
+    client = storefront(shop_a.shop)
+    tee = shop_a.listings[0]
+    medium = tee.supply_product.variants[1]
+    refused = client.post("/cart/add", data={"listing_id": tee.id, "variant_id": medium.id, "quantity": 3})
+    assert refused.status_code == 302 and f"variant={medium.id}" in refused.location and "qty=3" in refused.location
+    page = client.get(refused.location).get_data(as_text=True)
+    checked = re.search(r'id="variant-(\d+)" value="\d+"\s+checked', page)
+    assert checked and int(checked.group(1)) == medium.id
+    assert 'name="quantity" value="3"' in page
