@@ -11,6 +11,7 @@ from app.errors import DomainError
 from app.money import to_major
 from app.unit_of_work import refuse
 from app.web import add_error, found, row_id
+from app.wording import counted
 
 from .forms import MAX_ROWS, ProductForm, SearchForm, SupplierForm
 from .views import bp, page_number
@@ -164,7 +165,7 @@ def new_product(supplier_id: int):
         product = _save(form, supplier, None)
         if product is not None:
             flash(f"Product {product.code} “{product.title}” created with "
-                  f"{len(product.variants)} variant(s).", "success")
+                  f"{counted(len(product.variants), 'variant')}.", "success")
             return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
     return _render_product_form(form, supplier, None)
 

@@ -11,6 +11,7 @@ from app.catalog import services as catalog
 from app.config import BASE_DIR
 from app.unit_of_work import refuse
 from app.web import found
+from app.wording import counted
 
 from .forms import CatalogImportForm
 from .views import bp
@@ -57,9 +58,9 @@ def import_products(supplier_id: int):
     if not result.ok:
         refuse()
         return _render(supplier, form, result)
-    flash(f"Imported {result.rows} row(s) for {supplier.name}: {result.created} product(s) created, "
-          f"{result.updated} updated; {result.variants_created} variant(s) created, "
-          f"{result.variants_updated} updated.", "success")
+    flash(f"Imported {counted(result.rows, 'row')} for {supplier.name}: "
+          f"{counted(result.created, 'product')} created, {result.updated} updated; "
+          f"{counted(result.variants_created, 'variant')} created, {result.variants_updated} updated.", "success")
     return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
 
 

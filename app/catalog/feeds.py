@@ -31,6 +31,7 @@ from sqlalchemy import select
 from app import netguard
 from app.errors import DomainError
 from app.extensions import db
+from app.wording import counted, named
 
 from .feeds_models import FEED_FORMATS, FEED_SOURCES, SupplierFeed
 from .importer import COLUMNS, REQUIRED_COLUMNS
@@ -348,7 +349,7 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
         names.append(theirs_to_ours.get(name, name))
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
-        raise FeedError("The feed lacks the column(s) " + ", ".join(missing)
+        raise FeedError(f"The feed lacks {named(missing, 'column')}"
                         + " (map the supplier's column names onto ours in the feed settings). "
                         "Its header is: " + ", ".join(header)[:300])
     index = {name: position for position, name in enumerate(names) if name in COLUMNS}
@@ -367,7 +368,7 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
                   for name, position in index.items()}
         row = FeedRow(line, fields)
         if len(values) > width:
-            row.problem = (f"The line has {len(values) - width} more value(s) than the header has "
+            row.problem = (f"The line has {counted(len(values) - width, 'more value', 'more values')} than the header has "
                            "columns (a comma inside a value needs quotes).")
         elif len(values) < width:
             row.problem = f"The line has {len(values)} values; the header has {width} columns."
@@ -395,7 +396,7 @@ def _json_fields(record, mapping: Mapping[str, str]) -> tuple[dict[str, str], st
 def _check_json_columns(fields: dict[str, str]) -> None:
     missing = [column for column in REQUIRED_COLUMNS if column not in fields]
     if missing:
-        raise FeedError("The feed's first object lacks the field(s) " + ", ".join(missing)
+        raise FeedError(f"The feed's first object lacks {named(missing, 'field')}"
                         + " (map the supplier's field names onto ours in the feed settings).")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import DomainError
 from app.extensions import db
+from app.wording import counted, named
 
 from .models import Supplier, SupplyProduct, SupplyVariant
 from .services import (
@@ -133,11 +134,11 @@ def _check_header(reader: csv.DictReader, result: ImportResult) -> None:
     reader.fieldnames = names
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
-        result.errors.append(RowError(1, "", "The header lacks the column(s) " + ", ".join(missing)
+        result.errors.append(RowError(1, "", f"The header lacks {named(missing, 'column')}"
                                       + ". The first line must name the columns: " + ",".join(COLUMNS)))
     twice = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
     if twice:
-        result.errors.append(RowError(1, "", "The header names the column(s) " + ", ".join(twice)
+        result.errors.append(RowError(1, "", f"The header names {named(twice, 'column')}"
                                       + " more than once."))
     if result.errors:
         raise _Fatal
@@ -186,7 +187,7 @@ def _read_groups(supplier: Supplier, text_stream, result: ImportResult) -> dict[
             result.errors.append(RowError(line, sku, message))
 
         if record.get(None):
-            add(f"The line has {len(record[None])} more value(s) than the header has columns "
+            add(f"The line has {counted(len(record[None]), 'more value', 'more values')} than the header has columns "
                 "(a comma inside a value needs quotes).")
         missing = [column for column in COLUMNS if column in record and record[column] is None]
         if missing:

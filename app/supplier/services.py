@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.orders.fulfilment import Shipment, clean_tracking, open_purchase_order_lines, ship_lines
 from app.orders.fulfilment_models import PurchaseOrder, PurchaseOrderLine
+from app.wording import counted, named
 
 CSV_EXPORT_COLUMNS = ("po_number", "created", "sku", "title", "variant", "quantity", "ship_name",
                       "ship_phone", "ship_line1", "ship_line2", "ship_city", "ship_region",
@@ -44,7 +45,8 @@ class UploadProblem:
 
 class ShipmentUploadError(DomainError):
     def __init__(self, problems: list[UploadProblem]):
-        super().__init__(f"{len(problems)} row(s) need fixing; nothing was marked shipped.")
+        super().__init__(f"{counted(len(problems), 'row')} {'needs' if len(problems) == 1 else 'need'} fixing; "
+                         "nothing was marked shipped.")
         self.problems = problems
 
 
@@ -59,7 +61,7 @@ def ship_from_csv(supplier_id: int, data: bytes) -> tuple[int, list[int]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_UPLOAD_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise DomainError("Missing column(s): " + ", ".join(missing) + ".", field="file")
+        raise DomainError(f"The file lacks {named(missing, 'column')}.", field="file")
     rows = []
     problems: list[UploadProblem] = []
     for raw in reader:

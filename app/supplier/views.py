@@ -34,6 +34,7 @@ from app.orders.jobs import send_shipping_confirmation
 from app.tenancy import for_supplier, scope_requests
 from app.unit_of_work import refuse
 from app.web import add_error, flash_refusal, found, row_id
+from app.wording import counted
 
 from . import services
 from .forms import AcceptInvitationForm, ShipForm, ShipmentUploadForm, WebhookForm
@@ -143,7 +144,7 @@ def purchase_order(po_id: int):
             status = 422
         else:
             _notify_shipped(shipped_orders)
-            flash(f"{len(shipments)} line(s) of {po.number} marked shipped.", "success")
+            flash(f"{counted(len(shipments), 'line')} of {po.number} marked shipped.", "success")
             return redirect(url_for(".purchase_order", po_id=po_id))
     elif form.errors:
         status = 422
@@ -175,7 +176,7 @@ def upload_shipments():
             status = 422
         else:
             _notify_shipped(shipped_orders)
-            flash(f"{count} line(s) marked shipped.", "success")
+            flash(f"{counted(count, 'line')} marked shipped.", "success")
             return redirect(url_for(".index"))
     elif form.errors:
         status = 422

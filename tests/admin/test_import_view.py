@@ -31,11 +31,11 @@ def test_a_good_file_is_imported_and_counted(admin):
     assert response.status_code == 302
     assert catalog_counts(supplier) == (2, 3)
     page = page_text(admin.get(response.location))
-    assert "2 product(s) created, 0 updated; 3 variant(s) created, 0 updated" in page
+    assert "2 products created, 0 updated; 3 variants created, 0 updated" in page
 
     again = upload(admin, supplier, GOOD)
     assert again.status_code == 302 and catalog_counts(supplier) == (2, 3)
-    assert "0 product(s) created, 2 updated" in page_text(admin.get(again.location))
+    assert "0 products created, 2 updated" in page_text(admin.get(again.location))
 
 
 def test_bad_rows_are_listed_and_nothing_is_written(admin):

@@ -119,7 +119,7 @@ def test_header_problems_stop_the_import():
     supplier = make_supplier()
     result = run(supplier, "product_code,title,sku\nA,B,C\n")
     assert result.errors == [RowError(1, "", result.errors[0].message)]
-    assert "lacks the column(s) category, wholesale_price, min_retail_price, stock" in result.errors[0].message
+    assert "lacks the columns category, wholesale_price, min_retail_price, stock" in result.errors[0].message
     assert run(supplier, "").errors[0].message.startswith("The file is empty")
     assert "no product rows" in run(supplier, HEADER).errors[0].message
 
@@ -148,7 +148,7 @@ def test_line_numbers_count_lines_inside_quoted_values():
 def test_extra_values_in_a_row_are_an_error():
     supplier = make_supplier()
     result = run(supplier, HEADER + "A,Thing,,other,A-1,,1,200,3,,extra\n")
-    assert "more value(s) than the header" in result.errors[0].message
+    assert "more value than the header" in result.errors[0].message
 
 
 def test_too_many_rows(monkeypatch):

@@ -156,7 +156,7 @@ def test_a_sku_cannot_move_to_another_product(feeds_dir):
 @pytest.mark.parametrize("content, reason", [
     ("", "empty"),
     ("<html><body>Not found</body></html>", "HTML"),
-    ("code,name\nA,B\n", "lacks the column(s) product_code"),
+    ("code,name\nA,B\n", "lacks the columns product_code"),
     ("product_code,title,category,sku,wholesale_price,min_retail_price,stock\n", "no product rows"),
     (b"product_code,title,category,sku,wholesale_price,min_retail_price,stock\nA,\xff\xfe,home,A,1,2,3\n", "UTF-8"),
 ])
