@@ -6,3 +6,11 @@ def test_counts_read_as_english():
     assert counted(2, "box", "boxes") == "2 boxes"
     assert named(["sku"], "column") == "the column sku"
     assert named(["sku", "price"], "column") == "the columns sku, price"
+
+
+def test_a_short_password_gets_a_plain_message(client):
+    response = client.post("/signup", data={"email": "new@example.com", "password": "short",
+                                            "confirm": "short"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Use 10 or more characters" in text
+    assert "Field must be between" not in text

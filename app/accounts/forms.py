@@ -14,7 +14,7 @@ class LoginForm(FlaskForm):
 class SignupForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=1024)],
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=1024, message="Use 10 or more characters: a few words make a strong password.")],
                              description="At least 10 characters.",
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat the password",
@@ -25,7 +25,7 @@ class SignupForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024)],
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024, message="Use 10 or more characters: a few words make a strong password.")],
                              description="At least 10 characters. You stay logged in here; "
                                          "every other device is logged out.",
                              render_kw={"autocomplete": "new-password"})

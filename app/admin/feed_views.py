@@ -107,7 +107,7 @@ def sync_supplier(supplier_id: int):
         flash(f"A sync of {supplier.name} is already {run.status} (run #{run_id}); "
               "it was not started a second time.", "info")
     else:
-        flash(f"Sync of {supplier.name} started (run #{run_id}).", "success")
+        flash(f"Sync of {supplier.name} requested (run #{run_id}): this page follows it to the end.", "success")
     return redirect(url_for(".sync_run", run_id=run_id))
 
 

@@ -33,9 +33,12 @@ from app.shops.pricing import MAX_MARKUP_BASIS_POINTS, PriceRule
 
 
 class NewShopForm(FlaskForm):
-    name = StringField("Shop name", validators=[DataRequired(), Length(min=2, max=80)])
+    name = StringField("Shop name", validators=[
+        DataRequired(message="Give your shop a name."),
+        Length(min=2, max=80, message="Give your shop a name of 2 to 80 characters.")])
     subdomain = StringField(
-        "Web address", validators=[DataRequired(), Length(min=3, max=40)],
+        "Web address", validators=[DataRequired(message="Choose your shop's web address."),
+                                   Length(min=3, max=40, message="The web address needs 3 to 40 characters.")],
         description="Lowercase letters, digits and hyphens; 3 to 40 characters.",
     )
     currency = SelectField("Currency", choices=[SelectChoice(c, c) for c in CURRENCIES], default="USD")
