@@ -162,7 +162,14 @@ def test_owner_switches_theme_and_changes_a_colour(live_server, browser):
     assert button_colour in ("rgb(11, 90, 122)", "rgb(255, 255, 255)")
     # put the demo back for the other tests
     owner.goto(live_server.platform("/dashboard/maple/themes"))
+    asked = []  # issue 14, item 14: a switch from the library asks first
+    owner.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     owner.get_by_role("button", name="Publish Market").click()
+    expect(owner.get_by_role("button", name="Publish Market")).to_be_visible()  # dismissed: nothing changed
+    assert asked and "Make Market your live theme?" in asked[0]
+    owner.once("dialog", lambda dialog: dialog.accept())
+    owner.get_by_role("button", name="Publish Market").click()
+    expect(owner.locator(".flash-success")).to_contain_text("Market is live")
     context.close()
 
 
