@@ -16,7 +16,7 @@ from .theming import media_url
 
 NOINDEX_ENDPOINTS = {"storefront.cart", "storefront.checkout", "storefront.order_status",
                      "storefront.group", "storefront.group_checkout", "storefront.confirm_order",
-                     "storefront.search", "storefront.pickup_desk"}
+                     "storefront.search", "storefront.pickup_desk", "storefront.find_orders"}
 
 
 def origin() -> str:

@@ -8,6 +8,7 @@ import segno
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     has_request_context,
@@ -25,10 +26,12 @@ from app.config import STATIC_DIR
 from app.deals import services as deals
 from app.deals import weekly
 from app.errors import DomainError
+from app.extensions import limiter
 from app.integrations import stripe_gateway
 from app.orders import cart as carts
 from app.orders import confirmation
 from app.orders.fulfilment import tracking_of
+from app.orders.lookup import send_order_links
 from app.orders.pickup import collect as collect_at_point
 from app.orders.pickup import orders_at
 from app.orders.services import (
@@ -393,6 +396,27 @@ def pickup_desk(point_id: int, token: str):
             flash(f"Order {order.number} for {order.customer_name}: collected. Hand it over.", "success")
             return redirect(url_for(".pickup_desk", point_id=point.id, token=token))
     return render_storefront("pickup_desk.html", point=point, orders=orders_at(point), code=code, status=status)
+
+
+def _find_orders_limit() -> str:
+    return current_app.config["CHECKOUT_EMAIL_RATE_LIMIT"]
+
+
+@bp.route("/orders/find", methods=["GET", "POST"])
+@limiter.limit(_find_orders_limit, methods=["POST"])
+def find_orders():
+    """'Find my order': the links to a shopper's orders, e-mailed to them (app/orders/lookup.py)."""
+    email, error = request.form.get("email", "").strip()[:254], ""
+    if request.method == "POST":
+        try:
+            send_order_links(g.shop, email)
+        except DomainError as refusal:
+            refuse()
+            error = refusal.message
+        else:
+            return render_storefront("find_orders.html", sent=True, email=email)
+    return render_storefront("find_orders.html", sent=False, email=email, error=error,
+                             status=422 if error else 200)
 
 
 @bp.post("/orders/<number>/<token>/balance")
