@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, url_for
 from sqlalchemy import case, func, select, update
 
 from app.db_types import utcnow
@@ -24,9 +24,8 @@ from app.extensions import db
 from app.integrations.stripe_gateway import enabled as card_payments_enabled
 from app.jobs.outbox import defer
 from app.money import format_money, parse_amount
-from app.notifications.jobs import send_after_commit
-from app.notifications.services import record_email
 from app.orders.cart import Cart, CartLine
+from app.orders.emails import email_shopper
 from app.orders.models import Order
 from app.orders.services import CustomerDetails, cancel_order, place_order, queue_fulfilment
 from app.payments.holds import go_ahead, release, subscribe
@@ -630,14 +629,5 @@ def _event(deal: Deal, kind: str, round_: DealRound | None = None, order: Order 
 
 
 def _email_member(order: Order, shop: Shop, round_: DealRound, template: str, subject: str) -> None:
-    status_url = url_for("storefront.order_status", shop_host=storefront_host(shop), number=order.number,
-                         token=order.access_token, _external=True)
-    title = order.lines[0].title if order.lines else shop.name
-    values = {"order": order, "shop": shop, "round": round_, "status_url": status_url,
-              "group_url": group_url(shop, round_), "title": title}
-    email, _ = record_email(
-        f"{template.replace('_', '-')}:{order.id}", to=order.customer_email,
-        subject=subject.format(title=title),
-        body_text=render_template(f"emails/{template}.txt", **values),
-        body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)
-    send_after_commit(email)
+    email_shopper(order, shop, template, subject, round=round_, group_url=group_url(shop, round_),
+                  title=order.lines[0].title if order.lines else shop.name)

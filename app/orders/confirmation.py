@@ -16,18 +16,16 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.notifications.jobs import send_after_commit
-from app.notifications.services import record_email
-from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
 
+from .emails import email_shopper
 from .models import Order
 from .services import cancel_order, queue_fulfilment
 
@@ -70,7 +68,7 @@ def hold(order: Order, shop: Shop, waits_for: str, *,
         token = secrets.token_urlsafe(32)
         order.confirm_token_hash = _hash(token)
         db.session.flush()
-        _email(order, shop, "cod_confirm_request", "Please confirm your order {number} from {shop}",
+        email_shopper(order, shop, "cod_confirm_request", "Please confirm your order {number} from {shop}",
                confirm_url=confirm_url(order.number, token),
                hours=current_app.config["COD_CONFIRM_HOURS"])
     db.session.flush()
@@ -111,7 +109,7 @@ def decline(order: Order, reason: str = "") -> Order:
     shop = db.session.get(Shop, order.shop_id)
     order.hold, order.hold_expires_at = "", None
     cancel_order(order, reason or "Not accepted by the shop", source="dashboard")
-    _email(order, shop, "cod_declined", "Your order {number} from {shop} was not accepted")
+    email_shopper(order, shop, "cod_declined", "Your order {number} from {shop} was not accepted")
     return order
 
 
@@ -150,21 +148,8 @@ def expire_held_orders() -> int:
             order.hold, order.hold_expires_at, order.confirm_token_hash = "", None, ""
             cancel_order(order, "Not confirmed in time" if waited_for == "shopper"
                          else "Not approved in time", source="system")
-            _email(order, shop, "cod_expired", "Your order {number} from {shop} was cancelled",
+            email_shopper(order, shop, "cod_expired", "Your order {number} from {shop} was cancelled",
                    waited_for=waited_for)
             db.session.commit()
             expired += 1
     return expired
-
-
-def _email(order: Order, shop: Shop, template: str, subject: str, **context) -> None:
-    status_url = url_for("storefront.order_status", shop_host=storefront_host(shop),
-                         number=order.number, token=order.access_token, _external=True)
-    values = {"order": order, "shop": shop, "status_url": status_url, **context}
-    email, _ = record_email(
-        f"{template.replace('_', '-')}:{order.id}", to=order.customer_email,
-        subject=subject.format(number=order.number, shop=shop.name),
-        body_text=render_template(f"emails/{template}.txt", **values),
-        body_html=render_template(f"emails/{template}.html", **values),
-        shop_id=shop.id)
-    send_after_commit(email)

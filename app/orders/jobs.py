@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template
 from sqlalchemy import select
 
 from app.catalog.models import Supplier
@@ -10,10 +10,10 @@ from app.catalog.portal_models import WebhookDelivery
 from app.extensions import db
 from app.jobs import defer
 from app.notifications.services import deliver, record_email
-from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
 
+from .emails import status_url
 from .fulfilment import route_order, tracking_of
 from .models import Order
 from .supplier_webhooks import RETRY_INTERVALS, WebhookFailed, attempt_delivery, record_delivery
@@ -36,11 +36,7 @@ def _email_shopper(order_id: int, template: str, subject: str, ready=None, **con
         if ready is not None and (refusal := ready(order)):
             return refusal
         shop = db.session.get(Shop, shop_id)
-        status_url = url_for(
-            "storefront.order_status", shop_host=storefront_host(shop), number=order.number,
-            token=order.access_token, _external=True,
-        )
-        values = {"order": order, "shop": shop, "status_url": status_url,
+        values = {"order": order, "shop": shop, "status_url": status_url(order, shop),
                   **{name: build(order) for name, build in context.items()}}
         email, created = record_email(
             f"{template.replace('_', '-')}:{order.id}",

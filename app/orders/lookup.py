@@ -6,7 +6,7 @@ itself, at most once an hour per shop and address (its dedupe key)."""
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask import render_template, url_for
+from flask import render_template
 from sqlalchemy import func, select
 
 from app.db_types import utcnow
@@ -14,8 +14,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.jobs import send_after_commit
 from app.notifications.services import record_email
-from app.shops.hosts import storefront_host
 
+from .emails import status_url
 from .models import Order
 
 MAX_ORDERS = 50
@@ -32,9 +32,7 @@ def send_order_links(shop, email: str) -> None:
                                      .order_by(Order.placed_at.desc()).limit(MAX_ORDERS)))
     if not orders:
         return
-    host = storefront_host(shop)
-    links = [(order, url_for("storefront.order_status", shop_host=host, number=order.number,
-                             token=order.access_token, _external=True)) for order in orders]
+    links = [(order, status_url(order, shop)) for order in orders]
     values = {"shop": shop, "links": links}
     message, _ = record_email(
         f"order-links:{shop.id}:{email.lower()}:{utcnow():%Y%m%d%H}", to=orders[0].customer_email,

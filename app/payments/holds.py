@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.db_types import utcnow
@@ -26,11 +26,9 @@ from app.extensions import db
 from app.integrations import stripe_gateway
 from app.jobs.outbox import defer
 from app.ledger.services import record_sale
-from app.notifications.jobs import send_after_commit
-from app.notifications.services import record_email
+from app.orders.emails import email_shopper
 from app.orders.models import Order
 from app.orders.services import cancel_order, mark_card_paid, queue_fulfilment
-from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
 
@@ -239,13 +237,4 @@ def release_held_payment(shop_id: int, payment_id: int) -> str:
 
 
 def _email(order: Order, template: str, subject: str) -> None:
-    shop = db.session.get(Shop, order.shop_id)
-    status_url = url_for("storefront.order_status", shop_host=storefront_host(shop), number=order.number,
-                         token=order.access_token, _external=True)
-    values = {"order": order, "shop": shop, "status_url": status_url, "due": balance_due(order)}
-    email, _ = record_email(
-        f"{template.replace('_', '-')}:{order.id}", to=order.customer_email,
-        subject=subject.format(number=order.number, shop=shop.name),
-        body_text=render_template(f"emails/{template}.txt", **values),
-        body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)
-    send_after_commit(email)
+    email_shopper(order, db.session.get(Shop, order.shop_id), template, subject, due=balance_due(order))

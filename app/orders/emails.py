@@ -1,0 +1,28 @@
+"""E-mails to a shopper about one of their orders: the private status link, and the outbox
+row (one per purpose and order, its dedupe key) sent once the transaction commits."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+
+from app.notifications.jobs import send_after_commit
+from app.notifications.services import record_email
+from app.shops.hosts import storefront_host
+
+
+def status_url(order, shop) -> str:
+    """The order's private status page, on its shop's host."""
+    return url_for("storefront.order_status", shop_host=storefront_host(shop), number=order.number,
+                   token=order.access_token, _external=True)
+
+
+def email_shopper(order, shop, template: str, subject: str, **context) -> None:
+    """Queue `emails/<template>.txt|html` to the order's shopper. `subject` may name
+    {number}, {shop} and any of `context`."""
+    values = {"order": order, "shop": shop, "status_url": status_url(order, shop), **context}
+    email, _ = record_email(
+        f"{template.replace('_', '-')}:{order.id}", to=order.customer_email,
+        subject=subject.format(number=order.number, shop=shop.name, **context),
+        body_text=render_template(f"emails/{template}.txt", **values),
+        body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)
+    send_after_commit(email)
