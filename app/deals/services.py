@@ -501,8 +501,7 @@ def close_presale_now(deal: Deal, now: datetime | None = None) -> str:
     run = current_run(deal)
     if deal.kind != "presale" or run is None or run.status != "open":
         raise DomainError("No pre-sale is running on this product.")
-    outcome = _close(run.id, now or utcnow(), True, by="the owner")
-    return outcome
+    return _close(run.id, now or utcnow(), True, by="the owner")
 
 
 def _close(round_id: int, now: datetime, due, by: str = "") -> str:
@@ -535,12 +534,18 @@ def _close(round_id: int, now: datetime, due, by: str = "") -> str:
         _email_member(order, shop, round_, "deal_failed",
                       "Your group for {title} did not fill" if deal.kind == "group"
                       else "The pre-sale of {title} did not go ahead")
-    for order in _orders_of(round_, hold="deal-pay"):  # never paid: not members, nobody to tell
-        order.hold = ""
-        release(order, reason)
+    _release_unpaid(round_, reason)
     detail = f"{round_.progress} of {round_.target} by the deadline" + (f", closed by {by}" if by else "")
     _event(deal, "failed", round_, detail=detail)
     return "failed"
+
+
+def _release_unpaid(round_: DealRound, reason: str) -> None:
+    """The round closed with card orders still on Stripe's page: never paid, not members,
+    nobody to tell. They are cancelled, their page closed (money that still comes goes back)."""
+    for order in _orders_of(round_, hold="deal-pay"):
+        order.hold = ""
+        release(order, reason)
 
 
 def _presale_ahead(deal: Deal, round_: DealRound, by: str) -> None:
@@ -549,9 +554,7 @@ def _presale_ahead(deal: Deal, round_: DealRound, by: str) -> None:
     Orders still on Stripe's page when it closed are cancelled: too late for this run."""
     orders = _orders_of(round_)
     _go_ahead(deal, round_, event=False)
-    for order in _orders_of(round_, hold="deal-pay"):
-        order.hold = ""
-        release(order, "The pre-sale closed before the payment arrived")
+    _release_unpaid(round_, "The pre-sale closed before the payment arrived")
     made: dict[int, dict[int, dict]] = {}
     for order in orders:
         for line in order.lines:

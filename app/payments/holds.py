@@ -74,7 +74,7 @@ def go_ahead(order: Order) -> None:
     elif payment.status == "authorised":
         defer(capture_held_payment, payment.shop_id, payment.id, job_id=f"capture-payment-{payment.id}")
     else:
-        _record_paid(order, payment)
+        record_paid(order)
 
 
 def release(order: Order, reason: str) -> None:
@@ -89,13 +89,17 @@ def release(order: Order, reason: str) -> None:
         defer(release_held_payment, payment.shop_id, payment.id, job_id=f"release-payment-{payment.id}")
 
 
-def _record_paid(order: Order, payment: Payment) -> None:
-    if mark_card_paid(order):
-        # Stripe's fees of every payment of the order (a deposit and its balance: two).
-        fees = db.session.scalars(select(Payment.processor_fee).where(
-            Payment.order_id == order.id, Payment.status == "paid")).all()
-        record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=sum(fee or 0 for fee in fees))
-        queue_fulfilment(order)  # the confirmation e-mail and the purchase orders
+def record_paid(order: Order) -> bool:
+    """pending -> paid for a card order whose money is all in: it enters the ledger (with
+    Stripe's fees of every payment of it: a deposit and its balance are two) and goes to
+    fulfilment, in this transaction. False if the order was not pending (someone else won)."""
+    if not mark_card_paid(order):
+        return False
+    fees = db.session.scalars(select(Payment.processor_fee).where(
+        Payment.order_id == order.id, Payment.status == "paid")).all()
+    record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=sum(fee or 0 for fee in fees))
+    queue_fulfilment(order)  # the confirmation e-mail and the purchase orders: never paid and forgotten
+    return True
 
 
 def balance_paid(order: Order, payment: Payment) -> str:
@@ -104,7 +108,7 @@ def balance_paid(order: Order, payment: Payment) -> str:
     if order.hold != "balance" or order.status != "pending":
         return f"order {order.number} is {order.status}"
     order.hold, order.hold_expires_at = "", None
-    _record_paid(order, payment)
+    record_paid(order)
     return f"order {order.number}: balance paid"
 
 
@@ -202,7 +206,7 @@ def capture_held_payment(shop_id: int, payment_id: int) -> str:
         balance = (intent.get("latest_charge") or {}).get("balance_transaction") or {}
         payment.status, payment.paid_at = "paid", utcnow()
         payment.processor_fee = int(balance["fee"]) if isinstance(balance, dict) and "fee" in balance else None
-        _record_paid(order, payment)
+        record_paid(order)
         db.session.commit()
         return f"order {order.number}: captured"
 

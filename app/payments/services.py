@@ -20,20 +20,17 @@ from app.errors import DomainError
 from app.extensions import db
 from app.integrations import stripe_gateway
 from app.jobs.outbox import defer
-from app.ledger.services import record_dispute, record_sale
+from app.ledger.services import record_dispute
 from app.orders.models import Order, OrderNumber
 from app.orders.services import (
     CustomerDetails,
     OutOfStock,
     cancel_order,
-    mark_card_paid,
     new_access_token,
     new_order_number,
     place_order,
-    queue_fulfilment,
     with_pickup_address,
 )
-from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
 
 from . import holds
@@ -213,10 +210,8 @@ def complete_checkout(session, *, fresh: bool = False) -> Outcome:
             return Outcome(holds.payment_arrived(order, payment))
         if authorised:  # only held orders are paid by authorisation
             raise RuntimeError(f"order {order.number} was authorised but holds for nothing")
-        if not mark_card_paid(order):
+        if not holds.record_paid(order):
             return Outcome(f"order {order.number} is {order.status}")
-        record_sale(order, db.session.get(Shop, order.shop_id), processor_fee=payment.processor_fee)
-        queue_fulfilment(order)  # in the payment's own transaction: never paid and forgotten
         return Outcome(f"order {order.number} paid")
 
 
