@@ -97,9 +97,7 @@ def group_checkout():
     card_payments = stripe_gateway.enabled()
     if card_payments:
         form.offer_card()
-    points = pickup.pickup_points(active_only=True)
-    if points:
-        form.offer_pickup(points)
+    form.offer_pickup(pickup.pickup_points(active_only=True))
     deposit = presale_run.deposit_of(cart.subtotal) if presale_run and presale_run.deposit_bp else None
     if deposit is not None:
         if not card_payments:
@@ -112,7 +110,7 @@ def group_checkout():
         if placed is not None:  # this form was sent before (a retry, a double click)
             return _after_group_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in DETAILS})
-        point = next((p for p in points if p.id == form.pickup_point_id()), None)
+        point = form.chosen_point()
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
             status = 429
@@ -155,7 +153,7 @@ def group_checkout():
                              card_authorise_only=deadline - utcnow() <= deals.authorisation_life(),
                              form_action=request.full_path, group_round=None if presale_run else round_, deal=deal,
                              presale_run=presale_run, deposit=deposit,
-                             balance_days=current_app.config["PRESALE_BALANCE_DAYS"], pickup_points=points,
+                             balance_days=current_app.config["PRESALE_BALANCE_DAYS"], pickup_points=form.points,
                              status=422 if form.errors else status)
 
 

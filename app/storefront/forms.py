@@ -31,6 +31,7 @@ class CheckoutForm(FlaskForm):
                                 default="cod")
     # "ship", or "pickup-<id>" when the shop has pickup points (offer_pickup).
     delivery = RadioField("Delivery", choices=[SelectChoice("ship", "Deliver to my address")], default="ship")
+    points = ()  # the pickup points offered (offer_pickup)
     # Drawn when the form is shown: the same submission twice (a retry after a lost answer,
     # a double click) finds the order it placed instead of placing another.
     checkout_key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,40}$")])
@@ -47,10 +48,13 @@ class CheckoutForm(FlaskForm):
             raise StopValidation("Enter the postcode.")
 
     def offer_pickup(self, points) -> None:
-        """The shop's pickup points as delivery choices. Picking one up, the address fields
-        are not needed (the order ships to the point)."""
+        """The shop's open pickup points as delivery choices (none: delivery only). Picking
+        one up, the address fields are not needed (the order ships to the point)."""
+        self.points = list(points)
+        if not self.points:
+            return
         self.delivery.choices = [SelectChoice("ship", "Deliver to my address")] + [
-            SelectChoice(f"pickup-{point.id}", point.name) for point in points]
+            SelectChoice(f"pickup-{point.id}", point.name) for point in self.points]
         for field in (self.line1, self.city, self.postcode):
             # Not `required` in the page (the browser would block a pickup order, its
             # address hidden); the server still asks for it for a delivery.
@@ -58,9 +62,10 @@ class CheckoutForm(FlaskForm):
             if self.is_submitted() and (self.delivery.raw_data or [""])[0].startswith("pickup-"):
                 field.validators = [Optional(), *[v for v in field.validators if isinstance(v, Length)]]
 
-    def pickup_point_id(self) -> int | None:
+    def chosen_point(self):
+        """The pickup point the shopper chose (validated: one of those offered), or None."""
         value = self.delivery.data or ""
-        return int(value.split("-", 1)[1]) if value.startswith("pickup-") else None
+        return next((point for point in self.points if value == f"pickup-{point.id}"), None)
 
     def card_only(self) -> None:
         """A pre-sale's deposit is paid by card: no other choice."""

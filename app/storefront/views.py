@@ -279,9 +279,7 @@ def checkout():
     card_payments = stripe_gateway.enabled()
     if card_payments:
         form.offer_card()
-    points = pickup.pickup_points(active_only=True)
-    if points:
-        form.offer_pickup(points)
+    form.offer_pickup(pickup.pickup_points(active_only=True))
     status = 200
     if form.validate_on_submit():
         key = form.checkout_key.data or None
@@ -292,7 +290,7 @@ def checkout():
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
-            return render_storefront("checkout.html", cart=cart, form=form, pickup_points=points,
+            return render_storefront("checkout.html", cart=cart, form=form, pickup_points=form.points,
                                      card_payments=card_payments, status=429)
         try:
             order = checkout_use_case(
@@ -304,7 +302,7 @@ def checkout():
                                                          token=token, _external=True),
                 confirm_url=lambda number, token: url_for(".confirm_order", number=number,
                                                           token=token, _external=True),
-                pickup_point=_chosen_point(form, points))
+                pickup_point=form.chosen_point())
         except OutOfStock as error:
             flash_refusal(error)
             return redirect(url_for(".cart"))
@@ -322,12 +320,7 @@ def checkout():
     elif not form.is_submitted():
         form.draw_checkout_key()
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                             pickup_points=points, status=422 if form.errors else status)
-
-
-def _chosen_point(form, points):
-    point_id = form.pickup_point_id()
-    return next((point for point in points if point.id == point_id), None)
+                             pickup_points=form.points, status=422 if form.errors else status)
 
 
 def _after_checkout(order):
