@@ -505,9 +505,10 @@ def close_presale_now(deal: Deal, now: datetime | None = None) -> str:
 
 
 def _close(round_id: int, now: datetime, due, by: str = "") -> str:
-    presale = db.session.scalar(select(Deal.kind).join(DealRound, (DealRound.deal_id == Deal.id)
-                                                       & (DealRound.shop_id == Deal.shop_id))
-                                .where(DealRound.id == round_id)) == "presale"
+    deal = db.session.scalar(select(Deal).join(DealRound, (DealRound.deal_id == Deal.id)
+                                               & (DealRound.shop_id == Deal.shop_id))
+                             .where(DealRound.id == round_id))
+    presale = deal is not None and deal.kind == "presale"
     outcome = case((DealRound.progress >= DealRound.target, "filled"), else_="failed") if presale else "failed"
     closed = db.session.execute(
         update(DealRound).where(DealRound.id == round_id, DealRound.status == "open", due)
@@ -518,7 +519,6 @@ def _close(round_id: int, now: datetime, due, by: str = "") -> str:
         return "missing"
     if closed != 1:
         return "not due" if round_.status == "open" else f"already {round_.status}"
-    deal = db.session.scalar(select(Deal).where(Deal.id == round_.deal_id))
     if round_.status == "filled":
         _presale_ahead(deal, round_, by)
         return "filled"
