@@ -70,6 +70,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     from .deals.services import subscribe_to_payments
     from .jobs.outbox import install_outbox_hooks, relay_committed, sweep_inline_now_and_then
     from .ledger.services import install_ledger_guard
+    from .referrals.services import subscribe as subscribe_referrals
     from .tenancy import install_tenancy_guards
 
     db.init_app(app)
@@ -88,6 +89,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     install_ledger_guard()
     install_outbox_hooks()
     subscribe_to_payments()
+    subscribe_referrals()
 
     @app.after_request
     def _relay_outbox(response):

@@ -210,6 +210,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         "PRESALE_BALANCE_DAYS": number("PRESALE_BALANCE_DAYS", int, "3"),
         "PLATFORM_FEE_BP": _percent_bp(get("PLATFORM_FEE_PERCENT", "5"), "PLATFORM_FEE_PERCENT"),
         "LEDGER_HOLD_DAYS": number("LEDGER_HOLD_DAYS", int, "7"),
+        # A promoter's commission is booked this long after the order was delivered (shipped,
+        # or collected at its pickup point): the time to arrive plus the refund window.
+        "COMMISSION_HOLD_DAYS": number("COMMISSION_HOLD_DAYS", int, "14"),
         "PAYOUT_MINIMUM": number("PAYOUT_MINIMUM", int, "1000"),
         "PAYOUT_EVERY_HOURS": number("PAYOUT_EVERY_HOURS", int, "24"),
         # Waits between the tries of a failed transfer, in seconds (then it shows as failed).

@@ -22,6 +22,7 @@ from app.notifications.models import OutboundEmail  # noqa: F401
 from app.orders.fulfilment_models import PurchaseOrder, PurchaseOrderLine  # noqa: F401
 from app.orders.models import Order, OrderLine  # noqa: F401
 from app.payments.models import Payment, Refund, StripeEvent  # noqa: F401
+from app.referrals.models import Commission, Promoter, ReferralBinding  # noqa: F401
 from app.shops.domain_models import ShopDomain  # noqa: F401
 from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401
 from app.shops.notice_models import ListingNotice  # noqa: F401

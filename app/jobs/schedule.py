@@ -60,6 +60,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     # Deadlines have their own job each; this catches one that was missed (worker down).
     PeriodicJob("periodic-sweep-deal-rounds", "app.deals.jobs.sweep_due_rounds", 60),
     PeriodicJob("periodic-expire-unpaid-balances", "app.payments.holds.expire_unpaid_balances", 600),
+    PeriodicJob("periodic-settle-commissions", "app.referrals.jobs.settle_commissions", 3600),
     PeriodicJob("periodic-run-payouts", "app.ledger.jobs.run_payouts", 24 * 3600, queue="payouts",
                 every_hours_setting="PAYOUT_EVERY_HOURS"),
 ]

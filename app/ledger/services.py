@@ -59,6 +59,23 @@ def install_ledger_guard() -> None:
         _installed = True
 
 
+_money_handlers: list = []
+
+
+def on_money_back(handler) -> None:
+    """Call `handler(order, event)` once a refund or a dispute took money back from an order
+    ("refund"), or the order is cancelled before shipping ("cancel"), inside that
+    transaction (the referral programme lowers or cancels its commissions): packages above
+    the ledger subscribe, so it imports none of them. Idempotent."""
+    if handler not in _money_handlers:
+        _money_handlers.append(handler)
+
+
+def _money_back(order, event: str) -> None:
+    for handler in _money_handlers:
+        handler(order, event)
+
+
 def _append(entries: list[LedgerEntry]) -> list[LedgerEntry]:
     db.session.add_all(entries)
     db.session.flush()
@@ -102,6 +119,11 @@ def order_entries(order_id: int) -> list[LedgerEntry]:
 def _has_entry(order_id: int, kind: str) -> bool:
     return db.session.scalar(select(LedgerEntry.id).where(
         LedgerEntry.order_id == order_id, LedgerEntry.kind == kind).limit(1)) is not None
+
+
+def is_booked(order_id: int) -> bool:
+    """Whether the order's sale is in the ledger (it was paid, or its cash collected)."""
+    return _has_entry(order_id, "sale")
 
 
 def record_sale(order, shop, processor_fee: int = 0) -> list[LedgerEntry]:
@@ -157,7 +179,9 @@ def record_refund(order, refund) -> list[LedgerEntry]:
                               Share("shop", order.shop_id, refund.amount), order.currency,
                               shop_id=order.shop_id, order_id=order.id, refund_id=refund.id,
                               memo=f"Cash given back for order {order.number}"))
-    return _append(entries)
+    written = _append(entries)
+    _money_back(order, "refund")
+    return written
 
 
 def record_supplier_returns(order) -> list[LedgerEntry]:
@@ -171,7 +195,9 @@ def record_supplier_returns(order) -> list[LedgerEntry]:
             entries.append(_entry(f"supplier_return:{order.id}:{supplier_side.payee_id}:{share.payee_type}",
                                   "supplier_return", share, order.currency, shop_id=order.shop_id,
                                   order_id=order.id, memo=memo))
-    return _append(entries)
+    written = _append(entries)
+    _money_back(order, "cancel")
+    return written
 
 
 def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
@@ -191,9 +217,35 @@ def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
         shares = split_refund(amount=remaining, total=order.total, refunded_before=money.refunded,
                               shop_id=order.shop_id, fee=money.fee)
     memo = f"{'Dispute won' if won else 'Dispute (chargeback)'} on order {order.number}"
-    return _append([_entry(f"{kind}:{payment.id}:{share.payee_type}:{share.payee_id}", kind, share,
-                           order.currency, shop_id=order.shop_id, order_id=order.id, memo=memo)
-                    for share in shares])
+    written = _append([_entry(f"{kind}:{payment.id}:{share.payee_type}:{share.payee_id}", kind, share,
+                              order.currency, shop_id=order.shop_id, order_id=order.id, memo=memo)
+                       for share in shares])
+    _money_back(order, "refund")
+    return written
+
+
+MARGIN_KINDS = ("sale", "refund", "dispute", "dispute_won")
+
+
+def shop_margin(order_id: int, shop_id: int) -> int:
+    """The shop's own share of an order so far: its sale share, less what refunds and
+    disputes took back (cash the owner holds and commissions paid are not part of it)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        LedgerEntry.order_id == order_id, LedgerEntry.payee_type == "shop",
+        LedgerEntry.payee_id == shop_id, LedgerEntry.kind.in_(MARGIN_KINDS))))
+
+
+def record_commission(*, key: str, order, promoter_id: int, amount: int, memo: str,
+                      now: datetime) -> list[LedgerEntry]:
+    """A promoter's commission moves out of the shop's share (`amount` > 0), or a refund
+    takes some of it back (< 0). Available at once: it is written only after the order's
+    refund window. `key` names the business fact, so it is written once."""
+    if amount == 0:
+        return []
+    return _append([
+        _entry(f"{key}:{payee_type}", "commission", Share(payee_type, payee_id, sign * amount),
+               order.currency, shop_id=order.shop_id, order_id=order.id, available_at=now, memo=memo)
+        for payee_type, payee_id, sign in (("promoter", promoter_id, 1), ("shop", order.shop_id, -1))])
 
 
 def release_order(order) -> OrderRelease | None:

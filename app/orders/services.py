@@ -85,6 +85,17 @@ def new_access_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+_placed_handlers: list = []
+
+
+def on_order_placed(handler) -> None:
+    """Call `handler(order, shop)` for every order placed, inside its transaction (the
+    referral programme attributes it to a promoter): packages above orders subscribe,
+    so orders imports none of them. Idempotent."""
+    if handler not in _placed_handlers:
+        _placed_handlers.append(handler)
+
+
 def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
                 number: str | None = None, access_token: str | None = None,
                 checkout_key: str | None = None, held: bool = False, made_to_order: bool = False,
@@ -171,6 +182,8 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     # The conditional UPDATEs bypassed the identity map: reload stock figures on next access.
     for line in cart.lines:
         db.session.expire(line.variant, ["stock"])
+    for handler in _placed_handlers:
+        handler(order, shop)
     if payment_method == "cod" and not held:
         queue_fulfilment(order)  # pay on delivery: the suppliers can start now
     return order

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -44,6 +45,14 @@ class Shop(db.Model):
     # Pay-on-delivery orders go to the supplier: "off" at once; "shopper" once the shopper
     # confirms by an e-mail link; "owner" once the owner approves each one.
     cod_confirmation: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    # The referral programme (app/referrals): promoters earn these basis points of what a
+    # shopper they brought pays for goods, and their recruiter the second-level rate; a
+    # shopper stays bound to their promoter for `referral_binding_days`.
+    referral_open: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    referral_invite_only: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    referral_level1_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    referral_level2_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    referral_binding_days: Mapped[int] = mapped_column(default=30, server_default="30")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
