@@ -11,33 +11,33 @@ from app.web import flash_refusal
 
 
 def start_payout_onboarding(payee_type: str, payee_id: int, email: str, *, back: str, again: str,
-                            connected: str):
+                            connected: str, **url_values):
     """Send the payee to Stripe's onboarding (endpoints: `back` on failure, `again` as
-    Stripe's refresh URL, `connected` as its return URL)."""
+    Stripe's refresh URL, `connected` as its return URL; `url_values` fill all three)."""
     try:
         url = connect.start_onboarding(payee_type, payee_id, email=email,
-                                       refresh_url=url_for(again, _external=True),
-                                       return_url=url_for(connected, _external=True))
+                                       refresh_url=url_for(again, _external=True, **url_values),
+                                       return_url=url_for(connected, _external=True, **url_values))
     except DomainError as error:
         flash_refusal(error)
-        return redirect(url_for(back))
+        return redirect(url_for(back, **url_values))
     return redirect(url, code=303)
 
 
-def onboarding_link_expired(back: str):
+def onboarding_link_expired(back: str, **url_values):
     flash("That Stripe link had expired. Press “Finish the sign-up with Stripe” for a new one.", "info")
-    return redirect(url_for(back))
+    return redirect(url_for(back, **url_values))
 
 
-def finish_payout_onboarding(payee_type: str, payee_id: int, *, back: str):
+def finish_payout_onboarding(payee_type: str, payee_id: int, *, back: str, **url_values):
     """Back from Stripe: read the account's state and say where it stands."""
     try:
         account = connect.refresh_account(payee_type, payee_id)
     except DomainError as error:
         flash_refusal(error)
-        return redirect(url_for(back))
+        return redirect(url_for(back, **url_values))
     if account is not None and account.status == "active":
         flash("Your Stripe account is connected: payouts will go there.", "success")
     else:
         flash("Stripe still needs a few details before it can pay you.", "info")
-    return redirect(url_for(back))
+    return redirect(url_for(back, **url_values))

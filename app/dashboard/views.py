@@ -106,6 +106,7 @@ from . import (  # noqa: E402,F401
     notice_views,
     order_views,
     pickup_views,
+    referral_views,
     theme_views,
     weekly_views,
 )

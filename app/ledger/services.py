@@ -224,15 +224,12 @@ def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
     return written
 
 
-MARGIN_KINDS = ("sale", "refund", "dispute", "dispute_won")
-
-
-def shop_margin(order_id: int, shop_id: int) -> int:
-    """The shop's own share of an order so far: its sale share, less what refunds and
-    disputes took back (cash the owner holds and commissions paid are not part of it)."""
+def shop_sale_share(order_id: int, shop_id: int) -> int:
+    """The shop's own share of an order's sale (after suppliers, the platform fee and the
+    card processor): its margin on the whole order."""
     return int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
         LedgerEntry.order_id == order_id, LedgerEntry.payee_type == "shop",
-        LedgerEntry.payee_id == shop_id, LedgerEntry.kind.in_(MARGIN_KINDS))))
+        LedgerEntry.payee_id == shop_id, LedgerEntry.kind == "sale")))
 
 
 def record_commission(*, key: str, order, promoter_id: int, amount: int, memo: str,

@@ -34,7 +34,7 @@ from app.ledger.services import (
     on_money_back,
     order_money,
     record_commission,
-    shop_margin,
+    shop_sale_share,
     take_for,
 )
 from app.notifications.jobs import send_after_commit
@@ -215,17 +215,19 @@ def promoter_by_code(code) -> Promoter | None:
     return None if code is None else db.session.scalar(select(Promoter).where(Promoter.code == code))
 
 
-def join(shop, *, name, email, recruited_by: str | None = None, by_owner: bool = False) -> tuple[Promoter, str]:
+def join(shop, *, name, email, recruited_by: str | None = None,
+         by_owner: bool = False) -> tuple[Promoter | None, str | None]:
     """Make someone a promoter of the current shop (or, if they already are, give them a
     new page link). Returns the promoter and the secret of their page link, which goes to
-    their e-mail address only (`send_page_link`)."""
+    their e-mail address only (`send_page_link`); (None, None) when the shop takes new
+    promoters by invitation only (the page answers the same: no telling who is one)."""
     if not shop.referral_open and not by_owner:
         raise DomainError("This shop's referral programme is closed.")
-    if shop.referral_invite_only and not by_owner:
-        raise DomainError("This shop's promoters join by the owner's invitation.")
     name, email = _clean_person(name, email)
     token = secrets.token_urlsafe(24)
     promoter = db.session.scalar(select(Promoter).where(Promoter.email == email))
+    if promoter is None and shop.referral_invite_only and not by_owner:
+        return None, None
     if promoter is None:
         recruiter = promoter_by_code(recruited_by) if recruited_by else None
         promoter = Promoter(name=name, email=email, code=_new_code(name), page_token_hash=_hash(token),
@@ -419,8 +421,10 @@ def settle_order(order: Order, now: datetime | None = None) -> list[Commission]:
         return []
     if not is_booked(order.id):
         return []  # not paid yet (pay on delivery): nothing is earned until it is
-    margin = shop_margin(order.id, order.shop_id)
     refunded = order_money(order.id).refunded
+    # The cap: the shop's margin on what the shopper kept (a refund's cost to the shop is
+    # not the promoter's to bear, nor theirs to gain from).
+    margin = kept_base(shop_sale_share(order.id, order.shop_id), order.total, refunded)
     wanted = [commission(kept_base(c.base, order.total, refunded), c.rate_bp) for c in pending]
     for c, amount in zip(pending, capped(wanted, margin), strict=True):
         record_commission(key=f"commission:{c.id}", order=order, promoter_id=c.promoter_id, amount=amount,

@@ -513,5 +513,5 @@ def favicon():
     return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
-# Sitemaps, robots, media, previews, newsletter, domain checks; group buys.
-from . import deal_views, site_views  # noqa: E402,F401
+# Sitemaps, robots, media, previews, newsletter, domain checks; group buys; referrals.
+from . import deal_views, referral_views, site_views  # noqa: E402,F401

@@ -1,0 +1,188 @@
+"""The referral programme on the storefront: a promoter's link (`?ref=<code>` on any page),
+the "Become a promoter" page, and each promoter's own page (link, QR code, clicks, orders,
+what they earned), reached by the secret link e-mailed to them.
+
+Two signed cookies, on the shop's own host only:
+- `fs_ref`: which promoter brought this browser, and when (the binding period runs from
+  then). Set once; a browser already brought by someone stays theirs for the period.
+- `fs_promoter`: this browser belongs to a promoter (they opened their page), so the share
+  links it makes carry their code (`g.sharer_code`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import segno
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
+
+from app.errors import DomainError
+from app.extensions import limiter
+from app.ledger.connect import status_of
+from app.payout_onboarding import (
+    finish_payout_onboarding,
+    onboarding_link_expired,
+    start_payout_onboarding,
+)
+from app.referrals import services as referrals
+from app.unit_of_work import refuse
+
+from .rendering import render_storefront
+from .views import bp
+
+VISIT_COOKIE = "fs_ref"
+SHARER_COOKIE = "fs_promoter"
+YEAR = 365 * 86400
+
+
+def _signer(kind: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"flagship-referral-{kind}")
+
+
+def _read(kind: str, cookie: str):
+    raw = request.cookies.get(cookie)
+    if not raw:
+        return None
+    try:
+        value = _signer(kind).loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, list) and len(value) == 3 and value[0] == g.shop.id else None
+
+
+def _visit() -> referrals.Visit | None:
+    value = _read("visit", VISIT_COOKIE)
+    if value is None or not isinstance(value[1], int) or not isinstance(value[2], int | float):
+        return None
+    return referrals.Visit(value[1], datetime.fromtimestamp(value[2], UTC))
+
+
+def _set_cookie(response, kind: str, cookie: str, value: list, max_age: int):
+    response.set_cookie(cookie, _signer(kind).dumps(value), max_age=max_age, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+@bp.before_request
+def _referral_visit():
+    """Who brought this visitor; a promoter's link counts the click, remembers it, and
+    answers with the same page without `ref` (one address per page, for caches and shares)."""
+    shop = g.get("shop")
+    if shop is None:
+        return None
+    g.referral_visit = _visit() if shop.referral_open else None
+    sharer = _read("sharer", SHARER_COOKIE)
+    g.sharer_code = sharer[2] if sharer and shop.referral_open and isinstance(sharer[2], str) else None
+    if request.method != "GET" or "ref" not in request.args:
+        return None
+    code = request.args.get("ref")
+    own = g.sharer_code is not None and g.sharer_code == referrals.normal_code(code)
+    landed = None if own else referrals.land(shop, code, g.referral_visit)
+    rest = {key: value for key, value in request.args.items(multi=True) if key != "ref"}
+    response = redirect(url_for(request.endpoint, **(request.view_args or {}), **rest))
+    if landed is not None:
+        _set_cookie(response, "visit", VISIT_COOKIE,
+                    [shop.id, landed.promoter_id, int(landed.bound_at.timestamp())],
+                    int(referrals.binding_period(shop).total_seconds()))
+    return response
+
+
+@bp.context_processor
+def _referral_disclosure():
+    """`recommender`: the promoter who brought this shopper, for the pages to say plainly
+    that they earn a commission (the price is the same)."""
+    shop = g.get("shop")
+    if shop is None or g.get("referral_visit") is None:
+        return {"recommender": None}
+    return {"recommender": referrals.visiting_promoter(shop),
+            "recommender_rate": referrals.percent(shop.referral_level1_bp)}
+
+
+def _join_limit() -> str:
+    return current_app.config["CHECKOUT_EMAIL_RATE_LIMIT"]
+
+
+@bp.route("/promote", methods=["GET", "POST"])
+@limiter.limit(_join_limit, methods=["POST"])
+def join_promoters():
+    """Become a promoter: name and e-mail; the page's link goes to that address only (the
+    same answer whether or not the address was a promoter already)."""
+    shop = g.shop
+    if not shop.referral_open:
+        abort(404)
+    recruiter = referrals.promoter_by_code(request.values.get("by"))
+    values = {"name": request.form.get("name", "").strip()[:80], "email": request.form.get("email", "").strip()[:254]}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            promoter, token = referrals.join(shop, recruited_by=recruiter.code if recruiter else None, **values)
+        except DomainError as error:
+            refuse()
+            errors[error.field or "form"] = error.message
+        else:
+            if promoter is not None:
+                referrals.send_page_link(promoter, shop, token)
+            return render_storefront("promote_join.html", sent=True, email=values["email"].lower())
+    return render_storefront("promote_join.html", sent=False, values=values, errors=errors,
+                             recruiter=recruiter if recruiter and recruiter.is_active else None,
+                             rate=referrals.percent(shop.referral_level1_bp),
+                             second_rate=referrals.percent(shop.referral_level2_bp),
+                             hold_days=current_app.config["COMMISSION_HOLD_DAYS"],
+                             status=422 if errors else 200)
+
+
+def _promoter_or_404(promoter_id: int, token: str):
+    promoter = referrals.promoter_for_page(promoter_id, token)
+    if promoter is None:
+        abort(404)
+    return promoter
+
+
+@bp.get("/promote/<int:promoter_id>/<token>")
+def promoter_page(promoter_id: int, token: str):
+    shop = g.shop
+    promoter = _promoter_or_404(promoter_id, token)
+    link = referrals.link_of(promoter, shop)
+    qr = Markup(segno.make(link, error="m").svg_inline(scale=5, border=2, dark="#111111", omitsize=True))  # noqa: S704 - segno's own SVG
+    response = current_app.make_response(render_storefront(
+        "promoter.html", promoter=promoter, link=link, qr=qr, summary=referrals.summary(promoter),
+        commissions=referrals.recent_commissions(promoter), token=token,
+        recruit_url=referrals.recruit_url(promoter, shop) if shop.referral_level2_bp and not shop.referral_invite_only
+        else None,
+        rate=referrals.percent(shop.referral_level1_bp), second_rate=referrals.percent(shop.referral_level2_bp),
+        hold_days=current_app.config["COMMISSION_HOLD_DAYS"], payouts=status_of("promoter", promoter.id)))
+    response.headers["Cache-Control"] = "no-store"
+    return _set_cookie(response, "sharer", SHARER_COOKIE, [shop.id, promoter.id, promoter.code], YEAR)
+
+
+@bp.post("/promote/<int:promoter_id>/<token>/payouts")
+def promoter_payouts(promoter_id: int, token: str):
+    promoter = _promoter_or_404(promoter_id, token)
+    return start_payout_onboarding("promoter", promoter.id, promoter.email, back=".promoter_page",
+                                   again=".promoter_payouts_again", connected=".promoter_payouts_done",
+                                   promoter_id=promoter.id, token=token)
+
+
+@bp.get("/promote/<int:promoter_id>/<token>/payouts/again")
+def promoter_payouts_again(promoter_id: int, token: str):
+    _promoter_or_404(promoter_id, token)
+    return onboarding_link_expired(".promoter_page", promoter_id=promoter_id, token=token)
+
+
+@bp.get("/promote/<int:promoter_id>/<token>/payouts/done")
+def promoter_payouts_done(promoter_id: int, token: str):
+    promoter = _promoter_or_404(promoter_id, token)
+    return finish_payout_onboarding("promoter", promoter.id, back=".promoter_page",
+                                    promoter_id=promoter.id, token=token)
+
+
+@bp.post("/promote/<int:promoter_id>/<token>/forget")
+def forget_promoter_browser(promoter_id: int, token: str):
+    """Stop this browser's share links carrying the promoter's code (a shared computer)."""
+    _promoter_or_404(promoter_id, token)
+    flash("This browser no longer adds your code to the links it shares.", "info")
+    response = redirect(url_for(".home"))
+    response.delete_cookie(SHARER_COOKIE)
+    return response

@@ -1,0 +1,10 @@
+// The promoter page: "Copy link" buttons. Without JavaScript the links are still there to select.
+(function () {
+  if (!navigator.clipboard) { return; }
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var field = document.querySelector(button.getAttribute("data-copy"));
+      navigator.clipboard.writeText(field.value).then(function () { button.textContent = "Copied"; });
+    });
+  });
+})();
