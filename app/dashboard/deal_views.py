@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.db_types import utcnow
 from app.deals import services as deals
 from app.errors import DomainError
 from app.money import to_major
+from app.referrals import services as referrals
 from app.shops import services as shops
 from app.unit_of_work import refuse
 from app.web import flash_refusal, found
@@ -46,6 +47,7 @@ def group_buy(listing_id: int):
             listing, prices={v.id: request.form.get(f"price_{v.id}", "") for v in listing.supply_product.variants},
             group_size=values.get("group_size"), time_limit_hours=values.get("time_limit_hours"),
             max_open_groups=values.get("max_open_groups"))
+        referrals.check_deal_prices(g.shop, listing, saved.prices)
     except DomainError as error:
         refuse(error)
         return _page(listing, deal, values, {error.field or "form": error.message}, 422)
@@ -99,6 +101,7 @@ def presale(listing_id: int):
             listing, prices={v.id: request.form.get(f"price_{v.id}", "") for v in listing.supply_product.variants},
             minimum=values.get("minimum"), closes_at=values.get("closes_at"), ships_by=values.get("ships_by"),
             deposit_percent=values.get("deposit_percent", ""))
+        referrals.check_deal_prices(g.shop, listing, deals.presale_of_listing(listing.id).prices)
     except DomainError as error:
         refuse(error)
         return _presale_page(listing, deal, values, {error.field or "form": error.message}, 422)

@@ -12,6 +12,7 @@ from app.integrations import stripe_gateway
 from app.ledger.allocation import Take
 from app.ledger.services import fee_bp_for, fee_percent, take_for
 from app.money import CURRENCIES
+from app.referrals import services as referrals
 from app.shops import services as shops
 from app.shops.pricing import PriceRule, check_price_rule, price_table
 from app.web import add_error, found, row_id
@@ -85,6 +86,13 @@ def _read_rule(form: ListingForm, product, *, check: bool) -> PriceRule | None:
             check_price_rule(rule, product)
         except DomainError as error:
             add_error(form, error)
+    # While the referral programme runs, a price must still leave the commissions' worth.
+    problems = [problem for variant in product.variants if (problem := referrals.price_problem(
+        g.shop, rule.price_for(variant), variant.wholesale_price, variant.label))]
+    if problems:
+        add_error(form, DomainError(" ".join(problems),
+                                    field="fixed_price" if rule.kind == "fixed" else "markup_percent"))
+        return rule if check else None
     return rule
 
 

@@ -189,6 +189,17 @@ def price_problem(shop, price: int, cost: int, label: str = "") -> str | None:
             "pays on it.")
 
 
+def check_deal_prices(shop, listing, prices: dict) -> None:
+    """A group buy's or pre-sale's prices ({variant id: price}) must leave the commissions'
+    worth too: DomainError naming each that does not."""
+    variants = {str(variant.id): variant for variant in listing.supply_product.variants}
+    problems = [problem for key, price in prices.items() if (variant := variants.get(str(key))) is not None
+                and (problem := price_problem(shop, price, variant.wholesale_price, variant.label))]
+    if problems:
+        first = next(key for key, price in prices.items() if str(key) in variants)
+        raise DomainError(" ".join(problems), field=f"price_{first}")
+
+
 # Promoters -------------------------------------------------------------------------------
 
 

@@ -263,3 +263,55 @@ def test_a_closed_or_invitation_only_programme(shop_a, storefront):
         assert db.session.scalar(select(referrals.Promoter.id)) is None
     bad = client.post("/promote", data={"name": "", "email": "nope"})
     assert bad.status_code == 422 and "Enter a name" in bad.get_data(as_text=True)
+
+
+def test_while_the_programme_runs_a_price_or_deal_that_cannot_pay_it_is_refused(shop_a, login):
+    open_programme(shop_a.shop, level1_bp=2000, level2_bp=500)
+    crisps = shop_a.listings[1]
+    variant_id = crisps.supply_product.variants[0].id
+    owner = login(shop_a.owner)
+    # $3.50 leaves $0.82 after the $2.50 cost and the fee; 25% of it is $0.87.
+    refused = owner.post(f"/dashboard/alpha/products/{crisps.id}", data={
+        "title": "Crisps", "price_rule": "markup", "markup_percent": "40", "action": "save"})
+    assert refused.status_code == 422 and "your referral programme pays on it" in refused.get_data(as_text=True)
+    group = owner.post(f"/dashboard/alpha/products/{crisps.id}/group-buy", data={
+        f"price_{variant_id}": "3.50", "group_size": "3", "time_limit_hours": "24", "max_open_groups": "4"})
+    assert group.status_code == 422 and "your referral programme pays on it" in group.get_data(as_text=True)
+    fine = owner.post(f"/dashboard/alpha/products/{crisps.id}/group-buy", data={
+        f"price_{variant_id}": "3.60", "group_size": "3", "time_limit_hours": "24", "max_open_groups": "4"})
+    assert fine.status_code == 302
+
+
+def test_a_promoter_connects_a_payout_account_and_is_paid_once(shop_a, storefront, fake_stripe, app, monkeypatch):
+    from app.ledger import connect
+    from app.ledger.jobs import run_payouts
+    from app.ledger.models import Payout
+
+    monkeypatch.setitem(app.config, "PAYOUT_MINIMUM", 50)
+    open_programme(shop_a.shop, level2_bp=0)
+    ben_id, ben_code, token = promoter(shop_a.shop, "Ben", "ben@example.com")
+    page_client = storefront(shop_a.shop)
+    started = page_client.post(f"/promote/{ben_id}/{token}/payouts")
+    assert started.status_code == 303 and started.location.startswith(fake_stripe.url)
+    with unscoped():
+        account = connect.account_of("promoter", ben_id)
+        fake_stripe.complete_onboarding(account.stripe_account_id)
+    done = page_client.get(f"/promote/{ben_id}/{token}/payouts/done", follow_redirects=True)
+    assert "Your Stripe account is connected" in done.get_data(as_text=True)
+
+    shopper = storefront(shop_a.shop)
+    shopper.get(f"/?ref={ben_code}")
+    order = buy(shopper, shop_a.listings[1], quantity=2)
+    deliver_and_pay(shop_a.shop, order.id)
+    with unscoped():
+        db.session.execute(text("UPDATE orders SET shipped_at = :when WHERE id = :id"),
+                           {"when": utcnow() - timedelta(days=30), "id": order.id})
+    db.session.commit()
+    assert run_job(referrals.settle_due) == 1
+    run_job(run_payouts)
+    run_job(run_payouts)
+    with unscoped():
+        payouts = db.session.scalars(select(Payout).where(Payout.payee_type == "promoter")).all()
+    assert [(p.payee_id, p.amount, p.status) for p in payouts] == [(ben_id, 75, "paid")]
+    page = storefront(shop_a.shop).get(f"/promote/{ben_id}/{token}").get_data(as_text=True)
+    assert "Paid to you" in page and "$0.75" in page and "Your Stripe account is connected" in page
