@@ -100,6 +100,24 @@ def _demo_pickup_paths() -> tuple[str, str]:
     return f"/pickup/{point.id}/{token}", f"/dashboard/maple/pickup-points/{point.id}"
 
 
+def _demo_referral_paths() -> tuple[str, str]:
+    """Nadia's promoter page at mia's (a fresh secret link), and mia's tee reached through
+    Leo's link (the page then says who recommended it)."""
+    from sqlalchemy import select
+
+    from app.referrals.models import Promoter
+    from app.referrals.services import _hash
+    from app.tenancy import unscoped, use_shop
+
+    with unscoped():
+        nadia = db.session.scalar(select(Promoter).where(Promoter.email == "nadia.karim@example.com"))
+        leo = db.session.scalar(select(Promoter).where(Promoter.email == "leo.park@example.com"))
+    with use_shop(nadia.shop_id):
+        nadia.page_token_hash = _hash("screenshot-token")
+        db.session.flush()
+    return f"/promote/{nadia.id}/screenshot-token", f"/products/the-perfect-organic-tee?ref={leo.code}"
+
+
 def _settle(page) -> None:
     """Load lazy images (scroll through the page) and wait for the network to go quiet."""
     page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
@@ -128,7 +146,12 @@ def main() -> None:
         db.session.commit()
         group, presale, presale_owner = _demo_deal_paths()
         desk, point_page = _demo_pickup_paths()
+        promoter_page, referred = _demo_referral_paths()
         db.session.commit()
+        SHOTS.extend([("promoter-page-phone", None, ("mia", promoter_page), True, True, False),
+                      ("referred-product-phone", None, ("mia", referred), True, False, False),
+                      ("promote-join-phone", None, ("mia", "/promote"), True, True, False),
+                      ("dashboard-referrals", MIA, ("platform", "/dashboard/mia/referrals"), False, True, False)])
         SHOTS.extend([("pickup-desk-phone", None, ("maple", desk), True, True, False),
                       ("dashboard-pickup-point", MAPLE, ("platform", point_page), False, True, False),
                       ("checkout-market-pickup-phone", None, ("maple", "/checkout"), True, True, True)])

@@ -25,6 +25,8 @@ from app.money import to_major
 from app.orders.cart import build_cart, line_key
 from app.orders.fulfilment import Shipment, route_order, ship_lines
 from app.orders.services import CustomerDetails, cancel_order, mark_paid, place_order
+from app.referrals import services as referrals
+from app.referrals.models import ReferralBinding
 from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.shops.pickup import save_pickup_point
@@ -84,6 +86,8 @@ def load_demo(if_empty: bool = False) -> bool:
     for spec, shop in shops:
         with use_shop(shop.id):
             _fill_shop(shop, spec, products)
+            if spec["subdomain"] == REFERRAL_SHOP:
+                _open_referrals(shop)
             if spec["subdomain"] == GROUP_BUY_SHOP:
                 _open_group_buy(shop)
                 _open_presale(shop)
@@ -165,6 +169,41 @@ def _open_pickup_point(shop: Shop) -> None:
         for po in route_order(order):
             if n == 0:  # sent to the lobby already
                 ship_lines(po.supplier_id, [Shipment(line, "Local van", f"LV-{order.number[3:]}") for line in po.lines])
+
+
+REFERRAL_SHOP = "mia"
+FANS = (("Grace Liu", "grace.liu@example.com", 20, "nadia"), ("Omar Haddad", "omar.haddad@example.com", 16, "nadia"),
+        ("Ines Costa", "ines.costa@example.com", 1, "leo"))
+
+
+def _open_referrals(shop: Shop) -> None:
+    """Mia's fans recommend her closet: a programme at 10% (3% to a recruiter), Nadia with
+    her own link and Leo whom she brought in, and three fans' orders: two through Nadia's link,
+    delivered weeks ago (their commissions earned), and one through Leo's placed yesterday
+    (pending, for Leo and, one level up, for Nadia)."""
+    referrals.save_programme(shop, is_open=True, invite_only=False, level1_bp=1000, level2_bp=300,
+                             binding_days=30)
+    nadia, _ = referrals.join(shop, name="Nadia Karim", email="nadia.karim@example.com", by_owner=True)
+    leo, _ = referrals.join(shop, name="Leo Park", email="leo.park@example.com", recruited_by=nadia.code,
+                            by_owner=True)
+    nadia.clicks, leo.clicks = 48, 12
+    listing = next(item for item in shop_listings(visible_only=True) if item.supply_product.variants[0].stock > 5)
+    variant = listing.supply_product.variants[0]
+    now = utcnow()
+    for name, email, days_ago, promoter in FANS:
+        db.session.add(ReferralBinding(email=email, promoter_id=(nadia if promoter == "nadia" else leo).id, bound_at=now - timedelta(days=days_ago + 1),
+                                       expires_at=now + timedelta(days=29 - days_ago)))
+        db.session.flush()
+        order = place_order(shop, build_cart({line_key(listing.id, variant.id): 1}, shop.currency),
+                            CustomerDetails(name=name, email=email, phone="+1 555 0100 520", line1="5 Harbour Road",
+                                            line2="", city="Portland", region="ME", postcode="04101", country="US"))
+        order.placed_at = now - timedelta(days=days_ago)
+        mark_paid(order)
+        order.paid_at = order.placed_at + timedelta(hours=2)
+        route_and_ship(order, days_ago)
+        for commission in referrals.commissions_of(order.id):
+            commission.created_at = order.placed_at
+        referrals.settle_order(order, now)
 
 
 def _refuse_conflicts() -> None:
