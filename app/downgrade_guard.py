@@ -22,6 +22,7 @@ MONEY_TABLES = (
     "ledger_entries", "ledger_releases",        # who is owed what, and from when
     "payouts", "payout_runs",                   # money out to shops and suppliers
     "purchase_orders", "purchase_order_lines",  # what suppliers are owed wholesale for
+    "commissions",                              # what promoters earned
 )
 
 

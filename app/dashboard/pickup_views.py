@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.money import to_major
 from app.orders.countries import COUNTRIES
 from app.orders.pickup import orders_at
 from app.shops import pickup
@@ -16,7 +17,14 @@ from app.web import found
 from .blueprint import NAV_SECTIONS, bp
 
 NAV_SECTIONS.update({"pickup_points": "pickup", "pickup_point": "pickup", "pickup_point_action": "pickup"})
-FIELDS = ("name", "line1", "city", "postcode", "country", "hours", "contact_name", "contact_phone")
+FIELDS = ("name", "line1", "city", "postcode", "country", "hours", "contact_name", "contact_phone",
+          "fee_per_order")
+
+
+def _values_of(point) -> dict:
+    values = {key: getattr(point, key) for key in FIELDS}
+    values["fee_per_order"] = str(to_major(point.fee_per_order, g.shop.currency)) if point.fee_per_order else ""
+    return values
 
 
 def _staff_url(point, token: str) -> str:
@@ -30,7 +38,7 @@ def pickup_points():
     if request.method == "POST":
         values = {key: request.form.get(key, "") for key in FIELDS}
         try:
-            point, token = pickup.save_pickup_point(None, **values)
+            point, token = pickup.save_pickup_point(None, **values, currency=g.shop.currency)
         except DomainError as error:
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
@@ -47,11 +55,11 @@ def pickup_points():
 @bp.route("/<shop>/pickup-points/<int:point_id>", methods=["GET", "POST"])
 def pickup_point(point_id: int):
     point = found(pickup.get_pickup_point, point_id)
-    values, errors, status = {key: getattr(point, key) for key in FIELDS}, {}, 200
+    values, errors, status = _values_of(point), {}, 200
     if request.method == "POST":
         values = {key: request.form.get(key, "") for key in FIELDS}
         try:
-            pickup.save_pickup_point(point, **values)
+            pickup.save_pickup_point(point, **values, currency=g.shop.currency)
         except DomainError as error:
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422

@@ -150,7 +150,7 @@ def _open_presale(shop: Shop) -> None:
 
 PICKUP_POINT = {"name": "Maple Street lobby", "line1": "12 Maple Street", "city": "Burlington",
                 "postcode": "05401", "country": "US", "hours": "Mon-Fri 17:00-20:00, Sat 10:00-12:00",
-                "contact_name": "Rosa Alvarez", "contact_phone": "+1 555 0100 417"}
+                "contact_name": "Rosa Alvarez", "contact_phone": "+1 555 0100 417", "fee_per_order": "0.30"}
 
 
 def _open_pickup_point(shop: Shop) -> None:

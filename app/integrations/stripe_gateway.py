@@ -138,10 +138,13 @@ def find_transfer(transfer_group: str):
 
 
 def create_express_account(*, email: str, country: str, metadata: dict, idempotency_key: str):
-    return _plain(client().v1.accounts.create(params={
-        "type": "express", "email": email, "country": country,
-        "capabilities": {"transfers": {"requested": True}}, "metadata": metadata,
-    }, options={"idempotency_key": idempotency_key}))
+    """An Express account; without an `email` (a pickup point's person in charge) Stripe asks
+    for one during onboarding."""
+    params = {"type": "express", "country": country, "capabilities": {"transfers": {"requested": True}},
+              "metadata": metadata}
+    if email:
+        params["email"] = email
+    return _plain(client().v1.accounts.create(params=params, options={"idempotency_key": idempotency_key}))
 
 
 def retrieve_account(account_id: str):

@@ -1,8 +1,8 @@
 """The platform's books: an append-only ledger of who is owed what, and payouts.
 
 The ledger is platform-wide (not a tenant table): its payees are suppliers, shops, the
-platform itself, the card processor and shops' promoters (app/referrals), and one payout
-may settle sales of many shops.
+platform itself, the card processor, shops' promoters (app/referrals) and pickup points (a
+fee per order collected), and one payout may settle sales of many shops.
 Every entry still names the shop whose order it comes from, and shop-facing reads always
 filter by the shop as payee (app.ledger.services). References to tenant rows are plain
 ids, never foreign keys: nothing may ever cascade into the books.
@@ -18,9 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
-PAYEE_TYPES = ("supplier", "shop", "platform", "processor", "promoter")
+PAYEE_TYPES = ("supplier", "shop", "platform", "processor", "promoter", "pickup_point")
 # Only these are ever paid out; the platform keeps its fees, the processor took its own.
-PAID_OUT_PAYEES = ("supplier", "shop", "promoter")
+PAID_OUT_PAYEES = ("supplier", "shop", "promoter", "pickup_point")
 
 
 class LedgerEntry(db.Model):
@@ -35,8 +35,8 @@ class LedgerEntry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         Index("ix_ledger_entries_payee", "payee_type", "payee_id", "currency"),
-        CheckConstraint(
-            "payee_type IN ('supplier', 'shop', 'platform', 'processor', 'promoter')", name="payee_type_known"),
+        CheckConstraint("payee_type IN ('supplier', 'shop', 'platform', 'processor', 'promoter', 'pickup_point')",
+                        name="payee_type_known"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)

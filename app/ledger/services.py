@@ -232,6 +232,19 @@ def shop_sale_share(order_id: int, shop_id: int) -> int:
         LedgerEntry.payee_id == shop_id, LedgerEntry.kind == "sale")))
 
 
+def record_point_fee(order, point_id: int, fee: int, now: datetime) -> list[LedgerEntry]:
+    """A pickup point's fee for handing the order over: out of the shop's share of the sale,
+    never more than it, available at once. Once per order (its key)."""
+    amount = min(fee, max(shop_sale_share(order.id, order.shop_id), 0))
+    if amount <= 0 or not is_booked(order.id):
+        return []
+    return _append([
+        _entry(f"point_fee:{order.id}:{payee_type}", "pickup_fee", Share(payee_type, payee_id, sign * amount),
+               order.currency, shop_id=order.shop_id, order_id=order.id, available_at=now,
+               memo=f"Pickup point's fee for order {order.number}")
+        for payee_type, payee_id, sign in (("pickup_point", point_id, 1), ("shop", order.shop_id, -1))])
+
+
 def record_commission(*, key: str, order, promoter_id: int, amount: int, memo: str,
                       now: datetime) -> list[LedgerEntry]:
     """A promoter's commission moves out of the shop's share (`amount` > 0), or a refund

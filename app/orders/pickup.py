@@ -1,6 +1,7 @@
 """Orders collected at a pickup point: the person in charge hands an order over against its
 pickup code, once, at its own point (a code of another point or shop finds nothing), and
-takes the cash of a pay-on-delivery order there."""
+takes the cash of a pay-on-delivery order there; the point earns its fee per order, if the
+shop pays one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.ledger.services import record_point_fee
 
 from .models import Order
 from .services import mark_paid
@@ -45,6 +47,8 @@ def collect(point, code: str) -> Order:
         raise DomainError(f"Order {order.number} was collected a moment ago.", field="code")
     if order.payment_method == "cod" and order.status == "pending":
         mark_paid(order)  # the person in charge took the cash
+    if point.fee_per_order:
+        record_point_fee(order, point.id, point.fee_per_order, order.collected_at)
     return order
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.money import MoneyError, format_money, parse_amount
 from app.tenancy import TenantMixin, get_for_shop
 
 
@@ -35,6 +36,9 @@ class PickupPoint(TenantMixin, db.Model):
     contact_name: Mapped[str] = mapped_column(String(120))  # the person in charge
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # What the point earns for each order handed over (minor units, the shop's currency),
+    # out of the shop's margin on it: 0 for none.
+    fee_per_order: Mapped[int] = mapped_column(default=0, server_default="0")
     # The person in charge's page: only a hash of its secret link is kept.
     staff_token_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,10 +61,30 @@ def _clean(text, field: str, label: str, limit: int, required: bool = True) -> s
     return value
 
 
+MAX_FEE = 10_000  # minor units: past this a per-order fee is a typo
+
+
+def _fee(raw, currency: str) -> int:
+    text = str(raw or "").strip()
+    if not text:
+        return 0
+    try:
+        fee = parse_amount(text, currency)
+    except MoneyError:
+        raise DomainError("Enter the fee as an amount, like 0.50 (or leave it empty for none).",
+                          field="fee_per_order") from None
+    if fee > MAX_FEE:
+        raise DomainError(f"Keep the fee per order at most {format_money(MAX_FEE, currency)}.", field="fee_per_order")
+    return fee
+
+
 def save_pickup_point(point: PickupPoint | None, *, name, line1, city, postcode, country, hours,
-                      contact_name, contact_phone) -> tuple[PickupPoint, str | None]:
+                      contact_name, contact_phone, fee_per_order="", currency: str = "USD",
+                      ) -> tuple[PickupPoint, str | None]:
     """Create (point None) or change a pickup point (current shop scope). A new point gets
-    the secret link of its person in charge: returned once (the token), never stored."""
+    the secret link of its person in charge: returned once (the token), never stored. An
+    optional fee per order (major units, the shop's currency) goes to the point for each
+    order handed over there."""
     values = {
         "name": _clean(name, "name", "point's name", 80),
         "line1": _clean(line1, "line1", "street address", 200),
@@ -70,6 +94,7 @@ def save_pickup_point(point: PickupPoint | None, *, name, line1, city, postcode,
         "hours": _clean(hours, "hours", "opening hours", 200),
         "contact_name": _clean(contact_name, "contact_name", "name of the person in charge", 120),
         "contact_phone": _clean(contact_phone, "contact_phone", "phone number", 40, required=False),
+        "fee_per_order": _fee(fee_per_order, currency),
     }
     if len(values["country"]) != 2 or not values["country"].isalpha():
         raise DomainError("Choose the country.", field="country")

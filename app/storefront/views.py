@@ -28,6 +28,8 @@ from app.deals import weekly
 from app.errors import DomainError
 from app.extensions import limiter
 from app.integrations import stripe_gateway
+from app.ledger.connect import status_of
+from app.ledger.services import balances
 from app.orders import cart as carts
 from app.orders import confirmation
 from app.orders.fulfilment import tracking_of
@@ -45,6 +47,11 @@ from app.payments.checkout import checkout as checkout_use_case
 from app.payments.holds import balance_due, start_balance_checkout
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment
+from app.payout_onboarding import (
+    finish_payout_onboarding,
+    onboarding_link_expired,
+    start_payout_onboarding,
+)
 from app.shops import browsing, pickup
 from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
@@ -388,7 +395,36 @@ def pickup_desk(point_id: int, token: str):
         else:
             flash(f"Order {order.number} for {order.customer_name}: collected. Hand it over.", "success")
             return redirect(url_for(".pickup_desk", point_id=point.id, token=token))
-    return render_storefront("pickup_desk.html", point=point, orders=orders_at(point), code=code, status=status)
+    return render_storefront("pickup_desk.html", point=point, orders=orders_at(point), code=code, status=status,
+                             earned=balances("pickup_point", point.id), payouts=status_of("pickup_point", point.id))
+
+
+def _point_or_404(point_id: int, token: str):
+    point = pickup.point_for_staff(point_id, token)
+    if point is None:
+        abort(404)
+    return point
+
+
+@bp.post("/pickup/<int:point_id>/<token>/payouts")
+def pickup_payouts(point_id: int, token: str):
+    """The person in charge connects the Stripe account their fees are paid to."""
+    point = _point_or_404(point_id, token)
+    return start_payout_onboarding("pickup_point", point.id, "", back=".pickup_desk",
+                                   again=".pickup_payouts_again", connected=".pickup_payouts_done",
+                                   point_id=point.id, token=token)
+
+
+@bp.get("/pickup/<int:point_id>/<token>/payouts/again")
+def pickup_payouts_again(point_id: int, token: str):
+    _point_or_404(point_id, token)
+    return onboarding_link_expired(".pickup_desk", point_id=point_id, token=token)
+
+
+@bp.get("/pickup/<int:point_id>/<token>/payouts/done")
+def pickup_payouts_done(point_id: int, token: str):
+    point = _point_or_404(point_id, token)
+    return finish_payout_onboarding("pickup_point", point.id, back=".pickup_desk", point_id=point.id, token=token)
 
 
 def _find_orders_limit() -> str:

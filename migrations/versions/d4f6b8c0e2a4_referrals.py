@@ -1,4 +1,4 @@
-"""referral programme: shop rates, promoters, bindings, commissions; promoters in the ledger
+"""referral programme: shop rates, promoters, bindings, commissions; pickup points' fee per order; promoters and pickup points in the ledger
 
 Revision ID: d4f6b8c0e2a4
 Revises: c3e5a7b9d1f2
@@ -8,6 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import app.db_types
+from app.downgrade_guard import DestructiveDowngradeRefused, forced, refuse_to_drop_money
 
 revision = 'd4f6b8c0e2a4'
 down_revision = 'c3e5a7b9d1f2'
@@ -138,11 +139,46 @@ def upgrade():
     op.create_index('ix_commissions_pending', 'commissions', ['status', 'shop_id'])
     _wall('commissions')
 
-    _payee_check(PAYEES + ", 'promoter'")
+    with op.batch_alter_table('pickup_points') as batch:
+        batch.add_column(sa.Column('fee_per_order', sa.Integer(), server_default='0', nullable=False))
+    _payee_check(PAYEES + ", 'promoter', 'pickup_point'")
+
+
+NEW_MONEY = "payee_type IN ('promoter', 'pickup_point') OR kind IN ('commission', 'pickup_fee')"
+
+
+def _drop_new_payees_entries():
+    """The ledger's promoter and pickup-point entries (and the shops' sides of them) cannot
+    exist below this revision: refused while there are any, deleted when forced."""
+    bind = op.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    if postgres:  # the policy is FORCEd: the owner would count only its scope's rows
+        op.execute("ALTER TABLE ledger_entries NO FORCE ROW LEVEL SECURITY")
+    count = bind.execute(sa.text(f"SELECT count(*) FROM ledger_entries WHERE {NEW_MONEY}")).scalar_one()
+    if count and not forced():
+        raise DestructiveDowngradeRefused(
+            f"Refusing to downgrade: it would delete {count} ledger entries of promoters' commissions and "
+            "pickup points' fees. Nothing was changed. Back up the database first; to delete them anyway, "
+            "run the downgrade with -x force=1.")
+    if count:
+        if postgres:
+            op.execute("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only")
+        else:
+            for action in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS ledger_entries_no_{action}")
+        op.execute(f"DELETE FROM ledger_entries WHERE {NEW_MONEY}")
+        if postgres:
+            op.execute("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only")
+    if postgres:
+        op.execute("ALTER TABLE ledger_entries FORCE ROW LEVEL SECURITY")
 
 
 def downgrade():
+    refuse_to_drop_money("commissions")
+    _drop_new_payees_entries()
     _payee_check(PAYEES)
+    with op.batch_alter_table('pickup_points') as batch:
+        batch.drop_column('fee_per_order')
     op.drop_table('commissions')
     op.drop_table('referral_bindings')
     op.drop_table('promoters')

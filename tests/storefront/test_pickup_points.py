@@ -217,3 +217,50 @@ def test_hong_kong_needs_no_postcode_and_the_owner_sees_country_names(shop_a, st
     assert (order.ship_country, order.ship_postcode) == ("HK", "")
     page = login(shop_a.owner).get(f"/dashboard/alpha/orders/{order.id}").get_data(as_text=True)
     assert "Hong Kong" in page
+
+
+def test_a_point_earns_its_fee_per_order_handed_over_and_is_paid_out(shop_a, storefront, fake_stripe, app,
+                                                                      monkeypatch, login):
+    from app.ledger import connect
+    from app.ledger.jobs import run_payouts
+    from app.ledger.models import Payout
+    from app.ledger.services import balances
+    from tests.factories import run_job
+
+    owner = login(shop_a.owner)
+    refused = owner.post("/dashboard/alpha/pickup-points", data=dict(POINT, fee_per_order="a lot"))
+    assert refused.status_code == 422 and "Enter the fee as an amount" in refused.get_data(as_text=True)
+    assert owner.post("/dashboard/alpha/pickup-points", data=dict(POINT, fee_per_order="0.40")).status_code == 302
+    with unscoped():
+        point = db.session.scalar(select(pickup.PickupPoint))
+    point_id = point.id
+    assert point.fee_per_order == 40
+    assert 'value="0.40"' in owner.get(f"/dashboard/alpha/pickup-points/{point_id}").get_data(as_text=True)
+    with use_shop(shop_a.shop.id):
+        token = pickup.new_staff_link(point)
+    client = storefront(shop_a.shop)
+    add_to_cart(client, shop_a.listings[1], quantity=2)
+    assert client.post("/checkout", data=dict(PICKUP_CHECKOUT, delivery=f"pickup-{point_id}")).status_code == 302
+    order = latest_order()
+    order_id, code = order.id, order.pickup_code
+    _ship(order_id)
+    desk = storefront(shop_a.shop)
+    desk_url = f"/pickup/{point_id}/{token}"
+    assert desk.post(desk_url, data={"code": code}).status_code == 302
+    fees = [(e.payee_type, e.amount) for e in _entries(order_id) if e.kind == "pickup_fee"]
+    assert fees == [("pickup_point", 40), ("shop", -40)]
+    page = desk.get(desk_url).get_data(as_text=True)
+    assert "Your fees" in page and "$0.40" in page and "Connect a payout account" in page
+
+    started = desk.post(f"{desk_url}/payouts")
+    assert started.status_code == 303
+    with unscoped():
+        fake_stripe.complete_onboarding(connect.account_of("pickup_point", point_id).stripe_account_id)
+    assert "connected" in desk.get(f"{desk_url}/payouts/done", follow_redirects=True).get_data(as_text=True)
+    monkeypatch.setitem(app.config, "PAYOUT_MINIMUM", 10)
+    db.session.commit()
+    run_job(run_payouts)
+    with unscoped():
+        [payout] = db.session.scalars(select(Payout).where(Payout.payee_type == "pickup_point")).all()
+    assert (payout.payee_id, payout.amount, payout.status) == (point_id, 40, "paid")
+    assert balances("pickup_point", point_id)[0].paid_out == 40
