@@ -56,3 +56,18 @@ class ResetPasswordForm(FlaskForm):
                                              "to your account is logged out.")
     confirm = _repeat("Repeat the new password")
 
+
+class ChangeEmailForm(FlaskForm):
+    """On the account page beside the password form, hence its prefix (field ids differ)."""
+
+    new_email = EmailField("New e-mail address",
+                           validators=[DataRequired(EMAIL_FORMAT), Email(EMAIL_FORMAT), Length(max=254)],
+                           filters=[_strip], description="We send a link to the new address; the change happens "
+                                       "when you open it.",
+                           render_kw={"autocomplete": "email"})
+    current_password = PasswordField("Current password", validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "change-email")
+        super().__init__(*args, **kwargs)
