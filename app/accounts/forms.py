@@ -52,8 +52,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = _new_password("New password", "At least 10 characters. Every device logged in "
-                                             "to your account is logged out.")
+    password = _new_password("New password", "At least 10 characters.")
     confirm = _repeat("Repeat the new password")
 
 
