@@ -61,6 +61,9 @@ SHOTS = [
     ("admin-money", ADMIN_EMAIL, ("platform", "/admin/money"), False, False, False),
     ("supplier-portal", SUPPLIER, ("platform", "/supplier/"), False, False, False),
     ("supplier-payouts", SUPPLIER, ("platform", "/supplier/payouts"), False, False, False),
+    ("account-settings", MIA, ("platform", "/account"), False, True, False),
+    ("account-settings-phone", MIA, ("platform", "/account"), True, True, False),
+    ("account-forgot-password-phone", None, ("platform", "/forgot-password"), True, False, False),
 ]
 # theme -> (owner, preview path): the preview images shown in the dashboard's theme library
 PREVIEWS = {"boutique": ("mia", "/"), "journal": ("nora", "/"), "market": ("maple", "/"),
@@ -100,6 +103,14 @@ def _demo_pickup_paths() -> tuple[str, str]:
     return f"/pickup/{point.id}/{token}", f"/dashboard/maple/pickup-points/{point.id}"
 
 
+def _demo_reset_path() -> str:
+    """A "choose a new password" link for mia, as the reset e-mail carries it."""
+    from app.accounts.password_reset import reset_token
+    from app.accounts.services import find_user_by_email
+
+    return f"/reset-password/{reset_token(find_user_by_email(MIA))}"
+
+
 def _settle(page) -> None:
     """Load lazy images (scroll through the page) and wait for the network to go quiet."""
     page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
@@ -128,7 +139,10 @@ def main() -> None:
         db.session.commit()
         group, presale, presale_owner = _demo_deal_paths()
         desk, point_page = _demo_pickup_paths()
+        reset = _demo_reset_path()
         db.session.commit()
+        SHOTS.extend([("account-reset-password", None, ("platform", reset), False, False, False),
+                      ("account-reset-password-phone", None, ("platform", reset), True, False, False)])
         SHOTS.extend([("pickup-desk-phone", None, ("maple", desk), True, True, False),
                       ("dashboard-pickup-point", MAPLE, ("platform", point_page), False, True, False),
                       ("checkout-market-pickup-phone", None, ("maple", "/checkout"), True, True, True)])
