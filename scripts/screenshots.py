@@ -61,6 +61,9 @@ SHOTS = [
     ("admin-money", ADMIN_EMAIL, ("platform", "/admin/money"), False, False, False),
     ("supplier-portal", SUPPLIER, ("platform", "/supplier/"), False, False, False),
     ("supplier-payouts", SUPPLIER, ("platform", "/supplier/payouts"), False, False, False),
+    ("account-settings", MIA, ("platform", "/account"), False, True, False),
+    ("account-settings-phone", MIA, ("platform", "/account"), True, True, False),
+    ("account-forgot-password-phone", None, ("platform", "/forgot-password"), True, False, False),
 ]
 # theme -> (owner, preview path): the preview images shown in the dashboard's theme library
 PREVIEWS = {"boutique": ("mia", "/"), "journal": ("nora", "/"), "market": ("maple", "/"),
@@ -118,6 +121,14 @@ def _demo_referral_paths() -> tuple[str, str]:
     return f"/promote/{nadia.id}/screenshot-token", f"/products/the-perfect-organic-tee?ref={leo.code}"
 
 
+def _demo_reset_path() -> str:
+    """A "choose a new password" link for mia, as the reset e-mail carries it."""
+    from app.accounts.password_reset import reset_token
+    from app.accounts.services import find_user_by_email
+
+    return f"/reset-password/{reset_token(find_user_by_email(MIA))}"
+
+
 def _settle(page) -> None:
     """Load lazy images (scroll through the page) and wait for the network to go quiet."""
     page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
@@ -152,6 +163,10 @@ def main() -> None:
                       ("referred-product-phone", None, ("mia", referred), True, False, False),
                       ("promote-join-phone", None, ("mia", "/promote"), True, True, False),
                       ("dashboard-referrals", MIA, ("platform", "/dashboard/mia/referrals"), False, True, False)])
+        reset = _demo_reset_path()
+        db.session.commit()
+        SHOTS.extend([("account-reset-password", None, ("platform", reset), False, False, False),
+                      ("account-reset-password-phone", None, ("platform", reset), True, False, False)])
         SHOTS.extend([("pickup-desk-phone", None, ("maple", desk), True, True, False),
                       ("dashboard-pickup-point", MAPLE, ("platform", point_page), False, True, False),
                       ("checkout-market-pickup-phone", None, ("maple", "/checkout"), True, True, True)])

@@ -1,4 +1,4 @@
-"""The logged-in user's own account page: password, and logging out everywhere."""
+"""The logged-in user's own account page: address, password, and logging out everywhere."""
 
 from __future__ import annotations
 
@@ -7,21 +7,31 @@ from flask_login import current_user, login_required
 
 from app.errors import DomainError
 from app.extensions import limiter
+from app.unit_of_work import refuse
 from app.web import add_error
 
-from . import services, sessions
-from .forms import ChangePasswordForm
-from .views import _auth_limit, bp
+from . import email_change, services, sessions
+from .forms import ChangeEmailForm, ChangePasswordForm
+from .views import _auth_limit, _per_user, _resend_limit, bp
 
 
-def _account_page(form: ChangePasswordForm, status: int = 200):
-    return render_template("accounts/account.html", form=form), status, {"Cache-Control": "no-store"}
+def _account_page(*, password_form: ChangePasswordForm | None = None,
+                  email_form: ChangeEmailForm | None = None, status: int = 200):
+    """The page with the form just posted (and its errors) and the others blank."""
+    return render_template(
+        "accounts/account.html", form=password_form or ChangePasswordForm(formdata=None),
+        email_form=email_form or ChangeEmailForm(formdata=None),
+    ), status, {"Cache-Control": "no-store"}
+
+
+def _link_was_sent(response) -> bool:
+    return response.status_code < 400
 
 
 @bp.get("/account")
 @login_required
 def account():
-    return _account_page(ChangePasswordForm())
+    return _account_page()
 
 
 @bp.post("/account/password")
@@ -31,17 +41,52 @@ def change_password():
     """A new password after the current one; other devices are logged out, this one stays."""
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return _account_page(form, 422)
+        return _account_page(password_form=form, status=422)
     user = current_user._get_current_object()
     try:
         services.change_password(user, form.current_password.data, form.password.data)
     except DomainError as error:
         add_error(form, error)
-        return _account_page(form, 422)
+        return _account_page(password_form=form, status=422)
     remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
     sessions.start_session(user, remember=remembered)
     flash("Your password is changed. Every other device has been logged out.", "success")
     return redirect(url_for(".account"))
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit(_auth_limit)  # password guesses
+@limiter.limit(_resend_limit, key_func=_per_user, deduct_when=_link_was_sent)  # e-mails sent
+def change_email():
+    """Ask to log in with another address: a link goes to it; nothing changes until it is opened."""
+    form = ChangeEmailForm()
+    if not form.validate_on_submit():
+        return _account_page(email_form=form, status=422)
+    user = current_user._get_current_object()
+    try:
+        message = email_change.request_email_change(user, form.new_email.data, form.current_password.data)
+    except DomainError as error:
+        add_error(form, error)
+        return _account_page(email_form=form, status=422)
+    flash(f"We’ve sent a link to {message.to_address}. Open it to make that your login address; "
+          f"until then you log in with {user.email}.", "success")
+    return redirect(url_for(".account"))
+
+
+@bp.get("/account/email/<token>")
+def confirm_email_change(token: str):
+    """The link from the e-mail to the new address (works whether or not this browser is
+    logged in: the link itself proves the address is the user's)."""
+    try:
+        user, _old_address = email_change.confirm_email_change(token)
+    except DomainError as error:
+        refuse()
+        return render_template("accounts/verify_invalid.html", message=error.message), 400
+    flash(f"Your login address is now {user.email}.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for(".account"))
+    return redirect(url_for(".login"))
 
 
 @bp.post("/account/logout-everywhere")

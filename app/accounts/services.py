@@ -1,4 +1,6 @@
-"""Users: sign-up, password checks (Argon2id), admins, shop membership."""
+"""Users: sign-up, password checks (Argon2id), admins, shop membership.
+
+Password reset by e-mail is in `password_reset`, changing the address in `email_change`."""
 
 from __future__ import annotations
 
@@ -74,12 +76,18 @@ def set_password(user: User, password: str) -> None:
     revoke_sessions(user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """The owner's own change: the current password first (a borrowed session is not enough)."""
+def check_current_password(user: User, password: str) -> None:
+    """Refuse (on the form's current password field) unless `password` is the user's: a
+    borrowed, logged-in browser is not enough to change the password or the address."""
     try:
-        _hasher.verify(user.password_hash, current_password or "")
+        _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         raise DomainError("That isn’t your current password.", field="current_password") from None
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The owner's own change: the current password first (a borrowed session is not enough)."""
+    check_current_password(user, current_password)
     set_password(user, new_password)
 
 

@@ -110,4 +110,4 @@ def resend_verification():
     return redirect(local_path(request.form.get("next")) or _landing_for(current_user))
 
 
-from . import account_views  # noqa: E402,F401 - registers /account on `bp`
+from . import account_views, reset_views  # noqa: E402,F401 - register /account, /forgot-password on `bp`
