@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.errors import DomainError
@@ -13,6 +13,7 @@ from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
 from app.payments import refunds
 from app.payments.summary import order_money_context
+from app.referrals import services as referrals
 from app.web import flash_refusal, found, read_refund_form, row_id
 
 from .blueprint import bp
@@ -36,7 +37,9 @@ def orders():
 def order_detail(order_id: int):
     order = found(orders_service.get_order, order_id)
     return render_template("dashboard/order_detail.html", order=order,
-                           purchase_orders=purchase_orders_of(order), **order_money_context(order))
+                           purchase_orders=purchase_orders_of(order), commissions=referrals.order_commissions(order.id),
+                           commission_hold_days=current_app.config["COMMISSION_HOLD_DAYS"], percent=referrals.percent,
+                           **order_money_context(order))
 
 
 def _change_status(order_id: int, change, done_message: str):

@@ -383,6 +383,14 @@ def commissions_of(order_id: int) -> list[Commission]:
                                    .order_by(Commission.level)))
 
 
+def order_commissions(order_id: int) -> list[tuple[Commission, Promoter]]:
+    """The order's commissions with their promoters (the owner's order page)."""
+    return list(db.session.execute(
+        select(Commission, Promoter).join(Promoter, (Promoter.shop_id == Commission.shop_id)
+                                          & (Promoter.id == Commission.promoter_id))
+        .where(Commission.order_id == order_id).order_by(Commission.level)).all())
+
+
 # Refunds, cancels and settling ---------------------------------------------------------------
 
 

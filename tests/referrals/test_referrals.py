@@ -67,7 +67,7 @@ def test_a_listing_price_that_leaves_less_than_the_commissions_is_refused(shop_a
     assert "less than the $3.75 your referral programme pays" in problem
 
 
-def test_a_shopper_through_a_link_sees_who_earns_and_the_order_earns_two_levels(shop_a, storefront, app):
+def test_a_shopper_through_a_link_sees_who_earns_and_the_order_earns_two_levels(shop_a, storefront, app, login):
     open_programme(shop_a.shop)
     join = storefront(shop_a.shop)
     assert "Become a promoter" in join.get("/").get_data(as_text=True)
@@ -110,6 +110,8 @@ def test_a_shopper_through_a_link_sees_who_earns_and_the_order_earns_two_levels(
         ("promoter", 75), ("shop", -75), ("promoter", 37), ("shop", -37)]
     assert [c.status for c in commissions(order.id)] == ["payable", "payable"]
     [ben_balance] = balances("promoter", ben_id, now=after_window(app, 2))  # booked "then"
+    owner_page = login(shop_a.owner).get(f"/dashboard/alpha/orders/{order.id}").get_data(as_text=True)
+    assert "Referral commissions" in owner_page and "Ben Okafor" in owner_page and "Recruited them" in owner_page
     assert ben_balance.available == 75
     ben_page = storefront(shop_a.shop).get(page_link("ben@example.com").split("flagship.test", 1)[1])
     assert "$0.75" in ben_page.get_data(as_text=True) and "Earned" in ben_page.get_data(as_text=True)
