@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from app.catalog import browse
 from app.catalog.browse import CatalogFilters
 from app.errors import DomainError
 from app.money import (
-    CURRENCIES,
     MAX_AMOUNT,
     AmountTooLarge,
     MoneyError,
@@ -41,9 +41,16 @@ class NewShopForm(FlaskForm):
                                    Length(min=3, max=40, message="The web address needs 3 to 40 characters.")],
         description="Lowercase letters, digits and hyphens; 3 to 40 characters.",
     )
-    currency = SelectField("Currency", choices=[SelectChoice(c, c) for c in CURRENCIES], default="USD")
+    currency = SelectField("Currency", default="USD", validate_choice=False,  # the service says why not
+                           description="The currency the supply catalog prices its products in. It can’t be "
+                                       "changed once the shop is open.")
     bio = TextAreaField("Short bio", validators=[Length(max=600)],
                         description="Who you are and why people should shop with you.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only currencies the catalog serves: a shop in any other would have nothing to sell.
+        self.currency.choices = [SelectChoice(code, code) for code in browse.catalog_currencies()]
 
 
 def example_amount(currency: str) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import ShopMembership, User
+from app.catalog.browse import catalog_currencies
 from app.catalog.models import SupplyProduct
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -57,9 +58,20 @@ def _validate_profile(name: str, currency: str, bio: str) -> tuple[str, str, str
     return name, currency, bio
 
 
+def _new_shop_currency(currency: str) -> str:
+    """A new shop sells in a currency the supply catalog prices in: any other would leave it
+    with nothing to list, for good (the currency never changes)."""
+    served = catalog_currencies()
+    if currency not in served:
+        raise DomainError(f"The supply catalog has products in {', '.join(served)} only: choose "
+                          f"{'it' if len(served) == 1 else 'one of them'}.", field="currency")
+    return currency
+
+
 def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "") -> Shop:
     """A new shop owned by `owner`."""
     name, currency, bio = _validate_profile(name, currency, bio)
+    currency = _new_shop_currency(currency)
     shop = Shop(name=name, subdomain=validate_subdomain(subdomain), currency=currency, bio=bio)
     db.session.add(shop)
     db.session.flush()
