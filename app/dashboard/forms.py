@@ -30,6 +30,7 @@ from app.money import (
 )
 from app.orders.confirmation import COD_CONFIRMATION_CHOICES
 from app.shops.pricing import MAX_MARKUP_BASIS_POINTS, PriceRule
+from app.shops.timezones import zone_choices
 
 
 class NewShopForm(FlaskForm):
@@ -226,6 +227,10 @@ class SettingsForm(FlaskForm):
     margin_floor = StringField(
         "Margin floor (%)", render_kw={"inputmode": "decimal"},
         description="A listing whose margin falls under this share of its price is paused. 0 to 90.")
+    timezone = SelectField(
+        "Time zone", validate_choice=False,  # the service names a bad one in plain words
+        choices=[SelectChoice(name, name.replace("_", " ")) for name in zone_choices()],
+        description="Order times, deadlines and the weekly deal’s days are shown and typed on this clock.")
     cod_confirmation = RadioField(
         "Pay-on-delivery orders go to the supplier", default="off", validate_choice=False,
         choices=[SelectChoice(value, label) for value, label in COD_CONFIRMATION_CHOICES.items()],

@@ -26,9 +26,9 @@ def _filters() -> tuple[search.OrderFilters, dict]:
     """The list's filters from the query string, and the error of a field that makes no sense
     (the list then shows every order, and the form says what to fix)."""
     try:
-        return search.OrderFilters.read(request.args), {}
+        return search.OrderFilters.read(request.args, g.shop.timezone), {}
     except DomainError as error:
-        return search.OrderFilters(), {error.field or "q": error.message}
+        return search.OrderFilters(timezone=g.shop.timezone), {error.field or "q": error.message}
 
 
 @bp.get("/<shop>/orders")

@@ -15,6 +15,7 @@ from app.csv_export import csv_text
 from app.errors import DomainError
 from app.extensions import db
 from app.money import to_major
+from app.shops.timezones import zone
 
 from .models import ORDER_STATUSES, Order
 
@@ -31,9 +32,10 @@ class OrderFilters:
     delivery: str = ""
     placed_from: date | None = None
     placed_to: date | None = None  # inclusive
+    timezone: str = "UTC"  # the shop's clock: the days are its days
 
     @classmethod
-    def read(cls, args) -> OrderFilters:
+    def read(cls, args, timezone: str = "UTC") -> OrderFilters:
         """From a query string; raises DomainError naming the field that makes no sense."""
         def day(name: str, label: str) -> date | None:
             raw = (args.get(name) or "").strip()
@@ -54,7 +56,8 @@ class OrderFilters:
         if delivery and delivery not in DELIVERIES:
             raise DomainError("Choose delivery or pickup.", field="delivery")
         found = cls(text=" ".join((args.get("q") or "").split())[:100], status=status, fulfilment=fulfilment,
-                    delivery=delivery, placed_from=day("from", "first"), placed_to=day("to", "last"))
+                    delivery=delivery, placed_from=day("from", "first"), placed_to=day("to", "last"),
+                    timezone=timezone)
         if found.placed_from and found.placed_to and found.placed_to < found.placed_from:
             raise DomainError("The last date is before the first.", field="to")
         return found
@@ -90,11 +93,12 @@ def _query(filters: OrderFilters):
         query = query.where(Order.pickup_point_id.is_not(None))
     elif filters.delivery == "delivery":
         query = query.where(Order.pickup_point_id.is_(None))
-    # Days are UTC days for now (the shop's own time zone is issue 14's last item).
+    tz = zone(filters.timezone)  # the shop's days, from its midnight to the next
     if filters.placed_from:
-        query = query.where(Order.placed_at >= datetime.combine(filters.placed_from, time(), UTC))
+        query = query.where(Order.placed_at >= datetime.combine(filters.placed_from, time(), tz).astimezone(UTC))
     if filters.placed_to:
-        query = query.where(Order.placed_at < datetime.combine(filters.placed_to + timedelta(days=1), time(), UTC))
+        query = query.where(Order.placed_at < datetime.combine(filters.placed_to + timedelta(days=1), time(), tz)
+                            .astimezone(UTC))
     return query.order_by(Order.placed_at.desc(), Order.id.desc())
 
 
@@ -113,18 +117,18 @@ def orders_for_slips(filters: OrderFilters, ids: list[int] | None = None, limit:
     return list(db.session.scalars(query.limit(limit)))
 
 
-CSV_HEADER = ("Order", "Placed (UTC)", "Status", "Fulfilment", "Payment", "Customer", "Email", "Phone",
+CSV_HEADER = ("Order", "Placed", "Status", "Fulfilment", "Payment", "Customer", "Email", "Phone",
               "Address", "City", "Region", "Postcode", "Country", "Pickup point", "Items", "Subtotal",
               "Shipping", "Total", "Refunded", "Currency")
 
 
-def _csv_rows(orders) -> Iterator[list]:
+def _csv_rows(orders, tz) -> Iterator[list]:
     for order in orders:
         items = "; ".join(f"{line.quantity} × {line.title}{' (' + line.variant_label + ')' if line.variant_label else ''}"
                           for line in order.lines)
         money = [str(to_major(amount, order.currency)) for amount in
                  (order.subtotal, order.shipping_total, order.total, order.refunded_total)]
-        yield [order.number, order.placed_at.strftime("%Y-%m-%d %H:%M"), order.status, order.fulfilment_status,
+        yield [order.number, order.placed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), order.status, order.fulfilment_status,
                order.payment_method, order.customer_name, order.customer_email, order.customer_phone,
                " ".join(part for part in (order.ship_line1, order.ship_line2) if part), order.ship_city,
                order.ship_region, order.ship_postcode, order.ship_country, order.pickup_place, items, *money,
@@ -134,4 +138,4 @@ def _csv_rows(orders) -> Iterator[list]:
 def orders_csv(filters: OrderFilters) -> str:
     """The orders the filters find, as a spreadsheet-safe CSV (app/csv_export.py)."""
     orders = db.session.scalars(_query(filters).options(selectinload(Order.lines)).limit(MAX_EXPORT))
-    return csv_text(CSV_HEADER, _csv_rows(orders))
+    return csv_text(CSV_HEADER, _csv_rows(orders, zone(filters.timezone)))

@@ -19,6 +19,7 @@ from app.tenancy import get_for_shop, require_shop_id, unscoped
 
 from .models import Collection, CollectionListing, Listing, Shop
 from .pricing import PriceRule, check_price_rule
+from .timezones import valid_zone
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 MAX_BIO = 600
@@ -80,9 +81,11 @@ def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "
     return shop
 
 
-def update_shop_profile(shop: Shop, *, name: str, bio: str) -> Shop:
+def update_shop_profile(shop: Shop, *, name: str, bio: str, timezone: str | None = None) -> Shop:
     name, _, bio = _validate_profile(name, shop.currency, bio)
     shop.name, shop.bio = name, bio
+    if timezone is not None:
+        shop.timezone = valid_zone(timezone)
     db.session.flush()
     return shop
 
