@@ -288,7 +288,7 @@ def _draw_text(draw: ImageDraw.ImageDraw, layout: Layout, text: CardText, colour
         for number, line in enumerate(lines):
             _bold(draw, (left, y + number * step), line, font, colours.text)
 
-    blocks.append((step * len(lines) + 18, title))
+    blocks.append((step * len(lines) + 24, title))
     if text.price:
         blocks.append((88, lambda y: _price_pill(draw, (left, y), text.price, width, colours, face)))
     used = sum(height for height, _ in blocks)
