@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 DRAWING_VERSION = "1"  # change it when the drawing changes: every card gets a new URL
 SHAPES = tuple(LAYOUTS)  # "landscape" (1200×630, Open Graph), "square" (1080×1080)
-PICTURE_BOX = (1080, 1080)  # pictures are decoded no larger than the largest panel
+# Pictures are decoded (an SVG rendered) no larger than the shape's picture panel needs.
+PICTURE_BOXES = {"landscape": (660, 660), "square": (1080, 1080)}
 REMOTE_TIMEOUT = 4  # seconds, per picture
 REMOTE_MAX_BYTES = 8 * 1024 * 1024
 RETRY_AFTER = 3600  # seconds a card missing a picture is served before it is drawn again
@@ -93,7 +94,7 @@ def render(shop_id: int, shape: str, card: ShareCard) -> tuple[bytes, bool]:
     """(PNG, complete): the card drawn now; complete is False when a picture was missing."""
     text = CardText(title=card.title, shop_name=card.shop_name, host=card.host, price=card.price,
                     note=card.note, eyebrow=card.eyebrow)
-    pictures, complete = load_pictures(shop_id, card.pictures[:3])
+    pictures, complete = load_pictures(shop_id, card.pictures[:3], PICTURE_BOXES[shape])
     try:
         return encode_png(draw_card(LAYOUTS[shape], text, card.colours, pictures)), complete
     except Exception:  # a share picture must never break a page: draw the plain card
@@ -106,18 +107,18 @@ def render(shop_id: int, shape: str, card: ShareCard) -> tuple[bytes, bool]:
         return encode_png(Image.new("RGB", (layout.width, layout.height), "#ffffff")), False
 
 
-def load_pictures(shop_id: int, urls) -> tuple[list[Image.Image], bool]:
+def load_pictures(shop_id: int, urls, box: tuple[int, int]) -> tuple[list[Image.Image], bool]:
     pictures, complete = [], True
     for url in urls:
         try:
-            pictures.append(load_picture(shop_id, url))
+            pictures.append(load_picture(shop_id, url, box))
         except Exception as error:  # any picture problem gives the placeholder
             log.info("share picture: %s not drawn (%s)", url[:200], error)
             complete = False
     return pictures, complete
 
 
-def load_picture(shop_id: int, url: str) -> Image.Image:
+def load_picture(shop_id: int, url: str, box: tuple[int, int]) -> Image.Image:
     """A picture the storefront shows, by its URL: a platform static file, one of this
     shop's uploads, or a public http(s) address."""
     if url.startswith("/static/"):
@@ -125,25 +126,25 @@ def load_picture(shop_id: int, url: str) -> Image.Image:
         if path is None or not Path(path).is_file():
             raise DomainError("no such static file")
         if path.endswith(".svg"):
-            return _rasterise_svg(Path(path))
-        return decode_picture(Path(path).read_bytes(), PICTURE_BOX)
+            return _rasterise_svg(Path(path), box)
+        return decode_picture(Path(path).read_bytes(), box)
     if url.startswith("/media/"):
         name = url.removeprefix("/media/")
         if not MEDIA_FILE.fullmatch(name):
             raise DomainError("not a media file")
-        return decode_picture((media_root() / "shops" / str(shop_id) / name).read_bytes(), PICTURE_BOX)
+        return decode_picture((media_root() / "shops" / str(shop_id) / name).read_bytes(), box)
     if url.startswith(("http://", "https://")):
-        return decode_picture(_download(url), PICTURE_BOX)
+        return decode_picture(_download(url), box)
     raise DomainError("not a picture address")
 
 
-def _rasterise_svg(path: Path) -> Image.Image:
+def _rasterise_svg(path: Path, box: tuple[int, int]) -> Image.Image:
     """The platform's own SVG pictures (the demo catalog's): Pillow cannot read SVG. Only
     trusted files come here; a supplier's SVG is never rendered."""
     import resvg_py  # a compiled wheel: imported only where a demo picture needs it
 
-    png = resvg_py.svg_to_bytes(svg_path=str(path), width=PICTURE_BOX[0], skip_system_fonts=True)
-    return decode_picture(bytes(png), PICTURE_BOX)
+    png = resvg_py.svg_to_bytes(svg_path=str(path), width=box[0], skip_system_fonts=True)
+    return decode_picture(bytes(png), box)
 
 
 def _download(url: str) -> bytes:

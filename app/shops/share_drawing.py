@@ -156,7 +156,7 @@ def wrap(text: str, font, width: int, max_lines: int) -> tuple[list[str], bool]:
         last = last[:-1]
     if " " in last and last.rindex(" ") > len(last) * 0.6:  # end on a whole word when it costs little
         last = last[:last.rindex(" ")]
-    kept[-1] = last.rstrip() + ELLIPSIS
+    kept[-1] = last.rstrip(" .,;:·、，。") + ELLIPSIS
     return kept, False
 
 
@@ -343,5 +343,5 @@ def _footer(draw, origin, text: CardText, width: int, colours: Colours, face: in
 
 def encode_png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG")  # optimize=True saves ~3% for 4x the time
     return out.getvalue()
