@@ -8,7 +8,6 @@ import io
 import re
 
 import pytest
-from flask import g
 from PIL import Image
 
 from app.deals import services as deals
@@ -50,18 +49,16 @@ def group(shop_a):
 
 
 @pytest.fixture
-def promoter(app, monkeypatch):
-    """What the referral programme does for a promoter of the shop: a before_request hook
-    that sets g.sharer_code. `promoter.code = ...` chooses the code."""
+def promoter(shop_a):
+    """A promoter of shop A (the referral programme open): (id, code, page token)."""
+    from app.referrals import services as referrals
 
-    class Promoter:
-        code = "Ana2024"
-
-    def hook():
-        g.sharer_code = Promoter.code
-
-    monkeypatch.setitem(app.before_request_funcs, None, [*app.before_request_funcs.get(None, []), hook])
-    return Promoter
+    with use_shop(shop_a.shop.id):
+        referrals.save_programme(shop_a.shop, is_open=True, invite_only=False, level1_bp=1000, level2_bp=0,
+                                 binding_days=30)
+        made, token = referrals.join(shop_a.shop, name="Ana", email="ana@example.com", by_owner=True)
+        db.session.flush()
+        return made.id, made.code, token
 
 
 # Slugs ---------------------------------------------------------------------------------------
@@ -170,18 +167,22 @@ def test_the_product_page_has_a_share_panel(shop_a, storefront):
 
 
 def test_a_promoter_shares_links_with_their_code(shop_a, storefront, promoter, group):
-    """g.sharer_code (set by the referral programme for a promoter of this shop) goes into
-    every share link and its QR code; a code of the wrong shape is never used."""
+    """A promoter who opened their page on this browser (the referral programme's cookie,
+    g.sharer_code) shares every link and QR code with their code; "Not your device?" stops it."""
+    promoter_id, code, token = promoter
     listing = shop_a.listings[0]
     client = storefront(shop_a.shop)
+    client.get(f"/promote/{promoter_id}/{token}")
     html = client.get(f"/products/{listing.handle}").get_data(as_text=True)
-    link = f"http://alpha.flagship.test/s/{_slug(listing)}/Ana2024"
+    link = f"http://alpha.flagship.test/s/{_slug(listing)}/{code}"
     assert f'value="{link}"' in html and f'data-url="{link}"' in html
-    assert "your promoter code, <strong>Ana2024</strong>" in html
+    assert f"your promoter code, <strong>{code}</strong>" in html
     assert f'<meta property="og:url" content="http://alpha.flagship.test/products/{listing.handle}">' in html
     group_page = client.get(f"/groups/{group.token}").get_data(as_text=True)
-    assert f'value="http://alpha.flagship.test/s/g{group.token}/Ana2024"' in group_page
-    promoter.code = "no good!"
+    assert f'value="http://alpha.flagship.test/s/g{group.token}/{code}"' in group_page
+    other_browser = storefront(shop_a.shop).get(f"/products/{listing.handle}").get_data(as_text=True)
+    assert f'value="http://alpha.flagship.test/s/{_slug(listing)}"' in other_browser
+    client.post(f"/promote/{promoter_id}/{token}/forget")
     html = client.get(f"/products/{listing.handle}").get_data(as_text=True)
     assert f'value="http://alpha.flagship.test/s/{_slug(listing)}"' in html and "promoter code" not in html
 
