@@ -33,7 +33,8 @@ NAV_SECTIONS = {
     "themes_library": "themes",
     "theme_editor": "themes",
     "theme_section": "themes",
-    "newsletter_subscribers": "themes",
+    "newsletter_subscribers": "newsletter",
+    "newsletter_csv": "newsletter",
     "domains": "domains",
 }
 

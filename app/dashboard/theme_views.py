@@ -190,6 +190,3 @@ def preview_theme(theme: str):
     return redirect(_storefront_link(f"/_preview?token={token}"))
 
 
-@bp.get("/<shop>/subscribers")
-def newsletter_subscribers():
-    return render_template("dashboard/subscribers.html", subscribers=subscribers())

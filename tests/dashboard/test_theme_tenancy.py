@@ -23,7 +23,8 @@ def _png() -> bytes:
 
 def test_another_shops_theme_editor_and_domains_are_404(owner, shop_b):
     for path in ("/dashboard/bravo/themes", "/dashboard/bravo/themes/default",
-                 "/dashboard/bravo/domains", "/dashboard/bravo/subscribers"):
+                 "/dashboard/bravo/domains", "/dashboard/bravo/subscribers", "/dashboard/bravo/marketing/newsletter",
+                 "/dashboard/bravo/marketing/newsletter.csv"):
         assert owner.get(path).status_code == 404
     assert owner.post("/dashboard/bravo/themes/default/publish").status_code == 404
     assert fetch_all(ThemeConfig, shop_id=shop_b.shop.id) == []
@@ -63,5 +64,9 @@ def test_newsletter_signups_stay_in_their_shop(owner, shop_a, shop_b, storefront
     bad = storefront(shop_a.shop).post("/newsletter", data={"email": "nope"}, follow_redirects=True)
     assert b"Enter an email address" in bad.data
     assert [s.email for s in fetch_all(NewsletterSubscriber, shop_id=shop_a.shop.id)] == ["Fan@example.com"]
-    page = page_text(owner.get("/dashboard/alpha/subscribers"))
-    assert "Fan@example.com" in page and "reader@example.com" not in page
+    assert owner.get("/dashboard/alpha/subscribers").location.endswith("/dashboard/alpha/marketing/newsletter")
+    page = page_text(owner.get("/dashboard/alpha/marketing/newsletter"))
+    assert "Fan@example.com" in page and "reader@example.com" not in page and "Marketing" in page
+    csv = owner.get("/dashboard/alpha/marketing/newsletter.csv")
+    assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).startswith("Email,Signed up")
+    assert "Fan@example.com" in csv.get_data(as_text=True) and "reader@" not in csv.get_data(as_text=True)
