@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, url_for
 from sqlalchemy import select
 
 from app.catalog.models import Supplier
 from app.catalog.portal_models import WebhookDelivery
 from app.extensions import db
 from app.jobs import defer
+from app.money import format_money
 from app.notifications.services import deliver, record_email
 from app.shops.models import Shop
+from app.shops.owner_emails import record_owner_emails
 from app.tenancy import unscoped, use_shop
 
 from .emails import status_url
@@ -22,6 +24,32 @@ from .supplier_webhooks import RETRY_INTERVALS, WebhookFailed, attempt_delivery,
 def send_order_confirmation(order_id: int) -> str:
     """E-mail the shopper their order confirmation (once, however often this runs)."""
     return _email_shopper(order_id, "order_confirmation", "Your order {number} from {shop}")
+
+
+def send_new_order_to_owners(order_id: int) -> str:
+    """E-mail every owner of the shop that an order went ahead: what was bought, the total,
+    how it is paid, where it goes, and the link to it in the dashboard (once per owner and
+    order, however often this runs). An order cancelled before this ran needs nobody."""
+    shop_id = _shop_of_order(order_id)
+    if shop_id is None:
+        return "missing"
+    with use_shop(shop_id):
+        order = db.session.scalar(select(Order).where(Order.id == order_id))
+        if order.status == "cancelled":
+            return "cancelled"
+        shop = db.session.get(Shop, shop_id)
+        order_url = url_for("dashboard.order_detail", shop=shop.subdomain, order_id=order.id, _external=True)
+        emails = record_owner_emails(shop, "new_order", "New order {number} at {shop}: {total}",
+                                     f"new-order:{order.id}", order=order, number=order.number,
+                                     total=format_money(order.total, order.currency), order_url=order_url)
+        db.session.commit()
+        for email, _ in emails:
+            if email.status != "sent":
+                try:
+                    deliver(email)
+                finally:
+                    db.session.commit()
+    return f"{sum(created for _, created in emails)} sent"
 
 
 def _email_shopper(order_id: int, template: str, subject: str, ready=None, **context) -> str:
