@@ -124,3 +124,11 @@ def membership(user_id: int, shop_id: int) -> ShopMembership | None:
             ShopMembership.user_id == user_id, ShopMembership.shop_id == shop_id
         )
     )
+
+
+def shop_owners(shop_id: int) -> list[User]:
+    """The users who own the shop (membership role "owner"), the first owner first."""
+    return list(db.session.scalars(
+        select(User).join(ShopMembership, ShopMembership.user_id == User.id)
+        .where(ShopMembership.shop_id == shop_id, ShopMembership.role == "owner")
+        .order_by(ShopMembership.id)))

@@ -16,12 +16,13 @@ def status_url(order, shop) -> str:
                    token=order.access_token, _external=True)
 
 
-def email_shopper(order, shop, template: str, subject: str, **context) -> None:
-    """Queue `emails/<template>.txt|html` to the order's shopper. `subject` may name
+def email_shopper(order, shop, template: str, subject: str, *, key: str = "", **context) -> None:
+    """Queue `emails/<template>.txt|html` to the order's shopper, once per template and
+    order (and `key`, where an order has several: a refund's id). `subject` may name
     {number}, {shop} and any of `context`."""
     values = {"order": order, "shop": shop, "status_url": status_url(order, shop), **context}
     email, _ = record_email(
-        f"{template.replace('_', '-')}:{order.id}", to=order.customer_email,
+        f"{template.replace('_', '-')}:{order.id}" + (f":{key}" if key else ""), to=order.customer_email,
         subject=subject.format(number=order.number, shop=shop.name, **context),
         body_text=render_template(f"emails/{template}.txt", **values),
         body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.jobs import defer
 from app.ledger.services import release_order
 from app.tenancy import use_shop
 
@@ -79,6 +80,35 @@ def tracking_of(order: Order) -> list[dict]:
                 seen.add(key)
                 result.append({"carrier": line.carrier, "tracking_number": line.tracking_number})
     return result
+
+
+@dataclass
+class ShipmentNotice:
+    """What one shipment of an order carried (for the shopper's e-mail): its purchase order
+    lines, their tracking, and the lines of the order still to come after it."""
+
+    lines: list
+    tracking: list[dict]
+    still_to_come: list
+
+
+def shipment_of(order: Order, line_ids) -> ShipmentNotice:
+    """The shipment of these purchase order lines of `order` (current shop scope). Lines
+    still to come are those that had not shipped when these did, so an e-mail written late
+    still tells the shipment as it was."""
+    wanted = {int(line_id) for line_id in line_ids}
+    lines = [line for po in purchase_orders_of(order) if po.status != "cancelled" for line in po.lines]
+    shipped = [line for line in lines if line.id in wanted and line.shipped_at is not None]
+    when = max((line.shipped_at for line in shipped), default=None)
+    tracking, seen = [], set()
+    for line in shipped:
+        key = (line.carrier, line.tracking_number)
+        if key not in seen:
+            seen.add(key)
+            tracking.append({"carrier": line.carrier, "tracking_number": line.tracking_number})
+    still_to_come = [line for line in lines if line.id not in wanted
+                     and (line.shipped_at is None or (when is not None and line.shipped_at > when))]
+    return ShipmentNotice(shipped, tracking, still_to_come)
 
 
 def has_shipped(order: Order) -> bool:
@@ -163,7 +193,9 @@ def clean_tracking(carrier: str, tracking_number: str) -> tuple[str, str]:
 
 def ship_lines(supplier_id: int, shipments: list[Shipment]) -> list[int]:
     """Mark lines shipped. Every line must belong to an open PO of this supplier and not be
-    shipped yet. Returns ids of orders that became fully shipped (to e-mail after commit)."""
+    shipped yet. Each order's shopper is e-mailed about this shipment, once this transaction
+    commits: "part of your order has shipped", or the whole order's shipping confirmation
+    when this completes it. Returns ids of orders that became fully shipped."""
     if not shipments:
         raise DomainError("Choose at least one line to mark shipped.")
     now = utcnow()
@@ -186,10 +218,27 @@ def ship_lines(supplier_id: int, shipments: list[Shipment]) -> list[int]:
         if all(line.shipped_at for line in po.lines):
             po.status, po.shipped_at = "shipped", now
         with use_shop(po.shop_id):  # the order and its money are the shop's: act for it
-            if refresh_fulfilment_status(po.order_id, po.shop_id) == "shipped":
+            if refresh_fulfilment_status(po.order_id, po.shop_id) == "shipped" and po.order_id not in shipped_orders:
                 shipped_orders.append(po.order_id)
     db.session.flush()
+    _tell_shoppers(shipments, shipped_orders)
     return shipped_orders
+
+
+def _tell_shoppers(shipments: list[Shipment], complete: list[int]) -> None:
+    """One e-mail per order and shipment, as outbox jobs in the shipping's transaction: the
+    shipping confirmation for an order this completes, else what this part carried."""
+    shipped_now: dict[int, list[int]] = {}
+    for shipment in shipments:
+        shipped_now.setdefault(shipment.line.purchase_order.order_id, []).append(shipment.line.id)
+    for order_id, line_ids in shipped_now.items():
+        if order_id in complete:
+            defer("app.orders.jobs.send_shipping_confirmation", order_id, queue="notifications",
+                  job_id=f"shipping-confirmation-{order_id}")
+        else:
+            line_ids = sorted(line_ids)
+            defer("app.orders.jobs.send_part_shipped", order_id, line_ids, queue="notifications",
+                  job_id=f"part-shipped-{order_id}-{line_ids[0]}")
 
 
 @dataclass

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, url_for
 from sqlalchemy import select
 
 from app.catalog.models import Supplier
 from app.catalog.portal_models import WebhookDelivery
 from app.extensions import db
 from app.jobs import defer
+from app.money import format_money
 from app.notifications.services import deliver, record_email
 from app.shops.models import Shop
+from app.shops.owner_emails import record_owner_emails
 from app.tenancy import unscoped, use_shop
 
 from .emails import status_url
-from .fulfilment import route_order, tracking_of
+from .fulfilment import route_order, shipment_of, tracking_of
 from .models import Order
 from .supplier_webhooks import RETRY_INTERVALS, WebhookFailed, attempt_delivery, record_delivery
 
@@ -24,10 +26,37 @@ def send_order_confirmation(order_id: int) -> str:
     return _email_shopper(order_id, "order_confirmation", "Your order {number} from {shop}")
 
 
-def _email_shopper(order_id: int, template: str, subject: str, ready=None, **context) -> str:
-    """Record (once, keyed by template and order) and send an e-mail to the order's shopper,
-    with the private status link. `ready(order)` may refuse ("not shipped"), `context`
-    may add callables of the order to the template's context."""
+def send_new_order_to_owners(order_id: int) -> str:
+    """E-mail every owner of the shop that an order went ahead: what was bought, the total,
+    how it is paid, where it goes, and the link to it in the dashboard (once per owner and
+    order, however often this runs). An order cancelled before this ran needs nobody."""
+    shop_id = _shop_of_order(order_id)
+    if shop_id is None:
+        return "missing"
+    with use_shop(shop_id):
+        order = db.session.scalar(select(Order).where(Order.id == order_id))
+        if order.status == "cancelled":
+            return "cancelled"
+        shop = db.session.get(Shop, shop_id)
+        order_url = url_for("dashboard.order_detail", shop=shop.subdomain, order_id=order.id, _external=True)
+        emails = record_owner_emails(shop, "new_order", "New order {number} at {shop}: {total}",
+                                     f"new-order:{order.id}", order=order, number=order.number,
+                                     total=format_money(order.total, order.currency), order_url=order_url)
+        db.session.commit()
+        for email, _ in emails:
+            if email.status != "sent":
+                try:
+                    deliver(email)
+                finally:
+                    db.session.commit()
+    return f"{sum(created for _, created in emails)} sent"
+
+
+def _email_shopper(order_id: int, template: str, subject, ready=None, key: str = "", **context) -> str:
+    """Record (once, keyed by template and order, and `key` where an order has several of
+    these) and send an e-mail to the order's shopper, with the private status link.
+    `subject` may be a callable (order, shop) -> the subject; `ready(order)` may refuse ("not shipped");
+    `context` may add callables of the order to the template's context."""
     shop_id = _shop_of_order(order_id)
     if shop_id is None:
         return "missing"
@@ -39,9 +68,9 @@ def _email_shopper(order_id: int, template: str, subject: str, ready=None, **con
         values = {"order": order, "shop": shop, "status_url": status_url(order, shop),
                   **{name: build(order) for name, build in context.items()}}
         email, created = record_email(
-            f"{template.replace('_', '-')}:{order.id}",
+            f"{template.replace('_', '-')}:{order.id}" + (f":{key}" if key else ""),
             to=order.customer_email,
-            subject=subject.format(number=order.number, shop=shop.name),
+            subject=subject(order, shop) if callable(subject) else subject.format(number=order.number, shop=shop.name),
             body_text=render_template(f"emails/{template}.txt", **values),
             body_html=render_template(f"emails/{template}.html", **values),
             shop_id=shop.id,
@@ -107,6 +136,20 @@ def deliver_webhook(delivery_id: int) -> str:
 def send_shipping_confirmation(order_id: int) -> str:
     """E-mail the shopper the tracking numbers once the whole order has shipped (once)."""
     return _email_shopper(
-        order_id, "shipping_confirmation", "Your order {number} from {shop} has shipped",
+        order_id, "shipping_confirmation", _shipped_subject,
         ready=lambda order: None if order.fulfilment_status == "shipped" else "not shipped",
         tracking=tracking_of)
+
+
+def _shipped_subject(order: Order, shop: Shop) -> str:
+    if order.pickup_code:  # collected at a pickup point: say where
+        return f"Your order {order.number} from {shop.name} is on its way to {order.pickup_place}"
+    return f"Your order {order.number} from {shop.name} has shipped"
+
+
+def send_part_shipped(order_id: int, line_ids: list[int]) -> str:
+    """E-mail the shopper that part of their order has shipped: what this shipment carries,
+    its tracking and what is still to come (once per shipment: its first line is the key)."""
+    return _email_shopper(
+        order_id, "part_shipped", "Part of your order {number} from {shop} has shipped",
+        key=str(min(line_ids)), shipment=lambda order: shipment_of(order, line_ids))

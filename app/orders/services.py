@@ -20,7 +20,7 @@ from app.tenancy import get_for_shop, require_shop_id
 from .cart import Cart
 from .countries import NO_POSTCODE
 from .fulfilment import cancel_purchase_orders, has_shipped
-from .jobs import route_order_to_suppliers, send_order_confirmation
+from .jobs import route_order_to_suppliers, send_new_order_to_owners, send_order_confirmation
 from .models import Order, OrderLine, OrderNumber
 
 # Which moves an owner may make: anything else is refused.
@@ -212,11 +212,13 @@ def new_pickup_code() -> str:
 
 
 def queue_fulfilment(order: Order) -> None:
-    """The order goes ahead (paid, or placed to pay on delivery): the shopper's confirmation
-    and the routing to the suppliers, as outbox jobs in this same transaction, so a
-    committed order can never miss them (whatever Redis or the process does next)."""
+    """The order goes ahead (paid, or placed to pay on delivery): the shopper's confirmation,
+    the owners' new-order e-mail and the routing to the suppliers, as outbox jobs in this
+    same transaction, so a committed order can never miss them (whatever Redis or the
+    process does next)."""
     defer(send_order_confirmation, order.id, queue="notifications",
           job_id=f"order-confirmation-{order.id}")
+    defer(send_new_order_to_owners, order.id, queue="notifications", job_id=f"new-order-{order.id}")
     defer(route_order_to_suppliers, order.id, job_id=f"route-order-{order.id}")
 
 

@@ -33,9 +33,11 @@ from app.orders.models import Order
 from app.orders.services import cancel_order
 from app.tenancy import unscoped, use_shop
 
+from .emails import MoneyBack, email_cancellation, email_refund
 from .models import Payment, Refund
 
 REFUNDABLE = ("paid", "refunded")
+NO_REASON = "Order cancelled"  # a cancel's refund when whoever cancelled gave no reason
 MAX_ATTEMPTS = 6  # tries of a pending refund (the job runs every 10 minutes): about an hour
 
 
@@ -240,7 +242,15 @@ def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool
     _apply(order, refund)
     if cancelling:
         cancel_order(order, reason=refund.reason or "Cancelled and refunded")
+        email_cancellation(order, source=refund.source, reason="" if refund.reason == NO_REASON else refund.reason,
+                           money=_money_back(order, refund.amount))
+    else:
+        email_refund(order, refund)
     return True
+
+
+def _money_back(order, amount: int) -> MoneyBack:
+    return MoneyBack("card" if order.payment_method == "card" else "cash", amount)
 
 
 def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
@@ -250,10 +260,14 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
     pay-on-delivery order's cash refund completes, and so cancels it, at once."""
     if order.hold == "balance" and order.status == "pending":
         # A pre-order that went ahead, its balance not paid yet: the deposit goes back.
-        from .holds import release
+        from .holds import held_payment, release
 
+        deposit = held_payment(order)
         order.hold, order.hold_expires_at = "", None
         release(order, reason or "Cancelled before the balance was paid")
+        email_cancellation(order, source=source, reason=reason, money=(
+            MoneyBack("none") if deposit is None else MoneyBack("released") if deposit.status == "authorised"
+            else MoneyBack("card", deposit.amount)))
         db.session.commit()
         return order
     if order.hold == "deal" and order.status == "pending":
@@ -263,12 +277,12 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
                           "cancelled and any money returned; once it fills, you can cancel it with a refund.")
     paid = order.status in REFUNDABLE and order.net_total > 0
     if paid and order.payment_method == "card":
-        refund = start_refund(order, None, reason=reason or "Order cancelled", source=source,
+        refund = start_refund(order, None, reason=reason or NO_REASON, source=source,
                               user_id=user_id, cancels_order=True)
         db.session.commit()
-        submit_refund(refund.id)
+        submit_refund(refund.id)  # the shopper is told once Stripe gave the money back
     elif paid:
-        refund_cash(order, None, reason=reason or "Order cancelled", source=source, user_id=user_id,
+        refund_cash(order, None, reason=reason or NO_REASON, source=source, user_id=user_id,
                     cancels_order=True)
         db.session.commit()
     else:
@@ -276,7 +290,9 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
             from .services import close_open_checkout
 
             close_open_checkout(order)
+        money = MoneyBack("refunded_before" if order.refunded_total else "none")
         cancel_order(order, reason, source=source, user_id=user_id)
+        email_cancellation(order, source=source, reason=reason, money=money)
         db.session.commit()
     return order
 
@@ -327,6 +343,7 @@ def record_stripe_refunds(order, stripe_refunds) -> list[Refund]:
         db.session.add(refund)
         db.session.flush()
         _apply(order, refund)
+        email_refund(order, refund)
         recorded.append(refund)
     return recorded
 

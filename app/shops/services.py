@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import ShopMembership, User
 from app.catalog.browse import catalog_currencies
 from app.catalog.models import SupplyProduct
+from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import CURRENCIES
-from app.shops.hosts import RESERVED_SUBDOMAINS
+from app.shops.hosts import RESERVED_SUBDOMAINS, storefront_host
 from app.tenancy import get_for_shop, require_shop_id, unscoped
 
-from .models import Collection, CollectionListing, Listing, Shop
+from .models import SHOP_STATUSES, Collection, CollectionListing, Listing, Shop
+from .owner_emails import email_owners
 from .pricing import PriceRule, check_price_rule
 from .timezones import valid_zone
 
@@ -102,13 +105,33 @@ def set_shop_theme(shop: Shop, theme: str) -> Shop:
 
 
 def set_shop_status(shop: Shop, status: str, reason: str = "") -> Shop:
-    """Admin: suspend (storefront shows a closed page) or reopen a shop."""
-    if status not in ("active", "suspended"):
+    """Admin: suspend (storefront shows a closed page) or reopen a shop. When the status
+    changes, every owner is e-mailed in this transaction: the reason and what it means, or
+    that the shop is open again."""
+    if status not in SHOP_STATUSES:
         raise DomainError("Unknown shop status.", field="status")
+    db.session.flush()
+    # Two admins at once: the second reads the first's change, so one change, one e-mail.
+    db.session.refresh(shop, with_for_update=True)
+    was = shop.status
     shop.status = status
     shop.suspended_reason = reason.strip()[:300] if status == "suspended" else ""
     db.session.flush()
+    if was != status:
+        _tell_owners_of_status(shop)
     return shop
+
+
+def _tell_owners_of_status(shop: Shop) -> None:
+    event = f"{shop.id}:{utcnow():%Y%m%dT%H%M%S%f}"  # each suspension or reopening is its own event
+    dashboard_url = url_for("dashboard.shop_home", shop=shop.subdomain, _external=True)
+    if shop.status == "suspended":
+        email_owners(shop, "shop_suspended", "{shop} is suspended", f"shop-suspended:{event}",
+                     reason=shop.suspended_reason, dashboard_url=dashboard_url)
+    else:
+        email_owners(shop, "shop_reopened", "{shop} is open again", f"shop-reopened:{event}",
+                     dashboard_url=dashboard_url,
+                     storefront=url_for("storefront.home", shop_host=storefront_host(shop), _external=True))
 
 
 # Listings -----------------------------------------------------------------

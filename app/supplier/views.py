@@ -27,10 +27,8 @@ from app.catalog.services import get_supplier
 from app.deals import services as deals
 from app.errors import DomainError, NotFound
 from app.extensions import login_manager
-from app.jobs import defer
 from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
-from app.orders.jobs import send_shipping_confirmation
 from app.tenancy import for_supplier, scope_requests
 from app.unit_of_work import refuse
 from app.web import add_error, flash_refusal, found, row_id
@@ -83,13 +81,6 @@ def _portal_globals():
     return {"nav_section": NAV_SECTIONS.get((request.endpoint or "").rpartition(".")[2])}
 
 
-def _notify_shipped(order_ids: list[int]) -> None:
-    """In the shipping's transaction: e-mail shoppers whose whole order has now shipped."""
-    for order_id in order_ids:
-        defer(send_shipping_confirmation, order_id, queue="notifications",
-                job_id=f"shipping-confirmation-{order_id}")
-
-
 @bp.get("/")
 def index():
     status = request.args.get("status") or None
@@ -108,13 +99,12 @@ def ship_pickup_batch(key: str):
     try:
         carrier, tracking = fulfilment.clean_tracking(request.form.get("carrier", ""),
                                                       request.form.get("tracking_number", ""))
-        batch, shipped_orders = fulfilment.ship_pickup_batch(g.supplier.id, key, carrier, tracking)
+        batch, _ = fulfilment.ship_pickup_batch(g.supplier.id, key, carrier, tracking)
     except NotFound:
         abort(404)
     except DomainError as error:
         flash_refusal(error)
     else:
-        _notify_shipped(shipped_orders)
         flash(f"{len(batch.purchase_orders)} purchase order{'' if len(batch.purchase_orders) == 1 else 's'} "
               f"for {batch.address} marked shipped.", "success")
     return redirect(url_for(".index"))
@@ -138,12 +128,11 @@ def purchase_order(po_id: int):
         try:
             shipments = [fulfilment.Shipment(line, form.carrier.data, form.tracking_number.data)
                          for line in services.lines_by_id(po, request.form.getlist("line_id"))]
-            shipped_orders = fulfilment.ship_lines(g.supplier.id, shipments)
+            fulfilment.ship_lines(g.supplier.id, shipments)  # the shoppers' e-mails go with it
         except DomainError as error:
             add_error(form, error)
             status = 422
         else:
-            _notify_shipped(shipped_orders)
             flash(f"{counted(len(shipments), 'line')} of {po.number} marked shipped.", "success")
             return redirect(url_for(".purchase_order", po_id=po_id))
     elif form.errors:
@@ -165,7 +154,7 @@ def upload_shipments():
     status = 200
     if form.validate_on_submit():
         try:
-            count, shipped_orders = services.ship_from_csv(g.supplier.id, form.file.data.read())
+            count, _ = services.ship_from_csv(g.supplier.id, form.file.data.read())
         except services.ShipmentUploadError as error:
             refuse()
             problems = error.problems
@@ -175,7 +164,6 @@ def upload_shipments():
             add_error(form, error)
             status = 422
         else:
-            _notify_shipped(shipped_orders)
             flash(f"{counted(count, 'line')} marked shipped.", "success")
             return redirect(url_for(".index"))
     elif form.errors:
