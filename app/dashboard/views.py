@@ -105,6 +105,7 @@ from . import (  # noqa: E402,F401
     listing_views,
     notice_views,
     order_views,
+    page_views,
     pickup_views,
     referral_views,
     theme_views,
