@@ -69,7 +69,5 @@ def contact_shop():
 
 
 def _contact_page(values: dict, errors: dict, status: int):
-    limits = {"name": contact.MAX_NAME, "order_number": contact.MAX_ORDER_NUMBER,
-              "message": contact.MAX_MESSAGE}
-    return render_storefront("contact.html", sent=False, values=values, errors=errors, limits=limits,
+    return render_storefront("contact.html", sent=False, values=values, errors=errors,
                              honeypot=HONEYPOT, policy_pages=pages.PAGE_KINDS, status=status)
