@@ -170,6 +170,17 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
 
     app.jinja_env.filters["paragraphs"] = paragraphs
 
+    def local_time(moment, shop=None):
+        """A stored UTC moment on the shop's clock (`shop`, else the request's shop); format it
+        with `%Z` to name the zone."""
+        from flask import g, has_app_context
+
+        from .shops.timezones import local
+
+        return local(moment, shop if shop is not None else (g.get("shop") if has_app_context() else None))
+
+    app.jinja_env.filters["local"] = local_time
+
     @app.context_processor
     def site_globals():
         def storefront_url(shop, path: str = "/") -> str:

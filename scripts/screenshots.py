@@ -8,6 +8,7 @@ each theme's preview image (themes/NAME/static/preview.png) from the live storef
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 import tempfile
@@ -45,6 +46,8 @@ SHOTS = [
     ("product-phone", None, ("mia", "/products/the-perfect-organic-tee"), True, False, False),
     ("product-journal", None, ("nora", "/products/the-writing-mug"), False, False, False),
     ("product-market-phone", None, ("maple", "/products/wildflower-honey"), True, False, False),
+    # "#share": the Share button's panel opened (and its share picture saved beside it)
+    ("share-panel-phone", None, ("mia", "/products/the-perfect-organic-tee#share"), True, False, False),
     ("collection-boutique", None, ("mia", "/collections/capsule-wardrobe-basics"), False, False, False),
     ("cart-market-phone", None, ("maple", "/cart"), True, False, True),
     ("checkout-boutique-phone", None, ("mia", "/checkout"), True, False, True),
@@ -143,6 +146,19 @@ def _settle(page) -> None:
     page.wait_for_timeout(150)
 
 
+def _open_share_panel(page, picture: Path) -> None:
+    """Open the page's Share panel, scroll it into view and save the share picture it shows."""
+    page.locator("details.share > summary").first.click()
+    preview = page.locator("details.share .share-preview img").first
+    preview.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
+    data = preview.evaluate("""async img => { const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+        let text = ""; bytes.forEach(b => { text += String.fromCharCode(b); }); return btoa(text); }""")
+    picture.write_bytes(base64.b64decode(data))
+    page.locator("details.share").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(150)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp())
@@ -210,6 +226,8 @@ def main() -> None:
                 page.locator("button.add-to-cart").click()
             page.goto(url(host, path))
             _settle(page)
+            if path.endswith("#share"):
+                _open_share_panel(page, OUT / f"{name}-picture.png")
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
             context.close()
             print("wrote", OUT / f"{name}.png")

@@ -66,6 +66,8 @@ def test_config(database_url: str, **extra) -> dict:
         "TESTING": True,
         # Never the checkout's instance/feeds: uploaded feeds (the demo's too) go to a temp dir.
         "FEEDS_DIR": _scratch_dir("feeds"),
+        # Nor its instance/media: uploads and share pictures a test makes go to a temp dir too.
+        "MEDIA_ROOT": _scratch_dir("media"),
     }
     config.update(extra)
     return config

@@ -112,6 +112,20 @@ def catalog_suppliers(currency: str) -> list[Supplier]:
     ))
 
 
+DEFAULT_CURRENCY = "USD"  # a platform whose catalog is still empty
+
+
+def catalog_currencies() -> list[str]:
+    """The currencies a new shop can sell in: those the supply catalog prices products in
+    (a shop's currency never changes, and prices are not converted). Until the catalog has
+    a product, the platform's default."""
+    found = list(db.session.scalars(
+        select(SupplyProduct.currency).join(SupplyProduct.supplier)
+        .where(Supplier.status == "active", SupplyProduct.status == "active")
+        .distinct().order_by(SupplyProduct.currency)))
+    return found or [DEFAULT_CURRENCY]
+
+
 def catalog_categories() -> tuple[str, ...]:
     return CATEGORIES
 

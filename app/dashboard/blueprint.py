@@ -24,6 +24,8 @@ NAV_SECTIONS = {
     "edit_collection": "collections",
     "orders": "orders",
     "order_detail": "orders",
+    "orders_csv": "orders",
+    "packing_slips": "orders",
     "confirm_cancel_order": "orders",
     "approve_order": "orders",
     "decline_order": "orders",

@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from app.catalog import browse
 from app.catalog.browse import CatalogFilters
 from app.errors import DomainError
 from app.money import (
-    CURRENCIES,
     MAX_AMOUNT,
     AmountTooLarge,
     MoneyError,
@@ -30,6 +30,7 @@ from app.money import (
 )
 from app.orders.confirmation import COD_CONFIRMATION_CHOICES
 from app.shops.pricing import MAX_MARKUP_BASIS_POINTS, PriceRule
+from app.shops.timezones import zone_choices
 
 
 class NewShopForm(FlaskForm):
@@ -41,9 +42,16 @@ class NewShopForm(FlaskForm):
                                    Length(min=3, max=40, message="The web address needs 3 to 40 characters.")],
         description="Lowercase letters, digits and hyphens; 3 to 40 characters.",
     )
-    currency = SelectField("Currency", choices=[SelectChoice(c, c) for c in CURRENCIES], default="USD")
+    currency = SelectField("Currency", default="USD", validate_choice=False,  # the service says why not
+                           description="The currency the supply catalog prices its products in. It can’t be "
+                                       "changed once the shop is open.")
     bio = TextAreaField("Short bio", validators=[Length(max=600)],
                         description="Who you are and why people should shop with you.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only currencies the catalog serves: a shop in any other would have nothing to sell.
+        self.currency.choices = [SelectChoice(code, code) for code in browse.catalog_currencies()]
 
 
 def example_amount(currency: str) -> str:
@@ -219,6 +227,10 @@ class SettingsForm(FlaskForm):
     margin_floor = StringField(
         "Margin floor (%)", render_kw={"inputmode": "decimal"},
         description="A listing whose margin falls under this share of its price is paused. 0 to 90.")
+    timezone = SelectField(
+        "Time zone", validate_choice=False,  # the service names a bad one in plain words
+        choices=[SelectChoice(name, name.replace("_", " ")) for name in zone_choices()],
+        description="Order times, deadlines and the weekly deal’s days are shown and typed on this clock.")
     cod_confirmation = RadioField(
         "Pay-on-delivery orders go to the supplier", default="off", validate_choice=False,
         choices=[SelectChoice(value, label) for value, label in COD_CONFIRMATION_CHOICES.items()],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.db_types import utcnow
 from app.errors import DomainError
 from app.money import format_money
-from app.orders import confirmation
+from app.orders import confirmation, search
 from app.orders import services as orders_service
 from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
@@ -21,16 +22,45 @@ from .blueprint import bp
 ORDERS_PER_PAGE = 25
 
 
+def _filters() -> tuple[search.OrderFilters, dict]:
+    """The list's filters from the query string, and the error of a field that makes no sense
+    (the list then shows every order, and the form says what to fix)."""
+    try:
+        return search.OrderFilters.read(request.args, g.shop.timezone), {}
+    except DomainError as error:
+        return search.OrderFilters(timezone=g.shop.timezone), {error.field or "q": error.message}
+
+
 @bp.get("/<shop>/orders")
 def orders():
-    status = request.args.get("status") or None
-    if status is not None and status not in ORDER_STATUSES:
-        flash(f"There is no “{status[:40]}” status; showing all orders.", "error")
-        status = None
+    filters, errors = _filters()
+    if "status" in errors:  # a tab's link, not a field: say so above the list
+        flash(errors.pop("status") + " Showing all orders.", "error")
     page = request.args.get("page", 1, type=row_id)
-    results = orders_service.list_orders(status=status, page=max(page, 1), per_page=ORDERS_PER_PAGE)
-    return render_template("dashboard/orders.html", results=results, status=status,
-                           statuses=ORDER_STATUSES)
+    results = search.find_orders(filters, page=max(page, 1), per_page=ORDERS_PER_PAGE)
+    return render_template("dashboard/orders.html", results=results, filters=filters, errors=errors,
+                           values=request.args, statuses=ORDER_STATUSES)
+
+
+@bp.get("/<shop>/orders.csv")
+def orders_csv():
+    filters, errors = _filters()
+    if errors:
+        flash(next(iter(errors.values())), "error")
+        return redirect(url_for(".orders", **request.args))
+    stamp = utcnow().strftime("%Y-%m-%d")
+    return Response(search.orders_csv(filters), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=orders-{g.shop.subdomain}-{stamp}.csv"})
+
+
+@bp.get("/<shop>/orders/packing-slips")
+def packing_slips():
+    """Printable packing slips: the orders ticked on the list, else those its filters find
+    (up to 200 at once), one per page."""
+    filters, _errors = _filters()
+    ids = [int(value) for value in request.args.getlist("order") if value.isdigit()][:200]
+    chosen = search.orders_for_slips(filters, ids or None)
+    return render_template("dashboard/packing_slips.html", orders=chosen)
 
 
 @bp.get("/<shop>/orders/<int:order_id>")

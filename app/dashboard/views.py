@@ -13,7 +13,8 @@ from flask_login import current_user
 from app.catalog.supplier_staff import suppliers_of
 from app.errors import DomainError
 from app.orders import confirmation
-from app.orders.services import list_orders, order_summary
+from app.orders.search import OrderFilters, find_orders
+from app.orders.services import order_summary
 from app.shops import services as shops
 from app.shops.guardrails import set_price_guardrails
 from app.shops.services import shops_of
@@ -67,7 +68,7 @@ def shop_home():
         ("Make the theme yours", theme_customised(g.shop), url_for(".themes_library")),
         ("Share your shop", bool(summary), "#share"),
     ]
-    recent_orders = list_orders(page=1, per_page=5).items
+    recent_orders = find_orders(OrderFilters(timezone=g.shop.timezone), page=1, per_page=5).items
     return render_template("dashboard/home.html", checklist=checklist, summary=summary,
                            listing_count=len(listings),
                            visible_count=sum(1 for listing in listings if listing.is_visible),
@@ -83,7 +84,7 @@ def settings():
         form.margin_floor.data = basis_points_to_percent(shop.margin_floor_bp)
     if form.validate_on_submit():
         try:
-            shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data)
+            shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data, timezone=form.timezone.data)
             set_price_guardrails(shop, tolerance=form.price_change_tolerance.data,
                                  margin_floor=form.margin_floor.data)
             confirmation.set_cod_confirmation(shop, form.cod_confirmation.data)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import case, func, select, update
@@ -33,6 +33,7 @@ from app.payments.services import CardCheckout, checkout_lifetime, start_card_ch
 from app.shops.hosts import storefront_host
 from app.shops.models import Listing, Shop
 from app.shops.pricing import PriceRule
+from app.shops.timezones import from_local, local
 from app.tenancy import get_for_shop, unscoped
 
 from .models import DEAL_KINDS, Deal, DealEvent, DealRound, ProductionOrder
@@ -134,7 +135,8 @@ def current_run(deal: Deal) -> DealRound | None:
                              .order_by((DealRound.status == "open").desc(), DealRound.opened_at.desc()).limit(1))
 
 
-def _moment(text, field: str, what: str, *, date_only: bool = False) -> datetime:
+def _moment(text, field: str, what: str, shop, *, date_only: bool = False) -> datetime:
+    """A date (its end) or date and time typed on the shop's clock, as a UTC moment."""
     text = (text or "").strip()
     try:
         value = datetime.strptime(text, "%Y-%m-%d") if date_only else datetime.fromisoformat(text)
@@ -142,7 +144,7 @@ def _moment(text, field: str, what: str, *, date_only: bool = False) -> datetime
         raise DomainError(f"Enter {what} as a date{'' if date_only else ' and time'}.", field=field) from None
     if date_only:
         value = value.replace(hour=23, minute=59)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return from_local(value, shop)
 
 
 MIN_DEPOSIT, MAX_DEPOSIT = 10, 50  # percent
@@ -152,7 +154,7 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
                  deposit_percent="", now: datetime | None = None) -> tuple[Deal, DealRound]:
     """Open a pre-sale on the listing: a price per option (not under the supplier's wholesale
     cost or minimum retail price), the minimum total quantity, when it closes (1 hour to 60
-    days from now, UTC) and the promised ship-by date (after the close). Made to order: no
+    days from now, on the shop's clock) and the promised ship-by date (after the close). Made to order: no
     stock is taken. With a `deposit_percent` (10 to 50), shoppers pay that part by card when
     they pre-order and the balance once it goes ahead. One run at a time. Raises DomainError
     naming the field."""
@@ -161,11 +163,12 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
     if deal is not None and (run := current_run(deal)) is not None and run.status == "open":
         raise DomainError("A pre-sale is running on this product: close it before opening another.")
     target = _whole(minimum, "minimum", 1, MAX_MINIMUM, "the minimum quantity")
-    closes = _moment(closes_at, "closes_at", "when it closes")
+    shop = db.session.get(Shop, listing.shop_id)
+    closes = _moment(closes_at, "closes_at", "when it closes", shop)
     if not now + timedelta(hours=PRESALE_MIN_HOURS) <= closes <= now + timedelta(days=PRESALE_MAX_DAYS):
         raise DomainError(f"Close the pre-sale between {PRESALE_MIN_HOURS} hour and {PRESALE_MAX_DAYS} days "
                           "from now.", field="closes_at")
-    ships = _moment(ships_by, "ships_by", "the ship-by date", date_only=True)
+    ships = _moment(ships_by, "ships_by", "the ship-by date", shop, date_only=True)
     if ships <= closes:
         raise DomainError("The ship-by date comes after the pre-sale closes.", field="ships_by")
     deposit = 0
@@ -185,7 +188,8 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
                     deadline=closes, ships_by=ships, deposit_bp=deposit * 100)
     db.session.add(run)
     db.session.flush()
-    _event(deal, "opened", run, detail=f"minimum {target}, closes {closes:%d %b %H:%M} UTC, ships by {ships:%d %b}"
+    _event(deal, "opened", run, detail=f"minimum {target}, closes {local(closes, shop):%d %b %H:%M %Z}, "
+           f"ships by {local(ships, shop):%d %b}"
            + (f", {deposit}% deposit" if deposit else ""))
     defer(DEADLINE_JOB, run.id, run_at=run.deadline, job_id=f"deal-round-deadline-{run.id}")
     return deal, run
@@ -458,7 +462,8 @@ def _start_round(deal: Deal, now: datetime) -> DealRound:
                        progress=0, opened_at=now, deadline=now + timedelta(minutes=deal.time_limit_minutes))
     db.session.add(round_)
     db.session.flush()
-    _event(deal, "opened", round_, detail=f"{round_.target} needed by {round_.deadline:%d %b %H:%M} UTC")
+    shop = db.session.get(Shop, deal.shop_id)
+    _event(deal, "opened", round_, detail=f"{round_.target} needed by {local(round_.deadline, shop):%d %b %H:%M %Z}")
     # The deadline: a job at that moment (the periodic sweep catches one that was missed).
     defer(DEADLINE_JOB, round_.id, run_at=round_.deadline, job_id=f"deal-round-deadline-{round_.id}")
     return round_

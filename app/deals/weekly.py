@@ -10,7 +10,7 @@ orders themselves (never a stored number), so they are always the truth.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -19,8 +19,9 @@ from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.orders.models import Order, OrderLine
-from app.shops.models import Listing
+from app.shops.models import Listing, Shop
 from app.shops.pickup import PickupPoint
+from app.shops.timezones import zone
 
 from .models import WeeklyDeal
 
@@ -67,17 +68,36 @@ def save_weekly_deal(*, title, listing_ids, deadline_weekday, deadline_time, han
     return deal
 
 
+def _zone(deal: WeeklyDeal):
+    """The shop's clock: its deadlines and handout days are on it (DST included)."""
+    shop = db.session.get(Shop, deal.shop_id) if deal.shop_id is not None else None
+    return zone(shop.timezone if shop is not None else None)
+
+
+def _on_clock(wall: datetime, tz) -> datetime:
+    return wall.replace(tzinfo=tz).astimezone(UTC)
+
+
+def weeks_before(deal: WeeklyDeal, deadline: datetime, weeks: int = 1) -> datetime:
+    """The deadline `weeks` earlier, at the same time on the shop's clock."""
+    tz = _zone(deal)
+    return _on_clock(deadline.astimezone(tz).replace(tzinfo=None) - weeks * WEEK, tz)
+
+
 def deadline_after(deal: WeeklyDeal, moment: datetime) -> datetime:
     """The first deadline at or after `moment`: the end of the round `moment` is in."""
-    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    deadline = day + timedelta(days=(deal.deadline_weekday - day.weekday()) % 7, minutes=deal.deadline_minutes)
-    return deadline if deadline >= moment else deadline + WEEK
+    tz = _zone(deal)
+    day = moment.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    wall = day + timedelta(days=(deal.deadline_weekday - day.weekday()) % 7, minutes=deal.deadline_minutes)
+    deadline = _on_clock(wall, tz)
+    return deadline if deadline >= moment else _on_clock(wall + WEEK, tz)
 
 
 def handout_after(deal: WeeklyDeal, deadline: datetime) -> datetime:
-    """The handout day that follows a round's deadline."""
-    day = deadline.replace(hour=0, minute=0, second=0, microsecond=0)
-    return day + timedelta(days=(deal.handout_weekday - day.weekday()) % 7 or 7)
+    """The handout day (its start, on the shop's clock) that follows a round's deadline."""
+    tz = _zone(deal)
+    day = deadline.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    return _on_clock(day + timedelta(days=(deal.handout_weekday - day.weekday()) % 7 or 7), tz)
 
 
 def current_round(deal: WeeklyDeal, now: datetime | None = None) -> datetime:
@@ -95,7 +115,7 @@ def _round_lines(deal: WeeklyDeal, deadline: datetime):
 def _in_round(deal: WeeklyDeal, deadline: datetime) -> tuple:
     """The week's lines of the deal's listings: neither cancelled nor waiting on a group or
     a pre-sale (those go ahead, or not, on their own terms). The sheet and the counter agree."""
-    return (Order.placed_at > deadline - WEEK, Order.placed_at <= deadline, Order.status != "cancelled",
+    return (Order.placed_at > weeks_before(deal, deadline), Order.placed_at <= deadline, Order.status != "cancelled",
             Order.hold.in_(("", "shopper", "owner")), OrderLine.listing_id.in_(deal.listing_ids or [-1]))
 
 
@@ -147,7 +167,7 @@ def sheet_csv(rows: list[SheetRow]) -> str:
 def past_rounds(deal: WeeklyDeal, count: int = 4, now: datetime | None = None) -> list[datetime]:
     """The running round's deadline and the `count` before it, latest first."""
     deadline = current_round(deal, now)
-    return [deadline - n * WEEK for n in range(count + 1)]
+    return [weeks_before(deal, deadline, n) for n in range(count + 1)]
 
 
 @dataclass

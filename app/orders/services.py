@@ -303,13 +303,6 @@ def find_order_for_shopper(number: str, token: str) -> Order | None:
     return order
 
 
-def list_orders(status: str | None = None, page: int = 1, per_page: int = 25):
-    query = select(Order).order_by(Order.placed_at.desc(), Order.id.desc())
-    if status:
-        query = query.where(Order.status == status)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
 def order_summary() -> dict:
     """Counts and revenue per status for the current shop's dashboard."""
     rows = db.session.execute(

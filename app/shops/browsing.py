@@ -18,6 +18,12 @@ def collection_by_handle(handle: str) -> Collection | None:
     return db.session.scalar(select(Collection).where(Collection.handle == handle))
 
 
+def collection_by_id(collection_id: int | None) -> Collection | None:
+    if collection_id is None:
+        return None
+    return db.session.scalar(select(Collection).where(Collection.id == collection_id))
+
+
 def visible_listing(handle: str) -> Listing | None:
     """A listing shoppers may open by its handle (hidden ones are not there)."""
     return db.session.scalar(

@@ -147,6 +147,20 @@ def process_image(kind: str, data: bytes) -> tuple[bytes, str, int, int]:
     return out.getvalue(), content_type, image.width, image.height
 
 
+def decode_picture(data: bytes, box: tuple[int, int]) -> Image.Image:
+    """An image's pixels, to draw with (share pictures): the checks of an upload (format,
+    pixel caps before decoding, a JPEG decoded at a reduced scale) without its minimum size,
+    shrunk to fit `box`; nothing is stored. DomainError when it cannot be read."""
+    if not data:
+        raise DomainError("No image.")
+    image, shown = _open(data)
+    image = _decode(image, ImageRule(1, 1, box), shown)
+    ImageOps.exif_transpose(image, in_place=True)
+    image = image.convert("RGBA")
+    image.thumbnail(box, Image.Resampling.LANCZOS)
+    return image
+
+
 def store_image(kind: str, data: bytes, original_name: str = "") -> ShopMedia:
     """Check, re-encode and keep an uploaded image for the current shop."""
     shop_id = require_shop_id()

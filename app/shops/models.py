@@ -53,6 +53,8 @@ class Shop(db.Model):
     referral_level1_bp: Mapped[int] = mapped_column(default=0, server_default="0")
     referral_level2_bp: Mapped[int] = mapped_column(default=0, server_default="0")
     referral_binding_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # The shop's clock (an IANA name, app/shops/timezones.py): times are shown and typed in it.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import ShopMembership, User
+from app.catalog.browse import catalog_currencies
 from app.catalog.models import SupplyProduct
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -18,6 +19,7 @@ from app.tenancy import get_for_shop, require_shop_id, unscoped
 
 from .models import Collection, CollectionListing, Listing, Shop
 from .pricing import PriceRule, check_price_rule
+from .timezones import valid_zone
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 MAX_BIO = 600
@@ -57,9 +59,20 @@ def _validate_profile(name: str, currency: str, bio: str) -> tuple[str, str, str
     return name, currency, bio
 
 
+def _new_shop_currency(currency: str) -> str:
+    """A new shop sells in a currency the supply catalog prices in: any other would leave it
+    with nothing to list, for good (the currency never changes)."""
+    served = catalog_currencies()
+    if currency not in served:
+        raise DomainError(f"The supply catalog has products in {', '.join(served)} only: choose "
+                          f"{'it' if len(served) == 1 else 'one of them'}.", field="currency")
+    return currency
+
+
 def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "") -> Shop:
     """A new shop owned by `owner`."""
     name, currency, bio = _validate_profile(name, currency, bio)
+    currency = _new_shop_currency(currency)
     shop = Shop(name=name, subdomain=validate_subdomain(subdomain), currency=currency, bio=bio)
     db.session.add(shop)
     db.session.flush()
@@ -68,9 +81,11 @@ def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "
     return shop
 
 
-def update_shop_profile(shop: Shop, *, name: str, bio: str) -> Shop:
+def update_shop_profile(shop: Shop, *, name: str, bio: str, timezone: str | None = None) -> Shop:
     name, _, bio = _validate_profile(name, shop.currency, bio)
     shop.name, shop.bio = name, bio
+    if timezone is not None:
+        shop.timezone = valid_zone(timezone)
     db.session.flush()
     return shop
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import segno
 from flask import abort, current_app, flash, g, redirect, request, url_for
-from markupsafe import Markup
 
 from app.db_types import utcnow
 from app.deals import services as deals
@@ -20,7 +18,7 @@ from app.shops import pickup
 from app.unit_of_work import refuse
 from app.web import flash_refusal, row_id
 
-from . import checkout_limits, seo
+from . import checkout_limits, seo, sharing
 from .forms import CheckoutForm
 from .rendering import render_storefront
 from .views import bp
@@ -49,13 +47,13 @@ def group(token: str):
     if deal.kind != "group":  # a pre-sale lives on its product page
         return redirect(url_for(".product", handle=listing.handle))
     url = deals.group_url(g.shop, round_)
-    qr = Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#111111", omitsize=True))  # noqa: S704 - segno's own SVG
     variants = [(v, deal.price_of(v.id)) for v in listing.supply_product.variants if deal.price_of(v.id)]
     low = min(price for _, price in variants) if variants else 0
     meta = seo.group_meta(g.shop, listing, round_, low, url)
     joinable = round_.status == "open" and round_.places_left > 0 and deal.status == "active"
+    share = sharing.share_of(sharing.group_target(g.shop, listing, round_, low)) if variants else None
     return render_storefront("group.html", round=round_, deal=deal, listing=listing, variants=variants,
-                             members=deals.members(round_), share_url=url, qr=qr, meta=meta,
+                             members=deals.members(round_), share=share, meta=meta,
                              low_price=low, joinable=joinable,
                              paying=deals.awaits_payment(round_, request.args.get("order", "")))
 

@@ -47,14 +47,17 @@ def _shop_image():
     return media_url(settings.get("logo"))
 
 
-def complete(meta: dict, shop) -> dict:
-    """Fill in what a page did not say: defaults from the shop."""
+def complete(meta: dict, shop, share=None) -> dict:
+    """Fill in what a page did not say: defaults from the shop. A page with a share panel
+    previews with its share picture (1200×630: picture, name, price, shop; sharing.py)."""
     if shop is None:
         return meta
     meta = dict(meta)
     meta.setdefault("title", shop.name)
     meta["description"] = _summary(meta.get("description") or shop.bio or f"Shop {shop.name}.")
     meta.setdefault("canonical", origin() + request.path)
+    if share is not None:
+        meta.update(image=share.image_url, image_width=1200, image_height=630, image_type="image/png")
     meta["image"] = absolute(meta.get("image") or _shop_image())
     meta.setdefault("og_type", "website")
     meta.setdefault("twitter_card", "summary_large_image" if meta["image"] else "summary")

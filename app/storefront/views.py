@@ -62,7 +62,7 @@ from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id
 
-from . import checkout_limits, seo, theming
+from . import checkout_limits, seo, sharing, theming
 from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront
 
@@ -194,9 +194,11 @@ def home():
         offers = _collection_offers(found)
         return found, offers[:limit] if limit else offers
 
+    offers = [_offer(listing) for listing in listings]
     return render_storefront(
-        "home.html", offers=[_offer(listing) for listing in listings], collections=collections,
+        "home.html", offers=offers, collections=collections,
         collection_offers=collection_offers, meta=seo.home_meta(g.shop), week=weekly.on_show(),
+        share=sharing.share_of(sharing.home_target(g.shop, offers)),
     )
 
 
@@ -207,7 +209,8 @@ def collection(handle: str):
         abort(404)
     offers = _collection_offers(found)
     return render_storefront("collection.html", collection=found, offers=offers,
-                             meta=seo.collection_meta(g.shop, found, offers))
+                             meta=seo.collection_meta(g.shop, found, offers),
+                             share=sharing.share_of(sharing.collection_target(g.shop, found, offers)))
 
 
 @bp.get("/products/<handle>")
@@ -227,7 +230,7 @@ def product(handle: str):
                              meta=seo.product_meta(g.shop, listing, offer, prices), deal=deal,
                              groups=deals.open_rounds(deal, limit=5) if deal else [],
                              presale=presale, presale_run=deals.current_run(presale) if presale else None,
-                             week=weekly.on_show())
+                             week=weekly.on_show(), share=sharing.share_of(sharing.product_target(g.shop, listing, offer)))
 
 
 @bp.get("/search")
@@ -551,6 +554,6 @@ def favicon():
     return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
-# Sitemaps, robots, media, previews, newsletter, domain checks; group buys; referrals; the
-# shop's policy pages and contact form.
-from . import deal_views, page_views, referral_views, site_views  # noqa: E402,F401
+# Sitemaps, robots, media, previews, newsletter, domain checks; group buys; referrals; sharing;
+# the shop's policy pages and contact form.
+from . import deal_views, page_views, referral_views, share_views, site_views  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """shop pages: a shop's own text of its returns, shipping, privacy and terms pages; Reply-To on outbox e-mails (a shopper's message to the owners)
 
 Revision ID: e5b7d9f1a3c6
-Revises: d4f6b8c0e2a4
+Revises: e4a6c8b0d2f5
 Create Date: 2026-12-05 08:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import app.db_types
 
 revision = 'e5b7d9f1a3c6'
-down_revision = 'd4f6b8c0e2a4'
+down_revision = 'e4a6c8b0d2f5'
 branch_labels = None
 depends_on = None
 

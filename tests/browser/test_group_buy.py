@@ -64,13 +64,14 @@ def test_two_shoppers_fill_a_group_from_a_shared_link(live_server, page, browser
     expect(page.locator("[data-countdown]")).to_contain_text(re.compile(r"in \d+ h"))  # the script runs
     expect(page.locator(".share-qr svg")).to_be_visible()
     link = page.locator("#share-url").input_value()
-    assert "/groups/" in link and page.csp_violations == []
+    assert "/s/g" in link and page.csp_violations == []  # the group's short link
 
     # The link goes to a friend, who opens it in another browser.
     context = browser.new_context(viewport={"width": 390, "height": 844})
     friend = context.new_page()
     watch_csp(context, friend)
     friend.goto(link)
+    expect(friend).to_have_url(re.compile(r"/groups/"))
     expect(friend.locator(".group-count")).to_contain_text("1 of 2 joined")
     friend.get_by_role("button", name="Join this group").click()
     expect(friend.locator(".group-note")).to_contain_text("1 place left")

@@ -28,7 +28,7 @@ def test_home_shows_storefront_link_checklist_stats_and_recent_orders(owner, sho
 
 def test_home_of_a_new_shop_shows_an_empty_checklist(client, login):
     user = make_user()
-    create_shop(user, name="Fresh Shop", subdomain="fresh", currency="EUR")
+    create_shop(user, name="Fresh Shop", subdomain="fresh", currency="USD")
     page = login(user).get("/dashboard/fresh/")
     text = page_text(page)
     assert page.status_code == 200
@@ -79,3 +79,22 @@ def test_the_theme_step_is_ticked_by_theme_work_not_by_products(owner, shop_a):
 
 def test_an_owner_who_is_no_supplier_sees_no_portal_link(owner):
     assert "Supplier portal" not in page_text(owner.get("/dashboard/alpha/"))
+
+
+def test_a_new_shop_can_only_choose_a_currency_the_catalog_sells_in(client, login, catalog):
+    """Issue 14, defect 4: a shop in a currency with no products would be a dead end for good."""
+    from tests.factories import make_product, make_supplier
+
+    user = make_user()
+    owner = login(user)
+    form = owner.get("/dashboard/new").get_data(as_text=True)
+    assert '<option selected value="USD">USD</option>' in form or 'value="USD"' in form
+    assert 'value="EUR"' not in form and 'value="JPY"' not in form
+    refused = owner.post("/dashboard/new", data={"name": "Euro Shop", "subdomain": "euroshop", "currency": "EUR"})
+    assert refused.status_code == 422 and "has products in USD only" in refused.get_data(as_text=True)
+    assert "euroshop" not in owner.get("/dashboard/").get_data(as_text=True)
+    make_product(make_supplier("Euro Maker", currency="EUR"), title="Euro Scarf")
+    form = owner.get("/dashboard/new").get_data(as_text=True)
+    assert 'value="EUR"' in form and 'value="USD"' in form
+    opened = owner.post("/dashboard/new", data={"name": "Euro Shop", "subdomain": "euroshop", "currency": "EUR"})
+    assert opened.status_code == 302

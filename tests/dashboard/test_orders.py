@@ -109,3 +109,72 @@ def test_cancel_asks_first_then_restores_stock(owner, shop_a):
 def test_unknown_order_is_404(owner):
     assert owner.get("/dashboard/alpha/orders/999999").status_code == 404
     assert owner.post("/dashboard/alpha/orders/999999/mark-paid").status_code == 404
+
+
+def test_orders_are_found_by_number_name_email_or_phone_and_filtered(owner, shop_a, shop_b):
+    from dataclasses import replace
+
+    from app.orders.cart import build_cart, line_key
+    from app.orders.services import place_order
+    from tests.factories import CUSTOMER
+
+    snack = shop_a.listings[1]
+    raw = {line_key(snack.id, snack.supply_product.variants[0].id): 1}
+    with use_shop(shop_a.shop.id):
+        zoe = place_order(shop_a.shop, build_cart(raw, "USD"),
+                          replace(CUSTOMER, name="Zoë 100% Real", email="zoe@example.org", phone="+44 20 7946 0000"))
+    ada = make_order(shop_a)
+    other = make_order(shop_b)  # another shop's order, same shopper name
+    for query, found, missing in [(zoe.number.lower(), zoe, ada), ("zoë", zoe, ada), ("ZOE@EXAMPLE", zoe, ada),
+                                  ("7946", zoe, ada), ("100%", zoe, ada), ("ada shop", ada, zoe)]:
+        text = page_text(owner.get("/dashboard/alpha/orders", query_string={"q": query}))
+        assert found.number in text and missing.number not in text, query
+        assert other.number not in text
+    text = page_text(owner.get("/dashboard/alpha/orders", query_string={"q": "%"}))
+    assert zoe.number in text and ada.number not in text  # % is a character, not a wildcard
+    text = page_text(owner.get("/dashboard/alpha/orders", query_string={"fulfilment": "shipped"}))
+    assert "No orders match these filters" in text
+    bad = page_text(owner.get("/dashboard/alpha/orders", query_string={"from": "yesterday"}))
+    assert "Enter the first date as YYYY-MM-DD." in bad and ada.number in bad
+    backwards = page_text(owner.get("/dashboard/alpha/orders", query_string={"from": "2026-02-02", "to": "2026-02-01"}))
+    assert "The last date is before the first." in backwards
+    today = ada.placed_at.date().isoformat()
+    text = page_text(owner.get("/dashboard/alpha/orders", query_string={"from": today, "to": today}))
+    assert ada.number in text
+    text = page_text(owner.get("/dashboard/alpha/orders", query_string={"to": "2020-01-01"}))
+    assert ada.number not in text
+
+
+def test_the_csv_export_has_the_filtered_orders_and_is_spreadsheet_safe(owner, shop_a, shop_b):
+    from dataclasses import replace
+
+    from app.orders.cart import build_cart, line_key
+    from app.orders.services import place_order
+    from tests.factories import CUSTOMER
+
+    snack = shop_a.listings[1]
+    raw = {line_key(snack.id, snack.supply_product.variants[0].id): 2}
+    with use_shop(shop_a.shop.id):
+        sly = place_order(shop_a.shop, build_cart(raw, "USD"), replace(CUSTOMER, name="=HYPERLINK(1)"))
+    ada = make_order(shop_a)
+    other = make_order(shop_b)
+    response = owner.get("/dashboard/alpha/orders.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment; filename=orders-alpha-" in response.headers["Content-Disposition"]
+    body = response.get_data(as_text=True)
+    assert body.startswith("Order,Placed,Status") and " UTC," in body
+    assert sly.number in body and ada.number in body and other.number not in body
+    assert "'=HYPERLINK(1)" in body and "2 × alpha Sea Salt Crisps" in body and ",7.50," in body
+    only = owner.get("/dashboard/alpha/orders.csv", query_string={"q": ada.number}).get_data(as_text=True)
+    assert ada.number in only and sly.number not in only
+
+
+def test_packing_slips_print_the_ticked_orders_of_this_shop_only(owner, shop_a, shop_b):
+    first, second = make_order(shop_a), make_order(shop_a)
+    other = make_order(shop_b)
+    page = page_text(owner.get("/dashboard/alpha/orders/packing-slips",
+                               query_string=[("order", first.id), ("order", other.id)]))
+    assert f"Order {first.number}" in page and second.number not in page and other.number not in page
+    assert "<strong>1 packing slip</strong>" in page and "Ada Shopper" in page and "1 Main Street" in page
+    every = page_text(owner.get("/dashboard/alpha/orders/packing-slips"))
+    assert first.number in every and second.number in every and other.number not in every

@@ -36,3 +36,34 @@ def test_bad_name_is_refused_and_nothing_written(owner, shop_a):
     assert "Give your shop a name of 2 to 80 characters." in page_text(page)
     shop = _shop(shop_a.shop.id)
     assert (shop.name, shop.bio) == ("Alpha Shop", "The alpha shop bio.")
+
+
+def test_the_shops_time_zone_is_where_its_times_are_shown_and_searched(owner, shop_a):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.orders.models import Order
+    from app.tenancy import unscoped
+    from tests.factories import make_order
+
+    refused = owner.post("/dashboard/alpha/settings", data={
+        "name": "Alpha Shop", "bio": "", "price_change_tolerance": "15", "margin_floor": "0",
+        "cod_confirmation": "off", "timezone": "Mars/Olympus"})
+    assert refused.status_code == 422 and "Choose your time zone from the list" in refused.get_data(as_text=True)
+    saved = owner.post("/dashboard/alpha/settings", data={
+        "name": "Alpha Shop", "bio": "", "price_change_tolerance": "15", "margin_floor": "0",
+        "cod_confirmation": "off", "timezone": "Asia/Shanghai"})
+    assert saved.status_code == 302
+    order = make_order(shop_a)
+    with unscoped():  # placed late on 3 Dec UTC: already 4 Dec in Shanghai
+        db.session.execute(update(Order).where(Order.id == order.id)
+                           .values(placed_at=datetime(2026, 12, 3, 20, 30, tzinfo=UTC)))
+        db.session.flush()
+    page = owner.get("/dashboard/alpha/orders").get_data(as_text=True)
+    assert "04 Dec 2026, 04:30 CST" in page and "Asia/Shanghai time" in page
+    assert order.number in owner.get("/dashboard/alpha/orders?from=2026-12-04&to=2026-12-04").get_data(as_text=True)
+    assert order.number not in owner.get("/dashboard/alpha/orders?to=2026-12-03").get_data(as_text=True)
+    detail = owner.get(f"/dashboard/alpha/orders/{order.id}").get_data(as_text=True)
+    assert "04 Dec 2026 at 04:30 CST" in detail

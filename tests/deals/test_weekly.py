@@ -101,3 +101,21 @@ def test_bad_values_and_another_shop_are_refused(shop_a, shop_b, login):
         refused = owner.post("/dashboard/alpha/weekly-deal", data=dict(base, **change))
         assert refused.status_code == 422 and message in refused.get_data(as_text=True), message
     assert owner.get("/dashboard/bravo/weekly-deal").status_code in (403, 404)
+
+
+def test_deadlines_and_handout_days_are_on_the_shops_clock_across_a_dst_change(shop_a):
+    """Thursday 20:00 in Paris is 19:00 UTC in winter and 18:00 UTC in summer; the handout
+    Saturday starts at Paris midnight."""
+    from app.shops.services import update_shop_profile
+
+    with use_shop(shop_a.shop.id):
+        update_shop_profile(shop_a.shop, name=shop_a.shop.name, bio="", timezone="Europe/Paris")
+        deal = weekly.weekly_deal() or weekly.WeeklyDeal(shop_id=shop_a.shop.id, deadline_weekday=3,
+                                                         deadline_minutes=20 * 60, handout_weekday=5)
+        winter = weekly.deadline_after(deal, datetime(2026, 3, 23, 12, tzinfo=UTC))  # a Monday, CET
+        assert winter == datetime(2026, 3, 26, 19, tzinfo=UTC)
+        summer = weekly.deadline_after(deal, winter + timedelta(seconds=1))  # Paris moved to CEST on the 29th
+        assert summer == datetime(2026, 4, 2, 18, tzinfo=UTC)
+        assert weekly.weeks_before(deal, summer) == winter
+        assert weekly.handout_after(deal, summer) == datetime(2026, 4, 3, 22, tzinfo=UTC)  # Sat 00:00 CEST
+

@@ -1,5 +1,5 @@
-// The group page: a live countdown to the deadline, and "Copy link". Without JavaScript
-// the page still shows the deadline and the link.
+// The group page: a live countdown to the deadline and live progress ("Copy" is share.js's).
+// Without JavaScript the page still shows the deadline and the link.
 (function () {
   var time = document.querySelector("[data-countdown]");
   if (time) {
@@ -27,12 +27,5 @@
           if (state !== live.getAttribute("data-state")) { window.clearInterval(poll); window.location.reload(); }
         }).catch(function () {});
     }, 10000);
-  }
-  var copy = document.querySelector("[data-copy]");
-  if (copy && navigator.clipboard) {
-    copy.addEventListener("click", function () {
-      var field = document.querySelector(copy.getAttribute("data-copy"));
-      navigator.clipboard.writeText(field.value).then(function () { copy.textContent = "Copied"; });
-    });
   }
 })();

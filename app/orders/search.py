@@ -1,0 +1,141 @@
+"""Finding a shop's orders: search by number, name, e-mail or phone; filter by status,
+fulfilment, delivery and the day placed; the same filters for the list, the CSV export and
+the packing slips. Always in the current shop's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.csv_export import csv_text
+from app.errors import DomainError
+from app.extensions import db
+from app.money import to_major
+from app.shops.timezones import zone
+
+from .models import ORDER_STATUSES, Order
+
+FULFILMENT_STATUSES = ("unfulfilled", "partly_shipped", "shipped")
+DELIVERIES = ("delivery", "pickup")
+MAX_EXPORT = 50_000  # one CSV; past this, narrow the dates
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    text: str = ""
+    status: str = ""
+    fulfilment: str = ""
+    delivery: str = ""
+    placed_from: date | None = None
+    placed_to: date | None = None  # inclusive
+    timezone: str = "UTC"  # the shop's clock: the days are its days
+
+    @classmethod
+    def read(cls, args, timezone: str = "UTC") -> OrderFilters:
+        """From a query string; raises DomainError naming the field that makes no sense."""
+        def day(name: str, label: str) -> date | None:
+            raw = (args.get(name) or "").strip()
+            if not raw:
+                return None
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                raise DomainError(f"Enter the {label} date as YYYY-MM-DD.", field=name) from None
+
+        status = args.get("status") or ""
+        if status and status not in ORDER_STATUSES:
+            raise DomainError(f"There is no “{status[:40]}” status.", field="status")
+        fulfilment = args.get("fulfilment") or ""
+        if fulfilment and fulfilment not in FULFILMENT_STATUSES:
+            raise DomainError("Choose a fulfilment state from the list.", field="fulfilment")
+        delivery = args.get("delivery") or ""
+        if delivery and delivery not in DELIVERIES:
+            raise DomainError("Choose delivery or pickup.", field="delivery")
+        found = cls(text=" ".join((args.get("q") or "").split())[:100], status=status, fulfilment=fulfilment,
+                    delivery=delivery, placed_from=day("from", "first"), placed_to=day("to", "last"),
+                    timezone=timezone)
+        if found.placed_from and found.placed_to and found.placed_to < found.placed_from:
+            raise DomainError("The last date is before the first.", field="to")
+        return found
+
+    def query_args(self) -> dict:
+        """The filters as a query string's arguments (for links that keep them)."""
+        args = {"q": self.text, "status": self.status, "fulfilment": self.fulfilment, "delivery": self.delivery,
+                "from": self.placed_from.isoformat() if self.placed_from else "",
+                "to": self.placed_to.isoformat() if self.placed_to else ""}
+        return {key: value for key, value in args.items() if value}
+
+    @property
+    def any(self) -> bool:
+        return bool(self.query_args())
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _query(filters: OrderFilters):
+    query = select(Order)
+    if filters.text:
+        pattern = _like(filters.text)
+        query = query.where(or_(Order.number.ilike(pattern, escape="\\"), Order.customer_name.ilike(pattern, escape="\\"),
+                                Order.customer_email.ilike(pattern, escape="\\"),
+                                Order.customer_phone.ilike(pattern, escape="\\")))
+    if filters.status:
+        query = query.where(Order.status == filters.status)
+    if filters.fulfilment:
+        query = query.where(Order.fulfilment_status == filters.fulfilment)
+    if filters.delivery == "pickup":
+        query = query.where(Order.pickup_point_id.is_not(None))
+    elif filters.delivery == "delivery":
+        query = query.where(Order.pickup_point_id.is_(None))
+    tz = zone(filters.timezone)  # the shop's days, from its midnight to the next
+    if filters.placed_from:
+        query = query.where(Order.placed_at >= datetime.combine(filters.placed_from, time(), tz).astimezone(UTC))
+    if filters.placed_to:
+        query = query.where(Order.placed_at < datetime.combine(filters.placed_to + timedelta(days=1), time(), tz)
+                            .astimezone(UTC))
+    return query.order_by(Order.placed_at.desc(), Order.id.desc())
+
+
+def find_orders(filters: OrderFilters, page: int = 1, per_page: int = 25):
+    """A page of the current shop's orders, their lines loaded with them (one more query,
+    not one per order)."""
+    return db.paginate(_query(filters).options(selectinload(Order.lines)), page=page, per_page=per_page,
+                       error_out=False)
+
+
+def orders_for_slips(filters: OrderFilters, ids: list[int] | None = None, limit: int = 200) -> list[Order]:
+    """Orders to print packing slips for: the ones chosen, else those the filters find."""
+    query = _query(filters).options(selectinload(Order.lines))
+    if ids:
+        query = query.where(Order.id.in_(ids))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+CSV_HEADER = ("Order", "Placed", "Status", "Fulfilment", "Payment", "Customer", "Email", "Phone",
+              "Address", "City", "Region", "Postcode", "Country", "Pickup point", "Items", "Subtotal",
+              "Shipping", "Total", "Refunded", "Currency")
+
+
+def _csv_rows(orders, tz) -> Iterator[list]:
+    for order in orders:
+        items = "; ".join(f"{line.quantity} × {line.title}{' (' + line.variant_label + ')' if line.variant_label else ''}"
+                          for line in order.lines)
+        money = [str(to_major(amount, order.currency)) for amount in
+                 (order.subtotal, order.shipping_total, order.total, order.refunded_total)]
+        yield [order.number, order.placed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), order.status, order.fulfilment_status,
+               order.payment_method, order.customer_name, order.customer_email, order.customer_phone,
+               " ".join(part for part in (order.ship_line1, order.ship_line2) if part), order.ship_city,
+               order.ship_region, order.ship_postcode, order.ship_country, order.pickup_place, items, *money,
+               order.currency]
+
+
+def orders_csv(filters: OrderFilters) -> str:
+    """The orders the filters find, as a spreadsheet-safe CSV (app/csv_export.py)."""
+    orders = db.session.scalars(_query(filters).options(selectinload(Order.lines)).limit(MAX_EXPORT))
+    return csv_text(CSV_HEADER, _csv_rows(orders, zone(filters.timezone)))
