@@ -162,6 +162,8 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         # Checkouts (orders placed, per shop): from one address, and for one shopper e-mail.
         "CHECKOUT_RATE_LIMIT": get("CHECKOUT_RATE_LIMIT", "5 per minute;20 per hour"),
         "CHECKOUT_EMAIL_RATE_LIMIT": get("CHECKOUT_EMAIL_RATE_LIMIT", "3 per 10 minutes;10 per day"),
+        # Messages through storefronts' contact forms, per client address, all shops together.
+        "CONTACT_RATE_LIMIT": get("CONTACT_RATE_LIMIT", "3 per 10 minutes;10 per day"),
         # A pay-on-delivery order held for confirmation is cancelled after this many hours.
         "COD_CONFIRM_HOURS": number("COD_CONFIRM_HOURS", int, "48"),
         "MAIL_SERVER": get("MAIL_SERVER", ""),

@@ -26,5 +26,6 @@ from app.referrals.models import Commission, Promoter, ReferralBinding  # noqa: 
 from app.shops.domain_models import ShopDomain  # noqa: F401
 from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401
 from app.shops.notice_models import ListingNotice  # noqa: F401
+from app.shops.pages import ShopPage  # noqa: F401
 from app.shops.pickup import PickupPoint  # noqa: F401
 from app.shops.theme_models import NewsletterSubscriber, ShopMedia, ThemeConfig  # noqa: F401

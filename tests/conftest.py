@@ -57,6 +57,7 @@ def test_config(database_url: str, **extra) -> dict:
         "AUTH_RATE_LIMIT": "10000 per minute",
         "CHECKOUT_RATE_LIMIT": "10000 per minute",
         "CHECKOUT_EMAIL_RATE_LIMIT": "10000 per minute",
+        "CONTACT_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": "",
         "JOBS_INLINE": True,

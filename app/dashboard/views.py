@@ -107,6 +107,7 @@ from . import (  # noqa: E402,F401
     marketing_views,
     notice_views,
     order_views,
+    page_views,
     pickup_views,
     referral_views,
     theme_views,

@@ -29,6 +29,7 @@ from app.referrals import services as referrals
 from app.referrals.models import ReferralBinding
 from app.shops.hosts import storefront_host
 from app.shops.models import Shop
+from app.shops.pages import save_page
 from app.shops.pickup import save_pickup_point
 from app.shops.pricing import PriceRule
 from app.shops.services import (
@@ -97,7 +98,27 @@ def load_demo(if_empty: bool = False) -> bool:
                                         listing_ids=[item.id for item in shop_listings(visible_only=True)
                                                      if deals.deal_of_listing(item.id) is None
                                                      and deals.presale_of_listing(item.id) is None][:6])
+                save_page(shop, "returns", MAPLE_RETURNS)
     return True
+
+
+# A community food group's own returns page (the other pages keep the platform's defaults).
+MAPLE_RETURNS = """\
+## Fresh food
+Something spoiled, broken or missing from your box? Tell us **the same day** you pick it up or it arrives, with a photo if you can: we refund it or put a new one in next week's box, whichever you prefer.
+
+## Everything else
+Unopened pantry goods and home basics can go back within 14 days of delivery:
+- write to us through the contact page with your order number;
+- we reply with the supplier's return address within two working days;
+- once it arrives there, we refund you.
+
+## Refunds
+- **paid by card:** back to the same card, within 5 working days;
+- **paid on delivery or at the pickup point:** in cash, at the next handout.
+
+Questions? Catch Maple at the Saturday handout in the lobby, or use the contact page.
+"""
 
 
 GROUP_BUY_SHOP = "maple"

@@ -21,6 +21,9 @@ class OutboundEmail(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="SET NULL"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
+    # Where the recipient's answer goes, when not to us: a shopper's message to a shop's
+    # owners is answered straight to the shopper.
+    reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")

@@ -25,11 +25,11 @@ log = logging.getLogger(__name__)
 
 
 def record_email(dedupe_key: str, *, to: str, subject: str, body_text: str, body_html: str = "",
-                 shop_id: int | None = None) -> tuple[OutboundEmail, bool]:
+                 shop_id: int | None = None, reply_to: str = "") -> tuple[OutboundEmail, bool]:
     """The outbox row for this purpose, created if new. Returns (email, created)."""
     with _acting_for(shop_id):
         return _record_email(dedupe_key, to=to, subject=subject, body_text=body_text,
-                             body_html=body_html, shop_id=shop_id)
+                             body_html=body_html, shop_id=shop_id, reply_to=reply_to)
 
 
 def _acting_for(shop_id: int | None):
@@ -37,12 +37,12 @@ def _acting_for(shop_id: int | None):
 
 
 def _record_email(dedupe_key: str, *, to: str, subject: str, body_text: str, body_html: str,
-                  shop_id: int | None) -> tuple[OutboundEmail, bool]:
+                  shop_id: int | None, reply_to: str) -> tuple[OutboundEmail, bool]:
     existing = db.session.scalar(select(OutboundEmail).where(OutboundEmail.dedupe_key == dedupe_key))
     if existing is not None:
         return existing, False
     email = OutboundEmail(dedupe_key=dedupe_key, to_address=to, subject=subject,
-                          body_text=body_text, body_html=body_html, shop_id=shop_id)
+                          body_text=body_text, body_html=body_html, shop_id=shop_id, reply_to=reply_to)
     try:
         with db.session.begin_nested():
             db.session.add(email)
@@ -67,6 +67,8 @@ def _send(email: OutboundEmail, config) -> OutboundEmail:
     message["From"] = config["MAIL_FROM"]
     message["To"] = email.to_address
     message["Subject"] = email.subject
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")

@@ -69,8 +69,10 @@ from .rendering import render_storefront
 bp = Blueprint("storefront", __name__)
 ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favicon",
                "storefront.domain_verification"}
-# A suspended shop takes no new orders, but shoppers can still follow the ones they placed.
-OPEN_WHEN_CLOSED = {"storefront.order_status", "storefront.media", "storefront.robots"}
+# A suspended shop takes no new orders, but shoppers can still follow the ones they placed
+# and read its policies (returns, refunds).
+OPEN_WHEN_CLOSED = {"storefront.order_status", "storefront.media", "storefront.robots",
+                    "storefront.policy_page"}
 PREVIEW_ENDPOINTS = {"storefront.start_preview", "storefront.exit_preview"}
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -552,5 +554,6 @@ def favicon():
     return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
-# Sitemaps, robots, media, previews, newsletter, domain checks; group buys; referrals; sharing.
-from . import deal_views, referral_views, share_views, site_views  # noqa: E402,F401
+# Sitemaps, robots, media, previews, newsletter, domain checks; group buys; referrals; sharing;
+# the shop's policy pages and contact form.
+from . import deal_views, page_views, referral_views, share_views, site_views  # noqa: E402,F401

@@ -18,7 +18,7 @@ DISTRIBUTED = (
     "listings", "collections", "collection_listings", "listing_notices", "orders", "order_lines",
     "purchase_orders", "purchase_order_lines", "payments", "refunds", "theme_configs",
     "shop_media", "newsletter_subscribers", "deals", "deal_rounds", "deal_events", "production_orders",
-    "pickup_points", "weekly_deals", "promoters", "referral_bindings", "commissions",
+    "pickup_points", "weekly_deals", "promoters", "referral_bindings", "commissions", "shop_pages",
 )
 REFERENCE = (
     "users", "shops", "shop_memberships", "shop_domains", "order_numbers", "suppliers",
