@@ -41,3 +41,27 @@ def finish_payout_onboarding(payee_type: str, payee_id: int, *, back: str, **url
     else:
         flash("Stripe still needs a few details before it can pay you.", "info")
     return redirect(url_for(back, **url_values))
+
+
+def secret_link_payout_routes(bp, *, name: str, rule: str, payee_type: str, find, email_of, page: str) -> None:
+    """The three routes of the round trip for a payee reached by a secret link rather than a
+    login (a promoter, a pickup point's person in charge): POST `rule`/payouts (endpoint
+    `name`), Stripe's refresh and return URLs. `find(**view_args)` gives the payee or aborts
+    with a 404; `page` is the endpoint of their page."""
+
+    def start(**args):
+        payee = find(**args)
+        return start_payout_onboarding(payee_type, payee.id, email_of(payee), back=f".{page}",
+                                       again=f".{name}_again", connected=f".{name}_done", **args)
+
+    def again(**args):
+        find(**args)
+        return onboarding_link_expired(f".{page}", **args)
+
+    def done(**args):
+        payee = find(**args)
+        return finish_payout_onboarding(payee_type, payee.id, back=f".{page}", **args)
+
+    bp.add_url_rule(f"{rule}/payouts", name, start, methods=["POST"])
+    bp.add_url_rule(f"{rule}/payouts/again", f"{name}_again", again)
+    bp.add_url_rule(f"{rule}/payouts/done", f"{name}_done", done)

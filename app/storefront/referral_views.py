@@ -21,11 +21,7 @@ from markupsafe import Markup
 from app.errors import DomainError
 from app.extensions import limiter
 from app.ledger.connect import status_of
-from app.payout_onboarding import (
-    finish_payout_onboarding,
-    onboarding_link_expired,
-    start_payout_onboarding,
-)
+from app.payout_onboarding import secret_link_payout_routes
 from app.referrals import services as referrals
 from app.unit_of_work import refuse
 
@@ -157,25 +153,9 @@ def promoter_page(promoter_id: int, token: str):
     return _set_cookie(response, "sharer", SHARER_COOKIE, [shop.id, promoter.id, promoter.code], YEAR)
 
 
-@bp.post("/promote/<int:promoter_id>/<token>/payouts")
-def promoter_payouts(promoter_id: int, token: str):
-    promoter = _promoter_or_404(promoter_id, token)
-    return start_payout_onboarding("promoter", promoter.id, promoter.email, back=".promoter_page",
-                                   again=".promoter_payouts_again", connected=".promoter_payouts_done",
-                                   promoter_id=promoter.id, token=token)
-
-
-@bp.get("/promote/<int:promoter_id>/<token>/payouts/again")
-def promoter_payouts_again(promoter_id: int, token: str):
-    _promoter_or_404(promoter_id, token)
-    return onboarding_link_expired(".promoter_page", promoter_id=promoter_id, token=token)
-
-
-@bp.get("/promote/<int:promoter_id>/<token>/payouts/done")
-def promoter_payouts_done(promoter_id: int, token: str):
-    promoter = _promoter_or_404(promoter_id, token)
-    return finish_payout_onboarding("promoter", promoter.id, back=".promoter_page",
-                                    promoter_id=promoter.id, token=token)
+secret_link_payout_routes(bp, name="promoter_payouts", rule="/promote/<int:promoter_id>/<token>",
+                          payee_type="promoter", find=_promoter_or_404, email_of=lambda promoter: promoter.email,
+                          page="promoter_page")
 
 
 @bp.post("/promote/<int:promoter_id>/<token>/forget")

@@ -47,11 +47,7 @@ from app.payments.checkout import checkout as checkout_use_case
 from app.payments.holds import balance_due, start_balance_checkout
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment
-from app.payout_onboarding import (
-    finish_payout_onboarding,
-    onboarding_link_expired,
-    start_payout_onboarding,
-)
+from app.payout_onboarding import secret_link_payout_routes
 from app.shops import browsing, pickup
 from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
@@ -411,25 +407,9 @@ def _point_or_404(point_id: int, token: str):
     return point
 
 
-@bp.post("/pickup/<int:point_id>/<token>/payouts")
-def pickup_payouts(point_id: int, token: str):
-    """The person in charge connects the Stripe account their fees are paid to."""
-    point = _point_or_404(point_id, token)
-    return start_payout_onboarding("pickup_point", point.id, "", back=".pickup_desk",
-                                   again=".pickup_payouts_again", connected=".pickup_payouts_done",
-                                   point_id=point.id, token=token)
-
-
-@bp.get("/pickup/<int:point_id>/<token>/payouts/again")
-def pickup_payouts_again(point_id: int, token: str):
-    _point_or_404(point_id, token)
-    return onboarding_link_expired(".pickup_desk", point_id=point_id, token=token)
-
-
-@bp.get("/pickup/<int:point_id>/<token>/payouts/done")
-def pickup_payouts_done(point_id: int, token: str):
-    point = _point_or_404(point_id, token)
-    return finish_payout_onboarding("pickup_point", point.id, back=".pickup_desk", point_id=point.id, token=token)
+secret_link_payout_routes(bp, name="pickup_payouts", rule="/pickup/<int:point_id>/<token>",
+                          payee_type="pickup_point", find=_point_or_404, email_of=lambda point: "",
+                          page="pickup_desk")
 
 
 def _find_orders_limit() -> str:
