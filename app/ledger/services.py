@@ -224,18 +224,24 @@ def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
     return written
 
 
+def shop_total(order_id: int, shop_id: int, kind: str) -> int:
+    """The sum of the shop's entries of one kind on an order."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        LedgerEntry.order_id == order_id, LedgerEntry.payee_type == "shop",
+        LedgerEntry.payee_id == shop_id, LedgerEntry.kind == kind)))
+
+
 def shop_sale_share(order_id: int, shop_id: int) -> int:
     """The shop's own share of an order's sale (after suppliers, the platform fee and the
     card processor): its margin on the whole order."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-        LedgerEntry.order_id == order_id, LedgerEntry.payee_type == "shop",
-        LedgerEntry.payee_id == shop_id, LedgerEntry.kind == "sale")))
+    return shop_total(order_id, shop_id, "sale")
 
 
 def record_point_fee(order, point_id: int, fee: int, now: datetime) -> list[LedgerEntry]:
     """A pickup point's fee for handing the order over: out of the shop's share of the sale,
     never more than it, available at once. Once per order (its key)."""
-    amount = min(fee, max(shop_sale_share(order.id, order.shop_id), 0))
+    left = shop_sale_share(order.id, order.shop_id) + shop_total(order.id, order.shop_id, "commission")
+    amount = min(fee, max(left, 0))
     if amount <= 0 or not is_booked(order.id):
         return []
     return _append([

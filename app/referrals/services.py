@@ -35,6 +35,7 @@ from app.ledger.services import (
     order_money,
     record_commission,
     shop_sale_share,
+    shop_total,
     take_for,
 )
 from app.notifications.jobs import send_after_commit
@@ -443,7 +444,8 @@ def settle_order(order: Order, now: datetime | None = None) -> list[Commission]:
     refunded = order_money(order.id).refunded
     # The cap: the shop's margin on what the shopper kept (a refund's cost to the shop is
     # not the promoter's to bear, nor theirs to gain from).
-    margin = kept_base(shop_sale_share(order.id, order.shop_id), order.total, refunded)
+    margin = (kept_base(shop_sale_share(order.id, order.shop_id), order.total, refunded)
+              + shop_total(order.id, order.shop_id, "pickup_fee"))  # a pickup point's fee came first
     wanted = [commission(kept_base(c.base, order.total, refunded), c.rate_bp) for c in pending]
     for c, amount in zip(pending, capped(wanted, margin), strict=True):
         record_commission(key=f"commission:{c.id}", order=order, promoter_id=c.promoter_id, amount=amount,

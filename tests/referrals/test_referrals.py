@@ -317,3 +317,31 @@ def test_a_promoter_connects_a_payout_account_and_is_paid_once(shop_a, storefron
     assert [(p.payee_id, p.amount, p.status) for p in payouts] == [(ben_id, 75, "paid")]
     page = storefront(shop_a.shop).get(f"/promote/{ben_id}/{token}").get_data(as_text=True)
     assert "Paid to you" in page and "$0.75" in page and "Your Stripe account is connected" in page
+
+
+def test_a_pickup_points_fee_and_the_commissions_together_stay_within_the_margin(shop_a, storefront, app):
+    from app.shops import pickup
+    from tests.storefront.test_pickup_points import PICKUP_CHECKOUT, POINT, _ship
+
+    open_programme(shop_a.shop, level1_bp=2000, level2_bp=0)
+    snack = item(shop_a.listings[1])
+    with use_shop(shop_a.shop.id):
+        point, token = pickup.save_pickup_point(None, **dict(POINT, fee_per_order="1.00"))
+        point_id = point.id
+    _, ben_code, _ = promoter(shop_a.shop, "Ben", "ben@example.com")
+    shopper = storefront(shop_a.shop)
+    shopper.get(f"/?ref={ben_code}")
+    shopper.post("/cart/add", data={"listing_id": snack.id, "variant_id": snack.variant_id, "quantity": 1})
+    assert shopper.post("/checkout", data=dict(PICKUP_CHECKOUT, delivery=f"pickup-{point_id}")).status_code == 302
+    with unscoped():
+        order = db.session.scalar(select(Order).order_by(Order.id.desc()))
+        order_id, code = order.id, order.pickup_code
+    _ship(order_id)
+    assert storefront(shop_a.shop).post(f"/pickup/{point_id}/{token}", data={"code": code}).status_code == 302
+    # $3.75 leaves the shop $1.06; the point took $1.00 of it, so Ben's 20% ($0.75) is cut to $0.06.
+    assert [(e.payee_type, e.amount) for e in entries(order_id, kind="pickup_fee")] == [("pickup_point", 100),
+                                                                                         ("shop", -100)]
+    db.session.expire_all()  # the desk's request collected it in a session of its own
+    assert run_job(referrals.settle_due, after_window(app)) == 1
+    [c] = commissions(order_id)
+    assert (c.status, c.booked) == ("payable", 6)
