@@ -1,0 +1,79 @@
+"""An owner's first week, in real browsers (issue 14): a shopper buys on a phone; the owner
+finds the order by the shopper's name on a phone, prints its packing slip, sees it ship when
+the supplier marks it shipped, marks the cash paid and refunds one item; the shopper's order
+page and the owner's CSV tell the same story."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.demo.suppliers import SUPPLIER_PASSWORD, SUPPLIER_STAFF
+from tests.browser.test_group_buy import _check_out
+from tests.browser.test_owner import _fits, _log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_owners_first_week_with_one_order(live_server, browser):
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    shopper = phone.new_page()
+    shopper.goto(live_server.shop("mia", "/products/the-perfect-organic-tee"))
+    shopper.get_by_role("button", name=re.compile("Add to cart")).click()
+    shopper.goto(live_server.shop("mia", "/checkout"))
+    _check_out(shopper, "Wren Okoye", "wren@example.com")
+    expect(shopper.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
+    number = re.search(r"FS-[A-Z0-9]{8}", shopper.locator(".order-number").inner_text()).group(0)
+    status_url = shopper.url
+
+    owner = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    _log_in(owner, live_server, "mia@flagship.example")
+    owner.goto(live_server.platform("/dashboard/mia/orders"))
+    owner.get_by_label("Search").fill("wren")
+    owner.get_by_role("button", name="Filter").click()
+    rows = owner.locator("table.data tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(number)
+    expect(rows.first).to_contain_text("Unfulfilled")
+    _fits(owner)
+
+    # The packing slip of the ticked order opens in a new tab, ready to print.
+    rows.first.get_by_role("checkbox").check()
+    with owner.context.expect_page() as slip_page:
+        owner.get_by_role("button", name="Print packing slips").click()
+    slip = slip_page.value
+    expect(slip.get_by_role("heading", name=f"Order {number}")).to_be_visible()
+    expect(slip.locator(".slip")).to_contain_text("Wren Okoye")
+    expect(slip.locator(".slip")).to_contain_text("The Perfect Organic Tee")
+    slip.close()
+
+    # The supplier ships it from the portal (desktop).
+    supplier = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _log_in(supplier, live_server, SUPPLIER_STAFF["Northwind Apparel Co."], SUPPLIER_PASSWORD)
+    supplier.goto(live_server.platform("/supplier/"))
+    supplier.get_by_role("link", name=f"{number}-1").click()
+    supplier.get_by_label("Carrier").fill("UPS")
+    supplier.get_by_label("Tracking number").fill("1Z999WREN")
+    supplier.get_by_role("button", name="Mark ticked lines shipped").click()
+    expect(supplier.locator("body")).to_contain_text("1Z999WREN")
+    supplier.context.close()
+
+    owner.goto(live_server.platform("/dashboard/mia/orders?fulfilment=shipped&q=" + number))
+    expect(owner.locator("table.data tbody tr").first).to_contain_text("Shipped")
+    owner.get_by_role("link", name=number).click()
+    owner.get_by_role("button", name="Mark paid").click()
+    expect(owner.locator(".flash-success")).to_contain_text(f"Order {number} is marked paid")
+    owner.get_by_label(re.compile("Units of The Perfect Organic Tee to refund")).fill("1")
+    owner.get_by_label("Reason (the shopper does not see it)").fill("Wrong size")
+    owner.get_by_role("button", name="Refund selected items").click()
+    expect(owner.locator("body")).to_contain_text("Refunded")
+    _fits(owner)
+
+    shopper.goto(status_url)
+    expect(shopper.locator("body")).to_contain_text("1Z999WREN")
+    expect(shopper.locator("body")).to_contain_text(re.compile("[Rr]efund"))
+
+    csv = owner.request.get(live_server.platform(f"/dashboard/mia/orders.csv?q={number}")).text()
+    assert number in csv and "Wren Okoye" in csv and ",refunded," in csv
+    phone.close()
+    owner.context.close()
