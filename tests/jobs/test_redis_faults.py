@@ -149,11 +149,12 @@ def test_cash_orders_placed_while_redis_refuses_all_reach_fulfilment(app, databa
     with unscoped():
         order_ids = list(db.session.scalars(select(Order.id).where(Order.shop_id == shop_id)))
     assert len(order_ids) == placed
-    assert _count(OutboxJob, OutboxJob.status == "pending") == 2 * placed
+    # Per order: the shopper's confirmation, the routing to suppliers, the owners' e-mail.
+    assert _count(OutboxJob, OutboxJob.status == "pending") == 3 * placed
     assert _fulfilled(order_ids) is not None
 
     redis_proxy.restore()  # Redis is back; the worker's sweep (relay_due) runs every 5 s
-    assert relay_due(older_than=timedelta(0)) == 2 * placed
+    assert relay_due(older_than=timedelta(0)) == 3 * placed
     worker = _burst(database_url, "default", "notifications")
     db.session.rollback()
     assert _fulfilled(order_ids) is None, (_fulfilled(order_ids), worker.stderr[-3000:])
