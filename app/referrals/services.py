@@ -23,13 +23,16 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, has_app_context, render_template, url_for
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import selectinload
 
+from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.deals.models import Deal
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.ledger.services import (
     balances,
+    fee_percent,
     is_booked,
     on_money_back,
     order_money,
@@ -53,6 +56,7 @@ from .models import Commission, Promoter, ReferralBinding
 CODE = re.compile(r"[a-z0-9]{4,16}")
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 MAX_RATE_BP = 5_000  # 50 %: a rate past this is a typo
+percent = fee_percent  # 1000 -> "10%", 750 -> "7.5%": the ledger's one way to show basis points
 DEAL_PRICES = {"group": "group price", "presale": "pre-sale price"}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -113,7 +117,9 @@ def margin_effect(shop, level1_bp: int, level2_bp: int) -> list[MarginRow]:
     deals: dict[int, list] = {}
     for deal in db.session.scalars(select(Deal).where(Deal.status == "active")):
         deals.setdefault(deal.listing_id, []).append(deal)
-    for listing in db.session.scalars(select(Listing).order_by(Listing.position, Listing.id)):
+    listings = select(Listing).order_by(Listing.position, Listing.id).options(
+        selectinload(Listing.supply_product).selectinload(SupplyProduct.variants))  # not a query per listing
+    for listing in db.session.scalars(listings):
         product = listing.supply_product
         rule = PriceRule.of(listing)
         for variant in product.variants:
@@ -295,10 +301,6 @@ def set_paused(promoter: Promoter, paused: bool) -> Promoter:
     promoter.paused_at = utcnow() if paused else None
     db.session.flush()
     return promoter
-
-
-def percent(basis_points: int) -> str:
-    return f"{basis_points / 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 # Visits and attribution --------------------------------------------------------------------
