@@ -30,3 +30,9 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE/ILIKE pattern matching `text` anywhere, its `%`, `_` and `\\` taken literally
+    (use with `escape="\\\\"`)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

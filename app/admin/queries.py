@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, or_, select
 
 from app.accounts.models import ShopMembership, User
 from app.catalog.models import SUPPLIER_STATUSES, Supplier, SupplyProduct
-from app.db_types import utcnow
+from app.db_types import contains_pattern, utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.notifications.models import OutboundEmail
@@ -19,10 +19,6 @@ from app.shops.models import Listing, Shop
 from app.tenancy import unscoped
 
 MAX_SEARCH = 100
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def start_of_today() -> datetime:
@@ -108,7 +104,7 @@ def search_shops(text: str = "", page: int = 1, per_page: int = 50):
         query = select(Shop).order_by(Shop.created_at.desc(), Shop.id.desc())
         text = (text or "").strip()[:MAX_SEARCH]
         if text:
-            pattern = f"%{_escape_like(text)}%"
+            pattern = contains_pattern(text)
             owner_matches = exists().where(
                 ShopMembership.shop_id == Shop.id, ShopMembership.user_id == User.id,
                 User.email.ilike(pattern, escape="\\"),

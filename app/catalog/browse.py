@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app.db_types import contains_pattern
 from app.errors import NotFound
 from app.extensions import db
 
@@ -64,10 +65,6 @@ def _shoppable(currency: str):
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
     """A page (flask_sqlalchemy Pagination) of matching supply products, by title.
 
@@ -79,7 +76,7 @@ def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
     )
     text = filters.text.strip()[:MAX_QUERY_LENGTH]
     if text:
-        pattern = f"%{_escape_like(text)}%"
+        pattern = contains_pattern(text)
         query = query.where(or_(
             SupplyProduct.title.ilike(pattern, escape="\\"),
             SupplyProduct.description.ilike(pattern, escape="\\"),

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.services import normalise_email
+from app.db_types import contains_pattern
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import CURRENCIES, MAX_AMOUNT, AmountTooLarge, MoneyError, parse_amount
@@ -487,7 +488,7 @@ def find_products(*, text: str = "", supplier_id: int | None = None, category: s
     )
     text = (text or "").strip()[:100]
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(text)
         skus = select(SupplyVariant.id).where(
             SupplyVariant.product_id == SupplyProduct.id, SupplyVariant.sku.ilike(pattern, escape="\\"))
         query = query.where(or_(SupplyProduct.title.ilike(pattern, escape="\\"),

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.csv_export import csv_text
+from app.db_types import contains_pattern
 from app.errors import DomainError
 from app.extensions import db
 from app.money import to_major
@@ -74,14 +75,10 @@ class OrderFilters:
         return bool(self.query_args())
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _query(filters: OrderFilters):
     query = select(Order)
     if filters.text:
-        pattern = _like(filters.text)
+        pattern = contains_pattern(filters.text)
         query = query.where(or_(Order.number.ilike(pattern, escape="\\"), Order.customer_name.ilike(pattern, escape="\\"),
                                 Order.customer_email.ilike(pattern, escape="\\"),
                                 Order.customer_phone.ilike(pattern, escape="\\")))
