@@ -152,11 +152,13 @@ def _register_blueprints(app: FlagshipFlask) -> None:
 
 
 def _register_template_helpers(app: FlagshipFlask) -> None:
+    from flask import g, has_app_context
     from markupsafe import Markup, escape
 
     from .money import format_money
     from .orders.countries import country_name
     from .shops.hosts import storefront_host
+    from .shops.timezones import local
 
     app.jinja_env.filters["money"] = lambda amount, currency: format_money(amount, currency)
     app.jinja_env.filters["country_name"] = country_name
@@ -173,10 +175,6 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
     def local_time(moment, shop=None):
         """A stored UTC moment on the shop's clock (`shop`, else the request's shop); format it
         with `%Z` to name the zone."""
-        from flask import g, has_app_context
-
-        from .shops.timezones import local
-
         return local(moment, shop if shop is not None else (g.get("shop") if has_app_context() else None))
 
     app.jinja_env.filters["local"] = local_time

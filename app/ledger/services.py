@@ -237,6 +237,17 @@ def shop_sale_share(order_id: int, shop_id: int) -> int:
     return shop_total(order_id, shop_id, "sale")
 
 
+def _from_shop(key: str, kind: str, order, payee: tuple[str, int], amount: int, memo: str,
+               now: datetime) -> list[LedgerEntry]:
+    """`amount` moves from the shop's share of the order to `payee` (a negative amount moves
+    back), available at once: a promoter's commission, a pickup point's fee."""
+    payee_type, payee_id = payee
+    return _append([
+        _entry(f"{key}:{to_type}", kind, Share(to_type, to_id, sign * amount), order.currency,
+               shop_id=order.shop_id, order_id=order.id, available_at=now, memo=memo)
+        for to_type, to_id, sign in ((payee_type, payee_id, 1), ("shop", order.shop_id, -1))])
+
+
 def record_point_fee(order, point_id: int, fee: int, now: datetime) -> list[LedgerEntry]:
     """A pickup point's fee for handing the order over: out of the shop's share of the sale,
     never more than it, available at once. Once per order (its key)."""
@@ -244,11 +255,8 @@ def record_point_fee(order, point_id: int, fee: int, now: datetime) -> list[Ledg
     amount = min(fee, max(left, 0))
     if amount <= 0 or not is_booked(order.id):
         return []
-    return _append([
-        _entry(f"point_fee:{order.id}:{payee_type}", "pickup_fee", Share(payee_type, payee_id, sign * amount),
-               order.currency, shop_id=order.shop_id, order_id=order.id, available_at=now,
-               memo=f"Pickup point's fee for order {order.number}")
-        for payee_type, payee_id, sign in (("pickup_point", point_id, 1), ("shop", order.shop_id, -1))])
+    return _from_shop(f"point_fee:{order.id}", "pickup_fee", order, ("pickup_point", point_id), amount,
+                      f"Pickup point's fee for order {order.number}", now)
 
 
 def record_commission(*, key: str, order, promoter_id: int, amount: int, memo: str,
@@ -258,10 +266,7 @@ def record_commission(*, key: str, order, promoter_id: int, amount: int, memo: s
     refund window. `key` names the business fact, so it is written once."""
     if amount == 0:
         return []
-    return _append([
-        _entry(f"{key}:{payee_type}", "commission", Share(payee_type, payee_id, sign * amount),
-               order.currency, shop_id=order.shop_id, order_id=order.id, available_at=now, memo=memo)
-        for payee_type, payee_id, sign in (("promoter", promoter_id, 1), ("shop", order.shop_id, -1))])
+    return _from_shop(key, "commission", order, ("promoter", promoter_id), amount, memo, now)
 
 
 def release_order(order) -> OrderRelease | None:
