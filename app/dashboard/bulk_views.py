@@ -14,9 +14,11 @@ from app.unit_of_work import refuse
 from app.web import flash_refusal, found, row_id
 from app.wording import counted
 
-from .blueprint import bp
+from .blueprint import NAV_SECTIONS, bp
 from .forms import basis_points_to_percent, percent_to_basis_points
 from .listing_views import referral_price_problem
+
+NAV_SECTIONS.update({"bulk_products": "products", "set_bulk_markup": "products"})
 
 
 def _chosen_ids() -> list[int]:

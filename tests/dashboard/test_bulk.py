@@ -271,3 +271,9 @@ def test_a_bad_order_of_sections_is_refused(owner, shop_a, shop_b):
     assert owner.post("/dashboard/alpha/themes/nope/section-order", data={"order": keys}).status_code == 404
     with use_shop(shop_b.shop.id):
         assert fetch_all(ThemeConfig, shop_id=shop_b.shop.id)[0].draft_sections[-1]["key"] == foreign
+
+
+def test_the_review_page_is_under_products_in_the_navigation(owner, shop_a):
+    text = page_text(owner.post(BULK, data={"action": "markup", "markup_percent": "60",
+                                            "listing": shop_a.listings[0].id}))
+    assert 'href="/dashboard/alpha/products" aria-current="page"' in text

@@ -67,7 +67,7 @@ def test_a_markup_is_all_or_nothing_and_names_each_refused_listing(shop):
     # 40%: the crisps ($3.50) may, the tee ($16.80, under its $18.00 minimum) may not.
     with pytest.raises(bulk.MarkupRefused) as refused:
         bulk.set_markup([tee.id, crisps.id], 4000)
-    assert "Nothing was changed: 1 chosen product cannot take this markup." == refused.value.message
+    assert refused.value.message == "Nothing was changed: 1 chosen product cannot take this markup."
     [change] = refused.value.plan.refused
     assert change.listing.id == tee.id
     assert "$16.80 is under the supplier's minimum retail price of $18.00" in change.problems[0]
