@@ -104,14 +104,24 @@ def plan_markup(listing_ids: Iterable[int], markup_basis_points: int, *,
     changes = []
     for listing in chosen_listings(listing_ids):
         product = listing.supply_product
-        problems = [row.problem for row in price_table(rule, product) if row.problem]
+        problems = [(row.variant.label, row.problem) for row in price_table(rule, product) if row.problem]
         if price_problem is not None:
-            problems += [problem for variant in product.variants
+            problems += [(variant.label, problem) for variant in product.variants
                          if (problem := price_problem(variant, rule.price_for(variant)))]
         old_rule = PriceRule.of(listing)
         changes.append(PriceChange(listing, old_rule, _span(old_rule, product), _span(rule, product),
-                                   tuple(problems)))
+                                   _grouped(problems)))
     return MarkupPlan(rule, changes)
+
+
+def _grouped(problems: list[tuple[str, str]]) -> tuple[str, ...]:
+    """One line per reason, naming every variant it applies to: six sizes under the same
+    minimum make one line "S, M, L, ...: $19.50 is under ...", not six."""
+    labels_by_reason: dict[str, list[str]] = {}
+    for label, problem in problems:
+        reason = problem.removeprefix(f"{label}: ")
+        labels_by_reason.setdefault(reason, []).append(label)
+    return tuple(f"{', '.join(labels)}: {reason}" for reason, labels in labels_by_reason.items())
 
 
 def set_markup(listing_ids: Iterable[int], markup_basis_points: int, *,

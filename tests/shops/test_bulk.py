@@ -70,7 +70,8 @@ def test_a_markup_is_all_or_nothing_and_names_each_refused_listing(shop):
     assert refused.value.message == "Nothing was changed: 1 chosen product cannot take this markup."
     [change] = refused.value.plan.refused
     assert change.listing.id == tee.id
-    assert "$16.80 is under the supplier's minimum retail price of $18.00" in change.problems[0]
+    # one line for both sizes, priced alike
+    assert change.problems == ("S / Sand, M / Sand: $16.80 is under the supplier's minimum retail price of $18.00.",)
     assert (_saved(tee).markup_basis_points, _saved(crisps).markup_basis_points) == (5000, 5000)
 
 
