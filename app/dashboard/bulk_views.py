@@ -93,8 +93,8 @@ def set_bulk_markup():
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".products"))
-    flash(f"New prices saved: {counted(len(plan.changes), 'product')} at a "
-          f"{basis_points_to_percent(basis_points)}% markup.", "success")
+    flash(f"New prices saved: a markup of {basis_points_to_percent(basis_points)}% on "
+          f"{counted(len(plan.changes), 'product')}.", "success")
     return redirect(url_for(".products"))
 
 

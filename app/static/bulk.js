@@ -28,6 +28,12 @@
     master.indeterminate = ticked > 0 && ticked < boxes.length;
     var count = form.querySelector("[data-selected-count]");
     if (count) count.textContent = ticked === 0 ? "None ticked" : ticked + " of " + boxes.length + " ticked";
+    // Keep the bar's place before it may float (a phone's stylesheet floats .has-selection).
+    var slot = form.parentElement;
+    if (slot && slot.classList.contains("bulk-slot") && !form.classList.contains("has-selection")) {
+      slot.style.minHeight = form.offsetHeight + "px";
+    }
+    form.classList.toggle("has-selection", ticked > 0);
   }
 
   document.addEventListener("change", function (event) {

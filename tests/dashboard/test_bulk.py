@@ -100,7 +100,7 @@ def test_a_markup_is_reviewed_with_old_and_new_prices_before_anything_changes(ow
     page = owner.post(BULK, data={"action": "markup", "markup_percent": "60", "listing": [tee.id, crisps.id]})
     text = page_text(page)
     assert page.status_code == 200
-    assert "A 60% markup on 2 products" in text
+    assert "A markup of 60% on 2 products" in text
     assert "$18.00" in text and "$19.20" in text  # the tee now and after
     assert "$3.75" in text and "$4.00" in text  # the crisps
     assert "50% markup" in text and "Save new prices" in text
@@ -111,7 +111,7 @@ def test_a_markup_is_reviewed_with_old_and_new_prices_before_anything_changes(ow
                                       "reviewed": "6000"})
     assert saved.status_code == 302 and saved.location.endswith("/dashboard/alpha/products")
     assert _rules(tee, crisps) == [("markup", 6000, None)] * 2
-    assert "New prices saved: 2 products at a 60% markup." in page_text(owner.get(saved.location))
+    assert "New prices saved: a markup of 60% on 2 products." in page_text(owner.get(saved.location))
 
 
 def test_a_fixed_price_listing_is_shown_and_saved_with_the_markup_rule(owner, shop_a):
@@ -130,7 +130,7 @@ def test_a_markup_that_prices_one_listing_illegally_changes_none_and_lists_the_r
     text = page_text(review)
     assert review.status_code == 422
     assert "Nothing can be saved: 1 chosen product cannot take this markup." in text
-    assert "alpha Organic Cotton Tee</strong>: S / Sand: $16.80 is under the supplier" in text
+    assert "alpha Organic Cotton Tee</strong>: S / Sand, M / Sand: $16.80 is under the supplier" in text
     assert "Save new prices" not in text
     # Saving anyway (a form replayed, or prices moved since the review): still nothing.
     saved = owner.post(CONFIRM, data={"listing": [tee.id, crisps.id], "markup_percent": "40", "reviewed": "4000"})
