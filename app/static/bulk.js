@@ -46,6 +46,16 @@
   });
   // The browser may bring ticks back (Back button): count them.
   document.querySelectorAll("[data-select-all]").forEach(function (master) { showSelection(master.form); });
+  // Mark the bar "away" while its place is scrolled out of sight (under the sticky top bars,
+  // about 120px on a phone, counts as out of sight): a phone floats it then.
+  if ("IntersectionObserver" in window) {
+    document.querySelectorAll(".bulk-slot").forEach(function (slot) {
+      new IntersectionObserver(function (entries) {
+        var bar = slot.firstElementChild;
+        if (bar) bar.classList.toggle("is-away", !entries[entries.length - 1].isIntersecting);
+      }, { rootMargin: "-120px 0px 0px 0px" }).observe(slot);
+    });
+  }
 
   // Reordering ------------------------------------------------------------------------------
 
