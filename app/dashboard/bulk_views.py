@@ -1,6 +1,6 @@
 """Bulk work on the Products page: hide, show or re-price the ticked listings (a markup is
 reviewed, old and new price side by side, before it is saved), and save a new order of the
-listings or of the homepage's sections, dragged into place (`app/static/reorder.js`).
+listings or of the homepage's sections, dragged into place (`app/static/bulk.js`).
 The rules live in `app.shops.bulk` and `app.shops.theme_services`."""
 
 from __future__ import annotations
@@ -116,11 +116,10 @@ def reorder_products():
     """Save the whole new order of the shop's listings (every listing exactly once)."""
     location = url_for(".products")
     try:
-        ids = [row_id(value) for value in request.form.getlist("order")]
-    except ValueError:
-        return _answer("The new order names a product that is not in this shop.", location,
-                       refused=DomainError("bad id", field="order"))
-    try:
+        try:
+            ids = [row_id(value) for value in request.form.getlist("order")]
+        except ValueError:
+            raise DomainError("The new order names a product that is not in this shop.", field="order") from None
         bulk.reorder_listings(ids)
     except DomainError as error:
         return _answer(error.message, location, refused=error)
