@@ -102,7 +102,7 @@ def set_bulk_markup():
 
 
 def _answer(message: str, location: str, *, refused: DomainError | None = None):
-    """reorder.js asks for JSON; a plain form post gets a flash and a redirect."""
+    """bulk.js asks for JSON; a plain form post gets a flash and a redirect."""
     if refused is not None:
         refuse(refused)
     if request.accept_mimetypes.best == "application/json":
