@@ -80,7 +80,6 @@ def test_another_shops_ids_change_nothing(owner, shop_a, shop_b, action):
         with use_shop(shop_b.shop.id):
             foreign.is_visible = False
             db.session.flush()
-        db.session.commit()
     for chosen in ([foreign.id], [own.id, foreign.id]):
         response = owner.post(BULK, data={"action": action, "listing": chosen, "markup_percent": "80"})
         assert response.status_code == 302
@@ -147,7 +146,6 @@ def test_a_markup_that_cannot_pay_the_referral_commissions_is_refused(owner, sho
     crisps = shop_a.listings[1]
     assert owner.post(BULK, data={"action": "markup", "markup_percent": "40", "listing": crisps.id}).status_code == 200
     open_programme(shop_a.shop, level1_bp=2000, level2_bp=500)
-    db.session.commit()
     review = owner.post(BULK, data={"action": "markup", "markup_percent": "40", "listing": crisps.id})
     assert review.status_code == 422 and "your referral programme pays" in page_text(review)
     saved = owner.post(CONFIRM, data={"listing": crisps.id, "markup_percent": "40", "reviewed": "4000"})
@@ -186,7 +184,6 @@ def three(shop_a, catalog):
     product = make_product(catalog.supplier, title="Linen Tote")
     with use_shop(shop_a.shop.id):
         tote = add_listing(shop_a.shop, product.id, rule=PriceRule("markup", 6000))
-    db.session.commit()
     return [*shop_a.listings, tote]
 
 
@@ -260,7 +257,6 @@ def test_the_theme_editor_draws_handles_and_saves_a_dragged_order_of_sections(ow
 def test_a_bad_order_of_sections_is_refused(owner, shop_a, shop_b):
     with use_shop(shop_b.shop.id):
         foreign = themes.add_section("journal", "rich_text")["key"]
-    db.session.commit()
     keys = _draft_keys(shop_a.shop)
     url = "/dashboard/alpha/themes/journal/section-order"
     for order in (keys[1:], [keys[0], *keys], [*keys[1:], foreign], [*keys, foreign]):
