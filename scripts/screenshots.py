@@ -60,6 +60,9 @@ SHOTS = [
     ("dashboard-theme-editor", MIA, ("platform", "/dashboard/mia/themes/boutique"), False, False, False),
     ("dashboard-domains", MIA, ("platform", "/dashboard/mia/domains"), False, False, False),
     ("dashboard-home", MIA, ("platform", "/dashboard/mia/"), False, False, False),
+    # "#bulk": two products ticked and a markup typed in the bulk bar (on a phone it floats)
+    ("dashboard-products-bulk", MIA, ("platform", "/dashboard/mia/products#bulk"), False, False, False),
+    ("dashboard-products-bulk-phone", MIA, ("platform", "/dashboard/mia/products#bulk"), True, False, False),
     ("dashboard-catalog", MIA, ("platform", "/dashboard/mia/catalog"), False, False, False),
     ("dashboard-orders", MIA, ("platform", "/dashboard/mia/orders"), False, False, False),
     ("dashboard-earnings", MIA, ("platform", "/dashboard/mia/earnings"), False, False, False),
@@ -159,6 +162,17 @@ def _open_share_panel(page, picture: Path) -> None:
     page.wait_for_timeout(150)
 
 
+def _tick_products(page) -> None:
+    """Tick the second and third products of the Products page and type a markup; on a phone,
+    scroll down to them (the bar then floats at the bottom)."""
+    page.locator("#bulk-markup").fill("80")
+    for row in (1, 2):
+        page.locator("td.pick input").nth(row).check()
+    phone = page.viewport_size["width"] < 600
+    page.evaluate("y => window.scrollTo(0, y)", 480 if phone else 0)
+    page.wait_for_timeout(300)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp())
@@ -228,6 +242,8 @@ def main() -> None:
             _settle(page)
             if path.endswith("#share"):
                 _open_share_panel(page, OUT / f"{name}-picture.png")
+            if path.endswith("#bulk"):
+                _tick_products(page)
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
             context.close()
             print("wrote", OUT / f"{name}.png")

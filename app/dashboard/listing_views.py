@@ -74,6 +74,12 @@ def suggested_markup(product) -> PriceRule:
     return PriceRule("markup", markup_basis_points=-(-needed // 100) * 100)
 
 
+def referral_price_problem(variant, price: int) -> str | None:
+    """While the shop's referral programme runs, a price must still leave the commissions'
+    worth: why `price` for `variant` does not (None when it does)."""
+    return referrals.price_problem(g.shop, price, variant.wholesale_price, variant.label)
+
+
 def _read_rule(form: ListingForm, product, *, check: bool) -> PriceRule | None:
     """The typed rule (None if unreadable); with `check`, price problems go on the field."""
     try:
@@ -86,9 +92,8 @@ def _read_rule(form: ListingForm, product, *, check: bool) -> PriceRule | None:
             check_price_rule(rule, product)
         except DomainError as error:
             add_error(form, error)
-    # While the referral programme runs, a price must still leave the commissions' worth.
-    problems = [problem for variant in product.variants if (problem := referrals.price_problem(
-        g.shop, rule.price_for(variant), variant.wholesale_price, variant.label))]
+    problems = [problem for variant in product.variants
+                if (problem := referral_price_problem(variant, rule.price_for(variant)))]
     if problems:
         add_error(form, DomainError(" ".join(problems),
                                     field="fixed_price" if rule.kind == "fixed" else "markup_percent"))

@@ -209,11 +209,18 @@ def update_listing(listing: Listing, *, title: str, recommendation: str, rule: P
     if title != listing.title:
         listing.handle = _unique_handle(Listing, slugify(title), exclude_id=listing.id)
     listing.title, listing.recommendation = title, recommendation
+    if is_visible is not None:
+        listing.is_visible = is_visible
+    return set_listing_price_rule(listing, rule)
+
+
+def set_listing_price_rule(listing: Listing, rule: PriceRule) -> Listing:
+    """Price the listing by `rule`, which must price every variant legally (DomainError
+    naming each variant priced too low, and nothing changes)."""
+    check_price_rule(rule, listing.supply_product)
     listing.price_rule = rule.kind
     listing.markup_basis_points = rule.markup_basis_points if rule.kind == "markup" else None
     listing.fixed_price = rule.fixed_price if rule.kind == "fixed" else None
-    if is_visible is not None:
-        listing.is_visible = is_visible
     # Saving a legal rule is the owner's answer to a price notice: approve and resume selling.
     from .guardrails import approve_listing_prices
 

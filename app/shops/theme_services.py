@@ -255,6 +255,28 @@ def move_section(theme_name: str, key: str, direction: str) -> None:
         db.session.flush()
 
 
+def reorder_sections(theme_name: str, keys: list[str]) -> list[dict]:
+    """Put the draft homepage's sections in this order (the owner dragged them). `keys` must
+    name every section the editor shows exactly once, else DomainError and nothing moves.
+    Sections of a type the theme no longer has are not shown; they keep their places."""
+    theme = theme_package(theme_name)
+    config = config_for_edit(theme_name)
+    sections = list(config.draft_sections)
+    shown = [index for index, section in enumerate(sections) if section.get("type") in theme.sections]
+    by_key = {sections[index]["key"]: sections[index] for index in shown}
+    keys = [str(key) for key in keys]
+    if len(set(keys)) != len(keys):
+        raise DomainError("The new order names a section twice: nothing was moved.", field="order")
+    if set(keys) != set(by_key):
+        raise DomainError("The new order does not match the homepage's sections (changed in another "
+                          "tab?): nothing was moved. Reload the page and try again.", field="order")
+    for index, key in zip(shown, keys, strict=True):
+        sections[index] = by_key[key]
+    config.draft_sections = sections
+    db.session.flush()
+    return sections
+
+
 def section_for_edit(theme_name: str, key: str) -> tuple[dict, object]:
     """(stored section, its section type) of the draft."""
     theme = theme_package(theme_name)

@@ -113,3 +113,42 @@ def test_theme_configs_are_per_shop(shop, shop_b):
     with use_shop(shop_b.shop.id):
         assert themes.get_config("default") is None
         assert themes.theme_state(shop_b.shop, "default", draft=True).settings["accent_color"] == "#1f2a44"
+
+
+def _draft_keys(shop, theme="journal") -> list[str]:
+    return [s["key"] for s in themes.theme_state(shop, theme, draft=True).sections]
+
+
+def test_a_whole_new_order_of_sections_is_saved_in_the_draft(shop):
+    themes.add_section("journal", "rich_text")
+    keys = _draft_keys(shop)
+    themes.reorder_sections("journal", list(reversed(keys)))
+    assert _draft_keys(shop) == list(reversed(keys))
+    assert [s["key"] for s in themes.theme_state(shop, "journal").sections] == keys[:-1]  # published unchanged
+
+
+@pytest.mark.parametrize(("make_order", "message"), [
+    (lambda keys: keys[1:], "does not match"),
+    (lambda keys: [keys[0], *keys], "names a section twice"),
+    (lambda keys: [*keys[1:], "beef1234"], "does not match"),
+    (lambda keys: [], "does not match"),
+])
+def test_a_bad_order_of_sections_moves_nothing(shop, make_order, message):
+    keys = _draft_keys(shop)
+    with pytest.raises(DomainError, match=message):
+        themes.reorder_sections("journal", make_order(keys))
+    assert _draft_keys(shop) == keys
+
+
+def test_a_section_the_theme_no_longer_has_keeps_its_place(shop):
+    config = themes.config_for_edit("journal")
+    first, *rest = config.draft_sections
+    config.draft_sections = [first, {"key": "gone1", "type": "retired_section", "settings": {}}, *rest]
+    db.session.flush()
+    shown = _draft_keys(shop)
+    assert "gone1" not in shown
+    themes.reorder_sections("journal", list(reversed(shown)))
+    stored = [s["key"] for s in themes.get_config("journal").draft_sections]
+    assert stored[1] == "gone1" and [key for key in stored if key != "gone1"] == list(reversed(shown))
+    with pytest.raises(DomainError):
+        themes.reorder_sections("journal", [*reversed(shown), "gone1"])  # not one the editor shows

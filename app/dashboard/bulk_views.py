@@ -1,0 +1,140 @@
+"""Bulk work on the Products page: hide, show or re-price the ticked listings (a markup is
+reviewed, old and new price side by side, before it is saved), and save a new order of the
+listings or of the homepage's sections, dragged into place (`app/static/bulk.js`).
+The rules live in `app.shops.bulk` and `app.shops.theme_services`."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+
+from app.errors import DomainError, NotFound
+from app.shops import bulk
+from app.shops import theme_services as themes
+from app.unit_of_work import refuse
+from app.web import flash_refusal, found, row_id
+from app.wording import counted
+
+from .blueprint import NAV_SECTIONS, bp
+from .forms import basis_points_to_percent, percent_to_basis_points
+from .listing_views import referral_price_problem
+
+NAV_SECTIONS.update({"bulk_products": "products", "set_bulk_markup": "products"})
+
+
+def _chosen_ids() -> list[int]:
+    try:
+        return [row_id(value) for value in request.form.getlist("listing")]
+    except ValueError:
+        raise DomainError("Choose products from the list.", field="listing") from None
+
+
+@bp.post("/<shop>/products/bulk")
+def bulk_products():
+    """The bulk bar: Hide and Show act at once; a markup goes to its review page first."""
+    action = request.form.get("action")
+    if action not in ("hide", "show", "markup"):
+        abort(400, "Choose Hide, Show or a markup.")
+    try:
+        ids = _chosen_ids()
+        if action == "markup":
+            return _markup_review(ids, request.form.get("markup_percent", ""))
+        listings = bulk.set_visibility(ids, visible=action == "show")
+    except DomainError as error:
+        flash_refusal(error)
+        return redirect(url_for(".products"))
+    where = "visible in" if action == "show" else "hidden from"
+    flash(f"{counted(len(listings), 'product')} {'is' if len(listings) == 1 else 'are'} {where} "
+          "your storefront.", "success")
+    return redirect(url_for(".products"))
+
+
+def _markup_review(ids: list[int], markup_text: str, *, note: str | None = None):
+    """The review page of a markup on the chosen listings: each one's price now and after,
+    and why it is refused if it is (then nothing can be saved: 422)."""
+    listings = bulk.chosen_listings(ids)  # DomainError: the caller flashes it
+    try:
+        basis_points = percent_to_basis_points(markup_text)
+        plan = bulk.plan_markup(ids, basis_points, price_problem=referral_price_problem)
+    except DomainError as error:
+        refuse(error)
+        return _render_review(listings, markup_text, error=error.message), 422
+    return _render_review(listings, basis_points_to_percent(basis_points), plan=plan, note=note), \
+        422 if plan.refused else 200
+
+
+def _render_review(listings, markup_text: str, *, plan=None, error: str | None = None,
+                   note: str | None = None):
+    return render_template(
+        "dashboard/products_markup.html", listings=listings, plan=plan, markup_text=markup_text,
+        error=error, note=note, reviewed=plan.rule.markup_basis_points if plan else None,
+        count_text=counted(len(listings), "product"), percent=basis_points_to_percent,
+        refused_text=counted(len(plan.refused), "chosen product") if plan else "")
+
+
+@bp.post("/<shop>/products/bulk/markup")
+def set_bulk_markup():
+    """Save the reviewed markup on every chosen listing, or on none (422, with each refused
+    listing's reasons). A markup edited since the review is shown for review again."""
+    markup_text = request.form.get("markup_percent", "")
+    try:
+        ids = _chosen_ids()
+        try:
+            basis_points = percent_to_basis_points(markup_text)
+        except DomainError:
+            return _markup_review(ids, markup_text)
+        if request.form.get("reviewed") != str(basis_points):
+            return _markup_review(ids, markup_text,
+                                  note="The markup changed since you reviewed it: check the new prices, then save.")
+        plan = bulk.set_markup(ids, basis_points, price_problem=referral_price_problem)
+    except bulk.MarkupRefused as error:
+        refuse(error)
+        return _render_review([change.listing for change in error.plan.changes], markup_text,
+                              plan=error.plan, error=error.message), 422
+    except DomainError as error:
+        flash_refusal(error)
+        return redirect(url_for(".products"))
+    flash(f"New prices saved: a markup of {basis_points_to_percent(basis_points)}% on "
+          f"{counted(len(plan.changes), 'product')}.", "success")
+    return redirect(url_for(".products"))
+
+
+# Saving a dragged order ------------------------------------------------------------------
+
+
+def _answer(message: str, location: str, *, refused: DomainError | None = None):
+    """bulk.js asks for JSON; a plain form post gets a flash and a redirect."""
+    if refused is not None:
+        refuse(refused)
+    if request.accept_mimetypes.best == "application/json":
+        return (jsonify(error=message), 422) if refused else jsonify(saved=True, message=message)
+    flash(message, "error" if refused else "success")
+    return redirect(location)
+
+
+@bp.post("/<shop>/products/order")
+def reorder_products():
+    """Save the whole new order of the shop's listings (every listing exactly once)."""
+    location = url_for(".products")
+    try:
+        try:
+            ids = [row_id(value) for value in request.form.getlist("order")]
+        except ValueError:
+            raise DomainError("The new order names a product that is not in this shop.", field="order") from None
+        bulk.reorder_listings(ids)
+    except DomainError as error:
+        return _answer(error.message, location, refused=error)
+    return _answer("New order saved: your storefront shows your products in this order.", location)
+
+
+@bp.post("/<shop>/themes/<theme>/section-order")
+def reorder_theme_sections(theme: str):
+    """Save the whole new order of the draft homepage's sections (every one exactly once)."""
+    package = found(themes.theme_package, theme)
+    location = url_for(".theme_editor", theme=package.name) + "#sections"
+    try:
+        themes.reorder_sections(package.name, request.form.getlist("order"))
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return _answer(error.message, location, refused=error)
+    return _answer("New order of sections saved in the draft. Publish to show it.", location)

@@ -1,0 +1,161 @@
+"""Changing many of a shop's listings at once: hide or show them, price them all by one
+markup, put them in a new order. Every function acts for the current shop (tenancy scope).
+
+All or nothing: a choice that names a listing the shop does not have (another shop's, one
+removed since the page was drawn) changes nothing, and a markup that would price any chosen
+listing illegally changes no listing at all, and says why for each one it refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from app.errors import DomainError
+from app.extensions import db
+from app.wording import counted
+
+from .models import Listing
+from .pricing import PriceRule, price_table
+from .services import set_listing_price_rule, set_listing_visibility, shop_listings
+
+# A further check of one variant's new price (variant, price) -> why it is refused, or None.
+# The referral programme's lives above this package, so the caller passes it in.
+PriceProblem = Callable[[object, int], "str | None"]
+
+
+def chosen_listings(listing_ids: Iterable[int]) -> list[Listing]:
+    """The current shop's listings with these ids, in the shop's order. No id, or an id
+    that is not one of this shop's listings, refuses the whole choice (DomainError)."""
+    ids = {int(listing_id) for listing_id in listing_ids}
+    if not ids:
+        raise DomainError("Tick the products you want to change first.", field="listing")
+    # The tenancy scope keeps another shop's rows out: their ids simply are not found. All
+    # the shop's listings, then a filter: a form of a million ids is no IN list for the database.
+    listings = [listing for listing in shop_listings() if listing.id in ids]
+    if len(listings) != len(ids):
+        raise DomainError("Some of the chosen products are not in this shop (any more): nothing "
+                          "was changed. Reload the page and choose again.", field="listing")
+    return listings
+
+
+def set_visibility(listing_ids: Iterable[int], visible: bool) -> list[Listing]:
+    """Show or hide every chosen listing in the storefront."""
+    listings = chosen_listings(listing_ids)
+    for listing in listings:
+        set_listing_visibility(listing, visible)
+    return listings
+
+
+# Markup ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """One chosen listing under the new rule: its lowest and highest price now and after,
+    and why the new rule is refused for it (empty when it is fine)."""
+
+    listing: Listing
+    old_rule: PriceRule
+    old_prices: tuple[int, int]
+    new_prices: tuple[int, int]
+    problems: tuple[str, ...]
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass(frozen=True)
+class MarkupPlan:
+    """What pricing the chosen listings by one markup does to each of them."""
+
+    rule: PriceRule
+    changes: list[PriceChange]
+
+    @property
+    def refused(self) -> list[PriceChange]:
+        return [change for change in self.changes if change.refused]
+
+
+class MarkupRefused(DomainError):
+    """The markup would price some chosen listings illegally: nothing was changed."""
+
+    def __init__(self, plan: MarkupPlan):
+        refused = plan.refused
+        super().__init__(f"Nothing was changed: {counted(len(refused), 'chosen product')} "
+                         f"cannot take this markup.", field="markup_percent")
+        self.plan = plan
+
+
+def _span(rule: PriceRule, product) -> tuple[int, int]:
+    prices = [rule.price_for(variant) for variant in product.variants] or [0]
+    return min(prices), max(prices)
+
+
+def plan_markup(listing_ids: Iterable[int], markup_basis_points: int, *,
+                price_problem: PriceProblem | None = None) -> MarkupPlan:
+    """Each chosen listing priced by this markup (a fixed-price listing too: it gets the
+    markup rule), checked by the rules a single edit uses: no variant under its wholesale
+    cost or the supplier's minimum retail price, and none refused by `price_problem`.
+    Changes nothing; DomainError for a markup out of range or a bad choice."""
+    rule = PriceRule("markup", markup_basis_points=markup_basis_points)
+    rule.validate_shape()
+    changes = []
+    for listing in chosen_listings(listing_ids):
+        product = listing.supply_product
+        problems = [(row.variant.label, row.problem) for row in price_table(rule, product) if row.problem]
+        if price_problem is not None:
+            problems += [(variant.label, problem) for variant in product.variants
+                         if (problem := price_problem(variant, rule.price_for(variant)))]
+        old_rule = PriceRule.of(listing)
+        changes.append(PriceChange(listing, old_rule, _span(old_rule, product), _span(rule, product),
+                                   _grouped(problems)))
+    return MarkupPlan(rule, changes)
+
+
+def _grouped(problems: list[tuple[str, str]]) -> tuple[str, ...]:
+    """One line per reason, naming every variant it applies to: six sizes under the same
+    minimum make one line "S, M, L, ...: $19.50 is under ...", not six."""
+    labels_by_reason: dict[str, list[str]] = {}
+    for label, problem in problems:
+        reason = problem.removeprefix(f"{label}: ")
+        labels_by_reason.setdefault(reason, []).append(label)
+    return tuple(f"{', '.join(labels)}: {reason}" for reason, labels in labels_by_reason.items())
+
+
+def set_markup(listing_ids: Iterable[int], markup_basis_points: int, *,
+               price_problem: PriceProblem | None = None) -> MarkupPlan:
+    """Price every chosen listing by this markup, or none of them: MarkupRefused (carrying
+    the plan, with each refused listing's reasons) when any would be priced illegally.
+    Saving approves the new prices, as a single edit does (a paused listing sells again)."""
+    plan = plan_markup(listing_ids, markup_basis_points, price_problem=price_problem)
+    if plan.refused:
+        raise MarkupRefused(plan)
+    for change in plan.changes:
+        set_listing_price_rule(change.listing, plan.rule)
+    return plan
+
+
+# Order -----------------------------------------------------------------------------------
+
+
+def reorder_listings(listing_ids: list[int]) -> list[Listing]:
+    """Put the shop's listings in this order (the storefront's). The order must name every
+    listing of the shop exactly once; otherwise DomainError, and nothing moves."""
+    listings = {listing.id: listing for listing in shop_listings()}
+    ids = [int(listing_id) for listing_id in listing_ids]
+    if len(set(ids)) != len(ids):
+        raise DomainError("The new order names a product twice: nothing was moved.", field="order")
+    if any(listing_id not in listings for listing_id in ids):
+        raise DomainError("The new order names a product that is not in this shop: nothing was "
+                          "moved. Reload the page and try again.", field="order")
+    if len(ids) != len(listings):
+        raise DomainError(f"The new order leaves out {counted(len(listings) - len(ids), 'product')} "
+                          "(added since the page was drawn?): nothing was moved. Reload the page "
+                          "and try again.", field="order")
+    ordered = [listings[listing_id] for listing_id in ids]
+    for position, listing in enumerate(ordered, start=1):
+        listing.position = position
+    db.session.flush()
+    return ordered

@@ -1,0 +1,128 @@
+"""Bulk work in a real browser: an owner drags a product to a new place at desktop width (the
+storefront follows), and hides two products at once at phone width."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import watch_csp
+
+pytestmark = pytest.mark.browser
+
+OWNER = "bulk-owner@example.com"
+PASSWORD = "a very good password"
+
+
+@pytest.fixture(scope="module")
+def bulk_shop(live_server):
+    """A shop of its own with four products (the demo shops' order stays as other tests expect):
+    its subdomain and the products' titles in their order."""
+    from sqlalchemy import select
+
+    from app.accounts.services import create_user
+    from app.catalog.models import SupplyProduct
+    from app.extensions import db
+    from app.shops.pricing import PriceRule
+    from app.shops.services import add_listing, create_shop
+    from app.tenancy import unscoped, use_shop
+
+    with live_server.app.app_context():
+        owner = create_user(OWNER, PASSWORD, verified=True)
+        shop = create_shop(owner, name="Bulk Goods", subdomain="bulkgoods", currency="USD")
+        with unscoped():
+            products = list(db.session.scalars(select(SupplyProduct).where(SupplyProduct.currency == "USD")
+                                               .order_by(SupplyProduct.id).limit(4)))
+        titles = []
+        with use_shop(shop.id):
+            for number, product in enumerate(products, start=1):
+                # 300%: above every demo product's minimum retail price
+                add_listing(shop, product.id, rule=PriceRule("markup", 30_000), title=f"Bulk item {number}")
+                titles.append(f"Bulk item {number}")
+        db.session.commit()
+        db.session.remove()
+    return "bulkgoods", titles
+
+
+def _log_in(page, live_server):
+    page.goto(live_server.platform("/login"))
+    page.get_by_label("Email").fill(OWNER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def _storefront_titles(page, live_server, subdomain) -> list[str]:
+    page.goto(live_server.shop(subdomain))
+    return page.locator("#products .card-title").all_inner_texts()
+
+
+def test_an_owner_drags_a_product_to_the_top_and_the_storefront_follows(live_server, browser, bulk_shop):
+    subdomain, titles = bulk_shop
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch_csp(context, page)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _log_in(page, live_server)
+    page.goto(live_server.platform(f"/dashboard/{subdomain}/products"))
+
+    rows = page.locator("tbody[data-reorder-url] > tr")
+    expect(rows).to_have_count(4)
+    handle = rows.nth(2).locator("[data-drag-handle]")
+    expect(handle).to_be_visible()
+    start = handle.bounding_box()
+    top = rows.nth(0).bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2, top["y"] + 4, steps=12)
+    page.mouse.up()
+
+    expect(page.locator("#reorder-status")).to_contain_text("New order saved")
+    expected = [titles[2], titles[0], titles[1], titles[3]]
+    expect(rows.locator("td.product strong")).to_have_text(expected)
+    expect(rows.locator("[data-position]")).to_have_text(["1", "2", "3", "4"])
+    expect(rows.nth(0).locator("[data-move='up']")).to_be_disabled()
+    expect(rows.nth(1).locator("[data-move='up']")).to_be_enabled()
+
+    page.reload()  # saved on the server, not only moved on the page
+    expect(rows.locator("td.product strong")).to_have_text(expected)
+    assert _storefront_titles(page, live_server, subdomain) == expected
+
+    # The keyboard: a focused handle moves its row with the arrow keys.
+    page.goto(live_server.platform(f"/dashboard/{subdomain}/products"))
+    rows.nth(0).locator("[data-drag-handle]").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#reorder-status")).to_contain_text("New order saved")
+    expected = [titles[0], titles[2], titles[1], titles[3]]
+    expect(rows.locator("td.product strong")).to_have_text(expected)
+    assert _storefront_titles(page, live_server, subdomain) == expected
+    assert errors == [] and page.csp_violations == []
+    context.close()
+
+
+def test_an_owner_hides_two_products_at_once_on_a_phone(live_server, page, bulk_shop):
+    subdomain, titles = bulk_shop
+    _log_in(page, live_server)
+    page.goto(live_server.platform(f"/dashboard/{subdomain}/products"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing to scroll sideways
+
+    count = page.locator("[data-selected-count]")
+    expect(count).to_have_text("None ticked")
+    page.get_by_label("Select all on this page").check()
+    expect(count).to_have_text("4 of 4 ticked")
+    page.get_by_label("Select all on this page").uncheck()
+    page.get_by_label(f"Tick {titles[1]}").check()
+    page.get_by_label(f"Tick {titles[3]}").check()
+    expect(count).to_have_text("2 of 4 ticked")
+    page.locator("#bulk-form").get_by_role("button", name="Hide", exact=True).click()
+
+    expect(page.locator(".flash-success")).to_contain_text("2 products are hidden from your storefront.")
+    for title, badge in zip(titles, ["Visible", "Hidden", "Visible", "Hidden"], strict=True):
+        row = page.locator("tbody > tr", has_text=title)
+        expect(row.locator(".badge").first).to_have_text(badge)
+    shown = _storefront_titles(page, live_server, subdomain)
+    assert titles[1] not in shown and titles[3] not in shown and titles[0] in shown
+    assert page.console_errors == [] and page.csp_violations == []
