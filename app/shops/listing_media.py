@@ -95,24 +95,30 @@ def get_photo(listing: Listing, photo_id) -> ListingMedia:
 def photos_by_variant(photos: Sequence[ListingMedia], variants) -> dict[int, int]:
     """{variant id: photo id}: the photo to show when the shopper chooses a variant.
 
-    Its own photo, else one attached to a variant that agrees with it on every option the
-    attached photos differ by: an owner who attaches one photo per colour (to any size of
-    it) gets that colour's photo for every size. A variant with neither leaves the gallery
-    where it is."""
+    Its own photo, else the first one attached to a variant with the same value of the
+    option the attached photos stand for: the option whose values they cover best (its
+    share of values that have a photo). An owner who attaches a photo to some size of each
+    colour, or only to the red one, gets that colour's photo in every size. When two options
+    are covered equally well nothing is guessed, and a variant without a photo of its own
+    leaves the gallery where it is."""
     by_id = {variant.id: variant for variant in variants}
     attached = [(photo, by_id[photo.variant_id]) for photo in photos if photo.variant_id in by_id]
     if not attached:
         return {}
-    names = {name for _, variant in attached for name in (variant.options or {})}
-    differing = {name for name in names
-                 if len({(variant.options or {}).get(name) for _, variant in attached}) > 1}
+
+    def value(variant, name):
+        return (variant.options or {}).get(name)
+
+    names = list(dict.fromkeys(name for variant in variants for name in (variant.options or {})))
+    coverage = {name: len({value(owner, name) for _, owner in attached})
+                / len({value(variant, name) for variant in variants}) for name in names}
+    best = [name for name in names if coverage[name] == max(coverage.values())]
+    key = best[0] if len(best) == 1 else None
     shown: dict[int, int] = {}
     for variant in variants:
         own = next((photo for photo, owner in attached if owner.id == variant.id), None)
-        if own is None and differing:
-            own = next((photo for photo, owner in attached
-                        if all((owner.options or {}).get(name) == (variant.options or {}).get(name)
-                               for name in differing)), None)
+        if own is None and key is not None:
+            own = next((photo for photo, owner in attached if value(owner, key) == value(variant, key)), None)
         if own is not None:
             shown[variant.id] = own.id
     return shown
@@ -130,7 +136,7 @@ def _variant_of(listing: Listing, variant_id) -> int | None:
     except (TypeError, ValueError):
         variant_id = -1
     if variant_id not in {variant.id for variant in listing.supply_product.variants}:
-        raise DomainError("Choose one of this product's options, or “Every option”.", field="variant_id")
+        raise DomainError("Choose one of this product’s options, or “Every option”.", field="variant_id")
     return variant_id
 
 
