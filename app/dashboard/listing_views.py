@@ -189,9 +189,10 @@ def render_edit_page(listing, form: EditListingForm | None = None, rule: PriceRu
         form = EditListingForm(obj=listing, formdata=None)
         rule = PriceRule.of(listing)
         form.fill_rule(rule, g.shop.currency)
+    photos = listing_media.listing_photos(listing.id)
     return _render_listing_form("dashboard/listing_edit.html", form, listing.supply_product, rule,
-                                previewed=previewed, listing=listing,
-                                photos=listing_media.listing_photos(listing.id),
+                                previewed=previewed, listing=listing, photos=photos,
+                                shown_for=listing_media.variants_showing(photos, listing.supply_product.variants),
                                 max_photos=listing_media.MAX_PHOTOS, **context)
 
 

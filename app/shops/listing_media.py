@@ -124,6 +124,16 @@ def photos_by_variant(photos: Sequence[ListingMedia], variants) -> dict[int, int
     return shown
 
 
+def variants_showing(photos: Sequence[ListingMedia], variants) -> dict[int, list]:
+    """{photo id: the variants whose choice shows it} (photos_by_variant, the other way
+    round), so the owner sees what attaching a photo does."""
+    by_id = {variant.id: variant for variant in variants}
+    showing: dict[int, list] = {}
+    for variant_id, photo_id in photos_by_variant(photos, variants).items():
+        showing.setdefault(photo_id, []).append(by_id[variant_id])
+    return showing
+
+
 # Changing -----------------------------------------------------------------------------
 
 
