@@ -27,9 +27,12 @@ def tee(shop_a, catalog):
 
 
 def _add(shop_a, listing, *colours, variant_id=None):
-    with use_shop(shop_a.shop.id):
-        return listing_media.add_photos(listing, [(jpeg(c), f"{n}.jpg") for n, c in enumerate(colours)],
-                                        variant_id=variant_id)
+    with use_shop(shop_a.shop.id):  # its image read in the shop's scope (row-level security)
+        added = listing_media.add_photos(listing, [(jpeg(c), f"{n}.jpg") for n, c in enumerate(colours)],
+                                         variant_id=variant_id)
+        for photo in added:
+            assert photo.media.filename
+        return added
 
 
 def _url(photo) -> str:
