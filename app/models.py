@@ -24,6 +24,7 @@ from app.orders.models import Order, OrderLine  # noqa: F401
 from app.payments.models import Payment, Refund, StripeEvent  # noqa: F401
 from app.referrals.models import Commission, Promoter, ReferralBinding  # noqa: F401
 from app.shops.domain_models import ShopDomain  # noqa: F401
+from app.shops.listing_media import ListingMedia  # noqa: F401
 from app.shops.models import Collection, CollectionListing, Listing, Shop  # noqa: F401
 from app.shops.notice_models import ListingNotice  # noqa: F401
 from app.shops.pages import ShopPage  # noqa: F401

@@ -44,6 +44,8 @@ SHOTS = [
     ("theme-market", None, ("maple", "/"), False, False, False),
     ("theme-market-phone", None, ("maple", "/"), True, False, True),
     ("product-phone", None, ("mia", "/products/the-perfect-organic-tee"), True, False, False),
+    # "#photo-1": the owner's photos and the pickers of size and colour under them
+    ("product-options-phone", None, ("mia", "/products/the-perfect-organic-tee#photo-1"), True, False, False),
     ("product-journal", None, ("nora", "/products/the-writing-mug"), False, False, False),
     ("product-market-phone", None, ("maple", "/products/wildflower-honey"), True, False, False),
     # "#share": the Share button's panel opened (and its share picture saved beside it)
@@ -133,6 +135,19 @@ def _demo_referral_paths() -> tuple[str, str]:
     return f"/promote/{nadia.id}/screenshot-token", f"/products/the-perfect-organic-tee?ref={leo.code}"
 
 
+def _demo_photos_path() -> str:
+    """Mia's tee (the demo listing with the owner's own photos): its edit page, at the photos."""
+    from sqlalchemy import select
+
+    from app.shops.models import Listing, Shop
+    from app.tenancy import unscoped
+
+    with unscoped():
+        listing_id = db.session.scalar(select(Listing.id).join(Shop, Shop.id == Listing.shop_id).where(
+            Shop.subdomain == "mia", Listing.handle == "the-perfect-organic-tee"))
+    return f"/dashboard/mia/products/{listing_id}#photos"
+
+
 def _demo_reset_path() -> str:
     """A "choose a new password" link for mia, as the reset e-mail carries it."""
     from app.accounts.password_reset import reset_token
@@ -199,6 +214,7 @@ def main() -> None:
                       ("referred-product-phone", None, ("mia", referred), True, False, False),
                       ("promote-join-phone", None, ("mia", "/promote"), True, True, False),
                       ("dashboard-referrals", MIA, ("platform", "/dashboard/mia/referrals"), False, True, False)])
+        SHOTS.append(("dashboard-listing-photos", MIA, ("platform", _demo_photos_path()), False, False, False))
         reset = _demo_reset_path()
         db.session.commit()
         SHOTS.extend([("account-reset-password", None, ("platform", reset), False, False, False),
@@ -242,8 +258,12 @@ def main() -> None:
             _settle(page)
             if path.endswith("#share"):
                 _open_share_panel(page, OUT / f"{name}-picture.png")
-            if path.endswith("#bulk"):
+            elif path.endswith("#bulk"):
                 _tick_products(page)
+            elif "#" in path:  # that part of the page, just below the top (and any sticky header)
+                page.locator(path[path.index("#"):]).first.evaluate(
+                    "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 72)")
+                page.wait_for_timeout(150)
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
             context.close()
             print("wrote", OUT / f"{name}.png")

@@ -13,6 +13,7 @@ from app.ledger.allocation import Take
 from app.ledger.services import fee_bp_for, fee_percent, take_for
 from app.money import CURRENCIES
 from app.referrals import services as referrals
+from app.shops import listing_media
 from app.shops import services as shops
 from app.shops.pricing import PriceRule, check_price_rule, price_table
 from app.web import add_error, found, row_id
@@ -165,15 +166,12 @@ def products():
 def edit_listing(listing_id: int):
     listing = found(shops.get_listing, listing_id)
     product = listing.supply_product
-    form = EditListingForm(obj=listing)
     if request.method == "GET":
-        form.fill_rule(PriceRule.of(listing), g.shop.currency)
-        return _render_listing_form("dashboard/listing_edit.html", form, product,
-                                    PriceRule.of(listing), listing=listing)
+        return render_edit_page(listing)
+    form = EditListingForm(obj=listing)
     if request.form.get("action") == "preview":
         rule = _read_rule(form, product, check=True)
-        return _render_listing_form("dashboard/listing_edit.html", form, product, rule,
-                                    previewed=True, listing=listing)
+        return render_edit_page(listing, form, rule, previewed=True)
     valid = form.validate()
     rule = _read_rule(form, product, check=False)
     if valid and rule is not None:
@@ -186,8 +184,21 @@ def edit_listing(listing_id: int):
         else:
             flash(f"“{listing.title}” saved.", "success")
             return redirect(url_for(".products"))
-    return _render_listing_form("dashboard/listing_edit.html", form, product, rule,
-                                listing=listing)
+    return render_edit_page(listing, form, rule)
+
+
+def render_edit_page(listing, form: EditListingForm | None = None, rule: PriceRule | None = None, *,
+                     previewed: bool = False, **context):
+    """A listing's edit page: its form (as saved, or as sent) and its photos."""
+    if form is None:
+        form = EditListingForm(obj=listing, formdata=None)
+        rule = PriceRule.of(listing)
+        form.fill_rule(rule, g.shop.currency)
+    photos = listing_media.listing_photos(listing.id)
+    return _render_listing_form("dashboard/listing_edit.html", form, listing.supply_product, rule,
+                                previewed=previewed, listing=listing, photos=photos,
+                                shown_for=listing_media.variants_showing(photos, listing.supply_product.variants),
+                                max_photos=listing_media.MAX_PHOTOS, **context)
 
 
 def _set_visibility(listing_id: int, visible: bool):

@@ -104,6 +104,7 @@ from . import (  # noqa: E402,F401
     deal_views,
     domain_views,
     earnings_views,
+    listing_media_views,
     listing_views,
     marketing_views,
     notice_views,

@@ -43,6 +43,7 @@ from app.shops.services import (
 from app.tenancy import unscoped, use_shop
 
 from .catalog import SUPPLIERS
+from .photos import PHOTO_LISTING, PHOTO_SHOP, add_demo_photos
 from .shops import SHOPS
 from .suppliers import (
     FEED_SUPPLIER,
@@ -269,6 +270,8 @@ def _fill_shop(shop: Shop, spec: dict, products: dict[str, SupplyProduct]) -> No
             else PriceRule("fixed", fixed_price=amount)
         listings[key] = add_listing(shop, products[key].id, rule=price_rule, title=title,
                                     recommendation=recommendation)
+        if (spec["subdomain"], key) == (PHOTO_SHOP, PHOTO_LISTING):
+            add_demo_photos(listings[key])
     for title, description, keys in spec["collections"]:
         collection = create_collection(title, description)
         update_collection(collection, title=title, description=description,

@@ -12,6 +12,7 @@ from flask import current_app, g, request, url_for
 from app.money import to_major
 from app.shops.hosts import storefront_host
 
+from .pictures import listing_picture
 from .theming import media_url
 
 NOINDEX_ENDPOINTS = {"storefront.cart", "storefront.checkout", "storefront.order_status",
@@ -75,15 +76,17 @@ def home_meta(shop) -> dict:
 
 
 def collection_meta(shop, collection, offers) -> dict:
-    image = next((o["product"].image_url for o in offers if o["product"].image_url), None)
+    image = next((o["image"] for o in offers if o["image"]), None)
     return {"title": f"{collection.title} · {shop.name}",
             "description": collection.description or f"{collection.title} from {shop.name}.",
             "image": image}
 
 
-def product_meta(shop, listing, offer, prices) -> dict:
-    """Tags and schema.org Product data: picture, name, price, availability."""
+def product_meta(shop, listing, offer, prices, images=()) -> dict:
+    """Tags and schema.org Product data: pictures (`images`: the gallery's URLs, else the
+    main picture), name, price, availability."""
     product = offer["product"]
+    images = [absolute(url) for url in (images or [offer["image"]]) if url]
     currency = shop.currency
     amount = str(to_major(offer["price"], currency))
     url = origin() + url_for("storefront.product", handle=listing.handle)
@@ -97,7 +100,7 @@ def product_meta(shop, listing, offer, prices) -> dict:
     } for row in prices]
     data = {"@context": "https://schema.org", "@type": "Product", "name": listing.title,
             "description": _summary(description, 500), "url": url,
-            "image": [absolute(product.image_url)] if product.image_url else [],
+            "image": images,
             "brand": {"@type": "Brand", "name": shop.name},
             "offers": offers[0] if len(offers) == 1 else {
                 "@type": "AggregateOffer", "priceCurrency": currency, "offerCount": len(offers),
@@ -107,10 +110,10 @@ def product_meta(shop, listing, offer, prices) -> dict:
 
     if offer["paused"]:  # its new price waits for the owner's approval: none is shown
         data.pop("offers")
-        return {"title": f"{listing.title} · {shop.name}", "description": description, "image": product.image_url,
+        return {"title": f"{listing.title} · {shop.name}", "description": description, "image": offer["image"],
                 "image_alt": listing.title, "og_type": "product", "json_ld": data, "canonical": url}
     return {"title": f"{listing.title} · {shop.name}", "description": description,
-            "image": product.image_url, "image_alt": listing.title, "og_type": "product",
+            "image": offer["image"], "image_alt": listing.title, "og_type": "product",
             "price_amount": amount, "price_currency": currency,
             "price_label": format_money(offer["price"], currency), "json_ld": data,
             "canonical": url}
@@ -132,7 +135,6 @@ def group_meta(shop, listing, round_, low_price: int, url: str) -> dict:
     """A group page shared in a chat: what, for how much, how many places are left."""
     from app.money import format_money
 
-    product = listing.supply_product
     price = format_money(low_price, shop.currency)
     if round_.status == "open":
         title = f"Join my group: {listing.title} for {price}"
@@ -141,5 +143,5 @@ def group_meta(shop, listing, round_, low_price: int, url: str) -> dict:
     else:
         title = f"{listing.title} · group buy at {shop.name}"
         description = f"This group {'filled' if round_.status == 'filled' else 'closed'}. Start a new one at {shop.name}."
-    return {"title": title, "description": description, "image": product.image_url,
+    return {"title": title, "description": description, "image": listing_picture(listing),
             "image_alt": listing.title, "og_type": "website", "canonical": url}

@@ -29,7 +29,7 @@ from app.shops.share_drawing import Colours
 from app.themes.setting_types import css_properties, palette
 from app.web import MAX_ROW_ID
 
-from . import seo
+from . import pictures, seo
 
 PROMOTER_CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 SLUG = re.compile(r"h|[pc][1-9a-z][0-9a-z]{0,6}|g[A-Za-z0-9_-]{8,24}")
@@ -97,7 +97,7 @@ def _card(shop, title: str, **content) -> ShareCard:
 
 
 def _pictures(offers, limit: int = 3) -> tuple[str, ...]:
-    return tuple(o["product"].image_url for o in offers if o["product"].image_url)[:limit]
+    return tuple(o["image"] for o in offers if o["image"])[:limit]
 
 
 def _price(offer, currency: str) -> str:
@@ -136,7 +136,7 @@ def group_target(shop, listing, round_, low_price: int) -> ShareTarget:
     else:
         note = "This group filled" if round_.status == "filled" else "This group closed"
         text = f"{listing.title}: a group buy at {shop.name}"
-    image = listing.supply_product.image_url
+    image = pictures.listing_picture(listing)
     card = _card(shop, listing.title, eyebrow="Group buy", price=f"{price} each", note=note,
                  pictures=(image,) if image else ())
     return ShareTarget(f"g{round_.token}", "group", url_for("storefront.group", token=round_.token), card,

@@ -51,6 +51,7 @@ from app.payout_onboarding import secret_link_payout_routes
 from app.shops import browsing, pickup
 from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
+from app.shops.option_pickers import variant_choice
 from app.shops.pricing import PriceRule, price_table
 from app.shops.services import shop_collections, shop_listings
 from app.tenancy import for_shop, scope_requests
@@ -58,7 +59,7 @@ from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id
 
-from . import checkout_limits, seo, sharing, theming
+from . import checkout_limits, pictures, seo, sharing, theming
 from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront
 
@@ -131,7 +132,8 @@ def _cart_badge():
     return {"cart_count": sum(_raw_cart().values()) if shop else 0,
             "nav_collections": _nav_collections, "cart_summary": _cart_summary,
             "card_payments": stripe_gateway.enabled(),
-            "current_path": request.full_path.rstrip("?") if shop else "/"}
+            "current_path": request.full_path.rstrip("?") if shop else "/",
+            "listing_picture": pictures.listing_picture}
 
 
 def _cart_summary():
@@ -167,7 +169,8 @@ def _offer(listing: Listing) -> dict:
     paused = listing.status == "paused"  # a supplier price move the owner has not approved
     in_stock = not paused and product.is_available and any(v.stock > 0 for v in product.variants)
     return {"listing": listing, "product": product, "price": min(prices) if prices else 0,
-            "varies": len(set(prices)) > 1, "in_stock": in_stock, "paused": paused}
+            "varies": len(set(prices)) > 1, "in_stock": in_stock, "paused": paused,
+            "image": pictures.listing_picture(listing)}
 
 
 def _collection_offers(collection: Collection) -> list[dict]:
@@ -220,10 +223,13 @@ def product(handle: str):
     if deal is not None and deal.status != "active":
         deal = None
     presale = deals.presale_of_listing(listing.id)
-    return render_storefront("product.html", offer=offer, listing=listing, prices=prices,
-                             chosen_variant=request.args.get("variant", type=row_id),
-                             chosen_quantity=min(request.args.get("qty", 1, type=row_id) or 1, 99),
-                             meta=seo.product_meta(g.shop, listing, offer, prices), deal=deal,
+    chosen = request.args.get("variant", type=row_id)
+    choice = variant_choice(prices, for_sale=listing.supply_product.is_available, chosen_id=chosen)
+    gallery = pictures.product_gallery(listing, choice.default_id if chosen else None)
+    return render_storefront("product.html", offer=offer, listing=listing, prices=prices, choice=choice,
+                             gallery=gallery, chosen_quantity=min(request.args.get("qty", 1, type=row_id) or 1, 99),
+                             meta=seo.product_meta(g.shop, listing, offer, prices,
+                                                   [picture.url for picture in gallery.pictures]), deal=deal,
                              groups=deals.open_rounds(deal, limit=5) if deal else [],
                              presale=presale, presale_run=deals.current_run(presale) if presale else None,
                              week=weekly.on_show(), share=sharing.share_of(sharing.product_target(g.shop, listing, offer)))

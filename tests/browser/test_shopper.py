@@ -14,9 +14,10 @@ def test_shopper_buys_on_a_storefront(live_server, page):
 
     page.locator("a[href*='/products/']").first.click()
     expect(page).to_have_url(re.compile(r"/products/"))
-    # pick the last option that is in stock
-    options = page.locator("input[name=variant_id]:not([disabled])")
-    options.last.check(force=True)
+    # pick the last value still in stock of each option (one picker per option)
+    expect(page.locator("fieldset.option-picker").first).to_be_visible()
+    for picker in page.locator("fieldset.option-picker").all():
+        picker.locator("input[type=radio]:not([disabled])").last.check()
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name=re.compile("Add to cart")).click()
 

@@ -46,6 +46,7 @@ def test_asking_for_more_than_the_stock_keeps_the_choice(shop_a, storefront):
     refused = client.post("/cart/add", data={"listing_id": tee.id, "variant_id": medium.id, "quantity": 3})
     assert refused.status_code == 302 and f"variant={medium.id}" in refused.location and "qty=3" in refused.location
     page = client.get(refused.location).get_data(as_text=True)
-    checked = re.search(r'id="variant-(\d+)" value="\d+"\s+checked', page)
-    assert checked and int(checked.group(1)) == medium.id
+    selected = re.search(r'<option value="(\d+)" selected', page)  # the variant the form sends
+    assert selected and int(selected.group(1)) == medium.id
+    assert re.search(r'name="option-0" id="option-0-\d+" value="M" checked', page)  # its size picker
     assert 'name="quantity" value="3"' in page
