@@ -174,7 +174,8 @@ def test_a_one_step_downgrade_keeps_the_rows_of_every_table_it_keeps(sqlite_copy
     dropped = {"ledger_entries", "ledger_releases", "payouts", "payout_runs", "payout_accounts",
                "payments", "refunds", "stripe_events", "outbox_jobs", "order_numbers", "deals",
                "deal_rounds", "deal_events", "production_orders", "pickup_points", "weekly_deals",
-               "promoters", "referral_bindings", "commissions", "shop_pages"}
+               "promoters", "referral_bindings", "commissions", "shop_pages", "discount_codes",
+               "discount_uses", "shipping_zones"}
     assert after["rows"] == {t: n for t, n in before["rows"].items() if t not in dropped}
 
     with app.app_context():
@@ -260,7 +261,8 @@ def test_postgres_downgrade_refuses_with_money_then_forced_round_trip(fresh_post
 
 # The tables of migrations above the composite keys' (dropped on the way down, empty again after).
 DEAL_TABLES = ("deals", "deal_rounds", "deal_events", "production_orders", "pickup_points", "weekly_deals",
-               "promoters", "referral_bindings", "commissions", "shop_pages")
+               "promoters", "referral_bindings", "commissions", "shop_pages", "discount_codes", "discount_uses",
+               "shipping_zones")
 
 
 @pytest.mark.postgres
