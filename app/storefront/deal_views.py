@@ -12,6 +12,7 @@ from app.deals import services as deals
 from app.errors import DomainError, NotFound
 from app.integrations import stripe_gateway
 from app.orders.cart import Cart, CartLine
+from app.orders.quotes import quote_order
 from app.orders.services import CustomerDetails, OutOfStock, order_of_checkout
 from app.payments.services import PaymentUnavailable, open_payment
 from app.shops import pickup
@@ -148,6 +149,7 @@ def group_checkout():
         form.draw_checkout_key()
     deadline = round_.deadline if round_ else utcnow() + timedelta(minutes=deal.time_limit_minutes)
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
+                             quote=quote_order(g.shop, cart),  # group buys and pre-sales take no codes
                              card_authorise_only=deadline - utcnow() <= deals.authorisation_life(),
                              form_action=request.full_path, group_round=None if presale_run else round_, deal=deal,
                              presale_run=presale_run, deposit=deposit,

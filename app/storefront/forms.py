@@ -32,9 +32,20 @@ class CheckoutForm(FlaskForm):
     # "ship", or "pickup-<id>" when the shop has pickup points (offer_pickup).
     delivery = RadioField("Delivery", choices=[SelectChoice("ship", "Deliver to my address")], default="ship")
     points = ()  # the pickup points offered (offer_pickup)
+    # A code off the goods (app/orders/discounts.py); "Apply" shows what it does first.
+    discount_code = StringField("Discount code", validators=[
+        Optional(), Length(max=40, message="That is longer than any code: check it.")],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+    # The total the page showed when the shopper pressed the button: an order whose total
+    # differs (a code typed but not applied, another country's shipping) is shown again first.
+    quoted_total = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
     # Drawn when the form is shown: the same submission twice (a retry after a lost answer,
     # a double click) finds the order it placed instead of placing another.
     checkout_key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,40}$")])
+
+    def quoted(self) -> int | None:
+        """The total the shopper saw, if the page sent it."""
+        return int(self.quoted_total.data) if (self.quoted_total.data or "").isdigit() else None
 
     def draw_checkout_key(self) -> None:
         import secrets

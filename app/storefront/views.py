@@ -30,12 +30,14 @@ from app.extensions import limiter
 from app.integrations import stripe_gateway
 from app.ledger.connect import status_of
 from app.ledger.services import balances
+from app.money import format_money
 from app.orders import cart as carts
 from app.orders import confirmation
 from app.orders.fulfilment import tracking_of
 from app.orders.lookup import send_order_links
 from app.orders.pickup import collect as collect_at_point
 from app.orders.pickup import orders_at
+from app.orders.quotes import quote_order
 from app.orders.services import (
     CustomerDetails,
     OutOfStock,
@@ -293,6 +295,13 @@ def checkout():
         form.offer_card()
     form.offer_pickup(pickup.pickup_points(active_only=True))
     status = 200
+    if form.is_submitted() and (request.form.get("apply_code") or request.form.get("remove_code")):
+        # "Apply" (or "Remove") a discount code: the page again, with what it does; nothing is placed.
+        if request.form.get("remove_code"):
+            form.discount_code.data = ""
+        quote = _quote(form, cart)
+        return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
+                                 pickup_points=form.points, quote=quote, status=422 if form.errors else 200)
     if form.validate_on_submit():
         key = form.checkout_key.data or None
         placed = order_of_checkout(key)
@@ -300,14 +309,22 @@ def checkout():
             return _after_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in (
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
+        quote = _quote(form, cart)
+        if form.errors or (form.quoted() is not None and form.quoted() != quote.total):
+            # The shopper has not seen this total yet (a code typed but not applied): show it first.
+            if not form.errors:
+                flash(f"Your total is now {format_money(quote.total, cart.currency)}. Check it, then place "
+                      "your order.", "info")
+            return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
+                                     pickup_points=form.points, quote=quote, status=422 if form.errors else 409)
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
             return render_storefront("checkout.html", cart=cart, form=form, pickup_points=form.points,
-                                     card_payments=card_payments, status=429)
+                                     card_payments=card_payments, quote=quote, status=429)
         try:
             order = checkout_use_case(
                 g.shop, cart, details, pay_by_card=form.payment_method.data == "card",
-                checkout_key=key,
+                checkout_key=key, discount_code=form.discount_code.data or "",
                 status_url=lambda number, token: url_for(".order_status", number=number,
                                                          token=token, _external=True),
                 cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
@@ -332,7 +349,17 @@ def checkout():
     elif not form.is_submitted():
         form.draw_checkout_key()
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                             pickup_points=form.points, status=422 if form.errors else status)
+                             pickup_points=form.points, quote=_quote(form, cart),
+                             status=422 if form.errors else status)
+
+
+def _quote(form: CheckoutForm, cart):
+    """What the order costs with the form's code; a code that does not apply says why on
+    its field (and is left out of the quote)."""
+    quote = quote_order(g.shop, cart, code=form.discount_code.data or "", email=form.email.data or "")
+    if quote.discount is not None and quote.discount.refusal and quote.discount.refusal not in form.discount_code.errors:
+        form.discount_code.errors = [*form.discount_code.errors, quote.discount.refusal]
+    return quote
 
 
 def _after_checkout(order):
