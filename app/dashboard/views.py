@@ -101,6 +101,7 @@ def settings():
 from . import (  # noqa: E402,F401
     collection_views,
     deal_views,
+    discount_views,
     domain_views,
     earnings_views,
     listing_views,
