@@ -14,6 +14,7 @@ from app.errors import DomainError
 
 from .cart import Cart
 from .discounts import AppliedCode, PricedLine, apply_code
+from .shipping import ShippingCharge, charge_for, shipping_zones
 
 
 @dataclass
@@ -22,8 +23,16 @@ class Quote:
     subtotal: int  # the goods at their prices
     discount: AppliedCode | None = None  # None: no code typed
     line_discounts: list[int] = field(default_factory=list)  # in the cart's line order
-    shipping_total: int = 0
-    shipping_label: str = ""  # what the charge is for ("Shipping to Germany")
+    shipping: ShippingCharge = field(default_factory=ShippingCharge)
+
+    @property
+    def shipping_total(self) -> int:
+        return self.shipping.amount
+
+    @property
+    def shipping_label(self) -> str:
+        """What the charge is for ("Shipping to Germany")."""
+        return self.shipping.label
 
     @property
     def discount_total(self) -> int:
@@ -43,7 +52,10 @@ class Quote:
         return self.subtotal - self.discount_total + self.shipping_total
 
     def refuse_if_not_placeable(self) -> None:
-        """DomainError (naming the field) when a typed code does not apply."""
+        """DomainError (naming the field) when the shop does not ship there, or a typed code
+        does not apply."""
+        if self.shipping.refusal:
+            raise DomainError(self.shipping.refusal, field="country")
         if self.discount is not None and self.discount.refusal:
             raise DomainError(self.discount.refusal, field="discount_code")
 
@@ -53,12 +65,29 @@ def priced_lines(cart: Cart) -> list[PricedLine]:
             for line in cart.lines]
 
 
-def quote_order(shop, cart: Cart, *, code: str = "", email: str = "", now: datetime | None = None) -> Quote:
-    """The quote of `cart` in the current shop, with the discount code `code` (optional,
-    case-insensitive); `email` lets a once-per-shopper code be refused to a shopper who used it."""
+def quote_order(shop, cart: Cart, *, country: str = "", pickup: bool = False, code: str = "", email: str = "",
+                now: datetime | None = None, zones=None) -> Quote:
+    """The quote of `cart` in the current shop, delivered to `country` (or collected at a
+    pickup point: `pickup`), with the discount code `code` (optional, case-insensitive); `email` lets
+    a once-per-shopper code be refused to a shopper who used it. `zones`: the shop's
+    shipping zones, when the caller has them already."""
     quote = Quote(cart.currency, cart.subtotal, line_discounts=[0] * len(cart.lines))
     if (code or "").strip():
         quote.discount = apply_code(shop, code, priced_lines(cart), email=email, now=now)
         if not quote.discount.refusal:
             quote.line_discounts = list(quote.discount.parts)
+    quote.shipping = charge_for(shop, country, quote.goods_total, pickup=pickup,
+                                zones=shipping_zones() if zones is None else zones)
     return quote
+
+
+def quotes_by_country(shop, cart: Cart, countries: list[str], *, code: str = "", email: str = "") -> dict[str, Quote]:
+    """The cart's quote for each country, and for a pickup ("pickup"): what checkout's page
+    switches between as the shopper chooses (the code is checked once)."""
+    base = quote_order(shop, cart, code=code, email=email, pickup=True)
+    zones = shipping_zones()
+    quotes = {"pickup": base}
+    for country in countries:
+        quotes[country] = Quote(base.currency, base.subtotal, base.discount, base.line_discounts,
+                                charge_for(shop, country, base.goods_total, zones=zones))
+    return quotes

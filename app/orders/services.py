@@ -107,8 +107,9 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     A `made_to_order` one (a pre-sale) takes no stock: the supplier makes what is ordered.
     With a `pickup_point` (app/shops/pickup.py) the order ships to that point, for the shopper
     to collect with the order's pickup code. A `discount_code` comes off the goods (its use is
-    counted here, atomically: app/orders/discounts.py); `quote` is the cart's quote already
-    made for these details (a card checkout charges it before the order exists).
+    counted here, atomically: app/orders/discounts.py) and shipping is charged by the shop's
+    zones (app/orders/shipping.py); `quote` is the cart's quote already made for these
+    details (a card checkout charges it before the order exists).
 
     Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
     two checkouts racing for the last unit cannot both win: the loser's UPDATE matches no
@@ -123,7 +124,8 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     customer = with_pickup_address(customer, pickup_point).cleaned()
     shop_id = require_shop_id()
     if quote is None:
-        quote = quote_order(shop, cart, code=discount_code, email=customer.email)
+        quote = quote_order(shop, cart, country=customer.country, pickup=pickup_point is not None,
+                            code=discount_code, email=customer.email)
     quote.refuse_if_not_placeable()
 
     with db.session.begin_nested():

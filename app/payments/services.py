@@ -70,7 +70,8 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
         raise DomainError("Your cart is empty.")
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
-    quote = quote_order(shop, cart, code=discount_code, email=customer.email)
+    quote = quote_order(shop, cart, country=customer.country, pickup=pickup_point is not None,
+                        code=discount_code, email=customer.email)
     quote.refuse_if_not_placeable()
     number, token = new_order_number(), new_access_token()
     expires_at = utcnow() + checkout_lifetime()

@@ -1,9 +1,32 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from app.orders.countries import COUNTRIES, NO_POSTCODE
+
+
+class CountryField(SelectField):
+    """The countries the shop ships to; another one is refused in the shop's own words
+    (`refusal(code)`, set by `CheckoutForm.offer_countries`)."""
+
+    refusal = None
+
+    def pre_validate(self, form) -> None:
+        offered = {choice[0] for choice in self.iter_choices()}
+        if self.data in offered:
+            return
+        if self.refusal is not None and self.data in dict(COUNTRIES):
+            raise ValidationError(self.refusal(self.data))
+        raise ValidationError("Choose a country from the list.")
 
 
 class CheckoutForm(FlaskForm):
@@ -24,9 +47,9 @@ class CheckoutForm(FlaskForm):
     # Required, but for places without postcodes (validate_postcode).
     postcode = StringField("Postcode (not needed in Hong Kong)", validators=[Length(max=20)],
                            render_kw={"autocomplete": "postal-code"})
-    country = SelectField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
-                          validators=[DataRequired()],
-                          render_kw={"autocomplete": "country"})
+    country = CountryField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
+                           validators=[DataRequired()],
+                           render_kw={"autocomplete": "country"})
     payment_method = RadioField("Payment", choices=[SelectChoice("cod", "Pay on delivery")],
                                 default="cod")
     # "ship", or "pickup-<id>" when the shop has pickup points (offer_pickup).
@@ -57,6 +80,16 @@ class CheckoutForm(FlaskForm):
         picking_up = (self.delivery.raw_data or [""])[0].startswith("pickup-")
         if not (field.data or "").strip() and self.country.data not in NO_POSTCODE and not picking_up:
             raise StopValidation("Enter the postcode.")
+
+    def offer_countries(self, countries, refusal) -> None:
+        """Only the countries the shop ships to; `refusal(code)` says why another is refused."""
+        self.country.choices = [SelectChoice(code, name) for code, name in countries]
+        self.country.refusal = refusal
+
+    def chosen_country(self) -> str:
+        """The country chosen, or the first one offered (what the page shows selected)."""
+        offered = [choice[0] for choice in self.country.iter_choices()]
+        return self.country.data or (offered[0] if offered else "")
 
     def offer_pickup(self, points) -> None:
         """The shop's open pickup points as delivery choices (none: delivery only). Picking

@@ -37,13 +37,13 @@ from app.orders.fulfilment import tracking_of
 from app.orders.lookup import send_order_links
 from app.orders.pickup import collect as collect_at_point
 from app.orders.pickup import orders_at
-from app.orders.quotes import quote_order
 from app.orders.services import (
     CustomerDetails,
     OutOfStock,
     find_order_for_shopper,
     order_of_checkout,
 )
+from app.orders.shipping import shipping_zones
 from app.payments.checkout import CheckoutUnavailable
 from app.payments.checkout import checkout as checkout_use_case
 from app.payments.holds import balance_due, start_balance_checkout
@@ -64,7 +64,7 @@ from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id
 
-from . import checkout_limits, seo, sharing, theming
+from . import checkout_limits, checkout_quotes, seo, sharing, theming
 from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront
 
@@ -244,7 +244,8 @@ def search():
 
 @bp.get("/cart")
 def cart():
-    return render_storefront("cart.html", cart=carts.build_cart(_raw_cart(), g.shop.currency))
+    return render_storefront("cart.html", cart=carts.build_cart(_raw_cart(), g.shop.currency),
+                             shipping_charged=bool(shipping_zones()))
 
 
 @bp.post("/cart/add")
@@ -294,14 +295,21 @@ def checkout():
     if card_payments:
         form.offer_card()
     form.offer_pickup(pickup.pickup_points(active_only=True))
+    checkout_quotes.offer_countries(form)
     status = 200
+
+    def page(status: int, quote=None, rates=None):
+        if quote is None:
+            quote, rates = checkout_quotes.quotes(form, cart)
+        return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
+                                 pickup_points=form.points, quote=quote, rates=rates, status=status)
+
     if form.is_submitted() and (request.form.get("apply_code") or request.form.get("remove_code")):
         # "Apply" (or "Remove") a discount code: the page again, with what it does; nothing is placed.
         if request.form.get("remove_code"):
             form.discount_code.data = ""
-        quote = _quote(form, cart)
-        return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                                 pickup_points=form.points, quote=quote, status=422 if form.errors else 200)
+        quote, rates = checkout_quotes.quotes(form, cart)
+        return page(422 if form.discount_code.errors else 200, quote, rates)
     if form.validate_on_submit():
         key = form.checkout_key.data or None
         placed = order_of_checkout(key)
@@ -309,18 +317,17 @@ def checkout():
             return _after_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in (
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
-        quote = _quote(form, cart)
+        quote, rates = checkout_quotes.quotes(form, cart)
         if form.errors or (form.quoted() is not None and form.quoted() != quote.total):
-            # The shopper has not seen this total yet (a code typed but not applied): show it first.
+            # The shopper has not seen this total yet (a code typed but not applied, another
+            # country's shipping without the page's script): show it first.
             if not form.errors:
                 flash(f"Your total is now {format_money(quote.total, cart.currency)}. Check it, then place "
                       "your order.", "info")
-            return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                                     pickup_points=form.points, quote=quote, status=422 if form.errors else 409)
+            return page(422 if form.errors else 409, quote, rates)
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
-            return render_storefront("checkout.html", cart=cart, form=form, pickup_points=form.points,
-                                     card_payments=card_payments, quote=quote, status=429)
+            return page(429, quote, rates)
         try:
             order = checkout_use_case(
                 g.shop, cart, details, pay_by_card=form.payment_method.data == "card",
@@ -348,18 +355,7 @@ def checkout():
             return _after_checkout(order)
     elif not form.is_submitted():
         form.draw_checkout_key()
-    return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                             pickup_points=form.points, quote=_quote(form, cart),
-                             status=422 if form.errors else status)
-
-
-def _quote(form: CheckoutForm, cart):
-    """What the order costs with the form's code; a code that does not apply says why on
-    its field (and is left out of the quote)."""
-    quote = quote_order(g.shop, cart, code=form.discount_code.data or "", email=form.email.data or "")
-    if quote.discount is not None and quote.discount.refusal and quote.discount.refusal not in form.discount_code.errors:
-        form.discount_code.errors = [*form.discount_code.errors, quote.discount.refusal]
-    return quote
+    return page(422 if form.errors else status)
 
 
 def _after_checkout(order):

@@ -111,7 +111,7 @@ def test_a_capped_code_says_up_to_how_much_here(roomy, storefront):
     _code(roomy.shop, text="HALF", value="50")
     client = _shopper(storefront, roomy, (0, 1))
     text = client.post("/checkout", data={"discount_code": "half", "apply_code": "1"}).get_data(as_text=True)
-    assert "up to $6.00 off these items" in text and "minimum prices" in text
+    assert "up to $6.00 off, as no item goes under its supplier’s minimum price or the shop’s margin" in text
 
 
 def test_pay_on_delivery_books_the_discounted_total_and_refunds_give_back_what_was_paid(roomy, storefront):
