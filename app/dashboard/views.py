@@ -111,6 +111,7 @@ from . import (  # noqa: E402,F401
     page_views,
     pickup_views,
     referral_views,
+    shipping_views,
     theme_views,
     weekly_views,
 )
