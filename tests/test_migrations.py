@@ -187,6 +187,36 @@ def test_a_one_step_downgrade_keeps_the_rows_of_every_table_it_keeps(sqlite_copy
         {t: n for t, n in after["rows"].items() if t != "alembic_version"}
 
 
+def test_a_downgrade_refuses_while_an_order_holds_a_discount_codes_use(sqlite_copy):
+    # Dropping the discounts' tables and columns would lose what orders were given off.
+    from sqlalchemy import select
+
+    from app.orders.cart import build_cart, line_key
+    from app.orders.quotes import quote_order
+    from app.orders.services import place_order
+    from app.shops.models import Shop
+    from app.shops.services import shop_listings
+    from app.tenancy import unscoped, use_shop
+    from tests.factories import CUSTOMER
+
+    app = _app(sqlite_copy)
+    with app.app_context():
+        with unscoped():
+            shop = db.session.scalar(select(Shop).where(Shop.subdomain == "nora"))
+        with use_shop(shop.id):
+            carts = [build_cart({line_key(listing.id, listing.supply_product.variants[0].id): 1}, shop.currency)
+                     for listing in shop_listings(visible_only=True)]
+            cart = next(cart for cart in carts if quote_order(shop, cart, code="READER10").discount_total)
+            place_order(shop, cart, CUSTOMER, discount_code="READER10")
+        db.session.commit()
+        db.engine.dispose()
+    before = _snapshot(sqlite_copy)
+
+    with pytest.raises(DestructiveDowngradeRefused, match=r"discount_uses \(1 rows\)"):
+        _downgrade(app, "e5b7d9f1a3c6")
+    assert _snapshot(sqlite_copy) == before
+
+
 def test_a_migration_that_leaves_a_row_pointing_nowhere_is_rolled_back(sqlite_copy):
     # Foreign keys are off while migrating (batch mode needs it), so they are checked by
     # hand before the commit.
