@@ -23,6 +23,7 @@ MONEY_TABLES = (
     "payouts", "payout_runs",                   # money out to shops and suppliers
     "purchase_orders", "purchase_order_lines",  # what suppliers are owed wholesale for
     "commissions",                              # what promoters earned
+    "discount_uses",                            # what discount codes took off orders
 )
 
 

@@ -19,8 +19,10 @@ from app.ledger.models import (  # noqa: F401
     PayoutRun,
 )
 from app.notifications.models import OutboundEmail  # noqa: F401
+from app.orders.discount_models import DiscountCode, DiscountUse  # noqa: F401
 from app.orders.fulfilment_models import PurchaseOrder, PurchaseOrderLine  # noqa: F401
 from app.orders.models import Order, OrderLine  # noqa: F401
+from app.orders.shipping_models import ShippingZone  # noqa: F401
 from app.payments.models import Payment, Refund, StripeEvent  # noqa: F401
 from app.referrals.models import Commission, Promoter, ReferralBinding  # noqa: F401
 from app.shops.domain_models import ShopDomain  # noqa: F401

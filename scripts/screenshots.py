@@ -53,6 +53,8 @@ SHOTS = [
     ("collection-boutique", None, ("mia", "/collections/capsule-wardrobe-basics"), False, False, False),
     ("cart-market-phone", None, ("maple", "/cart"), True, False, True),
     ("checkout-boutique-phone", None, ("mia", "/checkout"), True, False, True),
+    # "#reader10": the code applied, then Japan chosen (shipping follows the country)
+    ("checkout-discount-shipping-phone", None, ("nora", "/checkout#reader10"), True, True, True),
     ("shop-pages-privacy-journal-phone", None, ("nora", "/pages/privacy"), True, True, False),
     ("shop-pages-returns-market-phone", None, ("maple", "/pages/returns"), True, True, False),
     ("shop-pages-contact-boutique-phone", None, ("mia", "/contact"), True, True, False),
@@ -69,6 +71,8 @@ SHOTS = [
     ("dashboard-orders", MIA, ("platform", "/dashboard/mia/orders"), False, False, False),
     ("dashboard-earnings", MIA, ("platform", "/dashboard/mia/earnings"), False, False, False),
     ("dashboard-order-money", MIA, ("platform", "/dashboard/mia/orders/1"), False, True, False),
+    ("dashboard-discounts", NORA, ("platform", "/dashboard/nora/discounts"), False, True, False),
+    ("dashboard-shipping", NORA, ("platform", "/dashboard/nora/shipping"), False, True, False),
     ("dashboard-shop-pages", MAPLE, ("platform", "/dashboard/maple/pages"), False, True, False),
     ("dashboard-shop-pages-editor", MAPLE, ("platform", "/dashboard/maple/pages/returns"), False, True, False),
     ("admin-suppliers", ADMIN_EMAIL, ("platform", "/admin/suppliers"), False, False, False),
@@ -162,6 +166,15 @@ def _settle(page) -> None:
         window.scrollTo(0, y); await new Promise(r => setTimeout(r, 40)); } window.scrollTo(0, 0); }""")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(150)
+
+
+def _apply_code_abroad(page) -> None:
+    """Checkout with the demo's READER10 applied and Japan chosen (rest-of-world shipping)."""
+    page.get_by_label("Discount code").fill("reader10")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_selector(".discount-row")
+    page.get_by_label("Country").select_option("JP")
+    _settle(page)
 
 
 def _open_share_panel(page, picture: Path) -> None:
@@ -258,6 +271,8 @@ def main() -> None:
             _settle(page)
             if path.endswith("#share"):
                 _open_share_panel(page, OUT / f"{name}-picture.png")
+            elif path.endswith("#reader10"):
+                _apply_code_abroad(page)
             elif path.endswith("#bulk"):
                 _tick_products(page)
             elif "#" in path:  # that part of the page, just below the top (and any sticky header)

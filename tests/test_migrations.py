@@ -174,7 +174,8 @@ def test_a_one_step_downgrade_keeps_the_rows_of_every_table_it_keeps(sqlite_copy
     dropped = {"ledger_entries", "ledger_releases", "payouts", "payout_runs", "payout_accounts",
                "payments", "refunds", "stripe_events", "outbox_jobs", "order_numbers", "deals",
                "deal_rounds", "deal_events", "production_orders", "pickup_points", "weekly_deals",
-               "promoters", "referral_bindings", "commissions", "shop_pages", "listing_media"}
+               "promoters", "referral_bindings", "commissions", "shop_pages", "listing_media",
+               "discount_codes", "discount_uses", "shipping_zones"}
     assert after["rows"] == {t: n for t, n in before["rows"].items() if t not in dropped}
 
     with app.app_context():
@@ -184,6 +185,36 @@ def test_a_one_step_downgrade_keeps_the_rows_of_every_table_it_keeps(sqlite_copy
     assert back["version"] == _head(app)
     assert {t: back["rows"][t] for t in after["rows"] if t != "alembic_version"} == \
         {t: n for t, n in after["rows"].items() if t != "alembic_version"}
+
+
+def test_a_downgrade_refuses_while_an_order_holds_a_discount_codes_use(sqlite_copy):
+    # Dropping the discounts' tables and columns would lose what orders were given off.
+    from sqlalchemy import select
+
+    from app.orders.cart import build_cart, line_key
+    from app.orders.quotes import quote_order
+    from app.orders.services import place_order
+    from app.shops.models import Shop
+    from app.shops.services import shop_listings
+    from app.tenancy import unscoped, use_shop
+    from tests.factories import CUSTOMER
+
+    app = _app(sqlite_copy)
+    with app.app_context():
+        with unscoped():
+            shop = db.session.scalar(select(Shop).where(Shop.subdomain == "nora"))
+        with use_shop(shop.id):
+            carts = [build_cart({line_key(listing.id, listing.supply_product.variants[0].id): 1}, shop.currency)
+                     for listing in shop_listings(visible_only=True)]
+            cart = next(cart for cart in carts if quote_order(shop, cart, code="READER10").discount_total)
+            place_order(shop, cart, CUSTOMER, discount_code="READER10")
+        db.session.commit()
+        db.engine.dispose()
+    before = _snapshot(sqlite_copy)
+
+    with pytest.raises(DestructiveDowngradeRefused, match=r"discount_uses \(1 rows\)"):
+        _downgrade(app, "f6d8a0c2e4b6")
+    assert _snapshot(sqlite_copy) == before
 
 
 def test_a_migration_that_leaves_a_row_pointing_nowhere_is_rolled_back(sqlite_copy):
@@ -260,7 +291,8 @@ def test_postgres_downgrade_refuses_with_money_then_forced_round_trip(fresh_post
 
 # The tables of migrations above the composite keys' (dropped on the way down, empty again after).
 DEAL_TABLES = ("deals", "deal_rounds", "deal_events", "production_orders", "pickup_points", "weekly_deals",
-               "promoters", "referral_bindings", "commissions", "shop_pages", "listing_media")
+               "promoters", "referral_bindings", "commissions", "shop_pages", "listing_media", "discount_codes",
+               "discount_uses", "shipping_zones")
 
 
 @pytest.mark.postgres

@@ -102,6 +102,7 @@ from . import (  # noqa: E402,F401
     bulk_views,
     collection_views,
     deal_views,
+    discount_views,
     domain_views,
     earnings_views,
     listing_media_views,
@@ -112,6 +113,7 @@ from . import (  # noqa: E402,F401
     page_views,
     pickup_views,
     referral_views,
+    shipping_views,
     theme_views,
     weekly_views,
 )

@@ -23,8 +23,10 @@ from app.errors import DomainError
 from app.extensions import db
 from app.money import to_major
 from app.orders.cart import build_cart, line_key
+from app.orders.discounts import save_discount_code
 from app.orders.fulfilment import Shipment, route_order, ship_lines
 from app.orders.services import CustomerDetails, cancel_order, mark_paid, place_order
+from app.orders.shipping import save_shipping_zone
 from app.referrals import services as referrals
 from app.referrals.models import ReferralBinding
 from app.shops.hosts import storefront_host
@@ -90,6 +92,8 @@ def load_demo(if_empty: bool = False) -> bool:
             _fill_shop(shop, spec, products)
             if spec["subdomain"] == REFERRAL_SHOP:
                 _open_referrals(shop)
+            if spec["subdomain"] == DISCOUNT_SHOP:  # after its orders: they keep their totals
+                _offer_discounts_and_shipping(shop)
             if spec["subdomain"] == GROUP_BUY_SHOP:
                 _open_group_buy(shop)
                 _open_presale(shop)
@@ -226,6 +230,19 @@ def _open_referrals(shop: Shop) -> None:
         for commission in referrals.commissions_of(order.id):
             commission.created_at = order.placed_at
         referrals.settle_order(order, now)
+
+
+DISCOUNT_SHOP = "nora"
+
+
+def _offer_discounts_and_shipping(shop: Shop) -> None:
+    """A welcome code for readers (10% off, once per shopper), a Sunday-letter code, and
+    shipping by zone: home (free from $50), Europe, and the rest of the world."""
+    save_discount_code(None, shop, text="READER10", kind="percent", value="10", once_per_shopper=True)
+    save_discount_code(None, shop, text="SUNDAY5", kind="amount", value="5", min_order="40", max_uses="200")
+    save_shipping_zone(None, shop, name="Home", countries=["US"], rate="4.90", free_over="50")
+    save_shipping_zone(None, shop, name="Europe", countries=["GB", "IE", "DE", "FR", "ES", "IT", "NL"], rate="9")
+    save_shipping_zone(None, shop, name="Rest of the world", countries=[], rest_of_world=True, rate="14")
 
 
 def _refuse_conflicts() -> None:

@@ -55,8 +55,12 @@ class Order(TenantMixin, db.Model):
     fulfilment_status: Mapped[str] = mapped_column(String(20), default="unfulfilled")
     payment_method: Mapped[str] = mapped_column(String(20), default="cod")
     currency: Mapped[str] = mapped_column(String(3))
-    subtotal: Mapped[int]
-    shipping_total: Mapped[int] = mapped_column(default=0)
+    subtotal: Mapped[int]  # the goods at their prices
+    # What a discount code took off the goods (app/orders/discounts.py), and the code as typed
+    # (upper-cased; "" for none). total = subtotal - discount_total + shipping_total.
+    discount_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    discount_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    shipping_total: Mapped[int] = mapped_column(default=0)  # by the shop's zones (app/orders/shipping.py)
     total: Mapped[int]
     refunded_total: Mapped[int] = mapped_column(default=0)  # given back so far (refunds)
     customer_name: Mapped[str] = mapped_column(String(120))
@@ -136,9 +140,11 @@ class OrderLine(TenantMixin, db.Model):
     sku: Mapped[str] = mapped_column(String(80))
     image_url: Mapped[str] = mapped_column(String(500), default="")
     currency: Mapped[str] = mapped_column(String(3))
-    unit_price: Mapped[int]  # what the shopper paid per unit, minor units
+    unit_price: Mapped[int]  # the unit's price before any discount, minor units
     unit_cost: Mapped[int]  # the supplier's wholesale price per unit at the time of sale
     quantity: Mapped[int]
+    # This line's share of the order's discount (line refunds give back the rest, pro rata).
+    discount_total: Mapped[int] = mapped_column(default=0, server_default="0")
 
     order: Mapped[Order] = relationship(
         primaryjoin=lambda: and_(
@@ -150,6 +156,11 @@ class OrderLine(TenantMixin, db.Model):
     @property
     def line_total(self) -> int:
         return self.unit_price * self.quantity
+
+    @property
+    def net_total(self) -> int:
+        """What the shopper paid for this line: its price less its share of the discount."""
+        return self.line_total - self.discount_total
 
 
 class OrderNumber(db.Model):

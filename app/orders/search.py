@@ -116,7 +116,7 @@ def orders_for_slips(filters: OrderFilters, ids: list[int] | None = None, limit:
 
 CSV_HEADER = ("Order", "Placed", "Status", "Fulfilment", "Payment", "Customer", "Email", "Phone",
               "Address", "City", "Region", "Postcode", "Country", "Pickup point", "Items", "Subtotal",
-              "Shipping", "Total", "Refunded", "Currency")
+              "Discount", "Shipping", "Total", "Refunded", "Currency", "Discount code")
 
 
 def _csv_rows(orders, tz) -> Iterator[list]:
@@ -124,12 +124,12 @@ def _csv_rows(orders, tz) -> Iterator[list]:
         items = "; ".join(f"{line.quantity} × {line.title}{' (' + line.variant_label + ')' if line.variant_label else ''}"
                           for line in order.lines)
         money = [str(to_major(amount, order.currency)) for amount in
-                 (order.subtotal, order.shipping_total, order.total, order.refunded_total)]
+                 (order.subtotal, order.discount_total, order.shipping_total, order.total, order.refunded_total)]
         yield [order.number, order.placed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), order.status, order.fulfilment_status,
                order.payment_method, order.customer_name, order.customer_email, order.customer_phone,
                " ".join(part for part in (order.ship_line1, order.ship_line2) if part), order.ship_city,
                order.ship_region, order.ship_postcode, order.ship_country, order.pickup_place, items, *money,
-               order.currency]
+               order.currency, order.discount_code]
 
 
 def orders_csv(filters: OrderFilters) -> str:

@@ -19,9 +19,11 @@ from app.tenancy import get_for_shop, require_shop_id
 
 from .cart import Cart
 from .countries import NO_POSTCODE
+from .discounts import redeem
 from .fulfilment import cancel_purchase_orders, has_shipped
 from .jobs import route_order_to_suppliers, send_new_order_to_owners, send_order_confirmation
 from .models import Order, OrderLine, OrderNumber
+from .quotes import Quote, quote_order
 
 # Which moves an owner may make: anything else is refused.
 TRANSITIONS = {
@@ -99,12 +101,15 @@ def on_order_placed(handler) -> None:
 def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
                 number: str | None = None, access_token: str | None = None,
                 checkout_key: str | None = None, held: bool = False, made_to_order: bool = False,
-                pickup_point=None) -> Order:
+                pickup_point=None, discount_code: str = "", quote: Quote | None = None) -> Order:
     """Turn a priced cart into an order, taking stock atomically. A pay-on-delivery order
     goes to fulfilment at once, unless `held` for a confirmation (app/orders/confirmation.py).
     A `made_to_order` one (a pre-sale) takes no stock: the supplier makes what is ordered.
     With a `pickup_point` (app/shops/pickup.py) the order ships to that point, for the shopper
-    to collect with the order's pickup code.
+    to collect with the order's pickup code. A `discount_code` comes off the goods (its use is
+    counted here, atomically: app/orders/discounts.py) and shipping is charged by the shop's
+    zones (app/orders/shipping.py); `quote` is the cart's quote already made for these
+    details (a card checkout charges it before the order exists).
 
     Each variant's stock is decremented with a conditional UPDATE (`stock >= quantity`), so
     two checkouts racing for the last unit cannot both win: the loser's UPDATE matches no
@@ -118,6 +123,10 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
         raise OutOfStock(" ".join(cart.problems))
     customer = with_pickup_address(customer, pickup_point).cleaned()
     shop_id = require_shop_id()
+    if quote is None:
+        quote = quote_order(shop, cart, country=customer.country, pickup=pickup_point is not None,
+                            code=discount_code, email=customer.email)
+    quote.refuse_if_not_placeable()
 
     with db.session.begin_nested():
         # Lock rows in a fixed order so concurrent checkouts never deadlock.
@@ -143,9 +152,11 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
             status="pending",
             payment_method=payment_method,
             currency=cart.currency,
-            subtotal=cart.subtotal,
-            shipping_total=0,
-            total=cart.subtotal,
+            subtotal=quote.subtotal,
+            discount_total=quote.discount_total,
+            discount_code=quote.discount_code,
+            shipping_total=quote.shipping_total,
+            total=quote.total,
             customer_name=customer.name,
             customer_email=customer.email,
             customer_phone=customer.phone,
@@ -159,7 +170,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
             pickup_point_id=pickup_point.id if pickup_point is not None else None,
             pickup_code=new_pickup_code() if pickup_point is not None else None,
         )
-        for line in cart.lines:
+        for line, discount in zip(cart.lines, quote.line_discounts, strict=True):
             product = line.listing.supply_product
             order.lines.append(OrderLine(
                 shop_id=shop_id,
@@ -174,11 +185,14 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
                 unit_price=line.unit_price,
                 unit_cost=line.variant.wholesale_price,
                 quantity=line.quantity,
+                discount_total=discount,
             ))
         db.session.add(order)
         db.session.flush()
         db.session.add(OrderNumber(number=order.number, shop_id=shop_id, order_id=order.id))
         db.session.flush()
+        if quote.discount_total:
+            redeem(quote.discount, order)
     # The conditional UPDATEs bypassed the identity map: reload stock figures on next access.
     for line in cart.lines:
         db.session.expire(line.variant, ["stock"])

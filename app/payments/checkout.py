@@ -30,20 +30,21 @@ class CheckoutUnavailable(DomainError):
 
 
 def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checkout_key: str | None,
-             status_url, cancel_url, confirm_url, pickup_point=None):
+             status_url, cancel_url, confirm_url, pickup_point=None, discount_code: str = ""):
     """The placed order (committed). Raises OutOfStock or another DomainError (nothing
     written), or CheckoutUnavailable when the database failed before the order was saved.
     A pay-on-delivery order may be held for the shopper's or the owner's confirmation
-    (the shop's choice); `confirm_url(number, token)` is the shopper's e-mailed link."""
+    (the shop's choice); `confirm_url(number, token)` is the shopper's e-mailed link.
+    `discount_code`: a code the shopper typed (refused with a DomainError on its field)."""
     try:
         if pay_by_card:
             order = start_card_checkout(shop, cart, customer, checkout_key=checkout_key,
                                         status_url=status_url, cancel_url=cancel_url,
-                                        pickup_point=pickup_point).order
+                                        pickup_point=pickup_point, discount_code=discount_code).order
         else:
             waits_for = confirmation.hold_for(shop)
             order = place_order(shop, cart, customer, checkout_key=checkout_key, held=bool(waits_for),
-                                pickup_point=pickup_point)
+                                pickup_point=pickup_point, discount_code=discount_code)
             if waits_for:
                 confirmation.hold(order, shop, waits_for, confirm_url=confirm_url)
         db.session.commit()

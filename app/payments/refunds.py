@@ -75,8 +75,21 @@ def _in_flight(order) -> int:
         Refund.order_id == order.id, Refund.status == "pending")))
 
 
+def line_refund(line, quantity: int, refunded_before: int) -> int:
+    """What refunding `quantity` more units of `line` gives back, `refunded_before` units of
+    it having been refunded (or being) already: their price less their part of the line's
+    discount, pro rata on the running count, so refunding every unit gives back exactly
+    what was paid for the line, whatever the order of the refunds."""
+    def discount_back(units: int) -> int:
+        return line.discount_total * units // line.quantity
+
+    return (quantity * line.unit_price
+            - (discount_back(refunded_before + quantity) - discount_back(refunded_before)))
+
+
 def _amount_of(order, quantities: Mapping[int, int], left: Mapping[int, int]) -> tuple[int, dict[str, int]]:
-    """Check the wanted quantities against what is `left` to refund; -> (amount, lines)."""
+    """Check the wanted quantities against what is `left` to refund; -> (amount, lines).
+    A discounted line gives back what was paid for those units (`line_refund`)."""
     by_id = {line.id: line for line in order.lines}
     amount, lines = 0, {}
     for line_id, quantity in quantities.items():
@@ -88,7 +101,7 @@ def _amount_of(order, quantities: Mapping[int, int], left: Mapping[int, int]) ->
         if quantity > left[line.id]:
             raise DomainError(f"{line.title}: only {left[line.id]} left to refund.")
         if quantity:
-            amount += quantity * line.unit_price
+            amount += line_refund(line, quantity, line.quantity - left[line.id])
             lines[str(line.id)] = quantity
     return amount, lines
 

@@ -22,6 +22,7 @@ from app.integrations import stripe_gateway
 from app.jobs.outbox import defer
 from app.ledger.services import record_dispute
 from app.orders.models import Order, OrderNumber
+from app.orders.quotes import Quote, quote_order
 from app.orders.services import (
     CustomerDetails,
     OutOfStock,
@@ -52,13 +53,16 @@ class CardCheckout:
 def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, cancel_url,
                         checkout_key: str | None = None, hold: str = "", capture_manually: bool = False,
                         pay_by: datetime | None = None, made_to_order: bool = False,
-                        deposit: tuple[int, str] | None = None, pickup_point=None) -> CardCheckout:
+                        deposit: tuple[int, str] | None = None, pickup_point=None,
+                        discount_code: str = "") -> CardCheckout:
     """Create the Checkout Session, then the pending order that waits for it (current shop
     scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs.
     A `hold`'s order is handed to its holder once paid (app/payments/holds.py); with
     `capture_manually` the card is only authorised. `pay_by`: the page closes no later
     (but not under Stripe's 30 minutes). `deposit` (amount, label): only that part of the
-    order is paid now (a pre-sale's deposit; the balance later, `start_balance_checkout`)."""
+    order is paid now (a pre-sale's deposit; the balance later, `start_balance_checkout`).
+    The page charges exactly the order's total: each line at its price less its part of a
+    `discount_code`, and shipping as a line of its own."""
     if not stripe_gateway.enabled():
         raise PaymentUnavailable("Card payments are not available in this shop.")
     customer = with_pickup_address(customer, pickup_point).cleaned()
@@ -66,13 +70,14 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
         raise DomainError("Your cart is empty.")
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
+    quote = quote_order(shop, cart, country=customer.country, pickup=pickup_point is not None,
+                        code=discount_code, email=customer.email)
+    quote.refuse_if_not_placeable()
     number, token = new_order_number(), new_access_token()
     expires_at = utcnow() + checkout_lifetime()
     if pay_by is not None:
         expires_at = max(min(expires_at, pay_by), utcnow() + timedelta(minutes=31))
-    items = [stripe_gateway.line_item(
-        line.listing.title + (f" ({line.variant.label})" if line.variant.options else ""),
-        line.unit_price, line.quantity, cart.currency) for line in cart.lines]
+    items = stripe_items(cart, quote)
     if deposit is not None:
         items = [stripe_gateway.line_item(deposit[1], deposit[0], 1, cart.currency)]
     try:
@@ -87,7 +92,7 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     try:
         order = place_order(shop, cart, customer, "card", number=number, access_token=token,
                             checkout_key=checkout_key, held=bool(hold), made_to_order=made_to_order,
-                            pickup_point=pickup_point)
+                            pickup_point=pickup_point, quote=quote)
     except DomainError:
         _expire_quietly(session["id"])
         raise
@@ -98,6 +103,31 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     db.session.add(payment)
     db.session.flush()
     return CardCheckout(order, payment, session["url"])
+
+
+def stripe_items(cart, quote: Quote) -> list[dict]:
+    """Stripe Checkout's line items for a quote, adding up to exactly its total. Stripe takes
+    no negative items, so a discounted line shows its discounted amount: per unit when it
+    divides evenly, else as one item ("3 × Tee"); shipping is an item of its own."""
+    items = []
+    for line, discount in zip(cart.lines, quote.line_discounts, strict=True):
+        name = line.listing.title + (f" ({line.variant.label})" if line.variant.options else "")
+        if not discount:
+            items.append(stripe_gateway.line_item(name, line.unit_price, line.quantity, cart.currency))
+            continue
+        name += f", code {quote.discount_code}"
+        paid = line.line_total - discount
+        if paid % line.quantity == 0:
+            items.append(stripe_gateway.line_item(name, paid // line.quantity, line.quantity, cart.currency))
+        else:
+            items.append(stripe_gateway.line_item(f"{line.quantity} × {name}", paid, 1, cart.currency))
+    if quote.shipping_total:
+        items.append(stripe_gateway.line_item(quote.shipping_label or "Shipping", quote.shipping_total, 1,
+                                              cart.currency))
+    charged = sum(item["price_data"]["unit_amount"] * item["quantity"] for item in items)
+    if charged != quote.total:  # never ask Stripe for anything but the order's total
+        raise RuntimeError(f"Stripe items add up to {charged}, not the order's {quote.total}")
+    return items
 
 
 def checkout_lifetime() -> timedelta:

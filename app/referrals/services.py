@@ -373,8 +373,9 @@ def attribute(order, shop) -> list[Commission]:
                      if promoter.recruited_by_id and shop.referral_level2_bp > 0 else None)
         if recruiter is not None and recruiter.is_active and recruiter.email != email:
             earners.append((2, recruiter, shop.referral_level2_bp))
-    made = [Commission(order_id=order.id, promoter_id=earner.id, level=level, rate_bp=rate, base=order.subtotal,
-                       amount=commission(order.subtotal, rate), currency=order.currency)
+    base = order.subtotal - order.discount_total  # what the shopper pays for the goods
+    made = [Commission(order_id=order.id, promoter_id=earner.id, level=level, rate_bp=rate, base=base,
+                       amount=commission(base, rate), currency=order.currency)
             for level, earner, rate in earners]
     db.session.add_all(made)
     db.session.flush()

@@ -11,6 +11,7 @@ from app.db_types import utcnow
 from app.deals import services as deals
 from app.errors import DomainError, NotFound
 from app.integrations import stripe_gateway
+from app.money import format_money
 from app.orders.cart import Cart, CartLine
 from app.orders.services import CustomerDetails, OutOfStock, order_of_checkout
 from app.payments.services import PaymentUnavailable, open_payment
@@ -18,7 +19,7 @@ from app.shops import pickup
 from app.unit_of_work import refuse
 from app.web import flash_refusal, row_id
 
-from . import checkout_limits, seo, sharing
+from . import checkout_limits, checkout_quotes, seo, sharing
 from .forms import CheckoutForm
 from .rendering import render_storefront
 from .views import bp
@@ -96,6 +97,7 @@ def group_checkout():
     if card_payments:
         form.offer_card()
     form.offer_pickup(pickup.pickup_points(active_only=True))
+    checkout_quotes.offer_countries(form)
     deposit = presale_run.deposit_of(cart.subtotal) if presale_run and presale_run.deposit_bp else None
     if deposit is not None:
         if not card_payments:
@@ -109,7 +111,13 @@ def group_checkout():
             return _after_group_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in DETAILS})
         point = form.chosen_point()
-        if not checkout_limits.allows_checkout(g.shop.id, details.email):
+        seen, _ = checkout_quotes.quotes(form, cart, codes=False, deposit=deposit)
+        if form.quoted() is not None and form.quoted() != seen.total:
+            # Another country's shipping the page did not show yet (no script): show it first.
+            flash(f"Your total is now {format_money(seen.total, cart.currency)}. Check it, then place your order.",
+                  "info")
+            status = 409
+        elif not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
             status = 429
         else:
@@ -147,7 +155,9 @@ def group_checkout():
     elif not form.is_submitted():
         form.draw_checkout_key()
     deadline = round_.deadline if round_ else utcnow() + timedelta(minutes=deal.time_limit_minutes)
+    quote, rates = checkout_quotes.quotes(form, cart, codes=False, deposit=deposit)  # deals take no codes
     return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
+                             quote=quote, rates=rates,
                              card_authorise_only=deadline - utcnow() <= deals.authorisation_life(),
                              form_action=request.full_path, group_round=None if presale_run else round_, deal=deal,
                              presale_run=presale_run, deposit=deposit,

@@ -1,9 +1,32 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from app.orders.countries import COUNTRIES, NO_POSTCODE
+
+
+class CountryField(SelectField):
+    """The countries the shop ships to; another one is refused in the shop's own words
+    (`refusal(code)`, set by `CheckoutForm.offer_countries`)."""
+
+    refusal = None
+
+    def pre_validate(self, form) -> None:
+        offered = {choice[0] for choice in self.iter_choices()}
+        if self.data in offered:
+            return
+        if self.refusal is not None and self.data in dict(COUNTRIES):
+            raise ValidationError(self.refusal(self.data))
+        raise ValidationError("Choose a country from the list.")
 
 
 class CheckoutForm(FlaskForm):
@@ -24,17 +47,28 @@ class CheckoutForm(FlaskForm):
     # Required, but for places without postcodes (validate_postcode).
     postcode = StringField("Postcode (not needed in Hong Kong)", validators=[Length(max=20)],
                            render_kw={"autocomplete": "postal-code"})
-    country = SelectField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
-                          validators=[DataRequired()],
-                          render_kw={"autocomplete": "country"})
+    country = CountryField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
+                           validators=[DataRequired()],
+                           render_kw={"autocomplete": "country"})
     payment_method = RadioField("Payment", choices=[SelectChoice("cod", "Pay on delivery")],
                                 default="cod")
     # "ship", or "pickup-<id>" when the shop has pickup points (offer_pickup).
     delivery = RadioField("Delivery", choices=[SelectChoice("ship", "Deliver to my address")], default="ship")
     points = ()  # the pickup points offered (offer_pickup)
+    # A code off the goods (app/orders/discounts.py); "Apply" shows what it does first.
+    discount_code = StringField("Discount code", validators=[
+        Optional(), Length(max=40, message="That is longer than any code: check it.")],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+    # The total the page showed when the shopper pressed the button: an order whose total
+    # differs (a code typed but not applied, another country's shipping) is shown again first.
+    quoted_total = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
     # Drawn when the form is shown: the same submission twice (a retry after a lost answer,
     # a double click) finds the order it placed instead of placing another.
     checkout_key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,40}$")])
+
+    def quoted(self) -> int | None:
+        """The total the shopper saw, if the page sent it."""
+        return int(self.quoted_total.data) if (self.quoted_total.data or "").isdigit() else None
 
     def draw_checkout_key(self) -> None:
         import secrets
@@ -46,6 +80,16 @@ class CheckoutForm(FlaskForm):
         picking_up = (self.delivery.raw_data or [""])[0].startswith("pickup-")
         if not (field.data or "").strip() and self.country.data not in NO_POSTCODE and not picking_up:
             raise StopValidation("Enter the postcode.")
+
+    def offer_countries(self, countries, refusal) -> None:
+        """Only the countries the shop ships to; `refusal(code)` says why another is refused."""
+        self.country.choices = [SelectChoice(code, name) for code, name in countries]
+        self.country.refusal = refusal
+
+    def chosen_country(self) -> str:
+        """The country chosen, or the first one offered (what the page shows selected)."""
+        offered = [choice[0] for choice in self.country.iter_choices()]
+        return self.country.data or (offered[0] if offered else "")
 
     def offer_pickup(self, points) -> None:
         """The shop's open pickup points as delivery choices (none: delivery only). Picking

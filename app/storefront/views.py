@@ -30,6 +30,7 @@ from app.extensions import limiter
 from app.integrations import stripe_gateway
 from app.ledger.connect import status_of
 from app.ledger.services import balances
+from app.money import format_money
 from app.orders import cart as carts
 from app.orders import confirmation
 from app.orders.fulfilment import tracking_of
@@ -42,6 +43,7 @@ from app.orders.services import (
     find_order_for_shopper,
     order_of_checkout,
 )
+from app.orders.shipping import shipping_zones
 from app.payments.checkout import CheckoutUnavailable
 from app.payments.checkout import checkout as checkout_use_case
 from app.payments.holds import balance_due, start_balance_checkout
@@ -59,7 +61,7 @@ from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id
 
-from . import checkout_limits, pictures, seo, sharing, theming
+from . import checkout_limits, checkout_quotes, pictures, seo, sharing, theming
 from .forms import COUNTRIES, CheckoutForm
 from .rendering import render_storefront
 
@@ -244,7 +246,8 @@ def search():
 
 @bp.get("/cart")
 def cart():
-    return render_storefront("cart.html", cart=carts.build_cart(_raw_cart(), g.shop.currency))
+    return render_storefront("cart.html", cart=carts.build_cart(_raw_cart(), g.shop.currency),
+                             shipping_charged=bool(shipping_zones()))
 
 
 @bp.post("/cart/add")
@@ -294,7 +297,21 @@ def checkout():
     if card_payments:
         form.offer_card()
     form.offer_pickup(pickup.pickup_points(active_only=True))
+    checkout_quotes.offer_countries(form)
     status = 200
+
+    def page(status: int, quote=None, rates=None):
+        if quote is None:
+            quote, rates = checkout_quotes.quotes(form, cart)
+        return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
+                                 pickup_points=form.points, quote=quote, rates=rates, status=status)
+
+    if form.is_submitted() and (request.form.get("apply_code") or request.form.get("remove_code")):
+        # "Apply" (or "Remove") a discount code: the page again, with what it does; nothing is placed.
+        if request.form.get("remove_code"):
+            form.discount_code.data = ""
+        quote, rates = checkout_quotes.quotes(form, cart)
+        return page(422 if form.discount_code.errors else 200, quote, rates)
     if form.validate_on_submit():
         key = form.checkout_key.data or None
         placed = order_of_checkout(key)
@@ -302,14 +319,21 @@ def checkout():
             return _after_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in (
             "name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country")})
+        quote, rates = checkout_quotes.quotes(form, cart)
+        if form.errors or (form.quoted() is not None and form.quoted() != quote.total):
+            # The shopper has not seen this total yet (a code typed but not applied, another
+            # country's shipping without the page's script): show it first.
+            if not form.errors:
+                flash(f"Your total is now {format_money(quote.total, cart.currency)}. Check it, then place "
+                      "your order.", "info")
+            return page(422 if form.errors else 409, quote, rates)
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
             flash(checkout_limits.REFUSAL, "error")
-            return render_storefront("checkout.html", cart=cart, form=form, pickup_points=form.points,
-                                     card_payments=card_payments, status=429)
+            return page(429, quote, rates)
         try:
             order = checkout_use_case(
                 g.shop, cart, details, pay_by_card=form.payment_method.data == "card",
-                checkout_key=key,
+                checkout_key=key, discount_code=form.discount_code.data or "",
                 status_url=lambda number, token: url_for(".order_status", number=number,
                                                          token=token, _external=True),
                 cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
@@ -333,8 +357,7 @@ def checkout():
             return _after_checkout(order)
     elif not form.is_submitted():
         form.draw_checkout_key()
-    return render_storefront("checkout.html", cart=cart, form=form, card_payments=card_payments,
-                             pickup_points=form.points, status=422 if form.errors else status)
+    return page(422 if form.errors else status)
 
 
 def _after_checkout(order):

@@ -19,7 +19,7 @@ DISTRIBUTED = (
     "purchase_orders", "purchase_order_lines", "payments", "refunds", "theme_configs",
     "shop_media", "newsletter_subscribers", "deals", "deal_rounds", "deal_events", "production_orders",
     "pickup_points", "weekly_deals", "promoters", "referral_bindings", "commissions", "shop_pages",
-    "listing_media",
+    "listing_media", "discount_codes", "discount_uses", "shipping_zones",
 )
 REFERENCE = (
     "users", "shops", "shop_memberships", "shop_domains", "order_numbers", "suppliers",

@@ -1,0 +1,41 @@
+// Checkout: as the shopper changes the country (or picks a pickup point), show that choice's
+// shipping and total. The figures are the server's, for each choice, in the summary's
+// data-rates; the total the page shows goes back with the form, and an order whose total
+// differs from it is shown again before it is placed. Without this script the page works
+// the same: the server shows the chosen country's shipping before anything is charged.
+(function () {
+  var summary = document.querySelector("[data-rates]");
+  var form = document.getElementById("checkout-form");
+  if (!summary || !form) { return; }
+  var rates;
+  try { rates = JSON.parse(summary.getAttribute("data-rates")); } catch (e) { return; }
+  var country = form.querySelector("select[name=country]");
+
+  function chosen() {
+    var delivery = form.querySelector("input[name=delivery]:checked");
+    if (delivery && delivery.value.indexOf("pickup-") === 0) { return "pickup"; }
+    return country ? country.value : "";
+  }
+
+  function setText(selector, text) {
+    document.querySelectorAll(selector).forEach(function (node) { node.textContent = text; });
+  }
+
+  function show() {
+    var figures = rates[chosen()];
+    if (!figures) { return; }
+    setText("[data-shipping]", figures.shipping);
+    setText("[data-total]", figures.total);
+    if (figures.balance) { setText("[data-balance]", figures.balance); }
+    var note = document.querySelector("[data-shipping-note]");
+    if (note) { note.textContent = figures.note; note.hidden = !figures.note; }
+    var quoted = form.querySelector("[data-quoted-total]");
+    if (quoted) { quoted.value = figures.amount; }
+  }
+
+  if (country) { country.addEventListener("change", show); }
+  form.querySelectorAll("input[name=delivery]").forEach(function (input) {
+    input.addEventListener("change", show);
+  });
+  show();
+})();
