@@ -43,7 +43,7 @@ class DiscountCode(TenantMixin, db.Model):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     max_uses: Mapped[int | None] = mapped_column(default=None)  # None: no limit
     once_per_shopper: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
-    uses: Mapped[int] = mapped_column(default=0, server_default="0")  # counted at checkout, never given back
+    uses: Mapped[int] = mapped_column(default=0, server_default="0")  # counted at checkout; given back only when a card order is cancelled unpaid
     active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())  # False: paused
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

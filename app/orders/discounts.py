@@ -9,7 +9,10 @@ is capped per line, and the shopper is told ("up to $x off here").
 A use is counted when the order is placed, by a conditional UPDATE of the code's row
 (`uses < max_uses`), so two checkouts racing for a code's last use cannot both get it (a
 CHECK on the table is the second wall); a once-per-shopper code also keeps a use row per
-e-mail under a unique key. A refund or a cancel does not give the use back.
+e-mail under a unique key. A refund, or the cancel of an order that was paid or was to be
+paid on delivery, does not give the use back; a card order cancelled before its payment ever
+arrived (the shopper left Stripe's page, the card failed until the checkout expired) never
+used its code, so its use is given back (`give_back`).
 """
 
 from __future__ import annotations
@@ -335,6 +338,26 @@ def redeem(applied: AppliedCode, order, *, now: datetime | None = None) -> Disco
         # The same shopper's other checkout took it a moment ago (the unique key).
         raise DomainError(ALREADY_USED, field="discount_code") from None
     return use
+
+
+def give_back(order) -> bool:
+    """An order that never took money is cancelled: its code's use was never spent. Deletes
+    the use row (so a once-per-shopper code works again for that shopper) and counts one
+    use less. True when there was a use to give back."""
+    use = db.session.scalar(select(DiscountUse).where(DiscountUse.order_id == order.id))
+    if use is None:
+        return False
+    db.session.execute(
+        update(DiscountCode)
+        .where(DiscountCode.id == use.discount_code_id, DiscountCode.shop_id == order.shop_id, DiscountCode.uses > 0)
+        .values(uses=DiscountCode.uses - 1)
+        .execution_options(synchronize_session=False))
+    db.session.delete(use)
+    db.session.flush()
+    code = db.session.get(DiscountCode, use.discount_code_id)
+    if code is not None:
+        db.session.expire(code, ["uses"])
+    return True
 
 
 def uses_of(code: DiscountCode, limit: int = 50) -> list[DiscountUse]:

@@ -19,7 +19,7 @@ from app.tenancy import get_for_shop, require_shop_id
 
 from .cart import Cart
 from .countries import NO_POSTCODE
-from .discounts import redeem
+from .discounts import give_back, redeem
 from .fulfilment import cancel_purchase_orders, has_shipped
 from .jobs import route_order_to_suppliers, send_new_order_to_owners, send_order_confirmation
 from .models import Order, OrderLine, OrderNumber
@@ -285,6 +285,8 @@ def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
     _move(order, "cancelled")
     order.cancel_reason = reason[:200]
     order.cancelled_at = utcnow()
+    if order.payment_method == "card" and order.paid_at is None:
+        give_back(order)  # the card never paid: the code was never spent
     for line in [] if order.made_to_order else order.lines:
         db.session.execute(
             update(SupplyVariant)

@@ -26,7 +26,7 @@ from app.orders.discounts import (
 )
 from app.orders.models import Order
 from app.orders.quotes import priced_lines, quote_order
-from app.orders.services import place_order
+from app.orders.services import cancel_order, place_order
 from app.tenancy import unscoped, use_shop
 from tests.factories import CUSTOMER, make_shop_with_listings
 
@@ -270,3 +270,27 @@ def test_the_database_refuses_more_uses_than_the_limit(roomy):
     with use_shop(roomy.shop.id), pytest.raises(IntegrityError), db.session.begin_nested():
         code.uses = 2
         db.session.flush()
+
+
+def test_a_card_order_cancelled_before_it_was_paid_gives_its_use_back(roomy):
+    # The shopper left Stripe's page: the order is cancelled when the checkout expires, and
+    # a once-per-shopper, last-use code works again for them.
+    code = _code(roomy.shop, max_uses="1", once_per_shopper=True)
+    with use_shop(roomy.shop.id):
+        abandoned = place_order(roomy.shop, _cart(roomy, (1, 0, 1)), CUSTOMER, "card", discount_code="SPRING10")
+        assert _uses(code) == 1
+        cancel_order(abandoned, reason="The card payment was not completed in time.", source="stripe")
+        assert db.session.scalar(select(DiscountUse).where(DiscountUse.order_id == abandoned.id)) is None
+        assert _uses(code) == 0
+        again = place_order(roomy.shop, _cart(roomy, (1, 0, 1)), CUSTOMER, "card", discount_code="SPRING10")
+        assert again.discount_total > 0 and _uses(code) == 1
+
+
+def test_a_cancelled_pay_on_delivery_order_keeps_its_use(roomy):
+    code = _code(roomy.shop, once_per_shopper=True)
+    with use_shop(roomy.shop.id):
+        order = place_order(roomy.shop, _cart(roomy, (1, 0, 1)), CUSTOMER, discount_code="SPRING10")
+        cancel_order(order, reason="Changed my mind")
+        assert _uses(code) == 1
+        with pytest.raises(DomainError, match="used this code already"):
+            place_order(roomy.shop, _cart(roomy, (1, 0, 1)), CUSTOMER, discount_code="SPRING10")
