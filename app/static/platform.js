@@ -25,4 +25,17 @@
     var field = event.target;
     if (field.hasAttribute && field.hasAttribute("data-select-on-focus")) field.select();
   });
+  // A field the server marked wrong: once it is edited, its message no longer describes
+  // it, so it goes (the server checks the field again when the form is sent).
+  document.addEventListener("input", clearError);
+  document.addEventListener("change", clearError);
+  function clearError(event) {
+    var field = event.target;
+    if (!field.getAttribute || field.getAttribute("aria-invalid") !== "true") return;
+    field.removeAttribute("aria-invalid");
+    var box = field.closest(".field");
+    if (box) box.classList.remove("has-error");
+    var message = document.getElementById(field.id + "-error") || (box && box.querySelector(".error"));
+    if (message) message.hidden = true;
+  }
 })();

@@ -205,3 +205,20 @@ def test_the_owner_sees_the_platform_fee_and_their_real_take(live_server, browse
     expect(page.locator("body")).not_to_contain_text("keeps growing")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def test_a_fixed_field_in_the_back_office_loses_its_error(live_server, browser):
+    """Issue 14, item 14: the server's message under a field goes once the owner edits it."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _log_in(page, live_server, "nora@flagship.example")
+    page.goto(live_server.platform("/dashboard/nora/discounts"))
+    page.get_by_label("Code", exact=True).fill("no spaces please")
+    page.get_by_role("button", name="Add the code").click()
+    code = page.get_by_label("Code", exact=True)
+    expect(code).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#code-error")
+    expect(message).to_contain_text("without spaces")
+    code.fill("WINTER15")
+    expect(message).to_be_hidden()
+    expect(code).not_to_have_attribute("aria-invalid", "true")
+    page.context.close()

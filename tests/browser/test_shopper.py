@@ -94,3 +94,31 @@ def test_newsletter_thanks_the_shopper_at_the_form(live_server, browser, shop, w
     assert _in_view_below_the_header(page, "#newsletter .newsletter-status")
     assert _in_view_below_the_header(page, "#newsletter h2")
     context.close()
+
+
+def test_a_fixed_field_loses_its_error_before_the_form_is_sent_again(live_server, page):
+    """Issue 14, item 14: the server's message under a field goes once the shopper edits it,
+    and the corrected form places the order."""
+    page.goto(live_server.shop("maple"))
+    page.locator("a[href*='/products/']").first.click()
+    page.get_by_role("button", name=re.compile("Add to cart")).click()
+    page.goto(live_server.shop("maple", "/checkout"))
+    page.get_by_label("Full name").fill("Ada Quinn")
+    page.get_by_label("Email").fill("ada@localhost")  # a browser lets it through; the server does not
+    page.get_by_label("Phone").fill("+1 555 0100 300")
+    page.get_by_label("Address", exact=True).fill("5 Elm Street")
+    page.get_by_label("City").fill("Portland")
+    page.get_by_label("Postcode").fill("97201")
+    page.get_by_label("Country").select_option("US")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    email = page.get_by_label("Email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#" + email.get_attribute("id") + "-error")
+    expect(message).to_be_visible()
+
+    email.fill("ada@example.com")
+    expect(message).to_be_hidden()
+    expect(email).not_to_have_attribute("aria-invalid", "true")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
+    assert page.csp_violations == []

@@ -4,6 +4,20 @@
 // differs from it is shown again before it is placed. Without this script the page works
 // the same: the server shows the chosen country's shipping before anything is charged.
 (function () {
+  // A field the server marked wrong: once the shopper edits it, its message goes (the
+  // server checks it again when the form is sent). Before the rates: it needs no summary.
+  document.addEventListener("input", clearError);
+  document.addEventListener("change", clearError);
+  function clearError(event) {
+    var field = event.target;
+    if (!field.getAttribute || field.getAttribute("aria-invalid") !== "true") { return; }
+    field.removeAttribute("aria-invalid");
+    var box = field.closest(".field");
+    if (box) { box.classList.remove("has-error"); }
+    var message = document.getElementById(field.id + "-error") || (box && box.querySelector(".field-error"));
+    if (message) { message.hidden = true; }
+  }
+
   var summary = document.querySelector("[data-rates]");
   var form = document.getElementById("checkout-form");
   if (!summary || !form) { return; }
