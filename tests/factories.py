@@ -124,3 +124,8 @@ def scalar_unscoped(statement):
 
     with unscoped():
         return db.session.scalar(statement)
+
+
+def next_number() -> int:
+    """A number no other builder has used in this run (for unique names)."""
+    return next(_seq)

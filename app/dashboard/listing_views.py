@@ -157,7 +157,7 @@ def _price_span(listing) -> tuple[int, int]:
 
 @bp.get("/<shop>/products")
 def products():
-    listings = shops.shop_listings()
+    listings = shops.shop_listings(with_variants=True)
     return render_template("dashboard/products.html", listings=listings,
                            spans={listing.id: _price_span(listing) for listing in listings})
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.catalog.models import SupplyVariant
 from app.extensions import db
+from app.shops.browsing import as_cards
 from app.shops.models import Listing
 from app.shops.pricing import PriceRule
 
@@ -69,7 +70,8 @@ def build_cart(raw: dict[str, int], currency: str) -> Cart:
     listing_ids = {p[0] for p in parsed.values() if p}
     listings = {
         listing.id: listing
-        for listing in db.session.scalars(select(Listing).where(Listing.id.in_(listing_ids)))
+        for listing in db.session.scalars(
+            select(Listing).where(Listing.id.in_(listing_ids)).options(*as_cards())).unique()
     } if listing_ids else {}
     lines = []
     for key, quantity in raw.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
@@ -143,7 +144,7 @@ def supplier_purchase_orders(supplier_id: int, status: str | None = None, page: 
     if status:
         query = query.where(PurchaseOrder.status == status)
     query = query.order_by((PurchaseOrder.status != "open"), PurchaseOrder.created_at.desc(),
-                           PurchaseOrder.id.desc())
+                           PurchaseOrder.id.desc()).options(selectinload(PurchaseOrder.lines))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -261,7 +262,8 @@ def pickup_batches(supplier_id: int) -> list[PickupBatch]:
     supplier portal's scope: its own rows only)."""
     pos = list(db.session.scalars(select(PurchaseOrder).where(
         PurchaseOrder.supplier_id == supplier_id, PurchaseOrder.status == "open",
-        PurchaseOrder.pickup_point_id.is_not(None)).order_by(PurchaseOrder.created_at)))
+        PurchaseOrder.pickup_point_id.is_not(None)).order_by(PurchaseOrder.created_at)
+        .options(selectinload(PurchaseOrder.lines))))
     batches: dict[tuple[int, int], PickupBatch] = {}
     for po in pos:
         batch = batches.get((po.shop_id, po.pickup_point_id))

@@ -3,19 +3,68 @@
 
 from __future__ import annotations
 
+from flask import g, has_app_context
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import SupplyProduct
 from app.extensions import db
 
-from .models import Collection, Listing
+from .models import Collection, CollectionListing, Listing
 
 SEARCH_LIMIT = 60
 MAX_QUERY = 100
 
 
+def as_cards(path=None) -> tuple:
+    """Loader options for listings shown as product cards (price from, in stock): their
+    product, its supplier and variants come in a fixed number of queries however many cards
+    there are, not one query per card. `path`: the loader that reaches the listings."""
+    product = (path.joinedload(Listing.supply_product) if path is not None
+               else joinedload(Listing.supply_product))
+    return product.selectinload(SupplyProduct.variants), product.joinedload(SupplyProduct.supplier)
+
+
+def _with_cards():
+    return as_cards(selectinload(Collection.entries).joinedload(CollectionListing.listing))
+
+
+def shelf() -> list[Listing]:
+    """The shop's listings on sale (visible, not paused), in its order, loaded as cards."""
+    return list(db.session.scalars(
+        select(Listing).where(Listing.is_visible.is_(True), Listing.status != "paused")
+        .order_by(Listing.position, Listing.id).options(*as_cards())).unique())
+
+
+def storefront_collections() -> list[Collection]:
+    """The shop's collections that hold something, in order, with their listings loaded as
+    cards: one set of queries per request (the menu and the home page share it)."""
+    cached = g.get("storefront_collections") if has_app_context() else None
+    if cached is None:
+        cached = [c for c in db.session.scalars(
+            select(Collection).order_by(Collection.position, Collection.id).options(*_with_cards())).unique()
+            if c.entries]
+        if has_app_context():
+            g.storefront_collections = cached
+    return cached
+
+
+def menu_collections() -> list[Collection]:
+    """The header menu's collections (those that hold something), in order: one query, no
+    listings loaded."""
+    cached = (g.get("storefront_collections") or g.get("menu_collections")) if has_app_context() else None
+    if cached is None:
+        holds = select(CollectionListing.id).where(CollectionListing.collection_id == Collection.id,
+                                                   CollectionListing.shop_id == Collection.shop_id).exists()
+        cached = list(db.session.scalars(
+            select(Collection).where(holds).order_by(Collection.position, Collection.id)))
+        if has_app_context():
+            g.menu_collections = cached
+    return cached
+
+
 def collection_by_handle(handle: str) -> Collection | None:
-    return db.session.scalar(select(Collection).where(Collection.handle == handle))
+    return db.session.scalar(select(Collection).where(Collection.handle == handle).options(*_with_cards()))
 
 
 def collection_by_id(collection_id: int | None) -> Collection | None:
@@ -52,5 +101,5 @@ def search_listings(query: str) -> list[Listing]:
             func.lower(SupplyProduct.title).like(pattern),
             func.lower(SupplyProduct.category).like(pattern),
         ))
-        .order_by(Listing.position).limit(SEARCH_LIMIT)
+        .order_by(Listing.position).limit(SEARCH_LIMIT).options(*as_cards())
     ).unique())

@@ -19,6 +19,7 @@ from app.money import CURRENCIES
 from app.shops.hosts import RESERVED_SUBDOMAINS, storefront_host
 from app.tenancy import get_for_shop, require_shop_id, unscoped
 
+from .browsing import as_cards
 from .models import SHOP_STATUSES, Collection, CollectionListing, Listing, Shop
 from .owner_emails import email_owners
 from .pricing import PriceRule, check_price_rule
@@ -235,11 +236,15 @@ def get_listing(listing_id) -> Listing:
     return listing
 
 
-def shop_listings(*, visible_only: bool = False) -> list[Listing]:
+def shop_listings(*, visible_only: bool = False, with_variants: bool = False) -> list[Listing]:
+    """The current shop's listings in its order; `with_variants`: their products' variants
+    and suppliers loaded too (pages that price every listing), in a fixed number of queries."""
     query = select(Listing).order_by(Listing.position, Listing.id)
     if visible_only:
         query = query.where(Listing.is_visible.is_(True))
-    return list(db.session.scalars(query))
+    if with_variants:
+        query = query.options(*as_cards())
+    return list(db.session.scalars(query).unique())
 
 
 def listings_by_product(product_ids) -> dict[int, int]:

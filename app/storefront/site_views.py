@@ -16,10 +16,10 @@ from flask import (
 )
 
 from app.errors import DomainError
+from app.shops import browsing
 from app.shops.domains import token_for_host
 from app.shops.media import media_by_filename, media_path
 from app.shops.newsletter import subscribe
-from app.shops.services import shop_collections, shop_listings
 from app.unit_of_work import refuse
 
 from . import seo, theming
@@ -44,8 +44,8 @@ def _no_cache_for_previews(response):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    listings = [item for item in shop_listings(visible_only=True) if item.status != "paused"]
-    collections = [c for c in shop_collections() if c.entries]
+    listings = browsing.shelf()
+    collections = browsing.storefront_collections()
     body = render_template_string(SITEMAP, urls=seo.sitemap_urls(g.shop, listings, collections))
     return Response(body, mimetype="application/xml", headers={"Cache-Control": "public, max-age=3600"})
 

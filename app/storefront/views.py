@@ -55,7 +55,6 @@ from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.option_pickers import variant_choice
 from app.shops.pricing import PriceRule, price_table
-from app.shops.services import shop_collections, shop_listings
 from app.tenancy import for_shop, scope_requests
 from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
@@ -151,7 +150,7 @@ def _nav_collections() -> list[Collection]:
     show the menu pay for the query."""
     if getattr(g, "shop", None) is None:
         return []
-    return [c for c in shop_collections() if c.entries]
+    return browsing.menu_collections()
 
 
 def _raw_cart() -> dict[str, int]:
@@ -183,8 +182,8 @@ def _collection_offers(collection: Collection) -> list[dict]:
 
 @bp.get("/")
 def home():
-    listings = [listing for listing in shop_listings(visible_only=True) if listing.status != "paused"]
-    collections = [c for c in shop_collections() if c.entries]
+    listings = browsing.shelf()
+    collections = browsing.storefront_collections()
     by_handle = {c.handle: c for c in collections}
 
     def collection_offers(handle: str, limit: int = 0) -> tuple[Collection | None, list[dict]]:
