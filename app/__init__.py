@@ -8,7 +8,7 @@ from flask import render_template, request
 
 from .access_log import install_log_redaction
 from .config import BASE_DIR, load_config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import compress, csrf, db, limiter, login_manager, migrate
 from .sites import FlagshipFlask, SiteSessionInterface
 
 BLUEPRINTS = (
@@ -80,6 +80,7 @@ def _init_extensions(app: FlagshipFlask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -151,6 +151,11 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         "STOREFRONT_COOKIE_NAME": "__Host-cart" if production else "flagship_cart",
         "MAX_CONTENT_LENGTH": number("MAX_CONTENT_LENGTH", int, str(16 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+        # Responses compressed (Flask-Compress: zstd, br or gzip, as the browser accepts).
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml", "application/xml", "text/plain",
+                               "text/csv"],
+        "COMPRESS_REGISTER": _bool(get("COMPRESS_RESPONSES"), True),
         "RATELIMIT_ENABLED": _bool(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

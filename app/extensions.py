@@ -1,5 +1,6 @@
 """Extension singletons. No app is imported or created here."""
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,4 +30,5 @@ db = SQLAlchemy(model_class=Base, session_options={"join_transaction_mode": "cre
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -43,11 +43,16 @@ def _content_hash(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
+def asset_version(path: Path) -> str:
+    """The content hash an asset's URL carries (cached per file and modification time)."""
+    return _content_hash(str(path), path.stat().st_mtime)
+
+
 def asset_url(filename: str, theme: str | None = None) -> str:
     """A theme asset URL with a content hash, so it can be cached for a year."""
     theme = theme or getattr(g, "theme", BASE_THEME)
     path = static_file_path(theme, filename)
-    version = _content_hash(str(path), path.stat().st_mtime) if path else "missing"
+    version = asset_version(path) if path else "missing"
     return url_for("storefront.asset", theme=theme, filename=filename, v=version)
 
 

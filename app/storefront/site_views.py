@@ -16,11 +16,13 @@ from flask import (
 )
 
 from app.errors import DomainError
+from app.extensions import csrf
 from app.shops import browsing
 from app.shops.domains import token_for_host
 from app.shops.media import media_by_filename, media_path
 from app.shops.newsletter import subscribe
 from app.unit_of_work import refuse
+from app.web import same_site_form
 
 from . import seo, theming
 from .views import bp
@@ -93,6 +95,8 @@ def exit_preview():
 
 
 @bp.post("/newsletter")
+@csrf.exempt
+@same_site_form
 def newsletter_signup():
     # The answer is shown in the newsletter section (themes/default/sections/newsletter.html),
     # which the redirect scrolls to: where the shopper is looking.

@@ -26,7 +26,7 @@ from app.config import STATIC_DIR
 from app.deals import services as deals
 from app.deals import weekly
 from app.errors import DomainError
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.integrations import stripe_gateway
 from app.ledger.connect import status_of
 from app.ledger.services import balances
@@ -58,11 +58,11 @@ from app.shops.pricing import PriceRule, price_table
 from app.tenancy import for_shop, scope_requests
 from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
-from app.web import flash_refusal, local_path, row_id
+from app.web import flash_refusal, local_path, row_id, same_site_form
 
 from . import checkout_limits, checkout_quotes, pictures, seo, sharing, theming
 from .forms import COUNTRIES, CheckoutForm
-from .rendering import render_storefront
+from .rendering import asset_version, render_storefront
 
 bp = Blueprint("storefront", __name__)
 ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favicon",
@@ -250,6 +250,8 @@ def cart():
 
 
 @bp.post("/cart/add")
+@csrf.exempt
+@same_site_form
 def cart_add():
     listing = browsing.visible_listing_by_id(request.form.get("listing_id", type=row_id))
     if listing is None:
@@ -541,11 +543,12 @@ def asset(theme: str, filename: str):
     path = static_file_path(theme, filename) if THEME_NAME.fullmatch(theme) else None
     if path is None:
         abort(404)
-    response = send_file(path, max_age=0)
-    if request.args.get("v"):  # content-hashed URL: safe to cache for a year
-        response.cache_control.max_age = 31536000
-        response.cache_control.public = True
-        response.cache_control.immutable = True
+    if request.args.get("v") != asset_version(path):  # not the current content's URL
+        return send_file(path, max_age=0)
+    # The URL names this content: cache it for a year, never ask again (no no-cache).
+    response = send_file(path, max_age=31536000)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
     return response
 
 
