@@ -150,6 +150,9 @@ def _register_blueprints(app: FlagshipFlask) -> None:
     for path in BLUEPRINTS:
         module_name, _, attr = path.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module_name), attr))
+    from .storefront import page_cache
+
+    page_cache.install(app)
 
 
 def _register_template_helpers(app: FlagshipFlask) -> None:

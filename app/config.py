@@ -151,6 +151,10 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         "STOREFRONT_COOKIE_NAME": "__Host-cart" if production else "flagship_cart",
         "MAX_CONTENT_LENGTH": number("MAX_CONTENT_LENGTH", int, str(16 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+        # Storefront pages for visitors without cookies, kept per shop until it changes
+        # (app/storefront/page_cache.py); 0 turns the cache off.
+        "PAGE_CACHE_SECONDS": number("PAGE_CACHE_SECONDS", int, "60"),
+        "PAGE_CACHE_ENTRIES": number("PAGE_CACHE_ENTRIES", int, "2000"),
         # Responses compressed (Flask-Compress: zstd, br or gzip, as the browser accepts).
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
                                "application/json", "image/svg+xml", "application/xml", "text/plain",

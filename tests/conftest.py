@@ -59,6 +59,7 @@ def test_config(database_url: str, **extra) -> dict:
         "CHECKOUT_EMAIL_RATE_LIMIT": "10000 per minute",
         "CONTACT_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PAGE_CACHE_SECONDS": 0,  # on in tests/storefront/test_page_cache.py only
         "REDIS_URL": "",
         "JOBS_INLINE": True,
         "OUTBOX_INLINE_SWEEP_SECONDS": 0,  # no sweep at a random moment of a test

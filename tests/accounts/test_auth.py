@@ -108,10 +108,16 @@ def test_csrf_is_enforced_on_forms(app, client, shop_a, storefront):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         assert client.post("/login", data={"email": "a@example.com", "password": "x"}).status_code == 400
+        shopper = storefront(shop_a.shop)
+        assert shopper.post("/checkout", data={"name": "x"}).status_code == 400
+        assert shopper.post("/contact", data={"message": "x"}).status_code == 400
+        # Add to cart takes no session token (a first visit sets no cookie) but refuses a
+        # post from another site (tests/storefront/test_http_caching.py).
         listing = shop_a.listings[0]
-        response = storefront(shop_a.shop).post("/cart/add", data={
-            "listing_id": listing.id, "variant_id": listing.supply_product.variants[0].id})
-        assert response.status_code == 400
+        response = shopper.post("/cart/add", data={
+            "listing_id": listing.id, "variant_id": listing.supply_product.variants[0].id},
+            headers={"Origin": "https://evil.example"})
+        assert response.status_code == 403
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
 
