@@ -34,8 +34,11 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
 
-def _request_bytes(method: str, host: str, path: str, cookie: str = "", body: bytes = b"") -> bytes:
+def _request_bytes(method: str, host: str, path: str, cookie: str = "", body: bytes = b"",
+                   origin: str = "") -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: close", "User-Agent: flagship-bench"]
+    if origin:
+        lines.append(f"Origin: {origin}")
     if cookie:
         lines.append(f"Cookie: {cookie}")
     if body:
@@ -76,10 +79,10 @@ class Session:
     def cookie_header(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
-    def request(self, method: str, path: str, form: dict | None = None) -> Response:
+    def request(self, method: str, path: str, form: dict | None = None, origin: str = "") -> Response:
         body = urlencode(form).encode() if form else b""
         with socket.create_connection(self.address, timeout=60) as sock:
-            sock.sendall(_request_bytes(method, self.host, path, self.cookie_header, body))
+            sock.sendall(_request_bytes(method, self.host, path, self.cookie_header, body, origin))
             chunks = []
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
@@ -98,11 +101,11 @@ class Session:
         return self.request("GET", path)
 
     def post_form(self, page: str, action: str, fields: dict) -> Response:
-        """GET the page holding the form (for its CSRF token and session), then POST."""
+        """GET the page holding the form (for its session and CSRF token, if it has one: a
+        storefront form may rely on Origin checks instead), then POST as a browser would."""
         found = CSRF_RE.search(self.get(page).text)
-        if not found:
-            raise RuntimeError(f"no CSRF token on {self.host}{page}")
-        return self.request("POST", action, {"csrf_token": html.unescape(found.group(1)), **fields})
+        token = {"csrf_token": html.unescape(found.group(1))} if found else {}
+        return self.request("POST", action, {**token, **fields}, origin=f"http://{self.host}")
 
 
 def log_in(address, host: str, email: str, password: str) -> Session:
