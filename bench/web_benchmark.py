@@ -1,0 +1,394 @@
+"""Web pages benchmark (issue 15): the Procfile's web process against hello-world Flask.
+
+    .venv/bin/python bench/web_benchmark.py              # full scale (seeds once, minutes)
+    .venv/bin/python bench/web_benchmark.py --scale small --rounds 2 --duration 3   # a quick look
+
+Needs PostgreSQL on 127.0.0.1:5432 (a superuser `postgres`, trust auth) and wrk. Creates
+and reuses databases named flagship_bench_web_<scale> and the role flagship_bench_app
+(see bench/web_seed.py for what is in them).
+
+Runs `gunicorn -c gunicorn.conf.py wsgi:app` (2 sync workers, FLAGSHIP_ENV=production, the
+app connected as a role without BYPASSRLS) and `gunicorn -c gunicorn.conf.py
+bench.hello_app:app`, both all the time, and measures them with wrk in turn: hello, page,
+hello, page... for --rounds rounds. Per page: requests per second, its ratio to hello-world
+measured just before it (the same round), p50 and p99 latency at that full load (wrk's
+closed loop). Then the p99 at half of that maximum: an open-loop client sends requests at
+a fixed rate of half the page's median rps (each latency counted from when its request was
+due). Finally the storefront pages again on a database holding only the measured shops,
+for "1 shop vs 10,000 shops".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import web_client, web_seed  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+WORKDIR = ROOT / "instance" / "bench-web"  # media and feeds the seeded shops' files live in
+
+
+@dataclass
+class Page:
+    name: str
+    host: str
+    path: str
+    cookie: str = ""
+    storefront: bool = False
+
+
+@dataclass
+class Measure:
+    rps: list[float] = field(default_factory=list)
+    ratio: list[float] = field(default_factory=list)
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
+    half: web_client.RateResult | None = None
+
+
+# --- servers --------------------------------------------------------------------------------
+
+class Server:
+    """One gunicorn, started with the Procfile's command and gunicorn.conf.py."""
+
+    def __init__(self, name: str, target: str, port: int, env: dict, log_dir: Path):
+        self.name, self.port = name, port
+        self.log = log_dir / f"{name}.log"
+        env = {**env, "PORT": str(port), "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "2")}
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py", target],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait()
+
+    def _wait(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start; see {self.log}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout} s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # its own session: the master and its workers
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+# --- wrk ------------------------------------------------------------------------------------
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def wrk(port: int, page: Page, args) -> tuple[float, float, float]:
+    """(requests per second, p50 ms, p99 ms) of one wrk run; refuses a run with errors."""
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "30s",
+               "--latency", "-H", f"Host: {page.host}"]
+    if page.cookie:
+        command += ["-H", f"Cookie: {page.cookie}"]
+    out = subprocess.run(command + [f"http://127.0.0.1:{port}{page.path}"], capture_output=True, text=True,
+                         check=True).stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if bad or (errors and re.search(r"timeout [1-9]", errors.group(1))):
+        raise RuntimeError(f"wrk on {page.name}: errors\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M).groups()
+        return float(value) * UNITS[unit]
+
+    return rps, percentile("50"), percentile("99")
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[Page]:
+    """home, collection, product, search, cart and checkout (GET) of each measured shop; the
+    handles come from the database, the cart is filled through the storefront's own form."""
+    import psycopg
+
+    pages = []
+    with psycopg.connect(owner_url) as conn:
+        for sub in shops:
+            shop_id = conn.execute("SELECT id FROM shops WHERE subdomain = %s", (sub,)).fetchone()[0]
+            collection = conn.execute(
+                "SELECT c.handle FROM collections c WHERE c.shop_id = %s AND EXISTS (SELECT 1 FROM "
+                "collection_listings e WHERE e.shop_id = c.shop_id AND e.collection_id = c.id) ORDER BY c.position "
+                "LIMIT 1", (shop_id,)).fetchone()[0]
+            listings = conn.execute(
+                "SELECT l.id, l.handle, l.title, min(v.id) FROM listings l JOIN supply_variants v ON "
+                "v.product_id = l.supply_product_id AND v.stock > 0 WHERE l.shop_id = %s AND l.is_visible AND "
+                "l.status = 'active' GROUP BY l.id, l.handle, l.title, l.position ORDER BY l.position LIMIT 2",
+                (shop_id,)).fetchall()
+        # The product and the search word a shopper would use: the first listing's, by title.
+            product_path = f"/products/{listings[0][1]}"
+            word = re.sub(r"[^a-z]", " ", listings[0][2].lower()).split()[0]
+            host = f"{sub}.{web_seed.SERVER_NAME}"
+            cart = web_client.fill_cart(address, host, product_path, [(row[0], row[3]) for row in listings])
+            pages += [Page(f"{sub} home", host, "/", storefront=True),
+                      Page(f"{sub} collection", host, f"/collections/{collection}", storefront=True),
+                      Page(f"{sub} product", host, product_path, storefront=True),
+                      Page(f"{sub} search", host, f"/search?q={word}", storefront=True),
+                      Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
+                      Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True)]
+    return pages
+
+
+def back_office_pages(address) -> list[Page]:
+    from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    host = web_seed.SERVER_NAME
+    owner = web_client.log_in(address, host, "busy@bench.example", web_seed.PASSWORD).cookie_header
+    admin = web_client.log_in(address, host, ADMIN_EMAIL, ADMIN_PASSWORD).cookie_header
+    # "honey": in about 5 % of the bulk product titles (the demo images they cycle through).
+    return [Page("platform home", host, "/"),
+            Page("dashboard home (busy)", host, "/dashboard/busy/", owner),
+            Page("dashboard orders (busy)", host, "/dashboard/busy/orders", owner),
+            Page("dashboard catalog (busy)", host, "/dashboard/busy/catalog", owner),
+            Page("dashboard catalog search", host, "/dashboard/busy/catalog?q=honey", owner),
+            Page("admin products", host, "/admin/products", admin),
+            Page("admin products search", host, "/admin/products?q=honey", admin)]
+
+
+def check(address, pages: list[Page]) -> None:
+    """Every page must answer 200 with a page, or its figures mean nothing."""
+    for page in pages:
+        session = web_client.Session(address, page.host)
+        if page.cookie:
+            session.cookies.update(dict(part.split("=", 1) for part in page.cookie.split("; ")))
+        response = session.get(page.path)
+        if response.status != 200:
+            raise RuntimeError(f"{page.name}: {page.host}{page.path} answered {response.status}")
+        print(f"  ok  {page.name:<26} {page.host}{page.path}  {len(response.body):,} bytes")
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+HELLO = Page("hello-world", "localhost", "/")
+
+
+def measure(app_port: int, hello_port: int, pages: list[Page], args) -> tuple[Measure, dict[str, Measure]]:
+    hello, results = Measure(), {page.name: Measure() for page in pages}
+    for page in pages:  # warm-up: imports, template compilation, the database's cache
+        wrk(app_port, page, argparse.Namespace(**{**vars(args), "duration": 1}))
+    for round_no in range(1, args.rounds + 1):
+        for page in pages:
+            h_rps, h50, h99 = wrk(hello_port, HELLO, args)
+            rps, p50, p99 = wrk(app_port, page, args)
+            for m, values in ((hello, (h_rps, h50, h99)), (results[page.name], (rps, p50, p99))):
+                m.rps.append(values[0])
+                m.p50.append(values[1])
+                m.p99.append(values[2])
+            results[page.name].ratio.append(rps / h_rps)
+            print(f"  round {round_no}: {page.name:<26} {rps:8.1f} rps ({rps / h_rps:.3f}x hello {h_rps:.0f})  "
+                  f"p50 {p50:7.1f} ms  p99 {p99:7.1f} ms", flush=True)
+    return hello, results
+
+
+def half_load(app_port: int, pages: list[Page], results: dict[str, Measure], seconds: float) -> None:
+    for page in pages:
+        rate = statistics.median(results[page.name].rps) / 2
+        results[page.name].half = r = web_client.fixed_rate(("127.0.0.1", app_port), page.host, page.path,
+                                                            page.cookie, rate, seconds)
+        print(f"  half load: {page.name:<26} {rate:7.1f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
+              f"  ({r.ok} ok, {r.errors} errors)", flush=True)
+
+
+STOREFRONT_RATIO, HALF_P99_MS, BACK_OFFICE_MS = 0.35, 50.0, 50.0  # issue 15's targets
+
+
+def target(page: Page, m: Measure) -> str:
+    """Storefront: >= 0.35x hello-world and p99 <= 50 ms at half load. Dashboard and admin:
+    <= 50 ms, read as the median at half load (one request's time, without the queue)."""
+    if m.half is None:
+        return ""
+    if page.storefront:
+        ok = statistics.median(m.ratio) >= STOREFRONT_RATIO and m.half.p99_ms <= HALF_P99_MS
+        return f"{'met' if ok else 'missed'} (>= {STOREFRONT_RATIO}x, p99 <= {HALF_P99_MS:.0f} ms)"
+    ok = m.half.p50_ms <= BACK_OFFICE_MS
+    return f"{'met' if ok else 'missed'} (<= {BACK_OFFICE_MS:.0f} ms)"
+
+
+def table(pages: list[Page], hello: Measure, results: dict[str, Measure], statements: dict[str, int],
+          versus: dict[str, Measure] | None = None) -> str:
+    """One markdown table. With `versus` (the big database's results), a column comparing
+    each page's ratio to hello-world with the one measured there."""
+    med = statistics.median
+    half = versus is None
+    columns = ["page", "SQL/req", "rps", "x hello-world (range)", "p50 ms", "p99 ms"]
+    columns += ["p50 / p99 ms at half max (rate)", "target"] if half else ["x hello: this database / the big one"]
+    rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    rows.append(f"| hello-world | | {med(hello.rps):,.0f} | 1.0x | {med(hello.p50):.1f} | {med(hello.p99):.1f} |"
+                + " |" * (len(columns) - 6))
+    for page in pages:
+        m = results[page.name]
+        cells = [page.name, str(statements.get(page.name, "")), f"{med(m.rps):,.1f}",
+                 f"**{med(m.ratio):.3f}x** ({min(m.ratio):.3f}-{max(m.ratio):.3f})", f"{med(m.p50):.1f}",
+                 f"{med(m.p99):.1f}"]
+        if half:
+            cells += [f"{m.half.p50_ms:.1f} / {m.half.p99_ms:.1f} ({m.half.rate:.1f}/s)" if m.half else "",
+                      target(page, m)]
+        else:
+            other = versus.get(page.name)
+            cells.append(f"{med(m.ratio) / med(other.ratio):.2f}" if other else "")
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def statement_counts(env: dict, pages: list[Page]) -> dict[str, int]:
+    """SQL statements per request of each page (the second request: caches warm), counted
+    in-process through the Flask test client with the web process's settings."""
+    from sqlalchemy import event
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from app import create_app
+        from app.extensions import db
+
+        app = create_app()
+        with app.app_context():
+            engine = db.engine
+        seen = [0]
+
+        def count(*_args):
+            seen[0] += 1
+
+        event.listen(engine, "before_cursor_execute", count)
+        client, counts = app.test_client(use_cookies=False), {}
+        for page in pages:
+            headers = {"Cookie": page.cookie} if page.cookie else {}
+            client.get(page.path, base_url=f"http://{page.host}", headers=headers)
+            seen[0] = 0
+            response = client.get(page.path, base_url=f"http://{page.host}", headers=headers)
+            counts[page.name] = seen[0] if response.status_code == 200 else f"({response.status_code})"
+        event.remove(engine, "before_cursor_execute", count)
+        engine.dispose()
+        return counts
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@dataclass
+class Run:
+    database: str
+    pages: list[Page]
+    hello: Measure
+    results: dict[str, Measure]
+    statements: dict[str, int]
+
+
+def run_on(database: str, args, pages_of, log_dir: Path, half: bool) -> Run:
+    env = web_seed.app_env(args.postgres, database, WORKDIR / database)
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    env["AUTH_RATE_LIMIT"] = "1000 per minute"  # the harness logs in on every run
+    app = Server(f"web-{database}", "wsgi:app", args.port, env, log_dir)
+    hello = Server("hello", "bench.hello_app:app", args.port + 1, env, log_dir)
+    try:
+        address = ("127.0.0.1", args.port)
+        pages = pages_of(web_seed.urls(args.postgres, database)[0], address)
+        if args.pages:
+            pages = [p for p in pages if any(word in p.name for word in args.pages)]
+        check(address, pages)
+        statements = statement_counts(env, pages)
+        hello_m, results = measure(args.port, args.port + 1, pages, args)
+        if half:
+            half_load(args.port, pages, results, args.half_seconds)
+        return Run(database, pages, hello_m, results, statements)
+    finally:
+        app.stop()
+        hello.stop()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=sorted(web_seed.SCALES), default="full")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--half-seconds", type=float, default=20, help="seconds of the half-load run per page")
+    parser.add_argument("--pages", nargs="*", help="only pages whose name contains one of these words")
+    parser.add_argument("--no-compare", action="store_true", help="skip the measured-shops-only database")
+    parser.add_argument("--reseed", action="store_true", help="drop the database and seed it again")
+    parser.add_argument("--seed-only", action="store_true", help="prepare the database(s), measure nothing")
+    parser.add_argument("--postgres", default="127.0.0.1:5432", help="host:port, superuser postgres, trust auth")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12",
+                        help="the app's REDIS_URL (rate limits, jobs); '' runs jobs inline")
+    parser.add_argument("--port", type=int, default=8301, help="the app's port; hello-world gets the next")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: this benchmark needs it (Debian/Ubuntu: apt-get install -y wrk)",
+              file=sys.stderr)
+        return 2
+
+    started = datetime.now(UTC)
+    log_dir = WORKDIR / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    database = web_seed.prepare(args.postgres, args.scale, WORKDIR / web_seed.database_name(args.scale),
+                                args.reseed)
+    if args.seed_only:
+        return 0
+    print(f"\n== {database}: storefront, dashboard and admin pages ==")
+    big = run_on(database, args, lambda url, address: storefront_pages(url, address) + back_office_pages(address),
+                 log_dir, half=True)
+    small = None
+    if args.scale != "empty" and not args.no_compare:
+        only = web_seed.prepare(args.postgres, "empty", WORKDIR / web_seed.database_name("empty"), args.reseed)
+        print(f"\n== {only}: the same storefront pages with only the measured shops in the database ==")
+        small = run_on(only, args, storefront_pages, log_dir, half=False)
+
+    report = [f"# Web pages benchmark, {started:%Y-%m-%d %H:%M} UTC", "",
+              f"`bench/web_benchmark.py --scale {args.scale}`: {args.rounds} rounds, wrk -t{args.threads} "
+              f"-c{args.connections} -d{args.duration}s per run, hello-world and page interleaved; "
+              f"{os.cpu_count()} CPUs shared by wrk, both gunicorns (2 sync workers each) and PostgreSQL. "
+              "rps, p50 and p99: medians over the rounds at full load (wrk's closed loop); x hello-world: the "
+              "median of each round's ratio to the hello-world run just before, with the lowest and highest. "
+              f"Half max: open loop at half the page's median rps for {args.half_seconds:.0f} s. SQL/req: "
+              "statements per request (second request, in-process).", "",
+              f"## `{big.database}`: {_seeded(args.postgres, big.database)}", "",
+              table(big.pages, big.hello, big.results, big.statements), ""]
+    if small:
+        report += [f"## `{small.database}`: only the measured shops (1 shop vs 10,000)", "",
+                   table(small.pages, small.hello, small.results, small.statements, versus=big.results), ""]
+    text = "\n".join(report)
+    print("\n" + text)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"web-{started:%Y-%m-%d}-{args.scale}.md"
+    out.write_text(text)
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+def _seeded(server: str, database: str) -> str:
+    counts = web_seed.seeded(web_seed.urls(server, database)[0], database.removeprefix(web_seed.DB_PREFIX + "_"))
+    return ", ".join(f"{v:,} {k}" for k, v in (counts or {}).items())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
