@@ -16,25 +16,28 @@ mode, where templates change under the developer's hands), under the shop's
   while it rendered is never hidden behind it.
 
 The time limit bounds what changes with the clock alone (a group's "ends in 3 h", a weekly
-deadline). A page's script nonce is swapped for a fresh one on every answer, so the
-Content-Security-Policy stays one nonce per response. Visitors with any cookie, other
-methods, other pages and answers that set a cookie are never cached.
+deadline). A stored answer is sent exactly as it was made, security headers and script nonce
+included: a nonce guards against markup injected into the page, and such markup would be
+stored with (and before) the render that chose the nonce, its own write moving the
+generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
+touches neither Flask nor the database. Visitors with any cookie, other methods, other
+pages and answers that set a cookie are never cached.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
 
-from flask import Response, current_app, g, request
+from flask import current_app, g, request, request_finished
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
-from app.security_headers import csp_nonce
 from app.shops.models import Shop
 from app.tenancy import current_shop_id
 from app.tenancy.context import TenantMixin
@@ -44,7 +47,8 @@ log = logging.getLogger(__name__)
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
          "storefront.policy_page"}
 PLATFORM = "all"  # the generation every page also depends on
-NONCE = "\x00nonce\x00"  # stands for the script nonce in a stored page
+_KEY = "flagship.page_cache_key"
+_REFERRAL = re.compile(r"(?:^|&)ref=")
 _PENDING = "flagship_page_generations"
 
 
@@ -94,70 +98,76 @@ class PageCache:
                                    socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT"],
                                    socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"])
         self.generations = Generations(redis)
-        self.pages: OrderedDict[tuple, tuple[float, int, str, bytes]] = OrderedDict()
+        # key -> (expires, status line, headers, body): the answer exactly as it was sent
+        self.pages: OrderedDict[tuple, tuple[float, str, list, bytes]] = OrderedDict()
         self.shop_of_host: dict[str, int] = {}
         self.lock = threading.Lock()
 
-    # Serving ------------------------------------------------------------------------------------
+    # Serving, before Flask: a stored page costs a dictionary lookup and the generations ------
 
-    def key(self) -> tuple | None:
-        """This request's key, or None when it may not be cached."""
-        if (self.seconds <= 0 or current_app.debug or request.method != "GET" or request.endpoint not in PAGES
-                or request.cookies or "ref" in request.args):
+    def middleware(self, wsgi_app):
+        def serve(environ, start_response):
+            key = self._key(environ)
+            if key is not None:
+                with self.lock:
+                    found = self.pages.get(key)
+                    if found is not None:
+                        self.pages.move_to_end(key)
+                if found is not None and found[0] >= time.monotonic():
+                    _, status, headers, body = found
+                    start_response(status, headers)
+                    return [body]
+                environ[_KEY] = key
+            return wsgi_app(environ, start_response)
+
+        return serve
+
+    def _key(self, environ) -> tuple | None:
+        """The key of a request that may be served from the cache, or None."""
+        if (self.seconds <= 0 or environ.get("REQUEST_METHOD") != "GET"
+                or environ.get("HTTP_COOKIE") or _REFERRAL.search(environ.get("QUERY_STRING", ""))):
             return None
-        shop_id = self.shop_of_host.get(request.host)
+        host = environ.get("HTTP_HOST", "")
+        shop_id = self.shop_of_host.get(host)
         if shop_id is None:
             return None
+        return self._key_for(shop_id, host, environ)
+
+    def _key_for(self, shop_id: int, host: str, environ) -> tuple | None:
         generations = self.generations.read(shop_id)
         if generations is None:
             return None
-        return (shop_id, request.host, request.full_path, *generations)
+        # The answer differs by the compression the browser accepts (Flask-Compress).
+        return (shop_id, host, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+                environ.get("HTTP_ACCEPT_ENCODING", ""), *generations)
 
-    def lookup(self):
-        """A before_request hook: the stored page, or None to render it (noting its key)."""
-        key = self.key()
-        if key is None:
-            return None
-        with self.lock:
-            found = self.pages.get(key)
-            if found is not None:
-                self.pages.move_to_end(key)
-        if found is None or found[0] < time.monotonic():
-            g.page_cache_key = key
-            return None
-        _, status, mimetype, body = found
-        response = Response(body.replace(NONCE.encode(), csp_nonce().encode()), status=status,
-                            mimetype=mimetype)
-        response.headers["X-Page-Cache"] = "hit"
-        return response
+    # Storing, once Flask has made the whole answer (security headers, compression) ---------
 
-    def store(self, response):
-        """An after_request hook: keep a page rendered for a cacheable request."""
+    def store(self, sender, response, **extra):
+        """request_finished: keep the answer to a cacheable storefront page."""
         shop = g.get("shop")
-        if shop is not None and not request.cookies:
-            self.shop_of_host[request.host] = shop.id  # a later visit can find its generations
-        key = g.pop("page_cache_key", None)
-        if (shop is not None and (key is None or key[0] != shop.id) and self.seconds > 0
-                and not current_app.debug and request.method == "GET" and request.endpoint in PAGES
-                and not request.cookies and "ref" not in request.args):
-            # The host was not known yet (or now names another shop): store under the
-            # generations read now, after the page rendered (a change committed meanwhile
-            # moves them on, so at worst this page is never found).
-            generations = self.generations.read(shop.id)
-            key = (shop.id, request.host, request.full_path, *generations) if generations else None
-        if (key is None or response.status_code != 200 or response.direct_passthrough
+        if (shop is None or self.seconds <= 0 or current_app.debug or request.method != "GET"
+                or request.endpoint not in PAGES or request.cookies or "ref" in request.args):
+            return
+        self.shop_of_host[request.host] = shop.id  # the next visit finds its generations
+        if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
                 or "Set-Cookie" in response.headers or _is_draft()):
-            return response
-        body = response.get_data()
-        nonce = g.get("csp_nonce")
-        if nonce:
-            body = body.replace(nonce.encode(), NONCE.encode())
+            return
+        key = request.environ.get(_KEY)
+        if key is None or key[0] != shop.id:
+            # The host was not known (or now names another shop): the generations read now,
+            # after the page rendered; a change committed meanwhile moved them on, so at
+            # worst this page is never found.
+            key = self._key_for(shop.id, request.host, request.environ)
+            if key is None:
+                return
+        response.headers["X-Page-Cache"] = "miss"
+        headers = [(name, value) for name, value in response.headers.items() if name != "X-Page-Cache"]
+        headers.append(("X-Page-Cache", "hit"))
         with self.lock:
-            self.pages[key] = (time.monotonic() + self.seconds, response.status_code, response.mimetype, body)
+            self.pages[key] = (time.monotonic() + self.seconds, response.status, headers, response.get_data())
             while len(self.pages) > self.entries:
                 self.pages.popitem(last=False)
-        response.headers["X-Page-Cache"] = "miss"
-        return response
 
 
 def _is_draft() -> bool:
@@ -224,14 +234,14 @@ def install_invalidation(cache: PageCache) -> None:
             session.info.pop(_PENDING, None)
 
 
-def install(app, blueprint: str = "storefront") -> PageCache:
-    """Serve and store pages of the storefront blueprint (registered already): the lookup
-    runs before the blueprint's other hooks, so a stored page costs no database query; the
-    store runs before the app's hooks add security headers and compress."""
+def install(app) -> PageCache:
+    """Serve stored pages in front of the app (WSGI middleware: no Flask, no database) and
+    store the storefront's finished answers (request_finished: after the security headers
+    and compression)."""
     cache = PageCache(app)
     app.extensions["page_cache"] = cache
-    app.before_request_funcs.setdefault(blueprint, []).insert(0, cache.lookup)
-    app.after_request_funcs.setdefault(blueprint, []).insert(0, cache.store)
+    app.wsgi_app = cache.middleware(app.wsgi_app)
+    request_finished.connect(cache.store, app, weak=False)
     install_invalidation(cache)
     return cache
 
