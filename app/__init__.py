@@ -182,6 +182,9 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
         return local(moment, shop if shop is not None else (g.get("shop") if has_app_context() else None))
 
     app.jinja_env.filters["local"] = local_time
+    from .pagination import found_text
+
+    app.jinja_env.globals["found_text"] = found_text
 
     @app.context_processor
     def site_globals():

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.db_types import contains_pattern
 from app.errors import NotFound
 from app.extensions import db
+from app.pagination import window
 
 from .models import CATEGORIES, Supplier, SupplyProduct, SupplyVariant
 
@@ -66,7 +67,7 @@ def _shoppable(currency: str):
 
 
 def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
-    """A page (flask_sqlalchemy Pagination) of matching supply products, by title.
+    """A page (app.pagination.Window) of matching supply products, by title.
 
     A product matches a price range when at least one of its variants' wholesale prices
     lies inside it.
@@ -94,7 +95,7 @@ def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
             in_range &= SupplyVariant.wholesale_price <= filters.max_wholesale
         query = query.where(exists().where(in_range))
     query = query.order_by(SupplyProduct.title, SupplyProduct.id)
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+    return window(query, page, per_page, unique=True)  # no count of the whole catalog
 
 
 def catalog_suppliers(currency: str) -> list[Supplier]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -39,7 +39,19 @@ class Supplier(db.Model):
 
 class SupplyProduct(db.Model):
     __tablename__ = "supply_products"
-    __table_args__ = (UniqueConstraint("supplier_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "code"),
+        # The owners' catalog browser and the admin's list walk products by title.
+        Index("ix_supply_products_title_id", "title", "id"),
+        # Searches for any part of a title, description or code (PostgreSQL: trigram
+        # indexes, so "%honey%" is not a scan of every product; SQLite: plain ones).
+        Index("ix_supply_products_title_trgm", "title", postgresql_using="gin",
+              postgresql_ops={"title": "gin_trgm_ops"}),
+        Index("ix_supply_products_description_trgm", "description", postgresql_using="gin",
+              postgresql_ops={"description": "gin_trgm_ops"}),
+        Index("ix_supply_products_code_trgm", "code", postgresql_using="gin",
+              postgresql_ops={"code": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
@@ -74,6 +86,7 @@ class SupplyVariant(db.Model):
     __tablename__ = "supply_variants"
     __table_args__ = (
         UniqueConstraint("supplier_id", "sku"),
+        Index("ix_supply_variants_sku_trgm", "sku", postgresql_using="gin", postgresql_ops={"sku": "gin_trgm_ops"}),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("wholesale_price >= 0", name="wholesale_not_negative"),
         CheckConstraint("min_retail_price >= wholesale_price", name="min_retail_covers_wholesale"),

@@ -22,6 +22,7 @@ from app.db_types import contains_pattern
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.money import CURRENCIES, MAX_AMOUNT, AmountTooLarge, MoneyError, parse_amount
+from app.pagination import window
 
 from .models import (
     CATEGORIES,
@@ -484,22 +485,23 @@ def find_products(*, text: str = "", supplier_id: int | None = None, category: s
     query = (
         select(SupplyProduct).join(SupplyProduct.supplier)
         .options(contains_eager(SupplyProduct.supplier), selectinload(SupplyProduct.variants))
-        .order_by(func.lower(SupplyProduct.title), SupplyProduct.id)
+        .order_by(SupplyProduct.title, SupplyProduct.id)
     )
     text = (text or "").strip()[:100]
     if text:
         pattern = contains_pattern(text)
-        skus = select(SupplyVariant.id).where(
-            SupplyVariant.product_id == SupplyProduct.id, SupplyVariant.sku.ilike(pattern, escape="\\"))
+        # Products with a matching SKU, found through the SKUs' trigram index (not a
+        # subquery per product).
+        skus = select(SupplyVariant.product_id).where(SupplyVariant.sku.ilike(pattern, escape="\\"))
         query = query.where(or_(SupplyProduct.title.ilike(pattern, escape="\\"),
-                                SupplyProduct.code.ilike(pattern, escape="\\"), skus.exists()))
+                                SupplyProduct.code.ilike(pattern, escape="\\"), SupplyProduct.id.in_(skus)))
     if supplier_id is not None:
         query = query.where(SupplyProduct.supplier_id == supplier_id)
     if category:
         query = query.where(SupplyProduct.category == category)
     if status:
         query = query.where(SupplyProduct.status == status)
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+    return window(query, page, per_page, unique=True)  # no count of every product
 
 
 def all_suppliers() -> list[Supplier]:

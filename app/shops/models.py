@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -27,6 +28,8 @@ PRICE_RULES = ("markup", "fixed")
 
 class Shop(db.Model):
     __tablename__ = "shops"
+    # The platform home's directory walks shops oldest first and stops at a dozen.
+    __table_args__ = (Index("ix_shops_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))

@@ -94,11 +94,12 @@ def test_bad_filter_input_shows_a_clear_message(owner, extra, query, message):
 def test_pagination_keeps_the_filters(owner, extra, app, monkeypatch):
     monkeypatch.setitem(app.config, "CATALOG_PAGE_SIZE", 2)
     first = page_text(owner.get("/dashboard/alpha/catalog?q=e"))
-    assert "3 products found" in first
-    assert "Page 1 of 2" in first
+    # Not counted (a count of a large catalog costs more than the page): "more than".
+    assert "More than 2 products found" in first
+    assert "Page 1" in first and "Page 1 of" not in first
     assert 'href="/dashboard/alpha/catalog?page=2&amp;q=e"' in first
     second = page_text(owner.get("/dashboard/alpha/catalog?q=e&page=2"))
-    assert "Page 2 of 2" in second
+    assert "3 products found" in second and "Page 2" in second and "Next" not in second
     assert second.count("<tr>") == 2  # header row + one product
     past_end = owner.get("/dashboard/alpha/catalog?q=e&page=99")
     assert past_end.status_code == 200
