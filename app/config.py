@@ -154,7 +154,7 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         # Storefront pages for visitors without cookies, kept per shop until it changes
         # (app/storefront/page_cache.py); 0 turns the cache off.
         "PAGE_CACHE_SECONDS": number("PAGE_CACHE_SECONDS", int, "60"),
-        "PAGE_CACHE_ENTRIES": number("PAGE_CACHE_ENTRIES", int, "2000"),
+        "PAGE_CACHE_ENTRIES": number("PAGE_CACHE_ENTRIES", int, "1000"),  # ~20-60 KB each
         # Responses compressed (Flask-Compress: zstd, br or gzip, as the browser accepts).
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
                                "application/json", "image/svg+xml", "application/xml", "text/plain",

@@ -21,7 +21,9 @@ included: a nonce guards against markup injected into the page, and such markup 
 stored with (and before) the render that chose the nonce, its own write moving the
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
 touches neither Flask nor the database. Visitors with any cookie, other methods, other
-pages and answers that set a cookie are never cached.
+pages and answers that set a cookie are never cached. The key is the shop, host, path,
+query and Accept-Encoding: anything else a page comes to depend on (a language chosen from
+Accept-Language, say) must join it.
 """
 
 from __future__ import annotations
