@@ -1,5 +1,5 @@
 """Reading a Google Merchant Center product feed (XML: RSS 2.0 or Atom with the g: namespace;
-or TSV) as our feed rows.
+or TSV, or the same columns comma-separated) as our feed rows.
 
 - Each item is a variant: `g:id` is its SKU. Items sharing a `g:item_group_id` are the
   variants of one product (they must follow one another, like every feed's rows); an item
@@ -68,9 +68,11 @@ def google_rows(binary, mapping: Mapping[str, str], *, xml: bool) -> Iterator[Fe
     if xml:
         items = _xml_items(binary)
     else:
-        header, names, items = read_csv_records(binary, delimiter="\t", normalise=google_name)
+        # Merchant Center takes tab-separated files; a comma-separated one is read as well.
+        delimiter = "\t" if b"\t" in binary.peek(1)[:CHUNK].split(b"\n", 1)[0] else ","
+        header, names, items = read_csv_records(binary, delimiter=delimiter, normalise=google_name)
         if not is_google(names):
-            raise FeedError(f"This {WHAT} (TSV) lacks the columns id, title and price. Its header is: "
+            raise FeedError(f"This {WHAT} lacks the columns id, title and price. Its header is: "
                             + ", ".join(header)[:300])
         if columns["wholesale_price"] not in names:
             raise FeedError(f"This {WHAT} lacks the column cost_of_goods_sold: it is the wholesale price "

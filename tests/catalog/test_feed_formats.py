@@ -282,6 +282,13 @@ def test_google_tsv_imports_and_rejects(feeds_dir):
     assert "gtin “8.90123E+12” was mangled" in found[1][2]
 
 
+def test_a_comma_separated_google_feed_is_read_too():
+    data = sample("google-merchant.tsv").decode().replace("\t", ",").replace("Shirts & Tops", "Shirts")
+    found = rows(data.replace("Heavyweight organic cotton, garment-dyed.", "Heavyweight organic cotton"))
+    assert [row.sku for row in found][:2] == ["TEE-G-S-SAND", "TEE-G-M-SAND"]
+    assert found[0].fields["options"] == "size=S; colour=Sand" and not found[0].fault
+
+
 def test_a_google_feed_in_another_currency_is_rejected_row_by_row(feeds_dir):
     supplier_id, run = sync_sample("google-merchant.xml", currency="CNY")
     assert products(supplier_id) == {} and run.rejected_count == 6
