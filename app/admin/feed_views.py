@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.catalog import feeds, sync, sync_runs
 from app.catalog import services as catalog
+from app.catalog.feed_formats import FORMAT_LABELS, describe_format
 from app.catalog.feeds_models import SupplierFeed
 from app.catalog.importer import COLUMNS, REQUIRED_COLUMNS
 from app.catalog.jobs import enqueue_sync
@@ -24,6 +25,11 @@ NAV_SECTIONS.update({
     "sync_run": "feeds",
 })
 SAMPLES = {"csv": ("feed-sample.csv", "text/csv"), "json": ("feed-sample.json", "application/json")}
+# Exports of other platforms, written for Flagship (samples/feeds/), each with a bad row or two.
+EXPORT_SAMPLES = {
+    "shopify-products.csv": "text/csv", "woocommerce-products.csv": "text/csv",
+    "google-merchant.xml": "application/xml", "google-merchant.tsv": "text/tab-separated-values",
+}
 
 
 class FeedForm(FlaskForm):
@@ -33,7 +39,10 @@ class FeedForm(FlaskForm):
                       description="A public http:// or https:// address (private network addresses are "
                                   "refused, redirects are not followed).")
     upload = FileField("Feed file", description="Replaces the file uploaded before, if any.")
-    format = SelectField("Format", default="csv", choices=[SelectChoice("csv", "CSV"), SelectChoice("json", "JSON (array or JSON Lines)")])
+    format = SelectField("Format", default="auto",
+                         choices=[SelectChoice(code, label) for code, label in FORMAT_LABELS.items()],
+                         description="Detect automatically tells our CSV and JSON, a Shopify or WooCommerce "
+                                     "product export and a Google Merchant Center feed apart from the content.")
     column_mapping = TextAreaField(
         "Column mapping", render_kw={"rows": 4, "placeholder": "title=Product name\nsku=Item number"},
         description="Only for other column names: one our_column=their column per line. Our columns: "
@@ -45,7 +54,7 @@ class FeedForm(FlaskForm):
 
     def settings(self) -> feeds.FeedSettings:
         return feeds.FeedSettings(
-            source=self.source.data or "url", url=self.url.data or "", format=self.format.data or "csv",
+            source=self.source.data or "url", url=self.url.data or "", format=self.format.data or "auto",
             column_mapping=self.column_mapping.data or "", schedule_every=self.schedule_every.data or "",
             schedule_unit=self.schedule_unit.data or "hours", is_full_feed=bool(self.is_full_feed.data))
 
@@ -65,7 +74,7 @@ def _fill(form: FeedForm, feed: SupplierFeed) -> None:
 def feeds_index():
     return render_template("admin/feed_list.html", suppliers=catalog.all_suppliers(),
                            feeds=feeds.feeds_by_supplier(), last_runs=sync_runs.last_runs_by_supplier(),
-                           describe_schedule=feeds.describe_schedule)
+                           describe_schedule=feeds.describe_schedule, describe_format=describe_format)
 
 
 NAV_SECTIONS["feeds_index"] = "feeds"
@@ -88,7 +97,7 @@ def supplier_feed(supplier_id: int):
             return redirect(url_for(".supplier_feed", supplier_id=supplier.id))
     runs = sync.supplier_runs(supplier, per_page=5).items if feed else []
     return render_template("admin/feed_form.html", supplier=supplier, feed=feed, form=form, runs=runs,
-                           required=REQUIRED_COLUMNS, columns=COLUMNS,
+                           required=REQUIRED_COLUMNS, columns=COLUMNS, export_samples=EXPORT_SAMPLES,
                            describe_schedule=feeds.describe_schedule), 422 if form.errors else 200
 
 
@@ -138,3 +147,11 @@ def sync_run_progress(run_id: int):
 def feed_sample(fmt: str):
     name, mimetype = SAMPLES[fmt]
     return send_file(BASE_DIR / "samples" / name, mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.get("/feed-samples/<name>")
+def feed_export_sample(name: str):
+    if name not in EXPORT_SAMPLES:
+        abort(404)
+    return send_file(BASE_DIR / "samples" / "feeds" / name, mimetype=EXPORT_SAMPLES[name], as_attachment=True,
+                     download_name=name)

@@ -120,7 +120,7 @@ class ProductForm(FlaskForm):
 
 
 class CatalogImportForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file to upload.")])
+    file = FileField("CSV file or export", validators=[FileRequired(message="Choose a CSV file to upload.")])
 
 
 class SuspendShopForm(FlaskForm):

@@ -50,17 +50,18 @@ def import_products(supplier_id: int):
             f"{importer.MAX_BYTES // (1024 * 1024)} MB (and {importer.MAX_ROWS:,} rows). "
             "Split it into smaller files and import them one after the other."]
         return _render(supplier, form)
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    try:
-        result = importer.import_catalog_csv(supplier, text)
-    finally:
-        text.detach()
+    result = importer.import_catalog_file(supplier, stream)
     if not result.ok:
         refuse()
         return _render(supplier, form, result)
-    flash(f"Imported {counted(result.rows, 'row')} for {supplier.name}: "
+    skipped = (f" Skipped {counted(len(result.skipped), 'row')} the export marks as not for sale "
+               "(drafts, archived or private products): " + "; ".join(
+                   f"line {row.line}" + (f" ({row.sku})" if row.sku else "") for row in result.skipped[:20])
+               + ("…" if len(result.skipped) > 20 else "") + "." if result.skipped else "")
+    flash(f"Imported {counted(result.rows - len(result.skipped), 'row')} for {supplier.name}: "
           f"{counted(result.created, 'product')} created, {result.updated} updated; "
-          f"{counted(result.variants_created, 'variant')} created, {result.variants_updated} updated.", "success")
+          f"{counted(result.variants_created, 'variant')} created, {result.variants_updated} updated."
+          + skipped, "success")
     return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
 
 

@@ -42,6 +42,7 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # FEED_MAX_BYTES
 DEFAULT_TIMEOUT = 60  # seconds, for the whole download (FEED_TIMEOUT)
 MAX_JSON_RECORD = 1024 * 1024  # one JSON object larger than this is a broken feed
 CHUNK = 64 * 1024
+UPLOAD_SUFFIXES = ("csv", "tsv", "txt", "json", "jsonl", "xml")  # kept on the stored file, for people
 SCHEDULE_UNITS = {"minutes": 1, "hours": 60}
 MIN_SCHEDULE_MINUTES = 5
 MAX_SCHEDULE_MINUTES = 7 * 24 * 60
@@ -60,7 +61,7 @@ class FeedSettings:
 
     source: str = "url"
     url: str = ""
-    format: str = "csv"
+    format: str = "auto"
     column_mapping: str = ""  # "our_column=their column" per line
     schedule_every: str = ""  # blank: manual only
     schedule_unit: str = "hours"
@@ -150,7 +151,7 @@ def save_feed_settings(supplier: Supplier, settings: FeedSettings, upload=None) 
     if settings.source not in FEED_SOURCES:
         raise DomainError("Choose a URL or an uploaded file.", field="source")
     if settings.format not in FEED_FORMATS:
-        raise DomainError("Choose CSV or JSON.", field="format")
+        raise DomainError("Choose one of the listed formats.", field="format")
     feed = get_feed(supplier)
     url = _clean_url(settings.url) if settings.source == "url" else (settings.url or "").strip()[:500]
     has_upload = upload is not None and getattr(upload, "filename", "")
@@ -164,7 +165,8 @@ def save_feed_settings(supplier: Supplier, settings: FeedSettings, upload=None) 
     if has_upload:
         folder = feeds_dir() / f"supplier-{supplier.id}"
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"{uuid.uuid4().hex}.{settings.format}"
+        suffix = Path(upload.filename).suffix.lower().lstrip(".")
+        name = f"{uuid.uuid4().hex}.{suffix if suffix in UPLOAD_SUFFIXES else 'feed'}"
         upload.save(folder / name)
         feed.upload_path = f"supplier-{supplier.id}/{name}"
         feed.upload_name = Path(upload.filename).name[:255]
@@ -281,10 +283,23 @@ class FeedRow:
     line: int
     fields: dict[str, str] = field(default_factory=dict)
     problem: str = ""
+    # Set by the readers of other platforms' exports (app.catalog.feed_formats):
+    fault: str = ""  # the row reads, but its values are wrong: its whole product is rejected
+    currency: str = ""  # the currency its prices were stated in, when the feed says
+    skipped: bool = False  # with `problem`: left out on purpose (a draft), not broken
 
     @property
     def sku(self) -> str:
         return (self.fields.get("sku") or "").strip()[:80]
+
+    def fault_for(self, currency: str) -> str:
+        """Why this row's product must not be written for a supplier pricing in `currency`."""
+        if self.fault:
+            return self.fault
+        if self.currency and self.currency != currency:
+            return (f"The prices are in {self.currency}, but this supplier's catalog is priced in "
+                    f"{currency}; give the prices in {currency}.")
+        return ""
 
 
 class ByteCounter(io.RawIOBase):
@@ -306,12 +321,23 @@ _NOT_UTF8 = "The feed is not UTF-8 text."
 
 
 def read_rows(binary, fmt: str, mapping: Mapping[str, str] | None = None) -> Iterator[FeedRow]:
-    """Stream the rows of a feed (a binary file object) in `fmt` ("csv" or "json")."""
+    """Stream the rows of a feed (a binary file object) in `fmt`: "csv" or "json" (ours),
+    an export of another platform ("shopify", "woo", "google"), or "auto" (detected from
+    the content)."""
     buffered = io.BufferedReader(binary, CHUNK)
-    first = buffered.peek(CHUNK)[:CHUNK].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
-    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
+    head = buffered.peek(CHUNK)[:CHUNK]
+    first = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
     if first == "":
         raise FeedError("The feed is empty.")
+    if fmt not in ("csv", "json"):
+        from .feed_formats import detect_format, read_export_rows  # (it builds on this module)
+
+        if fmt == "auto":
+            fmt = detect_format(head, mapping or {})
+        if fmt not in ("csv", "json"):
+            yield from read_export_rows(buffered, fmt, mapping or {})
+            return
+    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
     if first == "<":
         raise FeedError("The feed is not CSV or JSON (it looks like an HTML or XML page).")
     if fmt == "json":

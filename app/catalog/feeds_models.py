@@ -11,7 +11,8 @@ from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
 FEED_SOURCES = ("url", "upload")
-FEED_FORMATS = ("csv", "json")
+# "auto": told from the content; the exports of other platforms: app.catalog.feed_formats.
+FEED_FORMATS = ("auto", "csv", "json", "shopify", "google", "woo")
 SYNC_STATUSES = ("queued", "running", "succeeded", "partly_failed", "failed")
 
 

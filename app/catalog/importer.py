@@ -1,4 +1,6 @@
-"""Importing a supplier's products from a CSV file (the format is in docs/catalog-csv.md).
+"""Importing a supplier's products from a CSV file (the format is in docs/catalog-csv.md), or
+from a Shopify, WooCommerce or Google Merchant Center export read by the feed readers
+(app.catalog.feed_formats), told apart from the file's first line.
 
 All or nothing: every row is checked first and every problem is reported with its line
 number (the header is line 1), the row's SKU and the reason. Only a file without a single
@@ -10,7 +12,8 @@ The rules for a product are those of the admin's product form (app.catalog.servi
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
@@ -40,6 +43,7 @@ PRODUCT_COLUMNS = ("title", "description", "category", "image_url")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 _CHUNK = 500  # ids per IN (...) list
+_PEEK = 64 * 1024  # bytes looked at to tell the file's format
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class ImportResult:
     variants_updated: int = 0
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
+    skipped: list[RowError] = field(default_factory=list)  # left out on purpose (an export's drafts)
 
     @property
     def ok(self) -> bool:
@@ -101,9 +106,72 @@ def import_catalog_csv(supplier: Supplier, text_stream: Iterable[str]) -> Import
     """
     result = ImportResult()
     try:
-        groups = _read_groups(supplier, text_stream, result)
+        reader = csv.DictReader(text_stream)
+        _check_header(reader, result)
+        groups = _read_groups(supplier, _rows(reader, result), result)
     except _Fatal:
         return result
+    return _finish(supplier, groups, result)
+
+
+def import_catalog_file(supplier: Supplier, binary) -> ImportResult:
+    """Import `supplier`'s products from an uploaded file (a binary stream): our CSV, or an
+    export of Shopify, WooCommerce or Google Merchant Center. The same all-or-nothing rules;
+    an export's drafts and the like are skipped and listed in `skipped`."""
+    # The readers build on this module's columns: imported here, not at the top.
+    from .feed_formats import EXPORT_FORMATS, detect_format, read_export_rows
+    from .feeds import ByteCounter, FeedError
+
+    buffered = io.BufferedReader(ByteCounter(binary), _PEEK)
+    try:
+        fmt = detect_format(buffered.peek(_PEEK)[:_PEEK], {})
+    except FeedError:
+        fmt = "csv"  # our reader says what is wrong with the header, as it always has
+    if fmt not in EXPORT_FORMATS:
+        text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
+        try:
+            return import_catalog_csv(supplier, text)
+        finally:
+            text.detach()
+    result = ImportResult()
+    try:
+        groups = _read_groups(supplier, _export_records(read_export_rows(buffered, fmt, {}), supplier, result),
+                              result)
+    except _Fatal:
+        return result
+    return _finish(supplier, groups, result)
+
+
+def _export_records(rows, supplier: Supplier, result: ImportResult) -> Iterator[tuple[int, dict]]:
+    """(line, record in our columns) for each FeedRow of an export; its problems and faults
+    become errors, its skipped rows are listed apart."""
+    from .feeds import FeedError
+
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except FeedError as error:
+            result.errors.append(RowError(1, "", str(error)))
+            raise _Fatal from None
+        result.rows += 1
+        if result.rows > MAX_ROWS:
+            result.errors.append(RowError(row.line, "", f"The file has more than {MAX_ROWS:,} product rows. "
+                                                        "Split it into smaller files."))
+            raise _Fatal
+        if row.skipped:
+            result.skipped.append(RowError(row.line, row.sku, row.problem))
+            continue
+        if row.problem:
+            result.errors.append(RowError(row.line, row.sku, row.problem))
+            continue
+        if fault := row.fault_for(supplier.currency):
+            result.errors.append(RowError(row.line, row.sku, fault))
+        yield row.line, {column: row.fields.get(column, "") for column in COLUMNS}
+
+
+def _finish(supplier: Supplier, groups: dict[str, _ProductGroup], result: ImportResult) -> ImportResult:
     if not groups and not result.errors:
         result.errors.append(RowError(1, "", "The file has a header but no product rows."))
     _write(supplier, groups, result)
@@ -173,12 +241,11 @@ def _rows(reader: csv.DictReader, result: ImportResult):
         yield first_line, record
 
 
-def _read_groups(supplier: Supplier, text_stream, result: ImportResult) -> dict[str, _ProductGroup]:
-    reader = csv.DictReader(text_stream)
-    _check_header(reader, result)
+def _read_groups(supplier: Supplier, records: Iterable[tuple[int, dict]],
+                 result: ImportResult) -> dict[str, _ProductGroup]:
     groups: dict[str, _ProductGroup] = {}
     first_line_of_sku: dict[str, int] = {}
-    for line, record in _rows(reader, result):
+    for line, record in records:
         sku = (record.get("sku") or "").strip()
         errors: list[str] = []
 

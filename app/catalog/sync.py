@@ -132,6 +132,8 @@ class _Sync:
     def prepare(self, group: _Group) -> None:
         """The cheap part, for every product: its content hash, and SKUs seen twice."""
         for row in group.rows:
+            if fault := row.fault_for(self.currency):  # a reader's check (app.catalog.feed_formats)
+                group.problems.append((row.line, row.sku, fault))
             sku = row.sku
             if not sku:
                 continue

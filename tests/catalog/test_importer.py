@@ -174,3 +174,40 @@ def test_the_sample_file_imports_cleanly():
         result = import_catalog_csv(supplier, sample)
     assert result.ok, result.errors
     assert (result.created, result.variants_created) == (3, 7)
+
+
+# Exports of other platforms, through the feed readers (import_catalog_file) -------------------
+
+SAMPLE_EXPORTS = BASE_DIR / "samples" / "feeds"
+
+
+def test_a_file_of_our_columns_imports_as_before():
+    supplier = make_supplier()
+    result = importer.import_catalog_file(supplier, io.BytesIO(GOOD.encode()))
+    assert result.ok and (result.created, result.variants_created) == (2, 3)
+
+
+def test_a_shopify_export_imports_and_lists_its_drafts_as_skipped():
+    supplier = make_supplier()
+    data = (SAMPLE_EXPORTS / "shopify-products.csv").read_bytes()
+    good = b"".join(line for number, line in enumerate(data.splitlines(keepends=True), start=1) if number < 12)
+    result = importer.import_catalog_file(supplier, io.BytesIO(good))
+    assert result.ok, result.errors
+    assert (result.created, result.variants_created) == (3, 6)
+    assert [(row.line, row.sku) for row in result.skipped] == [(10, "BEANIE-01"), (11, "TOTE-OLD")]
+    assert products_of(supplier)["yunnan-puer-tea"].title == "云南普洱茶饼"
+
+
+def test_an_export_with_bad_rows_imports_nothing_and_says_why():
+    supplier = make_supplier()
+    result = importer.import_catalog_file(supplier, io.BytesIO((SAMPLE_EXPORTS / "woocommerce-products.csv").read_bytes()))
+    assert not result.ok and catalog_counts(supplier) == (0, 0)
+    assert {(error.line, error.sku) for error in result.errors} == {(11, "SCARF-600-GRY"), (13, "LOST-700-S")}
+    assert any("below the wholesale price" in error.message for error in result.errors)
+
+
+def test_a_google_feed_in_another_currency_is_refused_by_the_import():
+    supplier = make_supplier(currency="EUR")
+    result = importer.import_catalog_file(supplier, io.BytesIO((SAMPLE_EXPORTS / "google-merchant.tsv").read_bytes()))
+    assert not result.ok and catalog_counts(supplier) == (0, 0)
+    assert "priced in EUR" in result.errors[0].message
