@@ -35,7 +35,7 @@ import time
 from collections import OrderedDict
 
 from flask import current_app, g, request, request_finished
-from sqlalchemy import event
+from sqlalchemy import TextClause, event
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -180,6 +180,16 @@ def _is_draft() -> bool:
 # Invalidation ---------------------------------------------------------------------------------
 
 _CATALOG = (Supplier, SupplyProduct, SupplyVariant)
+# Every order anywhere moves some variant's stock: were that a change of the whole catalog,
+# no page would stay stored on a busy platform. A stored page may show "in stock" or "sold
+# out" for up to PAGE_CACHE_SECONDS; adding to the cart and checkout check the real stock.
+STOCK_ONLY = {"stock"}
+# Writes in plain SQL (text()) to these tables move generations too (the scope's shop, else
+# the whole platform); other tables (orders, ledger, outbox...) show on no cached page.
+_PAGE_TABLES = re.compile(
+    r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(shops|shop_domains|shop_memberships|theme_configs|"
+    r"shop_media|listings|listing_media|collections|collection_listings|shop_pages|deals|deal_rounds|"
+    r"weekly_deals|pickup_points|supply_products|supply_variants|suppliers)\b", re.IGNORECASE)
 
 
 def _changed(session: Session) -> set[str]:
@@ -191,6 +201,8 @@ def _note(session: Session, obj) -> None:
         _changed(session).add(str(obj.shop_id))
     elif isinstance(obj, Shop):
         _changed(session).add(str(obj.id))
+    elif isinstance(obj, SupplyVariant) and obj in session.dirty and _modified(obj) <= {"stock"}:
+        return  # stock alone: see STOCK_ONLY
     elif isinstance(obj, _CATALOG):
         _changed(session).add(PLATFORM)
     elif isinstance(obj, User) and "email_verified_at" in _modified(obj):
@@ -215,9 +227,17 @@ def install_invalidation(cache: PageCache) -> None:
 
     @event.listens_for(Session, "do_orm_execute")
     def _bulk(state):
+        if isinstance(state.statement, TextClause):
+            if _PAGE_TABLES.match(state.statement.text):
+                shop_id = current_shop_id()
+                _changed(state.session).add(str(shop_id) if shop_id is not None else PLATFORM)
+            return
         if not (state.is_update or state.is_delete) or state.bind_mapper is None:
             return
         model = state.bind_mapper.class_
+        values = getattr(state.statement, "_values", None) if state.is_update else None
+        if model is SupplyVariant and values and {getattr(c, "key", c) for c in values} <= STOCK_ONLY:
+            return
         if issubclass(model, TenantMixin):
             shop_id = current_shop_id()
             _changed(state.session).add(str(shop_id) if shop_id is not None else PLATFORM)
