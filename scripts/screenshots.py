@@ -77,6 +77,7 @@ SHOTS = [
     ("dashboard-shop-pages-editor", MAPLE, ("platform", "/dashboard/maple/pages/returns"), False, True, False),
     ("admin-suppliers", ADMIN_EMAIL, ("platform", "/admin/suppliers"), False, False, False),
     ("admin-money", ADMIN_EMAIL, ("platform", "/admin/money"), False, False, False),
+    ("admin-feed-settings", ADMIN_EMAIL, ("platform", "/admin/suppliers/1/feed"), False, False, False),
     ("supplier-portal", SUPPLIER, ("platform", "/supplier/"), False, False, False),
     ("supplier-payouts", SUPPLIER, ("platform", "/supplier/payouts"), False, False, False),
     ("account-settings", MIA, ("platform", "/account"), False, True, False),
