@@ -148,13 +148,19 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
             word = re.sub(r"[^a-z]", " ", listings[0][2].lower()).split()[0]
             host = f"{sub}.{web_seed.SERVER_NAME}"
             cart = web_client.fill_cart(address, host, product_path, [(row[0], row[3]) for row in listings])
-            pages += [Page(f"{sub} home", host, "/", storefront=True),
-                      Page(f"{sub} collection", host, f"/collections/{collection}", storefront=True),
-                      Page(f"{sub} product", host, product_path, storefront=True),
-                      Page(f"{sub} search", host, f"/search?q={word}", storefront=True),
-                      Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
+            browsing = [("home", "/"), ("collection", f"/collections/{collection}"), ("product", product_path),
+                        ("search", f"/search?q={word}")]
+            # Without a cookie (a first visit): served from the page cache once rendered. With
+            # any cookie (a returning visitor): rendered every time, the uncached figure.
+            pages += [Page(f"{sub} {name}", host, path, storefront=True) for name, path in browsing]
+            pages += [Page(f"{sub} {name} (uncached)", host, path, RETURNING, storefront=True)
+                      for name, path in browsing]
+            pages += [Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
                       Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True)]
     return pages
+
+
+RETURNING = "seen=1"  # any cookie: the page cache serves only visitors without one
 
 
 def back_office_pages(address) -> list[Page]:
@@ -218,16 +224,19 @@ def half_load(app_port: int, pages: list[Page], results: dict[str, Measure], sec
 
 
 STOREFRONT_RATIO, HALF_P99_MS, BACK_OFFICE_MS = 0.35, 50.0, 50.0  # issue 15's targets
+CACHED_RATIO = 0.7  # a storefront page served by the per-shop page cache (a visit without cookies)
 
 
 def target(page: Page, m: Measure) -> str:
-    """Storefront: >= 0.35x hello-world and p99 <= 50 ms at half load. Dashboard and admin:
-    <= 50 ms, read as the median at half load (one request's time, without the queue)."""
+    """Storefront: >= 0.35x hello-world rendered (any cookie), >= 0.7x from the page cache (no
+    cookie), and p99 <= 50 ms at half load. Dashboard and admin: <= 50 ms, read as the median
+    at half load (one request's time, without the queue)."""
     if m.half is None:
         return ""
     if page.storefront:
-        ok = statistics.median(m.ratio) >= STOREFRONT_RATIO and m.half.p99_ms <= HALF_P99_MS
-        return f"{'met' if ok else 'missed'} (>= {STOREFRONT_RATIO}x, p99 <= {HALF_P99_MS:.0f} ms)"
+        ratio = STOREFRONT_RATIO if page.cookie else CACHED_RATIO
+        ok = statistics.median(m.ratio) >= ratio and m.half.p99_ms <= HALF_P99_MS
+        return f"{'met' if ok else 'missed'} (>= {ratio}x, p99 <= {HALF_P99_MS:.0f} ms)"
     ok = m.half.p50_ms <= BACK_OFFICE_MS
     return f"{'met' if ok else 'missed'} (<= {BACK_OFFICE_MS:.0f} ms)"
 
