@@ -21,6 +21,7 @@ committed, and carries over their counts and rejected rows.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -62,7 +63,7 @@ from .sync_runs import (  # noqa: F401 (the run records' API, used through this 
 )
 from .sync_spool import Spool
 
-BATCH_PRODUCTS = 500
+BATCH_PRODUCTS = 2000
 HEARTBEAT_EVERY = timedelta(seconds=5)  # progress commits while downloading
 PRODUCT_COLUMNS = ("title", "description", "category", "image_url")
 HASHED_COLUMNS = ("title", "description", "category", "image_url", "sku", "options", "wholesale_price",
@@ -187,6 +188,8 @@ class _Sync:
 
     def known_hashes(self) -> dict[str, str]:
         """code -> content_hash of the supplier's active products (one query for the run)."""
+        if self.set_based:
+            return sync_pg.known_hashes(self.supplier_id)
         return dict(db.session.execute(select(SupplyProduct.code, SupplyProduct.content_hash).where(
             SupplyProduct.supplier_id == self.supplier_id, SupplyProduct.status == "active")).all())
 
@@ -223,9 +226,10 @@ class _Sync:
         options_seen: dict[tuple, int] = {}
         for row in group.rows:
             variant, problems = read_variant(row.fields, self.currency)
-            group.problems += [(row.line, row.sku, problem.message) for problem in problems]
-            for column in PRODUCT_COLUMNS:
-                if row is not first and _conflicts(column, row.fields.get(column) or "", fields.get(column) or ""):
+            if problems:
+                group.problems += [(row.line, row.sku, problem.message) for problem in problems]
+            for column in PRODUCT_COLUMNS if row is not first else ():
+                if _conflicts(column, row.fields.get(column) or "", fields.get(column) or ""):
                     group.problems.append((row.line, row.sku, (
                         f"The {column.replace('_', ' ')} differs from line {first.line} for product "
                         f"{group.code}. Leave it blank or repeat it exactly.")))
@@ -393,9 +397,9 @@ class _Sync:
             sync_pg.insert_variants(new_variants)
         if variant_updates:
             sync_pg.update_variants(variant_updates, now)
+        # No ANALYZE mid-run: every lookup here is an equality on a unique index, whatever
+        # the statistics say; the run's end refreshes them.
         self.created_since_analyze += len(new_products)
-        if self.created_since_analyze >= ANALYZE_EVERY:
-            self.analyze()
 
     def _existing(self, codes: list[str]) -> dict[str, tuple[int, str, str]]:
         """code -> (id, content_hash, status) of the supplier's products with these codes."""
@@ -428,10 +432,10 @@ class _Sync:
 
     def discontinue_missing(self) -> None:
         """Mark discontinued the supplier's active products the full feed did not list."""
-        missing = [product_id for code, product_id in db.session.execute(
+        active = sync_pg.active_products(self.supplier_id) if self.set_based else db.session.execute(
             select(SupplyProduct.code, SupplyProduct.id).where(
                 SupplyProduct.supplier_id == self.supplier_id, SupplyProduct.status == "active"))
-            if code not in self.seen_codes]
+        missing = [product_id for code, product_id in active if code not in self.seen_codes]
         now = utcnow()
         for start in range(0, len(missing), 1000):
             db.session.execute(update(SupplyProduct).where(SupplyProduct.id.in_(missing[start:start + 1000]))
@@ -536,6 +540,11 @@ def execute_run(run_id: int) -> str:
         return "failed"
     sync = _Sync(run, feed, supplier)
     fetched = spool = None
+    # The run makes millions of short-lived objects; the collector need not rescan the app's
+    # own (long-lived) ones each time it runs: they wait in the permanent generation.
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
     try:
         with Heartbeat(run_id):
             fetched = fetch_feed(feed, run_id, on_progress=lambda size: sync.beat())
@@ -568,6 +577,8 @@ def execute_run(run_id: int) -> str:
     except RunLost:
         return "abandoned"
     finally:
+        if frozen:
+            gc.unfreeze()
         if spool is not None:
             spool.close()
         if fetched is not None:

@@ -116,6 +116,23 @@ def sku_owners(supplier_id: int, skus: list[str]) -> dict[str, tuple[int, int, s
     return {sku: (variant_id, product_id, code) for sku, variant_id, product_id, code in rows}
 
 
+def known_hashes(supplier_id: int) -> dict[str, str]:
+    """code -> content_hash of the supplier's active products, fetched by the driver (100,000s
+    of rows: the ORM's row processing would cost more than the query)."""
+    with _driver_connection().cursor() as cursor:
+        cursor.execute("SELECT code, content_hash FROM supply_products WHERE supplier_id = %s AND status = 'active'",
+                       (supplier_id,))
+        return dict(cursor.fetchall())
+
+
+def active_products(supplier_id: int) -> list[tuple[str, int]]:
+    """(code, id) of the supplier's active products, fetched by the driver."""
+    with _driver_connection().cursor() as cursor:
+        cursor.execute("SELECT code, id FROM supply_products WHERE supplier_id = %s AND status = 'active'",
+                       (supplier_id,))
+        return cursor.fetchall()
+
+
 def existing_products(supplier_id: int, codes: list[str]) -> dict[str, tuple[int, str, str]]:
     """code -> (id, content_hash, status) of the supplier's products with these codes."""
     if not codes:
