@@ -3,11 +3,13 @@ heartbeat and sweep are in app.catalog.sync_runs, re-exported here).
 
 A run is queued (`start_sync`), claimed by one worker (`execute_run`), and finishes as
 succeeded, partly_failed (some rows rejected) or failed (the feed could not be fetched or
-read at all: then nothing is changed). The feed is fetched to a file, checked once from
-end to end (so a broken feed fails before any write), then streamed again: rows are
-grouped by product code (a product's variant rows are consecutive), checked with the
-rules of app.catalog.services, and written in batches of BATCH_PRODUCTS products, each
-batch one commit that also moves the progress bar and the heartbeat. A product whose
+read at all: then nothing is changed). The feed is fetched to a file and read once from
+end to end (so a broken feed fails before any write): rows are grouped by product code (a
+product's variant rows are consecutive) and hashed, and what is left to write is spooled
+(app.catalog.sync_spool). The spool is then replayed: products are checked with the rules
+of app.catalog.services and written in batches of BATCH_PRODUCTS products (on PostgreSQL
+set-based, with COPY: app.catalog.sync_pg), each batch one commit that also moves the
+progress bar and the heartbeat. A product whose
 content hash (sha256 of its trimmed feed rows) is unchanged is skipped, before any
 validation and without a write, so a second sync of the same feed writes nothing. Products of a full
 feed that the feed no longer lists are marked discontinued, never deleted.
