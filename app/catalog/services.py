@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
@@ -35,6 +36,9 @@ from .models import (
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,79}$")
 THOUSANDS_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+# What an image URL may not contain: whitespace (str.isspace, as \s is for str patterns),
+# control characters, quotes, angle brackets, backslashes.
+URL_FORBIDDEN_RE = re.compile(r'[\s\x00-\x1f"<>\\]')
 CODE_RULE = "Use letters, digits and . _ / - (no spaces), up to 80 characters."
 MAX_DESCRIPTION = 5000
 MAX_OPTIONS = 5
@@ -245,7 +249,7 @@ def clean_image_url(text: str | None) -> str:
     message = f"“{url[:90]}” is not an image URL: use an http:// or https:// address or a path starting with /static/."
     if len(url) > 500:
         raise DomainError("The image URL is longer than 500 characters.")
-    if any(ch.isspace() or ord(ch) < 32 or ch in '"<>\\' for ch in url):
+    if URL_FORBIDDEN_RE.search(url):
         raise DomainError(message)
     if url.startswith("/static/"):
         if ".." in url.split("?")[0].split("/"):
@@ -259,8 +263,15 @@ def clean_image_url(text: str | None) -> str:
 
 def parse_options(text: str | None) -> dict[str, str]:
     """ "size=M; colour=Red" -> {"size": "M", "colour": "Red"}; blank -> {}."""
+    return dict(_parse_options(text or ""))
+
+
+# A feed repeats the same few option texts, prices and stocks row after row (a sync checks
+# 100,000s of rows): these pure readings are cached; a DomainError is not, and is raised again.
+@lru_cache(maxsize=8192)
+def _parse_options(text: str) -> tuple[tuple[str, str], ...]:
     options: dict[str, str] = {}
-    for part in (text or "").split(";"):
+    for part in text.split(";"):
         part = part.strip()
         if not part:
             continue
@@ -275,13 +286,14 @@ def parse_options(text: str | None) -> dict[str, str]:
         options[name] = value
     if len(options) > MAX_OPTIONS:
         raise DomainError(f"A variant can have at most {MAX_OPTIONS} options.")
-    return options
+    return tuple(options.items())
 
 
 def format_options(options: Mapping[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in options.items())
 
 
+@lru_cache(maxsize=65536)
 def parse_price(text: str | None, currency: str, label: str) -> int:
     """A price in major units ("12.50") as minor units of `currency`."""
     raw = (text or "").strip()
@@ -305,6 +317,7 @@ def parse_price(text: str | None, currency: str, label: str) -> int:
     return amount
 
 
+@lru_cache(maxsize=8192)
 def parse_stock(text: str | None) -> int:
     raw = (text or "").strip()
     if not raw:

@@ -3,11 +3,13 @@ heartbeat and sweep are in app.catalog.sync_runs, re-exported here).
 
 A run is queued (`start_sync`), claimed by one worker (`execute_run`), and finishes as
 succeeded, partly_failed (some rows rejected) or failed (the feed could not be fetched or
-read at all: then nothing is changed). The feed is fetched to a file, checked once from
-end to end (so a broken feed fails before any write), then streamed again: rows are
-grouped by product code (a product's variant rows are consecutive), checked with the
-rules of app.catalog.services, and written in batches of BATCH_PRODUCTS products, each
-batch one commit that also moves the progress bar and the heartbeat. A product whose
+read at all: then nothing is changed). The feed is fetched to a file and read once from
+end to end (so a broken feed fails before any write): rows are grouped by product code (a
+product's variant rows are consecutive) and hashed, and what is left to write is spooled
+(app.catalog.sync_spool). The spool is then replayed: products are checked with the rules
+of app.catalog.services and written in batches of BATCH_PRODUCTS products (on PostgreSQL
+set-based, with COPY: app.catalog.sync_pg), each batch one commit that also moves the
+progress bar and the heartbeat. A product whose
 content hash (sha256 of its trimmed feed rows) is unchanged is skipped, before any
 validation and without a write, so a second sync of the same feed writes nothing. Products of a full
 feed that the feed no longer lists are marked discontinued, never deleted.
@@ -21,11 +23,13 @@ committed, and carries over their counts and rejected rows.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from operator import itemgetter
 
 from sqlalchemy import bindparam, delete, func, insert, literal, select, text, update
 
@@ -33,6 +37,7 @@ from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 
+from . import sync_pg
 from .feeds import ByteCounter, FeedError, FeedRow, fetch_feed, get_feed, read_rows
 from .feeds_models import SupplierFeed, SyncRejectedRow, SyncRun
 from .models import Supplier, SupplyProduct, SupplyVariant
@@ -58,14 +63,19 @@ from .sync_runs import (  # noqa: F401 (the run records' API, used through this 
     supplier_runs,
     sweep_abandoned_runs,
 )
+from .sync_spool import Spool
 
-BATCH_PRODUCTS = 500
+BATCH_PRODUCTS = 2000
 HEARTBEAT_EVERY = timedelta(seconds=5)  # progress commits while downloading
 PRODUCT_COLUMNS = ("title", "description", "category", "image_url")
 HASHED_COLUMNS = ("title", "description", "category", "image_url", "sku", "options", "wholesale_price",
                   "min_retail_price", "stock")
 ANALYZE_EVERY = 10_000  # products created between two ANALYZEs (PostgreSQL)
+# A batch that wrote nothing (every product unchanged) commits its progress only this often:
+# a re-sync of an unchanged feed would otherwise spend its time committing.
+IDLE_COMMIT_EVERY = timedelta(seconds=2)
 MAX_REJECTED_STORED = 50_000  # rows stored per run; the count goes on
+SET_BASED = True  # PostgreSQL writes with COPY (False: row by row, as on SQLite; for comparing)
 
 
 # The engine -----------------------------------------------------------------------------------
@@ -81,6 +91,7 @@ class _Group:
     product: dict | None = None
     variants: list[dict] = field(default_factory=list)
     content_hash: str = ""
+    unchanged: bool = False  # the catalog has these very rows, active: nothing to check or write
 
 
 class _Sync:
@@ -100,6 +111,12 @@ class _Sync:
         # What the run resumed from committed already: not written, nor counted, again.
         self.skip_products = self.skip_rows = 0
         self.last_beat = utcnow()
+        self.bytes_done = 0  # feed bytes read up to the last product handed to the writer
+        self.wrote = False  # the current batch wrote (or rejected) something
+        # A FeedRow read-time reject goes here: spooled while reading, recorded when replayed.
+        self.on_read_reject = self.reject
+        # PostgreSQL writes batches with COPY (app.catalog.sync_pg); others row by row.
+        self.set_based = db.session.get_bind().dialect.name == "postgresql" and SET_BASED
 
     # Reading and checking --------------------------------------------------------------
 
@@ -109,7 +126,7 @@ class _Sync:
             self.rows_read += 1
             code = (row.fields.get("product_code") or "").strip()
             if row.problem or not code:
-                self.reject(row.line, row.sku, row.problem or "The product code is missing.")
+                self.on_read_reject(row.line, row.sku, row.problem or "The product code is missing.")
                 continue
             if current is not None and code == current.code:
                 current.rows.append(row)
@@ -119,7 +136,7 @@ class _Sync:
                 yield current
             if code in self.seen_codes:
                 current = None
-                self.reject(row.line, row.sku, (
+                self.on_read_reject(row.line, row.sku, (
                     f"Product {code[:80]} already appeared from line {self.seen_codes[code]}; "
                     "a product's rows must be consecutive in the feed."))
                 continue
@@ -131,17 +148,71 @@ class _Sync:
 
     def prepare(self, group: _Group) -> None:
         """The cheap part, for every product: its content hash, and SKUs seen twice."""
+        seen_skus = self.seen_skus
         for row in group.rows:
             if fault := row.fault_for(self.currency):  # a reader's check (app.catalog.feed_formats)
                 group.problems.append((row.line, row.sku, fault))
             sku = row.sku
             if not sku:
                 continue
-            if sku in self.seen_skus:
-                group.problems.append((row.line, sku, f"The SKU {sku} is also on line {self.seen_skus[sku]}."))
+            if sku in seen_skus:
+                group.problems.append((row.line, sku, f"The SKU {sku} is also on line {seen_skus[sku]}."))
             else:
-                self.seen_skus[sku] = row.line
+                seen_skus[sku] = row.line
         group.content_hash = content_hash(group.rows)
+
+    def read(self, path) -> Spool:
+        """Read the whole feed once, before any write: FeedError if it cannot be read (then
+        nothing is written). Groups and hashes every product, tells the unchanged ones by
+        the catalog's hashes, and spools, in feed order, what the writing pass replays."""
+        known = self.known_hashes()
+        db.session.commit()  # hold no transaction (SQLite: its lock) while reading
+        spool = Spool()
+        self.on_read_reject = lambda line, sku, reason: spool.add(("r", line, sku, reason, self.rows_read))
+        try:
+            with open(path, "rb") as raw:
+                counter = ByteCounter(raw)
+                for group in self.groups(read_rows(counter, self.fmt, self.mapping)):
+                    self.prepare(group)
+                    position = (self.rows_read, self.rows_done, counter.count)
+                    if not group.problems and known.get(group.code) == group.content_hash:
+                        spool.add(("g", group.code, *position, None))
+                    else:
+                        rows = [(row.line, row.fields, row.problem) for row in group.rows]
+                        spool.add(("g", group.code, *position, (group.content_hash, group.problems, rows)))
+            if self.rows_read == 0:
+                raise FeedError("The feed has no product rows.")
+            spool.finish(self.rows_read)
+        except BaseException:
+            spool.close()
+            raise
+        finally:
+            self.on_read_reject = self.reject
+        return spool
+
+    def known_hashes(self) -> dict[str, str]:
+        """code -> content_hash of the supplier's active products (one query for the run)."""
+        if self.set_based:
+            return sync_pg.known_hashes(self.supplier_id)
+        return dict(db.session.execute(select(SupplyProduct.code, SupplyProduct.content_hash).where(
+            SupplyProduct.supplier_id == self.supplier_id, SupplyProduct.status == "active")).all())
+
+    def replay(self, spool: Spool) -> Iterator[_Group]:
+        """The products of the spool in feed order, recording the rejected rows between them
+        and the read position at each, exactly as reading the feed again would."""
+        for event in spool.events():
+            if event[0] == "r":
+                _, line, sku, reason, self.rows_read = event
+                self.reject(line, sku, reason)
+                continue
+            _, code, self.rows_read, self.rows_done, self.bytes_done, body = event
+            if body is None:
+                yield _Group(code, unchanged=True)
+                continue
+            digest, problems, rows = body
+            yield _Group(code, [FeedRow(line, fields, problem) for line, fields, problem in rows],
+                         [tuple(problem) for problem in problems], content_hash=digest)
+        self.rows_read = self.rows_done = spool.total_rows
 
     def check(self, group: _Group) -> None:
         """Fill the group's product and variants, or its problems (then none is written)."""
@@ -159,9 +230,10 @@ class _Sync:
         options_seen: dict[tuple, int] = {}
         for row in group.rows:
             variant, problems = read_variant(row.fields, self.currency)
-            group.problems += [(row.line, row.sku, problem.message) for problem in problems]
-            for column in PRODUCT_COLUMNS:
-                if row is not first and _conflicts(column, row.fields.get(column) or "", fields.get(column) or ""):
+            if problems:
+                group.problems += [(row.line, row.sku, problem.message) for problem in problems]
+            for column in PRODUCT_COLUMNS if row is not first else ():
+                if _conflicts(column, row.fields.get(column) or "", fields.get(column) or ""):
                     group.problems.append((row.line, row.sku, (
                         f"The {column.replace('_', ' ')} differs from line {first.line} for product "
                         f"{group.code}. Leave it blank or repeat it exactly.")))
@@ -243,18 +315,19 @@ class _Sync:
 
     def write(self, groups: list[_Group]) -> None:
         """Write one batch: skip unchanged products, insert new ones, update changed ones."""
-        existing = {code: (product_id, digest, status) for code, product_id, digest, status in db.session.execute(
-            select(SupplyProduct.code, SupplyProduct.id, SupplyProduct.content_hash, SupplyProduct.status)
-            .where(SupplyProduct.supplier_id == self.supplier_id,
-                   SupplyProduct.code.in_([group.code for group in groups]))
-        )} if groups else {}
-        changed = []
+        to_check = []
         for group in groups:
-            known = existing.get(group.code)
-            if not group.problems and known is not None and known[1] == group.content_hash and known[2] == "active":
+            if group.unchanged:
                 # The very rows that passed every check last time: nothing to check or write.
                 self.counts["unchanged"] += 1
-                continue
+            else:
+                to_check.append(group)
+        if not to_check:
+            return
+        self.wrote = True
+        existing = self._existing([group.code for group in to_check])
+        changed = []
+        for group in to_check:
             self.check(group)
             if group.product is not None:
                 changed.append(group)
@@ -289,6 +362,9 @@ class _Sync:
                     new_variants.append(dict(variant, product_id=product_id, supplier_id=self.supplier_id))
                 else:
                     variant_updates.append(dict(variant, b_id=owner[0]))
+        if self.set_based:
+            self._write_set_based(new_products, updates, new_variants, variant_updates, created_groups, now)
+            return
         products, variants = SupplyProduct.__table__, SupplyVariant.__table__
         if new_products:
             db.session.execute(products.insert(), new_products)
@@ -312,6 +388,31 @@ class _Sync:
                 {name: bindparam(name) for name in ("options", "wholesale_price", "min_retail_price", "stock")}),
                 variant_updates)
 
+    def _write_set_based(self, new_products, updates, new_variants, variant_updates, created_groups, now) -> None:
+        """The same writes as above with COPY (PostgreSQL): a few statements per batch."""
+        if new_products:
+            ids = sync_pg.insert_products(new_products)
+            for group in created_groups:
+                new_variants += [dict(variant, product_id=ids[group.code], supplier_id=self.supplier_id)
+                                 for variant in group.variants]
+        if updates:
+            sync_pg.update_products(updates, now)
+        if new_variants:
+            sync_pg.insert_variants(new_variants)
+        if variant_updates:
+            sync_pg.update_variants(variant_updates, now)
+        # No ANALYZE mid-run: every lookup here is an equality on a unique index, whatever
+        # the statistics say; the run's end refreshes them.
+        self.created_since_analyze += len(new_products)
+
+    def _existing(self, codes: list[str]) -> dict[str, tuple[int, str, str]]:
+        """code -> (id, content_hash, status) of the supplier's products with these codes."""
+        if self.set_based:
+            return sync_pg.existing_products(self.supplier_id, codes)
+        return {code: (product_id, digest, status) for code, product_id, digest, status in db.session.execute(
+            select(SupplyProduct.code, SupplyProduct.id, SupplyProduct.content_hash, SupplyProduct.status)
+            .where(SupplyProduct.supplier_id == self.supplier_id, SupplyProduct.code.in_(codes)))}
+
     def analyze(self) -> None:
         """Refresh PostgreSQL's statistics after a bulk insert: with the stale ones (an empty
         table) it scans every product of the supplier for each batch instead of using the
@@ -322,6 +423,8 @@ class _Sync:
 
     def _sku_owners(self, skus: list[str]) -> dict[str, tuple[int, int, str]]:
         """sku -> (variant id, product id, product code) for the SKUs the supplier already has."""
+        if self.set_based:
+            return sync_pg.sku_owners(self.supplier_id, skus)
         owners = {}
         for start in range(0, len(skus), 1000):
             owners.update((sku, (variant_id, product_id, code)) for sku, variant_id, product_id, code in db.session.execute(
@@ -333,10 +436,10 @@ class _Sync:
 
     def discontinue_missing(self) -> None:
         """Mark discontinued the supplier's active products the full feed did not list."""
-        missing = [product_id for code, product_id in db.session.execute(
+        active = sync_pg.active_products(self.supplier_id) if self.set_based else db.session.execute(
             select(SupplyProduct.code, SupplyProduct.id).where(
                 SupplyProduct.supplier_id == self.supplier_id, SupplyProduct.status == "active"))
-            if code not in self.seen_codes]
+        missing = [product_id for code, product_id in active if code not in self.seen_codes]
         now = utcnow()
         for start in range(0, len(missing), 1000):
             db.session.execute(update(SupplyProduct).where(SupplyProduct.id.in_(missing[start:start + 1000]))
@@ -377,12 +480,21 @@ class _Sync:
             raise RunLost(f"Sync run {self.run_id} is no longer running.")
         self.last_beat = utcnow()
 
-    def commit_batch(self, batch: list[_Group], bytes_read: int) -> None:
+    def commit_batch(self, batch: list[_Group]) -> None:
+        """Commit the batch with the progress it reaches. A batch that wrote nothing and
+        rejected nothing waits for the next one (at most IDLE_COMMIT_EVERY): what the
+        committed progress says stays true, it just lags."""
         self.products_done += len(batch)
-        self.commit_progress(bytes_read=bytes_read, products_done=self.products_done, rows_done=self.rows_done)
+        wrote, self.wrote = self.wrote, False
+        if not wrote and not self.rejects and utcnow() - self.last_beat < IDLE_COMMIT_EVERY:
+            return
+        self.commit_progress(bytes_read=self.bytes_done, products_done=self.products_done,
+                             rows_done=self.rows_done)
 
 
 def _conflicts(column: str, value: str, first: str) -> bool:
+    if not value or value.isspace():
+        return False  # blank: the usual case for a product's second row
     value, first = " ".join(value.split()), " ".join(first.split())
     if column == "category":
         value, first = value.lower(), first.lower()
@@ -395,8 +507,19 @@ def content_hash(rows: list[FeedRow]) -> str:
     It is taken over the rows as the feed gives them (after trimming), so an unchanged
     product is recognised before any validation: a re-sync of the same feed only reads.
     """
-    body = [[(row.fields.get(column) or "").strip() for column in HASHED_COLUMNS] for row in rows]
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    body = []
+    for row in rows:
+        fields = row.fields
+        try:
+            body.append(list(map(str.strip, _hashed_values(fields))))
+        except (KeyError, TypeError):  # a column the feed lacks (JSON): blank
+            body.append([(fields.get(column) or "").strip() for column in HASHED_COLUMNS])
+    return hashlib.sha256(_encode_json(body).encode()).hexdigest()
+
+
+# content_hash is taken for every product of every run: its pieces are made once.
+_hashed_values = itemgetter(*HASHED_COLUMNS)
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _batches(groups: Iterable[_Group], size: int) -> Iterator[list[_Group]]:
@@ -410,17 +533,6 @@ def _batches(groups: Iterable[_Group], size: int) -> Iterator[list[_Group]]:
         yield batch
 
 
-def check_feed_file(path, fmt: str, mapping: dict) -> int:
-    """Read the whole feed once without writing: FeedError if it cannot be read; the row count."""
-    rows = 0
-    with open(path, "rb") as raw:
-        for _ in read_rows(ByteCounter(raw), fmt, mapping):
-            rows += 1
-    if rows == 0:
-        raise FeedError("The feed has no product rows.")
-    return rows
-
-
 def execute_run(run_id: int) -> str:
     """Run a claimed (running) sync to its end. A FeedError fails the run and changes
     nothing; any other error propagates (the job decides whether to retry)."""
@@ -431,12 +543,17 @@ def execute_run(run_id: int) -> str:
         finish_failed(run_id, "This supplier has no feed set up.")
         return "failed"
     sync = _Sync(run, feed, supplier)
-    fetched = None
+    fetched = spool = None
+    # The run makes millions of short-lived objects; the collector need not rescan the app's
+    # own (long-lived) ones each time it runs: they wait in the permanent generation.
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
     try:
         with Heartbeat(run_id):
             fetched = fetch_feed(feed, run_id, on_progress=lambda size: sync.beat())
             db.session.commit()  # nothing written: hold no transaction (SQLite: its lock) while reading
-            check_feed_file(fetched.path, sync.fmt, sync.mapping)
+            spool = sync.read(fetched.path)
             digest = feed_digest(fetched.path, sync.fmt, sync.mapping, sync.currency)
             source = sync.resume(run, digest)
             if source is None:  # (a retry that starts over forgets where an earlier try resumed)
@@ -447,12 +564,9 @@ def execute_run(run_id: int) -> str:
                 started = {}
             sync.commit_progress(bytes_read=0, bytes_total=fetched.size, feed_digest=digest,
                                  products_done=sync.products_done, rows_done=sync.rows_done, **started)
-            with open(fetched.path, "rb") as raw:
-                counter = ByteCounter(raw)
-                rows = read_rows(counter, sync.fmt, sync.mapping)
-                for batch in _batches(sync.to_write(_prepared(sync, rows)), BATCH_PRODUCTS):
-                    sync.write(batch)
-                    sync.commit_batch(batch, counter.count)
+            for batch in _batches(sync.to_write(sync.replay(spool)), BATCH_PRODUCTS):
+                sync.write(batch)
+                sync.commit_batch(batch)
             if sync.created_since_analyze:
                 sync.analyze()
             if sync.full:
@@ -467,6 +581,10 @@ def execute_run(run_id: int) -> str:
     except RunLost:
         return "abandoned"
     finally:
+        if frozen:
+            gc.unfreeze()
+        if spool is not None:
+            spool.close()
         if fetched is not None:
             fetched.discard()
 
@@ -497,9 +615,3 @@ def feed_digest(path, fmt: str, mapping: dict, currency: str) -> str:
         while chunk := raw.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _prepared(sync: _Sync, rows: Iterable[FeedRow]) -> Iterator[_Group]:
-    for group in sync.groups(rows):
-        sync.prepare(group)
-        yield group
