@@ -33,6 +33,7 @@ from operator import itemgetter
 
 from sqlalchemy import bindparam, delete, func, insert, literal, select, text, update
 
+from app import change_notes
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -325,6 +326,9 @@ class _Sync:
         if not to_check:
             return
         self.wrote = True
+        # Written past the ORM on PostgreSQL (COPY, UPDATE ... FROM): say so, so the shops'
+        # stored pages are dropped when this batch commits.
+        change_notes.note(db.session, change_notes.EVERY_SHOP)
         existing = self._existing([group.code for group in to_check])
         changed = []
         for group in to_check:

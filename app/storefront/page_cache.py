@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
+from app.change_notes import EVERY_SHOP, PENDING
 from app.shops.models import Shop
 from app.tenancy import current_shop_id
 from app.tenancy.context import TenantMixin
@@ -48,10 +49,10 @@ log = logging.getLogger(__name__)
 
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
          "storefront.policy_page"}
-PLATFORM = "all"  # the generation every page also depends on
+PLATFORM = EVERY_SHOP  # the generation every page also depends on
 _KEY = "flagship.page_cache_key"
 _REFERRAL = re.compile(r"(?:^|&)ref=")
-_PENDING = "flagship_page_generations"
+_PENDING = PENDING
 
 
 class Generations:

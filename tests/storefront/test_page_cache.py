@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from app.catalog.models import SupplyVariant
 from app.extensions import db
+from tests.catalog.feed_helpers import feeds_dir  # noqa: F401 - a fixture
 
 NONCE = re.compile(r'nonce="([^"]+)"')
 
@@ -178,3 +179,33 @@ def test_without_redis_nothing_is_cached_and_pages_still_render():
     gone = Generations(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2))
     assert gone.read(1) is None
     gone.bump({"1"})  # logged, not raised
+
+
+@pytest.mark.usefixtures("feeds_dir")
+def test_a_catalog_sync_that_changes_a_product_drops_the_stored_pages(cached, storefront):
+    # The sync writes past the ORM on PostgreSQL (COPY, UPDATE ... FROM): it says so through
+    # app.change_notes, so its batch's commit drops the stored pages.
+    from sqlalchemy import select
+
+    from app.catalog.models import SupplyProduct
+    from app.shops.pricing import PriceRule
+    from app.shops.services import add_listing
+    from app.tenancy import use_shop
+    from tests.catalog.feed_helpers import feed_csv, sync_now, upload_feed
+    from tests.factories import make_catalog, make_shop_with_listings, make_supplier
+
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv("APR,Linen Apron,,home,APR-1,,10.00,15.00,5,"))
+    sync_now(supplier)
+    fixture = make_shop_with_listings("apron", make_catalog())
+    apron = db.session.scalar(select(SupplyProduct).where(SupplyProduct.supplier_id == supplier.id))
+    with use_shop(fixture.shop.id):
+        listing = add_listing(fixture.shop, apron.id, rule=PriceRule("markup", 5000))
+    client = storefront(fixture.shop)
+    path = f"/products/{listing.handle}"
+    client.get(path)
+    assert client.get(path).headers["X-Page-Cache"] == "hit"
+
+    upload_feed(supplier, feed_csv("APR,Linen Apron,,home,APR-1,,11.00,16.00,5,"))  # a new price
+    sync_now(supplier)
+    assert client.get(path).headers["X-Page-Cache"] == "miss"
