@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, flash, request
@@ -27,8 +28,6 @@ def same_site_form(view):
     can be cached), but a browser's cross-site post is refused, as its Origin or
     Sec-Fetch-Site header gives it away. Such a post could do no harm beyond what anyone can
     do directly, so this is the only check. Exempt the view from CSRFProtect too."""
-    from functools import wraps
-
     @wraps(view)
     def checked(*args, **kwargs):
         origin = request.headers.get("Origin")

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
-from app.change_notes import EVERY_SHOP, PENDING
+from app.change_notes import EVERY_SHOP, PENDING, note
 from app.shops.models import Shop
 from app.tenancy import current_shop_id
 from app.tenancy.context import TenantMixin
@@ -49,10 +49,8 @@ log = logging.getLogger(__name__)
 
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
          "storefront.policy_page"}
-PLATFORM = EVERY_SHOP  # the generation every page also depends on
 _KEY = "flagship.page_cache_key"
 _REFERRAL = re.compile(r"(?:^|&)ref=")
-_PENDING = PENDING
 
 
 class Generations:
@@ -64,7 +62,7 @@ class Generations:
         self.lock = threading.Lock()
 
     def read(self, shop_id: int) -> tuple | None:
-        keys = (str(shop_id), PLATFORM)
+        keys = (str(shop_id), EVERY_SHOP)
         if self.redis is None:
             return tuple(self.local.get(key, 0) for key in keys)
         try:
@@ -193,21 +191,17 @@ _PAGE_TABLES = re.compile(
     r"weekly_deals|pickup_points|supply_products|supply_variants|suppliers)\b", re.IGNORECASE)
 
 
-def _changed(session: Session) -> set[str]:
-    return session.info.setdefault(_PENDING, set())
-
-
-def _note(session: Session, obj) -> None:
+def _note_object(session: Session, obj) -> None:
     if isinstance(obj, TenantMixin):
-        _changed(session).add(str(obj.shop_id))
+        note(session, obj.shop_id)
     elif isinstance(obj, Shop):
-        _changed(session).add(str(obj.id))
+        note(session, obj.id)
     elif isinstance(obj, SupplyVariant) and obj in session.dirty and _modified(obj) <= {"stock"}:
         return  # stock alone: see STOCK_ONLY
     elif isinstance(obj, _CATALOG):
-        _changed(session).add(PLATFORM)
+        note(session, EVERY_SHOP)
     elif isinstance(obj, User) and "email_verified_at" in _modified(obj):
-        _changed(session).add(PLATFORM)  # a shop opens once its owner's address is confirmed
+        note(session, EVERY_SHOP)  # a shop opens once its owner's address is confirmed
 
 
 def _modified(obj) -> set[str]:
@@ -224,14 +218,14 @@ def install_invalidation(cache: PageCache) -> None:
     @event.listens_for(Session, "before_flush")
     def _before_flush(session, flush_context, instances):
         for obj in (*session.new, *session.dirty, *session.deleted):
-            _note(session, obj)
+            _note_object(session, obj)
 
     @event.listens_for(Session, "do_orm_execute")
     def _bulk(state):
         if isinstance(state.statement, TextClause):
             if _PAGE_TABLES.match(state.statement.text):
                 shop_id = current_shop_id()
-                _changed(state.session).add(str(shop_id) if shop_id is not None else PLATFORM)
+                note(state.session, shop_id if shop_id is not None else EVERY_SHOP)
             return
         if not (state.is_update or state.is_delete) or state.bind_mapper is None:
             return
@@ -241,20 +235,20 @@ def install_invalidation(cache: PageCache) -> None:
             return
         if issubclass(model, TenantMixin):
             shop_id = current_shop_id()
-            _changed(state.session).add(str(shop_id) if shop_id is not None else PLATFORM)
+            note(state.session, shop_id if shop_id is not None else EVERY_SHOP)
         elif issubclass(model, (*_CATALOG, Shop)):
-            _changed(state.session).add(PLATFORM)
+            note(state.session, EVERY_SHOP)
 
     @event.listens_for(Session, "after_commit")
     def _after_commit(session):
-        keys = session.info.pop(_PENDING, None)
+        keys = session.info.pop(PENDING, None)
         if keys:
             cache.generations.bump(keys)
 
     @event.listens_for(Session, "after_soft_rollback")
     def _after_rollback(session, previous_transaction):
         if not session.in_transaction():
-            session.info.pop(_PENDING, None)
+            session.info.pop(PENDING, None)
 
 
 def install(app) -> PageCache:
