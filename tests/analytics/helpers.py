@@ -32,5 +32,6 @@ def paid_order(fixture, quantities=None):
 def past_visits(shop, day: date, visitors: int, **counts) -> None:
     """A day's visit figures as the job would write them (visits = visitors, pages twice)."""
     fields = {"views": visitors * 2, "visits": visitors, **counts}
-    write_visits(shop, [DayTally(shop.id, day, fields, visitors, replace=True)])
+    with use_shop(shop.id):
+        write_visits(shop, [DayTally(shop.id, day, fields, visitors, replace=True)])
     db.session.flush()
