@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 28  # room for the axis labels
-MAX_LABELS = 8
+WIDTH, HEIGHT = 480, 210
+LEFT, RIGHT, TOP, BOTTOM = 58, 8, 12, 30  # room for the axis labels
+MAX_LABELS = 5  # x-axis labels: they must stay readable at phone width
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from app.shops.models import Collection, Listing, Shop
 from .counting import shop_today
 from .models import AnalyticsDay, AnalyticsDayCount
 
-PERIODS = {"7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days", "month": "This month",
+PERIODS = {"7d": "7 days", "30d": "30 days", "90d": "90 days", "month": "This month",
            "custom": "Custom range"}
 GRAINS = {"day": "By day", "week": "By week", "month": "By month"}
 MAX_DAYS = 366

@@ -19,7 +19,7 @@ from app.shops.services import shop_listings
 from app.storefront.sharing import base36
 
 WEEKS = 8
-BASE_VISITORS = {"mia": 140, "nora": 70, "maple": 45}  # a fashion creator, a writer, a food group
+BASE_VISITORS = {"mia": 36, "nora": 22, "maple": 15}  # a fashion creator, a writer, a food group
 SITES = ("instagram.com", "google.com", "xiaohongshu.com", "weibo.com", "facebook.com", "pinterest.com")
 WEEKDAY_SHAPE = (0.85, 0.9, 0.95, 1.0, 1.15, 1.35, 1.25)  # Monday .. Sunday: weekends busier
 
