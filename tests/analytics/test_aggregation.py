@@ -37,27 +37,28 @@ def counts_of(shop_id, kind):
 
 
 def test_visits_become_a_day_row_per_shop_and_running_twice_changes_nothing(shop_a, shop_b, storefront):
-    shop_id, listing = shop_a.shop.id, shop_a.listings[0]
+    shop_id, listing_id, handle = shop_a.shop.id, shop_a.listings[0].id, shop_a.listings[0].handle
+    shop_b_id, timezone = shop_b.shop.id, shop_a.shop.timezone  # ids first: the job commits
     front = storefront(shop_a.shop)
     visit(front, "/", Referer="https://www.instagram.com/")
-    visit(front, f"/products/{listing.handle}", Referer=f"http://{shop_a.shop.subdomain}.flagship.test/")
+    visit(front, f"/products/{handle}", Referer="http://alpha.flagship.test/")
     visit(front, "/?ref=nobody1")
     front.get("/", headers={"User-Agent": "Googlebot/2.1"}).close()  # a bot: not counted
     front.open("/", method="HEAD", headers={"User-Agent": BROWSER}).close()  # HEAD: not counted
     aggregate_analytics()
     [row] = day_row(shop_id)
     assert (row.page_views, row.visits, row.visitors) == (2, 1, 1)  # the ref link: its redirect
-    assert row.day == shop_today(shop_a.shop.timezone)
-    assert counts_of(shop_id, "listing") == {str(listing.id): (1, 0, 0)}
+    assert row.day == shop_today(timezone)
+    assert counts_of(shop_id, "listing") == {str(listing_id): (1, 0, 0)}
     assert counts_of(shop_id, "site") == {"instagram.com": (1, 0, 0)}
     assert counts_of(shop_id, "promoter") == {}  # no such promoter: dropped
-    assert day_row(shop_b.shop.id) == []
+    assert day_row(shop_b_id) == []
 
     aggregate_analytics()
     [again] = day_row(shop_id)
     assert (again.page_views, again.visits, again.visitors) == (2, 1, 1)
 
-    visit(front, "/cart", Referer=f"http://{shop_a.shop.subdomain}.flagship.test/")
+    visit(front, "/cart", Referer="http://alpha.flagship.test/")
     aggregate_analytics()
     [later] = day_row(shop_id)
     assert (later.page_views, later.visits, later.visitors) == (3, 1, 1)
@@ -66,9 +67,10 @@ def test_visits_become_a_day_row_per_shop_and_running_twice_changes_nothing(shop
 def test_a_visit_counts_on_the_shops_own_calendar_day(shop_a, storefront):
     shop_a.shop.timezone = "Pacific/Kiritimati"  # UTC+14: usually already tomorrow in UTC terms
     db.session.flush()
+    shop_id = shop_a.shop.id
     visit(storefront(shop_a.shop), "/")
     aggregate_analytics()
-    [row] = day_row(shop_a.shop.id)
+    [row] = day_row(shop_id)
     assert row.day == shop_today("Pacific/Kiritimati")
     assert row.day == (datetime.now(UTC) + timedelta(hours=14)).date()
 
@@ -83,14 +85,13 @@ def test_paid_orders_revenue_and_margin_on_the_day_they_were_placed(shop_a, shop
         order.placed_at = placed
         db.session.flush()
         margin = shop_sale_share(order.id, shop_id)
-    order_id, total, unpaid_id = order.id, order.total, unpaid.id
+    order_id, total, unpaid_id, listing_id = order.id, order.total, unpaid.id, shop_a.listings[0].id
     assert aggregate_analytics()["orders"] >= 1
     [row] = day_row(shop_id)
     assert str(row.day) == "2026-03-01"
     assert (row.orders, row.revenue, row.margin, row.currency) == (1, total, margin, "USD")
     assert 0 < margin < total
-    listing = shop_a.listings[0]
-    assert counts_of(shop_id, "listing") == {str(listing.id): (0, 1, total)}
+    assert counts_of(shop_id, "listing") == {str(listing_id): (0, 1, total)}
     assert unpaid_id != order_id
 
     assert aggregate_analytics()["orders"] >= 1  # the slack reads the same entries again: same figures
@@ -117,12 +118,13 @@ def test_a_refund_lowers_that_days_revenue_and_margin(shop_a):
 
 def test_the_job_does_not_empty_the_storefronts_page_cache(shop_a, storefront, app):
     cache = app.extensions["page_cache"]
+    shop_id = shop_a.shop.id
     visit(storefront(shop_a.shop), "/")
     paid_order(shop_a)
     db.session.commit()  # the order's own commit moves the generation: not ours
     before = dict(cache.generations.local)
     aggregate_analytics()
-    assert day_row(shop_a.shop.id)
+    assert day_row(shop_id)
     assert cache.generations.local == before
 
 
@@ -133,6 +135,7 @@ def test_redis_keeps_the_whole_day_and_folding_twice_writes_the_same_row(shop_a)
     redis = Redis.from_url(os.environ["REDIS_URL"])
     store = RedisVisitStore(redis)
     shop_id, today = shop_a.shop.id, shop_today("UTC")
+    listing_id, handle = shop_a.listings[0].id, shop_a.listings[0].handle
     keys = [f"flagship:visits:{shop_id}:{today}", f"flagship:visitors:{shop_id}:{today}"]
     redis.delete(*keys)
     redis.srem(RedisVisitStore.DAYS, f"{shop_id}:{today}")
@@ -144,7 +147,7 @@ def test_redis_keeps_the_whole_day_and_folding_twice_writes_the_same_row(shop_a)
     counter.store = store
     try:
         for visitor in ("a" * 16, "b" * 16, "a" * 16):
-            store.record(Hit(shop_id, today, visitor, ("views", "visits", f"p:{shop_a.listings[0].handle}")))
+            store.record(Hit(shop_id, today, visitor, ("views", "visits", f"p:{handle}")))
         store.record(Hit(shop_id, today, None, ("s:h",)))
         with unscoped():
             fold_visits(counter)
@@ -152,7 +155,7 @@ def test_redis_keeps_the_whole_day_and_folding_twice_writes_the_same_row(shop_a)
         [row] = day_row(shop_id)
         assert (row.page_views, row.visits, row.visitors) == (3, 3, 2)
         assert counts_of(shop_id, "share") == {"h": (1, 0, 0)}
-        assert counts_of(shop_id, "listing") == {str(shop_a.listings[0].id): (3, 0, 0)}
+        assert counts_of(shop_id, "listing") == {str(listing_id): (3, 0, 0)}
         assert 0 < redis.ttl(keys[0]) <= 9 * 86400
         assert store.salt(today) == store.salt(today) and len(store.salt(today)) == 32
     finally:
