@@ -153,6 +153,9 @@ def _register_blueprints(app: FlagshipFlask) -> None:
     from .storefront import page_cache
 
     page_cache.install(app)
+    from .analytics import counting
+
+    counting.install(app)  # outside the page cache: pages served from it count too
 
 
 def _register_template_helpers(app: FlagshipFlask) -> None:

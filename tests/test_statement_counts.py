@@ -92,7 +92,8 @@ def test_storefront_pages_cost_the_same_statements_with_four_times_the_products(
         assert len(many[path]) <= CEILING, (path, len(many[path]), many[path])
 
 
-DASHBOARD = ("/", "/orders", "/orders?status=pending", "/products", "/catalog", "/earnings", "/collections")
+DASHBOARD = ("/", "/orders", "/orders?status=pending", "/products", "/catalog", "/earnings", "/collections",
+             "/analytics")
 
 
 def test_dashboard_pages_cost_the_same_statements_with_four_times_the_orders(growing, client, login):
@@ -138,7 +139,7 @@ def test_the_supplier_portal_costs_the_same_statements_with_four_times_the_purch
 
 
 ADMIN = ("/admin/", "/admin/suppliers", "/admin/products", "/admin/shops", "/admin/deals", "/admin/feeds",
-         "/admin/money", "/admin/outbox", "/admin/jobs")
+         "/admin/money", "/admin/outbox", "/admin/jobs", "/admin/analytics")
 
 
 def test_admin_pages_cost_the_same_statements_with_four_times_the_rows(growing, client, login):
@@ -153,3 +154,31 @@ def test_admin_pages_cost_the_same_statements_with_four_times_the_rows(growing, 
     many = {path: statements(client, path) for path in ADMIN}
     for path in few:
         assert len(many[path]) == len(few[path]), (path, len(few[path]), len(many[path]), many[path])
+
+
+def test_counting_a_visit_adds_no_statement_to_a_storefront_page(growing, storefront, app):
+    """Visits are counted in Redis or in this process, after the answer went out: a counted
+    page costs the statements of an uncounted one (a bot's), and none touches analytics."""
+    from app.analytics.counting import visit_counter
+
+    fixture, _favourites = growing
+    client = storefront(fixture.shop)
+    counter = visit_counter(app)
+    before = sum(sum(c.values()) for c in getattr(counter.store, "counts", {}).values())
+    costs = {}
+    for agent in ("Mozilla/5.0 (iPhone) Safari/604.1", "Googlebot/2.1"):
+        for path in ("/", f"/products/{fixture.listings[-1].handle}"):
+            client.get(path, headers={"User-Agent": agent}).close()  # warm
+            found = Counter()
+            engine = db.engines[None]
+            event.listen(engine, "before_cursor_execute", found)
+            try:
+                client.get(path, headers={"User-Agent": agent}).close()  # closed: counted now
+            finally:
+                event.remove(engine, "before_cursor_execute", found)
+            costs[(agent[:7], path)] = found.statements
+            assert not any("analytics" in statement for statement in found.statements)
+    for path in ("/", f"/products/{fixture.listings[-1].handle}"):
+        assert len(costs[("Mozilla", path)]) == len(costs[("Googleb", path)]), path
+    after = sum(sum(c.values()) for c in getattr(counter.store, "counts", {}).values())
+    assert after - before >= 4  # the browser's four page views were counted (views, visits)

@@ -59,6 +59,7 @@ def index():
 
 # The other admin pages register their routes on `bp` when imported.
 from . import (  # noqa: E402, F401
+    analytics_views,
     catalog_views,
     deal_views,
     feed_views,

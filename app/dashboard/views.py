@@ -99,6 +99,7 @@ def settings():
 
 # Register the other dashboard pages on the same blueprint.
 from . import (  # noqa: E402,F401
+    analytics_views,
     bulk_views,
     collection_views,
     deal_views,

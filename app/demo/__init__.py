@@ -44,6 +44,7 @@ from app.shops.services import (
 )
 from app.tenancy import unscoped, use_shop
 
+from .analytics import seed_visit_history
 from .catalog import SUPPLIERS
 from .photos import PHOTO_LISTING, PHOTO_SHOP, add_demo_photos
 from .shops import SHOPS
@@ -104,6 +105,7 @@ def load_demo(if_empty: bool = False) -> bool:
                                                      if deals.deal_of_listing(item.id) is None
                                                      and deals.presale_of_listing(item.id) is None][:6])
                 save_page(shop, "returns", MAPLE_RETURNS)
+            seed_visit_history(shop)  # after its orders: their sales are counted, not made up
     return True
 
 

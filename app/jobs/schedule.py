@@ -61,6 +61,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("periodic-sweep-deal-rounds", "app.deals.jobs.sweep_due_rounds", 60),
     PeriodicJob("periodic-expire-unpaid-balances", "app.payments.holds.expire_unpaid_balances", 600),
     PeriodicJob("periodic-settle-commissions", "app.referrals.jobs.settle_commissions", 3600),
+    # Visits counted in Redis and sales the ledger changed, into the owners' analytics.
+    PeriodicJob("periodic-aggregate-analytics", "app.analytics.jobs.aggregate_analytics", 300),
     PeriodicJob("periodic-run-payouts", "app.ledger.jobs.run_payouts", 24 * 3600, queue="payouts",
                 every_hours_setting="PAYOUT_EVERY_HOURS"),
 ]

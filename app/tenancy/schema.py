@@ -20,6 +20,7 @@ DISTRIBUTED = (
     "shop_media", "newsletter_subscribers", "deals", "deal_rounds", "deal_events", "production_orders",
     "pickup_points", "weekly_deals", "promoters", "referral_bindings", "commissions", "shop_pages",
     "listing_media", "discount_codes", "discount_uses", "shipping_zones",
+    "analytics_days", "analytics_day_counts",
 )
 REFERENCE = (
     "users", "shops", "shop_memberships", "shop_domains", "order_numbers", "suppliers",
@@ -29,6 +30,7 @@ REFERENCE = (
 LOCAL = (
     "ledger_entries", "ledger_releases", "payouts", "payout_runs", "payout_accounts",
     "outbound_emails", "outbox_jobs", "stripe_events", "webhook_deliveries", "webhook_attempts",
+    "analytics_marks",
 )
 DISTRIBUTION_COLUMN = "shop_id"
 
