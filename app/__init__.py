@@ -81,6 +81,9 @@ def _init_extensions(app: FlagshipFlask) -> None:
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     compress.init_app(app)
+    from . import i18n
+
+    i18n.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -13,6 +13,7 @@ def register_cli(app) -> None:
     from app.tenancy import citus
 
     citus.register(app)
+    _register_i18n(app)
 
     @app.cli.command("create-admin")
     @click.argument("email")
@@ -43,3 +44,46 @@ def register_cli(app) -> None:
         if created:
             db.session.commit()
         print_logins()
+
+
+def _register_i18n(app) -> None:
+    from app import i18n_catalog
+
+    @app.cli.group("i18n")
+    def i18n_group() -> None:
+        """Translations: extract marked strings, list the untranslated, compile the catalogs."""
+
+    @i18n_group.command("extract")
+    def extract() -> None:
+        """Write app/translations/messages.pot from every marked string."""
+        click.echo(f"wrote {i18n_catalog.write_template()}")
+
+    @i18n_group.command("missing")
+    @click.argument("under", default="")
+    @click.option("--language", default="zh", show_default=True)
+    def missing(under: str, language: str) -> None:
+        """Print the untranslated strings used under a path (app/templates/admin, themes, ...)
+        as .po entries to fill in and add to a part."""
+        click.echo(i18n_catalog.missing_as_po(language, under))
+
+    @i18n_group.command("compile")
+    def compile_() -> None:
+        """Merge the parts of every language into the messages.mo Flask-Babel reads."""
+        for language in i18n_catalog.TARGET_LANGUAGES:
+            _, problems = i18n_catalog.merged(language)
+            for problem in problems:
+                click.echo(f"warning: {problem}", err=True)
+        for path in i18n_catalog.compile_all():
+            click.echo(f"wrote {path}")
+
+    @i18n_group.command("check")
+    @click.argument("under", default="")
+    def check(under: str) -> None:
+        """Exit non-zero if a marked string under a path is untranslated or loses a placeholder."""
+        problems = [p for language in i18n_catalog.TARGET_LANGUAGES
+                    for p in i18n_catalog.problems(language, under)]
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            raise click.ClickException(f"{len(problems)} translation problems")
+        click.echo("every marked string is translated")

@@ -67,13 +67,19 @@ def to_major(amount: int, currency: str) -> Decimal:
 
 
 def format_money(amount: int | None, currency: str) -> str:
-    """12345, "USD" -> "$123.45"; negative amounts keep their sign in front."""
+    """12345, "USD" -> "$123.45" in English, "US$123.45" in Chinese; 12345, "CNY" -> "¥123.45"
+    in Chinese, "CN¥123.45" in English (Babel, the reader's locale); the sign in front."""
     if amount is None:
         return ""
-    exp, symbol = CURRENCIES.get(currency, (2, currency + " "))
-    value = Decimal(abs(amount)).scaleb(-exp).quantize(Decimal(1).scaleb(-exp), ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{value:,}"
+    from babel.numbers import format_currency
+    from flask import has_app_context
+
+    from .i18n import DEFAULT, _locale
+
+    exp = CURRENCIES[currency][0] if currency in CURRENCIES else 2
+    value = Decimal(amount).scaleb(-exp).quantize(Decimal(1).scaleb(-exp), ROUND_HALF_UP)
+    locale = _locale() if has_app_context() else DEFAULT
+    return format_currency(value, currency, locale=locale)
 
 
 def apply_markup(amount: int, markup_basis_points: int) -> int:

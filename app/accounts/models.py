@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     # everywhere") makes every session and remember cookie issued before worthless.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The language the back offices and this user's e-mails use; None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
     memberships: Mapped[list[ShopMembership]] = relationship(back_populates="user")
 

@@ -82,6 +82,8 @@ class Order(TenantMixin, db.Model):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     checkout_key: Mapped[str | None] = mapped_column(String(40), default=None)
+    # The language the shopper bought in: their e-mails speak it (None: the shop's).
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     # A pay-on-delivery order held until someone confirms it (the shop's COD_CONFIRMATION):
     # "" goes ahead; "shopper" waits for the e-mail link; "owner" for the owner's approval.
     hold: Mapped[str] = mapped_column(String(10), default="", server_default="")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, send_from_directory
+from flask import Blueprint, redirect, render_template, request, send_from_directory, url_for
+from flask_login import current_user
 
+from app import i18n
 from app.config import STATIC_DIR
 from app.shops.services import open_shops_for_directory
+from app.web import local_path
 
 bp = Blueprint("platform", __name__)
 
@@ -29,3 +32,15 @@ def home():
 @bp.get("/healthz")
 def health():
     return {"status": "ok"}
+
+
+@bp.get("/language")
+def switch_language():
+    """The back offices' language switcher: kept on the signed-in user (their e-mails speak
+    it too) and in the `lang` cookie, then back to the page they were on."""
+    language = i18n.language_or_default(request.args.get("to"))
+    if current_user.is_authenticated:
+        current_user.language = language  # committed by the unit of work
+    response = redirect(local_path(request.args.get("next")) or url_for(".home"), code=303)
+    i18n.set_language_cookie(response, language)
+    return response

@@ -58,6 +58,8 @@ class Shop(db.Model):
     referral_binding_days: Mapped[int] = mapped_column(default=30, server_default="30")
     # The shop's clock (an IANA name, app/shops/timezones.py): times are shown and typed in it.
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # The storefront's language (app/i18n.py LANGUAGES); a shopper may switch theirs.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -51,6 +51,7 @@ PAGES = {"storefront.home", "storefront.collection", "storefront.product", "stor
          "storefront.policy_page"}
 _KEY = "flagship.page_cache_key"
 _REFERRAL = re.compile(r"(?:^|&)ref=")
+_LANGUAGE_COOKIE = re.compile(r"lang=(?:en|zh)")  # app/i18n.py LANGUAGES
 
 
 class Generations:
@@ -126,7 +127,8 @@ class PageCache:
     def _key(self, environ) -> tuple | None:
         """The key of a request that may be served from the cache, or None."""
         if (self.seconds <= 0 or environ.get("REQUEST_METHOD") != "GET"
-                or environ.get("HTTP_COOKIE") or _REFERRAL.search(environ.get("QUERY_STRING", ""))):
+                or not _only_language_cookie(environ.get("HTTP_COOKIE", ""))
+                or _REFERRAL.search(environ.get("QUERY_STRING", ""))):
             return None
         host = environ.get("HTTP_HOST", "")
         shop_id = self.shop_of_host.get(host)
@@ -138,9 +140,10 @@ class PageCache:
         generations = self.generations.read(shop_id)
         if generations is None:
             return None
-        # The answer differs by the compression the browser accepts (Flask-Compress).
+        # The answer differs by the compression the browser accepts (Flask-Compress) and by
+        # the language the shopper chose (the only cookie a cached page may come with).
         return (shop_id, host, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-                environ.get("HTTP_ACCEPT_ENCODING", ""), *generations)
+                environ.get("HTTP_ACCEPT_ENCODING", ""), environ.get("HTTP_COOKIE", ""), *generations)
 
     # Storing, once Flask has made the whole answer (security headers, compression) ---------
 
@@ -148,7 +151,8 @@ class PageCache:
         """request_finished: keep the answer to a cacheable storefront page."""
         shop = g.get("shop")
         if (shop is None or self.seconds <= 0 or current_app.debug or request.method != "GET"
-                or request.endpoint not in PAGES or request.cookies or "ref" in request.args):
+                or request.endpoint not in PAGES or "ref" in request.args
+                or not _only_language_cookie(request.headers.get("Cookie", ""))):
             return
         self.shop_of_host[request.host] = shop.id  # the next visit finds its generations
         if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
@@ -169,6 +173,12 @@ class PageCache:
             self.pages[key] = (time.monotonic() + self.seconds, response.status, headers, response.get_data())
             while len(self.pages) > self.entries:
                 self.pages.popitem(last=False)
+
+
+def _only_language_cookie(header: str) -> bool:
+    """No cookie, or only the shopper's language choice ("lang=zh"): such a visitor has no
+    cart, log-in or referral, so the stored page for their language is theirs too."""
+    return not header or _LANGUAGE_COOKIE.fullmatch(header) is not None
 
 
 def _is_draft() -> bool:

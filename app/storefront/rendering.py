@@ -109,6 +109,7 @@ def render_storefront(template: str, status: int = 200, **context):
     shop = context["shop"]
     if shop is not None and getattr(g, "shop", None) is None:
         g.shop = shop  # an error page outside the storefront hooks
+        g.storefront = True
     context["meta"] = seo.complete(context.get("meta") or {}, shop, context.get("share"))
     app.update_template_context(context)
     return env.get_template(template).render(context), status

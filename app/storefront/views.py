@@ -21,6 +21,7 @@ from flask import (
 )
 from markupsafe import Markup
 
+from app import i18n
 from app.accounts.verification import shop_owner_verified
 from app.config import STATIC_DIR
 from app.deals import services as deals
@@ -69,7 +70,7 @@ ALWAYS_OPEN = {"storefront.asset", "storefront.shared_static", "storefront.favic
                "storefront.domain_verification"}
 # A suspended shop takes no new orders, but shoppers can still follow the ones they placed
 # and read its policies (returns, refunds).
-OPEN_WHEN_CLOSED = {"storefront.order_status", "storefront.media", "storefront.robots",
+OPEN_WHEN_CLOSED = {"storefront.order_status", "storefront.switch_language", "storefront.media", "storefront.robots",
                     "storefront.policy_page"}
 PREVIEW_ENDPOINTS = {"storefront.start_preview", "storefront.exit_preview"}
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -95,6 +96,7 @@ def _shop_of_host():
         g.unknown_shop = True
         abort(404)
     g.shop, g.theme = shop, shop.theme
+    g.storefront = True  # the shop's language, not the signed-in user's (app/i18n.py)
     return for_shop(shop.id)
 
 
@@ -200,6 +202,15 @@ def home():
         collection_offers=collection_offers, meta=seo.home_meta(g.shop), week=weekly.on_show(),
         share=sharing.share_of(sharing.home_target(g.shop, offers)),
     )
+
+
+@bp.get("/language")
+def switch_language():
+    """The shopper's language switcher: remembered in the `lang` cookie (no session, so the
+    shop's stored pages still serve them), then back to the page they were on."""
+    response = redirect(local_path(request.args.get("next")) or url_for(".home"), code=303)
+    i18n.set_language_cookie(response, request.args.get("to", ""))
+    return response
 
 
 @bp.get("/collections/<handle>")

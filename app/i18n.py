@@ -1,0 +1,133 @@
+"""Languages: which one a request speaks, and numbers, money and dates written its way.
+
+Two languages today, English and Simplified Chinese; the message catalogs live in
+app/translations (compiled from the per-area sources by `flask i18n compile`). Which
+language a page speaks:
+
+- a storefront: the shopper's own choice (the `lang` cookie, set by the switcher), else
+  the language the shop picked;
+- the platform, dashboard, admin and supplier portal: the signed-in user's choice, else
+  the `lang` cookie, else the browser's Accept-Language, else English;
+- an e-mail: its reader's language, chosen by the sender with `speaking(...)`.
+
+Strings in Python are marked with `_` (now) or `lazy_gettext` (module constants), strings in
+templates with `_()` or `{% trans %}`; tests/test_translations.py fails on any UI string
+left unmarked or untranslated.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel import dates as babel_dates
+from babel import numbers
+from flask import current_app, g, has_request_context, request
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
+
+__all__ = ["LANGUAGES", "_", "gettext", "lazy_gettext", "ngettext", "speaking", "current_language",
+           "format_date", "format_datetime", "format_time", "format_number", "format_decimal",
+           "language_or_default", "COOKIE"]
+
+_ = gettext
+
+# Language code -> its own name, as shown in every switcher.
+LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
+DEFAULT = "en"
+COOKIE = "lang"
+COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def language_or_default(code: str | None, default: str = DEFAULT) -> str:
+    return code if code in LANGUAGES else default
+
+
+def _select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT
+    forced = g.get("language")
+    if forced:
+        return forced
+    chosen = request.cookies.get(COOKIE)
+    shop = g.get("shop")
+    if shop is not None and g.get("storefront"):
+        return language_or_default(chosen, language_or_default(getattr(shop, "language", None)))
+    from flask_login import current_user
+
+    user_language = getattr(current_user, "language", None) if current_user else None
+    if user_language in LANGUAGES:
+        return user_language
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), DEFAULT)
+
+
+def current_language() -> str:
+    """'en' or 'zh': the language this request (or `speaking` block) uses."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
+
+
+@contextmanager
+def speaking(language: str | None):
+    """Render in `language` (an e-mail to its reader, a job's output), then go back."""
+    with force_locale(language_or_default(language)):
+        yield
+
+
+def _locale():
+    return get_locale() or DEFAULT
+
+
+def format_number(value: int | float | Decimal) -> str:
+    return numbers.format_decimal(value, locale=_locale())
+
+
+format_decimal = format_number
+
+
+def format_percent(value: float | Decimal, digits: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return numbers.format_percent(value, format=pattern, locale=_locale())
+
+
+def format_date(moment: date | datetime | None, format: str = "medium") -> str:
+    """A date as its reader writes it: "Dec 4, 2026" / "2026年12月4日". Give it a moment
+    already on the right clock (the `local` filter); it is not converted here."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = moment.date()
+    return babel_dates.format_date(moment, format=format, locale=_locale())
+
+
+def format_datetime(moment: datetime | None, format: str = "medium") -> str:
+    """Date and time, on the clock `moment` carries ("Dec 4, 2026, 7:30 PM")."""
+    if moment is None:
+        return ""
+    return babel_dates.format_datetime(moment, format=format, tzinfo=moment.tzinfo, locale=_locale())
+
+
+def format_time(moment: datetime | None, format: str = "short") -> str:
+    if moment is None:
+        return ""
+    return babel_dates.format_time(moment, format=format, tzinfo=moment.tzinfo, locale=_locale())
+
+
+def init_app(app) -> Babel:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel = Babel(app, locale_selector=_select_locale)
+    env = app.jinja_env
+    env.filters.update(format_date=format_date, format_datetime=format_datetime,
+                       format_time=format_time, format_number=format_number,
+                       format_percent=format_percent)
+    env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language)
+    return babel
+
+
+def set_language_cookie(response, language: str) -> None:
+    response.set_cookie(COOKIE, language_or_default(language), max_age=COOKIE_SECONDS,
+                        samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        httponly=True)

@@ -1,0 +1,176 @@
+"""Every string a user reads is marked for translation and translated (issue 16, item 1).
+
+Three nets: templates (text and readable attributes outside `_()` / `{% trans %}`), Python
+(messages handed to flash, errors, form fields and problems as bare literals), and the
+catalogs (every marked string has a Chinese translation with the same placeholders, and the
+committed messages.mo is what the parts compile to)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from app import i18n_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted([*ROOT.glob("app/templates/**/*.html"), *ROOT.glob("app/templates/**/*.txt"),
+                    *ROOT.glob("themes/*/templates/**/*.html"), *ROOT.glob("themes/*/templates/**/*.txt")])
+PYTHON = sorted(p for p in ROOT.glob("app/**/*.py") if "/demo/" not in str(p))
+
+# Words that read the same in every language: names and codes, never sentences.
+NOT_WORDS = {"Flagship", "Stripe", "SKU", "CSV", "QR", "URL", "ID", "OK", "PDF", "JSON", "XML", "TSV",
+             "Shopify", "WooCommerce", "Google", "WeChat", "Weibo", "Facebook", "Instagram", "X",
+             "WhatsApp", "Telegram", "Pinterest", "LINE", "English", "中文", "UTC", "API", "HTTPS", "DNS",
+             "CNAME", "TXT", "Lighthouse", "Chart", "RSS", "Email", "E-mail"}
+READABLE_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label", "aria-description", "label",
+                       "data-confirm", "data-message"}
+_JINJA_BLOCKS = re.compile(
+    r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}|{#.*?#}|{%.*?%}|{{.*?}}", re.S)
+_WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
+
+
+def _readable(text: str) -> str | None:
+    text = " ".join(text.split())
+    if not text or not _WORD.search(text):
+        return None
+    words = set(re.findall(r"[A-Za-z][A-Za-z-]*|[\u4e00-\u9fff]+", text))
+    if words and words <= NOT_WORDS:
+        return None
+    return text
+
+
+class _TextFinder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        attributes = dict(attrs)
+        for name, value in attrs:
+            readable = name in READABLE_ATTRIBUTES or (
+                name == "value" and attributes.get("type") in ("submit", "button", "reset"))
+            if readable and value and _readable(value):
+                self.found.append((self.getpos()[0], f'{name}="{value}"'))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip and _readable(data):
+            self.found.append((self.getpos()[0], _readable(data)))
+
+
+def _blank(match: re.Match) -> str:
+    # Keep line numbers: a removed block leaves its newlines and a space.
+    return " " + "\n" * match.group(0).count("\n")
+
+
+_UI_LITERAL = re.compile(r"""^(?:[A-Z][a-z’']+|[A-Z][^{}<>]*\s[^{}<>]*[A-Za-z][^{}<>]*)$""")
+_NOT_UI = re.compile(r"^[A-Z][A-Z0-9_]+$|^[A-Z][a-z]+[A-Z]")  # CONSTANTS, CamelCase names
+
+
+def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
+    """String literals in `{{ }}`/`{% %}` that read like UI text ("Save changes"), unless
+    they are the argument of `_()`, `gettext()` or `ngettext()`."""
+    from jinja2 import Environment
+
+    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    found = []
+    previous: list[str] = []
+    in_trans = False
+    for lineno, kind, value in env.lex(source):
+        if kind == "name" and value == "trans" and previous[-1:] == ["{%"]:
+            in_trans = True
+        elif kind == "name" and value == "endtrans":
+            in_trans = False
+        if kind == "string" and not in_trans:
+            text = value[1:-1]
+            marked = previous[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("]) or (
+                len(previous) >= 4 and previous[-4:-2] == ["ngettext", "("])
+            if not marked and _UI_LITERAL.match(text) and not _NOT_UI.match(text) and _readable(text):
+                found.append((lineno, text))
+        if kind not in ("whitespace",):
+            previous.append(value if kind != "block_begin" else "{%")
+            previous = previous[-6:]
+    return found
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_template_text_is_marked_for_translation(path):
+    source = path.read_text(encoding="utf-8")
+    unmarked = _literals_in_expressions(source)
+    stripped = _JINJA_BLOCKS.sub(_blank, source)
+    if path.suffix == ".txt":
+        unmarked += [(n + 1, line.strip()) for n, line in enumerate(stripped.splitlines()) if _readable(line)]
+    else:
+        finder = _TextFinder()
+        finder.feed(stripped)
+        unmarked += finder.found
+    assert not unmarked, f"{path.relative_to(ROOT)}: text not marked for translation:\n" + "\n".join(
+        f"  line {line}: {text[:90]}" for line, text in unmarked)
+
+
+# Calls whose string arguments are shown to people: the message must be `_()`/lazy_gettext.
+_MESSAGE_CALLS = {"flash", "flash_refusal", "DomainError", "Problem", "ValidationError", "RowError",
+                  "ProductInvalid", "OutOfStock", "ShipmentUploadError", "SettingsInvalid",
+                  "MarkupRefused", "CheckoutUnavailable", "PaymentUnavailable", "NotFound", "refuse"}
+_MESSAGE_KEYWORDS = {"message", "label", "description", "placeholder", "title", "reason"}
+
+
+def _is_text(node) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(_readable(node.value)) and " " in node.value.strip() or bool(
+            isinstance(node.value, str) and _UI_LITERAL.match(node.value) and _readable(node.value)
+            and not _NOT_UI.match(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and _readable(str(v.value)) for v in node.values)
+    return False
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+@pytest.mark.parametrize("path", PYTHON, ids=lambda p: str(p.relative_to(ROOT)))
+def test_python_messages_are_marked_for_translation(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    unmarked = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _call_name(node)
+        candidates = []
+        if name in _MESSAGE_CALLS:
+            candidates += node.args
+        if name.endswith("Field") and node.args:
+            candidates.append(node.args[0])  # a WTForms field's label
+        candidates += [k.value for k in node.keywords if k.arg in _MESSAGE_KEYWORDS]
+        for candidate in candidates:
+            if isinstance(candidate, ast.BinOp):  # "a " + "b" or "..." % x
+                candidate = candidate.left
+            if _is_text(candidate):
+                text = candidate.value if isinstance(candidate, ast.Constant) else ast.unparse(candidate)
+                unmarked.append((candidate.lineno, f"{name}: {text[:80]}"))
+    assert not unmarked, f"{path.relative_to(ROOT)}: messages not marked for translation:\n" + "\n".join(
+        f"  line {line}: {text}" for line, text in unmarked)
+
+
+@pytest.mark.parametrize("language", i18n_catalog.TARGET_LANGUAGES)
+def test_every_marked_string_is_translated(language):
+    problems = i18n_catalog.problems(language)
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:60])
+
+
+@pytest.mark.parametrize("language", i18n_catalog.TARGET_LANGUAGES)
+def test_compiled_catalog_is_current(language):
+    assert i18n_catalog.mo_path(language).read_bytes() == i18n_catalog.compiled_bytes(language), (
+        "run `flask i18n compile` and commit app/translations")
