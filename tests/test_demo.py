@@ -35,12 +35,14 @@ def count(model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_demo_creates_two_active_suppliers_and_forty_products(demo):
+def test_demo_creates_three_active_suppliers_and_forty_six_products(demo):
     suppliers = db.session.scalars(select(Supplier)).all()
-    assert sorted(s.name for s in suppliers) == ["Harvest & Home Goods", "Northwind Apparel Co."]
-    assert all(s.status == "active" and s.currency == "USD" for s in suppliers)
+    assert {s.name: s.currency for s in suppliers} == {
+        "Harvest & Home Goods": "USD", "Northwind Apparel Co.": "USD", "云岭茶园": "CNY"}
+    assert all(s.status == "active" for s in suppliers)
     products = db.session.scalars(select(SupplyProduct)).all()
-    assert len(products) == 40
+    assert len(products) == 46
+    assert all(p.currency == p.supplier.currency for p in products)
     assert {p.category for p in products} == {"apparel", "snacks", "beauty", "home"}
     for product in products:
         assert 1 <= len(product.variants) <= 6, product.title
@@ -52,21 +54,23 @@ def test_demo_creates_two_active_suppliers_and_forty_products(demo):
 
 
 def test_demo_variants_carry_the_options_of_their_category(demo):
-    expected = {"apparel": {"size", "colour"}, "snacks": {"pack"}, "beauty": {"shade", "size"},
-                "home": {"colour"}}
+    expected = {"apparel": {"size", "colour"}, "snacks": {"pack", "规格"}, "beauty": {"shade", "size"},
+                "home": {"colour", "颜色"}}
     for product in db.session.scalars(select(SupplyProduct)):
         for variant in product.variants:
             assert variant.options and set(variant.options) <= expected[product.category]
 
 
-def test_demo_creates_three_shops_with_listings_collections_and_orders(demo):
-    assert set(demo) == {"mia", "nora", "maple"}
+def test_demo_creates_four_shops_with_listings_collections_and_orders(demo):
+    assert set(demo) == {"mia", "nora", "maple", "lin"}
+    assert {s.subdomain: (s.language, s.currency) for s in demo.values()} == {
+        "mia": ("en", "USD"), "nora": ("en", "USD"), "maple": ("en", "USD"), "lin": ("zh", "CNY")}
     for shop in demo.values():
         with use_shop(shop.id):
             listings = db.session.scalars(select(Listing)).all()
             collections = db.session.scalars(select(Collection)).all()
             orders = db.session.scalars(select(Order)).all()
-            assert 8 <= len(listings) <= 15
+            assert 6 <= len(listings) <= 15
             assert all(listing.recommendation for listing in listings)
             assert 1 <= len(collections) <= 3 and all(c.entries for c in collections)
             statuses = {order.status for order in orders}
@@ -75,7 +79,7 @@ def test_demo_creates_three_shops_with_listings_collections_and_orders(demo):
                 assert order.total == sum(line.unit_price * line.quantity for line in order.lines) > 0
                 assert (order.paid_at is not None) == (order.status == "paid")
     owners = {m.user_id for shop in demo.values() for m in _memberships(shop)}
-    assert len(owners) == 3
+    assert len(owners) == 4
 
 
 def _memberships(shop):
@@ -106,7 +110,7 @@ def test_demo_orders_took_stock_and_the_cancelled_one_gave_it_back(demo):
 
 def test_demo_images_exist_and_are_small_square_svgs(demo):
     urls = {p.image_url for p in db.session.scalars(select(SupplyProduct))}
-    assert len(urls) == 40  # one illustration per product
+    assert len(urls) == 40  # one illustration per product (the tea garden shares Harvest's)
     for url in urls:
         assert url.startswith("/static/demo/") and url.endswith(".svg")
         path = STATIC_DIR / url.removeprefix("/static/")

@@ -86,8 +86,12 @@ def load_demo(if_empty: bool = False) -> bool:
         create_supplier_staff(suppliers)
         create_demo_feed(next(s for s in suppliers if s.name == FEED_SUPPLIER))
         shops = [(spec, create_shop(create_user(spec["owner"], OWNER_PASSWORD, verified=True), name=spec["name"],
-                                    subdomain=spec["subdomain"], currency="USD", bio=spec["bio"]))
+                                    subdomain=spec["subdomain"], currency=spec.get("currency", "USD"),
+                                    bio=spec["bio"]))
                  for spec in SHOPS]
+        for spec, shop in shops:  # the Chinese shop and its owner speak Chinese
+            shop.language = spec.get("language", "en")
+            find_user_by_email(spec["owner"]).language = spec.get("language")
     for spec, shop in shops:
         with use_shop(shop.id):
             _fill_shop(shop, spec, products)
@@ -260,22 +264,25 @@ def _create_supplier(spec: dict) -> tuple[Supplier, dict[str, SupplyProduct]]:
     """A supplier and its products, keyed by image name (the demo's product key)."""
     supplier = Supplier(name=spec["name"], contact_name=spec["contact_name"],
                         contact_email=spec["contact_email"], contact_phone=spec["contact_phone"],
-                        currency="USD", status="active")
+                        currency=spec.get("currency", "USD"), status="active")
     db.session.add(supplier)
     db.session.flush()
     products = {}
     for code, title, category, image, description, variants in spec["products"]:
         product = SupplyProduct(supplier_id=supplier.id, code=code, title=title,
                                 description=description, category=category,
-                                image_url=IMAGE_URL.format(image), currency="USD", status="active")
-        for options, wholesale, min_retail, stock in variants:
-            sku = "-".join([code] + [slugify(str(value)).upper() for value in options.values()])
+                                image_url=IMAGE_URL.format(image), currency=supplier.currency,
+                                status="active")
+        for number, (options, wholesale, min_retail, stock) in enumerate(variants, start=1):
+            slugs = [slugify(str(value)).upper() for value in options.values()]
+            # Chinese option values have no Latin slug: number the variants instead.
+            sku = "-".join([code] + slugs) if "ITEM" not in slugs else f"{code}-{number}"
             product.variants.append(SupplyVariant(
                 supplier_id=supplier.id, sku=sku, options=options, wholesale_price=wholesale,
                 min_retail_price=min_retail, stock=stock,
             ))
         db.session.add(product)
-        products[image] = product
+        products[spec.get("key_prefix", "") + image] = product
     db.session.flush()
     return supplier, products
 

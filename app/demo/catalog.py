@@ -203,4 +203,35 @@ HARVEST = {
     ],
 }
 
-SUPPLIERS = (NORTHWIND, HARVEST)
+# A tea garden in Yunnan that prices in yuan (fen): the supply behind the demo's Chinese shop.
+# Its product keys are prefixed "yl-", since it shares illustrations with Harvest & Home.
+YUNLING = {
+    "name": "云岭茶园",
+    "contact_name": "李秀兰",
+    "contact_email": "orders@yunling-tea.example",
+    "contact_phone": "+86 871 5555 0123",
+    "currency": "CNY",
+    "key_prefix": "yl-",
+    "products": [
+        ("YL-TEA-101", "明前茉莉银针", "snacks", "jasmine-tea",
+         "春茶明前采摘，用当季茉莉鲜花窨制七次，香气清雅，回甘持久。85 ℃ 水冲泡，可续泡四五次。",
+         by("规格", [("50 克罐装", 3800, 5200, 80), ("100 克礼盒", 6800, 9200, 30)])),
+        ("YL-COF-201", "保山小粒咖啡豆", "snacks", "coffee-beans",
+         "云南保山海拔 1,400 米的小粒咖啡，水洗处理，中度烘焙。坚果、红糖与可可的风味，整豆发货。",
+         by("规格", [("250 克", 4200, 5800, 60), ("1 千克", 14800, 19800, 10)])),
+        ("YL-HON-301", "哀牢山百花蜜", "snacks", "wildflower-honey",
+         "哀牢山林间蜂场的土蜂蜜，自然成熟、未经高温。天冷会结晶，温水浸泡瓶身即可化开。",
+         by("规格", [("500 克瓶装", 5600, 7800, 50)])),
+        ("YL-SNK-401", "云南芒果干", "snacks", "dried-mango",
+         "华坪晒足太阳的芒果，厚切低温烘干，不加糖、不加色素，孩子的健康零食。",
+         by("规格", [("100 克 × 3 袋", 2400, 3300, 100), ("100 克 × 10 袋", 7200, 9900, 30)])),
+        ("YL-SNK-402", "每日坚果", "snacks", "mixed-nuts",
+         "巴旦木、腰果、榛子与核桃仁低温烘烤，小包独立装，每天一包刚刚好。",
+         by("规格", [("25 克 × 7 包", 3200, 4400, 90), ("25 克 × 30 包", 11800, 15800, 25)])),
+        ("YL-HOM-501", "粗陶品茗杯", "home", "speckled-mug",
+         "建水紫陶手工拉坯，釉色温润，握感厚实。单只约 120 毫升。",
+         same("颜色", ("米白", "青灰", "赭红"), 2800, 3900, 40)),
+    ],
+}
+
+SUPPLIERS = (NORTHWIND, HARVEST, YUNLING)

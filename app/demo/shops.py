@@ -17,9 +17,13 @@ def fixed(cents: int) -> tuple[str, int]:
     return ("fixed", cents)
 
 
-def customer(name, email, phone, line1, city, region, postcode, line2=""):
+def customer(name, email, phone, line1, city, region, postcode, line2="", country="US"):
     return CustomerDetails(name=name, email=email, phone=phone, line1=line1, line2=line2,
-                           city=city, region=region, postcode=postcode, country="US")
+                           city=city, region=region, postcode=postcode, country=country)
+
+
+def kunming(name, email, phone, line1):
+    return customer(name, email, phone, line1, "昆明市", "云南省", "650000", country="CN")
 
 
 MIA = {
@@ -246,4 +250,46 @@ MAPLE = {
     ],
 }
 
-SHOPS = (MIA, NORA, MAPLE)
+LIN = {
+    "owner": "lin@flagship.example",
+    "name": "阿林的茶与生活",
+    "subdomain": "lin",
+    "currency": "CNY",
+    "language": "zh",
+    "bio": (
+        "我是阿林，在昆明做了八年茶，也在小红书分享喝茶和慢生活。这里只放我自己每天在喝、在吃、"
+        "在用的东西，都是云南山里的好物，直接从茶园和合作社发货给你。有问题随时私信我！"
+    ),
+    "default_rule": markup(40),
+    "listings": [
+        ("yl-jasmine-tea", "明前茉莉银针",
+         "每年春天我都会去茶园看窨花，七窨的茉莉香是真的不一样：不冲、不闷，第三泡还有花香。"
+         "\n\n冲泡小建议：玻璃杯下投，85 ℃ 的水，看芽尖一根根立起来，特别治愈。", None),
+        ("yl-coffee-beans", "保山小粒咖啡",
+         "很多人不知道云南也产好咖啡！这款是我试了十几家之后留下来的，手冲有坚果和红糖的甜感，"
+         "做拿铁也很香。", None),
+        ("yl-wildflower-honey", "哀牢山土蜂蜜",
+         "蜂农老周家的蜜，一年只取两次。冬天结晶是正常的，说明没有掺糖浆。", None),
+        ("yl-dried-mango", "不加糖的芒果干",
+         "我家小朋友的零食柜常备款，厚切有嚼劲，只有芒果本身的甜。", None),
+        ("yl-mixed-nuts", "每日坚果",
+         "办公室抽屉里放一盒，下午饿了来一包，比奶茶健康多了。", None),
+        ("yl-speckled-mug", "粗陶品茗杯",
+         "建水紫陶，拿在手里很温润。我的茶桌上三个颜色都有，朋友来了一人一只。", None),
+    ],
+    "collections": [
+        ("每日一杯", "早上一杯咖啡，下午一壶茶。", ["yl-jasmine-tea", "yl-coffee-beans", "yl-speckled-mug"]),
+        ("山里的零食", "给孩子和办公室的健康零食。", ["yl-dried-mango", "yl-mixed-nuts", "yl-wildflower-honey"]),
+    ],
+    "orders": [
+        {"customer": kunming("王小雨", "xiaoyu.wang@example.com", "+86 138 0000 1234", "五华区翠湖南路 12 号"),
+         "lines": [("yl-jasmine-tea", 0, 2), ("yl-speckled-mug", 1, 1)], "status": "paid", "days_ago": 6},
+        {"customer": kunming("陈静", "chen.jing@example.com", "+86 139 0000 5678", "盘龙区北京路 88 号"),
+         "lines": [("yl-coffee-beans", 0, 1), ("yl-mixed-nuts", 0, 1)], "status": "paid", "days_ago": 3},
+        {"customer": kunming("刘洋", "liu.yang@example.com", "+86 137 0000 9012", "西山区滇池路 7 号"),
+         "lines": [("yl-dried-mango", 1, 1), ("yl-wildflower-honey", 0, 1)], "status": "pending",
+         "days_ago": 0.5},
+    ],
+}
+
+SHOPS = (MIA, NORA, MAPLE, LIN)

@@ -33,7 +33,9 @@ SUPPLIER_PASSWORD = "flagship-demo-supplier"
 SUPPLIER_STAFF = {
     "Northwind Apparel Co.": "shipping@northwind-apparel.example",
     "Harvest & Home Goods": "dispatch@harvest-home.example",
+    "云岭茶园": "fahuo@yunling-tea.example",
 }
+STAFF_LANGUAGE = {"fahuo@yunling-tea.example": "zh"}  # the tea garden's desk works in Chinese
 FEED_SUPPLIER = "Harvest & Home Goods"
 PRICE_RISE = {"HH-BEV-601": 120}  # product code -> wholesale price in percent of today's
 FEED_COLUMNS = ("product_code", "title", "description", "category", "sku", "options",
@@ -57,8 +59,9 @@ def create_supplier_staff(suppliers: list[Supplier]) -> None:
     for supplier in suppliers:
         email = SUPPLIER_STAFF.get(supplier.name)
         if email:
-            db.session.add(SupplierMember(supplier_id=supplier.id,
-                                          user_id=create_user(email, SUPPLIER_PASSWORD, verified=True).id))
+            user = create_user(email, SUPPLIER_PASSWORD, verified=True)
+            user.language = STAFF_LANGUAGE.get(email)
+            db.session.add(SupplierMember(supplier_id=supplier.id, user_id=user.id))
     db.session.flush()
 
 
