@@ -66,6 +66,7 @@ from . import (  # noqa: E402, F401
     import_views,
     jobs_views,
     money_views,
+    rates_views,
     shop_views,
     staff_views,
 )
