@@ -32,6 +32,7 @@ OUT = Path(os.environ.get("OUT") or ROOT / "docs" / "screenshots")
 ONLY = os.environ.get("ONLY", "")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 MIA, NORA, MAPLE = "mia@flagship.example", "nora@flagship.example", "maple@flagship.example"
+LIN = "lin@flagship.example"  # the Chinese shop, in yuan
 SUPPLIER = SUPPLIER_STAFF["Northwind Apparel Co."]
 
 # (file name, who, (host, path), phone?, full page?, add to cart first?)
@@ -42,6 +43,12 @@ SHOTS = [
     ("theme-journal", None, ("nora", "/"), False, False, False),
     ("theme-journal-phone", None, ("nora", "/"), True, False, False),
     ("theme-market", None, ("maple", "/"), False, False, False),
+    ("chinese-storefront", None, ("lin", "/"), False, False, False),
+    ("chinese-storefront-phone", None, ("lin", "/"), True, False, False),
+    ("chinese-checkout-phone", None, ("lin", "/checkout"), True, True, True),
+    ("chinese-dashboard", LIN, ("platform", "/dashboard/lin/"), False, False, False),
+    ("chinese-dashboard-orders-phone", LIN, ("platform", "/dashboard/lin/orders"), True, False, False),
+    ("admin-exchange-rates", ADMIN_EMAIL, ("platform", "/admin/rates"), False, False, False),
     ("theme-market-phone", None, ("maple", "/"), True, False, True),
     ("product-phone", None, ("mia", "/products/the-perfect-organic-tee"), True, False, False),
     # "#photo-1": the owner's photos and the pickers of size and colour under them

@@ -96,6 +96,17 @@ def convert_up(amount: int, from_currency: str, to_currency: str) -> int:
     return -(-numerator // denominator)
 
 
+def wholesale_in(variant, currency: str) -> int:
+    """A supply variant's wholesale cost in `currency` (its product's own, or converted up)."""
+    return convert_up(variant.wholesale_price, variant.product.currency, currency)
+
+
+def min_retail_in(variant, currency: str) -> int:
+    """A supply variant's minimum retail price in `currency`, converted up: the floor a shop
+    selling in that currency may price at."""
+    return convert_up(variant.min_retail_price, variant.product.currency, currency)
+
+
 def reachable_currencies(catalog_currencies: set[str]) -> set[str]:
     """Currencies a shop may sell in: those the catalog prices in, and those a rate from one
     of them leads to."""
