@@ -3,9 +3,10 @@
 Each theme gets its own Jinja environment (an overlay of the app's, sharing filters and
 globals) whose loader resolves shop theme -> parent theme -> base theme, so a theme only
 overrides the templates it changes; `sections/NAME.html` resolves the same way. The page
-gets the owner's settings (as CSS custom properties and as values), the homepage sections,
-the theme's locale strings, and the SEO tags. Themes are platform code; shops only pick
-one and fill in values.
+gets the owner's settings (as CSS custom properties and as values), the homepage sections
+and the SEO tags. Its words are translated like the rest of the app, with gettext (`_()` in
+the templates; a theme's own wording for a shared label is its `_words.html`). Themes are
+platform code; shops only pick one and fill in values.
 """
 
 from __future__ import annotations
@@ -74,14 +75,6 @@ def css_variables(theme: ThemePackage, settings: dict) -> Markup:
     return Markup(f'<style nonce="{csp_nonce()}">:root{{{body}}}</style>')  # noqa: S704 - every value validated
 
 
-def _translate(theme: ThemePackage):
-    def t(key: str, **values) -> str:
-        text = theme.text(key)
-        return text.format(**values) if values else text
-
-    return t
-
-
 def json_ld(data) -> Markup:
     """A JSON-LD script block; `<` is escaped so owner text cannot close the script."""
     if not data:
@@ -99,7 +92,7 @@ def render_storefront(template: str, status: int = 200, **context):
     env = _environment(app, theme.name)
     context.setdefault("shop", getattr(g, "shop", None))
     context.update(
-        asset_url=asset_url, theme=theme, t=_translate(theme), stylesheets=stylesheets(theme),
+        asset_url=asset_url, theme=theme, stylesheets=stylesheets(theme),
         settings=state.settings if state else theme.defaults(),
         sections=state.sections if state else [],
         theme_css=css_variables(theme, state.settings if state else theme.defaults()),
