@@ -21,6 +21,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 
 from app.security_headers import csp_nonce
+from app.themes.labels import default_texts, spoken
 from app.themes.packages import BASE_THEME, ThemePackage
 from app.themes.registry import registry, static_file_path
 from app.themes.setting_types import css_properties
@@ -75,6 +76,13 @@ def css_variables(theme: ThemePackage, settings: dict) -> Markup:
     return Markup(f'<style nonce="{csp_nonce()}">:root{{{body}}}</style>')  # noqa: S704 - every value validated
 
 
+def _spoken_sections(theme: ThemePackage, sections: list[dict]) -> list[dict]:
+    """The homepage sections with the texts the theme wrote for them (a heading, a button)
+    in the shopper's language, until the owner writes their own."""
+    defaults = default_texts(theme)
+    return [{**section, "settings": spoken(section["settings"], defaults)} for section in sections]
+
+
 def json_ld(data) -> Markup:
     """A JSON-LD script block; `<` is escaped so owner text cannot close the script."""
     if not data:
@@ -93,8 +101,8 @@ def render_storefront(template: str, status: int = 200, **context):
     context.setdefault("shop", getattr(g, "shop", None))
     context.update(
         asset_url=asset_url, theme=theme, stylesheets=stylesheets(theme),
-        settings=state.settings if state else theme.defaults(),
-        sections=state.sections if state else [],
+        settings=spoken(state.settings if state else theme.defaults(), default_texts(theme)),
+        sections=_spoken_sections(theme, state.sections) if state else [],
         theme_css=css_variables(theme, state.settings if state else theme.defaults()),
         is_preview=bool(state and state.is_draft), media_url=theming.media_url,
         media=theming.media_row, json_ld=json_ld,

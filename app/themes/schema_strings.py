@@ -2,6 +2,9 @@
 catalog. Generated: `.venv/bin/python -m app.themes.labels > app/themes/schema_strings.py`;
 shown through `app.themes.labels.label`. Do not edit by hand."""
 
+# (lazy, named pgettext so that the catalog's extraction finds the context)
+from flask_babel import lazy_pgettext as pgettext
+
 from app.i18n import lazy_gettext
 
 SCHEMA_STRINGS = (
@@ -121,4 +124,35 @@ SCHEMA_STRINGS = (
     lazy_gettext("Who said quote 3"),
     lazy_gettext("Your story"),
     lazy_gettext("Your story and a photo of you: why people should shop with you."),
+)
+
+# The texts a theme fills in until the owner writes their own (`default_text`).
+DEFAULT_TEXTS = (
+    pgettext("theme default", "<p>Everything here is something I use every week. When a reader asks about it, it goes on the shelf.</p>"),
+    pgettext("theme default", "<p>Tell your shoppers what makes your shop yours.</p>"),
+    pgettext("theme default", "A note from me"),
+    pgettext("theme default", "A note from my desk"),
+    pgettext("theme default", "About me"),
+    pgettext("theme default", "About the writer"),
+    pgettext("theme default", "All products"),
+    pgettext("theme default", "Browse the shelf"),
+    pgettext("theme default", "Collections"),
+    pgettext("theme default", "Everything I love"),
+    pgettext("theme default", "Everything this week"),
+    pgettext("theme default", "First look, every drop"),
+    pgettext("theme default", "Get the Sunday letter"),
+    pgettext("theme default", "Join"),
+    pgettext("theme default", "Join the list"),
+    pgettext("theme default", "Kind words"),
+    pgettext("theme default", "New picks and restocks, about once a month. No spam, ever."),
+    pgettext("theme default", "New picks, restocks and honest reviews, straight to your inbox."),
+    pgettext("theme default", "One email a week: an essay, a book, and the odd new find for the shelf."),
+    pgettext("theme default", "Order by Thursday 8 pm · delivered to your door on Saturday"),
+    pgettext("theme default", "Shop by edit"),
+    pgettext("theme default", "Shop now"),
+    pgettext("theme default", "Shop the edit"),
+    pgettext("theme default", "Sign up"),
+    pgettext("theme default", "Subscribe"),
+    pgettext("theme default", "The whole shelf"),
+    pgettext("theme default", "This week’s picks"),
 )
