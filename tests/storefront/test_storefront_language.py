@@ -60,6 +60,7 @@ def test_a_chinese_shop_sells_in_chinese(zh_shop, storefront):
     assert "收货地址" in checkout and "提交订单" in checkout and "货到付款" in checkout
     assert "姓名" in checkout and "国家或地区" in checkout  # the form's labels
     assert "美国" in checkout  # country names in Chinese (Babel)
+    assert "收到货时支付 <span data-total>US$36.00</span>" in checkout  # a {% trans %} block
 
 
 def test_the_lang_cookie_wins_over_the_shops_language(zh_shop, storefront):
