@@ -11,9 +11,10 @@ from limits import parse_many
 from app.accounts.services import normalise_email
 from app.errors import DomainError
 from app.extensions import limiter
+from app.i18n import lazy_gettext
 
-REFUSAL = ("That is a lot of orders in a short time, so we can’t take another one just now. "
-           "Please wait a few minutes and try again. Your cart is kept.")
+REFUSAL = lazy_gettext("That is a lot of orders in a short time, so we can’t take another one just now. "
+                       "Please wait a few minutes and try again. Your cart is kept.")
 
 
 def allows_checkout(shop_id: int, email: str) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from flask import g
 
+from app.i18n import _
 from app.money import format_money
 from app.orders.quotes import Quote, quotes_by_country
 from app.orders.shipping import ShippingCharge, refusal_for, shippable_countries, shipping_zones
@@ -42,7 +43,7 @@ def quotes(form: CheckoutForm, cart, *, codes: bool = True, deposit: int | None 
 def _figures(quote: Quote, currency: str, deposit: int | None) -> dict:
     shipping = quote.shipping
     figures = {"shipping": "—" if shipping.refusal else format_money(shipping.amount, currency) if shipping.amount
-               else "Free",
+               else _("Free"),
                "note": shipping.refusal or shipping.note, "total": format_money(quote.total, currency),
                "amount": quote.total}
     if deposit is not None:

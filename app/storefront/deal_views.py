@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 
+from app import i18n
 from app.db_types import utcnow
 from app.deals import services as deals
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.integrations import stripe_gateway
 from app.money import format_money
 from app.orders.cart import Cart, CartLine
@@ -49,7 +51,7 @@ def group(token: str):
         return redirect(url_for(".product", handle=listing.handle))
     url = deals.group_url(g.shop, round_)
     variants = [(v, deal.price_of(v.id)) for v in listing.supply_product.variants if deal.price_of(v.id)]
-    low = min(price for _, price in variants) if variants else 0
+    low = min(price for _variant, price in variants) if variants else 0
     meta = seo.group_meta(g.shop, listing, round_, low, url)
     joinable = round_.status == "open" and round_.places_left > 0 and deal.status == "active"
     share = sharing.share_of(sharing.group_target(g.shop, listing, round_, low)) if variants else None
@@ -79,12 +81,12 @@ def group_checkout():
         abort(404)
     presale_run = deals.current_run(deal) if deal.kind == "presale" else None
     if deal.kind == "presale" and (presale_run is None or presale_run.status != "open"):
-        flash("This pre-sale has closed.", "info")
+        flash(_("This pre-sale has closed."), "info")
         return redirect(url_for(".product", handle=listing.handle))
     variant = next((v for v in listing.supply_product.variants
                     if str(v.id) == request.args.get("variant") and deal.price_of(v.id)), None)
     if variant is None:
-        flash("Choose one of the product's options for the group.", "error")
+        flash(_("Choose one of the product’s options for the group."), "error")
         return redirect(url_for(".product", handle=listing.handle))
     quantity = request.args.get("qty", 1, type=row_id) or 1
     if not 1 <= quantity <= deals.MAX_QUANTITY:
@@ -101,7 +103,7 @@ def group_checkout():
     deposit = presale_run.deposit_of(cart.subtotal) if presale_run and presale_run.deposit_bp else None
     if deposit is not None:
         if not card_payments:
-            flash("This pre-sale takes a deposit by card, which the shop cannot take just now.", "error")
+            flash(_("This pre-sale takes a deposit by card, which the shop cannot take just now."), "error")
             return redirect(url_for(".product", handle=listing.handle))
         form.card_only()
     status = 200
@@ -111,19 +113,19 @@ def group_checkout():
             return _after_group_checkout(placed)
         details = CustomerDetails(**{k: form.data[k] for k in DETAILS})
         point = form.chosen_point()
-        seen, _ = checkout_quotes.quotes(form, cart, codes=False, deposit=deposit)
+        seen, _rates = checkout_quotes.quotes(form, cart, codes=False, deposit=deposit)
         if form.quoted() is not None and form.quoted() != seen.total:
             # Another country's shipping the page did not show yet (no script): show it first.
-            flash(f"Your total is now {format_money(seen.total, cart.currency)}. Check it, then place your order.",
-                  "info")
+            flash(_("Your total is now %(total)s. Check it, then place your order.",
+                    total=format_money(seen.total, cart.currency)), "info")
             status = 409
         elif not checkout_limits.allows_checkout(g.shop.id, details.email):
-            flash(checkout_limits.REFUSAL, "error")
+            flash(str(checkout_limits.REFUSAL), "error")
             status = 429
         else:
             try:
                 if form.payment_method.data == "card":
-                    card, _ = deals.join_by_card(
+                    card, _round = deals.join_by_card(
                         g.shop, deal, token, variant.id, quantity, details,
                         checkout_key=form.checkout_key.data or None,
                         status_url=lambda number, token: url_for(".order_status", number=number, token=token,
@@ -131,9 +133,11 @@ def group_checkout():
                         cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
                                                                  token=token, _external=True),
                         pickup_point=point)
+                    card.order.language = i18n.current_language()  # the shopper's e-mails speak it
                     return redirect(card.url, code=303)
                 order, joined = deals.join(g.shop, deal, token, variant.id, quantity, details,
                                            checkout_key=form.checkout_key.data or None, pickup_point=point)
+                order.language = i18n.current_language()
             except OutOfStock as error:
                 flash_refusal(error)
             except PaymentUnavailable as error:
@@ -149,8 +153,8 @@ def group_checkout():
                 if deal.kind == "presale":
                     return redirect(url_for(".order_status", number=order.number, token=order.access_token,
                                             placed=1))
-                flash("You’re in the group: your order goes ahead when it fills." if joined.status == "open"
-                      else "You completed the group: everyone’s order goes ahead now.", "success")
+                flash(_("You’re in the group: your order goes ahead when it fills.") if joined.status == "open"
+                      else _("You completed the group: everyone’s order goes ahead now."), "success")
                 return redirect(url_for(".group", token=joined.token, order=order.number))
     elif not form.is_submitted():
         form.draw_checkout_key()

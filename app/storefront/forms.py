@@ -11,7 +11,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.i18n import _, current_language, lazy_gettext
 from app.orders.countries import COUNTRIES, NO_POSTCODE
+
+
+def country_name(code: str, name: str) -> str:
+    """A country's name in the reader's language (Babel's), else the English one given."""
+    if current_language() == "en":
+        return name
+    from babel import Locale
+
+    return Locale.parse(current_language()).territories.get(code.upper(), name)
 
 
 class CountryField(SelectField):
@@ -26,38 +36,39 @@ class CountryField(SelectField):
             return
         if self.refusal is not None and self.data in dict(COUNTRIES):
             raise ValidationError(self.refusal(self.data))
-        raise ValidationError("Choose a country from the list.")
+        raise ValidationError(_("Choose a country from the list."))
 
 
 class CheckoutForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)],
+    name = StringField(lazy_gettext("Full name"), validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
-    phone = TelField("Phone", validators=[DataRequired(), Length(max=40)],
+    phone = TelField(lazy_gettext("Phone"), validators=[DataRequired(), Length(max=40)],
                      render_kw={"autocomplete": "tel"})
-    line1 = StringField("Address", validators=[DataRequired(), Length(max=200)],
+    line1 = StringField(lazy_gettext("Address"), validators=[DataRequired(), Length(max=200)],
                         render_kw={"autocomplete": "address-line1"})
-    line2 = StringField("Apartment, suite, etc. (optional)", validators=[Length(max=200)],
+    line2 = StringField(lazy_gettext("Apartment, suite, etc. (optional)"), validators=[Length(max=200)],
                         render_kw={"autocomplete": "address-line2"})
-    city = StringField("City", validators=[DataRequired(), Length(max=100)],
+    city = StringField(lazy_gettext("City"), validators=[DataRequired(), Length(max=100)],
                        render_kw={"autocomplete": "address-level2"})
-    region = StringField("State / region (optional)", validators=[Length(max=100)],
+    region = StringField(lazy_gettext("State / region (optional)"), validators=[Length(max=100)],
                          render_kw={"autocomplete": "address-level1"})
     # Required, but for places without postcodes (validate_postcode).
-    postcode = StringField("Postcode (not needed in Hong Kong)", validators=[Length(max=20)],
+    postcode = StringField(lazy_gettext("Postcode (not needed in Hong Kong)"), validators=[Length(max=20)],
                            render_kw={"autocomplete": "postal-code"})
-    country = CountryField("Country", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
+    country = CountryField(lazy_gettext("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES],
                            validators=[DataRequired()],
                            render_kw={"autocomplete": "country"})
-    payment_method = RadioField("Payment", choices=[SelectChoice("cod", "Pay on delivery")],
+    payment_method = RadioField(lazy_gettext("Payment"), choices=[SelectChoice("cod", lazy_gettext("Pay on delivery"))],
                                 default="cod")
     # "ship", or "pickup-<id>" when the shop has pickup points (offer_pickup).
-    delivery = RadioField("Delivery", choices=[SelectChoice("ship", "Deliver to my address")], default="ship")
+    delivery = RadioField(lazy_gettext("Delivery"), choices=[SelectChoice("ship", lazy_gettext("Deliver to my address"))],
+                          default="ship")
     points = ()  # the pickup points offered (offer_pickup)
     # A code off the goods (app/orders/discounts.py); "Apply" shows what it does first.
-    discount_code = StringField("Discount code", validators=[
-        Optional(), Length(max=40, message="That is longer than any code: check it.")],
+    discount_code = StringField(lazy_gettext("Discount code"), validators=[
+        Optional(), Length(max=40, message=lazy_gettext("That is longer than any code: check it."))],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
     # The total the page showed when the shopper pressed the button: an order whose total
     # differs (a code typed but not applied, another country's shipping) is shown again first.
@@ -79,11 +90,11 @@ class CheckoutForm(FlaskForm):
     def validate_postcode(self, field) -> None:
         picking_up = (self.delivery.raw_data or [""])[0].startswith("pickup-")
         if not (field.data or "").strip() and self.country.data not in NO_POSTCODE and not picking_up:
-            raise StopValidation("Enter the postcode.")
+            raise StopValidation(_("Enter the postcode."))
 
     def offer_countries(self, countries, refusal) -> None:
         """Only the countries the shop ships to; `refusal(code)` says why another is refused."""
-        self.country.choices = [SelectChoice(code, name) for code, name in countries]
+        self.country.choices = [SelectChoice(code, country_name(code, name)) for code, name in countries]
         self.country.refusal = refusal
 
     def chosen_country(self) -> str:
@@ -97,7 +108,7 @@ class CheckoutForm(FlaskForm):
         self.points = list(points)
         if not self.points:
             return
-        self.delivery.choices = [SelectChoice("ship", "Deliver to my address")] + [
+        self.delivery.choices = [SelectChoice("ship", _("Deliver to my address"))] + [
             SelectChoice(f"pickup-{point.id}", point.name) for point in self.points]
         for field in (self.line1, self.city, self.postcode):
             # Not `required` in the page (the browser would block a pickup order, its
@@ -113,11 +124,11 @@ class CheckoutForm(FlaskForm):
 
     def card_only(self) -> None:
         """A pre-sale's deposit is paid by card: no other choice."""
-        self.payment_method.choices = [SelectChoice("card", "Card")]
+        self.payment_method.choices = [SelectChoice("card", _("Card"))]
         self.payment_method.data = "card" if not self.is_submitted() else self.payment_method.data
 
     def offer_card(self) -> None:
         """Card payments (Stripe) are set up: offer them first."""
-        self.payment_method.choices = [SelectChoice("card", "Card"), SelectChoice("cod", "Pay on delivery")]
+        self.payment_method.choices = [SelectChoice("card", _("Card")), SelectChoice("cod", _("Pay on delivery"))]
         if not self.is_submitted():
             self.payment_method.data = "card"

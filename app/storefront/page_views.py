@@ -17,6 +17,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 
 from app.extensions import limiter
+from app.i18n import lazy_gettext
 from app.shops import contact, pages
 
 from .rendering import render_storefront
@@ -24,8 +25,8 @@ from .views import bp
 
 log = logging.getLogger(__name__)
 HONEYPOT = "website"
-TOO_MANY = ("You have sent several messages in a short time, so this one was not sent. "
-            "Please wait a few minutes and send it again: your text is kept below.")
+TOO_MANY = lazy_gettext("You have sent several messages in a short time, so this one was not sent. "
+                        "Please wait a few minutes and send it again: your text is kept below.")
 
 
 @bp.get("/pages/<kind>")

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from app.errors import DomainError
 from app.extensions import limiter
+from app.i18n import _
 from app.ledger.connect import status_of
 from app.payout_onboarding import secret_link_payout_routes
 from app.referrals import services as referrals
@@ -162,7 +163,7 @@ secret_link_payout_routes(bp, name="promoter_payouts", rule="/promote/<int:promo
 def forget_promoter_browser(promoter_id: int, token: str):
     """Stop this browser's share links carrying the promoter's code (a shared computer)."""
     _promoter_or_404(promoter_id, token)
-    flash("This browser no longer adds your code to the links it shares.", "info")
+    flash(_("This browser no longer adds your code to the links it shares."), "info")
     response = redirect(url_for(".home"))
     response.delete_cookie(SHARER_COOKIE)
     return response

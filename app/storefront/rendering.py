@@ -3,9 +3,10 @@
 Each theme gets its own Jinja environment (an overlay of the app's, sharing filters and
 globals) whose loader resolves shop theme -> parent theme -> base theme, so a theme only
 overrides the templates it changes; `sections/NAME.html` resolves the same way. The page
-gets the owner's settings (as CSS custom properties and as values), the homepage sections,
-the theme's locale strings, and the SEO tags. Themes are platform code; shops only pick
-one and fill in values.
+gets the owner's settings (as CSS custom properties and as values), the homepage sections
+and the SEO tags. Its words are translated like the rest of the app, with gettext (`_()` in
+the templates; a theme's own wording for a shared label is its `_words.html`). Themes are
+platform code; shops only pick one and fill in values.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 
 from app.security_headers import csp_nonce
+from app.themes.labels import default_texts, spoken
 from app.themes.packages import BASE_THEME, ThemePackage
 from app.themes.registry import registry, static_file_path
 from app.themes.setting_types import css_properties
@@ -74,12 +76,11 @@ def css_variables(theme: ThemePackage, settings: dict) -> Markup:
     return Markup(f'<style nonce="{csp_nonce()}">:root{{{body}}}</style>')  # noqa: S704 - every value validated
 
 
-def _translate(theme: ThemePackage):
-    def t(key: str, **values) -> str:
-        text = theme.text(key)
-        return text.format(**values) if values else text
-
-    return t
+def _spoken_sections(theme: ThemePackage, sections: list[dict]) -> list[dict]:
+    """The homepage sections with the texts the theme wrote for them (a heading, a button)
+    in the shopper's language, until the owner writes their own."""
+    defaults = default_texts(theme)
+    return [{**section, "settings": spoken(section["settings"], defaults)} for section in sections]
 
 
 def json_ld(data) -> Markup:
@@ -99,9 +100,9 @@ def render_storefront(template: str, status: int = 200, **context):
     env = _environment(app, theme.name)
     context.setdefault("shop", getattr(g, "shop", None))
     context.update(
-        asset_url=asset_url, theme=theme, t=_translate(theme), stylesheets=stylesheets(theme),
-        settings=state.settings if state else theme.defaults(),
-        sections=state.sections if state else [],
+        asset_url=asset_url, theme=theme, stylesheets=stylesheets(theme),
+        settings=spoken(state.settings if state else theme.defaults(), default_texts(theme)),
+        sections=_spoken_sections(theme, state.sections) if state else [],
         theme_css=css_variables(theme, state.settings if state else theme.defaults()),
         is_preview=bool(state and state.is_draft), media_url=theming.media_url,
         media=theming.media_row, json_ld=json_ld,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request, url_for
 
+from app.i18n import _, format_datetime, ngettext
 from app.money import to_major
 from app.shops.hosts import storefront_host
 
@@ -55,7 +56,7 @@ def complete(meta: dict, shop, share=None) -> dict:
         return meta
     meta = dict(meta)
     meta.setdefault("title", shop.name)
-    meta["description"] = _summary(meta.get("description") or shop.bio or f"Shop {shop.name}.")
+    meta["description"] = _summary(meta.get("description") or shop.bio or _("Shop %(shop)s.", shop=shop.name))
     meta.setdefault("canonical", origin() + request.path)
     if share is not None:
         meta.update(image=share.image_url, image_width=1200, image_height=630, image_type="image/png")
@@ -137,11 +138,13 @@ def group_meta(shop, listing, round_, low_price: int, url: str) -> dict:
 
     price = format_money(low_price, shop.currency)
     if round_.status == "open":
-        title = f"Join my group: {listing.title} for {price}"
-        description = (f"{round_.places_left} place{'' if round_.places_left == 1 else 's'} left, "
-                       f"until {round_.deadline:%d %b %H:%M} UTC. A group buy at {shop.name}.")
+        title = _("Join my group: %(title)s for %(price)s", title=listing.title, price=price)
+        description = ngettext("%(num)d place left, until %(deadline)s UTC. A group buy at %(shop)s.",
+                               "%(num)d places left, until %(deadline)s UTC. A group buy at %(shop)s.",
+                               round_.places_left, deadline=format_datetime(round_.deadline, "short"), shop=shop.name)
     else:
-        title = f"{listing.title} · group buy at {shop.name}"
-        description = f"This group {'filled' if round_.status == 'filled' else 'closed'}. Start a new one at {shop.name}."
+        title = _("%(title)s · group buy at %(shop)s", title=listing.title, shop=shop.name)
+        description = (_("This group filled. Start a new one at %(shop)s.", shop=shop.name) if round_.status == "filled"
+                       else _("This group closed. Start a new one at %(shop)s.", shop=shop.name))
     return {"title": title, "description": description, "image": listing_picture(listing),
             "image_alt": listing.title, "og_type": "website", "canonical": url}

@@ -23,6 +23,7 @@ import segno
 from flask import g, url_for
 from markupsafe import Markup
 
+from app.i18n import _, ngettext
 from app.money import format_money
 from app.shops.share_cards import ShareCard
 from app.shops.share_drawing import Colours
@@ -102,7 +103,7 @@ def _pictures(offers, limit: int = 3) -> tuple[str, ...]:
 
 def _price(offer, currency: str) -> str:
     price = format_money(offer["price"], currency)
-    return f"From {price}" if offer["varies"] else price
+    return _("From %(price)s", price=price) if offer["varies"] else price
 
 
 def product_target(shop, listing, offer) -> ShareTarget | None:
@@ -110,37 +111,38 @@ def product_target(shop, listing, offer) -> ShareTarget | None:
     if offer["paused"]:
         return None
     card = _card(shop, listing.title, price=_price(offer, shop.currency),
-                 note="" if offer["in_stock"] else "Sold out for now",
+                 note="" if offer["in_stock"] else _("Sold out for now"),
                  pictures=_pictures([offer], 1))
     return ShareTarget(f"p{base36(listing.id)}", "product", url_for("storefront.product", handle=listing.handle),
-                       card, "Share this product", f"{listing.title} at {shop.name}: {card.price}")
+                       card, _("Share this product"),
+                       _("%(title)s at %(shop)s: %(price)s", title=listing.title, shop=shop.name, price=card.price))
 
 
 def collection_target(shop, collection, offers) -> ShareTarget:
-    count = f"{len(offers)} product{'' if len(offers) == 1 else 's'}"
+    count = ngettext("%(num)d product", "%(num)d products", len(offers))
     description = " ".join((collection.description or "").split())
-    card = _card(shop, collection.title, eyebrow="Collection",
+    card = _card(shop, collection.title, eyebrow=_("Collection"),
                  note=f"{count} · {description}" if description else count, pictures=_pictures(offers))
     return ShareTarget(f"c{base36(collection.id)}", "collection",
                        url_for("storefront.collection", handle=collection.handle), card,
-                       "Share this collection", f"{collection.title} at {shop.name}")
+                       _("Share this collection"), _("%(title)s at %(shop)s", title=collection.title, shop=shop.name))
 
 
 def group_target(shop, listing, round_, low_price: int) -> ShareTarget:
     """A group buy's page: the group price and how many have joined."""
     price = format_money(low_price, shop.currency)
     if round_.status == "open":
-        note = f"{round_.progress} of {round_.target} joined · {round_.places_left} " \
-               f"place{'' if round_.places_left == 1 else 's'} left"
-        text = f"Join my group: {listing.title} for {price} at {shop.name}"
+        note = _("%(joined)s of %(target)s joined", joined=round_.progress, target=round_.target) + " · " + ngettext(
+            "%(num)d place left", "%(num)d places left", round_.places_left)
+        text = _("Join my group: %(title)s for %(price)s at %(shop)s", title=listing.title, price=price, shop=shop.name)
     else:
-        note = "This group filled" if round_.status == "filled" else "This group closed"
-        text = f"{listing.title}: a group buy at {shop.name}"
+        note = _("This group filled") if round_.status == "filled" else _("This group closed")
+        text = _("%(title)s: a group buy at %(shop)s", title=listing.title, shop=shop.name)
     image = pictures.listing_picture(listing)
-    card = _card(shop, listing.title, eyebrow="Group buy", price=f"{price} each", note=note,
+    card = _card(shop, listing.title, eyebrow=_("Group buy"), price=_("%(price)s each", price=price), note=note,
                  pictures=(image,) if image else ())
     return ShareTarget(f"g{round_.token}", "group", url_for("storefront.group", token=round_.token), card,
-                       "Share this group", text)
+                       _("Share this group"), text)
 
 
 def home_target(shop, offers) -> ShareTarget:
@@ -148,7 +150,7 @@ def home_target(shop, offers) -> ShareTarget:
     banner = _section_banner()
     card = _card(shop, shop.name, note=" ".join((shop.bio or "").split()),
                  pictures=(f"/media/{banner.filename}",) if banner else _pictures(offers))
-    return ShareTarget("h", "home", url_for("storefront.home"), card, "Share this shop",
+    return ShareTarget("h", "home", url_for("storefront.home"), card, _("Share this shop"),
                        f"{shop.name}: {shop.bio}" if shop.bio else shop.name)
 
 

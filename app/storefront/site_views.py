@@ -17,6 +17,7 @@ from flask import (
 
 from app.errors import DomainError
 from app.extensions import csrf
+from app.i18n import _
 from app.shops import browsing
 from app.shops.domains import token_for_host
 from app.shops.media import media_by_filename, media_path
@@ -84,7 +85,7 @@ def start_preview():
     """The dashboard's Preview button lands here with a signed token: remember it in this
     browser's storefront session and show the draft."""
     if not theming.start_preview(g.shop, request.args.get("token", "")):
-        flash("That preview link has expired. Open the preview again from your dashboard.", "error")
+        flash(_("That preview link has expired. Open the preview again from your dashboard."), "error")
     return redirect(url_for(".home"))
 
 
@@ -108,7 +109,7 @@ def newsletter_signup():
     else:
         # The same words for a new and a known address: the form must not tell anyone
         # who is on this shop's list.
-        flash("Thank you — you’re on the list.", "newsletter-success")
+        flash(_("Thank you — you’re on the list."), "newsletter-success")
     return redirect(url_for(".home") + "#newsletter")
 
 

@@ -28,6 +28,7 @@ from app.deals import services as deals
 from app.deals import weekly
 from app.errors import DomainError
 from app.extensions import csrf, limiter
+from app.i18n import _
 from app.integrations import stripe_gateway
 from app.ledger.connect import status_of
 from app.ledger.services import balances
@@ -62,7 +63,7 @@ from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id, same_site_form
 
 from . import checkout_limits, checkout_quotes, pictures, seo, sharing, theming
-from .forms import COUNTRIES, CheckoutForm
+from .forms import COUNTRIES, CheckoutForm, country_name
 from .rendering import asset_version, render_storefront
 
 bp = Blueprint("storefront", __name__)
@@ -277,7 +278,7 @@ def cart_add():
                         or url_for(".product", handle=listing.handle,
                                    variant=request.form.get("variant_id", type=row_id),
                                    qty=request.form.get("quantity", type=row_id)))
-    flash(f"Added {listing.title} to your cart.", "success")
+    flash(_("Added %(title)s to your cart.", title=listing.title), "success")
     # Quick-add buttons on product cards send the shopper back to where they were.
     return redirect(local_path(request.form.get("return_to")) or url_for(".cart"))
 
@@ -298,7 +299,7 @@ def cart_update():
 def checkout():
     cart = carts.build_cart(_raw_cart(), g.shop.currency)
     if cart.is_empty:
-        flash("Your cart is empty.", "info")
+        flash(_("Your cart is empty."), "info")
         return redirect(url_for(".cart"))
     if cart.problems and request.method == "GET":
         # Before the shopper types a whole address: the cart has something to fix first.
@@ -336,11 +337,11 @@ def checkout():
             # The shopper has not seen this total yet (a code typed but not applied, another
             # country's shipping without the page's script): show it first.
             if not form.errors:
-                flash(f"Your total is now {format_money(quote.total, cart.currency)}. Check it, then place "
-                      "your order.", "info")
+                flash(_("Your total is now %(total)s. Check it, then place your order.",
+                        total=format_money(quote.total, cart.currency)), "info")
             return page(422 if form.errors else 409, quote, rates)
         if not checkout_limits.allows_checkout(g.shop.id, details.email):
-            flash(checkout_limits.REFUSAL, "error")
+            flash(str(checkout_limits.REFUSAL), "error")
             return page(429, quote, rates)
         try:
             order = checkout_use_case(
@@ -353,6 +354,7 @@ def checkout():
                 confirm_url=lambda number, token: url_for(".confirm_order", number=number,
                                                           token=token, _external=True),
                 pickup_point=form.chosen_point())
+            order.language = i18n.current_language()  # the shopper's e-mails speak it
         except OutOfStock as error:
             flash_refusal(error)
             return redirect(url_for(".cart"))
@@ -406,7 +408,8 @@ def order_status(number: str, token: str):
                              balance=balance_due(order) if order.hold == "balance" else 0,
                              just_placed=bool(request.args.get("placed")) or just_paid,
                              payment=open_payment(order),
-                             country_name=dict(COUNTRIES).get(order.ship_country, order.ship_country),
+                             country_name=country_name(order.ship_country,
+                                                       dict(COUNTRIES).get(order.ship_country, order.ship_country)),
                              tracking=tracking_of(order))
 
 
@@ -435,7 +438,8 @@ def pickup_desk(point_id: int, token: str):
             flash(error.message, "error")
             status = 422
         else:
-            flash(f"Order {order.number} for {order.customer_name}: collected. Hand it over.", "success")
+            flash(_("Order %(number)s for %(name)s: collected. Hand it over.", number=order.number, name=order.customer_name),
+                  "success")
             return redirect(url_for(".pickup_desk", point_id=point.id, token=token))
     return render_storefront("pickup_desk.html", point=point, orders=orders_at(point), code=code, status=status,
                              earned=balances("pickup_point", point.id), payouts=status_of("pickup_point", point.id))
@@ -500,7 +504,7 @@ def confirm_order(number: str, token: str):
         except DomainError:
             refuse()
             return render_storefront("confirm_order.html", order=None, status=410)
-        flash("Thank you: your order is confirmed and goes to the supplier now.", "success")
+        flash(_("Thank you: your order is confirmed and goes to the supplier now."), "success")
         return redirect(url_for(".order_status", number=order.number, token=order.access_token))
     order = confirmation.order_to_confirm(number, token)
     return render_storefront("confirm_order.html", order=order, status=200 if order else 410)
@@ -531,20 +535,20 @@ def cancel_payment(number: str, token: str):
         abort(404)
     if _payment_cancellable(order):
         try:
-            cancel_and_refund(order, reason="The shopper went back from the card payment.",
+            cancel_and_refund(order, reason=_("The shopper went back from the card payment."),
                               source="shopper")
         except DomainError as error:
             flash_refusal(error)
             return redirect(url_for(".order_status", number=number, token=token))
         joined = deals.round_of(order)
         if joined is not None:  # a group's or pre-sale's order: back where the shopper started
-            flash("Payment cancelled: you did not join.", "info")
+            flash(_("Payment cancelled: you did not join."), "info")
             if joined.deal.kind == "group":
                 return redirect(url_for(".group", token=joined.token))
             return redirect(url_for(".product", handle=deals.deal_listing(joined.deal).handle))
         _save_cart({carts.line_key(line.listing_id, line.supply_variant_id): line.quantity
                     for line in order.lines})
-        flash("Payment cancelled. Your cart is just as you left it.", "info")
+        flash(_("Payment cancelled. Your cart is just as you left it."), "info")
         return redirect(url_for(".checkout"))
     return redirect(url_for(".order_status", number=number, token=token))
 

@@ -2,9 +2,11 @@
 
 A theme is `themes/NAME/`: `theme.json` (name, version, parent, description, preview image,
 settings schema, default homepage sections, checks), `templates/`, `sections/` (a Jinja
-template plus a JSON schema per homepage section type), `static/` and `locales/`. A child
-theme inherits its parent's settings (an entry with the same id replaces the parent's),
-sections, templates and locale strings, so it declares only what it changes.
+template plus a JSON schema per homepage section type) and `static/`. A child theme inherits
+its parent's settings (an entry with the same id replaces the parent's), sections and
+templates, so it declares only what it changes. A theme's words are marked for gettext in its
+templates (one way to translate, app/translations); its settings' labels are listed in
+app/themes/schema_strings.py and shown through `app.themes.label`.
 
 Validation runs once at start-up (`create_app`); the first bad theme stops the app with a
 message naming the file and the field, so a broken theme never reaches a shopper.
@@ -60,7 +62,6 @@ class ThemePackage:
     sections: dict[str, SectionType]
     default_sections: list[dict]
     checks: list[dict]
-    locales: dict[str, dict[str, str]]
     preview: str | None = None
     static_dirs: list[Path] = field(default_factory=list)
     template_dirs: list[Path] = field(default_factory=list)
@@ -71,9 +72,6 @@ class ThemePackage:
 
     def defaults(self) -> dict:
         return {s["id"]: s.get("default") for s in self.settings_schema}
-
-    def text(self, key: str, lang: str = "en") -> str:
-        return self.locales.get(lang, {}).get(key) or self.locales.get("en", {}).get(key) or key
 
 
 class ThemeRegistry:
@@ -209,19 +207,6 @@ def _load_sections(root: Path, name: str, inherited: dict[str, SectionType]) -> 
     return sections
 
 
-def _load_locales(root: Path, name: str, inherited: dict[str, dict]) -> dict[str, dict]:
-    locales = {lang: dict(strings) for lang, strings in inherited.items()}
-    folder = root / name / "locales"
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            strings = _read_json(path)
-            for key, value in strings.items():
-                if not isinstance(value, str):
-                    raise ThemeError(f"themes/{name}/locales/{path.name}: {key}: must be a string")
-            locales.setdefault(path.stem, {}).update(strings)
-    return locales
-
-
 def _check_presets(where: str, presets, sections: dict[str, SectionType]) -> list[dict]:
     if not isinstance(presets, list):
         raise ThemeError(f"{where}: default_sections: must be a list")
@@ -280,7 +265,7 @@ def _build(root: Path, name: str, raw: dict[str, dict], registry: ThemeRegistry)
         name=name, title=manifest["name"], version=manifest["version"], parent=manifest.get("parent"),
         description=manifest.get("description", ""), audience=manifest.get("audience", ""),
         path=root / name, chain=chain, settings_schema=schema, sections=sections,
-        default_sections=presets, checks=checks, locales=_load_locales(root, name, parent.locales if parent else {}),
+        default_sections=presets, checks=checks,
         preview=manifest.get("preview"),
         static_dirs=[root / theme / "static" for theme in chain],
         template_dirs=[root / theme / "templates" for theme in chain],

@@ -17,6 +17,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from app.i18n import gettext as _
+
+from .labels import label
 from .schema import (
     FONTS,
     HEX,
@@ -80,14 +83,14 @@ class Color(SettingType):
     def clean(self, setting, raw):
         text = str(raw or "").strip().lower()
         if not HEX.match(text):
-            raise SchemaProblem("Enter a colour as # and six hex digits, like #1f2a44.")
+            raise SchemaProblem(_("Enter a colour as # and six hex digits, like #1f2a44."))
         return "#" + "".join(c * 2 for c in text[1:]) if len(text) == 4 else text
 
     def css_value(self, setting, value):
         return value if isinstance(value, str) and HEX.match(value) else None
 
     def form_field(self, setting, collections=()):
-        return StringField(setting["label"], description=self.description(setting), render_kw={"type": "color"})
+        return StringField(label(setting["label"]), description=label(self.description(setting)), render_kw={"type": "color"})
 
 
 class Font(SettingType):
@@ -95,15 +98,15 @@ class Font(SettingType):
 
     def clean(self, setting, raw):
         if raw not in FONTS:
-            raise SchemaProblem("Choose one of the listed fonts.")
+            raise SchemaProblem(_("Choose one of the listed fonts."))
         return raw
 
     def css_value(self, setting, value):
         return FONTS[value][1] if value in FONTS else None
 
     def form_field(self, setting, collections=()):
-        return SelectField(setting["label"], description=self.description(setting), validate_choice=False,
-                           choices=[SelectChoice(key, name) for key, (name, _) in FONTS.items()])
+        return SelectField(label(setting["label"]), description=label(self.description(setting)), validate_choice=False,
+                           choices=[SelectChoice(key, label(name)) for key, (name, _stack) in FONTS.items()])
 
 
 class Select(SettingType):
@@ -122,15 +125,15 @@ class Select(SettingType):
 
     def clean(self, setting, raw):
         if raw not in {o["value"] for o in setting["options"]}:
-            raise SchemaProblem("Choose one of the listed options.")
+            raise SchemaProblem(_("Choose one of the listed options."))
         return raw
 
     def css_value(self, setting, value):
         return next((o.get("css") for o in setting["options"] if o["value"] == value), None)
 
     def form_field(self, setting, collections=()):
-        return SelectField(setting["label"], description=self.description(setting), validate_choice=False,
-                           choices=[SelectChoice(o["value"], o["label"]) for o in setting["options"]])
+        return SelectField(label(setting["label"]), description=label(self.description(setting)), validate_choice=False,
+                           choices=[SelectChoice(o["value"], label(o["label"])) for o in setting["options"]])
 
 
 class Range(SettingType):
@@ -149,16 +152,16 @@ class Range(SettingType):
 
     def clean(self, setting, raw):
         if isinstance(raw, bool):
-            raise SchemaProblem("Enter a whole number.")
+            raise SchemaProblem(_("Enter a whole number."))
         try:
             number = int(str(raw).strip())
         except (TypeError, ValueError):
-            raise SchemaProblem("Enter a whole number.") from None
+            raise SchemaProblem(_("Enter a whole number.")) from None
         low, high, step = setting["min"], setting["max"], setting.get("step", 1)
         if not low <= number <= high:
-            raise SchemaProblem(f"Choose a number from {low} to {high}.")
+            raise SchemaProblem(_("Choose a number from %(low)s to %(high)s.", low=low, high=high))
         if (number - low) % step:
-            raise SchemaProblem(f"Choose a number from {low} to {high} in steps of {step}.")
+            raise SchemaProblem(_("Choose a number from %(low)s to %(high)s in steps of %(step)s.", low=low, high=high, step=step))
         return number
 
     def css_value(self, setting, value):
@@ -167,8 +170,9 @@ class Range(SettingType):
         return f"{value}{setting.get('css_unit', '')}"
 
     def form_field(self, setting, collections=()):
-        return StringField(setting["label"],
-                           description=self.description(setting) or f"{setting['min']} to {setting['max']}.",
+        return StringField(label(setting["label"]),
+                           description=label(self.description(setting)) or _(
+                               "%(low)s to %(high)s.", low=setting["min"], high=setting["max"]),
                            render_kw={"type": "number", "min": setting["min"], "max": setting["max"],
                                       "step": setting.get("step", 1), "inputmode": "numeric"})
 
@@ -182,7 +186,7 @@ class Checkbox(SettingType):
         return str(raw or "").strip().lower() in ("1", "on", "true", "yes", "y")
 
     def form_field(self, setting, collections=()):
-        return BooleanField(setting["label"], description=self.description(setting))
+        return BooleanField(label(setting["label"]), description=label(self.description(setting)))
 
     def form_data(self, value):
         return value
@@ -203,16 +207,16 @@ class Text(SettingType):
         if raw is None:
             raw = ""
         if not isinstance(raw, str):
-            raise SchemaProblem("Enter text.")
+            raise SchemaProblem(_("Enter text."))
         text = raw.replace("\r\n", "\n").strip()
         if self.name == "text":
             text = " ".join(text.split())
         if len(text) > self.max_length(setting):
-            raise SchemaProblem(f"Keep it under {self.max_length(setting)} characters.")
+            raise SchemaProblem(_("Keep it under %(count)s characters.", count=self.max_length(setting)))
         return text
 
     def form_field(self, setting, collections=()):
-        return StringField(setting["label"], description=self.description(setting),
+        return StringField(label(setting["label"]), description=label(self.description(setting)),
                            render_kw={"maxlength": self.max_length(setting)})
 
 
@@ -220,7 +224,7 @@ class Textarea(Text):
     name, default_max, rows = "textarea", 2000, 3
 
     def form_field(self, setting, collections=()):
-        return TextAreaField(setting["label"], description=self.description(setting),
+        return TextAreaField(label(setting["label"]), description=label(self.description(setting)),
                              render_kw={"rows": self.rows})
 
 
@@ -229,15 +233,15 @@ class RichText(Textarea):
 
     def clean(self, setting, raw):
         if not isinstance(raw or "", str):
-            raise SchemaProblem("Enter text.")
+            raise SchemaProblem(_("Enter text."))
         if len(raw or "") > self.max_length(setting):
-            raise SchemaProblem(f"Keep it under {self.max_length(setting)} characters.")
+            raise SchemaProblem(_("Keep it under %(count)s characters.", count=self.max_length(setting)))
         return sanitize_rich_text(raw or "")
 
     @staticmethod
     def description(setting):
-        return setting.get("info") or ("Paragraphs (<p>), bold, italics, links and lists are kept; "
-                                       "anything else is removed.")
+        return setting.get("info") or _("Paragraphs (<p>), bold, italics, links and lists are kept; "
+                                        "anything else is removed.")
 
 
 class Image(SettingType):
@@ -251,11 +255,11 @@ class Image(SettingType):
         if raw in (None, ""):
             return None
         if isinstance(raw, bool) or not str(raw).isdigit():
-            raise SchemaProblem("Upload an image.")
+            raise SchemaProblem(_("Upload an image."))
         return int(raw)
 
     def form_field(self, setting, collections=()):
-        return FileField(setting["label"], description=self.description(setting),
+        return FileField(label(setting["label"]), description=label(self.description(setting)),
                          render_kw={"accept": IMAGE_ACCEPT})
 
     def form_data(self, value):
@@ -268,12 +272,12 @@ class Collection(SettingType):
     def clean(self, setting, raw):
         text = str(raw or "").strip()
         if len(text) > 120:
-            raise SchemaProblem("Choose one of your collections.")
+            raise SchemaProblem(_("Choose one of your collections."))
         return text
 
     def form_field(self, setting, collections=()):
-        first = "— All products —" if setting["id"].startswith("button") else "— Your first collection —"
-        return SelectField(setting["label"], description=self.description(setting), validate_choice=False,
+        first = _("— All products —") if setting["id"].startswith("button") else _("— Your first collection —")
+        return SelectField(label(setting["label"]), description=label(self.description(setting)), validate_choice=False,
                            choices=[SelectChoice("", first), *[SelectChoice(c.handle, c.title) for c in collections]])
 
 

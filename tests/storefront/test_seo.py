@@ -104,7 +104,9 @@ def test_browsing_and_the_cart_work_without_javascript(shop_a, storefront):
     home = client.get("/").get_data(as_text=True)
     # The one script is the share panel's extra (Copy, the phone's share sheet): the panel
     # itself is a <details> element, which opens without it.
-    scripts = re.findall(r"<script[^>]*>", re.sub(r'<script type="application/ld\+json" nonce="[^"]+">', "", home))
+    # (Data blocks are no scripts: JSON-LD, and the words the theme's scripts show.)
+    data = r'<script type="application/ld\+json" nonce="[^"]+">|<script type="application/json" id="theme-words" nonce="[^"]+">'
+    scripts = re.findall(r"<script[^>]*>", re.sub(data, "", home))
     assert all("/share.js?v=" in tag and " defer" in tag for tag in scripts)
     assert '<details class="share" data-share>' in home
     listing = shop_a.listings[1]

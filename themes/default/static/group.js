@@ -1,6 +1,10 @@
 // The group page: a live countdown to the deadline and live progress ("Copy" is share.js's).
 // Without JavaScript the page still shows the deadline and the link.
 (function () {
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("theme-words").textContent); } catch (e) { return {}; }
+  })();
+  function word(key) { return WORDS[key] || ""; }
   var time = document.querySelector("[data-countdown]");
   if (time) {
     var end = Date.parse(time.getAttribute("datetime"));
@@ -8,7 +12,9 @@
       var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
       var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600),
           m = Math.floor(left % 3600 / 60), s = left % 60;
-      time.textContent = left === 0 ? "now" : "in " + (d ? d + " d " : "") + (d || h ? h + " h " : "") + m + " min " + s + " s";
+      var unit = function (key, n) { return word(key).replace("{n}", n); };
+      var parts = (d ? [unit("days", d)] : []).concat(d || h ? [unit("hours", h)] : [], [unit("minutes", m), unit("seconds", s)]);
+      time.textContent = left === 0 ? word("now") : word("in_time").replace("{time}", parts.join(" "));
       if (left === 0) { window.clearInterval(timer); }
     };
     var timer = window.setInterval(tick, 1000);

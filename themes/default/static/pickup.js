@@ -2,13 +2,17 @@
 // camera, a "Scan" button reads the shopper's code from their screen and hands it over.
 // Without either, the page works as it is: type the code.
 (function () {
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("theme-words").textContent); } catch (e) { return {}; }
+  })();
+  function word(key) { return WORDS[key] || ""; }
   var form = document.querySelector("[data-pickup-form]");
   if (!form || !("BarcodeDetector" in window) || !navigator.mediaDevices) { return; }
   var input = form.querySelector("input[name=code]");
   var button = document.createElement("button");
   button.type = "button";
   button.className = "button button-secondary button-lg";
-  button.textContent = "Scan";
+  button.textContent = word("scan");
   form.appendChild(button);
   button.addEventListener("click", function () {
     var video = document.createElement("video");
@@ -27,6 +31,6 @@
         }).catch(function () { window.setTimeout(look, 500); });
       };
       look();
-    }).catch(function () { video.remove(); button.textContent = "No camera"; button.disabled = true; });
+    }).catch(function () { video.remove(); button.textContent = word("no_camera"); button.disabled = true; });
   });
 })();

@@ -4,6 +4,10 @@
 // one picker per option replaces the select, and the select (what the form sends) follows
 // the variant the pickers name: its price, what is left of it, and its photo.
 (function () {
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("theme-words").textContent); } catch (e) { return {}; }
+  })();
+  function word(key) { return WORDS[key] || ""; }
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var toArray = function (list) { return Array.prototype.slice.call(list); };
 
@@ -78,7 +82,7 @@
           var now = state(values, index, radio.value);
           radio.disabled = now !== "available";
           var note = radio.parentNode.querySelector("[data-option-note]");
-          if (note) { note.textContent = now === "sold_out" ? "Sold out" : now === "unavailable" ? "Unavailable" : ""; }
+          if (note) { note.textContent = now === "sold_out" ? word("sold_out") : now === "unavailable" ? word("unavailable") : ""; }
           if (!radio.disabled && !firstOpen) { firstOpen = radio; }
           if (radio.checked) { current = radio; }
         });

@@ -3,6 +3,10 @@
 // buttons stay hidden without JavaScript or where the browser lacks the API: the panel
 // still shows the link to select, the picture and the QR code. Escape closes the panel.
 (function () {
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("theme-words").textContent); } catch (e) { return {}; }
+  })();
+  function word(key) { return WORDS[key] || ""; }
   function say(button, text) {
     var panel = button.closest(".share-panel");
     var status = panel && panel.querySelector(".share-status");
@@ -22,11 +26,11 @@
     field.addEventListener("focus", function () { field.select(); });
     var label = button.querySelector("span") || button;
     var done = function () {
-      label.textContent = "Copied";
-      say(button, "Link copied. Paste it in a chat or a post.");
-      window.setTimeout(function () { label.textContent = "Copy"; }, 2500);
+      label.textContent = word("copied");
+      say(button, word("link_copied"));
+      window.setTimeout(function () { label.textContent = word("copy"); }, 2500);
     };
-    var failed = function () { say(button, "Select the link above and copy it."); };
+    var failed = function () { say(button, word("copy_failed")); };
     button.addEventListener("click", function () {
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(field.value).then(done, function () {
