@@ -33,10 +33,11 @@ _JINJA_OPTIONS = {"extensions": "jinja2.ext.do,jinja2.ext.loopcontrols", "trimme
 SOURCES = (
     (ROOT / "app", [("**.py", "python"), ("**/templates/**.html", _JINJA),
                     ("**/templates/**.txt", _JINJA)]),
-    (ROOT / "themes", [("**/templates/**.html", _JINJA), ("**/templates/**.txt", _JINJA)]),
+    (ROOT / "themes", [("**/templates/**.html", _JINJA), ("**/templates/**.txt", _JINJA),
+                       ("**/sections/**.html", _JINJA)]),
 )
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "_l": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
 

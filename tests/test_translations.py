@@ -18,7 +18,8 @@ from app import i18n_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted([*ROOT.glob("app/templates/**/*.html"), *ROOT.glob("app/templates/**/*.txt"),
-                    *ROOT.glob("themes/*/templates/**/*.html"), *ROOT.glob("themes/*/templates/**/*.txt")])
+                    *ROOT.glob("themes/*/templates/**/*.html"), *ROOT.glob("themes/*/templates/**/*.txt"),
+                    *ROOT.glob("themes/*/sections/**/*.html")])
 PYTHON = sorted(p for p in ROOT.glob("app/**/*.py") if "/demo/" not in str(p))
 
 # Words that read the same in every language: names and codes, never sentences.
