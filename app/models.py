@@ -2,9 +2,9 @@
 
 from app.accounts.models import ShopMembership, User  # noqa: F401
 from app.analytics.models import AnalyticsDay, AnalyticsDayCount, AnalyticsMark  # noqa: F401
+from app.catalog.exchange import ExchangeRate  # noqa: F401
 from app.catalog.feeds_models import SupplierFeed, SyncRejectedRow, SyncRun  # noqa: F401
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant  # noqa: F401
-from app.catalog.exchange import ExchangeRate  # noqa: F401
 from app.catalog.portal_models import (  # noqa: F401
     SupplierInvitation,
     SupplierMember,

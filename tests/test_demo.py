@@ -93,7 +93,7 @@ def test_every_demo_listing_is_priced_legally(demo):
         listings = db.session.scalars(select(Listing)).all()
     assert len(listings) >= 30
     for listing in listings:
-        check_price_rule(PriceRule.of(listing), listing.supply_product)  # raises if too low
+        check_price_rule(PriceRule.of(listing), listing.supply_product, listing.currency)  # raises if too low
     assert {listing.price_rule for listing in listings} == {"markup", "fixed"}
 
 

@@ -8,6 +8,7 @@ active product, the shop's currency).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -15,8 +16,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.db_types import contains_pattern
 from app.errors import NotFound
 from app.extensions import db
+from app.money import exponent
 from app.pagination import window
 
+from .exchange import MILLION, convert_up, rate_between, rates
 from .models import CATEGORIES, Supplier, SupplyProduct, SupplyVariant
 
 MAX_QUERY_LENGTH = 100
@@ -46,11 +49,19 @@ class CatalogEntry:
     total_stock: int
 
     @classmethod
-    def of(cls, product: SupplyProduct) -> CatalogEntry:
-        wholesale = [v.wholesale_price for v in product.variants] or [0]
-        min_retail = [v.min_retail_price for v in product.variants] or [0]
+    def of(cls, product: SupplyProduct, currency: str | None = None) -> CatalogEntry:
+        """The product's price ranges, in `currency` (a shop's: converted up) or its own."""
+        currency = currency or product.currency
+        wholesale = [convert_up(v.wholesale_price, product.currency, currency) for v in product.variants] or [0]
+        min_retail = [convert_up(v.min_retail_price, product.currency, currency) for v in product.variants] or [0]
         return cls(product, min(wholesale), max(wholesale), min(min_retail), max(min_retail),
                    product.total_stock)
+
+
+def _priced_in(currency: str) -> list[str]:
+    """The catalog currencies a shop selling in `currency` can list: its own, and those the
+    admin set a rate from (app/catalog/exchange.py)."""
+    return sorted({currency} | {source for (source, target) in rates() if target == currency})
 
 
 def _shoppable(currency: str):
@@ -61,9 +72,30 @@ def _shoppable(currency: str):
         .where(
             Supplier.status == "active",
             SupplyProduct.status == "active",
-            SupplyProduct.currency == currency,
+            SupplyProduct.currency.in_(_priced_in(currency)),
         )
     )
+
+
+def _wholesale_between(currency: str, low: int | None, high: int | None):
+    """A variant's wholesale price lies in [low, high], both in the shop's `currency`: each
+    catalog currency compares against the bounds converted back into it."""
+    clauses = []
+    for source in _priced_in(currency):
+        # k: how many of the shop's minor units one of `source`'s is worth.
+        k = Decimal(rate_between(source, currency)) / MILLION * (Decimal(10) ** (exponent(currency) - exponent(source)))
+
+        def back(amount: int, k: Decimal = k) -> Decimal:
+            return Decimal(amount) / k
+
+        clause = SupplyProduct.currency == source
+        # Costs convert rounded up: ceil(x * k) >= low <=> x > (low - 1) / k; <= high <=> x <= high / k.
+        if low is not None:
+            clause &= SupplyVariant.wholesale_price > int(back(low - 1).to_integral_value(ROUND_FLOOR))
+        if high is not None:
+            clause &= SupplyVariant.wholesale_price <= int(back(high).to_integral_value(ROUND_FLOOR))
+        clauses.append(clause)
+    return or_(*clauses)
 
 
 def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
@@ -88,11 +120,8 @@ def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
     if filters.supplier_id is not None:
         query = query.where(SupplyProduct.supplier_id == filters.supplier_id)
     if filters.min_wholesale is not None or filters.max_wholesale is not None:
-        in_range = SupplyVariant.product_id == SupplyProduct.id
-        if filters.min_wholesale is not None:
-            in_range &= SupplyVariant.wholesale_price >= filters.min_wholesale
-        if filters.max_wholesale is not None:
-            in_range &= SupplyVariant.wholesale_price <= filters.max_wholesale
+        in_range = (SupplyVariant.product_id == SupplyProduct.id) & _wholesale_between(
+            filters.currency, filters.min_wholesale, filters.max_wholesale)
         query = query.where(exists().where(in_range))
     query = query.order_by(SupplyProduct.title, SupplyProduct.id)
     return window(query, page, per_page, unique=True)  # no count of the whole catalog
@@ -103,7 +132,7 @@ def catalog_suppliers(currency: str) -> list[Supplier]:
     has_products = exists().where(
         SupplyProduct.supplier_id == Supplier.id,
         SupplyProduct.status == "active",
-        SupplyProduct.currency == currency,
+        SupplyProduct.currency.in_(_priced_in(currency)),
     )
     return list(db.session.scalars(
         select(Supplier).where(Supplier.status == "active", has_products).order_by(Supplier.name)
@@ -115,8 +144,8 @@ DEFAULT_CURRENCY = "USD"  # a platform whose catalog is still empty
 
 def catalog_currencies() -> list[str]:
     """The currencies a new shop can sell in: those the supply catalog prices products in
-    (a shop's currency never changes, and prices are not converted). Until the catalog has
-    a product, the platform's default."""
+    (a shop's currency never changes; exchange.reachable_currencies adds those a rate leads
+    to). Until the catalog has a product, the platform's default."""
     found = list(db.session.scalars(
         select(SupplyProduct.currency).join(SupplyProduct.supplier)
         .where(Supplier.status == "active", SupplyProduct.status == "active")

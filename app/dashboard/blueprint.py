@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import current_user
 
+from app.shops import pricing
 from app.shops.services import shops_of
 
 from . import scoping
@@ -45,6 +46,8 @@ def _dashboard_globals():
     return {
         "my_shops": shops_of(current_user) if current_user.is_authenticated else [],
         "nav_section": NAV_SECTIONS.get(endpoint),
+        # A supply variant's wholesale cost and minimum retail price in the shop's currency.
+        "cost_of": pricing.cost_of, "floor_of": pricing.floor_of,
     }
 
 

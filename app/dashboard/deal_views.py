@@ -38,7 +38,7 @@ def group_buy(listing_id: int):
                   "time_limit_hours": deal.time_limit_minutes // 60 if deal else 24,
                   "max_open_groups": deal.max_open_groups if deal else 5}
         if deal:
-            currency = listing.supply_product.currency
+            currency = listing.currency
             values.update({f"price_{v}": str(to_major(p, currency)) for v, p in deal.prices.items()})
         return _page(listing, deal, values, {})
     values = request.form.to_dict()
@@ -92,7 +92,7 @@ def presale(listing_id: int):
         values = {"minimum": 20, "closes_at": soon.strftime("%Y-%m-%dT12:00"), "deposit_percent": "",
                   "ships_by": (soon + timedelta(days=21)).strftime("%Y-%m-%d")}
         if deal:
-            currency = listing.supply_product.currency
+            currency = listing.currency
             values.update({f"price_{v}": str(to_major(p, currency)) for v, p in deal.prices.items()})
         return _presale_page(listing, deal, values, {})
     values = request.form.to_dict()

@@ -15,7 +15,7 @@ from app.money import CURRENCIES
 from app.referrals import services as referrals
 from app.shops import listing_media
 from app.shops import services as shops
-from app.shops.pricing import PriceRule, check_price_rule, price_table
+from app.shops.pricing import PriceRule, check_price_rule, cost_of, floor_of, price_table
 from app.web import add_error, found, row_id
 
 from .blueprint import bp
@@ -37,7 +37,7 @@ def catalog():
     page_args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "dashboard/catalog.html", form=form, results=results, listed=listed or {},
-        entries=[browse.CatalogEntry.of(product) for product in results.items] if results else [],
+        entries=[browse.CatalogEntry.of(product, currency) for product in results.items] if results else [],
         page_args=page_args, filtered=bool(page_args),
     ), 200 if filters is not None else 422
 
@@ -55,30 +55,33 @@ class PreviewRow:
     price: int | None
     problem: str | None = None
     take: Take | None = None
+    cost: int = 0  # wholesale and minimum retail, in the shop's currency
+    floor: int = 0
 
 
 def _preview_rows(rule: PriceRule | None, product) -> list[PreviewRow]:
+    currency = g.shop.currency
     if rule is None:
-        return [PreviewRow(variant, None) for variant in product.variants]
-    return [PreviewRow(row.variant, row.price, row.problem,
-                       take_for(g.shop, row.price, row.variant.wholesale_price))
-            for row in price_table(rule, product)]
+        return [PreviewRow(variant, None, cost=cost_of(variant, currency), floor=floor_of(variant, currency))
+                for variant in product.variants]
+    return [PreviewRow(row.variant, row.price, row.problem, take_for(g.shop, row.price, row.cost), row.cost, row.floor)
+            for row in price_table(rule, product, currency)]
 
 
 def suggested_markup(product) -> PriceRule:
     """The smallest whole-percent markup that meets every variant's minimum retail price."""
     needed = 0
     for variant in product.variants:
-        if variant.wholesale_price > 0:
-            gap = variant.min_retail_price - variant.wholesale_price
-            needed = max(needed, -(-gap * 10_000 // variant.wholesale_price))
+        cost, floor = cost_of(variant, g.shop.currency), floor_of(variant, g.shop.currency)
+        if cost > 0:
+            needed = max(needed, -(-(floor - cost) * 10_000 // cost))
     return PriceRule("markup", markup_basis_points=-(-needed // 100) * 100)
 
 
 def referral_price_problem(variant, price: int) -> str | None:
     """While the shop's referral programme runs, a price must still leave the commissions'
     worth: why `price` for `variant` does not (None when it does)."""
-    return referrals.price_problem(g.shop, price, variant.wholesale_price, variant.label)
+    return referrals.price_problem(g.shop, price, cost_of(variant, g.shop.currency), variant.label)
 
 
 def _read_rule(form: ListingForm, product, *, check: bool) -> PriceRule | None:
@@ -90,11 +93,11 @@ def _read_rule(form: ListingForm, product, *, check: bool) -> PriceRule | None:
         return None
     if check:
         try:
-            check_price_rule(rule, product)
+            check_price_rule(rule, product, g.shop.currency)
         except DomainError as error:
             add_error(form, error)
     problems = [problem for variant in product.variants
-                if (problem := referral_price_problem(variant, rule.price_for(variant)))]
+                if (problem := referral_price_problem(variant, rule.price_for(variant, g.shop.currency)))]
     if problems:
         add_error(form, DomainError(" ".join(problems),
                                     field="fixed_price" if rule.kind == "fixed" else "markup_percent"))
@@ -151,7 +154,7 @@ def add_listing(product_id: int):
 
 def _price_span(listing) -> tuple[int, int]:
     rule = PriceRule.of(listing)
-    prices = [rule.price_for(variant) for variant in listing.supply_product.variants] or [0]
+    prices = [rule.price_for(variant, g.shop.currency) for variant in listing.supply_product.variants] or [0]
     return min(prices), max(prices)
 
 

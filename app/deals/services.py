@@ -32,7 +32,7 @@ from app.payments.holds import go_ahead, release, subscribe
 from app.payments.services import CardCheckout, checkout_lifetime, start_card_checkout
 from app.shops.hosts import storefront_host
 from app.shops.models import Listing, Shop
-from app.shops.pricing import PriceRule
+from app.shops.pricing import PriceRule, cost_of, floor_of
 from app.shops.timezones import from_local, local
 from app.tenancy import get_for_shop, unscoped
 
@@ -73,7 +73,7 @@ def _clean_prices(listing: Listing, prices: Mapping[int, str], what: str, below_
     """{variant id: price} from the owner's form: every option priced, not under the
     supplier's wholesale cost or minimum retail price (and, for a group, under the regular)."""
     product = listing.supply_product
-    currency = product.currency
+    currency = listing.currency  # the shop's; the supplier's prices converted into it
     rule = PriceRule.of(listing)
     cleaned = {}
     for variant in product.variants:
@@ -85,11 +85,11 @@ def _clean_prices(listing: Listing, prices: Mapping[int, str], what: str, below_
             price = parse_amount(text, currency)
         except (ValueError, ArithmeticError):
             raise DomainError(f"{variant.label}: enter a price like 12.50.", field=field) from None
-        floor = max(variant.wholesale_price, variant.min_retail_price)
+        floor = max(cost_of(variant, currency), floor_of(variant, currency))
         if price < floor:
             raise DomainError(f"{variant.label}: at least {format_money(floor, currency)} (the supplier's "
                               "wholesale cost and minimum retail price).", field=field)
-        regular = rule.price_for(variant)
+        regular = rule.price_for(variant, currency)
         if below_regular and price >= regular:
             raise DomainError(f"{variant.label}: a {what} price is below the regular "
                               f"{format_money(regular, currency)}.", field=field)

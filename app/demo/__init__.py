@@ -33,7 +33,7 @@ from app.shops.hosts import storefront_host
 from app.shops.models import Shop
 from app.shops.pages import save_page
 from app.shops.pickup import save_pickup_point
-from app.shops.pricing import PriceRule
+from app.shops.pricing import PriceRule, cost_of, floor_of
 from app.shops.services import (
     add_listing,
     create_collection,
@@ -142,10 +142,10 @@ def _open_group_buy(shop: Shop) -> None:
     for listing in shop_listings(visible_only=True):
         rule, prices = PriceRule.of(listing), {}
         for variant in listing.supply_product.variants:
-            floor = max(variant.wholesale_price, variant.min_retail_price)
-            if floor >= rule.price_for(variant):
+            floor = max(cost_of(variant, shop.currency), floor_of(variant, shop.currency))
+            if floor >= rule.price_for(variant, shop.currency):
                 break
-            prices[variant.id] = str(to_major(floor, listing.supply_product.currency))
+            prices[variant.id] = str(to_major(floor, shop.currency))
         else:
             deal = deals.save_group_buy(listing, prices=prices, group_size=3, time_limit_hours=48,
                                         max_open_groups=3)
@@ -166,8 +166,9 @@ def _open_presale(shop: Shop) -> None:
     listing = next(item for item in shop_listings(visible_only=True) if deals.deal_of_listing(item.id) is None)
     rule = PriceRule.of(listing)
     # An early-bird price: 10% off, never under the supplier's floor.
-    prices = {v.id: str(to_major(max(rule.price_for(v) * 9 // 10, v.wholesale_price, v.min_retail_price),
-                                 listing.supply_product.currency))
+    currency = shop.currency
+    prices = {v.id: str(to_major(max(rule.price_for(v, currency) * 9 // 10, cost_of(v, currency),
+                                     floor_of(v, currency)), currency))
               for v in listing.supply_product.variants}
     now = utcnow()
     deal, _run = deals.open_presale(listing, prices=prices, minimum=30,

@@ -91,7 +91,7 @@ def build_cart(raw: dict[str, int], currency: str) -> Cart:
                 if variant.stock else f"{listing.title} ({variant.label}) is sold out."
             )
         lines.append(CartLine(key, listing, variant, int(quantity),
-                              PriceRule.of(listing).price_for(variant), problem))
+                              PriceRule.of(listing).price_for(variant, currency), problem))
     return Cart(lines, currency)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.errors import DomainError
+from app.shops.pricing import cost_of, floor_of
 
 from .cart import Cart
 from .discounts import AppliedCode, PricedLine, apply_code
@@ -61,8 +62,8 @@ class Quote:
 
 
 def priced_lines(cart: Cart) -> list[PricedLine]:
-    return [PricedLine(line.unit_price, line.quantity, line.variant.wholesale_price, line.variant.min_retail_price)
-            for line in cart.lines]
+    return [PricedLine(line.unit_price, line.quantity, cost_of(line.variant, cart.currency),
+                       floor_of(line.variant, cart.currency)) for line in cart.lines]
 
 
 def quote_order(shop, cart: Cart, *, country: str = "", pickup: bool = False, code: str = "", email: str = "",

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.jobs import defer
 from app.ledger.services import record_sale, record_supplier_returns
 from app.shops.models import Shop
+from app.shops.pricing import cost_of
 from app.tenancy import get_for_shop, require_shop_id
 
 from .cart import Cart
@@ -183,7 +184,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
                 image_url=product.image_url,
                 currency=cart.currency,
                 unit_price=line.unit_price,
-                unit_cost=line.variant.wholesale_price,
+                unit_cost=cost_of(line.variant, cart.currency),  # converted into the shop's currency
                 quantity=line.quantity,
                 discount_total=discount,
             ))

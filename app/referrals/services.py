@@ -47,7 +47,7 @@ from app.orders.models import Order
 from app.orders.services import on_order_placed
 from app.shops.hosts import storefront_host
 from app.shops.models import Listing
-from app.shops.pricing import PriceRule
+from app.shops.pricing import PriceRule, cost_of
 from app.tenancy import get_for_shop, unscoped, use_shop
 
 from .arithmetic import capped, commission, kept_base
@@ -123,11 +123,11 @@ def margin_effect(shop, level1_bp: int, level2_bp: int) -> list[MarginRow]:
         product = listing.supply_product
         rule = PriceRule.of(listing)
         for variant in product.variants:
-            prices = [("", rule.price_for(variant))]
+            prices = [("", rule.price_for(variant, shop.currency))]
             prices += [(f" · {DEAL_PRICES.get(deal.kind, deal.kind)}", deal.price_of(variant.id))
                        for deal in deals.get(listing.id, []) if deal.price_of(variant.id) is not None]
             for suffix, price in prices:
-                take = take_for(shop, price, variant.wholesale_price).amount
+                take = take_for(shop, price, cost_of(variant, shop.currency)).amount
                 rows.append(MarginRow(listing.id, listing.title, ((variant.label or "") + suffix).strip(" ·"), price, take,
                                       commission(price, level1_bp + level2_bp), shop.currency))
     return sorted(rows, key=lambda row: (row.after, row.title))
@@ -201,7 +201,7 @@ def check_deal_prices(shop, listing, prices: dict) -> None:
     worth too: DomainError naming each that does not."""
     variants = {str(variant.id): variant for variant in listing.supply_product.variants}
     problems = [problem for key, price in prices.items() if (variant := variants.get(str(key))) is not None
-                and (problem := price_problem(shop, price, variant.wholesale_price, variant.label))]
+                and (problem := price_problem(shop, price, cost_of(variant, shop.currency), variant.label))]
     if problems:
         first = next(key for key, price in prices.items() if str(key) in variants)
         raise DomainError(" ".join(problems), field=f"price_{first}")

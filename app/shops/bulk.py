@@ -88,8 +88,8 @@ class MarkupRefused(DomainError):
         self.plan = plan
 
 
-def _span(rule: PriceRule, product) -> tuple[int, int]:
-    prices = [rule.price_for(variant) for variant in product.variants] or [0]
+def _span(rule: PriceRule, product, currency: str) -> tuple[int, int]:
+    prices = [rule.price_for(variant, currency) for variant in product.variants] or [0]
     return min(prices), max(prices)
 
 
@@ -103,13 +103,13 @@ def plan_markup(listing_ids: Iterable[int], markup_basis_points: int, *,
     rule.validate_shape()
     changes = []
     for listing in chosen_listings(listing_ids):
-        product = listing.supply_product
-        problems = [(row.variant.label, row.problem) for row in price_table(rule, product) if row.problem]
+        product, currency = listing.supply_product, listing.currency
+        problems = [(row.variant.label, row.problem) for row in price_table(rule, product, currency) if row.problem]
         if price_problem is not None:
             problems += [(variant.label, problem) for variant in product.variants
-                         if (problem := price_problem(variant, rule.price_for(variant)))]
+                         if (problem := price_problem(variant, rule.price_for(variant, currency)))]
         old_rule = PriceRule.of(listing)
-        changes.append(PriceChange(listing, old_rule, _span(old_rule, product), _span(rule, product),
+        changes.append(PriceChange(listing, old_rule, _span(old_rule, product, currency), _span(rule, product, currency),
                                    _grouped(problems)))
     return MarkupPlan(rule, changes)
 

@@ -25,7 +25,7 @@ from app.tenancy import get_for_shop, unscoped, use_shop
 
 from .models import Listing, Shop
 from .notice_models import ListingNotice
-from .pricing import PriceRule
+from .pricing import PriceRule, cost_of, floor_of
 
 PRICE_KINDS = ("below_minimum", "margin_floor", "price_change")
 STOCK_KINDS = ("discontinued", "out_of_stock")
@@ -41,7 +41,7 @@ KIND_LABELS = {
 def current_prices(listing: Listing) -> dict[str, int]:
     """{variant id (str): price} under the listing's rule and today's wholesale prices."""
     rule = PriceRule.of(listing)
-    return {str(variant.id): rule.price_for(variant) for variant in listing.supply_product.variants}
+    return {str(variant.id): rule.price_for(variant, listing.currency) for variant in listing.supply_product.variants}
 
 
 def _percent(basis_points: int) -> str:
@@ -52,26 +52,27 @@ def _percent(basis_points: int) -> str:
 def price_problems(listing: Listing, shop: Shop) -> list[tuple[str, str]]:
     """[(kind, plain-words reason)] for this listing's current prices; empty when all is well."""
     product = listing.supply_product
-    currency = product.currency
+    currency = shop.currency  # the supplier's prices converted into it (app/shops/pricing.py)
     rule = PriceRule.of(listing)
     approved = listing.approved_prices or {}
     problems: list[tuple[str, str]] = []
     for variant in product.variants:
-        price = rule.price_for(variant)
+        price = rule.price_for(variant, currency)
+        cost, floor = cost_of(variant, currency), floor_of(variant, currency)
         money = lambda amount: format_money(amount, currency)  # noqa: E731
         label = variant.label
-        if price < variant.wholesale_price:
+        if price < cost:
             problems.append(("below_minimum",
                              f"{label}: your price {money(price)} is under the new wholesale cost "
-                             f"of {money(variant.wholesale_price)}."))
+                             f"of {money(cost)}."))
             continue
-        if price < variant.min_retail_price:
+        if price < floor:
             problems.append(("below_minimum",
                              f"{label}: your price {money(price)} is under the supplier's minimum "
-                             f"retail price of {money(variant.min_retail_price)}."))
+                             f"retail price of {money(floor)}."))
             continue
         if shop.margin_floor_bp and price > 0:
-            margin = price - variant.wholesale_price
+            margin = price - cost
             if margin * 10_000 < shop.margin_floor_bp * price:
                 problems.append(("margin_floor",
                                  f"{label}: your margin is {money(margin)} on {money(price)} "

@@ -106,6 +106,12 @@ class Listing(TenantMixin, db.Model):
 
     supply_product = relationship("SupplyProduct", lazy="joined")
 
+    @property
+    def currency(self) -> str:
+        """The shop's currency, which the listing sells in (its product may be priced in
+        another, converted: app/shops/pricing.py). The shop row comes from the identity map."""
+        return db.session.get(Shop, self.shop_id).currency
+
 
 class Collection(TenantMixin, db.Model):
     __tablename__ = "collections"

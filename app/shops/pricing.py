@@ -1,9 +1,15 @@
-"""What a listing charges for each variant, and whether that price is allowed."""
+"""What a listing charges for each variant, and whether that price is allowed.
+
+Prices are in the shop's currency. A variant's wholesale cost and minimum retail price are
+read in that currency too (`cost_of`, `floor_of`): its product's own prices, or converted
+at the admin's exchange rate, rounded up (app/catalog/exchange.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.catalog.exchange import min_retail_in, wholesale_in
 from app.errors import DomainError
 from app.money import MAX_AMOUNT, apply_markup, format_money
 
@@ -34,10 +40,21 @@ class PriceRule:
         else:
             raise DomainError("Choose a markup or a fixed price.", field="price_rule")
 
-    def price_for(self, variant) -> int:
+    def price_for(self, variant, currency: str) -> int:
+        """The variant's price in `currency`, the shop's."""
         if self.kind == "fixed":
             return self.fixed_price
-        return apply_markup(variant.wholesale_price, self.markup_basis_points or 0)
+        return apply_markup(cost_of(variant, currency), self.markup_basis_points or 0)
+
+
+def cost_of(variant, currency: str) -> int:
+    """What the shop pays the supplier for one, in the shop's currency."""
+    return wholesale_in(variant, currency)
+
+
+def floor_of(variant, currency: str) -> int:
+    """The least the shop may charge for one, in the shop's currency."""
+    return min_retail_in(variant, currency)
 
 
 @dataclass(frozen=True)
@@ -46,36 +63,40 @@ class VariantPrice:
     price: int
     currency: str
     problem: str | None
+    cost: int = 0  # the variant's wholesale cost, in `currency`
+    floor: int = 0  # its minimum retail price, in `currency`
 
     @property
     def margin(self) -> int:
-        return self.price - self.variant.wholesale_price
+        return self.price - self.cost
 
 
-def price_table(rule: PriceRule, product) -> list[VariantPrice]:
-    """Each variant's resulting price, with the reason it is refused if it is."""
+def price_table(rule: PriceRule, product, currency: str) -> list[VariantPrice]:
+    """Each variant's resulting price in `currency` (the shop's), with the reason it is
+    refused if it is."""
     rows = []
     for variant in product.variants:
-        price = rule.price_for(variant)
+        price = rule.price_for(variant, currency)
+        cost, floor = cost_of(variant, currency), floor_of(variant, currency)
         problem = None
-        if price < variant.wholesale_price:
+        if price < cost:
             problem = (
-                f"{variant.label}: {format_money(price, product.currency)} is under the wholesale "
-                f"cost of {format_money(variant.wholesale_price, product.currency)}."
+                f"{variant.label}: {format_money(price, currency)} is under the wholesale "
+                f"cost of {format_money(cost, currency)}."
             )
-        elif price < variant.min_retail_price:
+        elif price < floor:
             problem = (
-                f"{variant.label}: {format_money(price, product.currency)} is under the supplier's "
-                f"minimum retail price of {format_money(variant.min_retail_price, product.currency)}."
+                f"{variant.label}: {format_money(price, currency)} is under the supplier's "
+                f"minimum retail price of {format_money(floor, currency)}."
             )
-        rows.append(VariantPrice(variant, price, product.currency, problem))
+        rows.append(VariantPrice(variant, price, currency, problem, cost, floor))
     return rows
 
 
-def check_price_rule(rule: PriceRule, product) -> list[VariantPrice]:
+def check_price_rule(rule: PriceRule, product, currency: str) -> list[VariantPrice]:
     """The price table, or DomainError naming every variant priced too low."""
     rule.validate_shape()
-    rows = price_table(rule, product)
+    rows = price_table(rule, product, currency)
     problems = [row.problem for row in rows if row.problem]
     if problems:
         field = "fixed_price" if rule.kind == "fixed" else "markup_percent"

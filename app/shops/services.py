@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import ShopMembership, User
 from app.catalog.browse import catalog_currencies
+from app.catalog.exchange import reachable_currencies, sells_in
 from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
@@ -66,7 +67,7 @@ def _validate_profile(name: str, currency: str, bio: str) -> tuple[str, str, str
 def _new_shop_currency(currency: str) -> str:
     """A new shop sells in a currency the supply catalog prices in: any other would leave it
     with nothing to list, for good (the currency never changes)."""
-    served = catalog_currencies()
+    served = sorted(reachable_currencies(set(catalog_currencies())))  # priced in, or a rate leads to
     if currency not in served:
         raise DomainError(f"The supply catalog has products in {', '.join(served)} only: choose "
                           f"{'it' if len(served) == 1 else 'one of them'}.", field="currency")
@@ -142,7 +143,7 @@ def _available_product(product_id: int, shop: Shop) -> SupplyProduct:
     product = db.session.get(SupplyProduct, int(product_id))
     if product is None or not product.is_available:
         raise NotFound("That product is not in the supply catalog.")
-    if product.currency != shop.currency:
+    if not sells_in(product.currency, shop.currency):
         raise DomainError(
             f"That product is sold in {product.currency}; your shop sells in {shop.currency}."
         )
@@ -177,7 +178,7 @@ def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | No
     if db.session.scalar(select(Listing.id).where(Listing.supply_product_id == product.id)):
         raise DomainError("This product is already in your shop.")
     title, recommendation = _validate_listing_text(title or product.title, recommendation)
-    check_price_rule(rule, product)
+    check_price_rule(rule, product, shop.currency)
     last = db.session.scalar(select(func.max(Listing.position))) or 0
     listing = Listing(
         shop_id=require_shop_id(),
@@ -200,13 +201,14 @@ def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | No
 def approved_prices_for(listing: Listing) -> dict[str, int]:
     """{variant id (str): price} the owner accepts by saving this listing's rule."""
     rule = PriceRule.of(listing)
-    return {str(variant.id): rule.price_for(variant) for variant in listing.supply_product.variants}
+    return {str(variant.id): rule.price_for(variant, listing.currency)
+            for variant in listing.supply_product.variants}
 
 
 def update_listing(listing: Listing, *, title: str, recommendation: str, rule: PriceRule,
                    is_visible: bool | None = None) -> Listing:
     title, recommendation = _validate_listing_text(title, recommendation)
-    check_price_rule(rule, listing.supply_product)
+    check_price_rule(rule, listing.supply_product, listing.currency)
     if title != listing.title:
         listing.handle = _unique_handle(Listing, slugify(title), exclude_id=listing.id)
     listing.title, listing.recommendation = title, recommendation
@@ -218,7 +220,7 @@ def update_listing(listing: Listing, *, title: str, recommendation: str, rule: P
 def set_listing_price_rule(listing: Listing, rule: PriceRule) -> Listing:
     """Price the listing by `rule`, which must price every variant legally (DomainError
     naming each variant priced too low, and nothing changes)."""
-    check_price_rule(rule, listing.supply_product)
+    check_price_rule(rule, listing.supply_product, listing.currency)
     listing.price_rule = rule.kind
     listing.markup_basis_points = rule.markup_basis_points if rule.kind == "markup" else None
     listing.fixed_price = rule.fixed_price if rule.kind == "fixed" else None

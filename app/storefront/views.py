@@ -169,7 +169,7 @@ def _save_cart(raw: dict[str, int]) -> None:
 def _offer(listing: Listing) -> dict:
     """What a product card shows: the lowest variant price and whether anything is in stock."""
     product = listing.supply_product
-    prices = [PriceRule.of(listing).price_for(v) for v in product.variants]
+    prices = [PriceRule.of(listing).price_for(v, g.shop.currency) for v in product.variants]
     paused = listing.status == "paused"  # a supplier price move the owner has not approved
     in_stock = not paused and product.is_available and any(v.stock > 0 for v in product.variants)
     return {"listing": listing, "product": product, "price": min(prices) if prices else 0,
@@ -230,7 +230,7 @@ def product(handle: str):
     listing = browsing.visible_listing(handle)
     if listing is None:
         abort(404)
-    prices = price_table(PriceRule.of(listing), listing.supply_product)
+    prices = price_table(PriceRule.of(listing), listing.supply_product, g.shop.currency)
     offer = _offer(listing)
     deal = deals.deal_of_listing(listing.id)
     if deal is not None and deal.status != "active":

@@ -28,7 +28,7 @@ def group_buy(live_server):
                 rule, prices = PriceRule.of(listing), {}
                 for variant in listing.supply_product.variants:
                     floor = max(variant.wholesale_price, variant.min_retail_price)
-                    if floor >= rule.price_for(variant) or variant.stock < 2:
+                    if floor >= rule.price_for(variant, shop.currency) or variant.stock < 2:
                         break
                     prices[variant.id] = str(to_major(floor, listing.supply_product.currency))
                 else:  # (the demo's group buy, if it is this one, becomes groups of 2)
