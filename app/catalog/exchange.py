@@ -16,17 +16,21 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, delete, select
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import change_notes
 from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, ngettext
+from app.jobs.outbox import defer
 from app.money import CURRENCIES, exponent
 
+from .models import SupplyProduct
+
 MILLION = 1_000_000
+REVIEW_AFTER_RATE_JOB = "app.shops.guardrails.review_listings_after_rate_change"
 MAX_RATE = Decimal(100_000)  # any real pair is far below; a typo (7120 for 7.12) is refused
 
 
@@ -130,6 +134,17 @@ def parse_rate(text: str) -> int:
     return per_million
 
 
+def _listings_using(source: str, target: str) -> int:
+    """How many listings of shops selling in `target` list products priced in `source` (the
+    tables by name: shops sit above the catalog, which never imports them)."""
+    listings, shops = db.metadata.tables["listings"], db.metadata.tables["shops"]
+    return db.session.scalar(
+        select(func.count()).select_from(listings)
+        .join(shops, shops.c.id == listings.c.shop_id)
+        .join(SupplyProduct, SupplyProduct.id == listings.c.supply_product_id)
+        .where(shops.c.currency == target, SupplyProduct.currency == source)) or 0
+
+
 def save_rates(typed: dict[tuple[str, str], str], by_user_id: int | None) -> list[tuple[tuple[str, str], str]]:
     """Set, change or clear (an empty field) each rate; all or nothing. Returns the problems
     as ((from, to), message); nothing is written when there is any."""
@@ -139,6 +154,11 @@ def save_rates(typed: dict[tuple[str, str], str], by_user_id: int | None) -> lis
             problems.append(((source, target), _("Choose two different listed currencies.")))
             continue
         if not (text or "").strip():
+            if (source, target) in rates() and (using := _listings_using(source, target)):
+                problems.append(((source, target), ngettext(
+                    "%(num)d listing sells through this rate: it stays until that listing is removed.",
+                    "%(num)d listings sell through this rate: it stays until they are removed.", using)))
+                continue
             wanted[(source, target)] = None
             continue
         try:
@@ -159,6 +179,11 @@ def save_rates(typed: dict[tuple[str, str], str], by_user_id: int | None) -> lis
                                         set_by_id=by_user_id))
         elif row.per_million != per_million:
             row.per_million, row.set_at, row.set_by_id = per_million, utcnow(), by_user_id
+        else:
+            continue
+        # The shops' listings follow, as after a supplier's price change. Named by its path:
+        # shops sit above the catalog, which never imports them.
+        defer(REVIEW_AFTER_RATE_JOB, source, target, job_id=f"review-rate-{source}-{target}-{per_million}")
     db.session.flush()
     forget_cached_rates()
     change_notes.note(db.session, change_notes.EVERY_SHOP)  # converted prices on every storefront

@@ -298,6 +298,30 @@ def review_listings_after_sync(run_id: int) -> int:
     return acted
 
 
+def review_listings_after_rate_change(source: str, target: str) -> int:
+    """A new exchange rate moved the cost and floor of every product priced in `source` for
+    the shops selling in `target`: review their listings as after a supplier's price change
+    (a small move followed silently, a large one or one under the floor paused with a
+    notice). Returns how many it acted on; safe to run twice."""
+    with unscoped():
+        rows = db.session.execute(
+            select(Listing.shop_id, Listing.id).join(Shop, Shop.id == Listing.shop_id)
+            .join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
+            .where(Shop.currency == target, SupplyProduct.currency == source)
+            .order_by(Listing.shop_id, Listing.id)).all()
+    by_shop: dict[int, list[int]] = {}
+    for shop_id, listing_id in rows:
+        by_shop.setdefault(shop_id, []).append(listing_id)
+    acted = 0
+    for shop_id, listing_ids in by_shop.items():
+        with use_shop(shop_id):
+            shop = db.session.get(Shop, shop_id)
+            for listing in db.session.scalars(select(Listing).where(Listing.id.in_(listing_ids))).unique():
+                acted += review_listing(listing, shop, None)
+            db.session.commit()
+    return acted
+
+
 # The shop's own limits ------------------------------------------------------------------
 
 

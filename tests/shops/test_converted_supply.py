@@ -99,3 +99,36 @@ def test_the_catalog_shows_converted_supply_only_with_a_rate(yuan_shop):
     _rate("")
     exchange.forget_cached_rates()
     assert browse.search_catalog(filters).items == []
+
+
+def test_a_rate_in_use_cannot_be_cleared(yuan_shop):
+    shop, catalog = yuan_shop
+    with use_shop(shop.id):
+        add_listing(shop, catalog.snack.id, rule=PriceRule("markup", 10000))
+    with unscoped():
+        problems = exchange.save_rates({("USD", "CNY"): ""}, None)
+    assert problems and "1 listing sells through this rate" in problems[0][1]
+    assert exchange.rate_between("USD", "CNY") == 7_100_000
+
+
+def test_a_rate_change_reviews_the_listings_it_moves(yuan_shop):
+    from app.jobs.models import OutboxJob
+    from app.shops.guardrails import review_listings_after_rate_change
+    from app.shops.models import Listing
+
+    shop, catalog = yuan_shop
+    with use_shop(shop.id):
+        listing = add_listing(shop, catalog.tee.id, rule=PriceRule("fixed", fixed_price=13000))
+        listing_id = listing.id
+    db.session.commit()
+    _rate("7.5")  # the floor becomes ¥135.00: the fixed ¥130.00 is now too low
+    with unscoped():
+        jobs = db.session.scalars(select(OutboxJob.func)).all()
+    assert "app.shops.guardrails.review_listings_after_rate_change" in jobs
+    db.session.commit()
+    exchange.forget_cached_rates()
+    assert review_listings_after_rate_change("USD", "CNY") == 1
+    assert review_listings_after_rate_change("USD", "CNY") == 0  # twice is once
+    with use_shop(shop.id):
+        listing = db.session.get(Listing, listing_id)
+        assert listing.status == "paused" and "135.00" in listing.pause_reason
