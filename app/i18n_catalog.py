@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -38,6 +39,7 @@ SOURCES = (
 )
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
+_FIXED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
 
@@ -73,7 +75,9 @@ def parts(language: str) -> dict[str, Catalog]:
 def merged(language: str) -> tuple[Catalog, list[str]]:
     """The parts as one catalog, and the problems found merging them (the same string
     translated two ways)."""
-    catalog = Catalog(locale=language, domain="messages", project="Flagship")
+    # Fixed dates: the compiled file must be the same bytes on every run (it is committed).
+    catalog = Catalog(locale=language, domain="messages", project="Flagship", creation_date=_FIXED,
+                      revision_date=_FIXED)
     seen: dict[object, tuple[str, object]] = {}
     problems = []
     for area, part in parts(language).items():
