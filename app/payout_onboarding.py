@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.ledger import connect
 from app.web import flash_refusal
 
@@ -25,7 +26,7 @@ def start_payout_onboarding(payee_type: str, payee_id: int, email: str, *, back:
 
 
 def onboarding_link_expired(back: str, **url_values):
-    flash("That Stripe link had expired. Press “Finish the sign-up with Stripe” for a new one.", "info")
+    flash(_('That Stripe link had expired. Press “Finish the sign-up with Stripe” for a new one.'), "info")
     return redirect(url_for(back, **url_values))
 
 
@@ -37,9 +38,9 @@ def finish_payout_onboarding(payee_type: str, payee_id: int, *, back: str, **url
         flash_refusal(error)
         return redirect(url_for(back, **url_values))
     if account is not None and account.status == "active":
-        flash("Your Stripe account is connected: payouts will go there.", "success")
+        flash(_('Your Stripe account is connected: payouts will go there.'), "success")
     else:
-        flash("Stripe still needs a few details before it can pay you.", "info")
+        flash(_('Stripe still needs a few details before it can pay you.'), "info")
     return redirect(url_for(back, **url_values))
 
 

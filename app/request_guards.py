@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import abort, request
 
+from app.i18n import _
+
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
@@ -34,12 +36,12 @@ def _form_has_nul() -> bool:
 
 def refuse_malformed_input():
     if _has_nul(request.path) or any(_has_nul(k) or _has_nul(v) for k, v in request.args.items(multi=True)):
-        abort(400, description="The address contains a character we can’t accept (a NUL byte).")
+        abort(400, description=_('The address contains a character we can’t accept (a NUL byte).'))
     if request.method not in SAFE_METHODS:
         if _form_has_nul():
-            abort(400, description="The form contains a character we can’t accept (a NUL byte).")
+            abort(400, description=_('The form contains a character we can’t accept (a NUL byte).'))
         if request.referrer and not _parseable_url(request.referrer):
-            abort(400, description="The request’s Referer header is not a valid address.")
+            abort(400, description=_('The request’s Referer header is not a valid address.'))
     return None
 
 

@@ -11,6 +11,7 @@ from flask import abort, flash, request
 from flask_wtf import FlaskForm
 
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.unit_of_work import refuse
 
 
@@ -104,5 +105,5 @@ def read_refund_form(form, lines) -> RefundRequest:
         try:
             quantities[line.id] = int(raw)
         except ValueError:
-            raise DomainError(f"{line.title}: enter a whole number of items to refund.") from None
+            raise DomainError(_('%(title)s: enter a whole number of items to refund.', title=line.title)) from None
     return RefundRequest(quantities, reason)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from app.errors import DomainError
 from app.extensions import limiter
+from app.i18n import _
 from app.unit_of_work import refuse
 from app.web import add_error
 
@@ -50,7 +51,7 @@ def change_password():
         return _account_page(password_form=form, status=422)
     remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
     sessions.start_session(user, remember=remembered)
-    flash("Your password is changed. Every other device has been logged out.", "success")
+    flash(_('Your password is changed. Every other device has been logged out.'), "success")
     return redirect(url_for(".account"))
 
 
@@ -69,8 +70,7 @@ def change_email():
     except DomainError as error:
         add_error(form, error)
         return _account_page(email_form=form, status=422)
-    flash(f"We’ve sent a link to {message.to_address}. Open it to make that your login address; "
-          f"until then you log in with {user.email}.", "success")
+    flash(_('We’ve sent a link to %(to_address)s. Open it to make that your login address; until then you log in with %(email)s.', to_address=message.to_address, email=user.email), "success")
     return redirect(url_for(".account"))
 
 
@@ -83,7 +83,7 @@ def confirm_email_change(token: str):
     except DomainError as error:
         refuse()
         return render_template("accounts/verify_invalid.html", message=error.message), 400
-    flash(f"Your login address is now {user.email}.", "success")
+    flash(_('Your login address is now %(email)s.', email=user.email), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(url_for(".account"))
     return redirect(url_for(".login"))
@@ -95,5 +95,5 @@ def logout_everywhere():
     """End every session of this account: other browsers, stolen cookies, and this one."""
     sessions.revoke_sessions(current_user)
     sessions.end_session()
-    flash("You are logged out everywhere. Log in again on the devices you use.", "info")
+    flash(_('You are logged out everywhere. Log in again on the devices you use.'), "info")
     return redirect(url_for(".login"))

@@ -19,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.notifications.jobs import send_after_commit
 from app.notifications.models import OutboundEmail
 from app.notifications.services import record_email
@@ -27,7 +29,7 @@ from .models import User
 from .services import check_current_password, find_user_by_email, normalise_email
 
 SALT = "flagship-change-email"
-TAKEN = "Another account uses this address. Choose another, or log in to that account."
+TAKEN = _l("Another account uses this address. Choose another, or log in to that account.")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -57,14 +59,14 @@ def request_email_change(user: User, new_email: str, current_password: str) -> O
         raise DomainError(error.message, field="new_email") from None
     check_current_password(user, current_password)
     if address == user.email.lower():
-        raise DomainError("That is already your address.", field="new_email")
+        raise DomainError(_('That is already your address.'), field="new_email")
     if find_user_by_email(address) is not None:
         raise DomainError(TAKEN, field="new_email")
     token = change_token(user, address)
     context = {"user": user, "new_address": address,
                "confirm_url": url_for("accounts.confirm_email_change", token=token, _external=True),
                "valid_days": max(1, current_app.config["VERIFY_EMAIL_MAX_AGE"] // 86400)}
-    message, _ = record_email(
+    message, _created = record_email(
         f"email-change:{user.id}:{_digest(token)}", to=address,
         subject="Confirm your new e-mail address for Flagship",
         body_text=render_template("emails/email_change.txt", **context),
@@ -81,18 +83,16 @@ def confirm_email_change(token: str) -> tuple[User, str]:
     try:
         data = _serializer().loads(token or "", max_age=current_app.config["VERIFY_EMAIL_MAX_AGE"])
     except SignatureExpired:
-        raise DomainError("That link has expired. Log in and ask for the change again.") from None
+        raise DomainError(_('That link has expired. Log in and ask for the change again.')) from None
     except BadSignature:
-        raise DomainError("That link isn’t valid. Log in and ask for the change again.") from None
+        raise DomainError(_('That link isn’t valid. Log in and ask for the change again.')) from None
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
     if (user is None or user.email.lower() != data.get("from")
             or not hmac.compare_digest(str(data.get("state")), _password_state(user))):
-        raise DomainError("That link is out of date: your address or your password changed since "
-                          "it was sent. Log in and ask for the change again.")
+        raise DomainError(_('That link is out of date: your address or your password changed since it was sent. Log in and ask for the change again.'))
     old_address, new_address = user.email, data["to"]
     if find_user_by_email(new_address) is not None:
-        raise DomainError(f"Another account started using {new_address} since the link was sent, "
-                          "so your address stays as it was.")
+        raise DomainError(_('Another account started using %(new_address)s since the link was sent, so your address stays as it was.', new_address=new_address))
     try:
         with db.session.begin_nested():
             user.email, user.email_verified_at = new_address, utcnow()
@@ -104,7 +104,7 @@ def confirm_email_change(token: str) -> tuple[User, str]:
 
 def _tell_the_old_address(user: User, old_address: str, token: str) -> None:
     context = {"user": user, "old_address": old_address}
-    message, _ = record_email(
+    message, _created = record_email(
         f"email-changed:{user.id}:{_digest(token)}", to=old_address,
         subject="Your Flagship login address was changed",
         body_text=render_template("emails/email_changed.txt", **context),

@@ -1,9 +1,12 @@
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-EMAIL_FORMAT = "Enter an e-mail address like name@example.com."
-PASSWORD_STRENGTH = "Use 10 or more characters: a few words make a strong password."
+from app.i18n import lazy_gettext as _l
+
+EMAIL_FORMAT = _l("Enter an e-mail address like name@example.com.")
+PASSWORD_STRENGTH = _l("Use 10 or more characters: a few words make a strong password.")
 
 
 def _strip(value):
@@ -25,9 +28,9 @@ def _repeat(label: str) -> PasswordField:
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "email"})
-    password = PasswordField("Password", validators=[DataRequired()],
+    password = PasswordField(_l('Password'), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField("Keep me logged in")
+    remember = BooleanField(_l('Keep me logged in'))
 
 
 class SignupForm(FlaskForm):
@@ -38,7 +41,7 @@ class SignupForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()],
+    current_password = PasswordField(_l('Current password'), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
     password = _new_password("New password", "At least 10 characters. You stay logged in here; "
                                              "every other device is logged out.")
@@ -47,7 +50,7 @@ class ChangePasswordForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(EMAIL_FORMAT), Email(EMAIL_FORMAT), Length(max=254)],
-                       filters=[_strip], description="The address you log in with.",
+                       filters=[_strip], description=_l('The address you log in with.'),
                        render_kw={"autocomplete": "email"})
 
 
@@ -59,12 +62,11 @@ class ResetPasswordForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     """On the account page beside the password form, hence its prefix (field ids differ)."""
 
-    new_email = EmailField("New e-mail address",
+    new_email = EmailField(_l('New e-mail address'),
                            validators=[DataRequired(EMAIL_FORMAT), Email(EMAIL_FORMAT), Length(max=254)],
-                           filters=[_strip], description="We send a link to the new address; the change happens "
-                                       "when you open it.",
+                           filters=[_strip], description=_l('We send a link to the new address; the change happens when you open it.'),
                            render_kw={"autocomplete": "email"})
-    current_password = PasswordField("Current password", validators=[DataRequired()],
+    current_password = PasswordField(_l('Current password'), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
 
     def __init__(self, *args, **kwargs):

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.notifications.jobs import send_after_commit
 from app.notifications.models import OutboundEmail
 from app.notifications.services import record_email
@@ -34,9 +35,9 @@ from .services import check_password_strength, find_user_by_email, normalise_ema
 SALT = "flagship-reset-password"
 MAX_AGE = timedelta(hours=1)  # how long a reset link works
 RESEND_INTERVAL = timedelta(minutes=5)  # at most one reset e-mail per account this often
-EXPIRED = "That link has expired: a link to reset your password works for an hour. Ask for a new one."
-INVALID = "That link isn’t valid. Ask for a new one."
-USED = ("That link was already used, or your password or address changed since it was sent. "
+EXPIRED = _l("That link has expired: a link to reset your password works for an hour. Ask for a new one.")
+INVALID = _l("That link isn’t valid. Ask for a new one.")
+USED = _l("That link was already used, or your password or address changed since it was sent. "
         "Ask for a new one.")
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.errors import DomainError
 from app.extensions import limiter
+from app.i18n import _
 from app.unit_of_work import refuse
 from app.web import add_error
 
@@ -49,8 +50,7 @@ def reset_password(token: str):
             add_error(form, error)
         else:
             sessions.start_session(user)
-            flash("Your new password is set, and you are logged in. Every other device has been "
-                  "logged out.", "success")
+            flash(_('Your new password is set, and you are logged in. Every other device has been logged out.'), "success")
             return redirect(_landing_for(user))
     return render_template("accounts/reset_password.html", form=form, email=user.email), \
         422 if form.errors else 200

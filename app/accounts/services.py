@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 
 from .models import ShopMembership, User
 
@@ -31,9 +32,9 @@ def normalise_email(email: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise DomainError(_('Use at least %(min_password_length)s characters.', min_password_length=MIN_PASSWORD_LENGTH), field="password")
     if len(password) > 1024:
-        raise DomainError("That password is too long.", field="password")
+        raise DomainError(_('That password is too long.'), field="password")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -46,7 +47,7 @@ def create_user(email: str, password: str, *, is_admin: bool = False, verified: 
     email = normalise_email(email)
     check_password_strength(password)
     if find_user_by_email(email) is not None:
-        raise DomainError("An account with this email already exists. Log in instead?", field="email")
+        raise DomainError(_('An account with this email already exists. Log in instead?'), field="email")
     user = User(email=email, password_hash=_hasher.hash(password), is_admin=is_admin,
                 email_verified_at=utcnow() if verified else None)
     db.session.add(user)
@@ -82,7 +83,7 @@ def check_current_password(user: User, password: str) -> None:
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        raise DomainError("That isn’t your current password.", field="current_password") from None
+        raise DomainError(_('That isn’t your current password.'), field="current_password") from None
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import exists, select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.notifications.models import OutboundEmail
 from app.notifications.services import record_email
 
@@ -39,12 +40,12 @@ def verify_email(token: str) -> User:
     try:
         data = _serializer().loads(token or "", max_age=current_app.config["VERIFY_EMAIL_MAX_AGE"])
     except SignatureExpired:
-        raise DomainError("That confirmation link has expired. Log in and ask for a new one.") from None
+        raise DomainError(_('That confirmation link has expired. Log in and ask for a new one.')) from None
     except BadSignature:
-        raise DomainError("That confirmation link isn’t valid. Log in and ask for a new one.") from None
+        raise DomainError(_('That confirmation link isn’t valid. Log in and ask for a new one.')) from None
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
     if user is None or user.email.lower() != data.get("email"):
-        raise DomainError("That confirmation link is for an address this account no longer uses.")
+        raise DomainError(_('That confirmation link is for an address this account no longer uses.'))
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         db.session.flush()

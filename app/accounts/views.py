@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app.errors import DomainError
 from app.extensions import limiter
+from app.i18n import _
 from app.notifications.jobs import send_after_commit
 from app.unit_of_work import refuse
 from app.web import local_path
@@ -81,7 +82,7 @@ def logout():
     other) is no longer a login."""
     sessions.revoke_sessions(current_user)
     sessions.end_session()
-    flash("You are logged out.", "info")
+    flash(_('You are logged out.'), "info")
     return redirect(url_for("platform.home"))
 
 
@@ -92,7 +93,7 @@ def verify_email(token: str):
     except DomainError as error:
         refuse()
         return render_template("accounts/verify_invalid.html", message=error.message), 400
-    flash("Thank you: your e-mail address is confirmed.", "success")
+    flash(_('Thank you: your e-mail address is confirmed.'), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(_landing_for(user))
     return redirect(url_for(".login"))
@@ -103,10 +104,10 @@ def verify_email(token: str):
 @limiter.limit(_resend_limit, key_func=_per_user)
 def resend_verification():
     if current_user.email_verified:
-        flash("Your e-mail address is already confirmed.", "info")
+        flash(_('Your e-mail address is already confirmed.'), "info")
     else:
         send_after_commit(verification.verification_email(current_user))
-        flash(f"We’ve sent a new link to {current_user.email}.", "success")
+        flash(_('We’ve sent a new link to %(email)s.', email=current_user.email), "success")
     return redirect(local_path(request.form.get("next")) or _landing_for(current_user))
 
 

@@ -8,6 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from app.catalog import services as catalog
 from app.catalog.models import CATEGORIES, PRODUCT_STATUSES
 from app.errors import DomainError
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.money import to_major
 from app.unit_of_work import refuse
 from app.web import add_error, found, row_id
@@ -37,7 +39,7 @@ def new_supplier():
         except DomainError as error:
             add_error(form, error)
         else:
-            flash(f"Supplier “{supplier.name}” created.", "success")
+            flash(_('Supplier “%(name)s” created.', name=supplier.name), "success")
             return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
     return render_template("admin/supplier_form.html", form=form, supplier=None), \
         422 if form.errors or form.form_errors else 200
@@ -58,7 +60,7 @@ def edit_supplier(supplier_id: int):
         except DomainError as error:
             add_error(form, error)
         else:
-            flash(f"Supplier “{supplier.name}” saved.", "success")
+            flash(_('Supplier “%(name)s” saved.', name=supplier.name), "success")
             return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
     return render_template("admin/supplier_form.html", form=form, supplier=supplier), 422 if form.errors or form.form_errors else 200
 
@@ -91,7 +93,7 @@ def products():
     filters = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "admin/products.html", form=form, page=page, filters=filters,
-        supplier_choices=[SelectChoice("", "All suppliers")]
+        supplier_choices=[SelectChoice("", _l("All suppliers"))]
         + [SelectChoice(str(s.id), s.name) for s in suppliers],
         categories=CATEGORIES, statuses=PRODUCT_STATUSES,
         supplier_id=supplier_id, category=category, status=status,
@@ -164,8 +166,7 @@ def new_product(supplier_id: int):
     elif form.validate_on_submit():
         product = _save(form, supplier, None)
         if product is not None:
-            flash(f"Product {product.code} “{product.title}” created with "
-                  f"{counted(len(product.variants), 'variant')}.", "success")
+            flash(_('Product %(code)s “%(title)s” created with %(counted)s.', code=product.code, title=product.title, counted=counted(len(product.variants), 'variant')), "success")
             return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
     return _render_product_form(form, supplier, None)
 
@@ -188,6 +189,6 @@ def edit_product(supplier_id: int, product_id: int):
     elif form.validate_on_submit():
         saved = _save(form, supplier, product)
         if saved is not None:
-            flash(f"Product {saved.code} “{saved.title}” saved.", "success")
+            flash(_('Product %(code)s “%(title)s” saved.', code=saved.code, title=saved.title), "success")
             return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
     return _render_product_form(form, supplier, product)

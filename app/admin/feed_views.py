@@ -16,6 +16,8 @@ from app.catalog.importer import COLUMNS, REQUIRED_COLUMNS
 from app.catalog.jobs import enqueue_sync
 from app.config import BASE_DIR
 from app.errors import DomainError
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.web import add_error, flash_refusal, found
 
 from .views import NAV_SECTIONS, bp, page_number
@@ -33,24 +35,22 @@ EXPORT_SAMPLES = {
 
 
 class FeedForm(FlaskForm):
-    source = RadioField("Where the feed comes from", default="url",
-                        choices=[SelectChoice("url", "A URL the worker fetches"), SelectChoice("upload", "An uploaded file")])
-    url = StringField("Feed URL", render_kw={"type": "url", "placeholder": "https://supplier.example/feed.csv"},
-                      description="A public http:// or https:// address (private network addresses are "
-                                  "refused, redirects are not followed).")
-    upload = FileField("Feed file", description="Replaces the file uploaded before, if any.")
-    format = SelectField("Format", default="auto",
+    source = RadioField(_l('Where the feed comes from'), default="url",
+                        choices=[SelectChoice("url", _l("A URL the worker fetches")), SelectChoice("upload", _l("An uploaded file"))])
+    url = StringField(_l('Feed URL'), render_kw={"type": "url", "placeholder": "https://supplier.example/feed.csv"},
+                      description=_l('A public http:// or https:// address (private network addresses are refused, redirects are not followed).'))
+    upload = FileField(_l('Feed file'), description=_l('Replaces the file uploaded before, if any.'))
+    format = SelectField(_l('Format'), default="auto",
                          choices=[SelectChoice(code, label) for code, label in FORMAT_LABELS.items()],
-                         description="Detect automatically tells our CSV and JSON, a Shopify or WooCommerce "
-                                     "product export and a Google Merchant Center feed apart from the content.")
+                         description=_l('Detect automatically tells our CSV and JSON, a Shopify or WooCommerce product export and a Google Merchant Center feed apart from the content.'))
     column_mapping = TextAreaField(
-        "Column mapping", render_kw={"rows": 4, "placeholder": "title=Product name\nsku=Item number"},
+        _l('Column mapping'), render_kw={"rows": 4, "placeholder": "title=Product name\nsku=Item number"},
         description="Only for other column names: one our_column=their column per line. Our columns: "
                     + ", ".join(COLUMNS) + ".")
-    schedule_every = StringField("Sync every", render_kw={"inputmode": "numeric"},
-                                 description="Blank: manual syncs only (Sync now).")
-    schedule_unit = SelectField("Unit", default="hours", choices=[SelectChoice("minutes", "minutes"), SelectChoice("hours", "hours")])
-    is_full_feed = BooleanField("Full feed: products it no longer lists are marked discontinued", default=True)
+    schedule_every = StringField(_l('Sync every'), render_kw={"inputmode": "numeric"},
+                                 description=_l('Blank: manual syncs only (Sync now).'))
+    schedule_unit = SelectField(_l('Unit'), default="hours", choices=[SelectChoice("minutes", _l("minutes")), SelectChoice("hours", _l("hours"))])
+    is_full_feed = BooleanField(_l('Full feed: products it no longer lists are marked discontinued'), default=True)
 
     def settings(self) -> feeds.FeedSettings:
         return feeds.FeedSettings(
@@ -93,7 +93,7 @@ def supplier_feed(supplier_id: int):
         except DomainError as error:
             add_error(form, error)
         else:
-            flash(f"Saved the feed settings of {supplier.name}.", "success")
+            flash(_('Saved the feed settings of %(name)s.', name=supplier.name), "success")
             return redirect(url_for(".supplier_feed", supplier_id=supplier.id))
     runs = sync.supplier_runs(supplier, per_page=5).items if feed else []
     return render_template("admin/feed_form.html", supplier=supplier, feed=feed, form=form, runs=runs,
@@ -113,10 +113,9 @@ def sync_supplier(supplier_id: int):
     if created:
         enqueue_sync(run)
     if not created:
-        flash(f"A sync of {supplier.name} is already {run.status} (run #{run_id}); "
-              "it was not started a second time.", "info")
+        flash(_('A sync of %(name)s is already %(status)s (run #%(run_id)s); it was not started a second time.', name=supplier.name, status=run.status, run_id=run_id), "info")
     else:
-        flash(f"Sync of {supplier.name} requested (run #{run_id}): this page follows it to the end.", "success")
+        flash(_('Sync of %(name)s requested (run #%(run_id)s): this page follows it to the end.', name=supplier.name, run_id=run_id), "success")
     return redirect(url_for(".sync_run", run_id=run_id))
 
 

@@ -22,23 +22,24 @@ from wtforms.validators import DataRequired, Length
 from app.catalog.models import CATEGORIES, PRODUCT_STATUSES, SUPPLIER_STATUSES
 from app.catalog.services import Problem, SupplierDetails, format_options
 from app.errors import DomainError
+from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES, to_major
 from app.web import add_error
 
 
 class SupplierForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the supplier a name.")])
-    contact_name = StringField("Contact name")
-    contact_email = StringField("Contact email", render_kw={"type": "email", "autocomplete": "off"})
-    contact_phone = StringField("Contact phone", render_kw={"type": "tel"})
+    name = StringField(_l('Name'), validators=[DataRequired(message=_l('Give the supplier a name.'))])
+    contact_name = StringField(_l('Contact name'))
+    contact_email = StringField(_l('Contact email'), render_kw={"type": "email", "autocomplete": "off"})
+    contact_phone = StringField(_l('Contact phone'), render_kw={"type": "tel"})
     currency = SelectField(
-        "Currency", default="USD", validate_choice=False, choices=[SelectChoice(code, code) for code in CURRENCIES],
-        description="The currency its prices are in. It cannot change once it has products.",
+        _l('Currency'), default="USD", validate_choice=False, choices=[SelectChoice(code, code) for code in CURRENCIES],
+        description=_l('The currency its prices are in. It cannot change once it has products.'),
     )
     status = SelectField(
-        "Status", default="pending", validate_choice=False,
+        _l('Status'), default="pending", validate_choice=False,
         choices=[SelectChoice(status, status.capitalize()) for status in SUPPLIER_STATUSES],
-        description="Only an active supplier's products can be picked by shops.",
+        description=_l("Only an active supplier's products can be picked by shops."),
     )
 
     def details(self) -> SupplierDetails:
@@ -57,10 +58,10 @@ class VariantRowForm(Form):
 
     variant_id = HiddenField()
     sku = StringField("SKU")
-    options = StringField("Options")
-    wholesale_price = StringField("Wholesale", render_kw={"inputmode": "decimal"})
-    min_retail_price = StringField("Min. retail", render_kw={"inputmode": "decimal"})
-    stock = StringField("Stock", render_kw={"inputmode": "numeric"})
+    options = StringField(_l('Options'))
+    wholesale_price = StringField(_l('Wholesale'), render_kw={"inputmode": "decimal"})
+    min_retail_price = StringField(_l('Min. retail'), render_kw={"inputmode": "decimal"})
+    stock = StringField(_l('Stock'), render_kw={"inputmode": "numeric"})
 
     def is_blank(self) -> bool:
         return not self.variant_id.data and not any(
@@ -73,13 +74,13 @@ class VariantRowForm(Form):
 
 
 class ProductForm(FlaskForm):
-    code = StringField("Product code", description="The supplier's own code; unique for this supplier.")
-    title = StringField("Title")
-    description = TextAreaField("Description")
-    category = SelectField("Category", validate_choice=False, choices=[
+    code = StringField(_l('Product code'), description=_l("The supplier's own code; unique for this supplier."))
+    title = StringField(_l('Title'))
+    description = TextAreaField(_l('Description'))
+    category = SelectField(_l('Category'), validate_choice=False, choices=[
         SelectChoice(name, name.capitalize()) for name in CATEGORIES])
-    image_url = StringField("Image URL", description="An http:// or https:// address, or a path starting with /static/.")
-    status = SelectField("Status", default="active", validate_choice=False, choices=[
+    image_url = StringField(_l('Image URL'), description=_l('An http:// or https:// address, or a path starting with /static/.'))
+    status = SelectField(_l('Status'), default="active", validate_choice=False, choices=[
         SelectChoice(status, status.capitalize()) for status in PRODUCT_STATUSES])
     variants = FieldList(FormField(VariantRowForm), min_entries=0, max_entries=MAX_ROWS)
 
@@ -120,13 +121,13 @@ class ProductForm(FlaskForm):
 
 
 class CatalogImportForm(FlaskForm):
-    file = FileField("CSV file or export", validators=[FileRequired(message="Choose a CSV file to upload.")])
+    file = FileField(_l('CSV file or export'), validators=[FileRequired(message=_l('Choose a CSV file to upload.'))])
 
 
 class SuspendShopForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[
-        DataRequired(message="Say why the shop is suspended (the owner will see it)."),
-        Length(max=300, message="Keep the reason under 300 characters."),
+    reason = TextAreaField(_l('Reason'), validators=[
+        DataRequired(message=_l('Say why the shop is suspended (the owner will see it).')),
+        Length(max=300, message=_l('Keep the reason under 300 characters.')),
     ], render_kw={"rows": 3})
 
 
@@ -136,7 +137,7 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search", validators=[Length(max=100, message="Keep the search under 100 characters.")])
+    q = SearchField(_l('Search'), validators=[Length(max=100, message=_l('Keep the search under 100 characters.'))])
 
 
 class InviteStaffForm(FlaskForm):

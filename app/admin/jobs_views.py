@@ -9,6 +9,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
+from app.i18n import _
 from app.jobs import QUEUES, get_queue, outbox, redis_connection
 
 from .views import NAV_SECTIONS, bp
@@ -56,10 +57,9 @@ def send_outbox_job(row_id: int):
     if row is None:
         abort(404)
     if row.status in ("sent", "done"):
-        flash(f"Job {row.job_id} was sent.", "success")
+        flash(_('Job %(job_id)s was sent.', job_id=row.job_id), "success")
     else:
-        flash(f"Job {row.job_id} could not be sent yet ({row.last_error or row.status}); "
-              "the worker keeps trying.", "error")
+        flash(_('Job %(job_id)s could not be sent yet (%(last_error)s); the worker keeps trying.', job_id=row.job_id, last_error=row.last_error or row.status), "error")
     return redirect(url_for(".jobs"))
 
 
@@ -71,7 +71,7 @@ def retry_job(queue: str, job_id: str):
     try:
         registry.requeue(job_id)
     except (NoSuchJobError, ValueError) as error:  # gone meanwhile: retried or expired
-        flash(f"Job {job_id} could not be retried ({error}).", "error")
+        flash(_('Job %(job_id)s could not be retried (%(error)s).', job_id=job_id, error=error), "error")
     else:
-        flash(f"Job {job_id} is queued again on {queue}.", "success")
+        flash(_('Job %(job_id)s is queued again on %(queue)s.', job_id=job_id, queue=queue), "success")
     return redirect(url_for(".jobs"))

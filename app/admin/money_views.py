@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from app.errors import DomainError
+from app.i18n import _
 from app.jobs import defer
 from app.ledger import payouts as payout_service
 from app.ledger.jobs import queue_transfer, run_payouts
@@ -39,7 +40,7 @@ def money():
 @bp.post("/money/run-payouts")
 def run_payouts_now():
     defer(run_payouts, "manual", queue="payouts", job_id="manual-payout-run")
-    flash("Payout run started: due balances of connected payees are being paid out.", "success")
+    flash(_('Payout run started: due balances of connected payees are being paid out.'), "success")
     return redirect(url_for(".money"))
 
 
@@ -52,7 +53,7 @@ def retry_payout(payout_id: int):
         flash_refusal(error)
         return redirect(url_for(".money"))
     queue_transfer(payout.id)
-    flash(f"Payout #{payout.id} is being tried again.", "success")
+    flash(_('Payout #%(id)s is being tried again.', id=payout.id), "success")
     return redirect(url_for(".money"))
 
 
@@ -64,8 +65,7 @@ def cancel_payout(payout_id: int):
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".money"))
-    flash(f"Payout #{payout.id} is cancelled; {format_money(payout.amount, payout.currency)} "
-          "is back in the payee's balance.", "success")
+    flash(_("Payout #%(id)s is cancelled; %(amount)s is back in the payee's balance.", id=payout.id, amount=format_money(payout.amount, payout.currency)), "success")
     return redirect(url_for(".money"))
 
 
@@ -96,7 +96,7 @@ def refund_shop_order(shop_id: int, order_id: int):
         except DomainError as error:
             flash_refusal(error)
         else:
-            flash(f"Refunded {format_money(refund.amount, refund.currency)} to the shopper.", "success")
+            flash(_('Refunded %(amount)s to the shopper.', amount=format_money(refund.amount, refund.currency)), "success")
     return redirect(url_for(".shop_order", shop_id=shop.id, order_id=order.id))
 
 
@@ -108,5 +108,5 @@ def set_shop_fee(shop_id: int):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash(f"{shop.name}'s platform fee is saved; it applies to orders paid from now on.", "success")
+        flash(_("%(name)s's platform fee is saved; it applies to orders paid from now on.", name=shop.name), "success")
     return redirect(url_for(".shop_detail", shop_id=shop.id))

@@ -13,6 +13,7 @@ from app.catalog.models import SUPPLIER_STATUSES, Supplier, SupplyProduct
 from app.db_types import contains_pattern, utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import _
 from app.notifications.models import OutboundEmail
 from app.orders.models import Order
 from app.shops.models import Listing, Shop
@@ -125,7 +126,7 @@ def get_shop(shop_id) -> Shop:
     with unscoped():
         shop = db.session.get(Shop, _as_id(shop_id))
     if shop is None:
-        raise NotFound("No such shop.")
+        raise NotFound(_('No such shop.'))
     return shop
 
 
@@ -166,7 +167,7 @@ def shop_stats(shop: Shop, recent: int = 10) -> ShopStats:
 def get_email(email_id) -> OutboundEmail:
     email = db.session.get(OutboundEmail, _as_id(email_id))
     if email is None:
-        raise NotFound("No such e-mail.")
+        raise NotFound(_('No such e-mail.'))
     return email
 
 
@@ -174,4 +175,4 @@ def _as_id(value) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise NotFound("No such row.") from None
+        raise NotFound(_('No such row.')) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.notifications.services import outbox as outbox_page
 from app.security_headers import allow_style_attributes
 from app.shops.services import set_shop_status
@@ -47,7 +48,7 @@ def suspend_shop(shop_id: int):
         refuse()
         form.reason.errors = [*form.reason.errors, error.message]
         return _render_shop(shop, form, 422)
-    flash(f"{shop.name} is suspended: its storefront shows a “closed” page.", "success")
+    flash(_('%(name)s is suspended: its storefront shows a “closed” page.', name=shop.name), "success")
     return redirect(url_for(".shop_detail", shop_id=shop.id))
 
 
@@ -55,7 +56,7 @@ def suspend_shop(shop_id: int):
 def reopen_shop(shop_id: int):
     shop = found(queries.get_shop, shop_id)
     set_shop_status(shop, "active")
-    flash(f"{shop.name} is open again.", "success")
+    flash(_('%(name)s is open again.', name=shop.name), "success")
     return redirect(url_for(".shop_detail", shop_id=shop.id))
 
 

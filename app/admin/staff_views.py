@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from app.catalog import services as catalog
 from app.catalog import supplier_staff as staff
 from app.errors import DomainError
+from app.i18n import _
 from app.notifications.jobs import send_after_commit
 from app.notifications.services import record_email
 from app.orders.supplier_webhooks import recent_deliveries
@@ -41,7 +42,7 @@ def invite_supplier_staff(supplier_id: int):
         invitation, token = staff.invite_staff(supplier, form.email.data)
         invite_url = url_for("supplier.accept_invitation", token=token, _external=True)
         context = {"supplier": supplier, "invite_url": invite_url}
-        email, _ = record_email(
+        email, _created = record_email(
             f"supplier-invitation:{invitation.id}", to=invitation.email,
             subject=f"You are invited to the {supplier.name} supplier portal on Flagship",
             body_text=render_template("emails/supplier_invitation.txt", **context),
@@ -51,5 +52,5 @@ def invite_supplier_staff(supplier_id: int):
         add_error(form, error)
         return _staff_page(supplier, form, 422)
     send_after_commit(email)  # a failure to send shows in Jobs and the outbox
-    flash(f"Invitation sent to {invitation.email}.", "success")
+    flash(_('Invitation sent to %(email)s.', email=invitation.email), "success")
     return redirect(url_for(".supplier_staff", supplier_id=supplier.id))

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.money import to_major
 from app.referrals.models import Promoter
 from app.shops.models import Collection, Listing, Shop
@@ -57,7 +58,7 @@ def _date(raw: str, label: str, field_name: str) -> date:
     try:
         return date.fromisoformat((raw or "").strip())
     except ValueError:
-        raise DomainError(f"Enter the {label} date as YYYY-MM-DD.", field=field_name) from None
+        raise DomainError(_('Enter the %(label)s date as YYYY-MM-DD.', label=label), field=field_name) from None
 
 
 def read_period(args, today: date) -> Period:
@@ -66,20 +67,20 @@ def read_period(args, today: date) -> Period:
     a range in the future or longer than a year."""
     preset = args.get("period") or "30d"
     if preset not in PERIODS:
-        raise DomainError("Choose a period from the list.", field="period")
+        raise DomainError(_('Choose a period from the list.'), field="period")
     grain = args.get("by") or "day"
     if grain not in GRAINS:
-        raise DomainError("Show figures by day, week or month.", field="by")
+        raise DomainError(_('Show figures by day, week or month.'), field="by")
     if preset == "custom":
         first = _date(args.get("from"), "start", "from")
         last = _date(args.get("to"), "end", "to")
         if last < first:
-            raise DomainError("The end date is before the start date.", field="to")
+            raise DomainError(_('The end date is before the start date.'), field="to")
         if first > today:
-            raise DomainError(f"The start date is in the future (today is {today:%d %b %Y}).", field="from")
+            raise DomainError(_('The start date is in the future (today is %(today)s).', today=f"{today:%d %b %Y}"), field="from")
         last = min(last, today)
         if (last - first).days + 1 > MAX_DAYS:
-            raise DomainError(f"Choose a range of at most {MAX_DAYS} days.", field="from")
+            raise DomainError(_('Choose a range of at most %(max_days)s days.', max_days=MAX_DAYS), field="from")
     elif preset == "month":
         first, last = today.replace(day=1), today
     else:
@@ -183,7 +184,7 @@ def _counts(shop_id: int, period: Period, kind: str) -> list[tuple[str, int, int
 
 
 def _ids(rows) -> list[int]:
-    return [int(key) for key, *_ in rows if key.isdigit()]
+    return [int(key) for key, *_rest in rows if key.isdigit()]
 
 
 def top_listings(shop_id: int, period: Period) -> list[TopRow]:
@@ -224,7 +225,7 @@ def _share_label(shop_id: int, slug: str, titles: dict) -> str:
 def top_share_links(shop_id: int, period: Period) -> list[TopRow]:
     rows = _counts(shop_id, period, "share")
     numbers = defaultdict(list)
-    for key, *_ in rows:
+    for key, *_rest in rows:
         if key[:1] in "pc" and key[1:].isalnum():
             numbers[key[0]].append(int(key[1:], 36))
     titles = {}
@@ -233,11 +234,11 @@ def top_share_links(shop_id: int, period: Period) -> list[TopRow]:
             titles.update({(kind, row_id): title for row_id, title in db.session.execute(
                 select(model.id, model.title).where(model.shop_id == shop_id, model.id.in_(numbers[kind])))})
     return [TopRow(_share_label(shop_id, key, titles), int(views or 0), 0, 0, detail=f"/s/{key}")
-            for key, views, _, _ in rows]
+            for key, views, _shared, _shares in rows]
 
 
 def top_sites(shop_id: int, period: Period) -> list[TopRow]:
-    return [TopRow(key, int(views or 0), 0, 0) for key, views, _, _ in _counts(shop_id, period, "site")]
+    return [TopRow(key, int(views or 0), 0, 0) for key, views, _shared, _shares in _counts(shop_id, period, "site")]
 
 
 # Reports ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.db_types import contains_pattern
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import _
 from app.money import exponent
 from app.pagination import window
 
@@ -164,5 +165,5 @@ def available_product(product_id: int, currency: str) -> SupplyProduct:
         .options(selectinload(SupplyProduct.variants))
     )
     if product is None:
-        raise NotFound("That product is not in the supply catalog.")
+        raise NotFound(_('That product is not in the supply catalog.'))
     return product

@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 
+from app.i18n import lazy_gettext as _l
+
 from .feed_google import NAMESPACE, google_rows, is_google, read_xml_root
 from .feed_shopify import is_shopify, shopify_rows
 from .feed_woocommerce import is_woocommerce, woocommerce_rows
@@ -24,12 +26,12 @@ from .importer import REQUIRED_COLUMNS
 
 # The formats a feed can be set to (each fits the feed's String(10) format column).
 FORMAT_LABELS = {
-    "auto": "Detect automatically",
+    "auto": _l("Detect automatically"),
     "csv": "CSV (our columns)",
     "json": "JSON (array or JSON Lines)",
-    "shopify": "Shopify product export (CSV)",
-    "google": "Google Merchant Center feed (XML or TSV)",
-    "woo": "WooCommerce product export (CSV)",
+    "shopify": _l("Shopify product export (CSV)"),
+    "google": _l("Google Merchant Center feed (XML or TSV)"),
+    "woo": _l("WooCommerce product export (CSV)"),
 }
 EXPORT_FORMATS = ("shopify", "google", "woo")
 XML_ROOTS = ("rss", "feed")

@@ -25,6 +25,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 
+from app.i18n import lazy_gettext as _l
+
 from .feed_reading import (
     SourceRecord,
     feed_row,
@@ -36,7 +38,7 @@ from .feed_reading import (
 )
 from .feeds import CHUNK, FeedError, FeedRow
 
-WHAT = "Google Merchant Center feed"
+WHAT = _l("Google Merchant Center feed")
 NAMESPACE = "http://base.google.com/ns/1.0"
 OPTION_ATTRIBUTES = (("size", "size"), ("color", "colour"), ("material", "material"), ("pattern", "pattern"),
                      ("age_group", "age group"), ("gender", "gender"))

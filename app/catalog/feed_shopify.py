@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from app.i18n import lazy_gettext as _l
+
 from .feed_reading import (
     SourceRecord,
     feed_row,
@@ -35,7 +37,7 @@ from .feed_reading import (
 )
 from .feeds import FeedError, FeedRow
 
-WHAT = "Shopify product export"
+WHAT = _l("Shopify product export")
 STATUSES = ("active", "draft", "archived")
 OPTION_COUNT = 3
 DEFAULT_OPTION = "Default Title"

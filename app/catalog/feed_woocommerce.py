@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from app.i18n import lazy_gettext as _l
+
 from .feed_reading import (
     SourceRecord,
     feed_row,
@@ -36,7 +38,7 @@ from .feed_reading import (
 )
 from .feeds import FeedError, FeedRow
 
-WHAT = "WooCommerce product export"
+WHAT = _l("WooCommerce product export")
 COST_COLUMNS = ("cost of goods", "cost of goods sold", "meta: _wc_cog_cost")
 ATTRIBUTE_NAME = re.compile(r"^attribute (\d+) name$")
 NOT_FOR_SALE = {

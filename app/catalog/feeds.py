@@ -31,6 +31,7 @@ from sqlalchemy import select
 from app import netguard
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.wording import counted, named
 
 from .feeds_models import FEED_FORMATS, FEED_SOURCES, SupplierFeed
@@ -90,15 +91,14 @@ def parse_mapping(text: str) -> dict[str, str]:
         ours, equals, theirs = line.partition("=")
         ours, theirs = ours.strip().lower(), theirs.strip()
         if not equals or not ours or not theirs:
-            raise DomainError(f"Line {number}: write each mapping as our_column=their column "
-                              f"(like title=Product name); “{line[:60]}” is not.", field="column_mapping")
+            raise DomainError(_('Line %(number)s: write each mapping as our_column=their column (like title=Product name); “%(line)s” is not.', number=number, line=line[:60]), field="column_mapping")
         if ours not in COLUMNS:
             raise DomainError(f"Line {number}: “{ours[:40]}” is not one of our columns: "
                               + ", ".join(COLUMNS) + ".", field="column_mapping")
         if ours in mapping:
-            raise DomainError(f"Line {number}: the column {ours} is mapped twice.", field="column_mapping")
+            raise DomainError(_('Line %(number)s: the column %(ours)s is mapped twice.', number=number, ours=ours), field="column_mapping")
         if len(theirs) > 100:
-            raise DomainError(f"Line {number}: keep column names under 100 characters.",
+            raise DomainError(_('Line %(number)s: keep column names under 100 characters.', number=number),
                               field="column_mapping")
         mapping[ours] = theirs
     return mapping
@@ -111,12 +111,12 @@ def format_mapping(mapping: Mapping[str, str]) -> str:
 def _clean_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
-        raise DomainError("Give the feed's URL (or choose an uploaded file).", field="url")
+        raise DomainError(_("Give the feed's URL (or choose an uploaded file)."), field="url")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise DomainError("The feed URL must start with http:// or https:// and name a host.", field="url")
+        raise DomainError(_('The feed URL must start with http:// or https:// and name a host.'), field="url")
     if len(url) > 500 or any(ch.isspace() for ch in url):
-        raise DomainError("The feed URL must be one address of up to 500 characters, without spaces.",
+        raise DomainError(_('The feed URL must be one address of up to 500 characters, without spaces.'),
                           field="url")
     try:
         netguard.check_url(url)
@@ -133,13 +133,12 @@ def _clean_schedule(every: str, unit: str) -> int | None:
     if not every:
         return None
     if unit not in SCHEDULE_UNITS:
-        raise DomainError("Choose minutes or hours.", field="schedule_unit")
+        raise DomainError(_('Choose minutes or hours.'), field="schedule_unit")
     if not every.isdigit() or int(every) < 1:
-        raise DomainError("Write the interval as a whole number, like 6 (or leave it blank for "
-                          "manual syncs only).", field="schedule_every")
+        raise DomainError(_('Write the interval as a whole number, like 6 (or leave it blank for manual syncs only).'), field="schedule_every")
     minutes = int(every) * SCHEDULE_UNITS[unit]
     if not MIN_SCHEDULE_MINUTES <= minutes <= MAX_SCHEDULE_MINUTES:
-        raise DomainError(f"Sync between every {MIN_SCHEDULE_MINUTES} minutes and once a week.",
+        raise DomainError(_('Sync between every %(min_schedule_minutes)s minutes and once a week.', min_schedule_minutes=MIN_SCHEDULE_MINUTES),
                           field="schedule_every")
     return minutes
 
@@ -149,14 +148,14 @@ def save_feed_settings(supplier: Supplier, settings: FeedSettings, upload=None) 
     stored under FEEDS_DIR, it replaces the previous upload. Every field is checked before
     anything is written or stored."""
     if settings.source not in FEED_SOURCES:
-        raise DomainError("Choose a URL or an uploaded file.", field="source")
+        raise DomainError(_('Choose a URL or an uploaded file.'), field="source")
     if settings.format not in FEED_FORMATS:
-        raise DomainError("Choose one of the listed formats.", field="format")
+        raise DomainError(_('Choose one of the listed formats.'), field="format")
     feed = get_feed(supplier)
     url = _clean_url(settings.url) if settings.source == "url" else (settings.url or "").strip()[:500]
     has_upload = upload is not None and getattr(upload, "filename", "")
     if settings.source == "upload" and not has_upload and not (feed and feed.upload_path):
-        raise DomainError("Choose the feed file to upload.", field="upload")
+        raise DomainError(_('Choose the feed file to upload.'), field="upload")
     mapping = parse_mapping(settings.column_mapping)
     schedule = _clean_schedule(settings.schedule_every, settings.schedule_unit)
     if feed is None:

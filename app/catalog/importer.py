@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.wording import counted, named
 
 from .models import Supplier, SupplyProduct, SupplyVariant
@@ -157,8 +158,7 @@ def _export_records(rows, supplier: Supplier, result: ImportResult) -> Iterator[
             raise _Fatal from None
         result.rows += 1
         if result.rows > MAX_ROWS:
-            result.errors.append(RowError(row.line, "", f"The file has more than {MAX_ROWS:,} product rows. "
-                                                        "Split it into smaller files."))
+            result.errors.append(RowError(row.line, "", _('The file has more than %(max_rows)s product rows. Split it into smaller files.', max_rows=f"{MAX_ROWS:,}")))
             raise _Fatal
         if row.skipped:
             result.skipped.append(RowError(row.line, row.sku, row.problem))
@@ -173,7 +173,7 @@ def _export_records(rows, supplier: Supplier, result: ImportResult) -> Iterator[
 
 def _finish(supplier: Supplier, groups: dict[str, _ProductGroup], result: ImportResult) -> ImportResult:
     if not groups and not result.errors:
-        result.errors.append(RowError(1, "", "The file has a header but no product rows."))
+        result.errors.append(RowError(1, "", _('The file has a header but no product rows.')))
     _write(supplier, groups, result)
     return result
 
@@ -192,7 +192,7 @@ def _check_header(reader: csv.DictReader, result: ImportResult) -> None:
         result.errors.append(RowError(1, "", _NOT_UTF8))
         raise _Fatal from None
     except csv.Error as error:
-        result.errors.append(RowError(1, "", f"The header cannot be read as CSV ({error})."))
+        result.errors.append(RowError(1, "", _('The header cannot be read as CSV (%(error)s).', error=error)))
         raise _Fatal from None
     if not names:
         result.errors.append(RowError(1, "", "The file is empty. The first line must be the header: "
@@ -226,7 +226,7 @@ def _rows(reader: csv.DictReader, result: ImportResult):
             result.errors.append(RowError(reader.line_num + 1, "", _NOT_UTF8))
             raise _Fatal from None
         except csv.Error as error:
-            result.errors.append(RowError(reader.line_num, "", f"This line cannot be read as CSV ({error})."))
+            result.errors.append(RowError(reader.line_num, "", _('This line cannot be read as CSV (%(error)s).', error=error)))
             raise _Fatal from None
         values = [value for value in record.values() if isinstance(value, str)]
         if not any(value.strip() for value in values) and not record.get(None):
@@ -235,8 +235,7 @@ def _rows(reader: csv.DictReader, result: ImportResult):
         first_line = reader.line_num - sum(value.count("\n") for value in values)
         result.rows += 1
         if result.rows > MAX_ROWS:
-            result.errors.append(RowError(first_line, "", f"The file has more than {MAX_ROWS:,} product rows. "
-                                                          "Split it into smaller files."))
+            result.errors.append(RowError(first_line, "", _('The file has more than %(max_rows)s product rows. Split it into smaller files.', max_rows=f"{MAX_ROWS:,}")))
             raise _Fatal
         yield first_line, record
 
@@ -352,8 +351,7 @@ def _save_group(supplier: Supplier, group: _ProductGroup, product: SupplyProduct
         owner = owners.get(row.sku)
         if owner is not None and owner[1] != group.code:
             result.errors.append(RowError(row.line, row.sku, (
-                f"The SKU “{row.sku}” belongs to product {owner[1]}, not {group.code}; "
-                "a SKU cannot move to another product.")))
+                _('The SKU “%(sku)s” belongs to product %(owner)s, not %(code)s; a SKU cannot move to another product.', sku=row.sku, owner=owner[1], code=group.code))))
             clean = False
         variants.append(replace(row.variant, variant_id=owner[0] if owner else None))
     if not clean:

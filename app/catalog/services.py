@@ -22,6 +22,8 @@ from app.accounts.services import normalise_email
 from app.db_types import contains_pattern
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES, MAX_AMOUNT, AmountTooLarge, MoneyError, parse_amount
 from app.pagination import window
 
@@ -39,7 +41,7 @@ THOUSANDS_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 # What an image URL may not contain: whitespace (str.isspace, as \s is for str patterns),
 # control characters, quotes, angle brackets, backslashes.
 URL_FORBIDDEN_RE = re.compile(r'[\s\x00-\x1f"<>\\]')
-CODE_RULE = "Use letters, digits and . _ / - (no spaces), up to 80 characters."
+CODE_RULE = _l("Use letters, digits and . _ / - (no spaces), up to 80 characters.")
 MAX_DESCRIPTION = 5000
 MAX_OPTIONS = 5
 MAX_STOCK = 1_000_000
@@ -62,15 +64,15 @@ class SupplierDetails:
 def _clean_supplier(details: SupplierDetails, supplier: Supplier | None) -> SupplierDetails:
     name = " ".join((details.name or "").split())
     if not 2 <= len(name) <= 120:
-        raise DomainError("Give the supplier a name of 2 to 120 characters.", field="name")
+        raise DomainError(_('Give the supplier a name of 2 to 120 characters.'), field="name")
     taken = select(Supplier.id).where(func.lower(Supplier.name) == name.lower())
     if supplier is not None:
         taken = taken.where(Supplier.id != supplier.id)
     if db.session.scalar(taken) is not None:
-        raise DomainError(f"A supplier called “{name}” already exists.", field="name")
+        raise DomainError(_('A supplier called “%(name)s” already exists.', name=name), field="name")
     contact_name = (details.contact_name or "").strip()
     if len(contact_name) > 120:
-        raise DomainError("Keep the contact name under 120 characters.", field="contact_name")
+        raise DomainError(_('Keep the contact name under 120 characters.'), field="contact_name")
     email = (details.contact_email or "").strip()
     if email:
         try:
@@ -79,16 +81,16 @@ def _clean_supplier(details: SupplierDetails, supplier: Supplier | None) -> Supp
             raise DomainError(error.message, field="contact_email") from None
     phone = (details.contact_phone or "").strip()
     if len(phone) > 40:
-        raise DomainError("Keep the phone number under 40 characters.", field="contact_phone")
+        raise DomainError(_('Keep the phone number under 40 characters.'), field="contact_phone")
     if details.currency not in CURRENCIES:
-        raise DomainError("Choose one of the listed currencies.", field="currency")
+        raise DomainError(_('Choose one of the listed currencies.'), field="currency")
     if supplier is not None and details.currency != supplier.currency and has_products(supplier):
         raise DomainError(
-            f"The currency stays {supplier.currency}: this supplier already has products priced in it.",
+            _('The currency stays %(currency)s: this supplier already has products priced in it.', currency=supplier.currency),
             field="currency",
         )
     if details.status not in SUPPLIER_STATUSES:
-        raise DomainError("Choose one of the listed statuses.", field="status")
+        raise DomainError(_('Choose one of the listed statuses.'), field="status")
     return SupplierDetails(name, contact_name, email, phone, details.currency, details.status)
 
 
@@ -117,7 +119,7 @@ def update_supplier(supplier: Supplier, details: SupplierDetails) -> Supplier:
 def get_supplier(supplier_id) -> Supplier:
     supplier = db.session.get(Supplier, _as_id(supplier_id))
     if supplier is None:
-        raise NotFound("No such supplier.")
+        raise NotFound(_('No such supplier.'))
     return supplier
 
 
@@ -159,7 +161,7 @@ def get_product(supplier: Supplier, product_id) -> SupplyProduct:
         .options(selectinload(SupplyProduct.variants))
     )
     if product is None:
-        raise NotFound("No such product for this supplier.")
+        raise NotFound(_('No such product for this supplier.'))
     return product
 
 
@@ -167,7 +169,7 @@ def _as_id(value) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise NotFound("No such row.") from None
+        raise NotFound(_('No such row.')) from None
 
 
 # Reading typed-in product data ---------------------------------------------------------
@@ -217,27 +219,27 @@ class VariantSpec:
 def clean_code(text: str | None, what: str = "product code") -> str:
     code = (text or "").strip()
     if not code:
-        raise DomainError(f"The {what} is missing.")
+        raise DomainError(_('The %(what)s is missing.', what=what))
     if not CODE_RE.match(code):
-        raise DomainError(f"“{code[:90]}” is not a valid {what}. {CODE_RULE}")
+        raise DomainError(_('“%(code)s” is not a valid %(what)s. %(code_rule)s', code=code[:90], what=what, code_rule=CODE_RULE))
     return code
 
 
 def clean_title(text: str | None) -> str:
     title = " ".join((text or "").split())
     if not title:
-        raise DomainError("The title is missing.")
+        raise DomainError(_('The title is missing.'))
     if not 2 <= len(title) <= 200:
-        raise DomainError("The title needs 2 to 200 characters.")
+        raise DomainError(_('The title needs 2 to 200 characters.'))
     return title
 
 
 def clean_category(text: str | None) -> str:
     category = (text or "").strip().lower()
     if not category:
-        raise DomainError("The category is missing.")
+        raise DomainError(_('The category is missing.'))
     if category not in CATEGORIES:
-        raise DomainError(f"Unknown category “{category[:40]}”; use one of: {', '.join(CATEGORIES)}.")
+        raise DomainError(_('Unknown category “%(category)s”; use one of: %(categories)s.', category=category[:40], categories=', '.join(CATEGORIES)))
     return category
 
 
@@ -248,7 +250,7 @@ def clean_image_url(text: str | None) -> str:
         return ""
     message = f"“{url[:90]}” is not an image URL: use an http:// or https:// address or a path starting with /static/."
     if len(url) > 500:
-        raise DomainError("The image URL is longer than 500 characters.")
+        raise DomainError(_('The image URL is longer than 500 characters.'))
     if URL_FORBIDDEN_RE.search(url):
         raise DomainError(message)
     if url.startswith("/static/"):
@@ -278,14 +280,14 @@ def _parse_options(text: str) -> tuple[tuple[str, str], ...]:
         name, equals, value = part.partition("=")
         name, value = name.strip(), value.strip()
         if not equals or not name or not value or "=" in value:
-            raise DomainError(f"Options are written like “size=M; colour=Red”; “{part[:60]}” is not.")
+            raise DomainError(_('Options are written like “size=M; colour=Red”; “%(part)s” is not.', part=part[:60]))
         if len(name) > 40 or len(value) > 80:
-            raise DomainError("Keep option names under 40 and values under 80 characters.")
+            raise DomainError(_('Keep option names under 40 and values under 80 characters.'))
         if name.lower() in (existing.lower() for existing in options):
-            raise DomainError(f"The option “{name}” is given twice.")
+            raise DomainError(_('The option “%(name)s” is given twice.', name=name))
         options[name] = value
     if len(options) > MAX_OPTIONS:
-        raise DomainError(f"A variant can have at most {MAX_OPTIONS} options.")
+        raise DomainError(_('A variant can have at most %(max_options)s options.', max_options=MAX_OPTIONS))
     return tuple(options.items())
 
 
@@ -298,22 +300,22 @@ def parse_price(text: str | None, currency: str, label: str) -> int:
     """A price in major units ("12.50") as minor units of `currency`."""
     raw = (text or "").strip()
     if not raw:
-        raise DomainError(f"The {label} is missing.")
+        raise DomainError(_('The %(label)s is missing.', label=label))
     if "," in raw and not THOUSANDS_RE.match(raw):
         # "12,50" would otherwise be read as 1250: a decimal comma must not pass silently.
-        raise DomainError(f"The {label} “{raw[:30]}” has a comma; write decimals with a dot, like 12.50.")
+        raise DomainError(_('The %(label)s “%(raw)s” has a comma; write decimals with a dot, like 12.50.', label=label, raw=raw[:30]))
     try:
         amount = parse_amount(raw, currency)
     except AmountTooLarge:
-        raise DomainError(f"The {label} is too large.") from None
+        raise DomainError(_('The %(label)s is too large.', label=label)) from None
     except MoneyError as error:
         if "negative" in str(error):
-            raise DomainError(f"The {label} cannot be negative.") from None
+            raise DomainError(_('The %(label)s cannot be negative.', label=label)) from None
         if "decimal places" in str(error):
-            raise DomainError(f"The {label} “{raw[:30]}” has too many decimal places for {currency}.") from None
-        raise DomainError(f"The {label} “{raw[:30]}” is not a price; write it like 12.50.") from None
+            raise DomainError(_('The %(label)s “%(raw)s” has too many decimal places for %(currency)s.', label=label, raw=raw[:30], currency=currency)) from None
+        raise DomainError(_('The %(label)s “%(raw)s” is not a price; write it like 12.50.', label=label, raw=raw[:30])) from None
     if amount > MAX_PRICE:
-        raise DomainError(f"The {label} is too large.")
+        raise DomainError(_('The %(label)s is too large.', label=label))
     return amount
 
 
@@ -321,14 +323,14 @@ def parse_price(text: str | None, currency: str, label: str) -> int:
 def parse_stock(text: str | None) -> int:
     raw = (text or "").strip()
     if not raw:
-        raise DomainError("The stock is missing.")
+        raise DomainError(_('The stock is missing.'))
     if not re.fullmatch(r"[+-]?\d+", raw):
-        raise DomainError(f"The stock “{raw[:30]}” is not a whole number.")
+        raise DomainError(_('The stock “%(raw)s” is not a whole number.', raw=raw[:30]))
     stock = int(raw)
     if stock < 0:
-        raise DomainError("The stock cannot be negative.")
+        raise DomainError(_('The stock cannot be negative.'))
     if stock > MAX_STOCK:
-        raise DomainError(f"The stock cannot be more than {MAX_STOCK:,}.")
+        raise DomainError(_('The stock cannot be more than %(max_stock)s.', max_stock=f"{MAX_STOCK:,}"))
     return stock
 
 
@@ -347,12 +349,12 @@ def read_product(raw: Mapping[str, str | None]) -> tuple[ProductSpec | None, lis
     title = _attempt(problems, "title", clean_title, raw.get("title"))
     description = (raw.get("description") or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        problems.append(Problem("description", f"Keep the description under {MAX_DESCRIPTION} characters."))
+        problems.append(Problem("description", _('Keep the description under %(max_description)s characters.', max_description=MAX_DESCRIPTION)))
     category = _attempt(problems, "category", clean_category, raw.get("category"))
     image_url = _attempt(problems, "image_url", clean_image_url, raw.get("image_url"))
     status = (raw.get("status") or "active").strip()
     if status not in PRODUCT_STATUSES:
-        problems.append(Problem("status", "Choose one of the listed statuses."))
+        problems.append(Problem("status", _('Choose one of the listed statuses.')))
     if problems:
         return None, problems
     return ProductSpec(code, title, description, category, image_url, status), []
@@ -371,7 +373,7 @@ def read_variant(raw: Mapping[str, str | None], currency: str, row: int | None =
     stock = _attempt(problems, "stock", parse_stock, raw.get("stock"), row=row)
     if wholesale is not None and min_retail is not None and min_retail < wholesale:
         problems.append(Problem("min_retail_price",
-                                "The minimum retail price is below the wholesale price.", row))
+                                _('The minimum retail price is below the wholesale price.'), row))
     if problems:
         return None, problems
     return VariantSpec(sku, options, wholesale, min_retail, stock, variant_id), []
@@ -396,22 +398,22 @@ def _check_product(supplier: Supplier, spec: ProductSpec, variants: Sequence[Var
     if product is not None:
         same_code = same_code.where(SupplyProduct.id != product.id)
     if db.session.scalar(same_code) is not None:
-        problems.append(Problem("code", f"{supplier.name} already has a product with the code “{spec.code}”."))
+        problems.append(Problem("code", _('%(name)s already has a product with the code “%(code)s”.', name=supplier.name, code=spec.code)))
 
     existing = {variant.id: variant for variant in (product.variants if product else [])}
     if product is None and not variants:
-        problems.append(Problem("variants", "Add at least one variant (a SKU with its prices and stock)."))
+        problems.append(Problem("variants", _('Add at least one variant (a SKU with its prices and stock).')))
     first_row_of_sku: dict[str, int] = {}
     for row, variant in enumerate(variants):
         if variant.variant_id is not None and variant.variant_id not in existing:
-            problems.append(Problem("sku", "This variant does not belong to the product.", row))
+            problems.append(Problem("sku", _('This variant does not belong to the product.'), row))
         if variant.sku in first_row_of_sku:
-            problems.append(Problem("sku", f"The SKU “{variant.sku}” is given twice.", row))
+            problems.append(Problem("sku", _('The SKU “%(sku)s” is given twice.', sku=variant.sku), row))
         else:
             first_row_of_sku[variant.sku] = row
         if variant.min_retail_price < variant.wholesale_price:
             problems.append(Problem("min_retail_price",
-                                    "The minimum retail price is below the wholesale price.", row))
+                                    _('The minimum retail price is below the wholesale price.'), row))
     problems += _sku_clashes(supplier, variants)
     problems += _option_clashes(variants, existing)
     return problems
@@ -433,7 +435,7 @@ def _sku_clashes(supplier: Supplier, variants: Sequence[VariantSpec]) -> list[Pr
         owner = owners.get(variant.sku)
         if owner is not None and owner[0] != variant.variant_id:
             problems.append(Problem(
-                "sku", f"The SKU “{variant.sku}” is already used by product “{owner[1]}”.", row))
+                "sku", _('The SKU “%(sku)s” is already used by product “%(owner)s”.', sku=variant.sku, owner=owner[1]), row))
     return problems
 
 
@@ -446,7 +448,7 @@ def _option_clashes(variants: Sequence[VariantSpec], existing: dict[int, SupplyV
         key = _options_key(variant.options)
         if key in seen:
             label = format_options(variant.options) or "no options"
-            problems.append(Problem("options", f"Another variant of this product has the same options ({label}).", row))
+            problems.append(Problem("options", _('Another variant of this product has the same options (%(label)s).', label=label), row))
         seen.add(key)
     return problems
 
@@ -464,7 +466,7 @@ def save_product(supplier: Supplier, spec: ProductSpec, variants: Sequence[Varia
     Every rule is checked before anything is written: ProductInvalid lists all problems.
     """
     if product is not None and product.supplier_id != supplier.id:
-        raise NotFound("No such product for this supplier.")
+        raise NotFound(_('No such product for this supplier.'))
     problems = _check_product(supplier, spec, variants, product)
     if problems:
         raise ProductInvalid(problems)

@@ -14,6 +14,7 @@ from app.accounts.services import create_user, find_user_by_email, normalise_ema
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 
 from .models import Supplier
 from .portal_models import SupplierInvitation, SupplierMember
@@ -57,7 +58,7 @@ def invite_staff(supplier: Supplier, email: str) -> tuple[SupplierInvitation, st
     user = find_user_by_email(email)
     if user is not None and db.session.scalar(select(SupplierMember).where(
             SupplierMember.supplier_id == supplier.id, SupplierMember.user_id == user.id)):
-        raise DomainError("This person already works for this supplier.", field="email")
+        raise DomainError(_('This person already works for this supplier.'), field="email")
     token = secrets.token_urlsafe(32)
     invitation = SupplierInvitation(supplier_id=supplier.id, email=email, token_hash=_hash(token),
                                     expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
@@ -89,10 +90,10 @@ def accept_invitation(token: str, *, user: User | None = None, password: str = "
     """Use an invitation once: link `user` (logged in) or create the invitee's account."""
     invitation = find_invitation(token)
     if invitation is None:
-        raise DomainError("This invitation link is invalid, used or expired. Ask for a new one.")
+        raise DomainError(_('This invitation link is invalid, used or expired. Ask for a new one.'))
     if user is None:
         if find_user_by_email(invitation.email) is not None:
-            raise DomainError("An account with this email already exists: log in, then open the link again.")
+            raise DomainError(_('An account with this email already exists: log in, then open the link again.'))
         user = create_user(invitation.email, password, verified=True)  # the link came by e-mail
     elif not invited(user, invitation):
         raise DomainError(wrong_account_message(invitation))
@@ -109,6 +110,6 @@ def accept_invitation(token: str, *, user: User | None = None, password: str = "
         .where(SupplierInvitation.id == invitation.id, SupplierInvitation.accepted_at.is_(None))
         .values(accepted_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if used != 1:
-        raise DomainError("This invitation link was already used.")
+        raise DomainError(_('This invitation link was already used.'))
     db.session.flush()
     return member

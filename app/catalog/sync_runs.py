@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 
 from .feeds import get_feed
 from .feeds_models import SupplierFeed, SyncRejectedRow, SyncRun
@@ -62,7 +63,7 @@ def start_sync(supplier: Supplier, trigger: str = "manual") -> tuple[SyncRun, bo
     """
     feed = get_feed(supplier)
     if feed is None:
-        raise DomainError("Set up this supplier's feed first.")
+        raise DomainError(_("Set up this supplier's feed first."))
     # Lock the supplier row (PostgreSQL) so two clicks cannot both queue a run.
     db.session.execute(select(Supplier.id).where(Supplier.id == supplier.id).with_for_update())
     sweep_abandoned_runs(supplier.id)
@@ -83,7 +84,7 @@ def get_run(run_id) -> SyncRun:
     except (TypeError, ValueError):
         run = None
     if run is None:
-        raise NotFound("No such sync run.")
+        raise NotFound(_('No such sync run.'))
     return run
 
 

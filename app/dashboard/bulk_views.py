@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.shops import bulk
 from app.shops import theme_services as themes
 from app.unit_of_work import refuse
@@ -25,7 +26,7 @@ def _chosen_ids() -> list[int]:
     try:
         return [row_id(value) for value in request.form.getlist("listing")]
     except ValueError:
-        raise DomainError("Choose products from the list.", field="listing") from None
+        raise DomainError(_('Choose products from the list.'), field="listing") from None
 
 
 @bp.post("/<shop>/products/bulk")
@@ -43,8 +44,7 @@ def bulk_products():
         flash_refusal(error)
         return redirect(url_for(".products"))
     where = "visible in" if action == "show" else "hidden from"
-    flash(f"{counted(len(listings), 'product')} {'is' if len(listings) == 1 else 'are'} {where} "
-          "your storefront.", "success")
+    flash(_('%(counted)s %(listings)s %(where)s your storefront.', counted=counted(len(listings), 'product'), listings='is' if len(listings) == 1 else 'are', where=where), "success")
     return redirect(url_for(".products"))
 
 
@@ -93,8 +93,7 @@ def set_bulk_markup():
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".products"))
-    flash(f"New prices saved: a markup of {basis_points_to_percent(basis_points)}% on "
-          f"{counted(len(plan.changes), 'product')}.", "success")
+    flash(_('New prices saved: a markup of %(basis_points_to_percent)s%% on %(counted)s.', basis_points_to_percent=basis_points_to_percent(basis_points), counted=counted(len(plan.changes), 'product')), "success")
     return redirect(url_for(".products"))
 
 
@@ -119,7 +118,7 @@ def reorder_products():
         try:
             ids = [row_id(value) for value in request.form.getlist("order")]
         except ValueError:
-            raise DomainError("The new order names a product that is not in this shop.", field="order") from None
+            raise DomainError(_('The new order names a product that is not in this shop.'), field="order") from None
         bulk.reorder_listings(ids)
     except DomainError as error:
         return _answer(error.message, location, refused=error)

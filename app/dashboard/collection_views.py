@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.shops import services as shops
 from app.unit_of_work import refuse
 from app.web import add_error, found
@@ -81,7 +82,7 @@ def new_collection():
         return _render_form(form)
     saved, chosen, positions, problem = _save_collection(form)
     if saved is not None:
-        flash(f"Collection “{saved.title}” created.", "success")
+        flash(_('Collection “%(title)s” created.', title=saved.title), "success")
         return redirect(url_for(".collections"))
     return _render_form(form, chosen=chosen, positions=positions, problem=problem)
 
@@ -94,7 +95,7 @@ def edit_collection(collection_id: int):
         return _render_form(form, collection=collection)
     saved, chosen, positions, problem = _save_collection(form, collection)
     if saved is not None:
-        flash(f"Collection “{saved.title}” saved.", "success")
+        flash(_('Collection “%(title)s” saved.', title=saved.title), "success")
         return redirect(url_for(".collections"))
     return _render_form(form, collection=collection, chosen=chosen, positions=positions,
                         problem=problem)
@@ -105,5 +106,5 @@ def delete_collection(collection_id: int):
     collection = found(shops.get_collection, collection_id)
     title = collection.title
     shops.delete_collection(collection)
-    flash(f"Collection “{title}” deleted. Its products stay in your shop.", "success")
+    flash(_('Collection “%(title)s” deleted. Its products stay in your shop.', title=title), "success")
     return redirect(url_for(".collections"))

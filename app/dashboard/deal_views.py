@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from app.db_types import utcnow
 from app.deals import services as deals
 from app.errors import DomainError
+from app.i18n import _
 from app.money import to_major
 from app.referrals import services as referrals
 from app.shops import services as shops
@@ -105,7 +106,7 @@ def presale(listing_id: int):
     except DomainError as error:
         refuse(error)
         return _presale_page(listing, deal, values, {error.field or "form": error.message}, 422)
-    flash("Pre-sale open: shoppers can pre-order on the product page.", "success")
+    flash(_('Pre-sale open: shoppers can pre-order on the product page.'), "success")
     return redirect(url_for(".presale", listing_id=listing.id))
 
 

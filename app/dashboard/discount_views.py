@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.money import to_major
 from app.orders import discounts
 from app.shops.timezones import local
@@ -56,7 +57,7 @@ def discounts_page():
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
         else:
-            flash(f"{code.code} is ready: shoppers type it at checkout.", "success")
+            flash(_('%(code)s is ready: shoppers type it at checkout.', code=code.code), "success")
             return redirect(url_for(".discounts_page"))
     codes = discounts.discount_codes()
     return render_template("dashboard/discounts.html", codes=codes, values=values, errors=errors,
@@ -75,7 +76,7 @@ def discount_code(code_id: int):
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
         else:
-            flash(f"{code.code} saved.", "success")
+            flash(_('%(code)s saved.', code=code.code), "success")
             return redirect(url_for(".discount_code", code_id=code.id))
     return render_template("dashboard/discount_code.html", code=code, values=values, errors=errors,
                            uses=discounts.uses_of(code), given=discounts.discount_given(code),

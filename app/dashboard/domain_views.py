@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.shops import domains as service
 from app.shops.domain_jobs import enqueue_domain_check
 from app.web import add_error, flash_refusal, found
@@ -37,7 +38,7 @@ def add_domain():
     except DomainError as error:
         add_error(form, error)
         return _page(form, 422)
-    flash(f"{domain.hostname} added. Create the DNS record below, then press “Check now”.", "success")
+    flash(_('%(hostname)s added. Create the DNS record below, then press “Check now”.', hostname=domain.hostname), "success")
     return redirect(url_for(".domains") + f"#domain-{domain.id}")
 
 
@@ -65,11 +66,11 @@ def change_domain(domain_id: int, action: str):
         except service.DomainCheckFailed:
             enqueue_domain_check(domain_id)
         if domain.is_verified:
-            flash(f"{hostname} is verified: your shop now answers there.", "success")
+            flash(_('%(hostname)s is verified: your shop now answers there.', hostname=hostname), "success")
         else:
-            flash(f"{hostname} is not verified yet: {domain.last_error} We’ll keep checking.", "error")
+            flash(_('%(hostname)s is not verified yet: %(last_error)s We’ll keep checking.', hostname=hostname, last_error=domain.last_error), "error")
     elif action == "primary":
-        flash(f"{hostname} is now your shop’s main address.", "success")
+        flash(_('%(hostname)s is now your shop’s main address.', hostname=hostname), "success")
     else:
-        flash(f"{hostname} removed.", "success")
+        flash(_('%(hostname)s removed.', hostname=hostname), "success")
     return redirect(url_for(".domains"))

@@ -20,6 +20,8 @@ from wtforms.validators import DataRequired, Length
 from app.catalog import browse
 from app.catalog.browse import CatalogFilters
 from app.errors import DomainError
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.money import (
     MAX_AMOUNT,
     AmountTooLarge,
@@ -34,19 +36,18 @@ from app.shops.timezones import zone_choices
 
 
 class NewShopForm(FlaskForm):
-    name = StringField("Shop name", validators=[
-        DataRequired(message="Give your shop a name."),
-        Length(min=2, max=80, message="Give your shop a name of 2 to 80 characters.")])
+    name = StringField(_l('Shop name'), validators=[
+        DataRequired(message=_l('Give your shop a name.')),
+        Length(min=2, max=80, message=_l('Give your shop a name of 2 to 80 characters.'))])
     subdomain = StringField(
-        "Web address", validators=[DataRequired(message="Choose your shop's web address."),
-                                   Length(min=3, max=40, message="The web address needs 3 to 40 characters.")],
-        description="Lowercase letters, digits and hyphens; 3 to 40 characters.",
+        _l('Web address'), validators=[DataRequired(message=_l("Choose your shop's web address.")),
+                                   Length(min=3, max=40, message=_l('The web address needs 3 to 40 characters.'))],
+        description=_l('Lowercase letters, digits and hyphens; 3 to 40 characters.'),
     )
-    currency = SelectField("Currency", default="USD", validate_choice=False,  # the service says why not
-                           description="The currency the supply catalog prices its products in. It can’t be "
-                                       "changed once the shop is open.")
-    bio = TextAreaField("Short bio", validators=[Length(max=600)],
-                        description="Who you are and why people should shop with you.")
+    currency = SelectField(_l('Currency'), default="USD", validate_choice=False,  # the service says why not
+                           description=_l('The currency the supply catalog prices its products in. It can’t be changed once the shop is open.'))
+    bio = TextAreaField(_l('Short bio'), validators=[Length(max=600)],
+                        description=_l('Who you are and why people should shop with you.'))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,19 +69,19 @@ class CatalogFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search", validators=[Length(max=100, message="Keep the search under 100 characters.")])
-    category = SelectField("Category", validate_choice=False)
-    supplier = SelectField("Supplier", validate_choice=False)
-    min_price = StringField("Wholesale from", render_kw={"inputmode": "decimal"})
-    max_price = StringField("Wholesale to", render_kw={"inputmode": "decimal"})
+    q = SearchField(_l('Search'), validators=[Length(max=100, message=_l('Keep the search under 100 characters.'))])
+    category = SelectField(_l('Category'), validate_choice=False)
+    supplier = SelectField(_l('Supplier'), validate_choice=False)
+    min_price = StringField(_l('Wholesale from'), render_kw={"inputmode": "decimal"})
+    max_price = StringField(_l('Wholesale to'), render_kw={"inputmode": "decimal"})
 
     def set_choices(self, categories, suppliers) -> None:
         """Categories (names) and suppliers (objects) the owner may filter by."""
         self._categories = set(categories)
         self._supplier_ids = {str(supplier.id) for supplier in suppliers}
-        self.category.choices = [SelectChoice("", "All categories")] + [
+        self.category.choices = [SelectChoice("", _l("All categories"))] + [
             SelectChoice(name, name.capitalize()) for name in categories]
-        self.supplier.choices = [SelectChoice("", "All suppliers")] + [
+        self.supplier.choices = [SelectChoice("", _l("All suppliers"))] + [
             SelectChoice(str(supplier.id), supplier.name) for supplier in suppliers]
 
     def _amount(self, field, currency: str) -> int | None:
@@ -128,20 +129,20 @@ def percent_to_basis_points(text: str) -> int:
     """ "35" -> 3500, "12.5" -> 1250. Range checks are the price rule's job."""
     cleaned = (text or "").strip().rstrip("%").strip().replace(",", "")
     if not cleaned:
-        raise DomainError("Enter a markup percentage, like 35 or 12.5.", field="markup_percent")
+        raise DomainError(_('Enter a markup percentage, like 35 or 12.5.'), field="markup_percent")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        raise DomainError("Enter the markup as a number, like 35 or 12.5.", field="markup_percent")
+        raise DomainError(_('Enter the markup as a number, like 35 or 12.5.'), field="markup_percent")
     if value < 0:
-        raise DomainError("The markup cannot be negative.", field="markup_percent")
+        raise DomainError(_('The markup cannot be negative.'), field="markup_percent")
     if value > MAX_MARKUP_BASIS_POINTS // 100:  # before scaling: 1e999999 would overflow Decimal
-        raise DomainError("The markup must be between 0% and 1000%.", field="markup_percent")
+        raise DomainError(_('The markup must be between 0% and 1000%.'), field="markup_percent")
     basis_points = value.scaleb(2)
     if basis_points != basis_points.to_integral_value():
-        raise DomainError("Use at most two decimals for the markup, like 12.25.",
+        raise DomainError(_('Use at most two decimals for the markup, like 12.25.'),
                           field="markup_percent")
     return int(basis_points)
 
@@ -152,41 +153,41 @@ def basis_points_to_percent(basis_points: int) -> str:
 
 
 class ListingForm(FlaskForm):
-    title = StringField("Title", validators=[
-        DataRequired(message="Give the listing a title."),
-        Length(min=2, max=200, message="The title needs 2 to 200 characters."),
+    title = StringField(_l('Title'), validators=[
+        DataRequired(message=_l('Give the listing a title.')),
+        Length(min=2, max=200, message=_l('The title needs 2 to 200 characters.')),
     ])
     recommendation = TextAreaField(
-        "Why I recommend this",
-        validators=[Length(max=5000, message="Keep the recommendation under 5000 characters.")],
-        description="Your own words, shown on the product page. Blank lines start a new paragraph.",
+        _l('Why I recommend this'),
+        validators=[Length(max=5000, message=_l('Keep the recommendation under 5000 characters.'))],
+        description=_l('Your own words, shown on the product page. Blank lines start a new paragraph.'),
     )
-    price_rule = RadioField("How to price it", default="markup", choices=[
-        SelectChoice("markup", "Markup on the wholesale cost"),
-        SelectChoice("fixed", "One fixed price for every variant"),
+    price_rule = RadioField(_l('How to price it'), default="markup", choices=[
+        SelectChoice("markup", _l("Markup on the wholesale cost")),
+        SelectChoice("fixed", _l("One fixed price for every variant")),
     ], validate_choice=False)
-    markup_percent = StringField("Markup (%)", description="For example 35 or 12.5.",
+    markup_percent = StringField(_l('Markup (%)'), description=_l('For example 35 or 12.5.'),
                                  render_kw={"inputmode": "decimal"})
-    fixed_price = StringField("Fixed price", render_kw={"inputmode": "decimal"})
+    fixed_price = StringField(_l('Fixed price'), render_kw={"inputmode": "decimal"})
 
     def price_rule_for(self, currency: str) -> PriceRule:
         """The rule the owner typed, or DomainError on the field that cannot be read."""
         if self.price_rule.data == "fixed":
             text = (self.fixed_price.data or "").strip()
             if not text:
-                raise DomainError("Enter a price.", field="fixed_price")
+                raise DomainError(_('Enter a price.'), field="fixed_price")
             try:
                 amount = parse_amount(text, currency)
             except AmountTooLarge:
-                raise DomainError(f"Enter a price up to {format_money(MAX_AMOUNT, currency)}.",
+                raise DomainError(_('Enter a price up to %(max_amount)s.', max_amount=format_money(MAX_AMOUNT, currency)),
                                   field="fixed_price") from None
             except MoneyError:
-                raise DomainError(f"Enter a price like {example_amount(currency)}.",
+                raise DomainError(_('Enter a price like %(example_amount)s.', example_amount=example_amount(currency)),
                                   field="fixed_price") from None
             return PriceRule("fixed", fixed_price=amount)
         if self.price_rule.data == "markup":
             return PriceRule("markup", markup_basis_points=percent_to_basis_points(self.markup_percent.data))
-        raise DomainError("Choose a markup or a fixed price.", field="price_rule")
+        raise DomainError(_('Choose a markup or a fixed price.'), field="price_rule")
 
     def fill_rule(self, rule: PriceRule, currency: str) -> None:
         self.price_rule.data = rule.kind
@@ -197,52 +198,49 @@ class ListingForm(FlaskForm):
 
 
 class EditListingForm(ListingForm):
-    is_visible = BooleanField("Show this product in my storefront")
+    is_visible = BooleanField(_l('Show this product in my storefront'))
 
 
 # Collections and settings ---------------------------------------------------------
 
 
 class CollectionForm(FlaskForm):
-    title = StringField("Title", validators=[
-        DataRequired(message="Give the collection a title."),
-        Length(min=2, max=120, message="The collection title needs 2 to 120 characters."),
+    title = StringField(_l('Title'), validators=[
+        DataRequired(message=_l('Give the collection a title.')),
+        Length(min=2, max=120, message=_l('The collection title needs 2 to 120 characters.')),
     ])
-    description = TextAreaField("Description", validators=[
-        Length(max=2000, message="Keep the description under 2000 characters."),
+    description = TextAreaField(_l('Description'), validators=[
+        Length(max=2000, message=_l('Keep the description under 2000 characters.')),
     ])
 
 
 class SettingsForm(FlaskForm):
-    name = StringField("Shop name", validators=[
-        DataRequired(message="Give your shop a name."),
-        Length(min=2, max=80, message="Give your shop a name of 2 to 80 characters."),
+    name = StringField(_l('Shop name'), validators=[
+        DataRequired(message=_l('Give your shop a name.')),
+        Length(min=2, max=80, message=_l('Give your shop a name of 2 to 80 characters.')),
     ])
-    bio = TextAreaField("Short bio", validators=[Length(max=600, message="Keep the bio under 600 characters.")],
-                        description="Who you are and why people should shop with you.")
+    bio = TextAreaField(_l('Short bio'), validators=[Length(max=600, message=_l('Keep the bio under 600 characters.'))],
+                        description=_l('Who you are and why people should shop with you.'))
     price_change_tolerance = StringField(
-        "Price-change tolerance (%)", render_kw={"inputmode": "decimal"},
-        description="A supplier price move larger than this pauses the listing until you approve it. "
-                    "0 to 100.")
+        _l('Price-change tolerance (%)'), render_kw={"inputmode": "decimal"},
+        description=_l('A supplier price move larger than this pauses the listing until you approve it. 0 to 100.'))
     margin_floor = StringField(
-        "Margin floor (%)", render_kw={"inputmode": "decimal"},
-        description="A listing whose margin falls under this share of its price is paused. 0 to 90.")
+        _l('Margin floor (%)'), render_kw={"inputmode": "decimal"},
+        description=_l('A listing whose margin falls under this share of its price is paused. 0 to 90.'))
     timezone = SelectField(
-        "Time zone", validate_choice=False,  # the service names a bad one in plain words
+        _l('Time zone'), validate_choice=False,  # the service names a bad one in plain words
         choices=[SelectChoice(name, name.replace("_", " ")) for name in zone_choices()],
-        description="Order times, deadlines and the weekly deal’s days are shown and typed on this clock.")
+        description=_l('Order times, deadlines and the weekly deal’s days are shown and typed on this clock.'))
     cod_confirmation = RadioField(
-        "Pay-on-delivery orders go to the supplier", default="off", validate_choice=False,
+        _l('Pay-on-delivery orders go to the supplier'), default="off", validate_choice=False,
         choices=[SelectChoice(value, label) for value, label in COD_CONFIRMATION_CHOICES.items()],
-        description="A pay-on-delivery order costs the shopper nothing up front. Asking them to "
-                    "confirm by e-mail, or approving each order yourself, stops fake orders from "
-                    "taking your stock. An order nobody confirms is cancelled after two days.")
+        description=_l('A pay-on-delivery order costs the shopper nothing up front. Asking them to confirm by e-mail, or approving each order yourself, stops fake orders from taking your stock. An order nobody confirms is cancelled after two days.'))
 
 
 
 class DomainForm(FlaskForm):
-    hostname = StringField("Domain", validators=[
-        DataRequired(message="Enter a domain, like shop.example.com."),
-        Length(max=253, message="That domain is too long."),
-    ], description="A domain or subdomain you own, like shop.example.com.",
+    hostname = StringField(_l('Domain'), validators=[
+        DataRequired(message=_l('Enter a domain, like shop.example.com.')),
+        Length(max=253, message=_l('That domain is too long.')),
+    ], description=_l('A domain or subdomain you own, like shop.example.com.'),
         render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "shop.example.com"})

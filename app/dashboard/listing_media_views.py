@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.shops import listing_media
 from app.shops import services as shops
 from app.unit_of_work import refuse
@@ -43,9 +44,9 @@ def add_listing_photos(listing_id: int):
     except DomainError as error:
         return _refused(listing, error)
     if added:
-        flash(f"{len(added)} photo{'' if len(added) == 1 else 's'} added to “{listing.title}”.", "success")
+        flash(_('%(added)s photo%(added2)s added to “%(title)s”.', added=len(added), added2='' if len(added) == 1 else 's', title=listing.title), "success")
     else:
-        flash("Those photos are already among this product’s photos.", "info")
+        flash(_('Those photos are already among this product’s photos.'), "info")
     return _back_to_photos(listing)
 
 
@@ -57,7 +58,7 @@ def update_listing_photo(listing_id: int, photo_id: int):
               alt_text=request.form.get("alt_text", ""))
     except DomainError as error:
         return _refused(listing, error, photo_id)
-    flash("Photo saved.", "success")
+    flash(_('Photo saved.'), "success")
     return _back_to_photos(listing, photo_id)
 
 
@@ -69,7 +70,7 @@ def move_listing_photo(listing_id: int, photo_id: int):
         abort(400, "Move a photo up, down or to the front.")
     found(listing_media.move_photo, listing, photo_id, direction)
     if direction == "first":
-        flash("That photo is now the main photo.", "success")
+        flash(_('That photo is now the main photo.'), "success")
     return _back_to_photos(listing, photo_id)
 
 
@@ -77,5 +78,5 @@ def move_listing_photo(listing_id: int, photo_id: int):
 def remove_listing_photo(listing_id: int, photo_id: int):
     listing = found(shops.get_listing, listing_id)
     found(listing_media.remove_photo, listing, photo_id)
-    flash("Photo removed from this product.", "success")
+    flash(_('Photo removed from this product.'), "success")
     return _back_to_photos(listing)

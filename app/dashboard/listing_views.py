@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 
 from app.catalog import browse
 from app.errors import DomainError
+from app.i18n import _
 from app.integrations import stripe_gateway
 from app.ledger.allocation import Take
 from app.ledger.services import fee_bp_for, fee_percent, take_for
@@ -124,7 +125,7 @@ def add_listing(product_id: int):
     product = found(browse.available_product, product_id, g.shop.currency)
     existing = shops.listings_by_product([product.id]).get(product.id)
     if existing is not None:
-        flash("This product is already in your shop. You can change it here.", "info")
+        flash(_('This product is already in your shop. You can change it here.'), "info")
         return redirect(url_for(".edit_listing", listing_id=existing))
     form = ListingForm()
     if request.method == "GET":
@@ -144,7 +145,7 @@ def add_listing(product_id: int):
         except DomainError as error:
             add_error(form, error)
         else:
-            flash(f"“{listing.title}” is in your shop.", "success")
+            flash(_('“%(title)s” is in your shop.', title=listing.title), "success")
             return redirect(url_for(".products"))
     return _render_listing_form("dashboard/listing_add.html", form, product, rule)
 
@@ -185,7 +186,7 @@ def edit_listing(listing_id: int):
         except DomainError as error:
             add_error(form, error)
         else:
-            flash(f"“{listing.title}” saved.", "success")
+            flash(_('“%(title)s” saved.', title=listing.title), "success")
             return redirect(url_for(".products"))
     return render_edit_page(listing, form, rule)
 
@@ -207,7 +208,7 @@ def render_edit_page(listing, form: EditListingForm | None = None, rule: PriceRu
 def _set_visibility(listing_id: int, visible: bool):
     listing = found(shops.get_listing, listing_id)
     shops.set_listing_visibility(listing, visible)
-    flash(f"“{listing.title}” is {'visible in' if visible else 'hidden from'} your storefront.",
+    flash(_('“%(title)s” is %(visible)s your storefront.', title=listing.title, visible='visible in' if visible else 'hidden from'),
           "success")
     return redirect(url_for(".products"))
 
@@ -237,7 +238,7 @@ def remove_listing(listing_id: int):
     listing = found(shops.get_listing, listing_id)
     title = listing.title
     if shops.remove_listing(listing):
-        flash(f"“{title}” was removed from your shop.", "success")
+        flash(_('“%(title)s” was removed from your shop.', title=title), "success")
     else:
-        flash("This listing has orders, so it was hidden instead of deleted.", "info")
+        flash(_('This listing has orders, so it was hidden instead of deleted.'), "info")
     return redirect(url_for(".products"))

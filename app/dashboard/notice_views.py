@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.shops import guardrails
 from app.shops import services as shops
 from app.web import flash_refusal, found
@@ -38,7 +39,7 @@ def approve_listing_price(listing_id: int):
     listing = found(shops.get_listing, listing_id)
     guardrails.approve_listing_prices(listing)
     title = listing.title
-    flash(f"New price approved: “{title}” is on sale again.", "success")
+    flash(_('New price approved: “%(title)s” is on sale again.', title=title), "success")
     if request.form.get("next") == "listing":
         return redirect(url_for(".edit_listing", listing_id=listing_id))
     return redirect(url_for(".notices"))
@@ -52,5 +53,5 @@ def dismiss_notice(notice_id: int):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash("Notice dismissed.", "success")
+        flash(_('Notice dismissed.'), "success")
     return redirect(url_for(".notices"))

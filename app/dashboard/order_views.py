@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.db_types import utcnow
 from app.errors import DomainError
+from app.i18n import _
 from app.money import format_money
 from app.orders import confirmation, search
 from app.orders import services as orders_service
@@ -133,5 +134,5 @@ def refund_order(order_id: int):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash(f"Refunded {format_money(refund.amount, refund.currency)} to the shopper.", "success")
+        flash(_('Refunded %(amount)s to the shopper.', amount=format_money(refund.amount, refund.currency)), "success")
     return redirect(url_for(".order_detail", order_id=order_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.shops import contact, pages
 from app.unit_of_work import refuse
 
@@ -54,5 +55,5 @@ def edit_shop_page(kind: str):
 @bp.post("/<shop>/pages/<kind>/restore")
 def restore_shop_page(kind: str):
     page = pages.restore_default(g.shop, _kind_or_404(kind))
-    flash(f"The default {page.title} page is back on your storefront.", "success")
+    flash(_('The default %(title)s page is back on your storefront.', title=page.title), "success")
     return redirect(url_for(".edit_shop_page", kind=kind))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.money import to_major
 from app.orders.countries import COUNTRIES
 from app.orders.pickup import orders_at
@@ -43,8 +44,7 @@ def pickup_points():
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
         else:
-            flash(f"{point.name} added. Send {point.contact_name} their link to the pickup desk (shown once): "
-                  f"{_staff_url(point, token)}", "success")
+            flash(_('%(name)s added. Send %(contact_name)s their link to the pickup desk (shown once): %(_staff_url)s', name=point.name, contact_name=point.contact_name, _staff_url=_staff_url(point, token)), "success")
             return redirect(url_for(".pickup_point", point_id=point.id))
     points = pickup.pickup_points()
     return render_template("dashboard/pickup_points.html", points=points, counts={
@@ -64,7 +64,7 @@ def pickup_point(point_id: int):
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
         else:
-            flash("Pickup point saved.", "success")
+            flash(_('Pickup point saved.'), "success")
             return redirect(url_for(".pickup_point", point_id=point.id))
     return render_template("dashboard/pickup_point.html", point=point, orders=orders_at(point), values=values,
                            errors=errors, countries=COUNTRIES), status
@@ -75,11 +75,10 @@ def pickup_point_action(point_id: int, action: str):
     point = found(pickup.get_pickup_point, point_id)
     if action == "new-link":
         token = pickup.new_staff_link(point)
-        flash(f"A new link for {point.contact_name} (the old one no longer works; shown once): "
-              f"{_staff_url(point, token)}", "success")
+        flash(_('A new link for %(contact_name)s (the old one no longer works; shown once): %(_staff_url)s', contact_name=point.contact_name, _staff_url=_staff_url(point, token)), "success")
     elif action in ("close", "open"):
         pickup.set_point_active(point, action == "open")
-        flash(f"{point.name} is {'open again' if action == 'open' else 'closed: checkout no longer offers it'}.",
+        flash(_('%(name)s is %(action)s.', name=point.name, action='open again' if action == 'open' else 'closed: checkout no longer offers it'),
               "success")
     else:
         abort(404)

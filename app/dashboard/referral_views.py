@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.referrals import services as referrals
 from app.shops.hosts import storefront_host
 from app.unit_of_work import refuse
@@ -53,7 +54,7 @@ def referrals_page():
         try:
             days = int(values["binding_days"])
         except ValueError:
-            raise DomainError("Enter the binding period in whole days.", field="binding_days") from None
+            raise DomainError(_('Enter the binding period in whole days.'), field="binding_days") from None
         if request.form.get("action") == "preview":
             return _render(values, {}, referrals.margin_effect(g.shop, level1, level2), previewed=True)
         referrals.save_programme(g.shop, is_open=values["is_open"], invite_only=values["invite_only"],
@@ -77,7 +78,7 @@ def invite_promoter():
         return _render(_saved_values(), {}, invite={**invite, "errors": {error.field or "form": error.message}},
                        status=422)
     referrals.send_page_link(promoter, g.shop, token)
-    flash(f"{promoter.name} is a promoter: the link to their page is on its way to {promoter.email}.", "success")
+    flash(_('%(name)s is a promoter: the link to their page is on its way to %(email)s.', name=promoter.name, email=promoter.email), "success")
     return redirect(url_for(".referrals_page"))
 
 
@@ -86,6 +87,6 @@ def promoter_action(promoter_id: int):
     promoter = found(referrals.get_promoter, promoter_id)
     paused = request.form.get("action") == "pause"
     referrals.set_paused(promoter, paused)
-    flash(f"{promoter.name}’s link is {'paused: it brings no new commissions' if paused else 'active again'}.",
+    flash(_('%(name)s’s link is %(paused)s.', name=promoter.name, paused='paused: it brings no new commissions' if paused else 'active again'),
           "success")
     return redirect(url_for(".referrals_page"))

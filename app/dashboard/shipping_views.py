@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.errors import DomainError
+from app.i18n import _
 from app.money import to_major
 from app.orders import shipping
 from app.orders.countries import COUNTRIES
@@ -46,7 +47,7 @@ def shipping_page():
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
         else:
-            flash(f"{zone.name} added: checkout charges its rate there.", "success")
+            flash(_('%(name)s added: checkout charges its rate there.', name=zone.name), "success")
             return redirect(url_for(".shipping_page"))
     return _page("dashboard/shipping.html", values=values, errors=errors), status
 
@@ -63,7 +64,7 @@ def shipping_zone(zone_id: int):
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
         else:
-            flash(f"{zone.name} saved.", "success")
+            flash(_('%(name)s saved.', name=zone.name), "success")
             return redirect(url_for(".shipping_page"))
     return _page("dashboard/shipping_zone.html", zone=zone, values=values, errors=errors), status
 
@@ -75,5 +76,5 @@ def shipping_zone_action(zone_id: int, action: str):
         abort(404)
     name = zone.name
     shipping.delete_shipping_zone(zone)
-    flash(f"{name} deleted. Orders placed keep what they paid.", "success")
+    flash(_('%(name)s deleted. Orders placed keep what they paid.', name=name), "success")
     return redirect(url_for(".shipping_page"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.themes.setting_types import type_of
 
 
@@ -22,7 +24,7 @@ def schema_form(schema: list[dict], values: dict, collections=(), formdata=None,
         kind = type_of(setting)
         setattr(SchemaForm, setting["id"], kind.form_field(setting, collections))
         if kind.is_upload:
-            setattr(SchemaForm, f"{setting['id']}__remove", BooleanField("Remove this image"))
+            setattr(SchemaForm, f"{setting['id']}__remove", BooleanField(_('Remove this image')))
     data = {s["id"]: type_of(s).form_data(values.get(s["id"])) for s in schema if not type_of(s).is_upload}
     kwargs = {"data": data} if formdata is None else {"formdata": formdata}
     form = SchemaForm(prefix=prefix, **kwargs)
@@ -65,7 +67,7 @@ def uploads(form, files) -> dict:
 
 
 class SectionAddForm(FlaskForm):
-    section_type = SelectField("Add a section", validate_choice=False)
+    section_type = SelectField(_l('Add a section'), validate_choice=False)
 
 
 class PlainForm(FlaskForm):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.shops import theme_services as themes
 from app.shops.media import media_by_ids
 from app.shops.newsletter import subscribers
@@ -96,9 +97,9 @@ def theme_editor(theme: str):
         return _editor(package, form, 422)
     if publish:
         themes.publish_theme(g.shop, package.name)
-        flash(f"{package.title} is live on your storefront, with the settings below.", "success")
+        flash(_('%(title)s is live on your storefront, with the settings below.', title=package.title), "success")
     else:
-        flash("Draft saved. Preview it, then publish when you’re happy.", "success")
+        flash(_('Draft saved. Preview it, then publish when you’re happy.'), "success")
     return redirect(url_for(".theme_editor", theme=package.name))
 
 
@@ -113,7 +114,7 @@ def add_theme_section(theme: str):
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
-    flash(f"{package.sections[section['type']].label} added at the bottom of the homepage.", "success")
+    flash(_('%(label)s added at the bottom of the homepage.', label=package.sections[section['type']].label), "success")
     return redirect(url_for(".theme_section", theme=package.name, key=section["key"]))
 
 
@@ -153,7 +154,7 @@ def theme_section(theme: str, key: str):
                     form[ident].errors = [*form[ident].errors, message]
                 flash(error.message, "error")
             else:
-                flash(f"{kind.label} saved in the draft.", "success")
+                flash(_('%(label)s saved in the draft.', label=kind.label), "success")
                 return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
     status = 422 if form.errors else 200
     return render_template("dashboard/theme_section.html", theme=package, kind=kind, section=section,
@@ -167,7 +168,7 @@ def publish_theme(theme: str):
     if not PlainForm().validate_on_submit():
         abort(400)
     themes.publish_theme(g.shop, package.name)
-    flash(f"{package.title} is live on your storefront.", "success")
+    flash(_('%(title)s is live on your storefront.', title=package.title), "success")
     return redirect(request.form.get("next") == "library" and url_for(".themes_library")
                     or url_for(".theme_editor", theme=package.name))
 
@@ -178,7 +179,7 @@ def discard_theme_draft(theme: str):
     if not PlainForm().validate_on_submit():
         abort(400)
     themes.discard_draft(package.name)
-    flash("Draft discarded: back to what is published.", "success")
+    flash(_('Draft discarded: back to what is published.'), "success")
     return redirect(url_for(".theme_editor", theme=package.name))
 
 

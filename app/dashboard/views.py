@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.catalog.supplier_staff import suppliers_of
 from app.errors import DomainError
+from app.i18n import _
 from app.orders import confirmation
 from app.orders.search import OrderFilters, find_orders
 from app.orders.services import order_summary
@@ -54,7 +55,7 @@ def new_shop():
             refuse()
             getattr(form, error.field or "name").errors.append(error.message)
         else:
-            flash(f"{shop.name} is open. Add your first products next.", "success")
+            flash(_('%(name)s is open. Add your first products next.', name=shop.name), "success")
             return redirect(url_for(".shop_home", shop=shop.subdomain))
     return render_template("dashboard/new_shop.html", form=form), 422 if form.errors else 200
 
@@ -91,7 +92,7 @@ def settings():
         except DomainError as error:
             add_error(form, error)
         else:
-            flash("Settings saved.", "success")
+            flash(_('Settings saved.'), "success")
             return redirect(url_for(".settings"))
     return render_template("dashboard/settings.html", form=form,
                            theme_title=theme_manifest(shop.theme)["name"]), 422 if form.errors else 200

@@ -9,6 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from app.deals import weekly
 from app.errors import DomainError
+from app.i18n import _
 from app.shops.services import shop_listings
 from app.unit_of_work import refuse
 
@@ -40,7 +41,7 @@ def weekly_deal():
             refuse(error)
             errors, status = {error.field or "form": error.message}, 422
         else:
-            flash("Weekly deal saved: the storefront shows its deadline and what has sold this week.", "success")
+            flash(_('Weekly deal saved: the storefront shows its deadline and what has sold this week.'), "success")
             return redirect(url_for(".weekly_deal"))
     rounds = []
     if deal is not None:

@@ -21,6 +21,8 @@ from sqlalchemy import case, func, select, update
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.integrations.stripe_gateway import enabled as card_payments_enabled
 from app.jobs.outbox import defer
 from app.money import format_money, parse_amount
@@ -55,7 +57,7 @@ def deal_of_listing(listing_id: int) -> Deal | None:
 def get_deal(deal_id) -> Deal:
     deal = get_for_shop(db.session, Deal, deal_id)
     if deal is None:
-        raise NotFound("No such group buy in this shop.")
+        raise NotFound(_('No such group buy in this shop.'))
     return deal
 
 
@@ -63,9 +65,9 @@ def _whole(text, field: str, low: int, high: int, what: str) -> int:
     try:
         number = int(str(text).strip())
     except (TypeError, ValueError):
-        raise DomainError(f"Enter {what} as a whole number.", field=field) from None
+        raise DomainError(_('Enter %(what)s as a whole number.', what=what), field=field) from None
     if not low <= number <= high:
-        raise DomainError(f"Choose {what} from {low} to {high}.", field=field)
+        raise DomainError(_('Choose %(what)s from %(low)s to %(high)s.', what=what, low=low, high=high), field=field)
     return number
 
 
@@ -80,19 +82,17 @@ def _clean_prices(listing: Listing, prices: Mapping[int, str], what: str, below_
         field = f"price_{variant.id}"
         text = (prices.get(variant.id) or "").strip()
         if not text:
-            raise DomainError(f"{variant.label}: enter the {what} price.", field=field)
+            raise DomainError(_('%(label)s: enter the %(what)s price.', label=variant.label, what=what), field=field)
         try:
             price = parse_amount(text, currency)
         except (ValueError, ArithmeticError):
-            raise DomainError(f"{variant.label}: enter a price like 12.50.", field=field) from None
+            raise DomainError(_('%(label)s: enter a price like 12.50.', label=variant.label), field=field) from None
         floor = max(cost_of(variant, currency), floor_of(variant, currency))
         if price < floor:
-            raise DomainError(f"{variant.label}: at least {format_money(floor, currency)} (the supplier's "
-                              "wholesale cost and minimum retail price).", field=field)
+            raise DomainError(_("%(label)s: at least %(floor)s (the supplier's wholesale cost and minimum retail price).", label=variant.label, floor=format_money(floor, currency)), field=field)
         regular = rule.price_for(variant, currency)
         if below_regular and price >= regular:
-            raise DomainError(f"{variant.label}: a {what} price is below the regular "
-                              f"{format_money(regular, currency)}.", field=field)
+            raise DomainError(_('%(label)s: a %(what)s price is below the regular %(regular)s.', label=variant.label, what=what, regular=format_money(regular, currency)), field=field)
         cleaned[str(variant.id)] = price
     return cleaned
 
@@ -141,7 +141,7 @@ def _moment(text, field: str, what: str, shop, *, date_only: bool = False) -> da
     try:
         value = datetime.strptime(text, "%Y-%m-%d") if date_only else datetime.fromisoformat(text)
     except ValueError:
-        raise DomainError(f"Enter {what} as a date{'' if date_only else ' and time'}.", field=field) from None
+        raise DomainError(_('Enter %(what)s as a date%(date_only)s.', what=what, date_only='' if date_only else ' and time'), field=field) from None
     if date_only:
         value = value.replace(hour=23, minute=59)
     return from_local(value, shop)
@@ -161,21 +161,20 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
     now = now or utcnow()
     deal = presale_of_listing(listing.id)
     if deal is not None and (run := current_run(deal)) is not None and run.status == "open":
-        raise DomainError("A pre-sale is running on this product: close it before opening another.")
+        raise DomainError(_('A pre-sale is running on this product: close it before opening another.'))
     target = _whole(minimum, "minimum", 1, MAX_MINIMUM, "the minimum quantity")
     shop = db.session.get(Shop, listing.shop_id)
     closes = _moment(closes_at, "closes_at", "when it closes", shop)
     if not now + timedelta(hours=PRESALE_MIN_HOURS) <= closes <= now + timedelta(days=PRESALE_MAX_DAYS):
-        raise DomainError(f"Close the pre-sale between {PRESALE_MIN_HOURS} hour and {PRESALE_MAX_DAYS} days "
-                          "from now.", field="closes_at")
+        raise DomainError(_('Close the pre-sale between %(presale_min_hours)s hour and %(presale_max_days)s days from now.', presale_min_hours=PRESALE_MIN_HOURS, presale_max_days=PRESALE_MAX_DAYS), field="closes_at")
     ships = _moment(ships_by, "ships_by", "the ship-by date", shop, date_only=True)
     if ships <= closes:
-        raise DomainError("The ship-by date comes after the pre-sale closes.", field="ships_by")
+        raise DomainError(_('The ship-by date comes after the pre-sale closes.'), field="ships_by")
     deposit = 0
     if str(deposit_percent or "").strip() not in ("", "0"):
         deposit = _whole(deposit_percent, "deposit_percent", MIN_DEPOSIT, MAX_DEPOSIT, "the deposit (%)")
         if not card_payments_enabled():
-            raise DomainError("A deposit is paid by card: card payments are not set up on the platform.",
+            raise DomainError(_('A deposit is paid by card: card payments are not set up on the platform.'),
                               field="deposit_percent")
     cleaned = _clean_prices(listing, prices, "pre-sale", below_regular=False)
     created = deal is None
@@ -214,7 +213,7 @@ def orders_of_run(round_: DealRound) -> list[Order]:
 def set_deal_status(deal: Deal, status: str) -> Deal:
     """Pause (no new groups or members; running groups still close at their deadline) or resume."""
     if status not in ("active", "paused"):
-        raise DomainError("Pause or resume the group buy.")
+        raise DomainError(_('Pause or resume the group buy.'))
     if deal.status != status:
         deal.status = status
         db.session.flush()
@@ -298,7 +297,7 @@ def join(shop: Shop, deal: Deal, token: str | None, variant_id, quantity, custom
     cart = _group_cart(shop, deal, variant_id, quantity)
     round_ = _round_to_join(deal, token, now)
     if round_.deposit_bp:
-        raise DomainError("This pre-sale takes a deposit by card.", field="payment_method")
+        raise DomainError(_('This pre-sale takes a deposit by card.'), field="payment_method")
     if _admit(round_, now, _counted(deal, cart)) is None:
         raise DomainError(_closed_message(deal))
     order = place_order(shop, cart, customer, checkout_key=checkout_key, held=True,
@@ -370,7 +369,7 @@ def authorisation_life() -> timedelta:
     return timedelta(hours=current_app.config["CARD_AUTHORISATION_HOURS"])
 
 
-GROUP_CLOSED = "This group has just closed. Start a new one, or join another."
+GROUP_CLOSED = _l("This group has just closed. Start a new one, or join another.")
 
 
 def _closed_message(deal: Deal) -> str:
@@ -384,12 +383,12 @@ def _counted(deal: Deal, cart_or_order) -> int:
 
 def _group_cart(shop: Shop, deal: Deal, variant_id, quantity) -> Cart:
     if deal.status != "active" or shop.status != "active":
-        raise DomainError("This group buy is not taking new members just now.")
+        raise DomainError(_('This group buy is not taking new members just now.'))
     listing = deal_listing(deal)
     variant = next((v for v in listing.supply_product.variants if str(v.id) == str(variant_id)), None)
     price = deal.price_of(variant.id) if variant is not None else None
     if price is None:
-        raise DomainError("Choose one of the product's options.", field="variant_id")
+        raise DomainError(_("Choose one of the product's options."), field="variant_id")
     quantity = _whole(quantity, "quantity", 1, MAX_QUANTITY, "the quantity")
     made_to_order = deal.kind == "presale"  # the supplier makes what is ordered: no stock to take
     available = (made_to_order or variant.stock >= quantity) and listing.supply_product.is_available
@@ -403,13 +402,13 @@ def _round_to_join(deal: Deal, token: str | None, now: datetime) -> DealRound:
     if deal.kind == "presale":  # one run at a time: the open one
         round_ = current_run(deal)
         if round_ is None or round_.status != "open":
-            raise DomainError("This pre-sale has closed.")
+            raise DomainError(_('This pre-sale has closed.'))
         return round_
     if not token:
         return _start_round(deal, now)
     round_ = round_by_token(token)
     if round_ is None or round_.deal_id != deal.id:
-        raise NotFound("No such group.")
+        raise NotFound(_('No such group.'))
     return round_
 
 
@@ -457,7 +456,7 @@ def _start_round(deal: Deal, now: datetime) -> DealRound:
         DealRound.deal_id == deal.id, DealRound.status == "open", DealRound.deadline > now,
         (DealRound.progress > 0) | (DealRound.opened_at > paying_since)))
     if running >= deal.max_open_groups:
-        raise DomainError("Every group the shop runs at once is open: join one of them below.")
+        raise DomainError(_('Every group the shop runs at once is open: join one of them below.'))
     round_ = DealRound(deal_id=deal.id, token=secrets.token_urlsafe(12), target=deal.group_size,
                        progress=0, opened_at=now, deadline=now + timedelta(minutes=deal.time_limit_minutes))
     db.session.add(round_)
@@ -505,7 +504,7 @@ def close_presale_now(deal: Deal, now: datetime | None = None) -> str:
     else it fails (every order cancelled, money returned)."""
     run = current_run(deal)
     if deal.kind != "presale" or run is None or run.status != "open":
-        raise DomainError("No pre-sale is running on this product.")
+        raise DomainError(_('No pre-sale is running on this product.'))
     return _close(run.id, now or utcnow(), True, by="the owner")
 
 

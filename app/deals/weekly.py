@@ -18,6 +18,7 @@ from app.csv_export import csv_text
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.orders.models import Order, OrderLine
 from app.shops.models import Listing, Shop
 from app.shops.pickup import PickupPoint
@@ -39,11 +40,11 @@ def save_weekly_deal(*, title, listing_ids, deadline_weekday, deadline_time, han
     naming the field."""
     title = " ".join(str(title or "").split())
     if not title or len(title) > 80:
-        raise DomainError("Give the weekly deal a title (up to 80 characters).", field="title")
+        raise DomainError(_('Give the weekly deal a title (up to 80 characters).'), field="title")
     wanted = {int(i) for i in listing_ids if str(i).isdigit()}
     own = set(db.session.scalars(select(Listing.id).where(Listing.id.in_(wanted)))) if wanted else set()
     if not own or own != wanted:
-        raise DomainError("Choose at least one of your products.", field="listing_ids")
+        raise DomainError(_('Choose at least one of your products.'), field="listing_ids")
     days = {}
     for field, value in (("deadline_weekday", deadline_weekday), ("handout_weekday", handout_weekday)):
         try:
@@ -51,13 +52,13 @@ def save_weekly_deal(*, title, listing_ids, deadline_weekday, deadline_time, han
         except (TypeError, ValueError):
             days[field] = -1
         if not 0 <= days[field] <= 6:
-            raise DomainError("Choose a day of the week.", field=field)
+            raise DomainError(_('Choose a day of the week.'), field=field)
     try:
         hours, minutes = (int(part) for part in str(deadline_time or "").split(":"))
         if not (0 <= hours <= 23 and 0 <= minutes <= 59):
             raise ValueError
     except ValueError:
-        raise DomainError("Enter the deadline's time like 20:00.", field="deadline_time") from None
+        raise DomainError(_("Enter the deadline's time like 20:00."), field="deadline_time") from None
     deal = weekly_deal() or WeeklyDeal()
     if deal.id is None:
         db.session.add(deal)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.integrations import stripe_gateway
 
 from .models import PayoutAccount
@@ -31,7 +32,7 @@ def start_onboarding(payee_type: str, payee_id: int, *, email: str, refresh_url:
                      return_url: str) -> str:
     """The Stripe onboarding URL for this payee (creating its Express account once)."""
     if not stripe_gateway.enabled():
-        raise DomainError("Payouts need Stripe, which is not set up on this platform yet.")
+        raise DomainError(_('Payouts need Stripe, which is not set up on this platform yet.'))
     account = account_of(payee_type, payee_id)
     try:
         if account is None:
@@ -48,7 +49,7 @@ def start_onboarding(payee_type: str, payee_id: int, *, email: str, refresh_url:
         link = stripe_gateway.create_onboarding_link(
             account_id=account.stripe_account_id, refresh_url=refresh_url, return_url=return_url)
     except stripe_gateway.StripeError as error:
-        raise DomainError(f"Stripe could not start the sign-up: {error.user_message or error}") from None
+        raise DomainError(_('Stripe could not start the sign-up: %(user_message)s', user_message=error.user_message or error)) from None
     return link["url"]
 
 
@@ -60,7 +61,7 @@ def refresh_account(payee_type: str, payee_id: int) -> PayoutAccount | None:
     try:
         refresh_from_stripe(stripe_gateway.retrieve_account(account.stripe_account_id))
     except stripe_gateway.StripeError as error:
-        raise DomainError(f"Stripe did not answer: {error.user_message or error}") from None
+        raise DomainError(_('Stripe did not answer: %(user_message)s', user_message=error.user_message or error)) from None
     return account
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.integrations import stripe_gateway
 from app.tenancy import unscoped
 
@@ -130,7 +131,7 @@ def pay_out(payout_id: int, *, final_attempt: bool) -> str:
 def get_payout(payout_id) -> Payout:
     payout = db.session.scalar(select(Payout).where(Payout.id == payout_id))
     if payout is None:
-        raise NotFound("No such payout.")
+        raise NotFound(_('No such payout.'))
     return payout
 
 
@@ -140,7 +141,7 @@ def retry_payout(payout: Payout) -> Payout:
     if payout.status == "pending" and payout in stuck_payouts():
         return payout
     if payout.status != "failed":
-        raise DomainError(f"Payout #{payout.id} is {payout.status}; only a failed or stuck payout is retried.")
+        raise DomainError(_('Payout #%(id)s is %(status)s; only a failed or stuck payout is retried.', id=payout.id, status=payout.status))
     account = account_of(payout.payee_type, payout.payee_id)
     if account is not None:
         payout.destination = account.stripe_account_id
@@ -152,7 +153,7 @@ def retry_payout(payout: Payout) -> Payout:
 def cancel_payout(payout: Payout) -> Payout:
     """Give up on a failed payout: its amount returns to the payee's balance."""
     if payout.status != "failed":
-        raise DomainError(f"Payout #{payout.id} is {payout.status}; only a failed payout is cancelled.")
+        raise DomainError(_('Payout #%(id)s is %(status)s; only a failed payout is cancelled.', id=payout.id, status=payout.status))
     payout.status = "cancelled"
     record_payout_reversal(payout)
     db.session.flush()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.catalog.models import SupplyVariant
 from app.extensions import db
+from app.i18n import _
 from app.shops.browsing import as_cards
 from app.shops.models import Listing
 from app.shops.pricing import PriceRule
@@ -102,21 +103,21 @@ def add_to_cart(raw: dict[str, int], listing: Listing, variant_id, quantity) -> 
     try:
         variant_id, quantity = int(variant_id), int(quantity)
     except (TypeError, ValueError):
-        raise DomainError("Choose an option and a quantity.") from None
+        raise DomainError(_('Choose an option and a quantity.')) from None
     variant = next((v for v in listing.supply_product.variants if v.id == variant_id), None)
     if variant is None:
-        raise DomainError("Choose one of the options shown.", field="variant_id")
+        raise DomainError(_('Choose one of the options shown.'), field="variant_id")
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise DomainError(f"Choose a quantity from 1 to {MAX_QUANTITY}.", field="quantity")
+        raise DomainError(_('Choose a quantity from 1 to %(max_quantity)s.', max_quantity=MAX_QUANTITY), field="quantity")
     if listing.status == "paused":
-        raise DomainError("Sorry, this product is unavailable right now.", field="variant_id")
+        raise DomainError(_('Sorry, this product is unavailable right now.'), field="variant_id")
     if not listing.supply_product.is_available or variant.stock <= 0:
-        raise DomainError("Sorry, that option is sold out.", field="variant_id")
+        raise DomainError(_('Sorry, that option is sold out.'), field="variant_id")
     key = line_key(listing.id, variant.id)
     updated = dict(raw)
     new_quantity = min(updated.get(key, 0) + quantity, MAX_QUANTITY)
     if new_quantity > variant.stock:
-        raise DomainError(f"Only {variant.stock} left of this option.", field="quantity")
+        raise DomainError(_('Only %(stock)s left of this option.', stock=variant.stock), field="quantity")
     updated[key] = new_quantity
     return updated
 

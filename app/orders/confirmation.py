@@ -22,6 +22,8 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.shops.models import Shop
 from app.tenancy import unscoped, use_shop
 
@@ -30,9 +32,9 @@ from .models import Order
 from .services import cancel_order, queue_fulfilment
 
 COD_CONFIRMATION_CHOICES = {
-    "off": "Send them to the supplier at once",
-    "shopper": "After the shopper confirms by e-mail",
-    "owner": "After I approve each order",
+    "off": _l("Send them to the supplier at once"),
+    "shopper": _l("After the shopper confirms by e-mail"),
+    "owner": _l("After I approve each order"),
 }
 HOLD_FOR = {"off": "", "shopper": "shopper", "owner": "owner"}
 CONFIRMATION_HOLDS = ("shopper", "owner")  # other holds (a group buy's) are not anyone's to approve
@@ -49,7 +51,7 @@ def hold_for(shop: Shop) -> str:
 
 def set_cod_confirmation(shop: Shop, choice: str) -> Shop:
     if choice not in COD_CONFIRMATION_CHOICES:
-        raise DomainError("Choose when pay-on-delivery orders go to the supplier.",
+        raise DomainError(_('Choose when pay-on-delivery orders go to the supplier.'),
                           field="cod_confirmation")
     shop.cod_confirmation = choice
     db.session.flush()
@@ -89,8 +91,7 @@ def order_to_confirm(number: str, token: str) -> Order | None:
 def confirm_by_shopper(number: str, token: str) -> Order:
     order = order_to_confirm(number, token)
     if order is None:
-        raise DomainError("This confirmation link is not valid any more: the order was already "
-                          "confirmed, or cancelled because it was not confirmed in time.")
+        raise DomainError(_('This confirmation link is not valid any more: the order was already confirmed, or cancelled because it was not confirmed in time.'))
     return _release(order)
 
 
@@ -98,14 +99,14 @@ def approve(order: Order) -> Order:
     """The owner approves a held order (also one still waiting for the shopper's click: the
     owner may know the shopper): it goes to the supplier now."""
     if order.hold not in CONFIRMATION_HOLDS or order.status != "pending":
-        raise DomainError("This order is not waiting for your approval.")
+        raise DomainError(_('This order is not waiting for your approval.'))
     return _release(order)
 
 
 def decline(order: Order, reason: str = "") -> Order:
     """The owner declines a held order: cancelled, stock back, the shopper told."""
     if order.hold not in CONFIRMATION_HOLDS or order.status != "pending":
-        raise DomainError("This order is not waiting for your approval.")
+        raise DomainError(_('This order is not waiting for your approval.'))
     shop = db.session.get(Shop, order.shop_id)
     order.hold, order.hold_expires_at = "", None
     cancel_order(order, reason or "Not accepted by the shop", source="dashboard")

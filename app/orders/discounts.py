@@ -28,6 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.ledger.services import fee_bp_for
 from app.money import MAX_AMOUNT, MoneyError, format_money, parse_amount
 from app.shops.models import Shop
@@ -99,7 +101,7 @@ def discount_codes() -> list[DiscountCode]:
 def get_discount_code(code_id) -> DiscountCode:
     code = get_for_shop(db.session, DiscountCode, code_id)
     if code is None:
-        raise NotFound("No such discount code in this shop.")
+        raise NotFound(_('No such discount code in this shop.'))
     return code
 
 
@@ -110,7 +112,7 @@ def _percent_bp(raw) -> int:
     except (InvalidOperation, ValueError):
         value = Decimal(-1)
     if not value.is_finite() or not 0 < value <= 100 or value.as_tuple().exponent < -2:
-        raise DomainError("Enter a percentage from 0.01 to 100, like 10 or 12.5.", field="value")
+        raise DomainError(_('Enter a percentage from 0.01 to 100, like 10 or 12.5.'), field="value")
     return int(value * 100)
 
 
@@ -118,14 +120,14 @@ def _amount(raw, currency: str, field_name: str, label: str, *, required: bool) 
     text = str(raw or "").strip()
     if not text:
         if required:
-            raise DomainError(f"Enter {label}, like 5.00.", field=field_name)
+            raise DomainError(_('Enter %(label)s, like 5.00.', label=label), field=field_name)
         return None
     try:
         amount = parse_amount(text, currency)
     except MoneyError:
-        raise DomainError(f"Enter {label} as an amount, like 5.00.", field=field_name) from None
+        raise DomainError(_('Enter %(label)s as an amount, like 5.00.', label=label), field=field_name) from None
     if required and amount <= 0:
-        raise DomainError(f"Enter {label} above zero.", field=field_name)
+        raise DomainError(_('Enter %(label)s above zero.', label=label), field=field_name)
     return amount
 
 
@@ -136,7 +138,7 @@ def _moment(raw, shop, field_name: str) -> datetime | None:
     try:
         wall_clock = datetime.fromisoformat(text)
     except ValueError:
-        raise DomainError("Enter a date and time, like 2026-12-24 18:00.", field=field_name) from None
+        raise DomainError(_('Enter a date and time, like 2026-12-24 18:00.'), field=field_name) from None
     return from_local(wall_clock.replace(tzinfo=None), shop)
 
 
@@ -145,7 +147,7 @@ def _max_uses(raw) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not 1 <= int(text) <= MAX_USES:
-        raise DomainError(f"Enter how many times in all, from 1 to {MAX_USES:,} (or leave it empty for no limit).",
+        raise DomainError(_('Enter how many times in all, from 1 to %(max_uses)s (or leave it empty for no limit).', max_uses=f"{MAX_USES:,}"),
                           field="max_uses")
     return int(text)
 
@@ -156,9 +158,9 @@ def save_discount_code(code: DiscountCode | None, shop, *, text, kind, value, mi
     units of the shop's currency, dates on the shop's clock. DomainError names the field."""
     typed = normalise_code(text)
     if not CODE_PATTERN.fullmatch(typed):
-        raise DomainError("A code is 3 to 32 letters or digits (- and _ too), without spaces.", field="code")
+        raise DomainError(_('A code is 3 to 32 letters or digits (- and _ too), without spaces.'), field="code")
     if kind not in ("percent", "amount"):
-        raise DomainError("Choose a percentage or an amount off.", field="kind")
+        raise DomainError(_('Choose a percentage or an amount off.'), field="kind")
     amount = _percent_bp(value) if kind == "percent" else _amount(value, shop.currency, "value",
                                                                   "the amount off", required=True)
     values = {
@@ -168,13 +170,13 @@ def save_discount_code(code: DiscountCode | None, shop, *, text, kind, value, mi
         "max_uses": _max_uses(max_uses), "once_per_shopper": bool(once_per_shopper),
     }
     if values["starts_at"] and values["ends_at"] and values["ends_at"] <= values["starts_at"]:
-        raise DomainError("The end must come after the start.", field="ends")
+        raise DomainError(_('The end must come after the start.'), field="ends")
     if code is not None and values["max_uses"] is not None and values["max_uses"] < code.uses:
-        raise DomainError(f"This code has been used {code.uses} times already: the limit cannot go under that.",
+        raise DomainError(_('This code has been used %(uses)s times already: the limit cannot go under that.', uses=code.uses),
                           field="max_uses")
     clash = db.session.scalar(select(DiscountCode.id).where(DiscountCode.code == typed))
     if clash is not None and (code is None or clash != code.id):
-        raise DomainError(f"This shop already has the code {typed}.", field="code")
+        raise DomainError(_('This shop already has the code %(typed)s.', typed=typed), field="code")
     if code is None:
         code = DiscountCode()
         db.session.add(code)
@@ -276,7 +278,7 @@ def used_by(code: DiscountCode, email: str) -> bool:
         DiscountUse.discount_code_id == code.id, DiscountUse.once_key == email.strip().lower())) is not None
 
 
-ALREADY_USED = "You have used this code already: it works once per shopper."
+ALREADY_USED = _l("You have used this code already: it works once per shopper.")
 
 
 def apply_code(shop, typed, lines: list[PricedLine], *, email: str = "", now: datetime | None = None) -> AppliedCode:
@@ -323,7 +325,7 @@ def redeem(applied: AppliedCode, order, *, now: datetime | None = None) -> Disco
     if not counted:
         db.session.refresh(code)
         reason = _refusal(code, applied.typed, db.session.get(Shop, order.shop_id), order.subtotal, now)
-        raise DomainError(f"Sorry, the code no longer applies. {reason or 'This code has just been used up.'}",
+        raise DomainError(_('Sorry, the code no longer applies. %(reason)s', reason=reason or 'This code has just been used up.'),
                           field="discount_code")
     db.session.expire(code, ["uses"])
     if code.once_per_shopper and used_by(code, email):

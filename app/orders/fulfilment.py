@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.jobs import defer
 from app.ledger.services import release_order
 from app.tenancy import use_shop
@@ -127,7 +128,7 @@ def cancel_purchase_orders(order: Order) -> None:
     their way cannot be cancelled here (that is a return, handled outside this flow)."""
     pos = purchase_orders_of(order)
     if any(line.shipped_at for po in pos for line in po.lines):
-        raise DomainError("Part of this order has already shipped, so it can no longer be cancelled.")
+        raise DomainError(_('Part of this order has already shipped, so it can no longer be cancelled.'))
     for po in pos:
         if po.status == "open":
             po.status = "cancelled"
@@ -153,7 +154,7 @@ def supplier_purchase_order(supplier_id: int, po_id: int) -> PurchaseOrder:
     po = db.session.scalar(select(PurchaseOrder).where(
         PurchaseOrder.id == po_id, PurchaseOrder.supplier_id == supplier_id))
     if po is None:
-        raise NotFound("No such purchase order.")
+        raise NotFound(_('No such purchase order.'))
     return po
 
 
@@ -181,13 +182,13 @@ def clean_tracking(carrier: str, tracking_number: str) -> tuple[str, str]:
     """Trimmed carrier and tracking number, or DomainError naming what is wrong."""
     carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
     if not carrier:
-        raise DomainError("Enter the carrier.", field="carrier")
+        raise DomainError(_('Enter the carrier.'), field="carrier")
     if not tracking_number:
-        raise DomainError("Enter the tracking number.", field="tracking_number")
+        raise DomainError(_('Enter the tracking number.'), field="tracking_number")
     if len(carrier) > 60:
-        raise DomainError("The carrier is too long (at most 60 characters).", field="carrier")
+        raise DomainError(_('The carrier is too long (at most 60 characters).'), field="carrier")
     if len(tracking_number) > 80:
-        raise DomainError("The tracking number is too long (at most 80 characters).",
+        raise DomainError(_('The tracking number is too long (at most 80 characters).'),
                           field="tracking_number")
     return carrier, tracking_number
 
@@ -198,18 +199,18 @@ def ship_lines(supplier_id: int, shipments: list[Shipment]) -> list[int]:
     commits: "part of your order has shipped", or the whole order's shipping confirmation
     when this completes it. Returns ids of orders that became fully shipped."""
     if not shipments:
-        raise DomainError("Choose at least one line to mark shipped.")
+        raise DomainError(_('Choose at least one line to mark shipped.'))
     now = utcnow()
     touched: dict[int, PurchaseOrder] = {}
     for shipment in shipments:
         line = shipment.line
         po = line.purchase_order
         if po.supplier_id != supplier_id:
-            raise NotFound("No such purchase order.")
+            raise NotFound(_('No such purchase order.'))
         if po.status != "open":
-            raise DomainError(f"Purchase order {po.number} is {po.status}.")
+            raise DomainError(_('Purchase order %(number)s is %(status)s.', number=po.number, status=po.status))
         if line.shipped_at is not None:
-            raise DomainError(f"{line.sku} on {po.number} has already shipped.")
+            raise DomainError(_('%(sku)s on %(number)s has already shipped.', sku=line.sku, number=po.number))
         line.carrier, line.tracking_number = clean_tracking(shipment.carrier, shipment.tracking_number)
         line.shipped_at = now
         touched[po.id] = po
@@ -288,7 +289,7 @@ def ship_pickup_batch(supplier_id: int, key: str, carrier: str, tracking_number:
     orders now fully shipped)."""
     batch = next((b for b in pickup_batches(supplier_id) if b.key == key), None)
     if batch is None:
-        raise NotFound("Nothing open goes to that pickup point.")
+        raise NotFound(_('Nothing open goes to that pickup point.'))
     shipments = [Shipment(line, carrier, tracking_number) for po in batch.purchase_orders
                  for line in po.lines if line.shipped_at is None]
     return batch, ship_lines(supplier_id, shipments)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.notifications.jobs import send_after_commit
 from app.notifications.services import record_email
 
@@ -27,14 +28,14 @@ def send_order_links(shop, email: str) -> None:
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError:
-        raise DomainError("Enter an email address like name@example.com.", field="email") from None
+        raise DomainError(_('Enter an email address like name@example.com.'), field="email") from None
     orders = list(db.session.scalars(select(Order).where(func.lower(Order.customer_email) == email.lower())
                                      .order_by(Order.placed_at.desc()).limit(MAX_ORDERS)))
     if not orders:
         return
     links = [(order, status_url(order, shop)) for order in orders]
     values = {"shop": shop, "links": links}
-    message, _ = record_email(
+    message, _created = record_email(
         f"order-links:{shop.id}:{email.lower()}:{utcnow():%Y%m%d%H}", to=orders[0].customer_email,
         subject=f"Your orders at {shop.name}",
         body_text=render_template("emails/order_links.txt", **values),

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.ledger.services import record_point_fee
 
 from .models import Order
@@ -29,22 +30,22 @@ def collect(point, code: str) -> Order:
     code = _normalise(code)
     order = db.session.scalar(select(Order).where(Order.pickup_code == code)) if code else None
     if order is None or order.pickup_point_id != point.id:
-        raise DomainError("No order with this code is waiting at this point.", field="code")
+        raise DomainError(_('No order with this code is waiting at this point.'), field="code")
     if order.status == "cancelled":
-        raise DomainError(f"Order {order.number} was cancelled: do not hand it over.", field="code")
+        raise DomainError(_('Order %(number)s was cancelled: do not hand it over.', number=order.number), field="code")
     if order.collected_at is not None:
-        raise DomainError(f"Order {order.number} was collected on {order.collected_at:%d %b at %H:%M} UTC.",
+        raise DomainError(_('Order %(number)s was collected on %(collected_at)s UTC.', number=order.number, collected_at=f"{order.collected_at:%d %b at %H:%M}"),
                           field="code")
     if order.hold or (order.status == "pending" and order.payment_method == "card"):
-        raise DomainError(f"Order {order.number} has not gone ahead yet: do not hand it over.", field="code")
+        raise DomainError(_('Order %(number)s has not gone ahead yet: do not hand it over.', number=order.number), field="code")
     if order.fulfilment_status != "shipped":
-        raise DomainError(f"Order {order.number} has not arrived from the supplier yet.", field="code")
+        raise DomainError(_('Order %(number)s has not arrived from the supplier yet.', number=order.number), field="code")
     won = db.session.execute(
         update(Order).where(Order.id == order.id, Order.shop_id == order.shop_id, Order.collected_at.is_(None))
         .values(collected_at=utcnow()).execution_options(synchronize_session=False)).rowcount == 1
     db.session.refresh(order)
     if not won:
-        raise DomainError(f"Order {order.number} was collected a moment ago.", field="code")
+        raise DomainError(_('Order %(number)s was collected a moment ago.', number=order.number), field="code")
     if order.payment_method == "cod" and order.status == "pending":
         mark_paid(order)  # the person in charge took the cash
     if point.fee_per_order:

@@ -15,6 +15,7 @@ from app.csv_export import csv_text
 from app.db_types import contains_pattern
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.money import to_major
 from app.shops.timezones import zone
 
@@ -45,22 +46,22 @@ class OrderFilters:
             try:
                 return date.fromisoformat(raw)
             except ValueError:
-                raise DomainError(f"Enter the {label} date as YYYY-MM-DD.", field=name) from None
+                raise DomainError(_('Enter the %(label)s date as YYYY-MM-DD.', label=label), field=name) from None
 
         status = args.get("status") or ""
         if status and status not in ORDER_STATUSES:
-            raise DomainError(f"There is no “{status[:40]}” status.", field="status")
+            raise DomainError(_('There is no “%(status)s” status.', status=status[:40]), field="status")
         fulfilment = args.get("fulfilment") or ""
         if fulfilment and fulfilment not in FULFILMENT_STATUSES:
-            raise DomainError("Choose a fulfilment state from the list.", field="fulfilment")
+            raise DomainError(_('Choose a fulfilment state from the list.'), field="fulfilment")
         delivery = args.get("delivery") or ""
         if delivery and delivery not in DELIVERIES:
-            raise DomainError("Choose delivery or pickup.", field="delivery")
+            raise DomainError(_('Choose delivery or pickup.'), field="delivery")
         found = cls(text=" ".join((args.get("q") or "").split())[:100], status=status, fulfilment=fulfilment,
                     delivery=delivery, placed_from=day("from", "first"), placed_to=day("to", "last"),
                     timezone=timezone)
         if found.placed_from and found.placed_to and found.placed_to < found.placed_from:
-            raise DomainError("The last date is before the first.", field="to")
+            raise DomainError(_('The last date is before the first.'), field="to")
         return found
 
     def query_args(self) -> dict:

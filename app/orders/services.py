@@ -12,6 +12,7 @@ from app.catalog.models import SupplyVariant
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.jobs import defer
 from app.ledger.services import record_sale, record_supplier_returns
 from app.shops.models import Shop
@@ -62,21 +63,21 @@ class CustomerDetails:
             required.pop("postcode")
         for field, label in required.items():
             if not values[field]:
-                raise DomainError(f"Enter {label}.", field=field)
+                raise DomainError(_('Enter %(label)s.', label=label), field=field)
         try:
             values["email"] = validate_email(values["email"], check_deliverability=False).normalized
         except EmailNotValidError:
-            raise DomainError("Enter an email address like name@example.com.", field="email") from None
+            raise DomainError(_('Enter an email address like name@example.com.'), field="email") from None
         digits = sum(ch.isdigit() for ch in values["phone"])
         if not 6 <= digits <= 20:
-            raise DomainError("Enter a phone number with 6 to 20 digits.", field="phone")
+            raise DomainError(_('Enter a phone number with 6 to 20 digits.'), field="phone")
         values["country"] = values["country"].upper()
         if len(values["country"]) != 2 or not values["country"].isalpha():
-            raise DomainError("Choose a country.", field="country")
+            raise DomainError(_('Choose a country.'), field="country")
         limits = {"name": 120, "line1": 200, "line2": 200, "city": 100, "region": 100, "postcode": 20}
         for field, limit in limits.items():
             if len(values[field]) > limit:
-                raise DomainError(f"That is too long (at most {limit} characters).", field=field)
+                raise DomainError(_('That is too long (at most %(limit)s characters).', limit=limit), field=field)
         return CustomerDetails(**values)
 
 
@@ -117,9 +118,9 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
     row and the whole order is rolled back to the savepoint, leaving nothing half-written.
     """
     if shop.status != "active":
-        raise DomainError("This shop is closed for now.")
+        raise DomainError(_('This shop is closed for now.'))
     if cart.is_empty:
-        raise DomainError("Your cart is empty.")
+        raise DomainError(_('Your cart is empty.'))
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
     customer = with_pickup_address(customer, pickup_point).cleaned()
@@ -142,8 +143,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
             ).rowcount
             if taken != 1:
                 raise OutOfStock(
-                    f"Sorry, {line.listing.title} ({line.variant.label}) just sold out. "
-                    "Your cart was updated."
+                    _('Sorry, %(title)s (%(label)s) just sold out. Your cart was updated.', title=line.listing.title, label=line.variant.label)
                 )
         order = Order(
             shop_id=shop_id,
@@ -209,7 +209,7 @@ def with_pickup_address(customer: CustomerDetails, pickup_point) -> CustomerDeta
     if pickup_point is None:
         return customer
     if not pickup_point.active:
-        raise DomainError("That pickup point is closed; choose another.", field="delivery")
+        raise DomainError(_('That pickup point is closed; choose another.'), field="delivery")
     return replace(customer, line1=pickup_point.line1, line2=f"c/o {pickup_point.name}", region="",
                    city=pickup_point.city, postcode=pickup_point.postcode, country=pickup_point.country)
 
@@ -239,16 +239,16 @@ def queue_fulfilment(order: Order) -> None:
 
 def _move(order: Order, new_status: str) -> None:
     if new_status not in TRANSITIONS.get(order.status, set()):
-        raise DomainError(f"An order that is {order.status} cannot become {new_status}.")
+        raise DomainError(_('An order that is %(status)s cannot become %(new_status)s.', status=order.status, new_status=new_status))
     order.status = new_status
 
 
 def mark_paid(order: Order) -> Order:
     """The owner received the money (pay on delivery): the order enters the ledger."""
     if order.payment_method != "cod":
-        raise DomainError("A card order is marked paid by Stripe when the shopper's payment succeeds.")
+        raise DomainError(_("A card order is marked paid by Stripe when the shopper's payment succeeds."))
     if order.hold:
-        raise DomainError("This order waits for a confirmation: approve it first.")
+        raise DomainError(_('This order waits for a confirmation: approve it first.'))
     _move(order, "paid")
     order.paid_at = utcnow()
     db.session.flush()
@@ -276,11 +276,11 @@ def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
     money still paid is cancelled by its refund (app.payments.refunds.cancel_and_refund),
     which calls this once the money is back: payments use orders, never the reverse."""
     if "cancelled" not in TRANSITIONS.get(order.status, set()):
-        raise DomainError(f"An order that is {order.status} cannot become cancelled.")
+        raise DomainError(_('An order that is %(status)s cannot become cancelled.', status=order.status))
     if has_shipped(order):
-        raise DomainError("Part of this order has already shipped, so it can no longer be cancelled.")
+        raise DomainError(_('Part of this order has already shipped, so it can no longer be cancelled.'))
     if order.status in ("paid", "refunded") and order.net_total > 0:
-        raise DomainError("A paid order is cancelled with a refund of its payment.")
+        raise DomainError(_('A paid order is cancelled with a refund of its payment.'))
     cancel_purchase_orders(order)
     record_supplier_returns(order)
     _move(order, "cancelled")
@@ -309,7 +309,7 @@ def order_of_checkout(checkout_key: str | None) -> Order | None:
 def get_order(order_id) -> Order:
     order = get_for_shop(db.session, Order, order_id)
     if order is None:
-        raise NotFound("No such order in this shop.")
+        raise NotFound(_('No such order in this shop.'))
     return order
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.money import MAX_AMOUNT, MoneyError, format_money, parse_amount
 from app.tenancy import get_for_shop
 
@@ -43,7 +44,7 @@ def shipping_zones() -> list[ShippingZone]:
 def get_shipping_zone(zone_id) -> ShippingZone:
     zone = get_for_shop(db.session, ShippingZone, zone_id)
     if zone is None:
-        raise NotFound("No such shipping zone in this shop.")
+        raise NotFound(_('No such shipping zone in this shop.'))
     return zone
 
 
@@ -97,14 +98,14 @@ def _money(raw, currency: str, field: str, label: str, *, required: bool) -> int
     text = str(raw or "").strip()
     if not text:
         if required:
-            raise DomainError(f"Enter {label}, like 4.90 (0 for free).", field=field)
+            raise DomainError(_('Enter %(label)s, like 4.90 (0 for free).', label=label), field=field)
         return None
     try:
         amount = parse_amount(text, currency)
     except MoneyError:
-        raise DomainError(f"Enter {label} as an amount, like 4.90.", field=field) from None
+        raise DomainError(_('Enter %(label)s as an amount, like 4.90.', label=label), field=field) from None
     if amount > MAX_AMOUNT // 100:
-        raise DomainError(f"That is too much for {label}.", field=field)
+        raise DomainError(_('That is too much for %(label)s.', label=label), field=field)
     return amount
 
 
@@ -115,16 +116,16 @@ def save_shipping_zone(zone: ShippingZone | None, shop, *, name, countries, rest
     amount of goods from which it is free (major units of the shop's currency)."""
     name = " ".join(str(name or "").split())
     if not name:
-        raise DomainError("Give the zone a name, like “Europe”.", field="name")
+        raise DomainError(_('Give the zone a name, like “Europe”.'), field="name")
     if len(name) > 80:
-        raise DomainError("Keep the name under 80 characters.", field="name")
+        raise DomainError(_('Keep the name under 80 characters.'), field="name")
     rest_of_world = bool(rest_of_world)
     codes = [] if rest_of_world else sorted({str(code).strip().upper() for code in countries or []})
     unknown = [code for code in codes if code not in KNOWN]
     if unknown:
-        raise DomainError("Choose countries from the list.", field="countries")
+        raise DomainError(_('Choose countries from the list.'), field="countries")
     if not rest_of_world and not codes:
-        raise DomainError("Choose at least one country (or make it the rest of the world).", field="countries")
+        raise DomainError(_('Choose at least one country (or make it the rest of the world).'), field="countries")
     values = {"name": name, "countries": codes, "rest_of_world": rest_of_world,
               "rate": _money(rate, shop.currency, "rate", "the rate per order", required=True),
               "free_over": _money(free_over, shop.currency, "free_over", "the amount for free shipping",
@@ -133,14 +134,13 @@ def save_shipping_zone(zone: ShippingZone | None, shop, *, name, countries, rest
         values["free_over"] = None
     others = [other for other in shipping_zones() if zone is None or other.id != zone.id]
     if any(other.name == name for other in others):
-        raise DomainError(f"Another zone is called {name}.", field="name")
+        raise DomainError(_('Another zone is called %(name)s.', name=name), field="name")
     if rest_of_world and any(other.rest_of_world for other in others):
-        raise DomainError("This shop has a “rest of the world” zone already.", field="rest_of_world")
+        raise DomainError(_('This shop has a “rest of the world” zone already.'), field="rest_of_world")
     for other in others:
         taken = sorted(set(codes) & set(other.countries or []))
         if taken:
-            raise DomainError(f"{', '.join(country_name(code) for code in taken)}: in the zone {other.name} already "
-                              "(a country is in one zone only).", field="countries")
+            raise DomainError(_('%(country_name)s: in the zone %(name)s already (a country is in one zone only).', country_name=', '.join(country_name(code) for code in taken), name=other.name), field="countries")
     if zone is None:
         zone = ShippingZone()
         db.session.add(zone)

@@ -27,6 +27,7 @@ from app.catalog.portal_models import WebhookAttempt, WebhookDelivery
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 
 EVENT_PO_CREATED = "purchase_order.created"
 TIMEOUT_SECONDS = 10
@@ -54,21 +55,20 @@ def clean_webhook_url(url: str) -> str:
     if not url:
         return ""
     if len(url) > 500:
-        raise DomainError("That URL is too long (at most 500 characters).", field="url")
+        raise DomainError(_('That URL is too long (at most 500 characters).'), field="url")
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
-        raise DomainError("The webhook URL must start with https://.", field="url")
+        raise DomainError(_('The webhook URL must start with https://.'), field="url")
     try:
         netguard.target(url)
     except netguard.OutboundError:
-        raise DomainError("Enter a full URL like https://example.com/flagship.", field="url") from None
+        raise DomainError(_('Enter a full URL like https://example.com/flagship.'), field="url") from None
     if scheme == "http" and not netguard.is_allowed(url):
-        raise DomainError("The webhook URL must start with https://.", field="url")
+        raise DomainError(_('The webhook URL must start with https://.'), field="url")
     try:
         netguard.check_url(url)
     except netguard.OutboundError:
-        raise DomainError("That URL points at a private network address (refused: private address). "
-                          "Use your server's public https:// address.", field="url") from None
+        raise DomainError(_("That URL points at a private network address (refused: private address). Use your server's public https:// address."), field="url") from None
     return url
 
 

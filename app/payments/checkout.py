@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.orders import confirmation
 from app.orders.services import CustomerDetails, order_of_checkout, place_order
 
@@ -53,8 +54,7 @@ def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checko
         log.exception("checkout: the database failed")
         placed = _placed_after_all(checkout_key)
         if placed is None:
-            raise CheckoutUnavailable("We could not place your order just now and nothing was "
-                                      "charged. Please try again in a moment.") from None
+            raise CheckoutUnavailable(_('We could not place your order just now and nothing was charged. Please try again in a moment.')) from None
         return placed
     return order
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.money import format_money
 from app.orders.emails import email_shopper
 from app.shops.models import Shop
 
 # Who cancelled, as the shopper reads it ({shop} is the shop's name).
 CANCELLED_BY = {
-    "dashboard": "{shop} cancelled your order",
-    "admin": "Flagship, the platform {shop} sells on, cancelled your order",
+    "dashboard": _l("{shop} cancelled your order"),
+    "admin": _l("Flagship, the platform {shop} sells on, cancelled your order"),
 }
 NOT_TOLD_HERE = ("shopper",)  # the shopper cancelled on the page, which says so
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.integrations import stripe_gateway
 from app.jobs.outbox import defer
 from app.ledger.services import record_sale
@@ -124,9 +125,9 @@ def start_balance_checkout(order: Order, *, status_url: str, cancel_url: str) ->
     from .services import PaymentUnavailable
 
     if order.hold != "balance" or order.status != "pending":
-        raise DomainError("Nothing is due on this order.")
+        raise DomainError(_('Nothing is due on this order.'))
     if order.hold_expires_at is not None and order.hold_expires_at <= utcnow():
-        raise DomainError("The time to pay the balance has passed; the order is being cancelled.")
+        raise DomainError(_('The time to pay the balance has passed; the order is being cancelled.'))
     current = db.session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.purpose == "balance",
                                                       Payment.status == "open"))
     if current is not None and current.checkout_url:
@@ -142,7 +143,7 @@ def start_balance_checkout(order: Order, *, status_url: str, cancel_url: str) ->
             expires_at=utcnow() + timedelta(hours=23), idempotency_key=f"balance-{order.number}-{attempt}")
     except stripe_gateway.StripeError as error:
         current_app.logger.warning("Stripe balance session failed: %s", error)
-        raise PaymentUnavailable("Card payment could not start just now. Please try again in a moment.") from None
+        raise PaymentUnavailable(_('Card payment could not start just now. Please try again in a moment.')) from None
     db.session.add(Payment(shop_id=order.shop_id, order_id=order.id, checkout_session_id=session["id"],
                            checkout_url=session.get("url") or "", amount=due, currency=order.currency,
                            status="open", purpose="balance"))

@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.integrations import stripe_gateway
 from app.ledger.services import record_refund
 from app.orders.fulfilment import has_shipped
@@ -95,11 +96,11 @@ def _amount_of(order, quantities: Mapping[int, int], left: Mapping[int, int]) ->
     for line_id, quantity in quantities.items():
         line = by_id.get(int(line_id))
         if line is None:
-            raise DomainError("That line is not part of this order.")
+            raise DomainError(_('That line is not part of this order.'))
         if quantity < 0:
-            raise DomainError("Enter a quantity of zero or more.")
+            raise DomainError(_('Enter a quantity of zero or more.'))
         if quantity > left[line.id]:
-            raise DomainError(f"{line.title}: only {left[line.id]} left to refund.")
+            raise DomainError(_('%(title)s: only %(left)s left to refund.', title=line.title, left=left[line.id]))
         if quantity:
             amount += line_refund(line, quantity, line.quantity - left[line.id])
             lines[str(line.id)] = quantity
@@ -115,28 +116,27 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
     calls `submit_refund`."""
     _lock_order(order)
     if order.status not in REFUNDABLE:
-        raise DomainError(f"An order that is {order.status} has no payment to refund.")
+        raise DomainError(_('An order that is %(status)s has no payment to refund.', status=order.status))
     in_flight = _in_flight(order)
     left = order.net_total - in_flight
     units_left = refundable_quantities(order)
     if quantities is None:
         whole = {line_id: max(units, 0) for line_id, units in units_left.items()}
-        _, lines = _amount_of(order, whole, units_left)
+        _amount, lines = _amount_of(order, whole, units_left)
         amount = left  # also what an earlier amount-only refund left
     else:
         amount, lines = _amount_of(order, quantities, units_left)
         if amount > left:
-            raise DomainError("That is more than is left to refund on this order.")
+            raise DomainError(_('That is more than is left to refund on this order.'))
     if amount <= 0:
         if quantities is not None:
-            raise DomainError("Choose at least one item to refund.")
+            raise DomainError(_('Choose at least one item to refund.'))
         raise DomainError("A refund of everything left on this order is under way already."
                           if in_flight else "Everything on this order has been refunded already.")
     if order.payment_method == "card" and card_payment(order) is None:
-        raise DomainError("This order's card payment was not found.")
+        raise DomainError(_("This order's card payment was not found."))
     if cancels_order and has_shipped(order):
-        raise DomainError("Part of this order has already shipped, so it can no longer be "
-                          "cancelled. Refund the items instead.")
+        raise DomainError(_('Part of this order has already shipped, so it can no longer be cancelled. Refund the items instead.'))
     refund = Refund(shop_id=order.shop_id, order_id=order.id, amount=amount, currency=order.currency,
                     lines=lines, reason=(reason or "").strip()[:300], source=source,
                     created_by_id=user_id, cancels_order=cancels_order)
@@ -182,11 +182,10 @@ def submit_refund(refund_id: int) -> Refund:
                 # looks the refund up first, then uses a fresh key.
                 _update_pending(refund, attempts=Refund.attempts + 1, failure_message=message)
                 db.session.commit()
-                raise DomainError("Stripe had a problem; the refund is pending and will be "
-                                  "tried again shortly.") from None
+                raise DomainError(_('Stripe had a problem; the refund is pending and will be tried again shortly.')) from None
             _update_pending(refund, status="failed", failure_message=message)
             db.session.commit()
-            raise DomainError(f"Stripe refused the refund: {message}") from None
+            raise DomainError(_('Stripe refused the refund: %(message)s', message=message)) from None
         stripe_refund_id = made["id"]
     complete_refund(refund, order, stripe_refund_id)
     db.session.commit()
@@ -286,8 +285,7 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
     if order.hold == "deal" and order.status == "pending":
         # Its group decides: a failed group cancels it and returns the money; a member
         # taken out by hand would make the group's count a lie.
-        raise DomainError("This order waits for its group buy: if the group does not fill in time it is "
-                          "cancelled and any money returned; once it fills, you can cancel it with a refund.")
+        raise DomainError(_('This order waits for its group buy: if the group does not fill in time it is cancelled and any money returned; once it fills, you can cancel it with a refund.'))
     paid = order.status in REFUNDABLE and order.net_total > 0
     if paid and order.payment_method == "card":
         refund = start_refund(order, None, reason=reason or NO_REASON, source=source,
@@ -351,7 +349,7 @@ def record_stripe_refunds(order, stripe_refunds) -> list[Refund]:
             continue
         refund = Refund(shop_id=order.shop_id, order_id=order.id, amount=amount,
                         currency=order.currency, lines={}, source="stripe", status="succeeded",
-                        reason="Refunded in Stripe's dashboard", stripe_refund_id=made["id"],
+                        reason=_("Refunded in Stripe's dashboard"), stripe_refund_id=made["id"],
                         succeeded_at=utcnow())
         db.session.add(refund)
         db.session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.integrations import stripe_gateway
 from app.jobs.outbox import defer
 from app.ledger.services import record_dispute
@@ -64,10 +65,10 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
     The page charges exactly the order's total: each line at its price less its part of a
     `discount_code`, and shipping as a line of its own."""
     if not stripe_gateway.enabled():
-        raise PaymentUnavailable("Card payments are not available in this shop.")
+        raise PaymentUnavailable(_('Card payments are not available in this shop.'))
     customer = with_pickup_address(customer, pickup_point).cleaned()
     if cart.is_empty:
-        raise DomainError("Your cart is empty.")
+        raise DomainError(_('Your cart is empty.'))
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
     quote = quote_order(shop, cart, country=customer.country, pickup=pickup_point is not None,
@@ -87,8 +88,7 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
             cancel_url=cancel_url(number, token), expires_at=expires_at, capture_manually=capture_manually)
     except stripe_gateway.StripeError as error:
         current_app.logger.warning("Stripe checkout session failed: %s", error)
-        raise PaymentUnavailable("Card payment could not start just now. Please try again in a "
-                                 "moment, or choose pay on delivery.") from None
+        raise PaymentUnavailable(_('Card payment could not start just now. Please try again in a moment, or choose pay on delivery.')) from None
     try:
         order = place_order(shop, cart, customer, "card", number=number, access_token=token,
                             checkout_key=checkout_key, held=bool(hold), made_to_order=made_to_order,
@@ -293,7 +293,7 @@ def expire_checkout(session) -> Outcome:
             return Outcome(f"order {order.number}: balance page expired")
         if order.status != "pending":
             return Outcome(f"order {order.number} is {order.status}")
-        cancel_order(order, reason="The card payment was not completed in time.", source="stripe")
+        cancel_order(order, reason=_('The card payment was not completed in time.'), source="stripe")
         return Outcome(f"order {order.number} cancelled: checkout expired")
 
 
@@ -383,9 +383,9 @@ def close_open_checkout(order: Order, *, quietly: bool = False) -> None:
             return
         session = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)
         if session["status"] == "complete":
-            raise DomainError("The shopper has just paid this order; reload the page.") from None
+            raise DomainError(_('The shopper has just paid this order; reload the page.')) from None
         if session["status"] != "expired":
-            raise DomainError("Stripe could not close the payment page; try again.") from None
+            raise DomainError(_('Stripe could not close the payment page; try again.')) from None
     payment.status, payment.checkout_url = "expired", ""
     db.session.flush()
 

@@ -30,6 +30,7 @@ from app.db_types import utcnow
 from app.deals.models import Deal
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.ledger.services import (
     balances,
     fee_percent,
@@ -137,9 +138,9 @@ def _rate_bp(raw, field: str, label: str) -> int:
     try:
         percent = round(float(str(raw).strip() or "0") * 100)
     except ValueError:
-        raise DomainError(f"Enter the {label} as a number, like 10 or 7.5.", field=field) from None
+        raise DomainError(_('Enter the %(label)s as a number, like 10 or 7.5.', label=label), field=field) from None
     if not 0 <= percent <= MAX_RATE_BP:
-        raise DomainError(f"The {label} must be between 0% and 50%.", field=field)
+        raise DomainError(_('The %(label)s must be between 0%% and 50%%.', label=label), field=field)
     return percent
 
 
@@ -147,7 +148,7 @@ def read_rates(level1_percent, level2_percent) -> tuple[int, int]:
     level1 = _rate_bp(level1_percent, "level1_percent", "promoter's commission")
     level2 = _rate_bp(level2_percent, "level2_percent", "recruiter's commission")
     if level2 > level1:
-        raise DomainError("The recruiter's commission can't be more than the promoter's own.",
+        raise DomainError(_("The recruiter's commission can't be more than the promoter's own."),
                           field="level2_percent")
     return level1, level2
 
@@ -157,10 +158,10 @@ def save_programme(shop, *, is_open: bool, invite_only: bool, level1_bp: int, le
     """Set the shop's programme. Refused if any price would leave the owner less than
     nothing once the commissions are paid. Returns the margin effect."""
     if is_open and level1_bp <= 0:
-        raise DomainError("Set the promoter's commission above 0% to open the programme.",
+        raise DomainError(_("Set the promoter's commission above 0%% to open the programme."),
                           field="level1_percent")
     if not 1 <= binding_days <= 365:
-        raise DomainError("The binding period is 1 to 365 days.", field="binding_days")
+        raise DomainError(_('The binding period is 1 to 365 days.'), field="binding_days")
     effect = margin_effect(shop, level1_bp, level2_bp)
     below = [row for row in effect if row.after < 0]
     if below:
@@ -170,8 +171,7 @@ def save_programme(shop, *, is_open: bool, invite_only: bool, level1_bp: int, le
                           f"{format_money(row.price, row.currency)} would leave you "
                           f"{format_money(row.after, row.currency)}" for row in below[:3])
         more = f" and {len(below) - 3} more" if len(below) > 3 else ""
-        raise DomainError(f"These rates would push prices below zero margin: {named}{more}. "
-                          "Lower the rates or raise those prices.", field="level1_percent")
+        raise DomainError(_('These rates would push prices below zero margin: %(named)s%(more)s. Lower the rates or raise those prices.', named=named, more=more), field="level1_percent")
     shop.referral_open, shop.referral_invite_only = is_open, invite_only
     shop.referral_level1_bp, shop.referral_level2_bp = level1_bp, level2_bp
     shop.referral_binding_days = binding_days
@@ -221,10 +221,10 @@ def _new_code(name: str) -> str:
 def _clean_person(name, email) -> tuple[str, str]:
     name = " ".join(str(name or "").split())
     if not 1 <= len(name) <= 80:
-        raise DomainError("Enter a name (up to 80 characters).", field="name")
+        raise DomainError(_('Enter a name (up to 80 characters).'), field="name")
     email = str(email or "").strip().lower()
     if len(email) > 254 or not EMAIL.fullmatch(email):
-        raise DomainError("Enter a valid e-mail address.", field="email")
+        raise DomainError(_('Enter a valid e-mail address.'), field="email")
     return name, email
 
 
@@ -240,7 +240,7 @@ def join(shop, *, name, email, recruited_by: str | None = None,
     their e-mail address only (`send_page_link`); (None, None) when the shop takes new
     promoters by invitation only (the page answers the same: no telling who is one)."""
     if not shop.referral_open and not by_owner:
-        raise DomainError("This shop's referral programme is closed.")
+        raise DomainError(_("This shop's referral programme is closed."))
     name, email = _clean_person(name, email)
     token = secrets.token_urlsafe(24)
     promoter = db.session.scalar(select(Promoter).where(Promoter.email == email))
@@ -290,7 +290,7 @@ def promoter_for_page(promoter_id, token: str) -> Promoter | None:
 def get_promoter(promoter_id) -> Promoter:
     promoter = get_for_shop(db.session, Promoter, promoter_id)
     if promoter is None:
-        raise NotFound("No such promoter in this shop.")
+        raise NotFound(_('No such promoter in this shop.'))
     return promoter
 
 

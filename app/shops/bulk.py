@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.wording import counted
 
 from .models import Listing
@@ -29,13 +30,12 @@ def chosen_listings(listing_ids: Iterable[int]) -> list[Listing]:
     that is not one of this shop's listings, refuses the whole choice (DomainError)."""
     ids = {int(listing_id) for listing_id in listing_ids}
     if not ids:
-        raise DomainError("Tick the products you want to change first.", field="listing")
+        raise DomainError(_('Tick the products you want to change first.'), field="listing")
     # The tenancy scope keeps another shop's rows out: their ids simply are not found. All
     # the shop's listings, then a filter: a form of a million ids is no IN list for the database.
     listings = [listing for listing in shop_listings() if listing.id in ids]
     if len(listings) != len(ids):
-        raise DomainError("Some of the chosen products are not in this shop (any more): nothing "
-                          "was changed. Reload the page and choose again.", field="listing")
+        raise DomainError(_('Some of the chosen products are not in this shop (any more): nothing was changed. Reload the page and choose again.'), field="listing")
     return listings
 
 
@@ -146,14 +146,11 @@ def reorder_listings(listing_ids: list[int]) -> list[Listing]:
     listings = {listing.id: listing for listing in shop_listings()}
     ids = [int(listing_id) for listing_id in listing_ids]
     if len(set(ids)) != len(ids):
-        raise DomainError("The new order names a product twice: nothing was moved.", field="order")
+        raise DomainError(_('The new order names a product twice: nothing was moved.'), field="order")
     if any(listing_id not in listings for listing_id in ids):
-        raise DomainError("The new order names a product that is not in this shop: nothing was "
-                          "moved. Reload the page and try again.", field="order")
+        raise DomainError(_('The new order names a product that is not in this shop: nothing was moved. Reload the page and try again.'), field="order")
     if len(ids) != len(listings):
-        raise DomainError(f"The new order leaves out {counted(len(listings) - len(ids), 'product')} "
-                          "(added since the page was drawn?): nothing was moved. Reload the page "
-                          "and try again.", field="order")
+        raise DomainError(_('The new order leaves out %(counted)s (added since the page was drawn?): nothing was moved. Reload the page and try again.', counted=counted(len(listings) - len(ids), 'product')), field="order")
     ordered = [listings[listing_id] for listing_id in ids]
     for position, listing in enumerate(ordered, start=1):
         listing.position = position

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.netguard import is_public_address
 from app.shops.hosts import platform_host, split_port, storefront_host
 from app.tenancy import get_for_shop, unscoped
@@ -53,28 +54,28 @@ def normalise_hostname(text: str) -> str:
             name = name[len(prefix):]
     name = name.split("/", 1)[0].rstrip(".")
     if not name:
-        raise DomainError("Enter a domain, like shop.example.com.", field="hostname")
+        raise DomainError(_('Enter a domain, like shop.example.com.'), field="hostname")
     if ":" in name:
-        raise DomainError("Enter the domain without a port, like shop.example.com.", field="hostname")
+        raise DomainError(_('Enter the domain without a port, like shop.example.com.'), field="hostname")
     try:
         name = name.encode("idna").decode("ascii")
     except UnicodeError:
-        raise DomainError("That is not a valid domain name.", field="hostname") from None
+        raise DomainError(_('That is not a valid domain name.'), field="hostname") from None
     try:
         ipaddress.ip_address(name)
     except ValueError:
         pass
     else:
-        raise DomainError("Enter a domain name, not an IP address.", field="hostname")
+        raise DomainError(_('Enter a domain name, not an IP address.'), field="hostname")
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not all(LABEL.match(label) for label in labels) \
             or labels[-1].isdigit():
-        raise DomainError("That is not a valid domain name. Use one like shop.example.com.",
+        raise DomainError(_('That is not a valid domain name. Use one like shop.example.com.'),
                           field="hostname")
-    platform_name, _ = split_port(platform_host())
+    platform_name, _port = split_port(platform_host())
     if name == platform_name or name.endswith("." + platform_name) or name in ("localhost",) \
             or name.endswith(".localhost"):
-        raise DomainError("That name belongs to the platform and can’t be claimed.", field="hostname")
+        raise DomainError(_('That name belongs to the platform and can’t be claimed.'), field="hostname")
     return name
 
 
@@ -85,7 +86,7 @@ def shop_domains() -> list[ShopDomain]:
 def get_domain(domain_id) -> ShopDomain:
     domain = get_for_shop(db.session, ShopDomain, domain_id)
     if domain is None:
-        raise NotFound("No such domain.")
+        raise NotFound(_('No such domain.'))
     return domain
 
 
@@ -102,11 +103,11 @@ def add_domain(shop, text: str) -> ShopDomain:
     hostname = normalise_hostname(text)
     existing = shop_domains()
     if any(d.hostname == hostname for d in existing):
-        raise DomainError("This shop already has that domain.", field="hostname")
+        raise DomainError(_('This shop already has that domain.'), field="hostname")
     if len(existing) >= MAX_DOMAINS:
-        raise DomainError(f"A shop can have up to {MAX_DOMAINS} domains.", field="hostname")
+        raise DomainError(_('A shop can have up to %(max_domains)s domains.', max_domains=MAX_DOMAINS), field="hostname")
     if verified_elsewhere(hostname, shop.id):
-        raise DomainError("That domain is already connected to another shop.", field="hostname")
+        raise DomainError(_('That domain is already connected to another shop.'), field="hostname")
     domain = ShopDomain(hostname=hostname, token=secrets.token_urlsafe(24), status="pending")
     db.session.add(domain)
     db.session.flush()
@@ -134,7 +135,7 @@ def remove_domain(domain: ShopDomain) -> None:
 
 def make_primary(domain: ShopDomain) -> None:
     if not domain.is_verified:
-        raise DomainError("Only a verified domain can be the main one.")
+        raise DomainError(_('Only a verified domain can be the main one.'))
     for other in shop_domains():
         other.is_primary = other.id == domain.id
     db.session.flush()
@@ -162,7 +163,7 @@ def verification_path(domain: ShopDomain) -> str:
 
 def token_for_host(domain_id: int, host: str) -> str | None:
     """Platform-wide, for the verification URL: the claim's token when `host` is its name."""
-    name, _ = split_port(host)
+    name, _port = split_port(host)
     with unscoped():
         domain = db.session.scalar(select(ShopDomain).where(ShopDomain.id == domain_id))
     if domain is None or domain.hostname != name:
@@ -176,7 +177,7 @@ def fetch_verification(hostname: str, path: str) -> tuple[int, bytes]:
     connect = current_app.config.get("DOMAIN_CHECK_CONNECT")
     timeout = current_app.config.get("DOMAIN_CHECK_TIMEOUT", 10)
     if connect:
-        host, _, port = connect.rpartition(":")
+        host, _colon, port = connect.rpartition(":")
         target, port = host or connect, int(port) if host else 80
     else:
         try:

@@ -19,6 +19,8 @@ from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.money import format_money
 from app.notifications.services import deliver, record_email
 from app.tenancy import get_for_shop, unscoped, use_shop
@@ -30,11 +32,11 @@ from .pricing import PriceRule, cost_of, floor_of
 PRICE_KINDS = ("below_minimum", "margin_floor", "price_change")
 STOCK_KINDS = ("discontinued", "out_of_stock")
 KIND_LABELS = {
-    "price_change": "Price moved",
-    "margin_floor": "Margin under your floor",
-    "below_minimum": "Price under cost or minimum",
-    "discontinued": "Discontinued",
-    "out_of_stock": "Out of stock",
+    "price_change": _l("Price moved"),
+    "margin_floor": _l("Margin under your floor"),
+    "below_minimum": _l("Price under cost or minimum"),
+    "discontinued": _l("Discontinued"),
+    "out_of_stock": _l("Out of stock"),
 }
 
 
@@ -191,7 +193,7 @@ def attention_count() -> int:
 def get_notice(notice_id) -> ListingNotice:
     notice = get_for_shop(db.session, ListingNotice, notice_id)
     if notice is None:
-        raise NotFound("No such notice in this shop.")
+        raise NotFound(_('No such notice in this shop.'))
     return notice
 
 
@@ -202,7 +204,7 @@ def dismiss_notice(notice: ListingNotice) -> None:
         if listing is not None and listing.status == "paused":
             from app.errors import DomainError
 
-            raise DomainError("Approve the new price or change the price rule to clear this notice.")
+            raise DomainError(_('Approve the new price or change the price rule to clear this notice.'))
     notice.resolved_at = notice.resolved_at or utcnow()
     db.session.flush()
 
@@ -338,12 +340,12 @@ def _percent_field(text, field: str, label: str, high: int, current: int) -> int
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        raise DomainError(f"Enter the {label} as a number, like 15 or 12.5.", field=field)
+        raise DomainError(_('Enter the %(label)s as a number, like 15 or 12.5.', label=label), field=field)
     if not 0 <= value <= high:
-        raise DomainError(f"The {label} must be between 0% and {high}%.", field=field)
+        raise DomainError(_('The %(label)s must be between 0%% and %(high)s%%.', label=label, high=high), field=field)
     basis_points = value.scaleb(2)
     if basis_points != basis_points.to_integral_value():
-        raise DomainError(f"Use at most two decimals for the {label}.", field=field)
+        raise DomainError(_('Use at most two decimals for the %(label)s.', label=label), field=field)
     return int(basis_points)
 
 

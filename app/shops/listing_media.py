@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.tenancy import TenantMixin
 
 from .media import store_image
@@ -84,11 +85,11 @@ def get_photo(listing: Listing, photo_id) -> ListingMedia:
     try:
         photo_id = int(photo_id)
     except (TypeError, ValueError):
-        raise NotFound("No such photo.") from None
+        raise NotFound(_('No such photo.')) from None
     photo = db.session.scalar(select(ListingMedia).where(
         ListingMedia.id == photo_id, ListingMedia.listing_id == listing.id))
     if photo is None:
-        raise NotFound("No such photo of this product.")
+        raise NotFound(_('No such photo of this product.'))
     return photo
 
 
@@ -146,14 +147,14 @@ def _variant_of(listing: Listing, variant_id) -> int | None:
     except (TypeError, ValueError):
         variant_id = -1
     if variant_id not in {variant.id for variant in listing.supply_product.variants}:
-        raise DomainError("Choose one of this product’s options, or “Every option”.", field="variant_id")
+        raise DomainError(_('Choose one of this product’s options, or “Every option”.'), field="variant_id")
     return variant_id
 
 
 def _alt_text(text: str | None) -> str:
     text = " ".join((text or "").split())
     if len(text) > MAX_ALT:
-        raise DomainError(f"Keep the description under {MAX_ALT} characters (it has {len(text)}).",
+        raise DomainError(_('Keep the description under %(max_alt)s characters (it has %(text)s).', max_alt=MAX_ALT, text=len(text)),
                           field="alt_text")
     return text
 
@@ -165,12 +166,11 @@ def add_photos(listing: Listing, uploads: Sequence[tuple[bytes, str]], *, varian
     file. A photo the listing already has is not added twice."""
     uploads = [(data, name) for data, name in uploads if data or name]
     if not uploads:
-        raise DomainError("Choose one or more photos to upload.", field="photos")
+        raise DomainError(_('Choose one or more photos to upload.'), field="photos")
     photos = listing_photos(listing.id)
     if len(photos) + len(uploads) > MAX_PHOTOS:
         have = f"it has {len(photos)}" if photos else "it has none yet"
-        raise DomainError(f"A product can have up to {MAX_PHOTOS} photos and {have}: "
-                          f"upload at most {max(MAX_PHOTOS - len(photos), 0)} more.", field="photos")
+        raise DomainError(_('A product can have up to %(max_photos)s photos and %(have)s: upload at most %(max)s more.', max_photos=MAX_PHOTOS, have=have, max=max(MAX_PHOTOS - len(photos), 0)), field="photos")
     variant_id = _variant_of(listing, variant_id)
     alt_text = _alt_text(alt_text)
     taken = {photo.media_id for photo in photos}
@@ -206,7 +206,7 @@ def update_photo(listing: Listing, photo_id, *, variant_id, alt_text: str) -> Li
 def move_photo(listing: Listing, photo_id, direction: str) -> ListingMedia:
     """Move a photo one place "up" or "down" in the gallery, or make it the main photo ("first")."""
     if direction not in DIRECTIONS:
-        raise DomainError("Move a photo up, down or to the front.")
+        raise DomainError(_('Move a photo up, down or to the front.'))
     photos = listing_photos(listing.id)
     photo = get_photo(listing, photo_id)
     index = photos.index(photo)

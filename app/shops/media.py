@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.tenancy import require_shop_id
 
 from .theme_models import MEDIA_KINDS, ShopMedia
@@ -67,13 +68,12 @@ def media_path(media: ShopMedia) -> Path:
 def _too_many_pixels(width: int, height: int) -> DomainError:
     size = f"That image is {width}×{height} pixels ({width * height / 1_000_000:.0f} megapixels)" \
         if width else "That image has too many pixels"
-    return DomainError(f"{size}. Use one of at most {MAX_PIXELS // 1_000_000} megapixels "
-                       f"({MAX_JPEG_PIXELS // 1_000_000} for a JPEG photo).")
+    return DomainError(_('%(size)s. Use one of at most %(max_pixels)s megapixels (%(max_jpeg_pixels)s for a JPEG photo).', size=size, max_pixels=MAX_PIXELS // 1000000, max_jpeg_pixels=MAX_JPEG_PIXELS // 1000000))
 
 
 def _open(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
     """The image, opened but not decoded, and its size as shown (EXIF rotation applied)."""
-    unreadable = DomainError("That file is not an image we can read. Upload a PNG, JPEG, WebP or GIF.")
+    unreadable = DomainError(_('That file is not an image we can read. Upload a PNG, JPEG, WebP or GIF.'))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we check below
@@ -83,7 +83,7 @@ def _open(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise unreadable from None
     if image.format not in ACCEPTED_FORMATS:
-        raise DomainError("Upload a PNG, JPEG, WebP or GIF image.")
+        raise DomainError(_('Upload a PNG, JPEG, WebP or GIF image.'))
     width, height = image.size
     if width * height > (MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS):
         raise _too_many_pixels(width, height)
@@ -109,24 +109,23 @@ def _decode(image: Image.Image, rule: ImageRule, shown: tuple[int, int]) -> Imag
     try:
         image.load()
     except (OSError, SyntaxError, ValueError):
-        raise DomainError("That file is not an image we can read. Upload a PNG, JPEG, WebP or GIF.") from None
+        raise DomainError(_('That file is not an image we can read. Upload a PNG, JPEG, WebP or GIF.')) from None
     return image
 
 
 def process_image(kind: str, data: bytes) -> tuple[bytes, str, int, int]:
     """(encoded bytes, content type, width, height) for an upload, or DomainError."""
     if kind not in MEDIA_KINDS:
-        raise DomainError("Unknown kind of image.")
+        raise DomainError(_('Unknown kind of image.'))
     limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
     if not data:
-        raise DomainError("Choose an image file to upload.")
+        raise DomainError(_('Choose an image file to upload.'))
     if len(data) > limit:
-        raise DomainError(f"That image is larger than {limit // (1024 * 1024)} MB. Use a smaller one.")
+        raise DomainError(_('That image is larger than %(limit)s MB. Use a smaller one.', limit=limit // (1024 * 1024)))
     rule = RULES[kind]
     image, (width, height) = _open(data)
     if width < rule.min_width or height < rule.min_height:
-        raise DomainError(f"That image is {width}×{height} pixels; a {kind} needs at "
-                          f"least {rule.min_width}×{rule.min_height}.")
+        raise DomainError(_('That image is %(width)s×%(height)s pixels; a %(kind)s needs at least %(min_width)s×%(min_height)s.', width=width, height=height, kind=kind, min_width=rule.min_width, min_height=rule.min_height))
     image = _decode(image, rule, (width, height))
     ImageOps.exif_transpose(image, in_place=True)
     if rule.square:
@@ -152,7 +151,7 @@ def decode_picture(data: bytes, box: tuple[int, int]) -> Image.Image:
     pixel caps before decoding, a JPEG decoded at a reduced scale) without its minimum size,
     shrunk to fit `box`; nothing is stored. DomainError when it cannot be read."""
     if not data:
-        raise DomainError("No image.")
+        raise DomainError(_('No image.'))
     image, shown = _open(data)
     image = _decode(image, ImageRule(1, 1, box), shown)
     ImageOps.exif_transpose(image, in_place=True)

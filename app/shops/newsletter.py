@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 
 from .theme_models import NewsletterSubscriber
 
@@ -16,9 +17,9 @@ def subscribe(email: str) -> tuple[NewsletterSubscriber, bool]:
     try:
         address = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError:
-        raise DomainError("Enter an email address like name@example.com.", field="email") from None
+        raise DomainError(_('Enter an email address like name@example.com.'), field="email") from None
     if len(address) > 254:
-        raise DomainError("That email address is too long.", field="email")
+        raise DomainError(_('That email address is too long.'), field="email")
     existing = db.session.scalar(select(NewsletterSubscriber).where(
         func.lower(NewsletterSubscriber.email) == address.lower()))
     if existing is not None:

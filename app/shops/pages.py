@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.tenancy import TenantMixin
 
 from .page_defaults import default_text
@@ -113,12 +114,12 @@ def clean_body(body) -> str:
     text = "\n".join(line.rstrip() for line in str(body or "").replace("\r\n", "\n").replace("\r", "\n")
                      .split("\n")).replace("\x00", "").strip()
     if not text:
-        raise DomainError("Write the page’s text, or restore the default below.", field="body")
+        raise DomainError(_('Write the page’s text, or restore the default below.'), field="body")
     if len(text) < MIN_BODY:
-        raise DomainError(f"That is very short for a policy: write at least {MIN_BODY} characters.",
+        raise DomainError(_('That is very short for a policy: write at least %(min_body)s characters.', min_body=MIN_BODY),
                           field="body")
     if len(text) > MAX_BODY:
-        raise DomainError(f"Keep the page under {MAX_BODY:,} characters (this text has {len(text):,}).",
+        raise DomainError(_('Keep the page under %(max_body)s characters (this text has %(text)s).', max_body=f"{MAX_BODY:,}", text=f"{len(text):,}"),
                           field="body")
     return text
 
@@ -127,7 +128,7 @@ def save_page(shop, kind: str, body) -> PolicyPage:
     """Save the owner's text of page `kind`. Saving the default text unchanged keeps the
     page on the default (so it follows the platform's wording)."""
     if kind not in PAGE_KINDS:
-        raise DomainError("There is no such page.", field="kind")
+        raise DomainError(_('There is no such page.'), field="kind")
     text = clean_body(body)
     row = _stored(kind)
     if text == default_page(shop, kind).body:
@@ -147,7 +148,7 @@ def save_page(shop, kind: str, body) -> PolicyPage:
 def restore_default(shop, kind: str) -> PolicyPage:
     """Throw away the owner's text of page `kind`: the default shows again."""
     if kind not in PAGE_KINDS:
-        raise DomainError("There is no such page.", field="kind")
+        raise DomainError(_('There is no such page.'), field="kind")
     row = _stored(kind)
     if row is not None:
         db.session.delete(row)

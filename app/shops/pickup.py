@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.money import MoneyError, format_money, parse_amount
 from app.tenancy import TenantMixin, get_for_shop
 
@@ -55,9 +56,9 @@ def _hash(token: str) -> str:
 def _clean(text, field: str, label: str, limit: int, required: bool = True) -> str:
     value = " ".join(str(text or "").split())
     if required and not value:
-        raise DomainError(f"Enter the {label}.", field=field)
+        raise DomainError(_('Enter the %(label)s.', label=label), field=field)
     if len(value) > limit:
-        raise DomainError(f"Keep the {label} under {limit} characters.", field=field)
+        raise DomainError(_('Keep the %(label)s under %(limit)s characters.', label=label, limit=limit), field=field)
     return value
 
 
@@ -71,10 +72,10 @@ def _fee(raw, currency: str) -> int:
     try:
         fee = parse_amount(text, currency)
     except MoneyError:
-        raise DomainError("Enter the fee as an amount, like 0.50 (or leave it empty for none).",
+        raise DomainError(_('Enter the fee as an amount, like 0.50 (or leave it empty for none).'),
                           field="fee_per_order") from None
     if fee > MAX_FEE:
-        raise DomainError(f"Keep the fee per order at most {format_money(MAX_FEE, currency)}.", field="fee_per_order")
+        raise DomainError(_('Keep the fee per order at most %(max_fee)s.', max_fee=format_money(MAX_FEE, currency)), field="fee_per_order")
     return fee
 
 
@@ -97,10 +98,10 @@ def save_pickup_point(point: PickupPoint | None, *, name, line1, city, postcode,
         "fee_per_order": _fee(fee_per_order, currency),
     }
     if len(values["country"]) != 2 or not values["country"].isalpha():
-        raise DomainError("Choose the country.", field="country")
+        raise DomainError(_('Choose the country.'), field="country")
     clash = db.session.scalar(select(PickupPoint.id).where(PickupPoint.name == values["name"]))
     if clash is not None and (point is None or clash != point.id):
-        raise DomainError("Another pickup point has this name.", field="name")
+        raise DomainError(_('Another pickup point has this name.'), field="name")
     token = None
     if point is None:
         point = PickupPoint()
@@ -137,7 +138,7 @@ def pickup_points(active_only: bool = False) -> list[PickupPoint]:
 def get_pickup_point(point_id) -> PickupPoint:
     point = get_for_shop(db.session, PickupPoint, point_id)
     if point is None:
-        raise NotFound("No such pickup point in this shop.")
+        raise NotFound(_('No such pickup point in this shop.'))
     return point
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from app.catalog.exchange import min_retail_in, wholesale_in
 from app.errors import DomainError
+from app.i18n import _
 from app.money import MAX_AMOUNT, apply_markup, format_money
 
 MAX_MARKUP_BASIS_POINTS = 100_000  # 1000 %: past this it is a typo, not a price
@@ -29,16 +30,16 @@ class PriceRule:
     def validate_shape(self) -> None:
         if self.kind == "markup":
             if self.markup_basis_points is None:
-                raise DomainError("Enter a markup percentage.", field="markup_percent")
+                raise DomainError(_('Enter a markup percentage.'), field="markup_percent")
             if not 0 <= self.markup_basis_points <= MAX_MARKUP_BASIS_POINTS:
-                raise DomainError("The markup must be between 0% and 1000%.", field="markup_percent")
+                raise DomainError(_('The markup must be between 0% and 1000%.'), field="markup_percent")
         elif self.kind == "fixed":
             if not self.fixed_price or self.fixed_price <= 0:
-                raise DomainError("Enter a price above zero.", field="fixed_price")
+                raise DomainError(_('Enter a price above zero.'), field="fixed_price")
             if self.fixed_price > MAX_AMOUNT:
-                raise DomainError("That price is too large.", field="fixed_price")
+                raise DomainError(_('That price is too large.'), field="fixed_price")
         else:
-            raise DomainError("Choose a markup or a fixed price.", field="price_rule")
+            raise DomainError(_('Choose a markup or a fixed price.'), field="price_rule")
 
     def price_for(self, variant, currency: str) -> int:
         """The variant's price in `currency`, the shop's."""

@@ -16,6 +16,7 @@ from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.money import CURRENCIES
 from app.shops.hosts import RESERVED_SUBDOMAINS, storefront_host
 from app.tenancy import get_for_shop, require_shop_id, unscoped
@@ -39,28 +40,28 @@ def slugify(text: str, max_length: int = 80) -> str:
 def validate_subdomain(subdomain: str) -> str:
     subdomain = (subdomain or "").strip().lower()
     if not 3 <= len(subdomain) <= 40:
-        raise DomainError("Use 3 to 40 characters.", field="subdomain")
+        raise DomainError(_('Use 3 to 40 characters.'), field="subdomain")
     if not SUBDOMAIN_RE.match(subdomain) or "--" in subdomain:
         raise DomainError(
-            "Use lowercase letters, digits and single hyphens, starting and ending with a letter or digit.",
+            _('Use lowercase letters, digits and single hyphens, starting and ending with a letter or digit.'),
             field="subdomain",
         )
     if subdomain in RESERVED_SUBDOMAINS:
-        raise DomainError(f"“{subdomain}” is reserved. Pick another.", field="subdomain")
+        raise DomainError(_('“%(subdomain)s” is reserved. Pick another.', subdomain=subdomain), field="subdomain")
     if db.session.scalar(select(Shop.id).where(Shop.subdomain == subdomain)) is not None:
-        raise DomainError(f"“{subdomain}” is taken. Pick another.", field="subdomain")
+        raise DomainError(_('“%(subdomain)s” is taken. Pick another.', subdomain=subdomain), field="subdomain")
     return subdomain
 
 
 def _validate_profile(name: str, currency: str, bio: str) -> tuple[str, str, str]:
     name = (name or "").strip()
     if not 2 <= len(name) <= 80:
-        raise DomainError("Give your shop a name of 2 to 80 characters.", field="name")
+        raise DomainError(_('Give your shop a name of 2 to 80 characters.'), field="name")
     if currency not in CURRENCIES:
-        raise DomainError("Choose one of the listed currencies.", field="currency")
+        raise DomainError(_('Choose one of the listed currencies.'), field="currency")
     bio = (bio or "").strip()
     if len(bio) > MAX_BIO:
-        raise DomainError(f"Keep the bio under {MAX_BIO} characters.", field="bio")
+        raise DomainError(_('Keep the bio under %(max_bio)s characters.', max_bio=MAX_BIO), field="bio")
     return name, currency, bio
 
 
@@ -69,8 +70,7 @@ def _new_shop_currency(currency: str) -> str:
     with nothing to list, for good (the currency never changes)."""
     served = sorted(reachable_currencies(set(catalog_currencies())))  # priced in, or a rate leads to
     if currency not in served:
-        raise DomainError(f"The supply catalog has products in {', '.join(served)} only: choose "
-                          f"{'it' if len(served) == 1 else 'one of them'}.", field="currency")
+        raise DomainError(_('The supply catalog has products in %(served)s only: choose %(served2)s.', served=', '.join(served), served2='it' if len(served) == 1 else 'one of them'), field="currency")
     return currency
 
 
@@ -100,7 +100,7 @@ def set_shop_theme(shop: Shop, theme: str) -> Shop:
     from app.themes.registry import available_themes
 
     if theme not in available_themes():
-        raise DomainError("Choose one of the listed themes.", field="theme")
+        raise DomainError(_('Choose one of the listed themes.'), field="theme")
     shop.theme = theme
     db.session.flush()
     return shop
@@ -111,7 +111,7 @@ def set_shop_status(shop: Shop, status: str, reason: str = "") -> Shop:
     changes, every owner is e-mailed in this transaction: the reason and what it means, or
     that the shop is open again."""
     if status not in SHOP_STATUSES:
-        raise DomainError("Unknown shop status.", field="status")
+        raise DomainError(_('Unknown shop status.'), field="status")
     db.session.flush()
     # Two admins at once: the second reads the first's change, so one change, one e-mail.
     db.session.refresh(shop, with_for_update=True)
@@ -142,10 +142,10 @@ def _tell_owners_of_status(shop: Shop) -> None:
 def _available_product(product_id: int, shop: Shop) -> SupplyProduct:
     product = db.session.get(SupplyProduct, int(product_id))
     if product is None or not product.is_available:
-        raise NotFound("That product is not in the supply catalog.")
+        raise NotFound(_('That product is not in the supply catalog.'))
     if not sells_in(product.currency, shop.currency):
         raise DomainError(
-            f"That product is sold in {product.currency}; your shop sells in {shop.currency}."
+            _('That product is sold in %(currency)s; your shop sells in %(currency2)s.', currency=product.currency, currency2=shop.currency)
         )
     return product
 
@@ -164,10 +164,10 @@ def _unique_handle(model, base: str, exclude_id: int | None = None) -> str:
 def _validate_listing_text(title: str, recommendation: str) -> tuple[str, str]:
     title = (title or "").strip()
     if not 2 <= len(title) <= 200:
-        raise DomainError("The title needs 2 to 200 characters.", field="title")
+        raise DomainError(_('The title needs 2 to 200 characters.'), field="title")
     recommendation = (recommendation or "").strip()
     if len(recommendation) > 5000:
-        raise DomainError("Keep the recommendation under 5000 characters.", field="recommendation")
+        raise DomainError(_('Keep the recommendation under 5000 characters.'), field="recommendation")
     return title, recommendation
 
 
@@ -176,7 +176,7 @@ def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | No
     """List a supply product in the current shop. The rule must price every variant legally."""
     product = _available_product(product_id, shop)
     if db.session.scalar(select(Listing.id).where(Listing.supply_product_id == product.id)):
-        raise DomainError("This product is already in your shop.")
+        raise DomainError(_('This product is already in your shop.'))
     title, recommendation = _validate_listing_text(title or product.title, recommendation)
     check_price_rule(rule, product, shop.currency)
     last = db.session.scalar(select(func.max(Listing.position))) or 0
@@ -234,7 +234,7 @@ def set_listing_price_rule(listing: Listing, rule: PriceRule) -> Listing:
 def get_listing(listing_id) -> Listing:
     listing = get_for_shop(db.session, Listing, listing_id)
     if listing is None:
-        raise NotFound("No such listing in this shop.")
+        raise NotFound(_('No such listing in this shop.'))
     return listing
 
 
@@ -303,10 +303,10 @@ def remove_listing(listing: Listing) -> bool:
 def _validate_collection(title: str, description: str) -> tuple[str, str]:
     title = (title or "").strip()
     if not 2 <= len(title) <= 120:
-        raise DomainError("The collection title needs 2 to 120 characters.", field="title")
+        raise DomainError(_('The collection title needs 2 to 120 characters.'), field="title")
     description = (description or "").strip()
     if len(description) > 2000:
-        raise DomainError("Keep the description under 2000 characters.", field="description")
+        raise DomainError(_('Keep the description under 2000 characters.'), field="description")
     return title, description
 
 
@@ -351,7 +351,7 @@ def update_collection(collection: Collection, *, title: str, description: str,
 def get_collection(collection_id) -> Collection:
     collection = get_for_shop(db.session, Collection, collection_id)
     if collection is None:
-        raise NotFound("No such collection in this shop.")
+        raise NotFound(_('No such collection in this shop.'))
     return collection
 
 
@@ -407,11 +407,11 @@ def set_platform_fee(shop: Shop, percent_text: str) -> Shop:
     except InvalidOperation:
         percent = None
     if percent is None or not percent.is_finite():
-        raise DomainError("Enter the fee as a percentage, like 5 or 2.5.", field="fee_percent")
+        raise DomainError(_('Enter the fee as a percentage, like 5 or 2.5.'), field="fee_percent")
     # Range first: scaling 1e999999 would overflow Decimal.
     basis_points = percent * 100 if 0 <= percent <= 50 else Decimal(-1)
     if not 0 <= basis_points <= 5_000 or basis_points != basis_points.to_integral_value():
-        raise DomainError("The fee must be between 0 and 50 %, with at most two decimals.",
+        raise DomainError(_('The fee must be between 0 and 50 %, with at most two decimals.'),
                           field="fee_percent")
     shop.platform_fee_bp = int(basis_points)
     db.session.flush()

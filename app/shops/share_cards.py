@@ -29,6 +29,7 @@ from werkzeug.security import safe_join
 from app import netguard
 from app.config import STATIC_DIR
 from app.errors import DomainError
+from app.i18n import _
 
 from .media import decode_picture, media_root
 from .share_drawing import LAYOUTS, CardText, Colours, draw_card, encode_png
@@ -124,18 +125,18 @@ def load_picture(shop_id: int, url: str, box: tuple[int, int]) -> Image.Image:
     if url.startswith("/static/"):
         path = safe_join(str(STATIC_DIR), url.removeprefix("/static/").split("?")[0])
         if path is None or not Path(path).is_file():
-            raise DomainError("no such static file")
+            raise DomainError(_('no such static file'))
         if path.endswith(".svg"):
             return _rasterise_svg(Path(path), box)
         return decode_picture(Path(path).read_bytes(), box)
     if url.startswith("/media/"):
         name = url.removeprefix("/media/")
         if not MEDIA_FILE.fullmatch(name):
-            raise DomainError("not a media file")
+            raise DomainError(_('not a media file'))
         return decode_picture((media_root() / "shops" / str(shop_id) / name).read_bytes(), box)
     if url.startswith(("http://", "https://")):
         return decode_picture(_download(url), box)
-    raise DomainError("not a picture address")
+    raise DomainError(_('not a picture address'))
 
 
 def _rasterise_svg(path: Path, box: tuple[int, int]) -> Image.Image:
@@ -151,12 +152,12 @@ def _download(url: str) -> bytes:
     with netguard.open_url("GET", url, headers={"Accept": "image/png,image/jpeg,image/webp,image/gif"},
                            timeout=REMOTE_TIMEOUT) as response:
         if response.status != 200:
-            raise DomainError(f"answered {response.status}")
+            raise DomainError(_('answered %(status)s', status=response.status))
         if "svg" in (response.getheader("Content-Type") or "").lower():
-            raise DomainError("an SVG from elsewhere is not rendered")
+            raise DomainError(_('an SVG from elsewhere is not rendered'))
         data = response.read(REMOTE_MAX_BYTES + 1)
     if len(data) > REMOTE_MAX_BYTES:
-        raise DomainError("too large")
+        raise DomainError(_('too large'))
     return data
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import _
 from app.themes.packages import ThemePackage
 from app.themes.schema import SchemaProblem, contrast_ratio
 from app.themes.setting_types import clean_value
@@ -53,7 +54,7 @@ def themes():
 
 def theme_package(name: str) -> ThemePackage:
     if name not in themes():
-        raise NotFound("No such theme.")
+        raise NotFound(_('No such theme.'))
     return themes().get(name)
 
 
@@ -212,7 +213,7 @@ def _section_index(config: ThemeConfig, key: str) -> int:
     for index, section in enumerate(config.draft_sections):
         if section["key"] == key:
             return index
-    raise NotFound("That section is not on the homepage.")
+    raise NotFound(_('That section is not on the homepage.'))
 
 
 def add_section(theme_name: str, section_type: str) -> dict:
@@ -220,14 +221,13 @@ def add_section(theme_name: str, section_type: str) -> dict:
     theme = theme_package(theme_name)
     kind = theme.sections.get(section_type)
     if kind is None:
-        raise DomainError("Choose one of the listed sections.", field="section_type")
+        raise DomainError(_('Choose one of the listed sections.'), field="section_type")
     config = config_for_edit(theme_name)
     sections = list(config.draft_sections)
     if len(sections) >= MAX_SECTIONS:
-        raise DomainError(f"A homepage has at most {MAX_SECTIONS} sections.", field="section_type")
+        raise DomainError(_('A homepage has at most %(max_sections)s sections.', max_sections=MAX_SECTIONS), field="section_type")
     if kind.limit and sum(1 for s in sections if s["type"] == section_type) >= kind.limit:
-        raise DomainError(f"The homepage already has the {kind.label.lower()} section"
-                          f"{'s' if kind.limit > 1 else ''} it can take.", field="section_type")
+        raise DomainError(_('The homepage already has the %(lower)s section%(limit)s it can take.', lower=kind.label.lower(), limit='s' if kind.limit > 1 else ''), field="section_type")
     section = {"key": _new_key(), "type": section_type, "settings": {}}
     config.draft_sections = sections + [section]
     db.session.flush()
@@ -244,7 +244,7 @@ def remove_section(theme_name: str, key: str) -> None:
 def move_section(theme_name: str, key: str, direction: str) -> None:
     """Move a section one place up or down."""
     if direction not in ("up", "down"):
-        raise DomainError("Move a section up or down.")
+        raise DomainError(_('Move a section up or down.'))
     config = config_for_edit(theme_name)
     sections = list(config.draft_sections)
     index = _section_index(config, key)
@@ -266,10 +266,9 @@ def reorder_sections(theme_name: str, keys: list[str]) -> list[dict]:
     by_key = {sections[index]["key"]: sections[index] for index in shown}
     keys = [str(key) for key in keys]
     if len(set(keys)) != len(keys):
-        raise DomainError("The new order names a section twice: nothing was moved.", field="order")
+        raise DomainError(_('The new order names a section twice: nothing was moved.'), field="order")
     if set(keys) != set(by_key):
-        raise DomainError("The new order does not match the homepage's sections (changed in another "
-                          "tab?): nothing was moved. Reload the page and try again.", field="order")
+        raise DomainError(_("The new order does not match the homepage's sections (changed in another tab?): nothing was moved. Reload the page and try again."), field="order")
     for index, key in zip(shown, keys, strict=True):
         sections[index] = by_key[key]
     config.draft_sections = sections
@@ -284,7 +283,7 @@ def section_for_edit(theme_name: str, key: str) -> tuple[dict, object]:
     section = config.draft_sections[_section_index(config, key)]
     kind = theme.sections.get(section["type"])
     if kind is None:
-        raise NotFound("This theme has no such section type.")
+        raise NotFound(_('This theme has no such section type.'))
     return section, kind
 
 

@@ -12,6 +12,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from app.errors import DomainError
+from app.i18n import _
 
 DEFAULT_ZONE = "UTC"
 # Aliases and legacy names a person would not choose from a list.
@@ -37,7 +38,7 @@ def zone(name: str | None) -> ZoneInfo:
 def valid_zone(name) -> str:
     name = str(name or "").strip()
     if name not in zone_choices():
-        raise DomainError("Choose your time zone from the list (the city nearest you).", field="timezone")
+        raise DomainError(_('Choose your time zone from the list (the city nearest you).'), field="timezone")
     return name
 
 

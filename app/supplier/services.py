@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.csv_export import csv_text, unescape_cell
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.orders.fulfilment import Shipment, clean_tracking, open_purchase_order_lines, ship_lines
 from app.orders.fulfilment_models import PurchaseOrder, PurchaseOrderLine
 from app.wording import counted, named
@@ -57,11 +58,11 @@ def ship_from_csv(supplier_id: int, data: bytes) -> tuple[int, list[int]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DomainError("The file must be UTF-8 encoded CSV.", field="file") from None
+        raise DomainError(_('The file must be UTF-8 encoded CSV.'), field="file") from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_UPLOAD_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise DomainError(f"The file lacks {named(missing, 'column')}.", field="file")
+        raise DomainError(_('The file lacks %(named)s.', named=named(missing, 'column')), field="file")
     rows = []
     problems: list[UploadProblem] = []
     for raw in reader:
@@ -114,7 +115,7 @@ def ship_from_csv(supplier_id: int, data: bytes) -> tuple[int, list[int]]:
     if problems:
         raise ShipmentUploadError(problems)
     if not shipments:
-        raise DomainError("The file has no rows.", field="file")
+        raise DomainError(_('The file has no rows.'), field="file")
     return len(shipments), ship_lines(supplier_id, shipments)
 
 
@@ -123,5 +124,5 @@ def lines_by_id(po: PurchaseOrder, ids) -> list[PurchaseOrderLine]:
     try:
         wanted = {int(i) for i in ids}
     except (TypeError, ValueError):
-        raise DomainError("Tick the lines to mark shipped.") from None
+        raise DomainError(_('Tick the lines to mark shipped.')) from None
     return [line for line in po.lines if line.id in wanted]

@@ -27,6 +27,7 @@ from app.catalog.services import get_supplier
 from app.deals import services as deals
 from app.errors import DomainError, NotFound
 from app.extensions import login_manager
+from app.i18n import _
 from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.tenancy import for_supplier, scope_requests
@@ -99,14 +100,13 @@ def ship_pickup_batch(key: str):
     try:
         carrier, tracking = fulfilment.clean_tracking(request.form.get("carrier", ""),
                                                       request.form.get("tracking_number", ""))
-        batch, _ = fulfilment.ship_pickup_batch(g.supplier.id, key, carrier, tracking)
+        batch, _shipped = fulfilment.ship_pickup_batch(g.supplier.id, key, carrier, tracking)
     except NotFound:
         abort(404)
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash(f"{len(batch.purchase_orders)} purchase order{'' if len(batch.purchase_orders) == 1 else 's'} "
-              f"for {batch.address} marked shipped.", "success")
+        flash(_('%(purchase_orders)s purchase order%(purchase_orders2)s for %(address)s marked shipped.', purchase_orders=len(batch.purchase_orders), purchase_orders2='' if len(batch.purchase_orders) == 1 else 's', address=batch.address), "success")
     return redirect(url_for(".index"))
 
 
@@ -133,7 +133,7 @@ def purchase_order(po_id: int):
             add_error(form, error)
             status = 422
         else:
-            flash(f"{counted(len(shipments), 'line')} of {po.number} marked shipped.", "success")
+            flash(_('%(counted)s of %(number)s marked shipped.', counted=counted(len(shipments), 'line'), number=po.number), "success")
             return redirect(url_for(".purchase_order", po_id=po_id))
     elif form.errors:
         status = 422
@@ -154,7 +154,7 @@ def upload_shipments():
     status = 200
     if form.validate_on_submit():
         try:
-            count, _ = services.ship_from_csv(g.supplier.id, form.file.data.read())
+            count, _shipped = services.ship_from_csv(g.supplier.id, form.file.data.read())
         except services.ShipmentUploadError as error:
             refuse()
             problems = error.problems
@@ -164,7 +164,7 @@ def upload_shipments():
             add_error(form, error)
             status = 422
         else:
-            flash(f"{counted(count, 'line')} marked shipped.", "success")
+            flash(_('%(counted)s marked shipped.', counted=counted(count, 'line')), "success")
             return redirect(url_for(".index"))
     elif form.errors:
         status = 422
@@ -183,7 +183,7 @@ def settings():
             add_error(form, error)
             status = 422
         else:
-            flash("Webhook settings saved.", "success")
+            flash(_('Webhook settings saved.'), "success")
             return redirect(url_for(".settings"))
     return _settings_page(form, secret=None, status=status)
 
@@ -228,7 +228,7 @@ def accept_invitation(token: str):
                 from app.accounts.services import find_user_by_email
 
                 login_user(find_user_by_email(invitation.email))
-            flash(f"Welcome to the {supplier.name} supplier portal.", "success")
+            flash(_('Welcome to the %(name)s supplier portal.', name=supplier.name), "success")
             return redirect(url_for(".index"))
     status = 403 if wrong_account else 422 if form.errors or form.form_errors else 200
     return render_template("supplier/accept_invitation.html", form=form, supplier=supplier,
