@@ -30,7 +30,8 @@ NOT_WORDS = {"Flagship", "Stripe", "SKU", "CSV", "QR", "URL", "ID", "OK", "PDF",
 READABLE_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label", "aria-description", "label",
                        "data-confirm", "data-message"}
 _JINJA_BLOCKS = re.compile(
-    r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}|{#.*?#}|{%.*?%}|{{.*?}}", re.S)
+    r"{%-?\s*block body_class\s*%}.*?{%-?\s*endblock\s*-?%}"  # CSS classes, not words
+    r"|{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}|{#.*?#}|{%.*?%}|{{.*?}}", re.S)
 _WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
 
 
@@ -51,17 +52,18 @@ class _TextFinder(HTMLParser):
         self.skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code"):  # code: identifiers and samples, not words
             self.skip += 1
         attributes = dict(attrs)
         for name, value in attrs:
-            readable = name in READABLE_ATTRIBUTES or (
-                name == "value" and attributes.get("type") in ("submit", "button", "reset"))
+            readable = name in READABLE_ATTRIBUTES or (  # a named button's value is for the server
+                name == "value" and attributes.get("type") in ("submit", "button", "reset")
+                and "name" not in attributes)
             if readable and value and _readable(value):
                 self.found.append((self.getpos()[0], f'{name}="{value}"'))
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self.skip:
+        if tag in ("script", "style", "code") and self.skip:
             self.skip -= 1
 
     def handle_data(self, data):
