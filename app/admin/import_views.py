@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, send_file, url_for
 from app.catalog import importer
 from app.catalog import services as catalog
 from app.config import BASE_DIR
+from app.i18n import _
 from app.unit_of_work import refuse
 from app.web import found
 from app.wording import counted
@@ -54,13 +55,15 @@ def import_products(supplier_id: int):
     if not result.ok:
         refuse()
         return _render(supplier, form, result)
-    skipped = (f" Skipped {counted(len(result.skipped), 'row')} the export marks as not for sale "
-               "(drafts, archived or private products): " + "; ".join(
-                   f"line {row.line}" + (f" ({row.sku})" if row.sku else "") for row in result.skipped[:20])
-               + ("…" if len(result.skipped) > 20 else "") + "." if result.skipped else "")
-    flash(f"Imported {counted(result.rows - len(result.skipped), 'row')} for {supplier.name}: "
-          f"{counted(result.created, 'product')} created, {result.updated} updated; "
-          f"{counted(result.variants_created, 'variant')} created, {result.variants_updated} updated."
+    lines = "; ".join(_("line %(line)s", line=row.line) + (f" ({row.sku})" if row.sku else "")
+                      for row in result.skipped[:20]) + ("…" if len(result.skipped) > 20 else "")
+    skipped = (" " + _("Skipped %(rows)s the export marks as not for sale (drafts, archived or private products): "
+                       "%(lines)s.", rows=counted(len(result.skipped), "row"), lines=lines)
+               if result.skipped else "")
+    flash(_("Imported %(rows)s for %(supplier)s: %(products)s created, %(updated)s updated; %(variants)s created, "
+            "%(variants_updated)s updated.", rows=counted(result.rows - len(result.skipped), "row"),
+            supplier=supplier.name, products=counted(result.created, "product"), updated=result.updated,
+            variants=counted(result.variants_created, "variant"), variants_updated=result.variants_updated)
           + skipped, "success")
     return redirect(url_for(".supplier_detail", supplier_id=supplier.id))
 

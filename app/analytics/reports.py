@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, format_date, format_number
 from app.money import to_major
 from app.referrals.models import Promoter
 from app.shops.models import Collection, Listing, Shop
@@ -77,7 +77,7 @@ def read_period(args, today: date) -> Period:
         if last < first:
             raise DomainError(_('The end date is before the start date.'), field="to")
         if first > today:
-            raise DomainError(_('The start date is in the future (today is %(today)s).', today=f"{today:%d %b %Y}"), field="from")
+            raise DomainError(_('The start date is in the future (today is %(today)s).', today=format_date(today)), field="from")
         last = min(last, today)
         if (last - first).days + 1 > MAX_DAYS:
             raise DomainError(_('Choose a range of at most %(max_days)s days.', max_days=MAX_DAYS), field="from")
@@ -364,7 +364,7 @@ def report_charts(report: Report) -> list:
         return f"The most: {shown(getattr(best, name))} ({best.label(grain)})."
 
     def count(value):
-        return f"{value:,}"
+        return format_number(value)
 
     def money(value):
         return format_money(value, report.currency)

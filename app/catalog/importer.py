@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, format_number
 from app.wording import counted, named
 
 from .models import Supplier, SupplyProduct, SupplyVariant
@@ -158,7 +158,7 @@ def _export_records(rows, supplier: Supplier, result: ImportResult) -> Iterator[
             raise _Fatal from None
         result.rows += 1
         if result.rows > MAX_ROWS:
-            result.errors.append(RowError(row.line, "", _('The file has more than %(max_rows)s product rows. Split it into smaller files.', max_rows=f"{MAX_ROWS:,}")))
+            result.errors.append(RowError(row.line, "", _('The file has more than %(max_rows)s product rows. Split it into smaller files.', max_rows=format_number(MAX_ROWS))))
             raise _Fatal
         if row.skipped:
             result.skipped.append(RowError(row.line, row.sku, row.problem))
@@ -195,19 +195,19 @@ def _check_header(reader: csv.DictReader, result: ImportResult) -> None:
         result.errors.append(RowError(1, "", _('The header cannot be read as CSV (%(error)s).', error=error)))
         raise _Fatal from None
     if not names:
-        result.errors.append(RowError(1, "", "The file is empty. The first line must be the header: "
-                                             + ",".join(COLUMNS)))
+        result.errors.append(RowError(1, "", _("The file is empty. The first line must be the header: %(columns)s",
+                                               columns=",".join(COLUMNS))))
         raise _Fatal
     names = _normalise_header(names)
     reader.fieldnames = names
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
-        result.errors.append(RowError(1, "", f"The header lacks {named(missing, 'column')}"
-                                      + ". The first line must name the columns: " + ",".join(COLUMNS)))
+        result.errors.append(RowError(1, "", _("The header lacks %(missing)s. The first line must name the columns: "
+                                               "%(columns)s", missing=named(missing, "column"), columns=",".join(COLUMNS))))
     twice = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
     if twice:
-        result.errors.append(RowError(1, "", f"The header names {named(twice, 'column')}"
-                                      + " more than once."))
+        result.errors.append(RowError(1, "", _("The header names %(twice)s more than once.",
+                                               twice=named(twice, "column"))))
     if result.errors:
         raise _Fatal
 
@@ -235,7 +235,7 @@ def _rows(reader: csv.DictReader, result: ImportResult):
         first_line = reader.line_num - sum(value.count("\n") for value in values)
         result.rows += 1
         if result.rows > MAX_ROWS:
-            result.errors.append(RowError(first_line, "", _('The file has more than %(max_rows)s product rows. Split it into smaller files.', max_rows=f"{MAX_ROWS:,}")))
+            result.errors.append(RowError(first_line, "", _('The file has more than %(max_rows)s product rows. Split it into smaller files.', max_rows=format_number(MAX_ROWS))))
             raise _Fatal
         yield first_line, record
 

@@ -22,7 +22,7 @@ from app.accounts.services import normalise_email
 from app.db_types import contains_pattern
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, format_number
 from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES, MAX_AMOUNT, AmountTooLarge, MoneyError, parse_amount
 from app.pagination import window
@@ -330,7 +330,7 @@ def parse_stock(text: str | None) -> int:
     if stock < 0:
         raise DomainError(_('The stock cannot be negative.'))
     if stock > MAX_STOCK:
-        raise DomainError(_('The stock cannot be more than %(max_stock)s.', max_stock=f"{MAX_STOCK:,}"))
+        raise DomainError(_('The stock cannot be more than %(max_stock)s.', max_stock=format_number(MAX_STOCK)))
     return stock
 
 

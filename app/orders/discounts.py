@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, format_number
 from app.i18n import lazy_gettext as _l
 from app.ledger.services import fee_bp_for
 from app.money import MAX_AMOUNT, MoneyError, format_money, parse_amount
@@ -147,7 +147,7 @@ def _max_uses(raw) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not 1 <= int(text) <= MAX_USES:
-        raise DomainError(_('Enter how many times in all, from 1 to %(max_uses)s (or leave it empty for no limit).', max_uses=f"{MAX_USES:,}"),
+        raise DomainError(_('Enter how many times in all, from 1 to %(max_uses)s (or leave it empty for no limit).', max_uses=format_number(MAX_USES)),
                           field="max_uses")
     return int(text)
 

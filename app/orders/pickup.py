@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, format_datetime
 from app.ledger.services import record_point_fee
 
 from .models import Order
@@ -34,7 +34,7 @@ def collect(point, code: str) -> Order:
     if order.status == "cancelled":
         raise DomainError(_('Order %(number)s was cancelled: do not hand it over.', number=order.number), field="code")
     if order.collected_at is not None:
-        raise DomainError(_('Order %(number)s was collected on %(collected_at)s UTC.', number=order.number, collected_at=f"{order.collected_at:%d %b at %H:%M}"),
+        raise DomainError(_('Order %(number)s was collected on %(collected_at)s UTC.', number=order.number, collected_at=format_datetime(order.collected_at, "short")),
                           field="code")
     if order.hold or (order.status == "pending" and order.payment_method == "card"):
         raise DomainError(_('Order %(number)s has not gone ahead yet: do not hand it over.', number=order.number), field="code")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, format_number
 from app.tenancy import TenantMixin
 
 from .page_defaults import default_text
@@ -119,7 +119,7 @@ def clean_body(body) -> str:
         raise DomainError(_('That is very short for a policy: write at least %(min_body)s characters.', min_body=MIN_BODY),
                           field="body")
     if len(text) > MAX_BODY:
-        raise DomainError(_('Keep the page under %(max_body)s characters (this text has %(text)s).', max_body=f"{MAX_BODY:,}", text=f"{len(text):,}"),
+        raise DomainError(_('Keep the page under %(max_body)s characters (this text has %(text)s).', max_body=format_number(MAX_BODY), text=format_number(len(text))),
                           field="body")
     return text
 
