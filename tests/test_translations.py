@@ -122,10 +122,11 @@ def test_template_text_is_marked_for_translation(path):
 
 
 # Calls whose string arguments are shown to people: the message must be `_()`/lazy_gettext.
-_MESSAGE_CALLS = {"flash", "flash_refusal", "DomainError", "Problem", "ValidationError", "RowError",
+_MESSAGE_CALLS = {"flash", "flash_refusal", "DomainError", "email_shopper", "_email_shopper", "_email_member",
+                  "_email", "email_owners", "record_owner_emails", "_change_status", "Problem", "ValidationError", "RowError",
                   "ProductInvalid", "OutOfStock", "ShipmentUploadError", "SettingsInvalid",
                   "MarkupRefused", "CheckoutUnavailable", "PaymentUnavailable", "NotFound", "refuse"}
-_MESSAGE_KEYWORDS = {"message", "label", "description", "placeholder", "title", "reason"}
+_MESSAGE_KEYWORDS = {"message", "label", "description", "placeholder", "title", "reason", "subject"}
 
 
 def _is_text(node) -> bool:
@@ -133,8 +134,9 @@ def _is_text(node) -> bool:
         return bool(_readable(node.value)) and " " in node.value.strip() or bool(
             isinstance(node.value, str) and _UI_LITERAL.match(node.value) and _readable(node.value)
             and not _NOT_UI.match(node.value))
-    if isinstance(node, ast.JoinedStr):
-        return any(isinstance(v, ast.Constant) and _readable(str(v.value)) for v in node.values)
+    if isinstance(node, ast.JoinedStr):  # words with spaces, not a key like f"new-order:{id}"
+        text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+        return bool(_readable(text)) and " " in text.strip()
     return False
 
 

@@ -68,7 +68,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> O
                "valid_days": max(1, current_app.config["VERIFY_EMAIL_MAX_AGE"] // 86400)}
     message, _created = record_email(
         f"email-change:{user.id}:{_digest(token)}", to=address,
-        subject="Confirm your new e-mail address for Flagship",
+        subject=_("Confirm your new e-mail address for Flagship"),
         body_text=render_template("emails/email_change.txt", **context),
         body_html=render_template("emails/email_change.html", **context),
     )
@@ -106,7 +106,7 @@ def _tell_the_old_address(user: User, old_address: str, token: str) -> None:
     context = {"user": user, "old_address": old_address}
     message, _created = record_email(
         f"email-changed:{user.id}:{_digest(token)}", to=old_address,
-        subject="Your Flagship login address was changed",
+        subject=_("Your Flagship login address was changed"),
         body_text=render_template("emails/email_changed.txt", **context),
         body_html=render_template("emails/email_changed.html", **context),
     )

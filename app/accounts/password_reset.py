@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 from app.i18n import lazy_gettext as _l
 from app.notifications.jobs import send_after_commit
 from app.notifications.models import OutboundEmail
@@ -91,10 +92,10 @@ def send_password_reset(email: str) -> OutboundEmail | None:
     context = {"user": user, "valid_minutes": int(MAX_AGE.total_seconds() // 60),
                "reset_url": url_for("accounts.reset_password", token=reset_token(user), _external=True),
                "forgot_url": url_for("accounts.forgot_password", _external=True)}
-    message, _ = record_email(
+    message, _created = record_email(
         # One per minute even if two requests race past the check above.
         f"password-reset:{user.id}:{utcnow():%Y%m%d%H%M}", to=user.email,
-        subject="Reset your Flagship password",
+        subject=_("Reset your Flagship password"),
         body_text=render_template("emails/password_reset.txt", **context),
         body_html=render_template("emails/password_reset.html", **context),
     )

@@ -57,9 +57,9 @@ def verification_email(user: User) -> OutboundEmail:
     token = verification_token(user)
     context = {"user": user, "verify_url": url_for("accounts.verify_email", token=token, _external=True),
                "valid_days": max(1, current_app.config["VERIFY_EMAIL_MAX_AGE"] // 86400)}
-    email, _ = record_email(
+    email, _created = record_email(
         f"verify-email:{user.id}:{hashlib.sha256(token.encode()).hexdigest()[:24]}",
-        to=user.email, subject="Confirm your e-mail address for Flagship",
+        to=user.email, subject=_("Confirm your e-mail address for Flagship"),
         body_text=render_template("emails/verify_email.txt", **context),
         body_html=render_template("emails/verify_email.html", **context),
     )
@@ -73,9 +73,9 @@ def signup_attempt_email(user: User) -> OutboundEmail:
     context = {"user": user, "login_url": url_for("accounts.login", _external=True),
                "verify_url": None if user.email_verified else url_for(
                    "accounts.verify_email", token=verification_token(user), _external=True)}
-    email, _ = record_email(
+    email, _created = record_email(
         f"signup-attempt:{user.id}:{hour}", to=user.email,
-        subject="Someone tried to sign up to Flagship with your address",
+        subject=_("Someone tried to sign up to Flagship with your address"),
         body_text=render_template("emails/signup_attempt.txt", **context),
         body_html=render_template("emails/signup_attempt.html", **context),
     )

@@ -44,7 +44,7 @@ def invite_supplier_staff(supplier_id: int):
         context = {"supplier": supplier, "invite_url": invite_url}
         email, _created = record_email(
             f"supplier-invitation:{invitation.id}", to=invitation.email,
-            subject=f"You are invited to the {supplier.name} supplier portal on Flagship",
+            subject=_("You are invited to the %(supplier)s supplier portal on Flagship", supplier=supplier.name),
             body_text=render_template("emails/supplier_invitation.txt", **context),
             body_html=render_template("emails/supplier_invitation.html", **context),
         )

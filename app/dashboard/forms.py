@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length
 from app.catalog import browse
 from app.catalog.browse import CatalogFilters
 from app.errors import DomainError
-from app.i18n import _
+from app.i18n import LANGUAGES, _
 from app.i18n import lazy_gettext as _l
 from app.money import (
     MAX_AMOUNT,
@@ -44,6 +44,10 @@ class NewShopForm(FlaskForm):
                                    Length(min=3, max=40, message=_l('The web address needs 3 to 40 characters.'))],
         description=_l('Lowercase letters, digits and hyphens; 3 to 40 characters.'),
     )
+    language = SelectField(
+        _l('Storefront language'), validate_choice=False,  # the service names a bad one
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        description=_l('The language shoppers see first; they can switch at the foot of any page.'))
     currency = SelectField(_l('Currency'), default="USD", validate_choice=False,  # the service says why not
                            description=_l('The currency the supply catalog prices its products in. It can’t be changed once the shop is open.'))
     bio = TextAreaField(_l('Short bio'), validators=[Length(max=600)],
@@ -227,6 +231,10 @@ class SettingsForm(FlaskForm):
     margin_floor = StringField(
         _l('Margin floor (%)'), render_kw={"inputmode": "decimal"},
         description=_l('A listing whose margin falls under this share of its price is paused. 0 to 90.'))
+    language = SelectField(
+        _l('Storefront language'), validate_choice=False,  # the service names a bad one
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        description=_l('The language shoppers see first; they can switch at the foot of any page.'))
     timezone = SelectField(
         _l('Time zone'), validate_choice=False,  # the service names a bad one in plain words
         choices=[SelectChoice(name, name.replace("_", " ")) for name in zone_choices()],

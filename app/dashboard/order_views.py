@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.money import format_money
 from app.orders import confirmation, search
 from app.orders import services as orders_service
@@ -80,25 +81,25 @@ def _change_status(order_id: int, change, done_message: str):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash(done_message.format(number=order.number), "success")
+        flash(str(done_message).format(number=order.number), "success")
     return redirect(url_for(".order_detail", order_id=order_id))
 
 
 @bp.post("/<shop>/orders/<int:order_id>/mark-paid")
 def mark_order_paid(order_id: int):
-    return _change_status(order_id, orders_service.mark_paid, "Order {number} is marked paid.")
+    return _change_status(order_id, orders_service.mark_paid, _l("Order {number} is marked paid."))
 
 
 @bp.post("/<shop>/orders/<int:order_id>/approve")
 def approve_order(order_id: int):
     return _change_status(order_id, confirmation.approve,
-                          "Order {number} is approved: it goes to the supplier now.")
+                          _l("Order {number} is approved: it goes to the supplier now."))
 
 
 @bp.post("/<shop>/orders/<int:order_id>/decline")
 def decline_order(order_id: int):
     return _change_status(order_id, confirmation.decline,
-                          "Order {number} is declined: cancelled, stock back, the shopper told.")
+                          _l("Order {number} is declined: cancelled, stock back, the shopper told."))
 
 
 @bp.get("/<shop>/orders/<int:order_id>/cancel")

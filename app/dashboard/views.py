@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.catalog.supplier_staff import suppliers_of
 from app.errors import DomainError
-from app.i18n import _
+from app.i18n import _, current_language
 from app.orders import confirmation
 from app.orders.search import OrderFilters, find_orders
 from app.orders.services import order_summary
@@ -47,10 +47,13 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new_shop():
     form = NewShopForm()
+    if request.method == "GET":
+        form.language.data = current_language()  # a new shop speaks its owner's language
     if form.validate_on_submit():
         try:
             shop = shops.create_shop(current_user, name=form.name.data, subdomain=form.subdomain.data,
-                                     currency=form.currency.data, bio=form.bio.data)
+                                     currency=form.currency.data, bio=form.bio.data,
+                                     language=form.language.data or None)
         except DomainError as error:
             refuse()
             getattr(form, error.field or "name").errors.append(error.message)
@@ -85,7 +88,8 @@ def settings():
         form.margin_floor.data = basis_points_to_percent(shop.margin_floor_bp)
     if form.validate_on_submit():
         try:
-            shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data, timezone=form.timezone.data)
+            shops.update_shop_profile(shop, name=form.name.data, bio=form.bio.data, timezone=form.timezone.data,
+                                      language=form.language.data)
             set_price_guardrails(shop, tolerance=form.price_change_tolerance.data,
                                  margin_floor=form.margin_floor.data)
             confirmation.set_cod_confirmation(shop, form.cod_confirmation.data)

@@ -349,7 +349,7 @@ def member_paid(order: Order, payment) -> str:
         order.hold = ""
         release(order, "The group closed before the payment arrived")
         _event(deal, "missed", round_, order, detail=f"paid after the group {round_.status}: money returned")
-        _email_member(order, shop, round_, "deal_missed", "Your group for {title} closed before you joined")
+        _email_member(order, shop, round_, "deal_missed", _l("Your group for {title} closed before you joined"))
         return f"order {order.number}: group {round_.status}, payment released"
     order.hold = "deal"
     db.session.flush()
@@ -437,11 +437,11 @@ def _joined(deal: Deal, round_: DealRound, order: Order, shop: Shop) -> None:
     db.session.refresh(round_)
     _event(deal, "joined", round_, order, detail=f"{round_.progress} of {round_.target}")
     if deal.kind == "presale":
-        _email_member(order, shop, round_, "presale_joined", "Your pre-order of {title}")
+        _email_member(order, shop, round_, "presale_joined", _l("Your pre-order of {title}"))
     elif round_.status == "filled":
         _go_ahead(deal, round_)
     else:
-        _email_member(order, shop, round_, "deal_joined", "You’re in the group for {title}")
+        _email_member(order, shop, round_, "deal_joined", _l("You’re in the group for {title}"))
 
 
 def deal_listing(deal: Deal) -> Listing:
@@ -536,8 +536,8 @@ def _close(round_id: int, now: datetime, due, by: str = "") -> str:
         else:
             cancel_order(order, reason, source="system")
         _email_member(order, shop, round_, "deal_failed",
-                      "Your group for {title} did not fill" if deal.kind == "group"
-                      else "The pre-sale of {title} did not go ahead")
+                      _l("Your group for {title} did not fill") if deal.kind == "group"
+                      else _l("The pre-sale of {title} did not go ahead"))
     _release_unpaid(round_, reason)
     detail = f"{round_.progress} of {round_.target} by the deadline" + (f", closed by {by}" if by else "")
     _event(deal, "failed", round_, detail=detail)

@@ -70,7 +70,7 @@ def hold(order: Order, shop: Shop, waits_for: str, *,
         token = secrets.token_urlsafe(32)
         order.confirm_token_hash = _hash(token)
         db.session.flush()
-        email_shopper(order, shop, "cod_confirm_request", "Please confirm your order {number} from {shop}",
+        email_shopper(order, shop, "cod_confirm_request", _l("Please confirm your order {number} from {shop}"),
                confirm_url=confirm_url(order.number, token),
                hours=current_app.config["COD_CONFIRM_HOURS"])
     db.session.flush()
@@ -110,7 +110,7 @@ def decline(order: Order, reason: str = "") -> Order:
     shop = db.session.get(Shop, order.shop_id)
     order.hold, order.hold_expires_at = "", None
     cancel_order(order, reason or "Not accepted by the shop", source="dashboard")
-    email_shopper(order, shop, "cod_declined", "Your order {number} from {shop} was not accepted")
+    email_shopper(order, shop, "cod_declined", _l("Your order {number} from {shop} was not accepted"))
     return order
 
 
@@ -149,7 +149,7 @@ def expire_held_orders() -> int:
             order.hold, order.hold_expires_at, order.confirm_token_hash = "", None, ""
             cancel_order(order, "Not confirmed in time" if waited_for == "shopper"
                          else "Not approved in time", source="system")
-            email_shopper(order, shop, "cod_expired", "Your order {number} from {shop} was cancelled",
+            email_shopper(order, shop, "cod_expired", _l("Your order {number} from {shop} was cancelled"),
                    waited_for=waited_for)
             db.session.commit()
             expired += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 
+from app.i18n import speaking
 from app.notifications.jobs import send_after_commit
 from app.notifications.services import record_email
 from app.shops.hosts import storefront_host
@@ -21,9 +22,10 @@ def email_shopper(order, shop, template: str, subject: str, *, key: str = "", **
     order (and `key`, where an order has several: a refund's id). `subject` may name
     {number}, {shop} and any of `context`."""
     values = {"order": order, "shop": shop, "status_url": status_url(order, shop), **context}
-    email, _ = record_email(
-        f"{template.replace('_', '-')}:{order.id}" + (f":{key}" if key else ""), to=order.customer_email,
-        subject=subject.format(number=order.number, shop=shop.name, **context),
-        body_text=render_template(f"emails/{template}.txt", **values),
-        body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)
+    with speaking(order.language or shop.language):  # the language they bought in
+        email, _created = record_email(
+            f"{template.replace('_', '-')}:{order.id}" + (f":{key}" if key else ""), to=order.customer_email,
+            subject=str(subject).format(number=order.number, shop=shop.name, **context),
+            body_text=render_template(f"emails/{template}.txt", **values),
+            body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id)
     send_after_commit(email)

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from app.catalog.models import Supplier
 from app.catalog.portal_models import WebhookDelivery
 from app.extensions import db
+from app.i18n import _, speaking
+from app.i18n import lazy_gettext as _l
 from app.jobs import defer
 from app.money import format_money
 from app.notifications.services import deliver, record_email
@@ -23,7 +25,7 @@ from .supplier_webhooks import RETRY_INTERVALS, WebhookFailed, attempt_delivery,
 
 def send_order_confirmation(order_id: int) -> str:
     """E-mail the shopper their order confirmation (once, however often this runs)."""
-    return _email_shopper(order_id, "order_confirmation", "Your order {number} from {shop}")
+    return _email_shopper(order_id, "order_confirmation", _l("Your order {number} from {shop}"))
 
 
 def send_new_order_to_owners(order_id: int) -> str:
@@ -39,7 +41,7 @@ def send_new_order_to_owners(order_id: int) -> str:
             return "cancelled"
         shop = db.session.get(Shop, shop_id)
         order_url = url_for("dashboard.order_detail", shop=shop.subdomain, order_id=order.id, _external=True)
-        emails = record_owner_emails(shop, "new_order", "New order {number} at {shop}: {total}",
+        emails = record_owner_emails(shop, "new_order", _l("New order {number} at {shop}: {total}"),
                                      f"new-order:{order.id}", order=order, number=order.number,
                                      total=format_money(order.total, order.currency), order_url=order_url)
         db.session.commit()
@@ -65,16 +67,18 @@ def _email_shopper(order_id: int, template: str, subject, ready=None, key: str =
         if ready is not None and (refusal := ready(order)):
             return refusal
         shop = db.session.get(Shop, shop_id)
-        values = {"order": order, "shop": shop, "status_url": status_url(order, shop),
-                  **{name: build(order) for name, build in context.items()}}
-        email, created = record_email(
-            f"{template.replace('_', '-')}:{order.id}" + (f":{key}" if key else ""),
-            to=order.customer_email,
-            subject=subject(order, shop) if callable(subject) else subject.format(number=order.number, shop=shop.name),
-            body_text=render_template(f"emails/{template}.txt", **values),
-            body_html=render_template(f"emails/{template}.html", **values),
-            shop_id=shop.id,
-        )
+        with speaking(order.language or shop.language):  # the language they bought in
+            values = {"order": order, "shop": shop, "status_url": status_url(order, shop),
+                      **{name: build(order) for name, build in context.items()}}
+            email, created = record_email(
+                f"{template.replace('_', '-')}:{order.id}" + (f":{key}" if key else ""),
+                to=order.customer_email,
+                subject=subject(order, shop) if callable(subject) else str(subject).format(
+                    number=order.number, shop=shop.name),
+                body_text=render_template(f"emails/{template}.txt", **values),
+                body_html=render_template(f"emails/{template}.html", **values),
+                shop_id=shop.id,
+            )
         db.session.commit()
         if email.status != "sent":
             try:
@@ -143,13 +147,14 @@ def send_shipping_confirmation(order_id: int) -> str:
 
 def _shipped_subject(order: Order, shop: Shop) -> str:
     if order.pickup_code:  # collected at a pickup point: say where
-        return f"Your order {order.number} from {shop.name} is on its way to {order.pickup_place}"
-    return f"Your order {order.number} from {shop.name} has shipped"
+        return _("Your order %(number)s from %(shop)s is on its way to %(place)s", number=order.number,
+                 shop=shop.name, place=order.pickup_place)
+    return _("Your order %(number)s from %(shop)s has shipped", number=order.number, shop=shop.name)
 
 
 def send_part_shipped(order_id: int, line_ids: list[int]) -> str:
     """E-mail the shopper that part of their order has shipped: what this shipment carries,
     its tracking and what is still to come (once per shipment: its first line is the key)."""
     return _email_shopper(
-        order_id, "part_shipped", "Part of your order {number} from {shop} has shipped",
+        order_id, "part_shipped", _l("Part of your order {number} from {shop} has shipped"),
         key=str(min(line_ids)), shipment=lambda order: shipment_of(order, line_ids))

@@ -37,7 +37,7 @@ def send_order_links(shop, email: str) -> None:
     values = {"shop": shop, "links": links}
     message, _created = record_email(
         f"order-links:{shop.id}:{email.lower()}:{utcnow():%Y%m%d%H}", to=orders[0].customer_email,
-        subject=f"Your orders at {shop.name}",
+        subject=_("Your orders at %(shop)s", shop=shop.name),
         body_text=render_template("emails/order_links.txt", **values),
         body_html=render_template("emails/order_links.html", **values), shop_id=shop.id)
     send_after_commit(message)

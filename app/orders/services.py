@@ -12,7 +12,7 @@ from app.catalog.models import SupplyVariant
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, current_language
 from app.jobs import defer
 from app.ledger.services import record_sale, record_supplier_returns
 from app.shops.models import Shop
@@ -100,6 +100,14 @@ def on_order_placed(handler) -> None:
         _placed_handlers.append(handler)
 
 
+def _shopper_language() -> str | None:
+    """The language a shopper buys in on a storefront (their e-mails speak it); None
+    elsewhere (an order made by a job or the demo speaks the shop's)."""
+    from flask import g, has_request_context
+
+    return current_language() if has_request_context() and g.get("storefront") else None
+
+
 def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str = "cod", *,
                 number: str | None = None, access_token: str | None = None,
                 checkout_key: str | None = None, held: bool = False, made_to_order: bool = False,
@@ -147,6 +155,7 @@ def place_order(shop, cart: Cart, customer: CustomerDetails, payment_method: str
                 )
         order = Order(
             shop_id=shop_id,
+            language=_shopper_language(),
             number=number or new_order_number(),
             access_token=access_token or new_access_token(),
             checkout_key=checkout_key,

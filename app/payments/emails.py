@@ -47,7 +47,7 @@ def email_cancellation(order, *, source: str, reason: str = "", money: MoneyBack
     back = _money_text(order, shop, money)
     if money.kind in ("card", "cash") and order.net_total <= 0 < order.refunded_total - money.amount:
         back += f" With the earlier refund, all {format_money(order.refunded_total, order.currency)} you paid is back."
-    email_shopper(order, shop, "order_cancelled", "Your order {number} from {shop} is cancelled",
+    email_shopper(order, shop, "order_cancelled", _l("Your order {number} from {shop} is cancelled"),
                   cancelled_by=who, reason=(reason or "").strip(), money_back=back)
 
 
@@ -59,7 +59,7 @@ def email_refund(order, refund) -> None:
     by_id = {line.id: line for line in order.lines}
     items = [(by_id[int(line_id)], int(quantity)) for line_id, quantity in (refund.lines or {}).items()
              if int(line_id) in by_id and int(quantity) > 0]
-    email_shopper(order, shop, "order_refunded", "{amount} refunded on your order {number} from {shop}",
+    email_shopper(order, shop, "order_refunded", _l("{amount} refunded on your order {number} from {shop}"),
                   key=str(refund.id), refund=refund, items=items, amount=format_money(refund.amount, refund.currency),
                   money_back=_money_text(order, shop, MoneyBack("card" if order.payment_method == "card" else "cash",
                                                                 refund.amount)))

@@ -24,6 +24,7 @@ from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.integrations import stripe_gateway
 from app.jobs.outbox import defer
 from app.ledger.services import record_sale
@@ -71,7 +72,7 @@ def go_ahead(order: Order) -> None:
         order.hold = "balance"
         order.hold_expires_at = utcnow() + timedelta(days=current_app.config["PRESALE_BALANCE_DAYS"])
         db.session.flush()
-        _email(order, "presale_balance_due", "Your pre-order {number} goes ahead: please pay the balance")
+        _email(order, "presale_balance_due", _l("Your pre-order {number} goes ahead: please pay the balance"))
     elif payment.status == "authorised":
         defer(capture_held_payment, payment.shop_id, payment.id, job_id=f"capture-payment-{payment.id}")
     else:
@@ -165,7 +166,7 @@ def expire_unpaid_balances(now=None) -> int:
             if order is not None:
                 order.hold, order.hold_expires_at = "", None
                 release(order, "The balance was not paid in time")
-                _email(order, "presale_balance_expired", "Your pre-order {number} is cancelled")
+                _email(order, "presale_balance_expired", _l("Your pre-order {number} is cancelled"))
             db.session.commit()
     return len(due)
 
@@ -201,7 +202,7 @@ def capture_held_payment(shop_id: int, payment_id: int) -> str:
             payment.failure_message = f"The authorisation could not be captured: {error.user_message or error}"[:500]
             if order.status == "pending":
                 cancel_order(order, "The card payment could not be taken", source="stripe")
-                _email(order, "payment_not_taken", "Your order {number} from {shop} could not be paid")
+                _email(order, "payment_not_taken", _l("Your order {number} from {shop} could not be paid"))
             db.session.commit()
             return f"order {order.number}: capture refused"
         balance = (intent.get("latest_charge") or {}).get("balance_transaction") or {}

@@ -272,9 +272,9 @@ def send_page_link(promoter: Promoter, shop, token: str) -> None:
     values = {"promoter": promoter, "shop": shop, "page_url": page_url(promoter, shop, token),
               "link": link_of(promoter, shop), "rate": percent(shop.referral_level1_bp),
               "binding_days": shop.referral_binding_days}
-    email, _ = record_email(
+    email, _created = record_email(
         f"promoter-link:{promoter.id}:{_hash(token)[:16]}", to=promoter.email,
-        subject=f"Your promoter page at {shop.name}",
+        subject=_("Your promoter page at %(shop)s", shop=shop.name),
         body_text=render_template("emails/promoter_link.txt", **values),
         body_html=render_template("emails/promoter_link.html", **values), shop_id=shop.id)
     send_after_commit(email)

@@ -19,7 +19,7 @@ from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, ngettext, speaking
 from app.i18n import lazy_gettext as _l
 from app.money import format_money
 from app.notifications.services import deliver, record_email
@@ -260,15 +260,16 @@ def _send_digest(shop: Shop, run: SyncRun) -> None:
     count = len({notice.listing_id for notice in notices})
     context = {"shop": shop, "run": run, "items": items, "count": count,
                "notices_url": url_for("dashboard.notices", shop=shop.subdomain, _external=True)}
-    email, created = record_email(
-        f"sync-digest:{run.id}:{shop.id}",
-        to=to,
-        subject=f"{count} listing{'s' if count != 1 else ''} in {shop.name} need{'s' if count == 1 else ''} "
-                f"your attention",
-        body_text=render_template("emails/sync_digest.txt", **context),
-        body_html=render_template("emails/sync_digest.html", **context),
-        shop_id=shop.id,
-    )
+    with speaking(shop.language):
+        email, created = record_email(
+            f"sync-digest:{run.id}:{shop.id}",
+            to=to,
+            subject=ngettext("%(num)d listing in %(shop)s needs your attention",
+                             "%(num)d listings in %(shop)s need your attention", count, shop=shop.name),
+            body_text=render_template("emails/sync_digest.txt", **context),
+            body_html=render_template("emails/sync_digest.html", **context),
+            shop_id=shop.id,
+        )
     db.session.commit()
     if email.status != "sent":
         try:

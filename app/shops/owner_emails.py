@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import render_template
 
 from app.accounts.services import shop_owners
+from app.i18n import speaking
 from app.notifications.jobs import send_after_commit
 from app.notifications.models import OutboundEmail
 from app.notifications.services import record_email
@@ -20,11 +21,12 @@ def record_owner_emails(shop, template: str, subject: str, purpose: str,
     recorded = []
     for owner in shop_owners(shop.id):
         values = {"shop": shop, "owner": owner, **context}
-        recorded.append(record_email(
-            f"{purpose}:{owner.id}", to=owner.email,
-            subject=subject.format(shop=shop.name, **context),
-            body_text=render_template(f"emails/{template}.txt", **values),
-            body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id))
+        with speaking(owner.language or shop.language):  # each owner reads their own language
+            recorded.append(record_email(
+                f"{purpose}:{owner.id}", to=owner.email,
+                subject=str(subject).format(shop=shop.name, **context),
+                body_text=render_template(f"emails/{template}.txt", **values),
+                body_html=render_template(f"emails/{template}.html", **values), shop_id=shop.id))
     return recorded
 
 

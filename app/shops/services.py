@@ -16,7 +16,8 @@ from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import LANGUAGES, _, current_language
+from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES
 from app.shops.hosts import RESERVED_SUBDOMAINS, storefront_host
 from app.tenancy import get_for_shop, require_shop_id, unscoped
@@ -74,11 +75,22 @@ def _new_shop_currency(currency: str) -> str:
     return currency
 
 
-def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "") -> Shop:
-    """A new shop owned by `owner`."""
+def _valid_language(language: str | None) -> str:
+    """One of the languages a storefront speaks (app/i18n.py); None: the owner's own now."""
+    if language is None:
+        return current_language()
+    if language not in LANGUAGES:
+        raise DomainError(_("Choose one of the listed languages."), field="language")
+    return language
+
+
+def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "",
+                language: str | None = None) -> Shop:
+    """A new shop owned by `owner`, whose storefront speaks `language` (else the owner's)."""
     name, currency, bio = _validate_profile(name, currency, bio)
     currency = _new_shop_currency(currency)
-    shop = Shop(name=name, subdomain=validate_subdomain(subdomain), currency=currency, bio=bio)
+    shop = Shop(name=name, subdomain=validate_subdomain(subdomain), currency=currency, bio=bio,
+                language=_valid_language(language))
     db.session.add(shop)
     db.session.flush()
     db.session.add(ShopMembership(shop_id=shop.id, user_id=owner.id, role="owner"))
@@ -86,11 +98,14 @@ def create_shop(owner, *, name: str, subdomain: str, currency: str, bio: str = "
     return shop
 
 
-def update_shop_profile(shop: Shop, *, name: str, bio: str, timezone: str | None = None) -> Shop:
-    name, _, bio = _validate_profile(name, shop.currency, bio)
+def update_shop_profile(shop: Shop, *, name: str, bio: str, timezone: str | None = None,
+                        language: str | None = None) -> Shop:
+    name, _currency, bio = _validate_profile(name, shop.currency, bio)
     shop.name, shop.bio = name, bio
     if timezone is not None:
         shop.timezone = valid_zone(timezone)
+    if language is not None:
+        shop.language = _valid_language(language)
     db.session.flush()
     return shop
 
@@ -128,10 +143,10 @@ def _tell_owners_of_status(shop: Shop) -> None:
     event = f"{shop.id}:{utcnow():%Y%m%dT%H%M%S%f}"  # each suspension or reopening is its own event
     dashboard_url = url_for("dashboard.shop_home", shop=shop.subdomain, _external=True)
     if shop.status == "suspended":
-        email_owners(shop, "shop_suspended", "{shop} is suspended", f"shop-suspended:{event}",
+        email_owners(shop, "shop_suspended", _l("{shop} is suspended"), f"shop-suspended:{event}",
                      reason=shop.suspended_reason, dashboard_url=dashboard_url)
     else:
-        email_owners(shop, "shop_reopened", "{shop} is open again", f"shop-reopened:{event}",
+        email_owners(shop, "shop_reopened", _l("{shop} is open again"), f"shop-reopened:{event}",
                      dashboard_url=dashboard_url,
                      storefront=url_for("storefront.home", shop_host=storefront_host(shop), _external=True))
 
