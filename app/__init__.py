@@ -209,6 +209,7 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
 
 
 def _register_error_pages(app: FlagshipFlask) -> None:
+    from .i18n import _
     from .shops.hosts import is_platform_request
     from .sites import STOREFRONT_PREFIX
 
@@ -221,29 +222,29 @@ def _register_error_pages(app: FlagshipFlask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
-        return render_error(400, "That request didn’t look right", getattr(error, "description", ""))
+        return render_error(400, _("That request didn’t look right"), getattr(error, "description", ""))
 
     @app.errorhandler(403)
     def forbidden(error):
-        return render_error(403, "Not allowed", "You don’t have access to this page.")
+        return render_error(403, _("Not allowed"), _("You don’t have access to this page."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_error(404, "Page not found", "We couldn’t find what you were looking for.")
+        return render_error(404, _("Page not found"), _("We couldn’t find what you were looking for."))
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return render_error(405, "Not allowed", "That action isn’t available here.")
+        return render_error(405, _("Not allowed"), _("That action isn’t available here."))
 
     @app.errorhandler(413)
     def too_large(error):
-        return render_error(413, "File too large", "That upload is larger than we accept.")
+        return render_error(413, _("File too large"), _("That upload is larger than we accept."))
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_error(429, "Slow down", "Too many attempts. Please wait a minute and try again.")
+        return render_error(429, _("Slow down"), _("Too many attempts. Please wait a minute and try again."))
 
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return render_error(500, "Something went wrong", "We’ve been told. Please try again.")
+        return render_error(500, _("Something went wrong"), _("We’ve been told. Please try again."))

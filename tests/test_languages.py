@@ -1,0 +1,144 @@
+"""A shop runs in Chinese with yuan prices, end to end: the owner's choices (the storefront's
+language, their own), the back offices and error pages in the browser's language, and every
+e-mail in its reader's language (issue 16, item 1)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.extensions import db
+from app.notifications.models import OutboundEmail
+from app.orders.jobs import send_new_order_to_owners, send_order_confirmation
+from app.orders.models import Order
+from app.shops.models import Shop
+from app.shops.pricing import PriceRule
+from app.shops.services import add_listing, create_shop
+from app.tenancy import unscoped, use_shop
+from tests.factories import make_product, make_supplier, make_user
+from tests.storefront.test_storefront_language import CHECKOUT
+
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def _tea_shop(owner_language: str | None = "zh"):
+    """A shop selling a tea garden's supply, priced in yuan, whose storefront speaks Chinese."""
+    garden = make_supplier("云岭茶园", currency="CNY")
+    tea = make_product(garden, title="明前茉莉银针", category="snacks", variants=[
+        {"options": {"规格": "50 克罐装"}, "wholesale": 3800, "min_retail": 5200, "stock": 50}])
+    owner = make_user("lin@example.com")
+    owner.language = owner_language
+    shop = create_shop(owner, name="阿林的茶", subdomain="linstea", currency="CNY", language="zh")
+    with use_shop(shop.id):
+        listing = add_listing(shop, tea.id, rule=PriceRule("markup", 5000), title="明前茉莉银针")
+    db.session.commit()
+    return shop, owner, listing
+
+
+def _buy(storefront, shop, listing) -> Order:
+    client = storefront(shop)
+    variant = listing.supply_product.variants[0]
+    client.post("/cart/add", data={"listing_id": listing.id, "variant_id": variant.id, "quantity": 1})
+    placed = client.post("/checkout", data=dict(CHECKOUT, country="CN", region="云南省", city="昆明市",
+                                                 postcode="650000"))
+    assert placed.status_code == 302, placed.get_data(as_text=True)[:2000]
+    with use_shop(shop.id):
+        return db.session.scalar(select(Order).order_by(Order.id.desc()))
+
+
+def _emails_to(address: str) -> list[OutboundEmail]:
+    with unscoped():
+        return db.session.scalars(select(OutboundEmail).where(OutboundEmail.to_address == address)
+                                  .order_by(OutboundEmail.id)).all()
+
+
+def test_a_chinese_shop_in_yuan_from_storefront_to_e_mail(storefront, app):
+    shop, owner, listing = _tea_shop()
+    page = storefront(shop).get(f"/products/{listing.handle}").get_data(as_text=True)
+    assert '<html lang="zh-CN"' in page and "加入购物车" in page and "¥57.00" in page  # ¥38.00 + 50 %
+    order = _buy(storefront, shop, listing)
+    assert (order.currency, order.total, order.language) == ("CNY", 5700, "zh")  # ¥57.00 = 38 x 1.5
+    send_order_confirmation(order.id)
+    mail = _emails_to("ada@example.com")[-1]
+    assert mail.subject == f"你在 阿林的茶 的订单 {order.number}"
+    assert "谢谢你" in mail.body_html and "¥57.00" in mail.body_text and "Thank you" not in mail.body_text
+
+
+def test_each_owner_reads_the_new_order_in_their_own_language(storefront, app):
+    shop, owner, listing = _tea_shop(owner_language="en")  # the storefront speaks Chinese
+    order = _buy(storefront, shop, listing)
+    send_new_order_to_owners(order.id)
+    mail = _emails_to(owner.email)[-1]
+    assert mail.subject.startswith(f"New order {order.number} at 阿林的茶")
+    assert "has a new order" in mail.body_text and "CN¥57.00" in mail.body_text  # yuan, said in English
+
+
+def test_the_dashboard_speaks_the_owners_language(client, login, app):
+    shop, owner, listing = _tea_shop()
+    login(owner)
+    home = client.get(f"/dashboard/{shop.subdomain}/").get_data(as_text=True)
+    assert '<html lang="zh-CN"' in home and "你的店铺" in home and "分享你的店铺" in home
+    orders = client.get(f"/dashboard/{shop.subdomain}/orders").get_data(as_text=True)
+    assert "还没有订单" in orders and "打印" not in orders  # the empty state, in Chinese
+    settings = client.get(f"/dashboard/{shop.subdomain}/settings").get_data(as_text=True)
+    assert "店铺语言" in settings and re.search(r'<option selected value="zh">中文</option>', settings)
+
+
+def test_the_owner_picks_the_storefront_language_and_a_bad_one_is_refused(client, login, storefront, app):
+    shop, owner, listing = _tea_shop()
+    login(owner)
+    form = {"name": shop.name, "bio": "", "price_change_tolerance": "15", "margin_floor": "0",
+            "timezone": "Asia/Shanghai", "cod_confirmation": "off"}
+    refused = client.post(f"/dashboard/{shop.subdomain}/settings", data=dict(form, language="fr"))
+    assert refused.status_code == 422 and "请选择列表中的语言。" in refused.get_data(as_text=True)
+    assert client.post(f"/dashboard/{shop.subdomain}/settings", data=dict(form, language="en")).status_code == 302
+    db.session.expire_all()
+    with unscoped():
+        assert db.session.get(Shop, shop.id).language == "en"
+    assert '<html lang="en"' in storefront(shop).get("/").get_data(as_text=True)
+
+
+def test_a_new_shop_speaks_its_owners_language(client, login, app):
+    make_supplier(currency="USD")
+    db.session.commit()
+    owner = make_user("new-owner@example.com")
+    owner.language = "zh"
+    db.session.commit()
+    login(owner)
+    form = client.get("/dashboard/new").get_data(as_text=True)
+    assert "店铺语言" in form
+    opened = client.post("/dashboard/new", data={"name": "小店", "subdomain": "xiaodian", "currency": "USD",
+                                                  "bio": "", "language": "zh"})
+    assert opened.status_code == 302
+    with unscoped():
+        assert db.session.scalar(select(Shop.language).where(Shop.subdomain == "xiaodian")) == "zh"
+
+
+def test_the_browser_language_and_the_switcher(client, login, app):
+    page = client.get("/login", headers=ZH).get_data(as_text=True)
+    assert "欢迎回来" in page and '<html lang="zh-CN"' in page
+    assert "Welcome back" in client.get("/login").get_data(as_text=True)
+    missing = client.get("/no-such-page", headers=ZH)
+    assert missing.status_code == 404 and "找不到页面" in missing.get_data(as_text=True)
+    user = make_user("switcher@example.com")
+    db.session.commit()
+    login(user)
+    switched = client.get("/language?to=zh&next=/account")
+    assert switched.status_code == 303 and switched.location.endswith("/account")
+    assert "lang=zh" in switched.headers["Set-Cookie"]
+    db.session.expire_all()
+    with unscoped():
+        assert db.session.get(User, user.id).language == "zh"  # their e-mails speak it too
+    assert "保存语言" in client.get("/account").get_data(as_text=True)
+    away = client.get("/language?to=en&next=https://evil.example/")
+    assert away.status_code == 303 and "evil" not in away.location  # only a path on this site
+
+
+def test_a_password_reset_asked_in_chinese_arrives_in_chinese(client, app):
+    make_user("forgetful@example.com")
+    db.session.commit()
+    client.post("/forgot-password", data={"email": "forgetful@example.com"}, headers=ZH)
+    mail = _emails_to("forgetful@example.com")[-1]
+    assert mail.subject == "重置你的 Flagship 密码" and "设置新密码" in mail.body_text
