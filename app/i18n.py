@@ -124,6 +124,9 @@ def init_app(app) -> Babel:
                        format_time=format_time, format_number=format_number,
                        format_percent=format_percent)
     env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language)
+    from app.status_words import status_label
+
+    env.filters["status_label"] = status_label
     return babel
 
 

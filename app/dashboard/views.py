@@ -68,9 +68,9 @@ def shop_home():
     listings = shops.shop_listings()
     summary = order_summary()
     checklist = [
-        ("Add products from the supply catalog", bool(listings), url_for(".catalog")),
-        ("Make the theme yours", theme_customised(g.shop), url_for(".themes_library")),
-        ("Share your shop", bool(summary), "#share"),
+        (_("Add products from the supply catalog"), bool(listings), url_for(".catalog")),
+        (_("Make the theme yours"), theme_customised(g.shop), url_for(".themes_library")),
+        (_("Share your shop"), bool(summary), "#share"),
     ]
     recent_orders = find_orders(OrderFilters(timezone=g.shop.timezone), page=1, per_page=5).items
     return render_template("dashboard/home.html", checklist=checklist, summary=summary,

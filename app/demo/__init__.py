@@ -91,6 +91,7 @@ def load_demo(if_empty: bool = False) -> bool:
                  for spec in SHOPS]
         for spec, shop in shops:  # the Chinese shop and its owner speak Chinese
             shop.language = spec.get("language", "en")
+            shop.timezone = spec.get("timezone", shop.timezone)
             find_user_by_email(spec["owner"]).language = spec.get("language")
     for spec, shop in shops:
         with use_shop(shop.id):

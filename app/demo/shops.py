@@ -256,6 +256,7 @@ LIN = {
     "subdomain": "lin",
     "currency": "CNY",
     "language": "zh",
+    "timezone": "Asia/Shanghai",
     "bio": (
         "我是阿林，在昆明做了八年茶，也在小红书分享喝茶和慢生活。这里只放我自己每天在喝、在吃、"
         "在用的东西，都是云南山里的好物，直接从茶园和合作社发货给你。有问题随时私信我！"

@@ -1,0 +1,33 @@
+"""The status words pages show from data (an order's "pending", a supplier's "active"), in
+the reader's language: the `status_label` filter. A word not listed shows as it is stored,
+capitalised, so a new status never breaks a page (tests/test_translations.py lists them)."""
+
+from __future__ import annotations
+
+from app.i18n import lazy_gettext as _l
+
+STATUS_WORDS = {
+    "pending": _l("Pending"), "paid": _l("Paid"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"),
+    "partly refunded": _l("Partly refunded"), "shipped": _l("Shipped"), "partly shipped": _l("Partly shipped"),
+    "unfulfilled": _l("Unfulfilled"), "delivered": _l("Delivered"), "collected": _l("Collected"),
+    "active": _l("Active"), "suspended": _l("Suspended"), "discontinued": _l("Discontinued"),
+    "hidden": _l("Hidden"), "visible": _l("Visible"), "open": _l("Open"), "closed": _l("Closed"),
+    "running": _l("Running"), "paused": _l("Paused"), "expired": _l("Expired"), "used up": _l("Used up"),
+    "scheduled": _l("Scheduled"), "failed": _l("Failed"), "sent": _l("Sent"), "outbox": _l("Waiting to send"),
+    "succeeded": _l("Succeeded"), "default text": _l("Default text"), "your text": _l("Your text"),
+    "not saved": _l("Not saved"), "awaiting shopper": _l("Awaiting shopper"),
+    "awaiting approval": _l("Awaiting approval"), "waiting for pre-sale": _l("Waiting for pre-sale"),
+    "waiting for group": _l("Waiting for group"), "awaiting payment": _l("Awaiting payment"),
+    "awaiting balance": _l("Awaiting balance"), "on hold": _l("On hold"), "draft": _l("Draft"),
+    "verified": _l("Verified"), "queued": _l("Queued"), "succeeded_partly": _l("Partly succeeded"),
+    "partly_failed": _l("Partly failed"), "in progress": _l("In progress"), "new": _l("New"),
+    "accepted": _l("Accepted"), "filled": _l("Filled"), "went ahead": _l("Went ahead"),
+    "did not fill": _l("Did not fill"), "info": _l("Info"), "dispute": _l("Disputed"),
+}
+
+
+def status_label(word) -> str:
+    """'partly_shipped' -> 'Partly shipped' (or its translation)."""
+    key = str(word or "").replace("_", " ").strip().lower()
+    found = STATUS_WORDS.get(key) or STATUS_WORDS.get(str(word or ""))
+    return str(found) if found is not None else key.capitalize()
