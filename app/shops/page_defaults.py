@@ -3,14 +3,18 @@ the supplier ships straight to the shopper, the shopper pays by card or on deliv
 platform processes the payment, refunds go back to the card or are paid in cash.
 
 Plain text in the pages' simple format (app/shops/pages.py: `## ` a heading, `- ` a list
-item, a blank line between paragraphs, **bold**). `{shop}` and `{currency}` are filled in
-with the shop's own name and currency when a page is shown or opened in the editor.
+item, a blank line between paragraphs, **bold**). `%(shop)s` and `%(currency)s` are
+filled in with the shop's own name and currency when a page is shown or opened in the editor,
+in the language of the request (English, or Chinese from the catalog).
 """
 
 from __future__ import annotations
 
-RETURNS = """\
-## Changed your mind?
+from app.i18n import LANGUAGES, _, speaking
+
+
+def _returns(values: dict) -> str:
+    return _("""## Changed your mind?
 You can return most items within 14 days of delivery, unused and in their original packaging. Food, opened cosmetics and items made to order can't be returned unless they arrived damaged or faulty.
 
 ## How to return an item
@@ -26,12 +30,12 @@ We refund you within 5 working days of the item reaching the supplier:
 - **paid by card:** the money goes back to the same card (your bank may take a few days to show it);
 - **paid on delivery:** we refund you in cash, as we agree with you by e-mail.
 
-You get an e-mail when the refund is made. If you cancel an order before it ships, you get everything back.
-"""
+You get an e-mail when the refund is made. If you cancel an order before it ships, you get everything back.""", **values)
 
-SHIPPING = """\
-## Who ships your order
-{shop} chooses its products from trusted suppliers on the Flagship platform. When you order, the supplier packs your items and ships them straight to you from its own warehouse. An order with items from more than one supplier can arrive in more than one parcel.
+
+def _shipping(values: dict) -> str:
+    return _("""## Who ships your order
+%(shop)s chooses its products from trusted suppliers on the Flagship platform. When you order, the supplier packs your items and ships them straight to you from its own warehouse. An order with items from more than one supplier can arrive in more than one parcel.
 
 ## When it ships
 Most orders ship within 2 working days. Pre-orders and group buys ship once they go ahead, by the date shown on the product's page. You get an e-mail with the tracking number as soon as a parcel leaves.
@@ -45,11 +49,11 @@ Most orders ship within 2 working days. Pre-orders and group buys ship once they
 Every order has a private status page: the link is in your order e-mail. Lost it? Use "Find my order" at the bottom of any page and we send your links again.
 
 ## Paying
-You pay by card at checkout or in cash on delivery, as checkout offers. The Flagship platform processes the payment for {shop}.
-"""
+You pay by card at checkout or in cash on delivery, as checkout offers. The Flagship platform processes the payment for %(shop)s.""", **values)
 
-PRIVACY = """\
-This page says what {shop} keeps about you and why. {shop} runs on Flagship, a platform that hosts the shop, processes payments and passes your order to the supplier that ships it.
+
+def _privacy(values: dict) -> str:
+    return _("""This page says what %(shop)s keeps about you and why. %(shop)s runs on Flagship, a platform that hosts the shop, processes payments and passes your order to the supplier that ships it.
 
 ## What we keep
 - your name, delivery address, e-mail address and phone number, to deliver your order and to reach you about it;
@@ -76,17 +80,17 @@ We use no advertising or tracking cookies.
 Order records are kept as long as the law asks for accounts (usually several years); messages as long as we need them to answer you.
 
 ## Your rights
-You can ask to see the data we hold about you, to correct it, or to delete it where the law allows: write to us through the contact page.
-"""
+You can ask to see the data we hold about you, to correct it, or to delete it where the law allows: write to us through the contact page.""", **values)
 
-TERMS = """\
-These terms apply when you buy from {shop}. By placing an order you accept them.
+
+def _terms(values: dict) -> str:
+    return _("""These terms apply when you buy from %(shop)s. By placing an order you accept them.
 
 ## Who you buy from
-You buy from {shop}. {shop} chooses its products from suppliers on the Flagship platform, and the supplier ships your order straight to you. Flagship hosts the shop and processes payments on its behalf.
+You buy from %(shop)s. %(shop)s chooses its products from suppliers on the Flagship platform, and the supplier ships your order straight to you. Flagship hosts the shop and processes payments on its behalf.
 
 ## Prices and payment
-- Prices are in {currency}. Any delivery cost is shown at checkout, before you pay.
+- Prices are in %(currency)s. Any delivery cost is shown at checkout, before you pay.
 - You pay by card at checkout or in cash on delivery, as checkout offers. An order paid on delivery may need your confirmation by e-mail before it ships.
 - Your order is accepted when you receive the order e-mail.
 
@@ -100,12 +104,23 @@ Our Shipping and Returns pages say how your order reaches you and how to send so
 If an item arrives damaged, faulty or not as described, we put it right (see the Returns page). Nothing in these terms limits your rights under consumer law.
 
 ## Questions
-Write to us through the contact page, with your order number if you have one.
-"""
+Write to us through the contact page, with your order number if you have one.""", **values)
 
-DEFAULTS = {"returns": RETURNS, "shipping": SHIPPING, "privacy": PRIVACY, "terms": TERMS}
+
+_DEFAULTS = {"returns": _returns, "shipping": _shipping, "privacy": _privacy, "terms": _terms}
+DEFAULT_KINDS = tuple(_DEFAULTS)
 
 
 def default_text(kind: str, *, shop_name: str, currency: str) -> str:
-    """The default page `kind` for a shop (KeyError for an unknown kind)."""
-    return DEFAULTS[kind].replace("{shop}", shop_name).replace("{currency}", currency)
+    """The default page `kind` for a shop, in the current language (KeyError for an unknown
+    kind)."""
+    return _DEFAULTS[kind]({"shop": shop_name, "currency": currency})
+
+
+def default_texts(kind: str, *, shop_name: str, currency: str) -> set[str]:
+    """The default page `kind` in every language (to tell a saved default from an own text)."""
+    texts = set()
+    for language in LANGUAGES:
+        with speaking(language):
+            texts.add(default_text(kind, shop_name=shop_name, currency=currency).strip())
+    return texts

@@ -21,17 +21,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import _, format_number
+from app.i18n import _, format_number, lazy_gettext
 from app.tenancy import TenantMixin
 
-from .page_defaults import default_text
+from .page_defaults import default_text, default_texts
 
 # kind: (title on the storefront, short label for the footer, what the page is for)
 PAGE_KINDS = {
-    "returns": ("Returns & refunds", "Returns", "How to send something back, and how refunds are paid."),
-    "shipping": ("Shipping & delivery", "Shipping", "Who ships, how long it takes, how to track an order."),
-    "privacy": ("Privacy policy", "Privacy", "What you keep about shoppers, who sees it, cookies."),
-    "terms": ("Terms of service", "Terms", "The terms a shopper accepts by ordering."),
+    "returns": (lazy_gettext("Returns & refunds"), lazy_gettext("Returns"),
+                lazy_gettext("How to send something back, and how refunds are paid.")),
+    "shipping": (lazy_gettext("Shipping & delivery"), lazy_gettext("Shipping"),
+                 lazy_gettext("Who ships, how long it takes, how to track an order.")),
+    "privacy": (lazy_gettext("Privacy policy"), lazy_gettext("Privacy"),
+                lazy_gettext("What you keep about shoppers, who sees it, cookies.")),
+    "terms": (lazy_gettext("Terms of service"), lazy_gettext("Terms"),
+              lazy_gettext("The terms a shopper accepts by ordering.")),
 }
 MAX_BODY = 20_000
 MIN_BODY = 20
@@ -64,15 +68,15 @@ class PolicyPage:
 
     @property
     def title(self) -> str:
-        return PAGE_KINDS[self.kind][0]
+        return str(PAGE_KINDS[self.kind][0])
 
     @property
     def label(self) -> str:
-        return PAGE_KINDS[self.kind][1]
+        return str(PAGE_KINDS[self.kind][1])
 
     @property
     def purpose(self) -> str:
-        return PAGE_KINDS[self.kind][2]
+        return str(PAGE_KINDS[self.kind][2])
 
     @property
     def html(self) -> Markup:
@@ -131,7 +135,7 @@ def save_page(shop, kind: str, body) -> PolicyPage:
         raise DomainError(_('There is no such page.'), field="kind")
     text = clean_body(body)
     row = _stored(kind)
-    if text == default_page(shop, kind).body:
+    if text in default_texts(kind, shop_name=shop.name, currency=shop.currency):  # either language's
         if row is not None:
             db.session.delete(row)
             db.session.flush()

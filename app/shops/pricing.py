@@ -81,15 +81,11 @@ def price_table(rule: PriceRule, product, currency: str) -> list[VariantPrice]:
         cost, floor = cost_of(variant, currency), floor_of(variant, currency)
         problem = None
         if price < cost:
-            problem = (
-                f"{variant.label}: {format_money(price, currency)} is under the wholesale "
-                f"cost of {format_money(cost, currency)}."
-            )
+            problem = _("%(option)s: %(price)s is under the wholesale cost of %(cost)s.", option=variant.label,
+                        price=format_money(price, currency), cost=format_money(cost, currency))
         elif price < floor:
-            problem = (
-                f"{variant.label}: {format_money(price, currency)} is under the supplier's "
-                f"minimum retail price of {format_money(floor, currency)}."
-            )
+            problem = _("%(option)s: %(price)s is under the supplier's minimum retail price of %(floor)s.",
+                        option=variant.label, price=format_money(price, currency), floor=format_money(floor, currency))
         rows.append(VariantPrice(variant, price, currency, problem, cost, floor))
     return rows
 

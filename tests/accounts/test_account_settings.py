@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.accounts.email_change import change_token
 from app.accounts.models import User
 from app.extensions import db, limiter
+from app.i18n import format_date
 from app.notifications.models import OutboundEmail
 from tests.conftest import PLATFORM, HostClient
 from tests.factories import PASSWORD, make_user, scalar_unscoped
@@ -67,7 +68,7 @@ def test_the_page_shows_the_address_and_when_it_was_confirmed(client, login):
     page = login(user).get("/account").get_data(as_text=True)
     assert "shown@example.com" in page
     assert f'<time datetime="{user.email_verified_at.isoformat()}">' in page
-    assert user.email_verified_at.strftime("%d %b %Y") in page
+    assert format_date(user.email_verified_at) in page  # "Dec 4, 2026": the reader's way
     for heading in ("Change your e-mail address", "Change your password", "Log out everywhere"):
         assert heading in page
 
