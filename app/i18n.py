@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale, numbers
 from babel import dates as babel_dates
-from babel import numbers
 from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
 
@@ -103,10 +103,16 @@ def format_date(moment: date | datetime | None, format: str = "medium") -> str:
 
 
 def format_datetime(moment: datetime | None, format: str = "medium") -> str:
-    """Date and time, on the clock `moment` carries ("Dec 4, 2026, 7:30 PM")."""
+    """Date and time on the clock `moment` carries: "Dec 4, 2026, 7:30 PM" / "2026年12月4日 19:30".
+    "short" and "medium" both mean the medium date with the short time: an all-digits date
+    ("12/4/26") reads differently across countries, and seconds are noise to an owner."""
     if moment is None:
         return ""
-    return babel_dates.format_datetime(moment, format=format, tzinfo=moment.tzinfo, locale=_locale())
+    locale = _locale()
+    if format in ("short", "medium"):
+        pattern = Locale.parse(locale).datetime_formats["medium"]
+        return pattern.format(format_time(moment, "short"), format_date(moment, "medium"))
+    return babel_dates.format_datetime(moment, format=format, tzinfo=moment.tzinfo, locale=locale)
 
 
 def format_time(moment: datetime | None, format: str = "short") -> str:
