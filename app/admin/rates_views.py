@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.catalog import exchange
-from app.catalog.models import Supplier
-from app.extensions import db
 from app.i18n import _
-from app.money import CURRENCIES
 from app.unit_of_work import refuse
 
 from .views import NAV_SECTIONS, bp
@@ -20,10 +16,7 @@ NAV_SECTIONS.update({"exchange_rates": "money", "save_exchange_rates": "money"})
 
 
 def _pairs() -> list[tuple[str, str]]:
-    """Every pair from a currency the catalog prices in (or a rate already names) to another."""
-    sources = set(db.session.scalars(select(Supplier.currency).distinct()))
-    sources |= {source for source, _target in exchange.rates()}
-    return [(source, target) for source in sorted(sources) for target in CURRENCIES if target != source]
+    return exchange.rate_pairs()
 
 
 def _field(source: str, target: str) -> str:

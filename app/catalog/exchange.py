@@ -117,6 +117,16 @@ def reachable_currencies(catalog_currencies: set[str]) -> set[str]:
     return set(catalog_currencies) | {to for (source, to) in rates() if source in catalog_currencies}
 
 
+def rate_pairs() -> list[tuple[str, str]]:
+    """Every pair the admin may set: from a currency the catalog prices in (or a rate already
+    names) to each other listed currency."""
+    from .models import Supplier
+
+    sources = set(db.session.scalars(select(Supplier.currency).distinct()))
+    sources |= {source for source, _target in rates()}
+    return [(source, target) for source in sorted(sources) for target in CURRENCIES if target != source]
+
+
 def parse_rate(text: str) -> int:
     """A rate typed by the admin ("7.12") as millionths; DomainError if it is not one."""
     cleaned = (text or "").strip().replace(",", "")

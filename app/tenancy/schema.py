@@ -25,7 +25,7 @@ DISTRIBUTED = (
 REFERENCE = (
     "users", "shops", "shop_memberships", "shop_domains", "order_numbers", "suppliers",
     "supplier_members", "supplier_invitations", "supplier_feeds", "supply_products",
-    "supply_variants", "sync_runs", "sync_rejected_rows",
+    "supply_variants", "sync_runs", "sync_rejected_rows", "exchange_rates",
 )
 LOCAL = (
     "ledger_entries", "ledger_releases", "payouts", "payout_runs", "payout_accounts",
