@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.accounts.models import ShopMembership, User
 from app.db_types import utcnow
 from app.extensions import db
+from app.i18n import _, format_number, speaking
 from app.notifications.jobs import send_after_commit
 from app.notifications.models import OutboundEmail
 from app.notifications.services import record_email
@@ -57,28 +58,28 @@ def read_message(name, email, order_number, message) -> tuple[ContactMessage, di
     errors: dict[str, str] = {}
     name = _one_line(name)
     if not name:
-        errors["name"] = "Enter your name, so the shop knows who is writing."
+        errors["name"] = _("Enter your name, so the shop knows who is writing.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Keep your name under {MAX_NAME} characters."
+        errors["name"] = _("Keep your name under %(max)s characters.", max=MAX_NAME)
     address = _one_line(email)
     try:
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:
-        errors["email"] = ("Enter your email address, so the shop can answer you." if not address
-                           else "Enter an email address like name@example.com.")
+        errors["email"] = (_("Enter your email address, so the shop can answer you.") if not address
+                           else _("Enter an email address like name@example.com."))
     else:
         if len(address) > 254:
-            errors["email"] = "That email address is too long."
+            errors["email"] = _("That email address is too long.")
     number = _one_line(order_number).upper().lstrip("#").replace(" ", "")
     if len(number) > MAX_ORDER_NUMBER or (number and not _ORDER_NUMBER.match(number)):
-        errors["order_number"] = "An order number looks like FS-7K2M9QXA (it is in your order e-mail)."
+        errors["order_number"] = _("An order number looks like FS-7K2M9QXA (it is in your order e-mail).")
     text = _multi_line(message)
     if not text:
-        errors["message"] = "Write your message."
+        errors["message"] = _("Write your message.")
     elif len(text) < MIN_MESSAGE:
-        errors["message"] = f"Tell the shop a little more (at least {MIN_MESSAGE} characters)."
+        errors["message"] = _("Tell the shop a little more (at least %(min)s characters).", min=MIN_MESSAGE)
     elif len(text) > MAX_MESSAGE:
-        errors["message"] = f"Keep your message under {MAX_MESSAGE:,} characters (it has {len(text):,})."
+        errors["message"] = _("Keep your message under %(max)s characters (it has %(count)s).", max=format_number(MAX_MESSAGE), count=format_number(len(text)))
     return ContactMessage(name[:MAX_NAME], address[:254], number[:MAX_ORDER_NUMBER], text[:MAX_MESSAGE]), errors
 
 
@@ -110,12 +111,13 @@ def send_to_owners(shop, message: ContactMessage) -> list[OutboundEmail]:
     values = {"shop": shop, "message": message,
               "storefront_url": url_for("storefront.home", shop_host=storefront_host(shop), _external=True),
               "orders_url": url_for("dashboard.orders", shop=shop.subdomain, _external=True)}
-    subject = f"Message from {message.name} via {shop.name}"
-    body_text = render_template("emails/contact_message.txt", **values)
-    body_html = render_template("emails/contact_message.html", **values)
+    with speaking(shop.language):  # the owners read their shop's language
+        subject = _("Message from %(name)s via %(shop)s", name=message.name, shop=shop.name)
+        body_text = render_template("emails/contact_message.txt", **values)
+        body_html = render_template("emails/contact_message.html", **values)
     sent = []
     for user_id, address in owner_addresses(shop.id):
-        email, _ = record_email(f"contact:{shop.id}:{user_id}:{digest}:{hour}", to=address,
+        email, _created = record_email(f"contact:{shop.id}:{user_id}:{digest}:{hour}", to=address,
                                 subject=subject[:200], body_text=body_text, body_html=body_html,
                                 shop_id=shop.id, reply_to=message.email)
         send_after_commit(email)

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.i18n import _
+
 AVAILABLE, SOLD_OUT, UNAVAILABLE = "available", "sold_out", "unavailable"
 LOW_STOCK = 5
 
@@ -39,8 +41,8 @@ class VariantOffer:
     @property
     def stock_label(self) -> str:
         if self.stock <= 0:
-            return "Sold out"
-        return f"Only {self.stock} left" if self.stock <= LOW_STOCK else "In stock"
+            return _("Sold out")
+        return _("Only %(stock)s left", stock=self.stock) if self.stock <= LOW_STOCK else _("In stock")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class PickerValue:
 
     @property
     def note(self) -> str:
-        return {SOLD_OUT: "Sold out", UNAVAILABLE: "Unavailable"}.get(self.state, "")
+        return {SOLD_OUT: _("Sold out"), UNAVAILABLE: _("Unavailable")}.get(self.state, "")
 
 
 @dataclass(frozen=True)
