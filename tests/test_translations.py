@@ -179,3 +179,13 @@ def test_every_marked_string_is_translated(language):
 def test_compiled_catalog_is_current(language):
     assert i18n_catalog.mo_path(language).read_bytes() == i18n_catalog.compiled_bytes(language), (
         "run `flask i18n compile` and commit app/translations")
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_template_parses_with_gettext(path):
+    """A template that does not parse is silently skipped by the extraction, so its strings
+    would never reach the catalogs: fail on it here."""
+    from jinja2 import Environment
+
+    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    env.parse(path.read_text(encoding="utf-8"))

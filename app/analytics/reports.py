@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _, format_date, format_number
+from app.i18n import lazy_gettext as _l
 from app.money import to_major
 from app.referrals.models import Promoter
 from app.shops.models import Collection, Listing, Shop
@@ -28,12 +29,20 @@ from app.shops.models import Collection, Listing, Shop
 from .counting import shop_today
 from .models import AnalyticsDay, AnalyticsDayCount
 
-PERIODS = {"7d": "7 days", "30d": "30 days", "90d": "90 days", "month": "This month",
-           "custom": "Custom range"}
-GRAINS = {"day": "By day", "week": "By week", "month": "By month"}
+PERIODS = {"7d": _l("7 days"), "30d": _l("30 days"), "90d": _l("90 days"), "month": _l("This month"),
+           "custom": _l("Custom range")}
+GRAINS = {"day": _l("By day"), "week": _l("By week"), "month": _l("By month")}
 MAX_DAYS = 366
 TOP = 10
 FIGURES = ("visitors", "visits", "page_views", "orders", "revenue", "margin")
+
+
+def _skeleton(skeleton: str, day) -> str:
+    from babel.dates import format_skeleton
+
+    from app.i18n import _locale
+
+    return format_skeleton(skeleton, day, locale=_locale())
 
 
 @dataclass(frozen=True)
@@ -135,14 +144,16 @@ class Bucket:
         return None if not self.visitors else (Decimal(self.orders * 100) / self.visitors).quantize(Decimal("0.1"))
 
     def label(self, grain: str) -> str:
+        """The bucket's days the reader's way: "Dec 2026" / "2026年12月", "Dec 1–7", "Thu, Dec 4"."""
         if grain == "month":
-            return f"{self.first:%b %Y}"
+            return _skeleton("yMMM", self.first)
         if grain == "week":
-            return f"{self.first:%d %b}–{self.last:%d %b}" if self.first != self.last else f"{self.first:%d %b}"
-        return f"{self.first:%a %d %b}"
+            return (f"{_skeleton('MMMd', self.first)}–{_skeleton('MMMd', self.last)}" if self.first != self.last
+                    else _skeleton("MMMd", self.first))
+        return _skeleton("MMMEd", self.first)
 
     def short_label(self, grain: str) -> str:
-        return f"{self.first:%b}" if grain == "month" else f"{self.first:%d %b}"
+        return _skeleton("MMM", self.first) if grain == "month" else _skeleton("MMMd", self.first)
 
 
 def buckets(period: Period, rows) -> tuple[list[Bucket], Bucket]:
@@ -355,13 +366,14 @@ def report_charts(report: Report) -> list:
     grain, series = report.period.grain, report.series
     labels = [bucket.label(grain) for bucket in series]
     short = [bucket.short_label(grain) for bucket in series]
-    span = f"{report.period.first:%d %b %Y} to {report.period.last:%d %b %Y}, {GRAINS[grain].lower()}"
+    span = _("%(first)s to %(last)s, %(grain)s", first=format_date(report.period.first),
+             last=format_date(report.period.last), grain=str(GRAINS[grain]).lower())
 
     def peak(name: str, shown) -> str:
         best = max(series, key=lambda bucket: getattr(bucket, name), default=None)
         if best is None or not getattr(best, name):
-            return "None in this period."
-        return f"The most: {shown(getattr(best, name))} ({best.label(grain)})."
+            return _("None in this period.")
+        return _("The most: %(value)s (%(when)s).", value=shown(getattr(best, name)), when=best.label(grain))
 
     def count(value):
         return format_number(value)
@@ -370,8 +382,10 @@ def report_charts(report: Report) -> list:
         return format_money(value, report.currency)
 
     return [
-        bar_chart("Visitors", [b.visitors for b in series], labels, short, count,
-                  f"Visitors {span}: {count(report.total.visitors)} in all. {peak('visitors', count)}"),
-        bar_chart(f"Revenue ({report.currency})", [b.revenue for b in series], labels, short, money,
-                  f"Revenue {span}: {money(report.total.revenue)} in all. {peak('revenue', money)}"),
+        bar_chart(_("Visitors"), [b.visitors for b in series], labels, short, count,
+                  _("Visitors %(span)s: %(total)s in all. %(peak)s", span=span,
+                    total=count(report.total.visitors), peak=peak("visitors", count))),
+        bar_chart(_("Revenue (%(currency)s)", currency=report.currency), [b.revenue for b in series], labels,
+                  short, money, _("Revenue %(span)s: %(total)s in all. %(peak)s", span=span,
+                                  total=money(report.total.revenue), peak=peak("revenue", money))),
     ]
