@@ -5,6 +5,7 @@ e-mail in its reader's language (issue 16, item 1)."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -32,20 +33,23 @@ def _tea_shop(owner_language: str | None = "zh"):
     owner.language = owner_language
     shop = create_shop(owner, name="阿林的茶", subdomain="linstea", currency="CNY", language="zh")
     with use_shop(shop.id):
-        listing = add_listing(shop, tea.id, rule=PriceRule("markup", 5000), title="明前茉莉银针")
+        added = add_listing(shop, tea.id, rule=PriceRule("markup", 5000), title="明前茉莉银针")
+        # Plain values: after the commit a listing reloads only inside its shop's scope (RLS).
+        listing = SimpleNamespace(id=added.id, handle=added.handle, variant_id=added.supply_product.variants[0].id)
     db.session.commit()
     return shop, owner, listing
 
 
-def _buy(storefront, shop, listing) -> Order:
+def _buy(storefront, shop, listing) -> SimpleNamespace:
     client = storefront(shop)
-    variant = listing.supply_product.variants[0]
-    client.post("/cart/add", data={"listing_id": listing.id, "variant_id": variant.id, "quantity": 1})
+    client.post("/cart/add", data={"listing_id": listing.id, "variant_id": listing.variant_id, "quantity": 1})
     placed = client.post("/checkout", data=dict(CHECKOUT, country="CN", region="云南省", city="昆明市",
                                                  postcode="650000"))
     assert placed.status_code == 302, placed.get_data(as_text=True)[:2000]
     with use_shop(shop.id):
-        return db.session.scalar(select(Order).order_by(Order.id.desc()))
+        order = db.session.scalar(select(Order).order_by(Order.id.desc()))
+        return SimpleNamespace(id=order.id, number=order.number, currency=order.currency, total=order.total,
+                               language=order.language)
 
 
 def _emails_to(address: str) -> list[OutboundEmail]:
