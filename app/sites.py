@@ -16,6 +16,7 @@ from app.shops.hosts import STOREFRONT_HOST_PATTERN, is_platform_request
 from app.web import MAX_ROW_ID
 
 STOREFRONT_PREFIX = "storefront."
+STOREFRONT_SALT, PLATFORM_SALT = "flagship-storefront", "flagship-platform"
 
 
 class RowIdConverter(IntegerConverter):
@@ -53,7 +54,7 @@ class SiteSessionInterface(SecureCookieSessionInterface):
         return not is_platform_request()
 
     def get_signing_serializer(self, app):
-        self.salt = "flagship-storefront" if self._storefront() else "flagship-platform"
+        self.salt = STOREFRONT_SALT if self._storefront() else PLATFORM_SALT
         return super().get_signing_serializer(app)
 
     def get_cookie_name(self, app):
@@ -61,6 +62,14 @@ class SiteSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_domain(self, app):
         return None  # host-only, always
+
+
+def storefront_session_reader(app):
+    """What reads a storefront's session cookie outside a request (the page cache, in front
+    of Flask): the serializer Flask's own session uses there."""
+    reader = SecureCookieSessionInterface()
+    reader.salt = STOREFRONT_SALT
+    return reader.get_signing_serializer(app)
 
 
 def is_storefront_request() -> bool:

@@ -150,17 +150,20 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
             cart = web_client.fill_cart(address, host, product_path, [(row[0], row[3]) for row in listings])
             browsing = [("home", "/"), ("collection", f"/collections/{collection}"), ("product", product_path),
                         ("search", f"/search?q={word}")]
-            # Without a cookie (a first visit): served from the page cache once rendered. With
-            # any cookie (a returning visitor): rendered every time, the uncached figure.
+            # Without a cookie (a first visit) and with a cart (a returning shopper): served
+            # from the page cache once rendered for that cart. With a promoter's cookie (the
+            # page names the promoter: the visitor's own): rendered every time, the uncached figure.
             pages += [Page(f"{sub} {name}", host, path, storefront=True) for name, path in browsing]
-            pages += [Page(f"{sub} {name} (uncached)", host, path, RETURNING, storefront=True)
+            pages += [Page(f"{sub} {name} (a cart)", host, path, cart.cookie_header, storefront=True)
+                      for name, path in browsing]
+            pages += [Page(f"{sub} {name} (uncached)", host, path, RENDERED, storefront=True)
                       for name, path in browsing]
             pages += [Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
                       Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True)]
     return pages
 
 
-RETURNING = "seen=1"  # any cookie: the page cache serves only visitors without one
+RENDERED = "fs_ref=bench"  # a promoter's cookie: the page is the visitor's own, never stored
 
 
 def back_office_pages(address) -> list[Page]:
@@ -224,17 +227,18 @@ def half_load(app_port: int, pages: list[Page], results: dict[str, Measure], sec
 
 
 STOREFRONT_RATIO, HALF_P99_MS, BACK_OFFICE_MS = 0.35, 50.0, 50.0  # issue 15's targets
-CACHED_RATIO = 0.7  # a storefront page served by the per-shop page cache (a visit without cookies)
+CACHED_RATIO = 0.7  # a storefront page the per-shop page cache serves (no cookie, or only a cart)
 
 
 def target(page: Page, m: Measure) -> str:
-    """Storefront: >= 0.35x hello-world rendered (any cookie), >= 0.7x from the page cache (no
-    cookie), and p99 <= 50 ms at half load. Dashboard and admin: <= 50 ms, read as the median
+    """Storefront: >= 0.35x hello-world rendered (cart, checkout, "uncached"), >= 0.7x from the
+    page cache (no cookie, or a cart on a browsing page), and p99 <= 50 ms at half load. Dashboard and admin: <= 50 ms, read as the median
     at half load (one request's time, without the queue)."""
     if m.half is None:
         return ""
     if page.storefront:
-        ratio = STOREFRONT_RATIO if page.cookie else CACHED_RATIO
+        rendered = page.path.startswith(("/cart", "/checkout")) or page.cookie == RENDERED
+        ratio = STOREFRONT_RATIO if rendered else CACHED_RATIO
         ok = statistics.median(m.ratio) >= ratio and m.half.p99_ms <= HALF_P99_MS
         return f"{'met' if ok else 'missed'} (>= {ratio}x, p99 <= {HALF_P99_MS:.0f} ms)"
     ok = m.half.p50_ms <= BACK_OFFICE_MS

@@ -1,10 +1,15 @@
-"""Whole storefront pages for visitors without cookies, kept per shop until the shop changes.
+"""Whole storefront pages, kept per shop until the shop changes, for every visitor whose
+page is the same as someone else's.
 
 A first visit (a share link opened in a chat, a search engine, a feed reader) carries no
-cookie: no cart, no flash message, no referral, no preview. Its home, collection, product,
-search and shop pages are then the same for everyone, so each web process keeps the pages it
-rendered (an LRU of `PAGE_CACHE_ENTRIES`), for at most `PAGE_CACHE_SECONDS` (never in debug
-mode, where templates change under the developer's hands), under the shop's
+cookie; a returning shopper's session holds at most their cart. Their home, collection,
+product, search and shop pages then depend only on the shop, the language they chose and
+what is in their cart (the header's count, the Market theme's cart bar), so each web
+process keeps the pages it rendered under those (an LRU of `PAGE_CACHE_ENTRIES`): a shopper
+with the same cart, or none, gets the same page. A page is theirs alone, and rendered, when
+a message waits for them (a flash), they preview a theme draft, or a promoter's link brought
+them (the page names the promoter). Pages are kept for at most `PAGE_CACHE_SECONDS` (never in
+debug mode, where templates change under the developer's hands), under the shop's
 *generation*:
 
 - every committed change to a shop's rows (any tenant table, the shop itself, its domains
@@ -20,10 +25,11 @@ deadline). A stored answer is sent exactly as it was made, security headers and 
 included: a nonce guards against markup injected into the page, and such markup would be
 stored with (and before) the render that chose the nonce, its own write moving the
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
-touches neither Flask nor the database. Visitors with any cookie, other methods, other
-pages and answers that set a cookie are never cached. The key is the shop, host, path,
-query and Accept-Encoding: anything else a page comes to depend on (a language chosen from
-Accept-Language, say) must join it.
+touches neither Flask nor the database (reading the session cookie, signed, costs tens of
+microseconds). Other methods, other pages and answers that set a cookie are never cached.
+The key is the shop, host, path, query, Accept-Encoding, the chosen language and the cart:
+anything else a page comes to depend on (a language chosen from Accept-Language, say) must
+join it.
 """
 
 from __future__ import annotations
@@ -35,13 +41,16 @@ import time
 from collections import OrderedDict
 
 from flask import current_app, g, request, request_finished
+from itsdangerous import BadSignature
 from sqlalchemy import TextClause, event
 from sqlalchemy.orm import Session
+from werkzeug.http import parse_cookie
 
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
 from app.shops.models import Shop
+from app.sites import storefront_session_reader
 from app.tenancy import current_shop_id
 from app.tenancy.context import TenantMixin
 
@@ -51,7 +60,9 @@ PAGES = {"storefront.home", "storefront.collection", "storefront.product", "stor
          "storefront.policy_page"}
 _KEY = "flagship.page_cache_key"
 _REFERRAL = re.compile(r"(?:^|&)ref=")
-_LANGUAGE_COOKIE = re.compile(r"lang=(?:en|zh)")  # app/i18n.py LANGUAGES
+# Cookies that make a page the visitor's own: a promoter brought them (app/storefront/referral_views.py).
+_OWN_PAGE_COOKIES = ("fs_ref", "fs_promoter")
+PREVIEW_KEY = "theme_preview"  # app/storefront/theming.py: the session's theme previews
 
 
 class Generations:
@@ -100,6 +111,10 @@ class PageCache:
                                    socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT"],
                                    socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"])
         self.generations = Generations(redis)
+        # The session cookie, read as Flask reads it (signed; unreadable is as good as none).
+        self.session_cookie = app.config["STOREFRONT_COOKIE_NAME"]
+        self.session_reader = storefront_session_reader(app)
+        self.session_seconds = int(app.permanent_session_lifetime.total_seconds())
         # key -> (expires, status line, headers, body): the answer exactly as it was sent
         self.pages: OrderedDict[tuple, tuple[float, str, list, bytes]] = OrderedDict()
         self.shop_of_host: dict[str, int] = {}
@@ -127,7 +142,6 @@ class PageCache:
     def _key(self, environ) -> tuple | None:
         """The key of a request that may be served from the cache, or None."""
         if (self.seconds <= 0 or environ.get("REQUEST_METHOD") != "GET"
-                or not _only_language_cookie(environ.get("HTTP_COOKIE", ""))
                 or _REFERRAL.search(environ.get("QUERY_STRING", ""))):
             return None
         host = environ.get("HTTP_HOST", "")
@@ -137,13 +151,41 @@ class PageCache:
         return self._key_for(shop_id, host, environ)
 
     def _key_for(self, shop_id: int, host: str, environ) -> tuple | None:
+        visitor = self.visitor(shop_id, environ.get("HTTP_COOKIE", ""))
+        if visitor is None:
+            return None
         generations = self.generations.read(shop_id)
         if generations is None:
             return None
-        # The answer differs by the compression the browser accepts (Flask-Compress) and by
-        # the language the shopper chose (the only cookie a cached page may come with).
+        # The answer differs by the compression the browser accepts (Flask-Compress), the
+        # language the shopper chose and what is in their cart.
         return (shop_id, host, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-                environ.get("HTTP_ACCEPT_ENCODING", ""), environ.get("HTTP_COOKIE", ""), *generations)
+                environ.get("HTTP_ACCEPT_ENCODING", ""), *visitor, *generations)
+
+    def visitor(self, shop_id: int, cookie_header: str) -> tuple | None:
+        """What this visitor's page depends on, (language cookie, cart), or None when the page
+        is theirs alone: a message waits for them, they preview a theme, a promoter brought
+        them. Other cookies (a site's analytics, say) change nothing."""
+        if not cookie_header:
+            return ("", ())
+        cookies = parse_cookie(cookie_header)
+        if any(name in cookies for name in _OWN_PAGE_COOKIES):
+            return None
+        language = cookies.get("lang", "")
+        raw = cookies.get(self.session_cookie)
+        if not raw:
+            return (language, ())
+        try:
+            session = self.session_reader.loads(raw, max_age=self.session_seconds)
+        except BadSignature:  # Flask starts such a visitor afresh too
+            return (language, ())
+        if not isinstance(session, dict) or session.get("_flashes") or str(shop_id) in (
+                session.get(PREVIEW_KEY) or {}):
+            return None
+        cart = (session.get("carts") or {}).get(str(shop_id)) or {}
+        if not isinstance(cart, dict):
+            return None
+        return (language, tuple(sorted(cart.items())))
 
     # Storing, once Flask has made the whole answer (security headers, compression) ---------
 
@@ -151,8 +193,7 @@ class PageCache:
         """request_finished: keep the answer to a cacheable storefront page."""
         shop = g.get("shop")
         if (shop is None or self.seconds <= 0 or current_app.debug or request.method != "GET"
-                or request.endpoint not in PAGES or "ref" in request.args
-                or not _only_language_cookie(request.headers.get("Cookie", ""))):
+                or request.endpoint not in PAGES or "ref" in request.args):
             return
         self.shop_of_host[request.host] = shop.id  # the next visit finds its generations
         if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
@@ -160,8 +201,9 @@ class PageCache:
             return
         key = request.environ.get(_KEY)
         if key is None or key[0] != shop.id:
-            # The host was not known (or now names another shop): the generations read now,
-            # after the page rendered; a change committed meanwhile moved them on, so at
+            # The host was not known (or now names another shop), or the page is the
+            # visitor's own (None: their session as it came in). The generations are read
+            # now, after the page rendered; a change committed meanwhile moved them on, so at
             # worst this page is never found.
             key = self._key_for(shop.id, request.host, request.environ)
             if key is None:
@@ -173,12 +215,6 @@ class PageCache:
             self.pages[key] = (time.monotonic() + self.seconds, response.status, headers, response.get_data())
             while len(self.pages) > self.entries:
                 self.pages.popitem(last=False)
-
-
-def _only_language_cookie(header: str) -> bool:
-    """No cookie, or only the shopper's language choice ("lang=zh"): such a visitor has no
-    cart, log-in or referral, so the stored page for their language is theirs too."""
-    return not header or _LANGUAGE_COOKIE.fullmatch(header) is not None
 
 
 def _is_draft() -> bool:

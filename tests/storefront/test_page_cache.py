@@ -1,5 +1,6 @@
-"""Issue 15: whole pages for visitors without cookies, kept until the shop (or the shared
-catalog) changes (app/storefront/page_cache.py)."""
+"""Issue 15: whole pages for every visitor whose page is the same as someone else's (no
+cookie, or a session holding only a cart), kept until the shop (or the shared catalog)
+changes (app/storefront/page_cache.py)."""
 
 from __future__ import annotations
 
@@ -110,17 +111,64 @@ def test_stock_alone_does_not_drop_every_shops_pages(cached, app, storefront, sh
     assert "sold out" in client.get(refused.location).get_data(as_text=True).lower()
 
 
-def test_visitors_with_cookies_and_other_shops_never_get_a_stored_page(cached, storefront, shop_a, shop_b):
+def _add_to_cart(client, listing, quantity=1):
+    added = client.post("/cart/add", data={"listing_id": listing.id, "quantity": quantity,
+                                           "variant_id": listing.supply_product.variants[0].id})
+    assert added.status_code == 302
+    return client.get(added.location)  # the cart page shows (and so clears) "Added ... to your cart."
+
+
+def _cart_count(page) -> str | None:
+    found = re.search(r'class="cart-count"[^>]*>(\d+)<', page.get_data(as_text=True))
+    return found.group(1) if found else None
+
+
+def test_a_returning_shopper_gets_stored_pages_that_show_their_own_cart(cached, storefront, shop_a):
+    first_visit = storefront(shop_a.shop)
+    first_visit.get("/")
+    assert first_visit.get("/").headers["X-Page-Cache"] == "hit"
+
+    shopper = storefront(shop_a.shop)
+    _add_to_cart(shopper, shop_a.listings[1])
+    page, again = shopper.get("/"), shopper.get("/")
+    assert (page.headers["X-Page-Cache"], again.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert _cart_count(page) == _cart_count(again) == "1"
+    assert _cart_count(first_visit.get("/")) is None  # the cookie-less page is still its own
+
+    same_cart = storefront(shop_a.shop)  # another shopper with the same cart shares the page
+    _add_to_cart(same_cart, shop_a.listings[1])
+    assert same_cart.get("/").headers["X-Page-Cache"] == "hit"
+
+    _add_to_cart(shopper, shop_a.listings[1])  # the cart changes: so does the page
+    more = shopper.get("/")
+    assert more.headers["X-Page-Cache"] == "miss" and _cart_count(more) == "2"
+
+
+def test_a_waiting_message_or_a_promoter_makes_the_page_the_visitors_own(cached, storefront, shop_a):
     client = storefront(shop_a.shop)
     client.get("/")
     assert client.get("/").headers["X-Page-Cache"] == "hit"
-    listing = shop_a.listings[1]
-    client.post("/cart/add", data={"listing_id": listing.id,
-                                   "variant_id": listing.supply_product.variants[0].id, "quantity": 1})
-    with_cart = client.get("/")
-    assert "X-Page-Cache" not in with_cart.headers
-    assert 'class="cart-count' in with_cart.get_data(as_text=True) or "1</span>" in with_cart.get_data(as_text=True)
+    added = client.post("/cart/add", data={"listing_id": shop_a.listings[1].id, "quantity": 1,
+                                           "variant_id": shop_a.listings[1].supply_product.variants[0].id})
+    with_message = client.get("/")  # "Added ... to your cart." waits in the session
+    assert "X-Page-Cache" not in with_message.headers and "to your cart" in with_message.get_data(as_text=True)
+    assert added.status_code == 302 and client.get("/").headers["X-Page-Cache"] == "miss"  # read: shared again
 
+    promoted = storefront(shop_a.shop)
+    promoted.flask_client.set_cookie("fs_ref", "anything", domain=promoted.host)
+    assert "X-Page-Cache" not in promoted.get("/").headers
+
+
+def test_other_cookies_and_a_broken_session_change_nothing(cached, storefront, shop_a):
+    client = storefront(shop_a.shop)
+    client.get("/")
+    other = storefront(shop_a.shop)
+    for header in ("_ga=GA1.2.3; theme=dark", "flagship=not-a-signed-session"):
+        assert other.get("/", headers={"Cookie": header}).headers["X-Page-Cache"] == "hit", header
+
+
+def test_other_shops_never_get_a_stored_page(cached, storefront, shop_a, shop_b):
+    storefront(shop_a.shop).get("/")
     other = storefront(shop_b.shop).get("/")
     assert other.headers["X-Page-Cache"] == "miss"
     assert shop_b.shop.name in other.get_data(as_text=True) and shop_a.shop.name not in other.get_data(as_text=True)
