@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import format_currency
+from flask import has_app_context
+
+from .i18n import DEFAULT, _locale
+
 # Currencies a shop may sell in, with their minor-unit exponent and display symbol.
 CURRENCIES: dict[str, tuple[int, str]] = {
     "USD": (2, "$"),
@@ -71,11 +76,6 @@ def format_money(amount: int | None, currency: str) -> str:
     in Chinese, "CN¥123.45" in English (Babel, the reader's locale); the sign in front."""
     if amount is None:
         return ""
-    from babel.numbers import format_currency
-    from flask import has_app_context
-
-    from .i18n import DEFAULT, _locale
-
     exp = CURRENCIES[currency][0] if currency in CURRENCIES else 2
     value = Decimal(amount).scaleb(-exp).quantize(Decimal(1).scaleb(-exp), ROUND_HALF_UP)
     locale = _locale() if has_app_context() else DEFAULT

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import url_for
 from sqlalchemy import select
 
 from app.catalog.models import Supplier
@@ -12,12 +12,12 @@ from app.i18n import _, speaking
 from app.i18n import lazy_gettext as _l
 from app.jobs import defer
 from app.money import format_money
-from app.notifications.services import deliver, record_email
+from app.notifications.services import deliver
 from app.shops.models import Shop
 from app.shops.owner_emails import record_owner_emails
 from app.tenancy import unscoped, use_shop
 
-from .emails import status_url
+from .emails import record_shopper_email
 from .fulfilment import route_order, shipment_of, tracking_of
 from .models import Order
 from .supplier_webhooks import RETRY_INTERVALS, WebhookFailed, attempt_delivery, record_delivery
@@ -67,18 +67,9 @@ def _email_shopper(order_id: int, template: str, subject, ready=None, key: str =
         if ready is not None and (refusal := ready(order)):
             return refusal
         shop = db.session.get(Shop, shop_id)
-        with speaking(order.language or shop.language):  # the language they bought in
-            values = {"order": order, "shop": shop, "status_url": status_url(order, shop),
-                      **{name: build(order) for name, build in context.items()}}
-            email, created = record_email(
-                f"{template.replace('_', '-')}:{order.id}" + (f":{key}" if key else ""),
-                to=order.customer_email,
-                subject=subject(order, shop) if callable(subject) else str(subject).format(
-                    number=order.number, shop=shop.name),
-                body_text=render_template(f"emails/{template}.txt", **values),
-                body_html=render_template(f"emails/{template}.html", **values),
-                shop_id=shop.id,
-            )
+        with speaking(order.language or shop.language):  # the context's words too
+            built = {name: build(order) for name, build in context.items()}
+        email, created = record_shopper_email(order, shop, template, subject, key=key, **built)
         db.session.commit()
         if email.status != "sent":
             try:

@@ -48,6 +48,13 @@ class PriceRule:
         return apply_markup(cost_of(variant, currency), self.markup_basis_points or 0)
 
 
+def listing_prices(listing) -> dict[str, int]:
+    """{variant id (str): price} under the listing's rule and today's wholesale prices: what
+    the owner approves by saving the rule, and what the guardrails compare a sync against."""
+    rule, currency = PriceRule.of(listing), listing.currency
+    return {str(variant.id): rule.price_for(variant, currency) for variant in listing.supply_product.variants}
+
+
 def cost_of(variant, currency: str) -> int:
     """What the shop pays the supplier for one, in the shop's currency."""
     return wholesale_in(variant, currency)

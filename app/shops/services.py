@@ -25,7 +25,7 @@ from app.tenancy import get_for_shop, require_shop_id, unscoped
 from .browsing import as_cards
 from .models import SHOP_STATUSES, Collection, CollectionListing, Listing, Shop
 from .owner_emails import email_owners
-from .pricing import PriceRule, check_price_rule
+from .pricing import PriceRule, check_price_rule, listing_prices
 from .timezones import valid_zone
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
@@ -207,17 +207,10 @@ def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | No
         position=last + 1,
     )
     listing.supply_product = product
-    listing.approved_prices = approved_prices_for(listing)
+    listing.approved_prices = listing_prices(listing)  # what the owner accepts by saving
     db.session.add(listing)
     db.session.flush()
     return listing
-
-
-def approved_prices_for(listing: Listing) -> dict[str, int]:
-    """{variant id (str): price} the owner accepts by saving this listing's rule."""
-    rule = PriceRule.of(listing)
-    return {str(variant.id): rule.price_for(variant, listing.currency)
-            for variant in listing.supply_product.variants}
 
 
 def update_listing(listing: Listing, *, title: str, recommendation: str, rule: PriceRule,
