@@ -165,13 +165,18 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
     from flask import g, has_app_context
     from markupsafe import Markup, escape
 
+    from .catalog.models import category_label
+    from .ledger.memos import memo_text
     from .money import format_money
     from .orders.countries import country_name
     from .shops.hosts import storefront_host
-    from .shops.timezones import local
+    from .shops.timezones import local, zone_city
 
     app.jinja_env.filters["money"] = lambda amount, currency: format_money(amount, currency)
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["category_label"] = category_label
+    app.jinja_env.filters["memo_text"] = memo_text
+    app.jinja_env.filters["zone_city"] = zone_city  # "Shanghai" / "上海", for "... time"  # a ledger entry's memo in the reader's language
 
     def paragraphs(text: str) -> Markup:
         """Owner-written plain text as escaped paragraphs (line breaks kept)."""
@@ -209,7 +214,7 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
 
 
 def _register_error_pages(app: FlagshipFlask) -> None:
-    from .i18n import _
+    from .i18n import lazy_gettext as _l
     from .shops.hosts import is_platform_request
     from .sites import STOREFRONT_PREFIX
 
@@ -218,33 +223,33 @@ def _register_error_pages(app: FlagshipFlask) -> None:
             from .storefront.rendering import render_storefront_error
 
             return render_storefront_error(status, title, message)
-        return render_template("error.html", status=status, title=title, message=message), status
+        return render_template("error.html", status=status, title=str(title), message=str(message)), status
 
     @app.errorhandler(400)
     def bad_request(error):
-        return render_error(400, _("That request didn’t look right"), getattr(error, "description", ""))
+        return render_error(400, _l("That request didn’t look right"), getattr(error, "description", ""))
 
     @app.errorhandler(403)
     def forbidden(error):
-        return render_error(403, _("Not allowed"), _("You don’t have access to this page."))
+        return render_error(403, _l("Not allowed"), _l("You don’t have access to this page."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_error(404, _("Page not found"), _("We couldn’t find what you were looking for."))
+        return render_error(404, _l("Page not found"), _l("We couldn’t find what you were looking for."))
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return render_error(405, _("Not allowed"), _("That action isn’t available here."))
+        return render_error(405, _l("Not allowed"), _l("That action isn’t available here."))
 
     @app.errorhandler(413)
     def too_large(error):
-        return render_error(413, _("File too large"), _("That upload is larger than we accept."))
+        return render_error(413, _l("File too large"), _l("That upload is larger than we accept."))
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_error(429, _("Slow down"), _("Too many attempts. Please wait a minute and try again."))
+        return render_error(429, _l("Slow down"), _l("Too many attempts. Please wait a minute and try again."))
 
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return render_error(500, _("Something went wrong"), _("We’ve been told. Please try again."))
+        return render_error(500, _l("Something went wrong"), _l("We’ve been told. Please try again."))

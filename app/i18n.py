@@ -24,13 +24,25 @@ from decimal import Decimal
 from babel import Locale, numbers
 from babel import dates as babel_dates
 from flask import current_app, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, lazy_gettext, ngettext
 
 __all__ = ["LANGUAGES", "_", "gettext", "lazy_gettext", "ngettext", "speaking", "current_language",
            "format_date", "format_datetime", "format_time", "format_number", "format_decimal",
-           "language_or_default", "COOKIE"]
+           "language_or_default", "COOKIE", "lazy_format", "N_"]
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs without translating it here: the code translates it
+    later, with `gettext(message, **values)`."""
+    return message
+
+
+def lazy_format(function, *args, **kwargs) -> LazyString:
+    """A value formatted when the message it is put in is (`lazy_gettext(..., closes=
+    lazy_format(format_datetime, moment))`), so in that message's language."""
+    return LazyString(function, *args, **kwargs)
 
 # Language code -> its own name, as shown in every switcher.
 LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
@@ -87,9 +99,16 @@ def format_number(value: int | float | Decimal) -> str:
 format_decimal = format_number
 
 
-def format_percent(value: float | Decimal, digits: int = 0) -> str:
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+def format_percent(value: float | Decimal, digits: int = 0, trim: bool = False) -> str:
+    """0.125 -> "13%" / digits=2: "12.50%" / digits=2, trim=True: "12.5%"."""
+    pattern = "#,##0" + ("." + ("#" if trim else "0") * digits if digits else "") + "%"
     return numbers.format_percent(value, format=pattern, locale=_locale())
+
+
+def weekday_names() -> list[str]:
+    """Monday to Sunday in the reader's language ("Monday" / "星期一")."""
+    names = babel_dates.get_day_names("wide", locale=_locale())
+    return [names[day] for day in range(7)]
 
 
 def format_date(moment: date | datetime | None, format: str = "medium") -> str:

@@ -37,7 +37,7 @@ SOURCES = (
     (ROOT / "themes", [("**/templates/**.html", _JINJA), ("**/templates/**.txt", _JINJA),
                        ("**/sections/**.html", _JINJA)]),
 )
-KEYWORDS = {"_": None, "_l": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+KEYWORDS = {"_": None, "_l": None, "N_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 _FIXED = datetime(2026, 1, 1, tzinfo=UTC)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")

@@ -19,7 +19,7 @@ STATUS_WORDS = {
     "awaiting approval": _l("Awaiting approval"), "waiting for pre-sale": _l("Waiting for pre-sale"),
     "waiting for group": _l("Waiting for group"), "awaiting payment": _l("Awaiting payment"),
     "awaiting balance": _l("Awaiting balance"), "on hold": _l("On hold"), "draft": _l("Draft"),
-    "verified": _l("Verified"), "queued": _l("Queued"), "succeeded_partly": _l("Partly succeeded"),
+    "verified": _l("Verified"), "queued": _l("Queued"),
     "partly_failed": _l("Partly failed"), "in progress": _l("In progress"), "new": _l("New"),
     "accepted": _l("Accepted"), "filled": _l("Filled"), "went ahead": _l("Went ahead"),
     "did not fill": _l("Did not fill"), "info": _l("Info"), "dispute": _l("Disputed"),

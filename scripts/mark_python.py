@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.test_translations import _MESSAGE_CALLS, _MESSAGE_KEYWORDS, _call_name, _is_text  # noqa: E402
+from tests.test_translations import unmarked_messages  # noqa: E402
 
 
 def _name_for(node: ast.AST, taken: dict) -> str:
@@ -57,34 +57,19 @@ def _message(node: ast.AST, lazy: bool) -> str:
     return f"{fn}({text!r}{rendered})"
 
 
-def _targets(tree: ast.AST):
-    """(node, lazy) for every message literal to mark."""
-    found = []
-
-    def visit(node, in_function: bool):
-        for child in ast.iter_child_nodes(node):
-            inside = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-            if isinstance(child, ast.Call):
-                name = _call_name(child)
-                candidates = []
-                if name in _MESSAGE_CALLS:
-                    candidates += child.args
-                if name.endswith("Field") and child.args:
-                    candidates.append(child.args[0])
-                candidates += [k.value for k in child.keywords if k.arg in _MESSAGE_KEYWORDS]
-                for candidate in candidates:
-                    if _is_text(candidate):
-                        found.append((candidate, not in_function))
-            visit(child, inside)
-
-    visit(tree, False)
-    return found
+def _targets(source: str):
+    """(node, lazy) for every message literal to mark: lazy outside functions (import time)."""
+    tree = ast.parse(source)
+    in_functions = {id(node) for function in ast.walk(tree)
+                    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                    for node in ast.walk(function)}
+    by_place = {(node.lineno, node.col_offset): node for _, node in unmarked_messages(source, tree)}
+    return [(node, id(node) not in in_functions) for node in by_place.values()]
 
 
 def mark(path: Path) -> bool:
     source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    targets = _targets(tree)
+    targets = _targets(source)
     if not targets:
         return False
     lines = source.splitlines(keepends=True)

@@ -106,10 +106,26 @@ def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
     return found
 
 
+# A sentence built from pieces ('_("Delete the zone ") ~ zone.name ~ "?"') cannot be
+# translated: a language may put the name elsewhere. Words next to a `~` give it away.
+_PIECE = re.compile(r"""~\s*("[^"\n]*"|'[^'\n]*')|("[^"\n]*"|'[^'\n]*')\s*~|_\((?:"[^"]*"|'[^']*')\)\s*~""")
+_WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]|\b[A-Z][a-z]+\b")
+
+
+def _sentence_pieces(source: str) -> list[tuple[int, str]]:
+    found = []
+    for number, line in enumerate(source.splitlines(), 1):
+        for match in _PIECE.finditer(line):
+            piece = match.group(1) or match.group(2) or match.group(0)
+            if match.group(0).startswith("_(") or _WORDS.search(piece):
+                found.append((number, f"a sentence in pieces: {piece[:60]}"))
+    return found
+
+
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_template_text_is_marked_for_translation(path):
     source = path.read_text(encoding="utf-8")
-    unmarked = _literals_in_expressions(source)
+    unmarked = _literals_in_expressions(source) + _sentence_pieces(source)
     stripped = _JINJA_BLOCKS.sub(_blank, source)
     if path.suffix == ".txt":
         unmarked += [(n + 1, line.strip()) for n, line in enumerate(stripped.splitlines()) if _readable(line)]
@@ -125,8 +141,20 @@ def test_template_text_is_marked_for_translation(path):
 _MESSAGE_CALLS = {"flash", "flash_refusal", "DomainError", "email_shopper", "_email_shopper", "_email_member",
                   "_email", "email_owners", "record_owner_emails", "_change_status", "Problem", "ValidationError", "RowError",
                   "ProductInvalid", "OutOfStock", "ShipmentUploadError", "SettingsInvalid",
-                  "MarkupRefused", "CheckoutUnavailable", "PaymentUnavailable", "NotFound", "refuse"}
+                  "MarkupRefused", "CheckoutUnavailable", "PaymentUnavailable", "NotFound", "refuse", "FeedError",
+                  "finish_failed", "requeue", "_event", "on_read_reject", "_notice", "SyncError", "add", "reject", "_new_password",
+                  "_repeat", "EqualTo",
+                  "release"}
 _MESSAGE_KEYWORDS = {"message", "label", "description", "placeholder", "title", "reason", "subject"}
+# Names whose values are shown to people wherever they are set: as a keyword, in an assignment
+# (`row.problem = f"..."`) or as a dict key (`{"error": "..."}`).
+_MESSAGE_NAMES = _MESSAGE_KEYWORDS | {"problem", "detail", "error", "pause_reason", "note", "hint", "memo"}
+
+
+def _target_name(node) -> str:
+    if isinstance(node, ast.Subscript):  # errors["field"] = "..."
+        return "error" if _target_name(node.value) in ("errors", "problems") else ""
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
 
 
 def _is_text(node) -> bool:
@@ -145,28 +173,64 @@ def _call_name(node: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
+# A line may say why its text stays as it is (a reply to Stripe, a supplier's column name).
+_NOT_FOR_PEOPLE = "# not translated:"
+
+
+def _alternatives(candidates):
+    """The texts a value may be: both sides of `a or "b"`, the start of "a " + b or "…" % x."""
+    for candidate in candidates:
+        while isinstance(candidate, ast.BinOp):
+            candidate = candidate.left
+        if isinstance(candidate, ast.BoolOp):
+            yield from _alternatives(candidate.values)
+        elif isinstance(candidate, ast.IfExp):
+            yield from _alternatives([candidate.body, candidate.orelse])
+        else:
+            yield candidate
+
+
+def unmarked_messages(source: str, tree: ast.AST | None = None):
+    """(where, node) for each text in `source` (parsed: `tree`) shown to people but not marked
+    (scripts/mark_python.py marks them)."""
+    tree, lines = tree or ast.parse(source), source.splitlines()
+    for node in ast.walk(tree):
+        candidates = []
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            name = next((_target_name(t) for t in targets if _target_name(t) in _MESSAGE_NAMES), "")
+            if name:
+                candidates.append(node.value)
+            labels = next((_target_name(t) for t in targets if _target_name(t).endswith(("LABELS", "WORDS"))), "")
+            if labels and isinstance(node.value, ast.Dict):  # KIND_LABELS = {"sale": "Sale", ...}
+                name = labels
+                candidates += node.value.values
+        elif isinstance(node, ast.Dict):
+            name = "dict"
+            candidates += [value for key, value in zip(node.keys, node.values, strict=True)
+                           if isinstance(key, ast.Constant) and key.value in _MESSAGE_NAMES]
+        elif isinstance(node, ast.Call):
+            name = _call_name(node)
+            if name in _MESSAGE_CALLS:
+                candidates += node.args
+            if name.endswith("Field") and node.args:
+                candidates.append(node.args[0])  # a WTForms field's label
+            if name == "append" and node.args and isinstance(node.args[0], ast.Tuple):
+                candidates += node.args[0].elts[1:]  # problems.append((kind, "what is wrong"))
+            candidates += [k.value for k in node.keywords if k.arg in _MESSAGE_NAMES]
+        for candidate in _alternatives(candidates):
+            if _is_text(candidate) and _NOT_FOR_PEOPLE not in lines[candidate.lineno - 1]:
+                yield name, candidate
+
+
 @pytest.mark.parametrize("path", PYTHON, ids=lambda p: str(p.relative_to(ROOT)))
 def test_python_messages_are_marked_for_translation(path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     unmarked = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _call_name(node)
-        candidates = []
-        if name in _MESSAGE_CALLS:
-            candidates += node.args
-        if name.endswith("Field") and node.args:
-            candidates.append(node.args[0])  # a WTForms field's label
-        candidates += [k.value for k in node.keywords if k.arg in _MESSAGE_KEYWORDS]
-        for candidate in candidates:
-            if isinstance(candidate, ast.BinOp):  # "a " + "b" or "..." % x
-                candidate = candidate.left
-            if _is_text(candidate):
-                text = candidate.value if isinstance(candidate, ast.Constant) else ast.unparse(candidate)
-                unmarked.append((candidate.lineno, f"{name}: {text[:80]}"))
+    for name, node in unmarked_messages(path.read_text(encoding="utf-8")):
+        text = node.value if isinstance(node, ast.Constant) else ast.unparse(node)
+        unmarked.append((node.lineno, f"{name}: {text[:80]}"))
     assert not unmarked, f"{path.relative_to(ROOT)}: messages not marked for translation:\n" + "\n".join(
-        f"  line {line}: {text}" for line, text in unmarked)
+        f"  line {line}: {text}" for line, text in sorted(unmarked))
 
 
 @pytest.mark.parametrize("language", i18n_catalog.TARGET_LANGUAGES)

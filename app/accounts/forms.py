@@ -21,12 +21,12 @@ def _new_password(label: str, description: str) -> PasswordField:
 
 
 def _repeat(label: str) -> PasswordField:
-    return PasswordField(label, validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+    return PasswordField(label, validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
                          render_kw={"autocomplete": "new-password"})
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email()],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "email"})
     password = PasswordField(_l('Password'), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})
@@ -34,29 +34,29 @@ class LoginForm(FlaskForm):
 
 
 class SignupForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
-    password = _new_password("Password", "At least 10 characters.")
-    confirm = _repeat("Repeat the password")
+    password = _new_password(_l("Password"), _l("At least 10 characters."))
+    confirm = _repeat(_l("Repeat the password"))
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l('Current password'), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    password = _new_password("New password", "At least 10 characters. You stay logged in here; "
-                                             "every other device is logged out.")
-    confirm = _repeat("Repeat the new password")
+    password = _new_password(_l("New password"), _l("At least 10 characters. You stay logged in here; "
+                                                 "every other device is logged out."))
+    confirm = _repeat(_l("Repeat the new password"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(EMAIL_FORMAT), Email(EMAIL_FORMAT), Length(max=254)],
+    email = EmailField(_l("Email"), validators=[DataRequired(EMAIL_FORMAT), Email(EMAIL_FORMAT), Length(max=254)],
                        filters=[_strip], description=_l('The address you log in with.'),
                        render_kw={"autocomplete": "email"})
 
 
 class ResetPasswordForm(FlaskForm):
-    password = _new_password("New password", "At least 10 characters.")
-    confirm = _repeat("Repeat the new password")
+    password = _new_password(_l("New password"), _l("At least 10 characters."))
+    confirm = _repeat(_l("Repeat the new password"))
 
 
 class ChangeEmailForm(FlaskForm):

@@ -53,7 +53,7 @@ def edit_supplier(supplier_id: int):
     if locked:
         # Offer only its currency; the service refuses a change too.
         form.currency.choices = [SelectChoice(supplier.currency, supplier.currency)]
-        form.currency.description = f"Fixed at {supplier.currency}: this supplier has products."
+        form.currency.description = _('Fixed at %(currency)s: this supplier has products.', currency=supplier.currency)
     if form.validate_on_submit():
         try:
             catalog.update_supplier(supplier, form.details())

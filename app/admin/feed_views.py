@@ -44,9 +44,9 @@ class FeedForm(FlaskForm):
                          choices=[SelectChoice(code, label) for code, label in FORMAT_LABELS.items()],
                          description=_l('Detect automatically tells our CSV and JSON, a Shopify or WooCommerce product export and a Google Merchant Center feed apart from the content.'))
     column_mapping = TextAreaField(
-        _l('Column mapping'), render_kw={"rows": 4, "placeholder": "title=Product name\nsku=Item number"},
-        description="Only for other column names: one our_column=their column per line. Our columns: "
-                    + ", ".join(COLUMNS) + ".")
+        _l('Column mapping'), render_kw={"rows": 4, "placeholder": _l('title=Product name\nsku=Item number')},
+        description=_l("Only for other column names: one our_column=their column per line. Our columns: %(columns)s.",
+                       columns=", ".join(COLUMNS)))
     schedule_every = StringField(_l('Sync every'), render_kw={"inputmode": "numeric"},
                                  description=_l('Blank: manual syncs only (Sync now).'))
     schedule_unit = SelectField(_l('Unit'), default="hours", choices=[SelectChoice("minutes", _l("minutes")), SelectChoice("hours", _l("hours"))])

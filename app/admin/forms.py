@@ -19,11 +19,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.catalog.models import CATEGORIES, PRODUCT_STATUSES, SUPPLIER_STATUSES
+from app.catalog.models import CATEGORIES, CATEGORY_LABELS, PRODUCT_STATUSES, SUPPLIER_STATUSES
 from app.catalog.services import Problem, SupplierDetails, format_options
 from app.errors import DomainError
+from app.i18n import LANGUAGES
 from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES, to_major
+from app.status_words import STATUS_WORDS
 from app.web import add_error
 
 
@@ -38,15 +40,20 @@ class SupplierForm(FlaskForm):
     )
     status = SelectField(
         _l('Status'), default="pending", validate_choice=False,
-        choices=[SelectChoice(status, status.capitalize()) for status in SUPPLIER_STATUSES],
+        choices=[SelectChoice(status, STATUS_WORDS[status]) for status in SUPPLIER_STATUSES],
         description=_l("Only an active supplier's products can be picked by shops."),
+    )
+    language = SelectField(
+        _l('Language'), default="en", validate_choice=False,
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        description=_l('The language its people read: the reasons its feed rows are rejected are written in it.'),
     )
 
     def details(self) -> SupplierDetails:
         return SupplierDetails(
             name=self.name.data or "", contact_name=self.contact_name.data or "",
             contact_email=self.contact_email.data or "", contact_phone=self.contact_phone.data or "",
-            currency=self.currency.data, status=self.status.data,
+            currency=self.currency.data, status=self.status.data, language=self.language.data,
         )
 
 
@@ -78,10 +85,10 @@ class ProductForm(FlaskForm):
     title = StringField(_l('Title'))
     description = TextAreaField(_l('Description'))
     category = SelectField(_l('Category'), validate_choice=False, choices=[
-        SelectChoice(name, name.capitalize()) for name in CATEGORIES])
+        SelectChoice(name, CATEGORY_LABELS[name]) for name in CATEGORIES])
     image_url = StringField(_l('Image URL'), description=_l('An http:// or https:// address, or a path starting with /static/.'))
     status = SelectField(_l('Status'), default="active", validate_choice=False, choices=[
-        SelectChoice(status, status.capitalize()) for status in PRODUCT_STATUSES])
+        SelectChoice(status, STATUS_WORDS[status]) for status in PRODUCT_STATUSES])
     variants = FieldList(FormField(VariantRowForm), min_entries=0, max_entries=MAX_ROWS)
 
     def __init__(self, *args, **kwargs):

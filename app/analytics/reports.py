@@ -223,7 +223,7 @@ def _share_label(shop_id: int, slug: str, titles: dict) -> str:
     c<base 36>, g<token>."""
     kind, rest = slug[:1], slug[1:]
     if kind == "h":
-        return "The shop’s home page"
+        return _("The shop’s home page")
     if kind == "g":
         return "A group buy"
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 
+from app.i18n import _
 from app.i18n import lazy_gettext as _l
 
 from .feed_google import NAMESPACE, google_rows, is_google, read_xml_root
@@ -27,8 +28,8 @@ from .importer import REQUIRED_COLUMNS
 # The formats a feed can be set to (each fits the feed's String(10) format column).
 FORMAT_LABELS = {
     "auto": _l("Detect automatically"),
-    "csv": "CSV (our columns)",
-    "json": "JSON (array or JSON Lines)",
+    "csv": _l("CSV (our columns)"),
+    "json": _l("JSON (array or JSON Lines)"),
     "shopify": _l("Shopify product export (CSV)"),
     "google": _l("Google Merchant Center feed (XML or TSV)"),
     "woo": _l("WooCommerce product export (CSV)"),
@@ -38,7 +39,7 @@ XML_ROOTS = ("rss", "feed")
 
 
 def describe_format(fmt: str) -> str:
-    return FORMAT_LABELS.get(fmt, fmt)
+    return str(FORMAT_LABELS.get(fmt, fmt))
 
 
 def _header_line(text: str) -> str:
@@ -70,20 +71,17 @@ def detect_format(head: bytes, mapping: Mapping[str, str]) -> str:
         if root.rsplit(":", 1)[-1] in XML_ROOTS and NAMESPACE in text:
             return "google"
         if root.rsplit(":", 1)[-1] in XML_ROOTS:
-            raise FeedError(f"This XML is an <{root[:40]}> feed without Google's product namespace "
-                            f"(xmlns:g=\"{NAMESPACE}\"), so not a Merchant Center feed; nor is it CSV or JSON.")
-        raise FeedError(f"This XML has neither an <rss> nor an Atom <feed> root (it starts with "
-                        f"<{root[:40] or '?'}>), so it is not a Google Merchant Center feed; an HTML page "
-                        "instead of the feed looks like this too.")
+            raise FeedError(_('This XML is an <%(root)s> feed without Google\'s product namespace (xmlns:g="%(namespace)s"), so not a Merchant Center feed; nor is it CSV or JSON.', root=root[:40], namespace=NAMESPACE))
+        raise FeedError(_('This XML has neither an <rss> nor an Atom <feed> root (it starts with <%(root)s>), so it is not a Google Merchant Center feed; an HTML page instead of the feed looks like this too.', root=root[:40] or '?'))
     header = _header_line(text)
     if "\t" in header:
         names = _csv_names(header, "\t")
         if is_google(names):
             return "google"
         if _is_ours(names, mapping):
-            raise FeedError("This feed separates its columns with tabs; our CSV separates them with commas.")
-        raise FeedError("This TSV has neither the columns of a Google Merchant Center feed (id, title, price) "
-                        "nor any other we read. Its header is: " + ", ".join(header.split("\t"))[:300])
+            raise FeedError(_('This feed separates its columns with tabs; our CSV separates them with commas.'))
+        raise FeedError(_("This TSV has neither the columns of a Google Merchant Center feed (id, title, price) nor "
+                          "any other we read. Its header is: %(header)s", header=", ".join(header.split("\t"))[:300]))
     names = _csv_names(header)
     if _is_ours(names, mapping):
         return "csv"
@@ -93,23 +91,21 @@ def detect_format(head: bytes, mapping: Mapping[str, str]) -> str:
         return "woo"
     if is_google(names):
         return "google"
-    raise FeedError("This CSV has neither our columns (" + ", ".join(REQUIRED_COLUMNS) + ") nor those of a "
-                    "Shopify product export (Handle, Variant Price), a WooCommerce product export (Type, "
-                    "Parent, Regular price) or a Google Merchant Center feed (id, title, price). Map the "
-                    "supplier's column names onto ours in the feed settings. Its header is: "
-                    + header[:300])
+    raise FeedError(_("This CSV has neither our columns (%(ours)s) nor those of a Shopify product export (Handle, "
+                      "Variant Price), a WooCommerce product export (Type, Parent, Regular price) or a Google Merchant "
+                      "Center feed (id, title, price). Map the supplier's column names onto ours in the feed settings. "
+                      "Its header is: %(header)s", ours=", ".join(REQUIRED_COLUMNS), header=header[:300]))
 
 
 def read_export_rows(buffered, fmt: str, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
     """Stream the FeedRows of an export of another platform (a buffered binary file)."""
     if fmt not in EXPORT_FORMATS:
-        raise FeedError(f"Unknown feed format {fmt!r}.")
+        raise FeedError(_('Unknown feed format %(fmt)s.', fmt=repr(fmt)))
     first = buffered.peek(1)[:4096].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
     if fmt == "google":
         yield from google_rows(buffered, mapping, xml=first == "<")
         return
     if first in ("<", "[", "{"):
-        raise FeedError(f"The feed looks like {'XML' if first == '<' else 'JSON'}, but its format is set to "
-                        f"{describe_format(fmt)}.")
+        raise FeedError(_('The feed looks like %(kind)s, but its format is set to %(format)s.', kind='XML' if first == '<' else 'JSON', format=describe_format(fmt)))
     yield from (shopify_rows if fmt == "shopify" else woocommerce_rows)(buffered, mapping)
 

@@ -25,6 +25,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 
+from app.i18n import _
 from app.i18n import lazy_gettext as _l
 
 from .feed_reading import (
@@ -74,11 +75,10 @@ def google_rows(binary, mapping: Mapping[str, str], *, xml: bool) -> Iterator[Fe
         delimiter = "\t" if b"\t" in binary.peek(1)[:CHUNK].split(b"\n", 1)[0] else ","
         header, names, items = read_csv_records(binary, delimiter=delimiter, normalise=google_name)
         if not is_google(names):
-            raise FeedError(f"This {WHAT} lacks the columns id, title and price. Its header is: "
-                            + ", ".join(header)[:300])
+            raise FeedError(_("This %(what)s lacks the columns id, title and price. Its header is: %(header)s",
+                              what=WHAT, header=", ".join(header)[:300]))
         if columns["wholesale_price"] not in names:
-            raise FeedError(f"This {WHAT} lacks the column cost_of_goods_sold: it is the wholesale price "
-                            "the supplier is paid (or map wholesale_price onto the column that holds it).")
+            raise FeedError(_('This %(what)s lacks the column cost_of_goods_sold: it is the wholesale price the supplier is paid (or map wholesale_price onto the column that holds it).', what=WHAT))
     current_code = ""
     for position, item in enumerate(items, start=1):
         where = f"Item {position}: " if xml else ""
@@ -185,13 +185,12 @@ def _xml_items(binary) -> Iterator[SourceRecord]:
     parents: list[ET.Element] = []
     while chunk := binary.readline(CHUNK):
         if b"<!ENTITY" in chunk or b"<!DOCTYPE" in chunk:
-            raise FeedError(f"Line {line}: the feed declares a DOCTYPE or entities; a Merchant Center feed "
-                            "has none, and they are refused.")
+            raise FeedError(_('Line %(line)s: the feed declares a DOCTYPE or entities; a Merchant Center feed has none, and they are refused.', line=line))
         try:
             parser.feed(chunk)
             events = list(parser.read_events())
         except ET.ParseError as error:
-            raise FeedError(f"The XML cannot be read ({error}).") from None
+            raise FeedError(_('The XML cannot be read (%(error)s).', error=error)) from None
         for event, element in events:
             if event == "start":
                 if _local(element.tag) in ITEM_TAGS and not item_line:
@@ -211,7 +210,7 @@ def _xml_items(binary) -> Iterator[SourceRecord]:
     try:
         parser.close()
     except ET.ParseError as error:
-        raise FeedError(f"The XML ends before it is complete ({error}).") from None
+        raise FeedError(_('The XML ends before it is complete (%(error)s).', error=error)) from None
 
 
 def _item_values(element: ET.Element) -> dict[str, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import nh3
 
+from app.i18n import _, ngettext
 from app.wording import counted
 
 from .feeds import FeedError, FeedRow
@@ -58,9 +59,9 @@ def read_csv_records(binary, *, delimiter: str = ",",
     except UnicodeDecodeError:
         raise FeedError(NOT_UTF8) from None
     except csv.Error as error:
-        raise FeedError(f"The header cannot be read ({error}).") from None
+        raise FeedError(_('The header cannot be read (%(error)s).', error=error)) from None
     if not header:
-        raise FeedError("The feed is empty.")
+        raise FeedError(_('The feed is empty.'))
     names = header_names(header, normalise)
     index: dict[str, int] = {}
     for position, name in enumerate(names):
@@ -77,7 +78,7 @@ def _records(reader, index: dict[str, int], width: int) -> Iterator[SourceRecord
         except UnicodeDecodeError:
             raise FeedError(NOT_UTF8) from None
         except csv.Error as error:
-            raise FeedError(f"Line {reader.line_num} cannot be read ({error}).") from None
+            raise FeedError(_('Line %(line_num)s cannot be read (%(error)s).', line_num=reader.line_num, error=error)) from None
         if not any(value.strip() for value in values):
             continue
         # line_num is the record's last line; a quoted value (an HTML body) may span lines.
@@ -85,10 +86,10 @@ def _records(reader, index: dict[str, int], width: int) -> Iterator[SourceRecord
         record = SourceRecord(line, {name: (values[position] if position < len(values) else "")
                                      for name, position in index.items()})
         if len(values) > width:
-            record.problem = (f"The line has {counted(len(values) - width, 'more value', 'more values')} "
-                              "than the header has columns (a separator inside a value needs quotes).")
+            record.problem = _("The line has %(counted)s than the header has columns (a separator inside a value "
+                               "needs quotes).", counted=counted(len(values) - width, "more value"))
         elif len(values) < width:
-            record.problem = f"The line has {len(values)} values; the header has {width} columns."
+            record.problem = _('The line has %(values)s values; the header has %(width)s columns.', values=len(values), width=width)
         yield record
 
 
@@ -97,8 +98,8 @@ def missing_columns(names: list[str], needed: Mapping[str, str], what: str) -> N
     an export must have for us to read it."""
     missing = [written for name, written in needed.items() if name not in names]
     if missing:
-        raise FeedError(f"This {what} lacks the column{'s' if len(missing) > 1 else ''} "
-                        + ", ".join(f"“{name}”" for name in missing) + ".")
+        raise FeedError(ngettext("This %(what)s lacks the column %(names)s.", "This %(what)s lacks the columns %(names)s.",
+                                 len(missing), what=what, names=", ".join(f"“{name}”" for name in missing)))
 
 
 # Descriptions ---------------------------------------------------------------------------------

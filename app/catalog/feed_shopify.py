@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from app.i18n import _
 from app.i18n import lazy_gettext as _l
 
 from .feed_reading import (
@@ -70,7 +71,7 @@ def shopify_rows(binary, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
         sku = record.get("variant sku")
         if record.problem or not handle:
             yield FeedRow(record.line, {"product_code": handle, "sku": sku},
-                          problem=record.problem or "The Handle (Shopify's product code) is missing.")
+                          problem=record.problem or _("The Handle (Shopify's product code) is missing."))
             continue
         if product is None or handle != product.handle:
             product = _first_row(record, columns)
@@ -91,19 +92,15 @@ def _columns(names: list[str], mapping: Mapping[str, str]) -> dict[str, str]:
     for ours in columns:
         if mapping.get(ours):
             columns[ours] = mapping[ours].strip().lower()
-    needed = {"handle": "Handle", "title": "Title", "variant sku": "Variant SKU",
-              columns["min_retail_price"]: "Variant Price"}
+    needed = {"handle": "Handle", "title": "Title",  # not translated: Shopify's own column names
+              "variant sku": "Variant SKU", columns["min_retail_price"]: "Variant Price"}
     missing_columns(names, needed, WHAT)
     if columns["wholesale_price"] not in names:
-        raise FeedError(f"This {WHAT} lacks the column “Cost per item”: it is the wholesale price the "
-                        "supplier is paid. Set each variant's cost in Shopify and export again (or map "
-                        "wholesale_price onto the column that holds it in the feed settings).")
+        raise FeedError(_("This %(what)s lacks the column “Cost per item”: it is the wholesale price the supplier is paid. Set each variant's cost in Shopify and export again (or map wholesale_price onto the column that holds it in the feed settings).", what=WHAT))
     if columns["stock"] not in names:
-        raise FeedError(f"This {WHAT} lacks the column “Variant Inventory Qty” (the stock). Export the "
-                        "products with their inventory (or map stock onto the column that holds it).")
+        raise FeedError(_('This %(what)s lacks the column “Variant Inventory Qty” (the stock). Export the products with their inventory (or map stock onto the column that holds it).', what=WHAT))
     if columns["category"] and columns["category"] not in names:
-        raise FeedError(f"This {WHAT} lacks the column “{mapping['category']}” that the feed settings "
-                        "map the category onto.")
+        raise FeedError(_('This %(what)s lacks the column “%(mapping)s” that the feed settings map the category onto.', what=WHAT, mapping=mapping['category']))
     return columns
 
 
@@ -119,11 +116,9 @@ def _first_row(record: SourceRecord, columns: dict[str, str]) -> _Product:
 
 def _skipped(record: SourceRecord, product: _Product, sku: str) -> FeedRow:
     if product.status == "draft":
-        reason = ("Skipped: the product is a draft in Shopify (Status draft); it is imported once it is "
-                  "active there.")
+        reason = (_('Skipped: the product is a draft in Shopify (Status draft); it is imported once it is active there.'))
     else:
-        reason = ("Skipped: the product is archived in Shopify (Status archived), so it is not for sale; "
-                  "a full feed marks it discontinued if it was imported before.")
+        reason = (_('Skipped: the product is archived in Shopify (Status archived), so it is not for sale; a full feed marks it discontinued if it was imported before.'))
     return skipped_row(record.line, product.handle, sku, reason)
 
 

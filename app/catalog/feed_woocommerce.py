@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from app.i18n import _
 from app.i18n import lazy_gettext as _l
 
 from .feed_reading import (
@@ -110,12 +111,9 @@ def _columns(names: list[str], mapping: Mapping[str, str]) -> dict[str, str]:
     missing_columns(names, {"type": "Type", "sku": "SKU", "name": "Name", "parent": "Parent",
                             columns["min_retail_price"]: "Regular price", columns["stock"]: "Stock"}, WHAT)
     if not columns["wholesale_price"] or columns["wholesale_price"] not in names:
-        raise FeedError(f"This {WHAT} has no wholesale price column: WooCommerce keeps none unless cost of "
-                        "goods is on (“Cost of goods”, or “Meta: _wc_cog_cost” from the cost plugin). Map "
-                        "wholesale_price onto the column that holds it in the feed settings.")
+        raise FeedError(_('This %(what)s has no wholesale price column: WooCommerce keeps none unless cost of goods is on (“Cost of goods”, or “Meta: _wc_cog_cost” from the cost plugin). Map wholesale_price onto the column that holds it in the feed settings.', what=WHAT))
     if columns["category"] and columns["category"] not in names:
-        raise FeedError(f"This {WHAT} lacks the column “{mapping['category']}” that the feed settings map "
-                        "the category onto.")
+        raise FeedError(_('This %(what)s lacks the column “%(mapping)s” that the feed settings map the category onto.', what=WHAT, mapping=mapping['category']))
     return columns
 
 
@@ -165,8 +163,7 @@ def _variation(record: SourceRecord, parent: _Parent | None, parents: dict[str, 
     code = parents.get(reference) or parents.get(f"id:{reference}")
     if code is None:
         return FeedRow(record.line, {"product_code": "", "sku": sku}, problem=(
-            f"The parent “{reference[:40]}” of this variation is not among the rows above it; a variation "
-            "comes after its variable product's row."))
+            _("The parent “%(reference)s” of this variation is not among the rows above it; a variation comes after its variable product's row.", reference=reference[:40])))
     current = parent is not None and parent.code == code
     if current and parent.not_for_sale:
         return skipped_row(record.line, code, sku, f"Skipped: the product is {parent.not_for_sale}.")
@@ -187,5 +184,4 @@ def _variation(record: SourceRecord, parent: _Parent | None, parents: dict[str, 
 def _without_variations(parent: _Parent) -> Iterator[FeedRow]:
     if parent.variations == 0 and not parent.not_for_sale:
         yield FeedRow(parent.line, {"product_code": parent.code, "sku": ""}, problem=(
-            f"The variable product {parent.code[:80]} has no variation rows after it, so nothing of it can "
-            "be sold."))
+            _('The variable product %(code)s has no variation rows after it, so nothing of it can be sold.', code=parent.code[:80])))

@@ -93,8 +93,8 @@ def parse_mapping(text: str) -> dict[str, str]:
         if not equals or not ours or not theirs:
             raise DomainError(_('Line %(number)s: write each mapping as our_column=their column (like title=Product name); “%(line)s” is not.', number=number, line=line[:60]), field="column_mapping")
         if ours not in COLUMNS:
-            raise DomainError(f"Line {number}: “{ours[:40]}” is not one of our columns: "
-                              + ", ".join(COLUMNS) + ".", field="column_mapping")
+            raise DomainError(_("Line %(number)s: “%(ours)s” is not one of our columns: %(columns)s.", number=number,
+                                ours=ours[:40], columns=", ".join(COLUMNS)), field="column_mapping")
         if ours in mapping:
             raise DomainError(_('Line %(number)s: the column %(ours)s is mapped twice.', number=number, ours=ours), field="column_mapping")
         if len(theirs) > 100:
@@ -121,9 +121,8 @@ def _clean_url(url: str) -> str:
     try:
         netguard.check_url(url)
     except netguard.OutboundError as error:
-        message = ("The feed URL points at a private network address (refused: private address); "
-                   "give the supplier's public address." if str(error) == netguard.REFUSED_PRIVATE
-                   else "The feed URL must start with http:// or https:// and name a host.")
+        message = (_("The feed URL points at a private network address (refused: private address); give the supplier's public address.") if str(error) == netguard.REFUSED_PRIVATE
+                   else _('The feed URL must start with http:// or https:// and name a host.'))
         raise DomainError(message, field="url") from None
     return url
 
@@ -215,20 +214,20 @@ def fetch_feed(feed: SupplierFeed, run_id: int,
     max_bytes, timeout = _limits()
     if feed.source == "upload":
         if not feed.upload_path:
-            raise FeedError("No feed file has been uploaded for this supplier.")
+            raise FeedError(_('No feed file has been uploaded for this supplier.'))
         path = feeds_dir() / feed.upload_path
         if not path.is_file():
-            raise FeedError(f"The uploaded feed file “{feed.upload_name}” is missing from the server; upload it again.")
+            raise FeedError(_('The uploaded feed file “%(upload_name)s” is missing from the server; upload it again.', upload_name=feed.upload_name))
         size = path.stat().st_size
         if size > max_bytes:
-            raise FeedError(f"The feed file is {_mb(size)}; the limit is {_mb(max_bytes)}.")
+            raise FeedError(_('The feed file is %(size)s; the limit is %(limit)s.', size=_mb(size), limit=_mb(max_bytes)))
         return FetchedFeed(path, size, temporary=False)
     return _download(feed.url, run_id, max_bytes, timeout, on_progress)
 
 
 def _download(url: str, run_id: int, max_bytes: int, timeout: float, on_progress) -> FetchedFeed:
     if urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise FeedError("The feed URL must start with http:// or https://.")
+        raise FeedError(_('The feed URL must start with http:// or https://.'))
     folder = feeds_dir() / "downloads"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"run-{run_id}-{uuid.uuid4().hex[:8]}.part"
@@ -240,19 +239,18 @@ def _download(url: str, run_id: int, max_bytes: int, timeout: float, on_progress
         with netguard.open_url("GET", url, headers=headers, timeout=timeout) as response, \
                 path.open("wb") as out:
             if netguard.is_redirect(response.status):
-                raise FeedError(f"The feed URL answered HTTP {response.status} (a redirect); redirects are "
-                                "not followed: give the feed's final address.")
+                raise FeedError(_("The feed URL answered HTTP %(status)s (a redirect); redirects are not followed: give the feed's final address.", status=response.status))
             if response.status >= 400:
-                raise FeedError(f"The feed URL answered HTTP {response.status} {response.reason}.")
+                raise FeedError(_('The feed URL answered HTTP %(status)s %(reason)s.', status=response.status, reason=response.reason))
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FeedError(f"The feed is {_mb(int(declared))}; the limit is {_mb(max_bytes)}.")
+                raise FeedError(_('The feed is %(size)s; the limit is %(limit)s.', size=_mb(int(declared)), limit=_mb(max_bytes)))
             while chunk := response.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FeedError(f"The feed is larger than the limit of {_mb(max_bytes)}.")
+                    raise FeedError(_('The feed is larger than the limit of %(limit)s.', limit=_mb(max_bytes)))
                 if time.monotonic() > deadline:
-                    raise FeedError(f"The feed took longer than {timeout:g} s to download.")
+                    raise FeedError(_('The feed took longer than %(timeout)s s to download.', timeout=format(timeout, "g")))
                 out.write(chunk)
                 if on_progress is not None:
                     on_progress(size)
@@ -261,13 +259,13 @@ def _download(url: str, run_id: int, max_bytes: int, timeout: float, on_progress
         raise
     except netguard.OutboundError as error:
         path.unlink(missing_ok=True)
-        raise FeedError(f"The feed URL cannot be reached ({error}).") from None
+        raise FeedError(_('The feed URL cannot be reached (%(error)s).', error=error)) from None
     except TimeoutError:
         path.unlink(missing_ok=True)
-        raise FeedError(f"The feed URL did not answer within {timeout:g} s.") from None
+        raise FeedError(_('The feed URL did not answer within %(timeout)s s.', timeout=format(timeout, "g"))) from None
     except (OSError, ValueError, http.client.HTTPException):
         path.unlink(missing_ok=True)
-        raise FeedError("The feed could not be downloaded (connection failed).") from None
+        raise FeedError(_('The feed could not be downloaded (connection failed).')) from None
     return FetchedFeed(path, size, temporary=True)
 
 
@@ -327,7 +325,7 @@ def read_rows(binary, fmt: str, mapping: Mapping[str, str] | None = None) -> Ite
     head = buffered.peek(CHUNK)[:CHUNK]
     first = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
     if first == "":
-        raise FeedError("The feed is empty.")
+        raise FeedError(_('The feed is empty.'))
     if fmt not in ("csv", "json"):
         from .feed_formats import detect_format, read_export_rows  # (it builds on this module)
 
@@ -338,21 +336,20 @@ def read_rows(binary, fmt: str, mapping: Mapping[str, str] | None = None) -> Ite
             return
     text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
     if first == "<":
-        raise FeedError("The feed is not CSV or JSON (it looks like an HTML or XML page).")
+        raise FeedError(_('The feed is not CSV or JSON (it looks like an HTML or XML page).'))
     if fmt == "json":
         if first == "[":
             rows = _json_array_rows(text, mapping or {})
         elif first == "{":
             rows = _json_lines_rows(text, mapping or {})
         else:
-            raise FeedError("The feed is not JSON: it must be an array of objects ([ ... ]) "
-                            "or JSON Lines (one { ... } object per line).")
+            raise FeedError(_('The feed is not JSON: it must be an array of objects ([ ... ]) or JSON Lines (one { ... } object per line).'))
     elif fmt == "csv":
         if first in "[{":
-            raise FeedError("The feed looks like JSON, but its format is set to CSV.")
+            raise FeedError(_('The feed looks like JSON, but its format is set to CSV.'))
         rows = _csv_rows(text, mapping or {})
     else:
-        raise FeedError(f"Unknown feed format {fmt!r}.")
+        raise FeedError(_('Unknown feed format %(fmt)s.', fmt=repr(fmt)))
     try:
         yield from rows
     except UnicodeDecodeError:
@@ -364,9 +361,9 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
     try:
         header = next(reader, None)
     except csv.Error as error:
-        raise FeedError(f"The header cannot be read as CSV ({error}).") from None
+        raise FeedError(_('The header cannot be read as CSV (%(error)s).', error=error)) from None
     if not header:
-        raise FeedError("The feed is empty.")
+        raise FeedError(_('The feed is empty.'))
     theirs_to_ours = {theirs.strip().lower(): ours for ours, theirs in mapping.items()}
     names = []
     for name in header:
@@ -374,9 +371,9 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
         names.append(theirs_to_ours.get(name, name))
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
-        raise FeedError(f"The feed lacks {named(missing, 'column')}"
-                        + " (map the supplier's column names onto ours in the feed settings). "
-                        "Its header is: " + ", ".join(header)[:300])
+        raise FeedError(_("The feed lacks %(named)s (map the supplier's column names onto ours in the feed "
+                          "settings). Its header is: %(header)s", named=named(missing, "column"),
+                          header=", ".join(header)[:300]))
     index = {name: position for position, name in enumerate(names) if name in COLUMNS}
     width = len(names)
     while True:
@@ -385,7 +382,7 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise FeedError(f"Line {reader.line_num} cannot be read as CSV ({error}).") from None
+            raise FeedError(_('Line %(line_num)s cannot be read as CSV (%(error)s).', line_num=reader.line_num, error=error)) from None
         if not any(value.strip() for value in values):
             continue
         line = reader.line_num - sum(value.count("\n") for value in values)
@@ -393,10 +390,10 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
                   for name, position in index.items()}
         row = FeedRow(line, fields)
         if len(values) > width:
-            row.problem = (f"The line has {counted(len(values) - width, 'more value', 'more values')} than the header has "
-                           "columns (a comma inside a value needs quotes).")
+            row.problem = _("The line has %(counted)s than the header has columns (a comma inside a value needs "
+                            "quotes).", counted=counted(len(values) - width, "more value"))
         elif len(values) < width:
-            row.problem = f"The line has {len(values)} values; the header has {width} columns."
+            row.problem = _('The line has %(values)s values; the header has %(width)s columns.', values=len(values), width=width)
         yield row
 
 
@@ -421,8 +418,8 @@ def _json_fields(record, mapping: Mapping[str, str]) -> tuple[dict[str, str], st
 def _check_json_columns(fields: dict[str, str]) -> None:
     missing = [column for column in REQUIRED_COLUMNS if column not in fields]
     if missing:
-        raise FeedError(f"The feed's first object lacks {named(missing, 'field')}"
-                        + " (map the supplier's field names onto ours in the feed settings).")
+        raise FeedError(_("The feed's first object lacks %(named)s (map the supplier's field names onto ours in the "
+                          "feed settings).", named=named(missing, "field")))
 
 
 def _json_lines_rows(text, mapping) -> Iterator[FeedRow]:
@@ -434,13 +431,13 @@ def _json_lines_rows(text, mapping) -> Iterator[FeedRow]:
             record = json.loads(line)
         except ValueError as error:
             if first:
-                raise FeedError(f"Line {number} is not valid JSON ({error}).") from None
-            yield FeedRow(number, problem=f"This line is not valid JSON ({error}).")
+                raise FeedError(_('Line %(number)s is not valid JSON (%(error)s).', number=number, error=error)) from None
+            yield FeedRow(number, problem=_('This line is not valid JSON (%(error)s).', error=error))
             continue
         fields, problem = _json_fields(record, mapping)
         if first:
             if problem:
-                raise FeedError(f"Line {number}: {problem}")
+                raise FeedError(_('Line %(number)s: %(problem)s', number=number, problem=problem))
             _check_json_columns(fields)
             first = False
         yield FeedRow(number, fields, problem)
@@ -496,7 +493,7 @@ def _json_array_rows(text, mapping) -> Iterator[FeedRow]:
                 record, end = decoder.raw_decode(buffer.text, buffer.pos)
             except ValueError as error:
                 if buffer.eof or len(buffer.text) - buffer.pos > MAX_JSON_RECORD:
-                    raise FeedError(f"The JSON value starting on line {line} is not valid ({error}).") from None
+                    raise FeedError(_('The JSON value starting on line %(line)s is not valid (%(error)s).', line=line, error=error)) from None
                 buffer.fill()
                 continue
             if end >= len(buffer.text) and not buffer.eof and buffer.fill():
@@ -506,7 +503,7 @@ def _json_array_rows(text, mapping) -> Iterator[FeedRow]:
         fields, problem = _json_fields(record, mapping)
         if first:
             if problem:
-                raise FeedError(f"Line {line}: {problem}")
+                raise FeedError(_('Line %(line)s: %(problem)s', line=line, problem=problem))
             _check_json_columns(fields)
             first = False
         yield FeedRow(line, fields, problem)
@@ -517,8 +514,8 @@ def _json_array_rows(text, mapping) -> Iterator[FeedRow]:
         if separator == "]":
             buffer.pos += 1
             if buffer.next_char():
-                raise FeedError(f"Line {buffer.line_at(buffer.pos)}: unexpected data after the JSON array.")
+                raise FeedError(_('Line %(line)s: unexpected data after the JSON array.', line=buffer.line_at(buffer.pos)))
             return
         where = buffer.line_at(buffer.pos)
-        raise FeedError(f"Line {where}: expected “,” or “]” between the objects of the JSON array"
+        raise FeedError(_('Line %(where)s: expected “,” or “]” between the objects of the JSON array', where=where)
                         + (" but the feed ends." if not separator else "."))

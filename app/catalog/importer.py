@@ -253,11 +253,11 @@ def _read_groups(supplier: Supplier, records: Iterable[tuple[int, dict]],
             result.errors.append(RowError(line, sku, message))
 
         if record.get(None):
-            add(f"The line has {counted(len(record[None]), 'more value', 'more values')} than the header has columns "
-                "(a comma inside a value needs quotes).")
+            add(_("The line has %(counted)s than the header has columns (a comma inside a value needs quotes).",
+                  counted=counted(len(record[None]), "more value")))
         missing = [column for column in COLUMNS if column in record and record[column] is None]
         if missing:
-            add("The line has fewer values than the header: missing " + ", ".join(missing) + ".")
+            add(_("The line has fewer values than the header: missing %(columns)s.", columns=", ".join(missing)))
         raw = {column: (record.get(column) or "") for column in COLUMNS}
 
         try:
@@ -270,7 +270,7 @@ def _read_groups(supplier: Supplier, records: Iterable[tuple[int, dict]],
             add(problem.message)
         if sku:
             if sku in first_line_of_sku:
-                add(f"The SKU “{sku}” is also on line {first_line_of_sku[sku]}.")
+                add(_("The SKU “%(sku)s” is also on line %(line)s.", sku=sku, line=first_line_of_sku[sku]))
             else:
                 first_line_of_sku[sku] = line
         if code is None:
@@ -286,8 +286,9 @@ def _read_groups(supplier: Supplier, records: Iterable[tuple[int, dict]],
         else:
             for column in PRODUCT_COLUMNS:
                 if _conflicts(column, raw[column], group.fields[column]):
-                    add(f"The {column.replace('_', ' ')} “{raw[column].strip()[:60]}” differs from "
-                        f"line {group.first_line} for product {code}. Leave it blank or repeat it exactly.")
+                    add(_("The %(column)s “%(value)s” differs from line %(line)s for product %(code)s. Leave it "
+                          "blank or repeat it exactly.", column=column, value=raw[column].strip()[:60],
+                          line=group.first_line, code=code))
         group.rows.append(_Row(line, sku, variant))
         if errors:
             group.bad = True

@@ -6,6 +6,7 @@ from rq import get_current_job
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import _, speaking
 from app.jobs import defer
 
 from . import sync
@@ -24,10 +25,18 @@ def enqueue_sync(run: SyncRun) -> None:
 def sync_supplier_catalog(run_id: int) -> str:
     """Sync the run's supplier from its feed. A finished run is left alone; a run already
     running (or another run of the same supplier running) is refused. An unexpected error
-    puts the run back in the queue while RQ has retries left, else fails it."""
+    puts the run back in the queue while RQ has retries left, else fails it. What the run
+    stores for people (its error, the reasons rows were rejected) is in the supplier's
+    language."""
     run = db.session.get(SyncRun, run_id)
     if run is None:
         return "missing"
+    with speaking(db.session.get(Supplier, run.supplier_id).language):
+        return _sync(run)
+
+
+def _sync(run: SyncRun) -> str:
+    run_id = run.id
     if run.status in sync.FINISHED:
         return f"already {run.status}"
     if run.status == "running":
@@ -35,7 +44,7 @@ def sync_supplier_catalog(run_id: int) -> str:
     other = db.session.scalar(select(SyncRun.id).where(
         SyncRun.supplier_id == run.supplier_id, SyncRun.status == "running", SyncRun.id != run.id))
     if other is not None:
-        sync.finish_failed(run_id, f"Refused: run #{other} of this supplier is still running.")
+        sync.finish_failed(run_id, _("Refused: run #%(other)s of this supplier is still running.", other=other))
         return "refused"
     if not sync.claim_run(run_id):
         return "already running"
@@ -47,7 +56,7 @@ def sync_supplier_catalog(run_id: int) -> str:
         if job is not None and (job.retries_left or 0) > 0:
             sync.requeue(run_id, reason)
         else:
-            sync.finish_failed(run_id, f"The sync stopped on an unexpected error ({reason}).")
+            sync.finish_failed(run_id, _("The sync stopped on an unexpected error (%(reason)s).", reason=reason))
         raise
     if status in ("succeeded", "partly_failed"):
         _review_listings(run_id)

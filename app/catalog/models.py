@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 
 SUPPLIER_STATUSES = ("pending", "active", "suspended")
 PRODUCT_STATUSES = ("active", "discontinued")
 CATEGORIES = ("apparel", "snacks", "beauty", "home", "fresh", "electronics", "other")
+CATEGORY_LABELS = {"apparel": _l("Apparel"), "snacks": _l("Snacks"), "beauty": _l("Beauty"),
+                   "home": lazy_pgettext("product category", "Home"),  # home goods, not a home page
+                   "fresh": _l("Fresh"), "electronics": _l("Electronics"), "other": _l("Other")}
+
+
+def category_label(category: str | None) -> str:
+    """A product category as its reader calls it ("snacks" -> "Snacks" / "零食")."""
+    return str(CATEGORY_LABELS.get(category or "", (category or "").capitalize()))
 
 
 class Supplier(db.Model):
@@ -24,6 +34,9 @@ class Supplier(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     currency: Mapped[str] = mapped_column(String(3), default="USD")
+    # The language its people work in (app/i18n.py LANGUAGES): what its feed jobs write,
+    # such as the reasons a feed row was rejected, is stored in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     # Purchase orders are POSTed here as JSON signed with HMAC-SHA256 (shown to the admin once).
     webhook_url: Mapped[str] = mapped_column(String(500), default="")

@@ -22,7 +22,7 @@ from app.accounts.services import normalise_email
 from app.db_types import contains_pattern
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _, format_number
+from app.i18n import LANGUAGES, _, format_number
 from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES, MAX_AMOUNT, AmountTooLarge, MoneyError, parse_amount
 from app.pagination import window
@@ -59,6 +59,7 @@ class SupplierDetails:
     contact_phone: str = ""
     currency: str = "USD"
     status: str = "pending"
+    language: str = "en"
 
 
 def _clean_supplier(details: SupplierDetails, supplier: Supplier | None) -> SupplierDetails:
@@ -91,7 +92,9 @@ def _clean_supplier(details: SupplierDetails, supplier: Supplier | None) -> Supp
         )
     if details.status not in SUPPLIER_STATUSES:
         raise DomainError(_('Choose one of the listed statuses.'), field="status")
-    return SupplierDetails(name, contact_name, email, phone, details.currency, details.status)
+    if details.language not in LANGUAGES:
+        raise DomainError(_("Choose one of the listed languages."), field="language")
+    return SupplierDetails(name, contact_name, email, phone, details.currency, details.status, details.language)
 
 
 def create_supplier(details: SupplierDetails) -> Supplier:
@@ -100,6 +103,7 @@ def create_supplier(details: SupplierDetails) -> Supplier:
     supplier = Supplier(
         name=clean.name, contact_name=clean.contact_name, contact_email=clean.contact_email,
         contact_phone=clean.contact_phone, currency=clean.currency, status=clean.status,
+        language=clean.language,
     )
     db.session.add(supplier)
     db.session.flush()
@@ -111,7 +115,7 @@ def update_supplier(supplier: Supplier, details: SupplierDetails) -> Supplier:
     clean = _clean_supplier(details, supplier)
     supplier.name, supplier.contact_name = clean.name, clean.contact_name
     supplier.contact_email, supplier.contact_phone = clean.contact_email, clean.contact_phone
-    supplier.currency, supplier.status = clean.currency, clean.status
+    supplier.currency, supplier.status, supplier.language = clean.currency, clean.status, clean.language
     db.session.flush()
     return supplier
 
@@ -248,7 +252,7 @@ def clean_image_url(text: str | None) -> str:
     url = (text or "").strip()
     if not url:
         return ""
-    message = f"“{url[:90]}” is not an image URL: use an http:// or https:// address or a path starting with /static/."
+    message = _('“%(url)s” is not an image URL: use an http:// or https:// address or a path starting with /static/.', url=url[:90])
     if len(url) > 500:
         raise DomainError(_('The image URL is longer than 500 characters.'))
     if URL_FORBIDDEN_RE.search(url):
@@ -447,7 +451,7 @@ def _option_clashes(variants: Sequence[VariantSpec], existing: dict[int, SupplyV
     for row, variant in enumerate(variants):
         key = _options_key(variant.options)
         if key in seen:
-            label = format_options(variant.options) or "no options"
+            label = format_options(variant.options) or _('no options')
             problems.append(Problem("options", _('Another variant of this product has the same options (%(label)s).', label=label), row))
         seen.add(key)
     return problems

@@ -37,6 +37,7 @@ from app import change_notes
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import _
 
 from . import sync_pg
 from .feeds import ByteCounter, FeedError, FeedRow, fetch_feed, get_feed, read_rows
@@ -127,7 +128,7 @@ class _Sync:
             self.rows_read += 1
             code = (row.fields.get("product_code") or "").strip()
             if row.problem or not code:
-                self.on_read_reject(row.line, row.sku, row.problem or "The product code is missing.")
+                self.on_read_reject(row.line, row.sku, row.problem or _('The product code is missing.'))
                 continue
             if current is not None and code == current.code:
                 current.rows.append(row)
@@ -138,8 +139,7 @@ class _Sync:
             if code in self.seen_codes:
                 current = None
                 self.on_read_reject(row.line, row.sku, (
-                    f"Product {code[:80]} already appeared from line {self.seen_codes[code]}; "
-                    "a product's rows must be consecutive in the feed."))
+                    _("Product %(code)s already appeared from line %(line)s; a product's rows must be consecutive in the feed.", code=code[:80], line=self.seen_codes[code])))
                 continue
             self.seen_codes[code] = row.line
             current = _Group(code, [row])
@@ -157,7 +157,8 @@ class _Sync:
             if not sku:
                 continue
             if sku in seen_skus:
-                group.problems.append((row.line, sku, f"The SKU {sku} is also on line {seen_skus[sku]}."))
+                group.problems.append((row.line, sku, _("The SKU “%(sku)s” is also on line %(line)s.", sku=sku,
+                                                        line=seen_skus[sku])))
             else:
                 seen_skus[sku] = row.line
         group.content_hash = content_hash(group.rows)
@@ -182,7 +183,7 @@ class _Sync:
                         rows = [(row.line, row.fields, row.problem) for row in group.rows]
                         spool.add(("g", group.code, *position, (group.content_hash, group.problems, rows)))
             if self.rows_read == 0:
-                raise FeedError("The feed has no product rows.")
+                raise FeedError(_('The feed has no product rows.'))
             spool.finish(self.rows_read)
         except BaseException:
             spool.close()
@@ -235,15 +236,16 @@ class _Sync:
                 group.problems += [(row.line, row.sku, problem.message) for problem in problems]
             for column in PRODUCT_COLUMNS if row is not first else ():
                 if _conflicts(column, row.fields.get(column) or "", fields.get(column) or ""):
-                    group.problems.append((row.line, row.sku, (
-                        f"The {column.replace('_', ' ')} differs from line {first.line} for product "
-                        f"{group.code}. Leave it blank or repeat it exactly.")))
+                    group.problems.append((row.line, row.sku, _(
+                        "The %(column)s differs from line %(line)s for product %(code)s. Leave it blank or repeat "
+                        "it exactly.", column=column, line=first.line, code=group.code)))
             if variant is None:
                 continue
             key = _options_key(variant.options)
             if key in options_seen:
-                group.problems.append((row.line, row.sku, (
-                    f"Line {options_seen[key]} gives product {group.code} a variant with the same options.")))
+                group.problems.append((row.line, row.sku, _(
+                    "Line %(line)s gives product %(code)s a variant with the same options.", line=options_seen[key],
+                    code=group.code)))
             options_seen[key] = row.line
             group.variants.append({"sku": variant.sku, "options": dict(variant.options),
                                    "wholesale_price": variant.wholesale_price,
@@ -262,8 +264,8 @@ class _Sync:
         first_line = problems[0][0] if problems else group.rows[0].line
         for row in group.rows:
             if row.line not in lines_with_problem:
-                self.reject(row.line, row.sku, f"Not synced: product {group.code} has a problem on "
-                                               f"line {first_line}.", count=False)
+                self.reject(row.line, row.sku, _("Not synced: product %(code)s has a problem on line %(line)s.",
+                                                 code=group.code, line=first_line), count=False)
         self.counts["rejected"] += len(group.rows)
         group.product = None
 
@@ -544,7 +546,7 @@ def execute_run(run_id: int) -> str:
     supplier = db.session.get(Supplier, run.supplier_id)
     feed = get_feed(supplier)
     if feed is None:
-        finish_failed(run_id, "This supplier has no feed set up.")
+        finish_failed(run_id, _("This supplier has no feed set up."))
         return "failed"
     sync = _Sync(run, feed, supplier)
     fetched = spool = None

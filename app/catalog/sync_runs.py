@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, speaking
 
 from .feeds import get_feed
 from .feeds_models import SupplierFeed, SyncRejectedRow, SyncRun
@@ -143,12 +143,15 @@ def sweep_abandoned_runs(supplier_id: int | None = None, now: datetime | None = 
             last = run.heartbeat_at or run.started_at or run.queued_at
             if last > silent_since:
                 continue
-            run.error = f"abandoned: no heartbeat since {last:%Y-%m-%d %H:%M:%S} UTC (the worker stopped)."
+            with speaking(db.session.get(Supplier, run.supplier_id).language):
+                run.error = _("abandoned: no heartbeat since %(since)s UTC (the worker stopped).",
+                              since=last.strftime("%Y-%m-%d %H:%M:%S"))
         else:
             if run.queued_at > now - NEVER_STARTED_AFTER:
                 continue
-            run.error = (f"abandoned: queued since {run.queued_at:%Y-%m-%d %H:%M:%S} UTC and never "
-                         "finished; see the Jobs page. " + (run.error or "")).strip()
+            with speaking(db.session.get(Supplier, run.supplier_id).language):
+                run.error = (_("abandoned: queued since %(since)s UTC and never finished; see the Jobs page.",
+                               since=run.queued_at.strftime("%Y-%m-%d %H:%M:%S")) + " " + (run.error or "")).strip()
         run.status, run.finished_at = "failed", now
         swept += 1
     db.session.flush()
@@ -202,7 +205,7 @@ def requeue(run_id: int, reason: str) -> None:
     swept meanwhile stays failed: a newer run of the supplier may be running."""
     db.session.rollback()
     db.session.execute(update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "running").values(
-        status="queued", error=f"retrying after an error: {reason}"[:2000]
+        status="queued", error=_("retrying after an error: %(reason)s", reason=reason)[:2000]
     ).execution_options(synchronize_session=False))
     db.session.commit()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from app.errors import DomainError, NotFound
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.shops import bulk
 from app.shops import theme_services as themes
 from app.unit_of_work import refuse
@@ -43,8 +43,12 @@ def bulk_products():
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".products"))
-    where = "visible in" if action == "show" else "hidden from"
-    flash(_('%(counted)s %(listings)s %(where)s your storefront.', counted=counted(len(listings), 'product'), listings='is' if len(listings) == 1 else 'are', where=where), "success")
+    if action == "show":
+        flash(ngettext("%(num)d product is visible in your storefront.",
+                       "%(num)d products are visible in your storefront.", len(listings)), "success")
+    else:
+        flash(ngettext("%(num)d product is hidden from your storefront.",
+                       "%(num)d products are hidden from your storefront.", len(listings)), "success")
     return redirect(url_for(".products"))
 
 
@@ -84,7 +88,7 @@ def set_bulk_markup():
             return _markup_review(ids, markup_text)
         if request.form.get("reviewed") != str(basis_points):
             return _markup_review(ids, markup_text,
-                                  note="The markup changed since you reviewed it: check the new prices, then save.")
+                                  note=_('The markup changed since you reviewed it: check the new prices, then save.'))
         plan = bulk.set_markup(ids, basis_points, price_problem=referral_price_problem)
     except bulk.MarkupRefused as error:
         refuse(error)

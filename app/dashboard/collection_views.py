@@ -37,7 +37,7 @@ def _chosen_listings(listings) -> tuple[list[int], dict[int, str], str | None]:
         elif raw.isdigit() and int(raw) <= 10_000:
             order.append((int(raw), index, listing.id))
         else:
-            problem = f"Enter the position of “{listing.title}” as a whole number, like 1, 2 or 3."
+            problem = _('Enter the position of “%(title)s” as a whole number, like 1, 2 or 3.', title=listing.title)
     # Ids ticked that are not among this shop's listings go to the service, which refuses them.
     ids = [listing_id for _, _, listing_id in sorted(order)] + [int(value) for value in chosen]
     return ids, positions, problem

@@ -52,8 +52,8 @@ def group_buy(listing_id: int):
     except DomainError as error:
         refuse(error)
         return _page(listing, deal, values, {error.field or "form": error.message}, 422)
-    flash("Group buy saved: shoppers can start groups on the product page." if deal is None
-          else "Group buy saved. Groups already running keep their size and deadline.", "success")
+    flash(_('Group buy saved: shoppers can start groups on the product page.') if deal is None
+          else _('Group buy saved. Groups already running keep their size and deadline.'), "success")
     return redirect(url_for(".group_buy", listing_id=saved.listing_id))
 
 
@@ -70,8 +70,8 @@ def group_buy_status(listing_id: int, action: str):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash("Group buy paused: no new groups or members; running groups still close at their deadline."
-              if action == "pause" else "Group buy running again.", "success")
+        flash(_('Group buy paused: no new groups or members; running groups still close at their deadline.')
+              if action == "pause" else _('Group buy running again.'), "success")
     return redirect(url_for(".group_buy", listing_id=listing.id))
 
 
@@ -121,7 +121,6 @@ def close_presale(listing_id: int):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash("Pre-sale closed: the minimum was reached, so every order goes ahead and the supplier gets one "
-              "production order." if outcome == "filled" else
-              "Pre-sale closed below its minimum: every order is cancelled and any payment returned.", "success")
+        flash(_('Pre-sale closed: the minimum was reached, so every order goes ahead and the supplier gets one production order.') if outcome == "filled" else
+              _('Pre-sale closed below its minimum: every order is cancelled and any payment returned.'), "success")
     return redirect(url_for(".presale", listing_id=listing.id))

@@ -89,8 +89,8 @@ def discount_code_action(code_id: int, action: str):
     if action not in ("pause", "resume"):
         abort(404)
     discounts.set_code_active(code, action == "resume")
-    flash(f"{code.code} is paused: checkout refuses it until you resume it." if action == "pause"
-          else f"{code.code} works again.", "success")
+    flash(_('%(code)s is paused: checkout refuses it until you resume it.', code=code.code) if action == "pause"
+          else _('%(code)s works again.', code=code.code), "success")
     if request.form.get("back") == "list":
         return redirect(url_for(".discounts_page"))
     return redirect(url_for(".discount_code", code_id=code.id))

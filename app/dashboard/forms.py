@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.catalog import browse
 from app.catalog.browse import CatalogFilters
+from app.catalog.models import category_label
 from app.errors import DomainError
 from app.i18n import LANGUAGES, _
 from app.i18n import lazy_gettext as _l
@@ -32,7 +33,7 @@ from app.money import (
 )
 from app.orders.confirmation import COD_CONFIRMATION_CHOICES
 from app.shops.pricing import MAX_MARKUP_BASIS_POINTS, PriceRule
-from app.shops.timezones import zone_choices
+from app.shops.timezones import zone_options
 
 
 class NewShopForm(FlaskForm):
@@ -84,7 +85,7 @@ class CatalogFilterForm(FlaskForm):
         self._categories = set(categories)
         self._supplier_ids = {str(supplier.id) for supplier in suppliers}
         self.category.choices = [SelectChoice("", _l("All categories"))] + [
-            SelectChoice(name, name.capitalize()) for name in categories]
+            SelectChoice(name, category_label(name)) for name in categories]
         self.supplier.choices = [SelectChoice("", _l("All suppliers"))] + [
             SelectChoice(str(supplier.id), supplier.name) for supplier in suppliers]
 
@@ -237,7 +238,7 @@ class SettingsForm(FlaskForm):
         description=_l('The language shoppers see first; they can switch at the foot of any page.'))
     timezone = SelectField(
         _l('Time zone'), validate_choice=False,  # the service names a bad one in plain words
-        choices=[SelectChoice(name, name.replace("_", " ")) for name in zone_choices()],
+        choices=lambda: [SelectChoice(name, label) for name, label in zone_options()],
         description=_l('Order times, deadlines and the weekly deal’s days are shown and typed on this clock.'))
     cod_confirmation = RadioField(
         _l('Pay-on-delivery orders go to the supplier'), default="off", validate_choice=False,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 
 from app.errors import DomainError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.shops import listing_media
 from app.shops import services as shops
 from app.unit_of_work import refuse
@@ -44,7 +44,7 @@ def add_listing_photos(listing_id: int):
     except DomainError as error:
         return _refused(listing, error)
     if added:
-        flash(_('%(added)s photo%(added2)s added to “%(title)s”.', added=len(added), added2='' if len(added) == 1 else 's', title=listing.title), "success")
+        flash(ngettext('%(num)d photo added to “%(title)s”.', '%(num)d photos added to “%(title)s”.', len(added), title=listing.title), "success")
     else:
         flash(_('Those photos are already among this product’s photos.'), "info")
     return _back_to_photos(listing)

@@ -111,7 +111,7 @@ def _render_listing_form(template: str, form: ListingForm, product, rule: PriceR
     currency = g.shop.currency
     exponent, symbol = CURRENCIES[currency]
     form.fixed_price.description = (
-        f"In {currency}, the same for every variant. For example {example_amount(currency)}.")
+        _('In %(currency)s, the same for every variant. For example %(example_amount)s.', currency=currency, example_amount=example_amount(currency)))
     status = 422 if form.errors and not previewed else 200
     return render_template(
         template, form=form, product=product, rows=_preview_rows(rule, product),

@@ -118,7 +118,7 @@ def cancel_order(order_id: int):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash(f"Order {order.number} is cancelled"
+        flash(_('Order %(number)s is cancelled', number=order.number)
               + (", the shopper's money is refunded" if paid else "")
               + " and its stock is back with the supplier.", "success")
     return redirect(url_for(".order_detail", order_id=order_id))

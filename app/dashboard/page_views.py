@@ -45,8 +45,8 @@ def edit_shop_page(kind: str):
             errors = {error.field or "form": error.message}
         else:
             if preview is None:
-                flash(f"The default {saved.title} page stays: your text is the same as the default."
-                      if saved.is_default else f"{saved.title} saved: your storefront shows it now.", "success")
+                flash(_('The default %(title)s page stays: your text is the same as the default.', title=saved.title)
+                      if saved.is_default else _('%(title)s saved: your storefront shows it now.', title=saved.title), "success")
                 return redirect(url_for(".edit_shop_page", kind=kind))
     return render_template("dashboard/shop_page_edit.html", page=page, body=body, errors=errors, preview=preview,
                            default=pages.default_page(g.shop, kind), max_body=pages.MAX_BODY), 422 if errors else 200

@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from app.errors import DomainError
 from app.i18n import _
 from app.money import to_major
-from app.orders.countries import COUNTRIES
+from app.orders.countries import country_options
 from app.orders.pickup import orders_at
 from app.shops import pickup
 from app.shops.hosts import storefront_host
@@ -49,7 +49,7 @@ def pickup_points():
     points = pickup.pickup_points()
     return render_template("dashboard/pickup_points.html", points=points, counts={
         point.id: {kind: len(rows) for kind, rows in orders_at(point).items()} for point in points},
-        values=values, errors=errors, countries=COUNTRIES), status
+        values=values, errors=errors, countries=country_options()), status
 
 
 @bp.route("/<shop>/pickup-points/<int:point_id>", methods=["GET", "POST"])
@@ -67,7 +67,7 @@ def pickup_point(point_id: int):
             flash(_('Pickup point saved.'), "success")
             return redirect(url_for(".pickup_point", point_id=point.id))
     return render_template("dashboard/pickup_point.html", point=point, orders=orders_at(point), values=values,
-                           errors=errors, countries=COUNTRIES), status
+                           errors=errors, countries=country_options()), status
 
 
 @bp.post("/<shop>/pickup-points/<int:point_id>/<action>")

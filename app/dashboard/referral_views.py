@@ -62,7 +62,7 @@ def referrals_page():
     except DomainError as error:
         refuse(error)
         return _render(values, {error.field or "form": error.message}, status=422)
-    flash("Referral programme saved." if g.shop.referral_open else "Referral programme saved (closed).", "success")
+    flash(_('Referral programme saved.') if g.shop.referral_open else _('Referral programme saved (closed).'), "success")
     return redirect(url_for(".referrals_page"))
 
 

@@ -8,7 +8,7 @@ from app.errors import DomainError
 from app.i18n import _
 from app.money import to_major
 from app.orders import shipping
-from app.orders.countries import COUNTRIES
+from app.orders.countries import country_options
 from app.unit_of_work import refuse
 from app.web import found
 
@@ -33,7 +33,7 @@ def _values_of(zone) -> dict:
 def _page(template: str, **context):
     zones = shipping.shipping_zones()
     taken = {code: zone.name for zone in zones for code in (zone.countries or [])}
-    return render_template(template, zones=zones, taken=taken, countries=COUNTRIES, **context)
+    return render_template(template, zones=zones, taken=taken, countries=country_options(), **context)
 
 
 @bp.route("/<shop>/shipping", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from app.shops import theme_services as themes
 from app.shops.media import media_by_ids
 from app.shops.newsletter import subscribers
 from app.shops.services import shop_collections
+from app.themes.labels import label
 from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, found
@@ -40,6 +41,7 @@ def themes_library():
         theme = registry.get(name)
         config = themes.get_config(name)
         cards.append({"theme": theme, "is_live": g.shop.theme == name,
+                      "audience": label(theme.audience), "description": label(theme.description),
                       "has_draft": themes.has_unpublished_changes(config)})
     cards.sort(key=lambda c: (not c["is_live"], c["theme"].name != "default", c["theme"].title))
     return render_template("dashboard/themes.html", cards=cards, form=PlainForm())
@@ -63,7 +65,7 @@ def _editor(theme, form, status=200):
     config = themes.get_config(theme.name)
     state = themes.theme_state(g.shop, theme.name, draft=True)
     add_form = SectionAddForm(prefix="add")
-    add_form.section_type.choices = [(name, kind.label) for name, kind in sorted(
+    add_form.section_type.choices = [(name, label(kind.label)) for name, kind in sorted(
         theme.sections.items(), key=lambda item: item[1].label)]
     return render_template(
         "dashboard/theme_editor.html", theme=theme, form=form, groups=grouped(theme.settings_schema),
@@ -93,7 +95,7 @@ def theme_editor(theme: str):
         refuse()
         for ident, message in error.errors.items():
             form[ident].errors = [*form[ident].errors, message]
-        flash(f"{error.message} Nothing was published." if publish else error.message, "error")
+        flash(_('%(message)s Nothing was published.', message=error.message) if publish else error.message, "error")
         return _editor(package, form, 422)
     if publish:
         themes.publish_theme(g.shop, package.name)
@@ -130,7 +132,7 @@ def change_theme_section(theme: str, key: str, action: str):
             themes.move_section(package.name, key, action)
     except NotFound:
         abort(404)
-    flash("Section removed." if action == "remove" else "Section moved.", "success")
+    flash(_('Section removed.') if action == "remove" else _('Section moved.'), "success")
     return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
 
 
@@ -154,12 +156,12 @@ def theme_section(theme: str, key: str):
                     form[ident].errors = [*form[ident].errors, message]
                 flash(error.message, "error")
             else:
-                flash(_('%(label)s saved in the draft.', label=kind.label), "success")
+                flash(_('%(label)s saved in the draft.', label=label(kind.label)), "success")
                 return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
     status = 422 if form.errors else 200
     return render_template("dashboard/theme_section.html", theme=package, kind=kind, section=section,
                            form=form, media=_image_media(schema, values), storefront_link=_storefront_link,
-                           groups=[(kind.label, schema)]), status
+                           groups=[(label(kind.label), schema)]), status
 
 
 @bp.post("/<shop>/themes/<theme>/publish")

@@ -9,7 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from app.deals import weekly
 from app.errors import DomainError
-from app.i18n import _
+from app.i18n import _, weekday_names
 from app.shops.services import shop_listings
 from app.unit_of_work import refuse
 
@@ -23,7 +23,7 @@ def weekly_deal():
     deal = weekly.weekly_deal()
     errors, status = {}, 200
     if deal is None:
-        values = {"title": "This week’s box", "listing_ids": [], "deadline_weekday": 3, "deadline_time": "20:00",
+        values = {"title": _('This week’s box'), "listing_ids": [], "deadline_weekday": 3, "deadline_time": "20:00",
                   "handout_weekday": 5, "active": True}
     else:
         values = {"title": deal.title, "listing_ids": deal.listing_ids, "deadline_weekday": deal.deadline_weekday,
@@ -48,7 +48,7 @@ def weekly_deal():
         rounds = [(deadline, weekly.handout_after(deal, deadline), len(weekly.order_sheet(deal, deadline)))
                   for deadline in weekly.past_rounds(deal)]
     return render_template("dashboard/weekly_deal.html", deal=deal, values=values, errors=errors,
-                           listings=shop_listings(), rounds=rounds, weekdays=weekly.WEEKDAYS,
+                           listings=shop_listings(), rounds=rounds, weekdays=weekday_names(),
                            sold=weekly.sold_this_round(deal) if deal else {}), status
 
 

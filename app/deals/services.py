@@ -21,7 +21,7 @@ from sqlalchemy import case, func, select, update
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, format_date, format_datetime, lazy_format, ngettext, speaking
 from app.i18n import lazy_gettext as _l
 from app.integrations.stripe_gateway import enabled as card_payments_enabled
 from app.jobs.outbox import defer
@@ -115,7 +115,8 @@ def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, t
     deal.time_limit_minutes = hours * 60
     db.session.flush()
     _event(deal, "created" if created else "changed",
-           detail=f"groups of {size}, {hours} h, up to {running} at once")
+           detail=_l('groups of %(size)s, %(hours)s h, up to %(running)s at once', size=size, hours=hours,
+                     running=running))
     return deal
 
 
@@ -135,13 +136,13 @@ def current_run(deal: Deal) -> DealRound | None:
                              .order_by((DealRound.status == "open").desc(), DealRound.opened_at.desc()).limit(1))
 
 
-def _moment(text, field: str, what: str, shop, *, date_only: bool = False) -> datetime:
+def _moment(text, field: str, refusal: str, shop, *, date_only: bool = False) -> datetime:
     """A date (its end) or date and time typed on the shop's clock, as a UTC moment."""
     text = (text or "").strip()
     try:
         value = datetime.strptime(text, "%Y-%m-%d") if date_only else datetime.fromisoformat(text)
     except ValueError:
-        raise DomainError(_('Enter %(what)s as a date%(date_only)s.', what=what, date_only='' if date_only else ' and time'), field=field) from None
+        raise DomainError(str(refusal), field=field) from None
     if date_only:
         value = value.replace(hour=23, minute=59)
     return from_local(value, shop)
@@ -164,10 +165,10 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
         raise DomainError(_('A pre-sale is running on this product: close it before opening another.'))
     target = _whole(minimum, "minimum", 1, MAX_MINIMUM, "the minimum quantity")
     shop = db.session.get(Shop, listing.shop_id)
-    closes = _moment(closes_at, "closes_at", "when it closes", shop)
+    closes = _moment(closes_at, "closes_at", _l("Enter when the pre-sale closes as a date and time."), shop)
     if not now + timedelta(hours=PRESALE_MIN_HOURS) <= closes <= now + timedelta(days=PRESALE_MAX_DAYS):
         raise DomainError(_('Close the pre-sale between %(presale_min_hours)s hour and %(presale_max_days)s days from now.', presale_min_hours=PRESALE_MIN_HOURS, presale_max_days=PRESALE_MAX_DAYS), field="closes_at")
-    ships = _moment(ships_by, "ships_by", "the ship-by date", shop, date_only=True)
+    ships = _moment(ships_by, "ships_by", _l("Enter the ship-by date as a date."), shop, date_only=True)
     if ships <= closes:
         raise DomainError(_('The ship-by date comes after the pre-sale closes.'), field="ships_by")
     deposit = 0
@@ -187,9 +188,10 @@ def open_presale(listing: Listing, *, prices: Mapping[int, str], minimum, closes
                     deadline=closes, ships_by=ships, deposit_bp=deposit * 100)
     db.session.add(run)
     db.session.flush()
-    _event(deal, "opened", run, detail=f"minimum {target}, closes {local(closes, shop):%d %b %H:%M %Z}, "
-           f"ships by {local(ships, shop):%d %b}"
-           + (f", {deposit}% deposit" if deposit else ""))
+    closing, shipping = lazy_format(format_datetime, local(closes, shop)), lazy_format(format_date, local(ships, shop))
+    _event(deal, "opened", run, detail=_l('minimum %(target)s, closes %(closes)s, ships by %(ships)s, %(deposit)s%% deposit',
+                                          target=target, closes=closing, ships=shipping, deposit=deposit) if deposit
+           else _l('minimum %(target)s, closes %(closes)s, ships by %(ships)s', target=target, closes=closing, ships=shipping))
     defer(DEADLINE_JOB, run.id, run_at=run.deadline, job_id=f"deal-round-deadline-{run.id}")
     return deal, run
 
@@ -347,8 +349,9 @@ def member_paid(order: Order, payment) -> str:
     if _admit(round_, utcnow(), _counted(deal, order)) is None:
         db.session.refresh(round_)
         order.hold = ""
-        release(order, "The group closed before the payment arrived")
-        _event(deal, "missed", round_, order, detail=f"paid after the group {round_.status}: money returned")
+        release(order, _("The group closed before the payment arrived"))
+        _event(deal, "missed", round_, order, detail=_l("paid after the group filled: money returned")
+               if round_.status == "filled" else _l("paid after the group closed: money returned"))
         _email_member(order, shop, round_, "deal_missed", _l("Your group for {title} closed before you joined"))
         return f"order {order.number}: group {round_.status}, payment released"
     order.hold = "deal"
@@ -394,7 +397,7 @@ def _group_cart(shop: Shop, deal: Deal, variant_id, quantity) -> Cart:
     available = (made_to_order or variant.stock >= quantity) and listing.supply_product.is_available
     return Cart([CartLine(key=f"{listing.id}:{variant.id}", listing=listing, variant=variant,
                           quantity=quantity, unit_price=price,
-                          problem=None if available else f"Sorry, {listing.title} ({variant.label}) is sold out.")],
+                          problem=None if available else _('Sorry, %(title)s (%(label)s) is sold out.', title=listing.title, label=variant.label))],
                 shop.currency)
 
 
@@ -435,7 +438,8 @@ def _admit(round_: DealRound, now: datetime, count: int = 1) -> str | None:
 
 def _joined(deal: Deal, round_: DealRound, order: Order, shop: Shop) -> None:
     db.session.refresh(round_)
-    _event(deal, "joined", round_, order, detail=f"{round_.progress} of {round_.target}")
+    _event(deal, "joined", round_, order, detail=_l("%(progress)s of %(target)s", progress=round_.progress,
+                                                    target=round_.target))
     if deal.kind == "presale":
         _email_member(order, shop, round_, "presale_joined", _l("Your pre-order of {title}"))
     elif round_.status == "filled":
@@ -462,7 +466,8 @@ def _start_round(deal: Deal, now: datetime) -> DealRound:
     db.session.add(round_)
     db.session.flush()
     shop = db.session.get(Shop, deal.shop_id)
-    _event(deal, "opened", round_, detail=f"{round_.target} needed by {local(round_.deadline, shop):%d %b %H:%M %Z}")
+    _event(deal, "opened", round_, detail=_l("%(target)s needed by %(deadline)s", target=round_.target,
+                                             deadline=lazy_format(format_datetime, local(round_.deadline, shop))))
     # The deadline: a job at that moment (the periodic sweep catches one that was missed).
     defer(DEADLINE_JOB, round_.id, run_at=round_.deadline, job_id=f"deal-round-deadline-{round_.id}")
     return round_
@@ -486,7 +491,7 @@ def _go_ahead(deal: Deal, round_: DealRound, event: bool = True) -> None:
             queue_fulfilment(order)  # its confirmation e-mail and purchase orders, after the commit
     db.session.flush()
     if event:
-        _event(deal, "filled", round_, detail=f"{round_.progress} members")
+        _event(deal, "filled", round_, detail=_l("%(num)s members", num=round_.progress))
 
 
 def close_round(round_id: int, now: datetime | None = None) -> str:
@@ -505,10 +510,10 @@ def close_presale_now(deal: Deal, now: datetime | None = None) -> str:
     run = current_run(deal)
     if deal.kind != "presale" or run is None or run.status != "open":
         raise DomainError(_('No pre-sale is running on this product.'))
-    return _close(run.id, now or utcnow(), True, by="the owner")
+    return _close(run.id, now or utcnow(), True, by_owner=True)
 
 
-def _close(round_id: int, now: datetime, due, by: str = "") -> str:
+def _close(round_id: int, now: datetime, due, by_owner: bool = False) -> str:
     deal = db.session.scalar(select(Deal).join(DealRound, (DealRound.deal_id == Deal.id)
                                                & (DealRound.shop_id == Deal.shop_id))
                              .where(DealRound.id == round_id))
@@ -524,22 +529,24 @@ def _close(round_id: int, now: datetime, due, by: str = "") -> str:
     if closed != 1:
         return "not due" if round_.status == "open" else f"already {round_.status}"
     if round_.status == "filled":
-        _presale_ahead(deal, round_, by)
+        _presale_ahead(deal, round_, by_owner)
         return "filled"
     shop = db.session.get(Shop, round_.shop_id)
-    reason = "The group did not fill in time" if deal.kind == "group" else "The pre-sale did not reach its minimum"
+    reason = _('The group did not fill in time') if deal.kind == "group" else _('The pre-sale did not reach its minimum')
     for order in _orders_of(round_):
         order.hold = ""
         if order.payment_method == "card":
             release(order, reason)
-            _event(deal, "refunded", round_, order, detail="card payment returned")
+            _event(deal, "refunded", round_, order, detail=_('card payment returned'))
         else:
             cancel_order(order, reason, source="system")
         _email_member(order, shop, round_, "deal_failed",
                       _l("Your group for {title} did not fill") if deal.kind == "group"
                       else _l("The pre-sale of {title} did not go ahead"))
     _release_unpaid(round_, reason)
-    detail = f"{round_.progress} of {round_.target} by the deadline" + (f", closed by {by}" if by else "")
+    detail = (_l("%(progress)s of %(target)s, closed by the owner", progress=round_.progress, target=round_.target)
+              if by_owner else
+              _l("%(progress)s of %(target)s by the deadline", progress=round_.progress, target=round_.target))
     _event(deal, "failed", round_, detail=detail)
     return "failed"
 
@@ -552,7 +559,7 @@ def _release_unpaid(round_: DealRound, reason: str) -> None:
         release(order, reason)
 
 
-def _presale_ahead(deal: Deal, round_: DealRound, by: str) -> None:
+def _presale_ahead(deal: Deal, round_: DealRound, by_owner: bool) -> None:
     """The pre-sale reached its minimum: every order goes ahead, and each supplier gets one
     consolidated, made-to-order purchase order for the whole quantity (`ProductionOrder`).
     Orders still on Stripe's page when it closed are cancelled: too late for this run."""
@@ -571,8 +578,11 @@ def _presale_ahead(deal: Deal, round_: DealRound, by: str) -> None:
         db.session.add(ProductionOrder(round_id=round_.id, supplier_id=supplier_id, number=f"PRE-{round_.id}-{n}",
                                        ships_by=round_.ships_by, lines=list(lines.values()), currency=currency))
     db.session.flush()
-    _event(deal, "closed", round_, detail=f"{round_.progress} ordered (minimum {round_.target}): going ahead, "
-                                          f"{len(made)} production order{'' if len(made) == 1 else 's'}" + (f"; closed by {by}" if by else ""))
+    going_ahead = lazy_format(ngettext, "%(progress)s ordered (minimum %(target)s): going ahead, %(num)d production order",
+                              "%(progress)s ordered (minimum %(target)s): going ahead, %(num)d production orders",
+                              len(made), progress=round_.progress, target=round_.target)
+    _event(deal, "closed", round_, detail=_l("%(going_ahead)s; closed by the owner", going_ahead=going_ahead)
+           if by_owner else going_ahead)
 
 
 def rounds_due(now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
@@ -629,9 +639,13 @@ def group_url(shop: Shop, round_: DealRound) -> str:
 
 
 def _event(deal: Deal, kind: str, round_: DealRound | None = None, order: Order | None = None,
-           detail: str = "") -> None:
+           detail="") -> None:
+    """Log what happened to a deal. The detail (a lazy message) is written in the shop's
+    language, whoever's request or job wrote it: its owners read the log."""
+    with speaking(db.session.get(Shop, deal.shop_id).language):
+        text = str(detail)
     db.session.add(DealEvent(deal_id=deal.id, round_id=round_.id if round_ else None,
-                             order_id=order.id if order else None, kind=kind, detail=detail[:300]))
+                             order_id=order.id if order else None, kind=kind, detail=text[:300]))
     db.session.flush()
 
 

@@ -26,7 +26,6 @@ from app.shops.timezones import zone
 
 from .models import WeeklyDeal
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEK = timedelta(days=7)
 
 

@@ -266,7 +266,8 @@ def _create_supplier(spec: dict) -> tuple[Supplier, dict[str, SupplyProduct]]:
     """A supplier and its products, keyed by image name (the demo's product key)."""
     supplier = Supplier(name=spec["name"], contact_name=spec["contact_name"],
                         contact_email=spec["contact_email"], contact_phone=spec["contact_phone"],
-                        currency=spec.get("currency", "USD"), status="active")
+                        currency=spec.get("currency", "USD"), language=spec.get("language", "en"),
+                        status="active")
     db.session.add(supplier)
     db.session.flush()
     products = {}

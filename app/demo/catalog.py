@@ -211,6 +211,7 @@ YUNLING = {
     "contact_email": "orders@yunling-tea.example",
     "contact_phone": "+86 871 5555 0123",
     "currency": "CNY",
+    "language": "zh",
     "key_prefix": "yl-",
     "products": [
         ("YL-TEA-101", "明前茉莉银针", "snacks", "jasmine-tea",

@@ -21,6 +21,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.tenancy import unscoped, use_shop
 
+from . import memos
 from .allocation import (
     SaleLine,
     Share,
@@ -135,12 +136,12 @@ def record_sale(order, shop, processor_fee: int = 0) -> list[LedgerEntry]:
              for line in order.lines]
     fee = platform_fee(order.total, fee_bp_for(shop))
     entries = [_entry(f"sale:{order.id}:{share.payee_type}:{share.payee_id}", "sale", share,
-                      order.currency, shop_id=shop.id, order_id=order.id, memo=f"Order {order.number}")
+                      order.currency, shop_id=shop.id, order_id=order.id, memo=memos.memo("order", number=order.number))
                for share in split_sale(lines, order.total, shop.id, fee, processor_fee)]
     if order.payment_method == "cod":
         entries.append(_entry(f"cash:{order.id}", "cash_collected", Share("shop", shop.id, -order.total),
                               order.currency, shop_id=shop.id, order_id=order.id,
-                              memo=f"Cash collected on delivery of order {order.number}"))
+                              memo=memos.memo("cash_collected", number=order.number)))
     return _append(entries)
 
 
@@ -170,15 +171,15 @@ def record_refund(order, refund) -> list[LedgerEntry]:
     money = order_money(order.id)
     shares = split_refund(amount=refund.amount, total=order.total, refunded_before=money.refunded,
                           shop_id=order.shop_id, fee=money.fee)
-    memo = f"Refund on order {order.number}"
+    refund_memo = memos.memo("refund", number=order.number)
     entries = [_entry(f"refund:{refund.id}:{share.payee_type}:{share.payee_id}", "refund", share,
                       order.currency, shop_id=order.shop_id, order_id=order.id, refund_id=refund.id,
-                      memo=memo) for share in shares]
+                      memo=refund_memo) for share in shares]
     if order.payment_method == "cod":
         entries.append(_entry(f"cash_refund:{refund.id}", "cash_returned",
                               Share("shop", order.shop_id, refund.amount), order.currency,
                               shop_id=order.shop_id, order_id=order.id, refund_id=refund.id,
-                              memo=f"Cash given back for order {order.number}"))
+                              memo=memos.memo("cash_returned", number=order.number)))
     written = _append(entries)
     _money_back(order, "refund")
     return written
@@ -188,13 +189,13 @@ def record_supplier_returns(order) -> list[LedgerEntry]:
     """The order is cancelled before anything shipped: each supplier gives back the cost it
     was owed for it, to the shop (which refunded the shopper, or holds the cash). Once."""
     shares = supplier_returns(order_money(order.id).supplier_owed, order.shop_id)
-    memo = f"Order {order.number} cancelled before shipping"
+    cancelled = memos.memo("supplier_return", number=order.number)
     entries = []
     for supplier_side, shop_side in zip(shares[::2], shares[1::2], strict=True):
         for share in (supplier_side, shop_side):  # keyed by the supplier on both sides
             entries.append(_entry(f"supplier_return:{order.id}:{supplier_side.payee_id}:{share.payee_type}",
                                   "supplier_return", share, order.currency, shop_id=order.shop_id,
-                                  order_id=order.id, memo=memo))
+                                  order_id=order.id, memo=cancelled))
     written = _append(entries)
     _money_back(order, "cancel")
     return written
@@ -216,9 +217,9 @@ def record_dispute(order, payment, won: bool = False) -> list[LedgerEntry]:
             return []
         shares = split_refund(amount=remaining, total=order.total, refunded_before=money.refunded,
                               shop_id=order.shop_id, fee=money.fee)
-    memo = f"{'Dispute won' if won else 'Dispute (chargeback)'} on order {order.number}"
     written = _append([_entry(f"{kind}:{payment.id}:{share.payee_type}:{share.payee_id}", kind, share,
-                              order.currency, shop_id=order.shop_id, order_id=order.id, memo=memo)
+                              order.currency, shop_id=order.shop_id, order_id=order.id,
+                              memo=memos.memo(kind, number=order.number))
                        for share in shares])
     _money_back(order, "refund")
     return written
@@ -256,7 +257,7 @@ def record_point_fee(order, point_id: int, fee: int, now: datetime) -> list[Ledg
     if amount <= 0 or not is_booked(order.id):
         return []
     return _from_shop(f"point_fee:{order.id}", "pickup_fee", order, ("pickup_point", point_id), amount,
-                      f"Pickup point's fee for order {order.number}", now)
+                      memos.memo("pickup_fee", number=order.number), now)
 
 
 def record_commission(*, key: str, order, promoter_id: int, amount: int, memo: str,
@@ -295,13 +296,13 @@ def record_payouts(payouts: list[Payout]) -> list[LedgerEntry]:
     """Each payout takes its amount out of the payee's available balance at once (one
     flush for the whole run)."""
     return _append([_payout_entry(payout, "payout", -payout.amount, payout.created_at,
-                                  f"Payout #{payout.id}") for payout in payouts])
+                                  memos.memo("payout", number=payout.id)) for payout in payouts])
 
 
 def record_payout_reversal(payout: Payout) -> LedgerEntry:
     """A payout given up on: its amount goes back to the payee's balance."""
     return _append([_payout_entry(payout, "payout_reversal", payout.amount, utcnow(),
-                                  f"Payout #{payout.id} cancelled")])[0]
+                                  memos.memo("payout_reversal", number=payout.id))])[0]
 
 
 # Reading -----------------------------------------------------------------------------------

@@ -85,11 +85,11 @@ def build_cart(raw: dict[str, int], currency: str) -> Cart:
             continue
         problem = None
         if not listing.supply_product.is_available or listing.status == "paused":
-            problem = f"{listing.title} is no longer available."
+            problem = _('%(title)s is no longer available.', title=listing.title)
         elif variant.stock < quantity:
             problem = (
-                f"{listing.title} ({variant.label}): only {variant.stock} left."
-                if variant.stock else f"{listing.title} ({variant.label}) is sold out."
+                _('%(title)s (%(label)s): only %(stock)s left.', title=listing.title, label=variant.label, stock=variant.stock)
+                if variant.stock else _('%(title)s (%(label)s) is sold out.', title=listing.title, label=variant.label)
             )
         lines.append(CartLine(key, listing, variant, int(quantity),
                               PriceRule.of(listing).price_for(variant, currency), problem))

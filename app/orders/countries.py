@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
+
+from app.i18n import current_language
+
 COUNTRIES = [
     ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
     ("AU", "Australia"), ("NZ", "New Zealand"), ("DE", "Germany"), ("FR", "France"),
@@ -14,5 +20,19 @@ NO_POSTCODE = frozenset({"HK"})
 
 
 def country_name(code: str) -> str:
-    """The country's name ("US" -> "United States"); an unknown code as it is."""
-    return dict(COUNTRIES).get((code or "").upper(), code or "")
+    """The country's name in the reader's language ("US" -> "United States" / "美国"); an
+    unknown code as it is."""
+    code = (code or "").upper()
+    english = dict(COUNTRIES).get(code, code)
+    language = current_language()
+    return english if language == "en" else _territories(language).get(code, english)
+
+
+def country_options() -> list[tuple[str, str]]:
+    """(code, name) of every country a shop may ship to, named in the reader's language."""
+    return [(code, country_name(code)) for code, _english in COUNTRIES]
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    return dict(Locale.parse(language).territories)

@@ -325,7 +325,7 @@ def redeem(applied: AppliedCode, order, *, now: datetime | None = None) -> Disco
     if not counted:
         db.session.refresh(code)
         reason = _refusal(code, applied.typed, db.session.get(Shop, order.shop_id), order.subtotal, now)
-        raise DomainError(_('Sorry, the code no longer applies. %(reason)s', reason=reason or 'This code has just been used up.'),
+        raise DomainError(_('Sorry, the code no longer applies. %(reason)s', reason=reason or _('This code has just been used up.')),
                           field="discount_code")
     db.session.expire(code, ["uses"])
     if code.once_per_shopper and used_by(code, email):

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.tenancy import TenantMixin
 
 ORDER_STATUSES = ("pending", "paid", "refunded", "cancelled")
 PAYMENT_METHODS = ("cod", "card")
-PAYMENT_METHOD_LABELS = {"cod": "Pay on delivery", "card": "Card (Stripe)"}
+PAYMENT_METHOD_LABELS = {"cod": _l("Pay on delivery"), "card": _l("Card (Stripe)")}
 # "deal": a member waiting for its group or pre-sale; "deal-pay": a card order whose payment
 # has not arrived yet (not a member until it does); "balance": a pre-order that went ahead,
 # waiting for its balance (until hold_expires_at).
@@ -120,7 +121,7 @@ class Order(TenantMixin, db.Model):
 
     @property
     def payment_label(self) -> str:
-        return PAYMENT_METHOD_LABELS.get(self.payment_method, self.payment_method)
+        return str(PAYMENT_METHOD_LABELS.get(self.payment_method, self.payment_method))
 
     @property
     def net_total(self) -> int:

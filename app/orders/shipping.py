@@ -58,7 +58,8 @@ def zone_for(zones: list[ShippingZone], country: str) -> ShippingZone | None:
 
 
 def refusal_for(shop, country: str) -> str:
-    return f"Sorry, {shop.name} does not ship to {country_name(country)}. Choose another country."
+    return _("Sorry, %(shop)s does not ship to %(country)s. Choose another country.", shop=shop.name,
+             country=country_name(country))
 
 
 def charge_for(shop, country: str, goods: int, *, pickup: bool = False,
@@ -66,19 +67,17 @@ def charge_for(shop, country: str, goods: int, *, pickup: bool = False,
     """What shipping an order whose goods come to `goods` (after any discount) to `country`
     costs in the current shop; `pickup`: collected at a pickup point (free)."""
     if pickup:
-        return ShippingCharge(note="Free: you collect it at the pickup point.")
+        return ShippingCharge(note=_('Free: you collect it at the pickup point.'))
     zones = shipping_zones() if zones is None else zones
     if not zones:
         return ShippingCharge()
     zone = zone_for(zones, country)
     if zone is None:
         return ShippingCharge(refusal=refusal_for(shop, country))
-    label = f"Shipping to {country_name(country)}"
+    label = _('Shipping to %(country_name)s', country_name=country_name(country))
     if zone.free_over is not None and goods >= zone.free_over:
-        return ShippingCharge(label=label, note=f"Free shipping on orders of {format_money(zone.free_over, shop.currency)} "
-                                                "or more.")
-    note = (f"Free on orders of {format_money(zone.free_over, shop.currency)} or more "
-            f"({format_money(zone.free_over - goods, shop.currency)} to go).") if zone.free_over else ""
+        return ShippingCharge(label=label, note=_('Free shipping on orders of %(free_over)s or more.', free_over=format_money(zone.free_over, shop.currency)))
+    note = (_('Free on orders of %(free_over)s or more (%(remaining)s to go).', free_over=format_money(zone.free_over, shop.currency), remaining=format_money(zone.free_over - goods, shop.currency))) if zone.free_over else ""
     return ShippingCharge(amount=zone.rate, label=label, note=note)
 
 

@@ -140,7 +140,7 @@ def attempt_delivery(delivery: WebhookDelivery) -> WebhookAttempt | None:
     except netguard.OutboundError as exc:
         error = str(exc)
     if status_code is not None and netguard.is_redirect(status_code):
-        error = f"HTTP {status_code}: redirects are not followed; give the final URL"
+        error = _('HTTP %(status_code)s: redirects are not followed; give the final URL', status_code=status_code)
     elif status_code is not None and not 200 <= status_code < 300:
         error = f"HTTP {status_code}"
     attempt = WebhookAttempt(delivery_id=delivery.id, status_code=status_code, error=error,

@@ -165,7 +165,7 @@ def expire_unpaid_balances(now=None) -> int:
                                                           Order.status == "pending").with_for_update())
             if order is not None:
                 order.hold, order.hold_expires_at = "", None
-                release(order, "The balance was not paid in time")
+                release(order, _("The balance was not paid in time"))
                 _email(order, "presale_balance_expired", _l("Your pre-order {number} is cancelled"))
             db.session.commit()
     return len(due)

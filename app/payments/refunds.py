@@ -131,8 +131,8 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
     if amount <= 0:
         if quantities is not None:
             raise DomainError(_('Choose at least one item to refund.'))
-        raise DomainError("A refund of everything left on this order is under way already."
-                          if in_flight else "Everything on this order has been refunded already.")
+        raise DomainError(_('A refund of everything left on this order is under way already.')
+                          if in_flight else _('Everything on this order has been refunded already.'))
     if order.payment_method == "card" and card_payment(order) is None:
         raise DomainError(_("This order's card payment was not found."))
     if cancels_order and has_shipped(order):
@@ -253,7 +253,7 @@ def complete_refund(refund: Refund, order, stripe_refund_id: str | None) -> bool
     cancelling = refund.cancels_order and not has_shipped(order)
     _apply(order, refund)
     if cancelling:
-        cancel_order(order, reason=refund.reason or "Cancelled and refunded")
+        cancel_order(order, reason=refund.reason or _('Cancelled and refunded'))
         email_cancellation(order, source=refund.source, reason="" if refund.reason == NO_REASON else refund.reason,
                            money=_money_back(order, refund.amount))
     else:
@@ -276,7 +276,7 @@ def cancel_and_refund(order, *, reason: str = "", source: str = "dashboard",
 
         deposit = held_payment(order)
         order.hold, order.hold_expires_at = "", None
-        release(order, reason or "Cancelled before the balance was paid")
+        release(order, reason or _("Cancelled before the balance was paid"))
         email_cancellation(order, source=source, reason=reason, money=(
             MoneyBack("none") if deposit is None else MoneyBack("released") if deposit.status == "authorised"
             else MoneyBack("card", deposit.amount)))

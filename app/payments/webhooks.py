@@ -45,13 +45,13 @@ def _account_updated(account) -> services.Outcome:
 @limiter.exempt
 def stripe_webhook():
     if not current_app.config.get("STRIPE_WEBHOOK_SECRET"):
-        return {"error": "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)."}, 404
+        return {"error": "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)."}, 404  # not translated: a reply to Stripe
     payload = request.get_data()
     try:
         event = stripe_gateway.construct_event(payload, request.headers.get("Stripe-Signature"))
     except (ValueError, stripe.SignatureVerificationError) as error:
         current_app.logger.warning("refused a Stripe webhook: %s", error)
-        return {"error": "invalid payload or signature"}, 400
+        return {"error": "invalid payload or signature"}, 400  # not translated: a reply to Stripe
     if db.session.get(StripeEvent, event["id"]) is not None:
         return {"received": True, "duplicate": True}
     handler = HANDLERS.get(event["type"])
@@ -68,5 +68,5 @@ def stripe_webhook():
     except Exception:
         db.session.rollback()
         current_app.logger.exception("Stripe event %s (%s) failed; Stripe will retry", event["id"], event["type"])
-        return {"error": "handling failed; retry later"}, 500
+        return {"error": "handling failed; retry later"}, 500  # not translated: a reply to Stripe
     return {"received": True, "outcome": outcome.message}

@@ -31,6 +31,7 @@ from app.deals.models import Deal
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import _
+from app.ledger import memos
 from app.ledger.services import (
     balances,
     fee_percent,
@@ -414,7 +415,7 @@ def money_back(order, event: str) -> None:
         if c.status == "payable":
             due = min(due, c.booked)
             record_commission(key=f"commission:{c.id}:back:{refunded}", order=order, promoter_id=c.promoter_id,
-                              amount=due - c.booked, memo=f"Commission on order {order.number}: refund",
+                              amount=due - c.booked, memo=memos.memo("commission_refund", number=order.number),
                               now=now)
             c.booked = due
         c.amount = min(c.amount, due)
@@ -452,7 +453,7 @@ def settle_order(order: Order, now: datetime | None = None) -> list[Commission]:
     wanted = [commission(kept_base(c.base, order.total, refunded), c.rate_bp) for c in pending]
     for c, amount in zip(pending, capped(wanted, margin), strict=True):
         record_commission(key=f"commission:{c.id}", order=order, promoter_id=c.promoter_id, amount=amount,
-                          memo=f"Commission on order {order.number} (level {c.level})", now=now)
+                          memo=memos.memo("commission", number=order.number, level=c.level), now=now)
         c.amount = c.booked = amount
         c.status, c.settled_at = ("payable", now) if amount else ("cancelled", None)
         c.cancelled_at = None if amount else now

@@ -19,7 +19,7 @@ from app.catalog.models import SupplyProduct
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
-from app.i18n import _, ngettext, speaking
+from app.i18n import _, format_percent, ngettext, speaking
 from app.i18n import lazy_gettext as _l
 from app.money import format_money
 from app.notifications.services import deliver, record_email
@@ -27,7 +27,7 @@ from app.tenancy import get_for_shop, unscoped, use_shop
 
 from .models import Listing, Shop
 from .notice_models import ListingNotice
-from .pricing import PriceRule, cost_of, floor_of
+from .pricing import PriceRule, cost_of, floor_of, listing_prices
 
 PRICE_KINDS = ("below_minimum", "margin_floor", "price_change")
 STOCK_KINDS = ("discontinued", "out_of_stock")
@@ -40,15 +40,9 @@ KIND_LABELS = {
 }
 
 
-def current_prices(listing: Listing) -> dict[str, int]:
-    """{variant id (str): price} under the listing's rule and today's wholesale prices."""
-    rule = PriceRule.of(listing)
-    return {str(variant.id): rule.price_for(variant, listing.currency) for variant in listing.supply_product.variants}
-
-
 def _percent(basis_points: int) -> str:
-    text = f"{basis_points / 100:.2f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    """1250 -> "12.5%" in the reader's way of writing it."""
+    return format_percent(basis_points / 10_000, digits=2, trim=True)
 
 
 def price_problems(listing: Listing, shop: Shop) -> list[tuple[str, str]]:
@@ -64,32 +58,35 @@ def price_problems(listing: Listing, shop: Shop) -> list[tuple[str, str]]:
         money = lambda amount: format_money(amount, currency)  # noqa: E731
         label = variant.label
         if price < cost:
-            problems.append(("below_minimum",
-                             f"{label}: your price {money(price)} is under the new wholesale cost "
-                             f"of {money(cost)}."))
+            problems.append(("below_minimum", _(
+                "%(option)s: your price %(price)s is under the new wholesale cost of %(cost)s.",
+                option=label, price=money(price), cost=money(cost))))
             continue
         if price < floor:
-            problems.append(("below_minimum",
-                             f"{label}: your price {money(price)} is under the supplier's minimum "
-                             f"retail price of {money(floor)}."))
+            problems.append(("below_minimum", _(
+                "%(option)s: your price %(price)s is under the supplier's minimum retail price of %(floor)s.",
+                option=label, price=money(price), floor=money(floor))))
             continue
         if shop.margin_floor_bp and price > 0:
             margin = price - cost
             if margin * 10_000 < shop.margin_floor_bp * price:
-                problems.append(("margin_floor",
-                                 f"{label}: your margin is {money(margin)} on {money(price)} "
-                                 f"({_percent(margin * 10_000 // price)}), under your floor of "
-                                 f"{_percent(shop.margin_floor_bp)}."))
+                problems.append(("margin_floor", _(
+                    "%(option)s: your margin is %(margin)s on %(price)s (%(share)s), under your floor of %(floor)s.",
+                    option=label, margin=money(margin), price=money(price),
+                    share=_percent(margin * 10_000 // price), floor=_percent(shop.margin_floor_bp))))
                 continue
         old = approved.get(str(variant.id))
         if old is not None and old > 0 and price != old:
             change = abs(price - old)
             if change * 10_000 > shop.price_change_tolerance_bp * old:
-                direction = "up" if price > old else "down"
-                problems.append(("price_change",
-                                 f"{label}: the price moves {direction} from {money(old)} to "
-                                 f"{money(price)} ({_percent(change * 10_000 // old)}), more than "
-                                 f"your tolerance of {_percent(shop.price_change_tolerance_bp)}."))
+                moved = dict(option=label, old=money(old), price=money(price),
+                             change=_percent(change * 10_000 // old),
+                             tolerance=_percent(shop.price_change_tolerance_bp))
+                problems.append(("price_change", _(
+                    "%(option)s: the price rises from %(old)s to %(price)s (%(change)s), more than your "
+                    "tolerance of %(tolerance)s.", **moved) if price > old else _(
+                    "%(option)s: the price falls from %(old)s to %(price)s (%(change)s), more than your "
+                    "tolerance of %(tolerance)s.", **moved)))
     return problems
 
 
@@ -132,20 +129,24 @@ def _resolve(listing: Listing, kinds) -> int:
 
 
 def review_listing(listing: Listing, shop: Shop, run_id: int | None) -> bool:
-    """Apply the guardrails to one listing of the current shop. True if it acted."""
+    """Apply the guardrails to one listing of the current shop. True if it acted. Notices and
+    pause reasons are written in the shop's language: its owners read them."""
+    with speaking(shop.language):
+        return _review(listing, shop, run_id)
+
+
+def _review(listing: Listing, shop: Shop, run_id: int | None) -> bool:
     product = listing.supply_product
     acted = False
     if product.status != "active":
         acted |= _notice(listing, "discontinued", run_id,
-                         f"{product.title} was discontinued by the supplier. Your storefront shows "
-                         f"“{listing.title}” as sold out.")
+                         _('%(title)s was discontinued by the supplier. Your storefront shows “%(listing)s” as sold out.', title=product.title, listing=listing.title))
         return acted
     if product.total_stock <= 0:
         acted |= _notice(listing, "out_of_stock", run_id,
-                         f"{product.title} is out of stock at the supplier in every option. Your "
-                         f"storefront shows “{listing.title}” as sold out until it is restocked.")
+                         _('%(title)s is out of stock at the supplier in every option. Your storefront shows “%(listing)s” as sold out until it is restocked.', title=product.title, listing=listing.title))
     problems = price_problems(listing, shop)
-    prices = current_prices(listing)
+    prices = listing_prices(listing)
     if problems:
         kind = next(k for k in PRICE_KINDS if any(p[0] == k for p in problems))
         reason = " ".join(message for _, message in problems)
@@ -167,7 +168,7 @@ def review_listing(listing: Listing, shop: Shop, run_id: int | None) -> bool:
 
 def approve_listing_prices(listing: Listing) -> Listing:
     """The owner accepts today's prices: the listing is sold again and its notices are closed."""
-    listing.approved_prices = current_prices(listing)
+    listing.approved_prices = listing_prices(listing)
     listing.status, listing.pause_reason = "active", ""
     _resolve(listing, PRICE_KINDS)
     db.session.flush()
@@ -352,9 +353,9 @@ def _percent_field(text, field: str, label: str, high: int, current: int) -> int
 
 def set_price_guardrails(shop: Shop, *, tolerance, margin_floor) -> Shop:
     """Set the price-change tolerance (0-100 %) and the margin floor (0-90 %) from form text."""
-    tolerance_bp = _percent_field(tolerance, "price_change_tolerance", "price-change tolerance", 100,
+    tolerance_bp = _percent_field(tolerance, "price_change_tolerance", _("price-change tolerance"), 100,
                                   shop.price_change_tolerance_bp)
-    floor_bp = _percent_field(margin_floor, "margin_floor", "margin floor", 90, shop.margin_floor_bp)
+    floor_bp = _percent_field(margin_floor, "margin_floor", _("margin floor"), 90, shop.margin_floor_bp)
     shop.price_change_tolerance_bp, shop.margin_floor_bp = tolerance_bp, floor_bp
     db.session.flush()
     return shop

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, ngettext
+from app.themes.labels import label
 from app.themes.packages import ThemePackage
 from app.themes.schema import SchemaProblem, contrast_ratio
 from app.themes.setting_types import clean_value
@@ -91,7 +92,7 @@ def _fill_sections(theme: ThemePackage, stored: list[dict]) -> list[dict]:
         kind = theme.sections.get(section.get("type"))
         if kind is None:  # a section type the theme no longer has: skip it, keep the data
             continue
-        filled.append({"key": section["key"], "type": kind.name, "label": kind.label,
+        filled.append({"key": section["key"], "type": kind.name, "label": label(kind.label),
                        "settings": kind.defaults() | (section.get("settings") or {})})
     return filled
 
@@ -150,7 +151,7 @@ def _clean_all(schema, raw: dict, current: dict) -> tuple[dict, dict]:
         if setting["type"] == "collection" and values.get(ident) and ident not in errors:
             handle = values[ident]
             if db.session.scalar(select(Collection.id).where(Collection.handle == handle)) is None:
-                errors[ident] = "Choose one of your collections."
+                errors[ident] = _("Choose one of your collections.")
         if setting["type"] == "image" and values.get(ident) is not None:
             media = db.session.scalar(select(ShopMedia).where(ShopMedia.id == values[ident]))
             if media is None or media.kind != setting["kind"]:
@@ -185,10 +186,10 @@ def _check_contrast(theme: ThemePackage, values: dict, errors: dict) -> None:
         ratio = contrast_ratio(values[fg], values[bg])
         minimum = check.get("min", 4.5)
         if ratio < minimum:
-            label = theme.setting(fg)["label"].lower()
-            errors[fg] = (f"The {label} is too close to the "
-                          f"{theme.setting(bg)['label'].lower()} to read ({ratio:.1f}:1; "
-                          f"at least {minimum:g}:1 is needed).")
+            errors[fg] = _("The %(foreground)s is too close to the %(background)s to read (%(ratio)s:1; at least "
+                           "%(minimum)s:1 is needed).", foreground=label(theme.setting(fg)["label"]).lower(),
+                           background=label(theme.setting(bg)["label"]).lower(), ratio=format(ratio, ".1f"),
+                           minimum=format(minimum, "g"))
 
 
 def save_draft_settings(theme_name: str, raw: dict, uploads: dict | None = None) -> ThemeConfig:
@@ -227,7 +228,7 @@ def add_section(theme_name: str, section_type: str) -> dict:
     if len(sections) >= MAX_SECTIONS:
         raise DomainError(_('A homepage has at most %(max_sections)s sections.', max_sections=MAX_SECTIONS), field="section_type")
     if kind.limit and sum(1 for s in sections if s["type"] == section_type) >= kind.limit:
-        raise DomainError(_('The homepage already has the %(lower)s section%(limit)s it can take.', lower=kind.label.lower(), limit='s' if kind.limit > 1 else ''), field="section_type")
+        raise DomainError(ngettext('The homepage already has the %(kind)s section it can take.', 'The homepage already has the %(num)d %(kind)s sections it can take.', kind.limit, kind=label(kind.label)), field="section_type")
     section = {"key": _new_key(), "type": section_type, "settings": {}}
     config.draft_sections = sections + [section]
     db.session.flush()

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import get_timezone_location
+
 from app.errors import DomainError
-from app.i18n import _
+from app.i18n import _, current_language
 
 DEFAULT_ZONE = "UTC"
 # Aliases and legacy names a person would not choose from a list.
@@ -25,6 +27,27 @@ def zone_choices() -> tuple[str, ...]:
     names = sorted(name for name in available_timezones()
                    if "/" in name and not name.startswith(_NOT_OFFERED))
     return ("UTC", *names)
+
+
+def zone_options() -> list[tuple[str, str]]:
+    """(name, label) for the time-zone list, in the reader's language: "America/New York" /
+    "美国（纽约）时间 · America/New_York"."""
+    return _zone_options(current_language())
+
+
+@cache
+def _zone_options(language: str) -> list[tuple[str, str]]:
+    if language == "en":
+        return [(name, name.replace("_", " ")) for name in zone_choices()]
+    return [(name, name if name == "UTC" else f"{get_timezone_location(name, locale=language)} · {name}")
+            for name in zone_choices()]
+
+
+def zone_city(name: str | None) -> str:
+    """A zone as its reader says "... time": "Shanghai" / "上海"; UTC as it is."""
+    if not name or name == "UTC":
+        return "UTC"
+    return get_timezone_location(name, locale=current_language(), return_city=True)
 
 
 @cache

@@ -11,17 +11,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.i18n import _, current_language, lazy_gettext
-from app.orders.countries import COUNTRIES, NO_POSTCODE
-
-
-def country_name(code: str, name: str) -> str:
-    """A country's name in the reader's language (Babel's), else the English one given."""
-    if current_language() == "en":
-        return name
-    from babel import Locale
-
-    return Locale.parse(current_language()).territories.get(code.upper(), name)
+from app.i18n import _, lazy_gettext
+from app.orders.countries import COUNTRIES, NO_POSTCODE, country_name
 
 
 class CountryField(SelectField):
@@ -94,7 +85,7 @@ class CheckoutForm(FlaskForm):
 
     def offer_countries(self, countries, refusal) -> None:
         """Only the countries the shop ships to; `refusal(code)` says why another is refused."""
-        self.country.choices = [SelectChoice(code, country_name(code, name)) for code, name in countries]
+        self.country.choices = [SelectChoice(code, country_name(code)) for code, _name in countries]
         self.country.refusal = refusal
 
     def chosen_country(self) -> str:

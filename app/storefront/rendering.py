@@ -117,6 +117,10 @@ def render_storefront(template: str, status: int = 200, **context):
 
 
 def render_storefront_error(status: int, title: str, message: str):
+    """An error page in the shop's theme and language (`title` and `message` may be lazy:
+    they are read once the shop, hence its language, is known)."""
+    from flask_babel import refresh as refresh_locale
+
     from . import theming
 
     shop = getattr(g, "shop", None)
@@ -133,6 +137,8 @@ def render_storefront_error(status: int, title: str, message: str):
             shop = None
         if shop is not None:
             theming.load_state_safely(shop)
+            g.shop, g.storefront = shop, True
+            refresh_locale()  # the shop's language, now that the shop is known
     g.theme = shop.theme if shop is not None else BASE_THEME
-    return render_storefront("error.html", status=status, title=title, message=message,
+    return render_storefront("error.html", status=status, title=str(title), message=str(message),
                              status_code=status, shop=shop)

@@ -79,7 +79,7 @@ def home_meta(shop) -> dict:
 def collection_meta(shop, collection, offers) -> dict:
     image = next((o["image"] for o in offers if o["image"]), None)
     return {"title": f"{collection.title} · {shop.name}",
-            "description": collection.description or f"{collection.title} from {shop.name}.",
+            "description": collection.description or _('%(title)s from %(name)s.', title=collection.title, name=shop.name),
             "image": image}
 
 

@@ -63,7 +63,7 @@ from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id, same_site_form
 
 from . import checkout_limits, checkout_quotes, pictures, seo, sharing, theming
-from .forms import COUNTRIES, CheckoutForm, country_name
+from .forms import CheckoutForm, country_name
 from .rendering import asset_version, render_storefront
 
 bp = Blueprint("storefront", __name__)
@@ -408,8 +408,7 @@ def order_status(number: str, token: str):
                              balance=balance_due(order) if order.hold == "balance" else 0,
                              just_placed=bool(request.args.get("placed")) or just_paid,
                              payment=open_payment(order),
-                             country_name=country_name(order.ship_country,
-                                                       dict(COUNTRIES).get(order.ship_country, order.ship_country)),
+                             country_name=country_name(order.ship_country),
                              tracking=tracking_of(order))
 
 

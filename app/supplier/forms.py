@@ -29,4 +29,4 @@ class WebhookForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     password = PasswordField(_l('Choose a password'), validators=[DataRequired()])
     confirm = PasswordField(_l('Repeat the password'),
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))])

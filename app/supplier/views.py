@@ -27,7 +27,7 @@ from app.catalog.services import get_supplier
 from app.deals import services as deals
 from app.errors import DomainError, NotFound
 from app.extensions import login_manager
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.tenancy import for_supplier, scope_requests
@@ -106,7 +106,7 @@ def ship_pickup_batch(key: str):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash(_('%(purchase_orders)s purchase order%(purchase_orders2)s for %(address)s marked shipped.', purchase_orders=len(batch.purchase_orders), purchase_orders2='' if len(batch.purchase_orders) == 1 else 's', address=batch.address), "success")
+        flash(ngettext('%(num)d purchase order for %(address)s marked shipped.', '%(num)d purchase orders for %(address)s marked shipped.', len(batch.purchase_orders), address=batch.address), "success")
     return redirect(url_for(".index"))
 
 

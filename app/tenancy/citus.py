@@ -25,7 +25,7 @@ def plan(placed: dict[str, str]) -> list[tuple[str, str]]:
         if table in placed:
             continue
         colocate = "none" if table == anchor else anchor
-        steps.append((table, f"SELECT create_distributed_table('{table}', '{DISTRIBUTION_COLUMN}', "
+        steps.append((table, f"SELECT create_distributed_table('{table}', '{DISTRIBUTION_COLUMN}', "  # not translated: SQL
                              f"colocate_with => '{colocate}')"))
     return steps
 

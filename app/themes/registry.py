@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.security import safe_join
 
+from .labels import label
+
 
 def registry():
     return current_app.extensions["themes"]
@@ -15,8 +17,8 @@ def registry():
 def theme_manifest(name: str) -> dict:
     """Display facts of an installed theme (name, description, ...)."""
     theme = registry().get(name)
-    return {"name": theme.title, "description": theme.description, "version": theme.version,
-            "parent": theme.parent, "audience": theme.audience, "preview": theme.preview}
+    return {"name": theme.title, "description": label(theme.description), "version": theme.version,
+            "parent": theme.parent, "audience": label(theme.audience), "preview": theme.preview}
 
 
 def available_themes() -> list[str]:

@@ -62,7 +62,7 @@ def test_the_shops_time_zone_is_where_its_times_are_shown_and_searched(owner, sh
                            .values(placed_at=datetime(2026, 12, 3, 20, 30, tzinfo=UTC)))
         db.session.flush()
     page = owner.get("/dashboard/alpha/orders").get_data(as_text=True)
-    assert "Dec 4, 2026, 4:30\u202fAM" in page and "Asia/Shanghai time" in page  # the shop clock (CLDR: narrow space)
+    assert "Dec 4, 2026, 4:30\u202fAM" in page and "Shanghai time" in page  # the shop clock (CLDR: narrow space)
     assert order.number in owner.get("/dashboard/alpha/orders?from=2026-12-04&to=2026-12-04").get_data(as_text=True)
     assert order.number not in owner.get("/dashboard/alpha/orders?to=2026-12-03").get_data(as_text=True)
     detail = owner.get(f"/dashboard/alpha/orders/{order.id}").get_data(as_text=True)
