@@ -124,6 +124,9 @@ def fill_cart(address, host: str, product_path: str, items: list[tuple[int, int]
                                      {"listing_id": listing_id, "variant_id": variant_id, "quantity": 1})
         if response.status != 302 or "/cart" not in (response.header("Location") or ""):
             raise RuntimeError(f"adding listing {listing_id} to the cart on {host} answered {response.status}")
+        # Then the cart page, as a browser follows the redirect: it shows (and so clears)
+        # "Added ... to your cart.", which would otherwise wait in the session for ever.
+        session.get("/cart")
     return session
 
 

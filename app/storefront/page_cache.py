@@ -39,6 +39,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from functools import lru_cache
 
 from flask import current_app, g, request, request_finished
 from itsdangerous import BadSignature
@@ -63,6 +64,7 @@ _REFERRAL = re.compile(r"(?:^|&)ref=")
 # Cookies that make a page the visitor's own: a promoter brought them (app/storefront/referral_views.py).
 _OWN_PAGE_COOKIES = ("fs_ref", "fs_promoter")
 PREVIEW_KEY = "theme_preview"  # app/storefront/theming.py: the session's theme previews
+VISITORS_REMEMBERED = 4096  # cookie headers read (signature checked) and kept, per process
 
 
 class Generations:
@@ -115,6 +117,8 @@ class PageCache:
         self.session_cookie = app.config["STOREFRONT_COOKIE_NAME"]
         self.session_reader = storefront_session_reader(app)
         self.session_seconds = int(app.permanent_session_lifetime.total_seconds())
+        # A returning shopper sends the same cookie page after page: read each one once.
+        self.visitor = lru_cache(maxsize=VISITORS_REMEMBERED)(self._read_visitor)
         # key -> (expires, status line, headers, body): the answer exactly as it was sent
         self.pages: OrderedDict[tuple, tuple[float, str, list, bytes]] = OrderedDict()
         self.shop_of_host: dict[str, int] = {}
@@ -162,7 +166,7 @@ class PageCache:
         return (shop_id, host, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
                 environ.get("HTTP_ACCEPT_ENCODING", ""), *visitor, *generations)
 
-    def visitor(self, shop_id: int, cookie_header: str) -> tuple | None:
+    def _read_visitor(self, shop_id: int, cookie_header: str) -> tuple | None:
         """What this visitor's page depends on, (language cookie, cart), or None when the page
         is theirs alone: a message waits for them, they preview a theme, a promoter brought
         them. Other cookies (a site's analytics, say) change nothing."""
