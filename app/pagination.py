@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.extensions import db
+from app.i18n import _
+from app.wording import counted
 
 
 @dataclass
@@ -48,12 +50,11 @@ def window(query, page: int = 1, per_page: int = 25, *, unique: bool = False) ->
     return Window(rows[:per_page], page, per_page, has_next=len(rows) > per_page)
 
 
-def found_text(window: Window, noun: str, plural: str | None = None) -> str:
+def found_text(window: Window, noun: str) -> str:
     """"12 products" when this is the last page (so the number is known), else "More than
-    48 products"."""
-    plural = plural or noun + "s"
+    48 products", in the reader's language (`noun`: one of app/wording.py's counted nouns)."""
     if window.total is not None:
         count, more = window.total, False
     else:
         count, more = (window.page - 1) * window.per_page + len(window.items), window.has_next
-    return f"More than {count:,} {plural}" if more else f"{count:,} {noun if count == 1 else plural}"
+    return _("More than %(counted)s", counted=counted(count, noun)) if more else counted(count, noun)

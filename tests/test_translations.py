@@ -177,6 +177,21 @@ def _call_name(node: ast.Call) -> str:
 _NOT_FOR_PEOPLE = "# not translated:"
 
 
+def _sentence(node) -> bool:
+    """A returned text that reads as a sentence for people: it starts with a capital ("This
+    code expired on ...") or with a value followed by words ("{amount} goes back to ...").
+    A job's outcome for the log ("order 12: captured") or a repr ("<User ...>") does not."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value[:1].isupper()
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        if isinstance(first, ast.Constant):
+            return str(first.value)[:1].isupper()
+        words = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant)).split()
+        return len(words) >= 3
+    return False
+
+
 def _alternatives(candidates):
     """The texts a value may be: both sides of `a or "b"`, the start of "a " + b or "…" % x."""
     for candidate in candidates:
@@ -205,6 +220,9 @@ def unmarked_messages(source: str, tree: ast.AST | None = None):
             if labels and isinstance(node.value, ast.Dict):  # KIND_LABELS = {"sale": "Sale", ...}
                 name = labels
                 candidates += node.value.values
+        elif isinstance(node, ast.Return) and node.value is not None:
+            name = "return"  # a sentence handed back to be shown (a refusal, a status line)
+            candidates += [value for value in _alternatives([node.value]) if _sentence(value)]
         elif isinstance(node, ast.Dict):
             name = "dict"
             candidates += [value for key, value in zip(node.keys, node.values, strict=True)

@@ -149,9 +149,9 @@ def _unknown_variant_ids(form: ProductForm, product) -> str | None:
     known = {str(variant.id) for variant in product.variants} if product else set()
     posted = [entry.form.variant_id.data for entry in form.variants.entries if entry.form.variant_id.data]
     if any(variant_id not in known for variant_id in posted):
-        return "The form refers to a variant this product does not have. Reload the page and try again."
+        return _('The form refers to a variant this product does not have. Reload the page and try again.')
     if product is not None and len(set(posted)) != len(product.variants):
-        return "The form is missing some of this product's variants. Reload the page and try again."
+        return _("The form is missing some of this product's variants. Reload the page and try again.")
     return None
 
 

@@ -225,7 +225,7 @@ def _share_label(shop_id: int, slug: str, titles: dict) -> str:
     if kind == "h":
         return _("The shop’s home page")
     if kind == "g":
-        return "A group buy"
+        return _('A group buy')
     try:
         number = int(rest, 36)
     except ValueError:

@@ -179,9 +179,7 @@ def _says(text: str, word: str) -> bool:
 def mangled_number(value: str, what: str) -> str:
     """The fault of an identifier a spreadsheet turned into scientific notation, or ""."""
     if value and SCIENTIFIC.match(value.strip()):
-        return (f"The {what} “{value.strip()[:30]}” was mangled by a spreadsheet (scientific notation "
-                "drops its last digits). Export the file again and upload it without opening it in a "
-                "spreadsheet, or format that column as text.")
+        return (_('The %(what)s “%(value)s” was mangled by a spreadsheet (scientific notation drops its last digits). Export the file again and upload it without opening it in a spreadsheet, or format that column as text.', what=what, value=value.strip()[:30]))
     return ""
 
 

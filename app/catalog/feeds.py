@@ -31,7 +31,7 @@ from sqlalchemy import select
 from app import netguard
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.wording import counted, named
 
 from .feeds_models import FEED_FORMATS, FEED_SOURCES, SupplierFeed
@@ -177,11 +177,11 @@ def save_feed_settings(supplier: Supplier, settings: FeedSettings, upload=None) 
 
 def describe_schedule(minutes: int | None) -> str:
     if not minutes:
-        return "Manual only"
+        return _('Manual only')
     if minutes % 60 == 0:
         hours = minutes // 60
-        return "Every hour" if hours == 1 else f"Every {hours} hours"
-    return f"Every {minutes} minutes"
+        return ngettext("Every hour", "Every %(num)d hours", hours)
+    return ngettext("Every minute", "Every %(num)d minutes", minutes)
 
 
 # Fetching ----------------------------------------------------------------------------------
@@ -294,8 +294,8 @@ class FeedRow:
         if self.fault:
             return self.fault
         if self.currency and self.currency != currency:
-            return (f"The prices are in {self.currency}, but this supplier's catalog is priced in "
-                    f"{currency}; give the prices in {currency}.")
+            return (_("The prices are in %(given)s, but this supplier's catalog is priced in %(currency)s; give the prices in "
+                      "%(currency)s.", given=self.currency, currency=currency))
         return ""
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
+from app.i18n import _
 from app.i18n import lazy_gettext as _l
 
 SUPPLIER_STATUSES = ("pending", "active", "suspended")
@@ -118,4 +119,4 @@ class SupplyVariant(db.Model):
 
     @property
     def label(self) -> str:
-        return " / ".join(str(v) for v in self.options.values()) or "Default"
+        return " / ".join(str(v) for v in self.options.values()) or _('Default')

@@ -82,8 +82,7 @@ def invited(user: User, invitation: SupplierInvitation) -> bool:
 
 
 def wrong_account_message(invitation: SupplierInvitation) -> str:
-    return (f"This invitation is for {invitation.email}. Log out, then open the link again "
-            f"and log in (or set a password) as {invitation.email}.")
+    return (_('This invitation is for %(email)s. Log out, then open the link again and log in (or set a password) as %(email)s.', email=invitation.email))
 
 
 def accept_invitation(token: str, *, user: User | None = None, password: str = "") -> SupplierMember:

@@ -376,7 +376,7 @@ GROUP_CLOSED = _l("This group has just closed. Start a new one, or join another.
 
 
 def _closed_message(deal: Deal) -> str:
-    return GROUP_CLOSED if deal.kind == "group" else "This pre-sale has closed."
+    return GROUP_CLOSED if deal.kind == "group" else _('This pre-sale has closed.')
 
 
 def _counted(deal: Deal, cart_or_order) -> int:

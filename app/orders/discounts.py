@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.i18n import _, format_number
+from app.i18n import _, format_datetime, format_number
 from app.i18n import lazy_gettext as _l
 from app.ledger.services import fee_bp_for
 from app.money import MAX_AMOUNT, MoneyError, format_money, parse_amount
@@ -253,23 +253,22 @@ class AppliedCode:
 
 
 def _when(moment: datetime, shop) -> str:
-    return local(moment, shop).strftime("%d %b %Y, %H:%M %Z")
+    return format_datetime(local(moment, shop))
 
 
 def _refusal(code: DiscountCode | None, typed: str, shop, goods: int, now: datetime) -> str:
     if code is None:
-        return f"“{typed}” is not a code of this shop. Check the spelling."
+        return _("“%(code)s” is not a code of this shop. Check the spelling.", code=typed)
     if not code.active:
-        return "This code is paused by the shop just now."
+        return _('This code is paused by the shop just now.')
     if code.starts_at is not None and code.starts_at > now:
-        return f"This code starts on {_when(code.starts_at, shop)}."
+        return _('This code starts on %(moment)s.', moment=_when(code.starts_at, shop))
     if code.ends_at is not None and code.ends_at <= now:
-        return f"This code expired on {_when(code.ends_at, shop)}."
+        return _('This code expired on %(moment)s.', moment=_when(code.ends_at, shop))
     if code.max_uses is not None and code.uses >= code.max_uses:
-        return "This code has been used up."
+        return _('This code has been used up.')
     if goods < code.min_order:
-        return (f"This code needs an order of at least {format_money(code.min_order, shop.currency)}; "
-                f"your items come to {format_money(goods, shop.currency)}.")
+        return (_('This code needs an order of at least %(min_order)s; your items come to %(goods)s.', min_order=format_money(code.min_order, shop.currency), goods=format_money(goods, shop.currency)))
     return ""
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.extensions import db
+from app.i18n import _
 from app.i18n import lazy_gettext as _l
 from app.money import format_money
 from app.orders.emails import email_shopper
@@ -69,12 +70,11 @@ def _money_text(order, shop, money: MoneyBack) -> str:
     """What happens to the money, in a sentence or two of plain words."""
     amount = format_money(money.amount, order.currency)
     if money.kind == "card":
-        return (f"{amount} goes back to the card you paid with. Refunds usually reach your account "
-                "within 5 to 10 business days; your bank decides the exact day.")
+        return (_('%(amount)s goes back to the card you paid with. Refunds usually reach your account within 5 to 10 business days; your bank decides the exact day.', amount=amount))
     if money.kind == "cash":
-        return f"You paid {amount} on delivery: {shop.name} has given it back to you in cash."
+        return _('You paid %(amount)s on delivery: %(name)s has given it back to you in cash.', amount=amount, name=shop.name)
     if money.kind == "released":
-        return "The hold on your card is released: nothing was taken. Your bank may take a few days to show it."
+        return _('The hold on your card is released: nothing was taken. Your bank may take a few days to show it.')
     if money.kind == "refunded_before":
-        return "Everything you paid was refunded already."
-    return "Your card was not charged." if order.payment_method == "card" else "Nothing was charged and nothing is due."
+        return _('Everything you paid was refunded already.')
+    return _('Your card was not charged.') if order.payment_method == "card" else _('Nothing was charged and nothing is due.')

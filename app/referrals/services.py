@@ -191,10 +191,13 @@ def price_problem(shop, price: int, cost: int, label: str = "") -> str | None:
         return None
     from app.money import format_money
 
-    return (f"{label + ': ' if label else ''}{format_money(price, shop.currency)} leaves you "
-            f"{format_money(take, shop.currency)} after the supplier's cost and the platform fee, less "
-            f"than the {format_money(commission(price, rates), shop.currency)} your referral programme "
-            "pays on it.")
+    amounts = {"price": format_money(price, shop.currency), "take": format_money(take, shop.currency),
+               "paid": format_money(commission(price, rates), shop.currency)}
+    if label:
+        return _("%(label)s: %(price)s leaves you %(take)s after the supplier's cost and the platform fee, less "
+                 "than the %(paid)s your referral programme pays on it.", label=label, **amounts)
+    return _("%(price)s leaves you %(take)s after the supplier's cost and the platform fee, less than the "
+             "%(paid)s your referral programme pays on it.", **amounts)
 
 
 def check_deal_prices(shop, listing, prices: dict) -> None:
