@@ -42,7 +42,7 @@ from collections import OrderedDict
 from functools import lru_cache
 
 from flask import current_app, g, request, request_finished
-from itsdangerous import BadSignature
+from itsdangerous import BadData
 from sqlalchemy import TextClause, event
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_cookie
@@ -181,14 +181,14 @@ class PageCache:
             return (language, ())
         try:
             session = self.session_reader.loads(raw, max_age=self.session_seconds)
-        except BadSignature:  # Flask starts such a visitor afresh too
+        except BadData:  # a forged or broken cookie: Flask starts such a visitor afresh too
             return (language, ())
         if not isinstance(session, dict) or session.get("_flashes") or str(shop_id) in (
                 session.get(PREVIEW_KEY) or {}):
             return None
         cart = (session.get("carts") or {}).get(str(shop_id)) or {}
-        if not isinstance(cart, dict):
-            return None
+        if not isinstance(cart, dict) or not all(isinstance(n, int) for n in cart.values()):
+            return None  # not a cart this app wrote: render, as Flask would read it
         return (language, tuple(sorted(cart.items())))
 
     # Storing, once Flask has made the whole answer (security headers, compression) ---------
