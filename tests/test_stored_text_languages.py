@@ -114,3 +114,15 @@ def test_a_chinese_shops_page_not_found_is_in_chinese_even_for_an_address_no_rou
     for path in ("/no-such-page", "/products/no-such-product"):
         missing = client.get(path)
         assert missing.status_code == 404 and "没有找到你要找的内容" in missing.get_data(as_text=True), path
+
+
+def test_a_ledger_memo_is_stored_in_english_and_shown_in_the_readers_language(app):
+    from app.ledger.memos import memo, memo_text
+
+    stored = memo("commission", number="1042", level=2)
+    assert stored == "Commission on order 1042 (level 2)"
+    with speaking("zh"):
+        assert memo_text(stored) == "订单 1042 的佣金（第 2 级）"
+        assert memo_text("Written by hand") == "Written by hand"  # not one of ours: as it is
+    with speaking("en"):
+        assert memo_text(stored) == stored

@@ -9,37 +9,35 @@ import re
 
 from app.i18n import N_, gettext
 
-# kind -> (the stored English, with {placeholders}; the message pages show)
+# kind -> the message: stored filled in as it is (English), shown translated.
 MEMOS = {
-    "order": ("Order {number}", N_("Order %(number)s")),
-    "cash_collected": ("Cash collected on delivery of order {number}",
-                       N_("Cash collected on delivery of order %(number)s")),
-    "refund": ("Refund on order {number}", N_("Refund on order %(number)s")),
-    "cash_returned": ("Cash given back for order {number}", N_("Cash given back for order %(number)s")),
-    "supplier_return": ("Order {number} cancelled before shipping", N_("Order %(number)s cancelled before shipping")),
-    "dispute": ("Dispute (chargeback) on order {number}", N_("Dispute (chargeback) on order %(number)s")),
-    "dispute_won": ("Dispute won on order {number}", N_("Dispute won on order %(number)s")),
-    "pickup_fee": ("Pickup point's fee for order {number}", N_("Pickup point's fee for order %(number)s")),
-    "commission": ("Commission on order {number} (level {level})",
-                   N_("Commission on order %(number)s (level %(level)s)")),
-    "commission_refund": ("Commission on order {number}: refund", N_("Commission on order %(number)s: refund")),
-    "payout": ("Payout #{number}", N_("Payout #%(number)s")),
-    "payout_reversal": ("Payout #{number} cancelled", N_("Payout #%(number)s cancelled")),
+    "order": N_("Order %(number)s"),
+    "cash_collected": N_("Cash collected on delivery of order %(number)s"),
+    "refund": N_("Refund on order %(number)s"),
+    "cash_returned": N_("Cash given back for order %(number)s"),
+    "supplier_return": N_("Order %(number)s cancelled before shipping"),
+    "dispute": N_("Dispute (chargeback) on order %(number)s"),
+    "dispute_won": N_("Dispute won on order %(number)s"),
+    "pickup_fee": N_("Pickup point's fee for order %(number)s"),
+    "commission": N_("Commission on order %(number)s (level %(level)s)"),
+    "commission_refund": N_("Commission on order %(number)s: refund"),
+    "payout": N_("Payout #%(number)s"),
+    "payout_reversal": N_("Payout #%(number)s cancelled"),
 }
 
 
 def memo(kind: str, **values) -> str:
     """The memo to store for an entry of this kind: memo("order", number="1042")."""
-    return MEMOS[kind][0].format(**values)
+    return MEMOS[kind] % values
 
 
-def _pattern(english: str) -> re.Pattern:
-    parts = re.split(r"\{(\w+)\}", english)  # text, name, text, name, ..., text
+def _pattern(message: str) -> re.Pattern:
+    parts = re.split(r"%\((\w+)\)s", message)  # text, name, text, name, ..., text
     return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
                               for i, part in enumerate(parts)) + r"\Z")
 
 
-_PATTERNS = [(_pattern(english), message) for english, message in MEMOS.values()]
+_PATTERNS = [(_pattern(message), message) for message in MEMOS.values()]
 
 
 def memo_text(stored: str | None) -> str:
