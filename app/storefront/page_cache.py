@@ -55,15 +55,17 @@ from app.sites import storefront_session_reader
 from app.tenancy import current_shop_id
 from app.tenancy.context import TenantMixin
 
+from .referral_views import SHARER_COOKIE, VISIT_COOKIE
+from .theming import PREVIEW_KEY
+
 log = logging.getLogger(__name__)
 
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
          "storefront.policy_page"}
 _KEY = "flagship.page_cache_key"
 _REFERRAL = re.compile(r"(?:^|&)ref=")
-# Cookies that make a page the visitor's own: a promoter brought them (app/storefront/referral_views.py).
-_OWN_PAGE_COOKIES = ("fs_ref", "fs_promoter")
-PREVIEW_KEY = "theme_preview"  # app/storefront/theming.py: the session's theme previews
+# Cookies that make a page the visitor's own: a promoter brought them, or shares it.
+_OWN_PAGE_COOKIES = (VISIT_COOKIE, SHARER_COOKIE)
 VISITORS_REMEMBERED = 4096  # cookie headers read (signature checked) and kept, per process
 
 
