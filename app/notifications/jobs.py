@@ -31,5 +31,8 @@ def send_email(email_id: int) -> str:
     try:
         deliver(email)
     finally:
+        # Read before the commit: after it the row would be loaded again outside its shop's
+        # scope, where row-level security hides it.
+        status = email.status
         db.session.commit()
-    return email.status
+    return status

@@ -219,3 +219,19 @@ def test_the_admin_sees_a_failed_outbox_job_and_sends_it_again(login, monkeypatc
     assert "was sent" in response.get_data(as_text=True)
     assert CALLS == ["flaky"] and _rows()[0].status == "done"
     assert "Waiting in the outbox" not in admin.get("/admin/jobs").get_data(as_text=True)
+
+
+def test_sending_a_shop_email_reports_its_status_after_the_commit(shop_a, app, monkeypatch):
+    """The send job reads its e-mail platform-wide, then commits: its answer must not read the
+    row again outside the shop's scope (row-level security would hide it: "deleted")."""
+    from app.notifications.jobs import send_email
+    from app.notifications.services import record_email
+    from app.tenancy import use_shop
+
+    with use_shop(shop_a.shop.id):
+        email, _ = record_email("test-shop-email", to="owner@example.com", subject="Hello",
+                                body_text="Hello", shop_id=shop_a.shop.id)
+        email_id = email.id
+        db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    assert send_email(email_id) == "outbox"
