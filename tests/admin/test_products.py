@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.catalog.models import SupplyProduct
@@ -165,3 +166,19 @@ def test_products_page_lists_and_filters(admin):
     assert "Findable Mug" in page and "Other Tee" not in page
     page = page_text(admin.get(f"/admin/products?category=apparel&supplier={supplier.id}"))
     assert "Other Tee" in page and "Findable Mug" not in page
+
+
+@pytest.mark.parametrize("named_by_id", [500, 1], ids=["few SKU matches", "many SKU matches"])
+def test_the_product_search_finds_titles_codes_and_skus_in_title_order(admin, monkeypatch, named_by_id):
+    """A few products matching by SKU are named by id, many by a subquery: the same answer."""
+    from app.catalog import services
+
+    monkeypatch.setattr(services, "_SKU_MATCHES_BY_ID", named_by_id)
+    supplier = make_supplier("Search Co")
+    make_product(supplier, title="zebra mug", variants=[{"sku": "PLAIN-1"}])
+    make_product(supplier, title="Teapot", variants=[{"sku": "ZEBRA-2"}, {"sku": "ZEBRA-3"}])
+    make_product(supplier, title="Apron", variants=[{"sku": "A-9"}]).code = "ZEBRA-APRON"
+    make_product(supplier, title="Bowl", variants=[{"sku": "ZEBRA-4"}])
+    make_product(supplier, title="Cup", variants=[{"sku": "CUP-1"}])
+    found = services.find_products(text="zebra")
+    assert [product.title for product in found.items] == ["Apron", "Bowl", "Teapot", "zebra mug"]
