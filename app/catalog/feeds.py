@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -375,7 +376,10 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
                           "settings). Its header is: %(header)s", named=named(missing, "column"),
                           header=", ".join(header)[:300]))
     index = {name: position for position, name in enumerate(names) if name in COLUMNS}
+    ours, positions = list(index), list(index.values())
+    pick = itemgetter(*positions) if len(positions) > 1 else (lambda values: (values[positions[0]],))
     width = len(names)
+    ended = reader.line_num  # the physical line the previous record ended on
     while True:
         try:
             values = next(reader)
@@ -383,11 +387,14 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
             return
         except csv.Error as error:
             raise FeedError(_('Line %(line_num)s cannot be read as CSV (%(error)s).', line_num=reader.line_num, error=error)) from None
-        if not any(value.strip() for value in values):
+        line, ended = ended + 1, reader.line_num  # a record starts on the line after the last
+        if not (values and values[0].strip()) and not any(value.strip() for value in values):
             continue
-        line = reader.line_num - sum(value.count("\n") for value in values)
-        fields = {name: (values[position] if position < len(values) else "")
-                  for name, position in index.items()}
+        if len(values) >= width:
+            fields = dict(zip(ours, pick(values), strict=True))
+        else:
+            fields = {name: (values[position] if position < len(values) else "")
+                      for name, position in index.items()}
         row = FeedRow(line, fields)
         if len(values) > width:
             row.problem = _("The line has %(counted)s than the header has columns (a comma inside a value needs "

@@ -54,6 +54,17 @@ def test_csv_rows_with_a_column_mapping():
     assert found[0].fields["wholesale_price"] == "8.50"
 
 
+def test_csv_line_numbers_count_the_lines_inside_quoted_values_and_blank_rows():
+    text = ("product_code,title,description,category,sku,wholesale_price,min_retail_price,stock\n"
+            'MUG,Mug,"Two\nlines\r\nthree",home,MUG-1,8.50,12.00,10\n'
+            ",,,,,,,\n"
+            "\n"
+            "MUG,,,,MUG-2,8.50,12.00\n")
+    found = rows(text, "csv")
+    assert [row.line for row in found] == [2, 7]
+    assert found[0].fields["description"] == "Two\nlines\r\nthree" and found[1].problem
+
+
 def test_csv_without_required_columns_is_refused():
     with pytest.raises(FeedError, match="lacks the column"):
         rows("Code,Name\nA,B\n", "csv")
