@@ -175,8 +175,8 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
     app.jinja_env.filters["money"] = lambda amount, currency: format_money(amount, currency)
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["category_label"] = category_label
-    app.jinja_env.filters["memo_text"] = memo_text
-    app.jinja_env.filters["zone_city"] = zone_city  # "Shanghai" / "上海", for "... time"  # a ledger entry's memo in the reader's language
+    app.jinja_env.filters["memo_text"] = memo_text  # a ledger entry's memo in the reader's language
+    app.jinja_env.filters["zone_city"] = zone_city  # "Shanghai" / "上海", for "... time"
 
     def paragraphs(text: str) -> Markup:
         """Owner-written plain text as escaped paragraphs (line breaks kept)."""

@@ -23,8 +23,11 @@ from decimal import Decimal
 
 from babel import Locale, numbers
 from babel import dates as babel_dates
+from babel.lists import format_list as babel_format_list
 from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, lazy_gettext, ngettext
+from jinja2 import pass_eval_context
+from markupsafe import Markup, escape
 
 __all__ = ["LANGUAGES", "_", "gettext", "lazy_gettext", "ngettext", "speaking", "current_language",
            "format_date", "format_datetime", "format_time", "format_number", "format_decimal",
@@ -105,6 +108,21 @@ def format_percent(value: float | Decimal, digits: int = 0, trim: bool = False) 
     return numbers.format_percent(value, format=pattern, locale=_locale())
 
 
+def format_list(items, style: str = "standard") -> str:
+    """["S", "M", "L"] -> "S, M and L" / style="or": "S, M or L" ("S、M或L" in Chinese)."""
+    return babel_format_list([str(item) for item in items], style=style, locale=_locale())
+
+
+@pass_eval_context
+def _format_list_filter(eval_ctx, items, style: str = "standard") -> str:
+    """format_list in a template: in HTML, each item escaped (or kept, if markup) and the
+    list marked safe, so nothing is escaped twice."""
+    if not eval_ctx.autoescape:
+        return format_list(items, style)
+    escaped = [escape(item) for item in items]
+    return Markup(babel_format_list([str(item) for item in escaped], style=style, locale=_locale()))
+
+
 def weekday_names() -> list[str]:
     """Monday to Sunday in the reader's language ("Monday" / "星期一")."""
     names = babel_dates.get_day_names("wide", locale=_locale())
@@ -145,8 +163,10 @@ def init_app(app) -> Babel:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel = Babel(app, locale_selector=_select_locale)
     env = app.jinja_env
+    # {% trans %} blocks are extracted trimmed (i18n_catalog), so they must be looked up trimmed.
+    env.policies["ext.i18n.trimmed"] = True
     env.filters.update(format_date=format_date, format_datetime=format_datetime,
-                       format_time=format_time, format_number=format_number,
+                       format_time=format_time, format_number=format_number, format_list=_format_list_filter,
                        format_percent=format_percent)
     env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language)
     from app.status_words import status_label

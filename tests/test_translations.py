@@ -112,6 +112,36 @@ _PIECE = re.compile(r"""~\s*("[^"\n]*"|'[^'\n]*')|("[^"\n]*"|'[^'\n]*')\s*~|_\((
 _WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]|\b[A-Z][a-z]+\b")
 
 
+# A sentence cut around markup ('{{ _("We sent a link to") }} <strong>{{ email }}</strong>
+# {{ _(". Open it within an hour.") }}') cannot be translated either: the whole sentence,
+# markup and all, belongs in one {% trans %} block. A piece starting with punctuation gives
+# it away, or one in lower case that goes on from text: after a closing tag, an expression,
+# an {% endif %}, or an {% if %} that itself follows text.
+_CALL = re.compile(r"""\{\{-?\s*_\(\s*(?:"([^"]*)"|'([^']*)')""")
+_GOES_ON = re.compile(r"(</(?:a|strong|code|em|b|span|time)>|\}\}|\{%-?\s*end(?:if|for)\s*-?%\})\s*$")
+_BRANCH = re.compile(r"\{%-?\s*(?:if|elif|else)\b[^%]*%\}\s*$")
+_IF = re.compile(r"\{%-?\s*if\b")
+
+
+def _goes_on(before: str) -> bool:
+    if _GOES_ON.search(before[-40:]):
+        return True
+    if _BRANCH.search(before):  # a branch: does the text before its {% if %} go on?
+        start = [m.start() for m in _IF.finditer(before)]
+        return bool(start) and bool(_GOES_ON.search(before[:start[-1]][-40:]))
+    return False
+
+
+def _split_sentences(source: str) -> list[tuple[int, str]]:
+    found = []
+    for match in _CALL.finditer(source):
+        text = match.group(1) if match.group(1) is not None else match.group(2)
+        before = source[:match.start()]
+        if re.match(r"[,;.:)]", text) or (re.match(r"[a-z]", text) and _goes_on(before)):
+            found.append((before.count("\n") + 1, f"a sentence split around markup: {text[:60]}"))
+    return found
+
+
 def _sentence_pieces(source: str) -> list[tuple[int, str]]:
     found = []
     for number, line in enumerate(source.splitlines(), 1):
@@ -125,7 +155,7 @@ def _sentence_pieces(source: str) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_template_text_is_marked_for_translation(path):
     source = path.read_text(encoding="utf-8")
-    unmarked = _literals_in_expressions(source) + _sentence_pieces(source)
+    unmarked = _literals_in_expressions(source) + _sentence_pieces(source) + _split_sentences(source)
     stripped = _JINJA_BLOCKS.sub(_blank, source)
     if path.suffix == ".txt":
         unmarked += [(n + 1, line.strip()) for n, line in enumerate(stripped.splitlines()) if _readable(line)]
@@ -216,6 +246,9 @@ def unmarked_messages(source: str, tree: ast.AST | None = None):
             name = next((_target_name(t) for t in targets if _target_name(t) in _MESSAGE_NAMES), "")
             if name:
                 candidates.append(node.value)
+            if any(_target_name(t) == "errors" for t in targets) and isinstance(node.value, ast.List):
+                name = "errors"  # field.errors = [*field.errors, "what is wrong"]
+                candidates += [e for e in node.value.elts if not isinstance(e, ast.Starred)]
             labels = next((_target_name(t) for t in targets if _target_name(t).endswith(("LABELS", "WORDS"))), "")
             if labels and isinstance(node.value, ast.Dict):  # KIND_LABELS = {"sale": "Sale", ...}
                 name = labels

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, send_file, url_for
 from app.catalog import importer
 from app.catalog import services as catalog
 from app.config import BASE_DIR
-from app.i18n import _
+from app.i18n import _, format_number
 from app.unit_of_work import refuse
 from app.web import found
 from app.wording import counted
@@ -46,10 +46,10 @@ def import_products(supplier_id: int):
     stream = form.file.data.stream
     size = _size(stream)
     if size > importer.MAX_BYTES:
-        form.file.errors = [
-            f"The file is {size / (1024 * 1024):.1f} MB; the limit is "
-            f"{importer.MAX_BYTES // (1024 * 1024)} MB (and {importer.MAX_ROWS:,} rows). "
-            "Split it into smaller files and import them one after the other."]
+        form.file.errors = [_(
+            "The file is %(size)s MB; the limit is %(limit)s MB (and %(rows)s rows). Split it into smaller "
+            "files and import them one after the other.", size=format_number(round(size / (1024 * 1024), 1)),
+            limit=format_number(importer.MAX_BYTES // (1024 * 1024)), rows=format_number(importer.MAX_ROWS))]
         return _render(supplier, form)
     result = importer.import_catalog_file(supplier, stream)
     if not result.ok:

@@ -103,7 +103,7 @@ def test_a_photo_is_attached_to_a_variant_and_described(owner, tee):
     assert (photo.variant_id, photo.alt_text) == (m_red.id, "Red tee")
     # The owner sees what it does: the red photo shows for the red tee in every size.
     page = page_text(owner.get(f"/dashboard/alpha/products/{tee.id}"))
-    assert "For M / Red" in page and "Shown when a shopper chooses S / Red, M / Red or L / Red." in page
+    assert "For M / Red" in page and "Shown when a shopper chooses S / Red, M / Red, or L / Red." in page
     other = fetch_all(ListingMedia)  # a variant of another product is refused, beside its photo
     refused = owner.post(url, data={"variant_id": str(tee.id + 10_000), "alt_text": "x"})
     page = page_text(refused)
