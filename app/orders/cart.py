@@ -53,6 +53,19 @@ class Cart:
         return not self.lines
 
 
+def raw_cart(session, shop_id: int) -> dict[str, int]:
+    """A shop's raw cart as the storefront session keeps it ({"listing:variant": quantity}
+    under "carts", by shop): the one reading of that shape (views, the page cache)."""
+    carts = session.get("carts")
+    cart = carts.get(str(shop_id)) if isinstance(carts, dict) else None
+    return dict(cart) if isinstance(cart, dict) else {}
+
+
+def save_raw_cart(session, shop_id: int, raw: dict[str, int]) -> None:
+    carts = session.get("carts")
+    session["carts"] = {**(carts if isinstance(carts, dict) else {}), str(shop_id): raw}
+
+
 def line_key(listing_id: int, variant_id: int) -> str:
     return f"{int(listing_id)}:{int(variant_id)}"
 

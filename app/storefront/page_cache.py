@@ -50,6 +50,7 @@ from werkzeug.http import parse_cookie
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
+from app.orders.cart import raw_cart
 from app.shops.models import Shop
 from app.sites import storefront_session_reader
 from app.tenancy import current_shop_id
@@ -188,8 +189,8 @@ class PageCache:
         if not isinstance(session, dict) or session.get("_flashes") or str(shop_id) in (
                 session.get(PREVIEW_KEY) or {}):
             return None
-        cart = (session.get("carts") or {}).get(str(shop_id)) or {}
-        if not isinstance(cart, dict) or not all(isinstance(n, int) for n in cart.values()):
+        cart = raw_cart(session, shop_id)
+        if not all(isinstance(n, int) for n in cart.values()):
             return None  # not a cart this app wrote: render, as Flask would read it
         return (language, tuple(sorted(cart.items())))
 

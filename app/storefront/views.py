@@ -157,13 +157,11 @@ def _nav_collections() -> list[Collection]:
 
 
 def _raw_cart() -> dict[str, int]:
-    return dict(session.get("carts", {}).get(str(g.shop.id), {}))
+    return carts.raw_cart(session, g.shop.id)
 
 
 def _save_cart(raw: dict[str, int]) -> None:
-    all_carts = dict(session.get("carts", {}))
-    all_carts[str(g.shop.id)] = raw
-    session["carts"] = all_carts
+    carts.save_raw_cart(session, g.shop.id, raw)
 
 
 def _offer(listing: Listing) -> dict:
