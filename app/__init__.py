@@ -67,12 +67,15 @@ def _install_request_hooks(app: FlagshipFlask) -> None:
 
 def _init_extensions(app: FlagshipFlask) -> None:
     from . import models  # noqa: F401 - every model registered before migrations look
+    from .config import engine_options
     from .deals.services import subscribe_to_payments
     from .jobs.outbox import install_outbox_hooks, relay_committed, sweep_inline_now_and_then
     from .ledger.services import install_ledger_guard
     from .referrals.services import subscribe as subscribe_referrals
     from .tenancy import install_tenancy_guards
 
+    # From the URI the app ends up with (a test may swap PostgreSQL for SQLite).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -131,7 +131,6 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         "SERVER_NAME": get("SERVER_NAME", f"localhost:{get('PORT', '5000')}"),
         "PREFERRED_URL_SCHEME": get("PREFERRED_URL_SCHEME", "https" if production else "http"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         # PostgreSQL: `flask db upgrade` connects as the owner, then grants the app's role
         # (DATABASE_APP_ROLE, else DATABASE_URL's user) its rights (app/tenancy/roles.py).
         "MIGRATION_DATABASE_URI": normalise_database_url(migration_url),
