@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, func
 from sqlalchemy.types import TypeDecorator
 
 
@@ -38,13 +38,10 @@ def contains_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def matches_first_order(column):
-    """The sort key for search results by `column` (a title): its lower case. Ordering by the
-    column itself lets PostgreSQL walk the column's index in order and filter row by row,
-    which reads most of a big table when the word is in a few titles far down the alphabet
-    (75 ms for "honey" in 100,000 products); ordered by an expression, it finds the matches
-    through the trigram indexes first and sorts only those (9 ms)."""
-    from sqlalchemy import func
-
-    return func.lower(column)
-
+def title_order(column, searching: bool):
+    """The sort key of a list by `column` (a title): the column itself, or its lower case for
+    search results. Ordering by the column lets PostgreSQL walk the column's index in order
+    and filter row by row, which reads most of a big table when the word is in a few titles
+    far down the alphabet (75 ms for "honey" in 100,000 products); ordered by an expression,
+    it finds the matches through the trigram indexes first and sorts only those (9 ms)."""
+    return func.lower(column) if searching else column

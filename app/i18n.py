@@ -119,8 +119,7 @@ def _format_list_filter(eval_ctx, items, style: str = "standard") -> str:
     list marked safe, so nothing is escaped twice."""
     if not eval_ctx.autoescape:
         return format_list(items, style)
-    escaped = [escape(item) for item in items]
-    return Markup(babel_format_list([str(item) for item in escaped], style=style, locale=_locale()))
+    return Markup(format_list([escape(item) for item in items], style))
 
 
 def weekday_names() -> list[str]:

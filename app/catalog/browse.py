@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.db_types import contains_pattern, matches_first_order
+from app.db_types import contains_pattern, title_order
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import _
@@ -124,8 +124,7 @@ def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
         in_range = (SupplyVariant.product_id == SupplyProduct.id) & _wholesale_between(
             filters.currency, filters.min_wholesale, filters.max_wholesale)
         query = query.where(exists().where(in_range))
-    query = query.order_by(matches_first_order(SupplyProduct.title) if text else SupplyProduct.title,
-                           SupplyProduct.id)
+    query = query.order_by(title_order(SupplyProduct.title, bool(text)), SupplyProduct.id)
     return window(query, page, per_page, unique=True)  # no count of the whole catalog
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.services import normalise_email
-from app.db_types import contains_pattern, matches_first_order
+from app.db_types import contains_pattern, title_order
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import LANGUAGES, _, format_number
@@ -509,8 +509,7 @@ def find_products(*, text: str = "", supplier_id: int | None = None, category: s
         .options(contains_eager(SupplyProduct.supplier), selectinload(SupplyProduct.variants))
     )
     text = (text or "").strip()[:100]
-    query = query.order_by(matches_first_order(SupplyProduct.title) if text else SupplyProduct.title,
-                           SupplyProduct.id)
+    query = query.order_by(title_order(SupplyProduct.title, bool(text)), SupplyProduct.id)
     if text:
         pattern = contains_pattern(text)
         # Products with a matching SKU, found through the SKUs' trigram index. When few, they
