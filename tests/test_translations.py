@@ -100,6 +100,8 @@ def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
                 len(previous) >= 4 and previous[-4:-2] == ["ngettext", "("])
             if not marked and _UI_LITERAL.match(text) and not _NOT_UI.match(text) and _readable(text):
                 found.append((lineno, text))
+            elif "{{" in text or "{%" in text:  # placeholder="{{ _('...') }}": shown as written
+                found.append((lineno, f"template code inside a string: {text[:60]}"))
         if kind not in ("whitespace",):
             previous.append(value if kind != "block_begin" else "{%")
             previous = previous[-6:]
