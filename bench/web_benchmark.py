@@ -105,7 +105,7 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 def wrk(port: int, page: Page, args) -> tuple[float, float, float]:
     """(requests per second, p50 ms, p99 ms) of one wrk run; refuses a run with errors."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "30s",
-               "--latency", "-H", f"Host: {page.host}"]
+               "--latency", "-H", f"Host: {page.host}", "-H", f"User-Agent: {web_client.USER_AGENT}"]
     if page.cookie:
         command += ["-H", f"Cookie: {page.cookie}"]
     out = subprocess.run(command + [f"http://127.0.0.1:{port}{page.path}"], capture_output=True, text=True,
@@ -296,7 +296,7 @@ def in_process(env: dict, pages: list[Page], repeat: int = 5) -> dict[str, tuple
         event.listen(engine, "before_cursor_execute", count)
         client, found = app.test_client(use_cookies=False), {}
         for page in pages:
-            headers = {"Cookie": page.cookie} if page.cookie else {}
+            headers = {"User-Agent": web_client.USER_AGENT, **({"Cookie": page.cookie} if page.cookie else {})}
             client.get(page.path, base_url=f"http://{page.host}", headers=headers)
             seen[0] = 0
             response = client.get(page.path, base_url=f"http://{page.host}", headers=headers)

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# A phone's browser: every measured request is a page view the storefront counts, as a
+# shopper's is (no user agent at all reads as a bot, which is not counted).
+USER_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+              "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
 
 
 @dataclass
@@ -36,7 +40,7 @@ class Response:
 
 def _request_bytes(method: str, host: str, path: str, cookie: str = "", body: bytes = b"",
                    origin: str = "") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: close", "User-Agent: flagship-bench"]
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: close", f"User-Agent: {USER_AGENT}"]
     if origin:
         lines.append(f"Origin: {origin}")
     if cookie:

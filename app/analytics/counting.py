@@ -11,8 +11,10 @@ the shop, the IP address and the user agent, so the same browser is one visitor 
 nothing that names a person is kept (the salt is forgotten after two days).
 
 Where the counts go while the day runs (`VisitStore`):
-- Redis, when REDIS_URL is set: one pipelined round trip per counted answer (HINCRBY on
-  the day's hash, PFADD on its HyperLogLog), shared by every web process;
+- Redis, when REDIS_URL is set (HINCRBY on the day's hash, PFADD on its HyperLogLog),
+  shared by every web process; each process holds its hits for a second (or FLUSH_HITS
+  hits) and sends them in one pipelined round trip, so a process that dies loses at most
+  that second's counts;
 - this process, with no Redis (the embedded default runs one process): dictionaries under
   a lock, folded into the database by the aggregation job.
 
@@ -25,6 +27,7 @@ before, so its host is known (`hosts`).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import re
@@ -52,6 +55,8 @@ REFERRAL = re.compile(r"(?:^|&)ref=([A-Za-z0-9]{4,16})(?:&|$)")
 KEEP_DAYS = 9  # how long a day's counters live in Redis: the job folds them long before
 SETTLED_AFTER = timedelta(days=2)  # a day this far behind UTC's today takes no more hits anywhere
 HOSTS_KEPT = 10_000
+FLUSH_SECONDS = 1.0  # how long a web process holds its hits before sending them to Redis
+FLUSH_HITS = 500  # ...or this many
 FILES = ("/assets/", "/static/", "/media/", "/share/", "/favicon.ico")  # never pages: not wrapped
 
 
@@ -190,9 +195,19 @@ class RedisVisitStore:
 
     DAYS = "flagship:visits:days"
 
-    def __init__(self, redis):
+    def __init__(self, redis, flush_seconds: float = FLUSH_SECONDS):
         self.redis = redis
         self.salts: dict[date, str] = {}
+        # Hits wait here, this process's, until the next flush: one round trip a second (or
+        # every FLUSH_HITS hits) instead of one per page view, which cost a cached page more
+        # than serving it. A process that dies loses at most that second's counts.
+        self.flush_seconds = flush_seconds
+        self.lock = threading.Lock()
+        self.counts: Counter = Counter()  # (shop id, day, counter) -> hits
+        self.visitors: dict[tuple[int, date], set[str]] = {}
+        self.held = 0
+        self.timer: threading.Timer | None = None
+        atexit.register(self.flush)
 
     def salt(self, day: date) -> str:
         found = self.salts.get(day)
@@ -211,19 +226,49 @@ class RedisVisitStore:
         return f"flagship:visits:{stem}", f"flagship:visitors:{stem}"
 
     def record(self, hit: Hit) -> None:
-        counts, visitors = self._keys(hit.shop_id, hit.day)
-        ttl = KEEP_DAYS * 86400
-        with self.redis.pipeline(transaction=False) as pipe:
+        with self.lock:
             for name in hit.fields:
-                pipe.hincrby(counts, name, 1)
-            pipe.expire(counts, ttl)
+                self.counts[(hit.shop_id, hit.day, name)] += 1
             if hit.visitor:
-                pipe.pfadd(visitors, hit.visitor)
-                pipe.expire(visitors, ttl)
-            pipe.sadd(self.DAYS, f"{hit.shop_id}:{hit.day.isoformat()}")
-            pipe.execute()
+                self.visitors.setdefault((hit.shop_id, hit.day), set()).add(hit.visitor)
+            self.held += 1
+            now = self.held >= FLUSH_HITS
+            if not now and self.timer is None:
+                self.timer = threading.Timer(self.flush_seconds, self.flush)
+                self.timer.daemon = True
+                self.timer.start()
+        if now:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the hits held to Redis, in one round trip; never raises (a lost count is
+        better than a broken page)."""
+        with self.lock:
+            counts, visitors, held = self.counts, self.visitors, self.held
+            self.counts, self.visitors, self.held = Counter(), {}, 0
+            timer, self.timer = self.timer, None
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()
+        if not held:
+            return
+        ttl = KEEP_DAYS * 86400
+        days = {(shop_id, day) for shop_id, day, _ in counts} | set(visitors)
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for (shop_id, day, name), n in counts.items():
+                    pipe.hincrby(self._keys(shop_id, day)[0], name, n)
+                for (shop_id, day), hashes in visitors.items():
+                    pipe.pfadd(self._keys(shop_id, day)[1], *hashes)
+                for shop_id, day in days:
+                    for key in self._keys(shop_id, day):
+                        pipe.expire(key, ttl)
+                pipe.sadd(self.DAYS, *(f"{shop_id}:{day.isoformat()}" for shop_id, day in days))
+                pipe.execute()
+        except Exception:  # noqa: BLE001
+            log.warning("%d visits could not be counted", held, exc_info=True)
 
     def pending(self) -> list[DayTally]:
+        self.flush()  # this process's own hits first
         days = []
         for member in self.redis.smembers(self.DAYS):
             shop, _, day = member.decode().partition(":")

@@ -16,7 +16,9 @@ debug mode, where templates change under the developer's hands), under the shop'
   and members) moves that shop's generation on; a change to the shared catalog (products,
   variants and their stock, suppliers) or to who may open a shop moves the platform-wide one;
 - the generations live in Redis when there is one (so every process of every server sees a
-  change at once), else in this process (the embedded default runs one process);
+  change at once), else in this process (the embedded default runs one process); each
+  process keeps those it read and hears of every change on a Redis channel, so a hit costs
+  no round trip (`Generations`);
 - a page is stored under the generations read before it was rendered, so a change committed
   while it rendered is never hidden behind it.
 
@@ -25,7 +27,7 @@ deadline). A stored answer is sent exactly as it was made, security headers and 
 included: a nonce guards against markup injected into the page, and such markup would be
 stored with (and before) the render that chose the nonce, its own write moving the
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
-touches neither Flask nor the database (reading the session cookie, signed, costs tens of
+touches neither Flask, nor the database, nor Redis (reading the session cookie, signed, costs tens of
 microseconds). Other methods, other pages and answers that set a cookie are never cached.
 The key is the shop, host, path, query, Accept-Encoding, the chosen language and the cart:
 anything else a page comes to depend on (a language chosen from Accept-Language, say) must
@@ -34,7 +36,9 @@ join it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import threading
 import time
@@ -71,22 +75,87 @@ VISITORS_REMEMBERED = 4096  # cookie headers read (signature checked) and kept, 
 
 
 class Generations:
-    """Where the shops' generations are kept: Redis (shared) or this process."""
+    """Where the shops' generations are kept: Redis (shared) or this process.
+
+    With Redis, reading them is a round trip on every cached hit, most of a hit's cost. So
+    each process also keeps the ones it has read (`known`) and subscribes to `CHANNEL`, on
+    which every bump names the keys it moved: a read first takes what the channel holds (a
+    poll of the socket, no round trip), forgets the keys it names, and asks Redis only for
+    keys it does not know. A bump's message is sent after its INCR, so a value read before
+    it is forgotten at the next read, one read after it is already the new one. Until the
+    subscription is confirmed, and from when it is lost until redis-py has made it again,
+    nothing is known and every read goes to Redis. A
+    connection lost without a word (no reset) delays a change by PAGE_CACHE_SECONDS at most,
+    as a stored page outlives it no longer.
+    """
+
+    CHANNEL = "flagship:pagegen"
+    RETRY_SECONDS = 5.0  # after a failed subscription, reads go to Redis this long
+    KNOWN_MOST = 50_000  # shops' generations a process keeps (a few MB at most)
 
     def __init__(self, redis=None):
         self.redis = redis
+        if redis is not None:  # channels are server-wide; the counters are the database's
+            self.channel_name = f"{self.CHANNEL}:{redis.connection_pool.connection_kwargs.get('db', 0)}"
         self.local: dict[str, int] = {}
         self.lock = threading.Lock()
+        self.known: dict[str, int] = {}
+        self.channel = None  # this process's subscription (redis-py PubSub)
+        self.listening = False  # subscription confirmed: `known` may be used
+        self.owner_pid = 0  # the process that subscribed (a fork must not share the socket)
+        self.retry_at = 0.0
 
     def read(self, shop_id: int) -> tuple | None:
         keys = (str(shop_id), EVERY_SHOP)
         if self.redis is None:
             return tuple(self.local.get(key, 0) for key in keys)
-        try:
-            return tuple(self.redis.mget([f"flagship:pagegen:{key}" for key in keys]))
-        except Exception:  # noqa: BLE001 - no Redis: no cache, the page is rendered as usual
-            log.warning("page cache: Redis unreachable, pages are not cached", exc_info=True)
-            return None
+        with self.lock:  # the subscription's socket and `known` belong to one reader at a time
+            try:
+                self._take_messages()
+                if self.listening and all(key in self.known for key in keys):
+                    return tuple(self.known[key] for key in keys)
+                found = tuple(int(value or 0) for value in
+                              self.redis.mget([f"flagship:pagegen:{key}" for key in keys]))
+            except Exception:  # noqa: BLE001 - no Redis: no cache, the page is rendered as usual
+                log.warning("page cache: Redis unreachable, pages are not cached", exc_info=True)
+                self._stop_listening()
+                return None
+            if self.listening:
+                if len(self.known) >= self.KNOWN_MOST:
+                    self.known.clear()
+                self.known.update(zip(keys, found, strict=True))
+            return found
+
+    def _take_messages(self) -> None:
+        """Apply what the channel holds; subscribe first when this process has not."""
+        if self.channel is None or self.owner_pid != os.getpid():
+            self.channel, self.listening, self.known = None, False, {}
+            if time.monotonic() < self.retry_at:
+                return
+            self.retry_at = time.monotonic() + self.RETRY_SECONDS
+            channel = self.redis.pubsub()
+            channel.subscribe(self.channel_name)
+            channel.connection.register_connect_callback(self._reconnected)
+            self.channel, self.owner_pid = channel, os.getpid()
+        while (message := self.channel.get_message(timeout=0.0)) is not None:
+            if message["type"] == "subscribe":
+                # (Re)subscribed: what was published while not subscribed is lost.
+                self.known.clear()
+                self.listening = True
+            elif message["type"] == "message":
+                for key in message["data"].decode().split(","):
+                    self.known.pop(key, None)
+
+    def _reconnected(self, connection) -> None:
+        """redis-py made the subscription's connection again (and subscribes anew): what was
+        published while it was away is lost, and its confirmation is yet to come."""
+        self.listening, self.known = False, {}
+
+    def _stop_listening(self) -> None:
+        channel, self.channel, self.listening, self.known = self.channel, None, False, {}
+        if channel is not None:
+            with contextlib.suppress(Exception):  # it is being dropped for failing already
+                channel.close()
 
     def bump(self, keys) -> None:
         if self.redis is None:
@@ -98,6 +167,7 @@ class Generations:
             with self.redis.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.incr(f"flagship:pagegen:{key}")
+                pipe.publish(self.channel_name, ",".join(keys))  # after the INCRs: see `read`
                 pipe.execute()
         except Exception:  # noqa: BLE001
             # Pages stored before this change may be served until PAGE_CACHE_SECONDS pass.

@@ -161,3 +161,51 @@ def test_redis_keeps_the_whole_day_and_folding_twice_writes_the_same_row(shop_a)
     finally:
         redis.delete(*keys)
         redis.srem(RedisVisitStore.DAYS, f"{shop_id}:{today}")
+
+
+@pytest.mark.redis
+def test_a_web_process_sends_its_hits_to_redis_once_a_second_or_every_500(shop_a):
+    import time
+
+    from redis import Redis
+
+    from app.analytics import counting
+
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    shop_id, today = shop_a.shop.id, shop_today("UTC")
+    counts_key = f"flagship:visits:{shop_id}:{today}"
+    redis.delete(counts_key, f"flagship:visitors:{shop_id}:{today}")
+    try:
+        store = RedisVisitStore(redis, flush_seconds=0.3)
+        store.record(Hit(shop_id, today, "a" * 16, ("views", "visits")))
+        store.record(Hit(shop_id, today, "b" * 16, ("views",)))
+        assert not redis.exists(counts_key)  # held: no round trip per hit
+        deadline = time.monotonic() + 5
+        while not redis.exists(counts_key) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert redis.hgetall(counts_key) == {b"views": b"2", b"visits": b"1"}
+        assert redis.pfcount(f"flagship:visitors:{shop_id}:{today}") == 2
+
+        patient = RedisVisitStore(redis, flush_seconds=600)
+        for _ in range(counting.FLUSH_HITS):
+            patient.record(Hit(shop_id, today, None, ("views",)))
+        assert redis.hget(counts_key, "views") == str(2 + counting.FLUSH_HITS).encode()
+        assert patient.held == 0 and patient.timer is None
+    finally:
+        redis.delete(counts_key, f"flagship:visitors:{shop_id}:{today}")
+        redis.srem(RedisVisitStore.DAYS, f"{shop_id}:{today}")
+
+
+def test_hits_that_cannot_reach_redis_are_dropped_with_a_warning(caplog, monkeypatch):
+    from redis import Redis
+
+    from app.analytics import counting
+
+    monkeypatch.setattr(counting.log, "disabled", False)  # the test migrations' fileConfig disables it
+
+    gone = RedisVisitStore(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2),
+                           flush_seconds=600)
+    gone.record(Hit(1, shop_today("UTC"), "a" * 16, ("views",)))
+    gone.flush()  # logged, not raised
+    assert "1 visits could not be counted" in caplog.text
+    assert gone.held == 0

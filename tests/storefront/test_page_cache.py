@@ -219,6 +219,50 @@ def test_generations_are_shared_through_redis_between_processes():
     one.redis.delete(f"flagship:pagegen:{shop_id}")
 
 
+@pytest.mark.redis
+def test_a_process_keeps_the_generations_it_read_until_a_bump_names_them():
+    # A cached hit must not cost a round trip to Redis, and must never outlive a bump made
+    # by another process: the bump's message is taken before the next read.
+    import uuid
+
+    from redis import Redis
+
+    from app.storefront.page_cache import Generations
+    from tests.conftest import REDIS_URL
+
+    shop_id, other = f"test-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex}"
+    writer, reader = Generations(Redis.from_url(REDIS_URL)), Generations(Redis.from_url(REDIS_URL))
+    # A channel of the test's own: a change of the whole platform made meanwhile elsewhere
+    # (the worker's jobs) would rightly cost a round trip.
+    writer.channel_name = reader.channel_name = f"{Generations.CHANNEL}:{shop_id}"
+    asked = []
+    mget = reader.redis.mget
+    reader.redis.mget = lambda keys: asked.append(keys) or mget(keys)
+    try:
+        for _ in range(3):  # subscribe, take the confirmation, remember
+            first = reader.read(shop_id)
+        asked.clear()
+        assert reader.read(shop_id) == first and asked == []  # no round trip
+        for n in range(1, 51):
+            writer.bump({shop_id})
+            assert reader.read(shop_id)[0] == first[0] + n
+        writer.bump({other})  # another shop's change costs this shop's reader nothing
+        asked.clear()
+        assert reader.read(shop_id)[0] == first[0] + 50 and asked == []
+
+        # The subscription is lost (Redis restarted, say): a bump made meanwhile is never
+        # heard, so nothing known may be trusted until the subscription is confirmed again.
+        reader.channel.connection.disconnect()
+        writer.bump({shop_id})
+        assert reader.read(shop_id)[0] == first[0] + 51
+        for _ in range(3):
+            assert reader.read(shop_id)[0] == first[0] + 51
+        writer.bump({shop_id})
+        assert reader.read(shop_id)[0] == first[0] + 52
+    finally:
+        writer.redis.delete(f"flagship:pagegen:{shop_id}", f"flagship:pagegen:{other}")
+
+
 def test_without_redis_nothing_is_cached_and_pages_still_render():
     from redis import Redis
 
