@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -166,16 +167,26 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
 RENDERED = "fs_ref=bench"  # a promoter's cookie: the page is the visitor's own, never stored
 
 
-def back_office_pages(address) -> list[Page]:
+def back_office_pages(owner_url: str, address) -> list[Page]:
+    import psycopg
+
     from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD
 
     host = web_seed.SERVER_NAME
+    # The busy shop's orders far down the list: older than its 25,000th newest order (page
+    # 1,000 of 25), the link "Older orders" makes (app.orders.search.ORDER_KEY).
+    with psycopg.connect(owner_url) as conn:
+        placed_at, order_id = conn.execute(
+            "SELECT o.placed_at, o.id FROM orders o JOIN shops s ON s.id = o.shop_id WHERE s.subdomain = 'busy' "
+            "ORDER BY o.placed_at DESC, o.id DESC OFFSET 24999 LIMIT 1").fetchone()
+    deep = quote(f"{placed_at.isoformat()}_{order_id}")
     owner = web_client.log_in(address, host, "busy@bench.example", web_seed.PASSWORD).cookie_header
     admin = web_client.log_in(address, host, ADMIN_EMAIL, ADMIN_PASSWORD).cookie_header
     # "honey": in about 5 % of the bulk product titles (the demo images they cycle through).
     return [Page("platform home", host, "/"),
             Page("dashboard home (busy)", host, "/dashboard/busy/", owner),
             Page("dashboard orders (busy)", host, "/dashboard/busy/orders", owner),
+            Page("dashboard orders, page 1,000", host, f"/dashboard/busy/orders?older={deep}", owner),
             Page("dashboard catalog (busy)", host, "/dashboard/busy/catalog", owner),
             Page("dashboard catalog search", host, "/dashboard/busy/catalog?q=honey", owner),
             Page("admin products", host, "/admin/products", admin),
@@ -377,7 +388,7 @@ def main(argv=None) -> int:
     if args.seed_only:
         return 0
     print(f"\n== {database}: storefront, dashboard and admin pages ==")
-    big = run_on(database, args, lambda url, address: storefront_pages(url, address) + back_office_pages(address),
+    big = run_on(database, args, lambda url, address: storefront_pages(url, address) + back_office_pages(url, address),
                  log_dir, half=True)
     small = None
     if args.scale != "empty" and not args.no_compare:

@@ -17,7 +17,7 @@ from app.orders.models import ORDER_STATUSES
 from app.payments import refunds
 from app.payments.summary import order_money_context
 from app.referrals import services as referrals
-from app.web import flash_refusal, found, read_refund_form, row_id
+from app.web import flash_refusal, found, read_refund_form
 
 from .blueprint import bp
 
@@ -37,9 +37,9 @@ def _filters() -> tuple[search.OrderFilters, dict]:
 def orders():
     filters, errors = _filters()
     if "status" in errors:  # a tab's link, not a field: say so above the list
-        flash(errors.pop("status") + " Showing all orders.", "error")
-    page = request.args.get("page", 1, type=row_id)
-    results = search.find_orders(filters, page=max(page, 1), per_page=ORDERS_PER_PAGE)
+        flash(_("%(error)s Showing all orders.", error=errors.pop("status")), "error")
+    results = search.find_orders(filters, older=request.args.get("older"), newer=request.args.get("newer"),
+                                 per_page=ORDERS_PER_PAGE)
     return render_template("dashboard/orders.html", results=results, filters=filters, errors=errors,
                            values=request.args, statuses=ORDER_STATUSES)
 

@@ -72,7 +72,7 @@ def shop_home():
         (_("Make the theme yours"), theme_customised(g.shop), url_for(".themes_library")),
         (_("Share your shop"), bool(summary), "#share"),
     ]
-    recent_orders = find_orders(OrderFilters(timezone=g.shop.timezone), page=1, per_page=5).items
+    recent_orders = find_orders(OrderFilters(timezone=g.shop.timezone), per_page=5, counted=False).items
     return render_template("dashboard/home.html", checklist=checklist, summary=summary,
                            listing_count=len(listings),
                            visible_count=sum(1 for listing in listings if listing.is_visible),

@@ -17,6 +17,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _
 from app.money import to_major
+from app.pagination import Slice, SortKey, count_up_to, keyset_slice
 from app.shops.timezones import zone
 
 from .models import ORDER_STATUSES, Order
@@ -100,11 +101,20 @@ def _query(filters: OrderFilters):
     return query.order_by(Order.placed_at.desc(), Order.id.desc())
 
 
-def find_orders(filters: OrderFilters, page: int = 1, per_page: int = 25):
-    """A page of the current shop's orders, their lines loaded with them (one more query,
-    not one per order)."""
-    return db.paginate(_query(filters).options(selectinload(Order.lines)), page=page, per_page=per_page,
-                       error_out=False)
+ORDER_KEY = SortKey((Order.placed_at, Order.id), (datetime.fromisoformat, int))
+
+
+def find_orders(filters: OrderFilters, *, older: str | None = None, newer: str | None = None,
+                per_page: int = 25, counted: bool = True) -> Slice:
+    """A page of the current shop's orders, newest first: the newest, or those just older
+    (newer) than a cursor of ORDER_KEY; their lines loaded with them (one more query, not
+    one per order); counted up to pagination.COUNT_UP_TO."""
+    query = _query(filters)
+    found = keyset_slice(query.options(selectinload(Order.lines)), ORDER_KEY, older=older, newer=newer,
+                         per_page=per_page)
+    if counted:
+        found.total = count_up_to(query)
+    return found
 
 
 def orders_for_slips(filters: OrderFilters, ids: list[int] | None = None, limit: int = 200) -> list[Order]:

@@ -1,6 +1,7 @@
 """Orders: list with status tabs and pages, detail, mark paid, cancel (with confirmation)."""
 
 from app.catalog.models import SupplyVariant
+from app.extensions import db
 from app.orders.models import Order
 from app.orders.services import cancel_order
 from app.tenancy import use_shop
@@ -46,17 +47,66 @@ def test_unknown_status_filter_says_so_and_shows_all(owner, shop_a):
     assert order.number in text
 
 
-def test_orders_are_paginated(owner, shop_a, monkeypatch):
+def test_orders_are_paged_by_when_they_were_placed(owner, shop_a, monkeypatch):
+    # Keyset pages: "older than this order", so page 2,000 costs what page 1 does and an
+    # order placed meanwhile shifts nothing.
+    import re
+    from datetime import timedelta
+
     from app.dashboard import order_views
+    from app.db_types import utcnow
 
     monkeypatch.setattr(order_views, "ORDERS_PER_PAGE", 2)
-    numbers = [make_order(shop_a, {shop_a.listings[1]: (shop_a.listings[1].supply_product.variants[0], 1)}).number
-               for _ in range(3)]
+    variant = shop_a.listings[1].supply_product.variants[0]
+    orders = [make_order(shop_a, {shop_a.listings[1]: (variant, 1)}) for _ in range(5)]
+    numbers = [order.number for order in reversed(orders)]  # newest first
+    start = utcnow() - timedelta(hours=1)
+    with use_shop(shop_a.shop.id):
+        # The second and third newest share a second, across pages: the id breaks the tie.
+        for minutes, order in zip((0, 1, 2, 2, 4), orders, strict=True):
+            order.placed_at = start + timedelta(minutes=minutes)
+        db.session.commit()
+
+    def shown(html: str) -> list[str]:  # in the order the page lists them
+        return sorted((number for number in numbers if number in html), key=html.index)
+
+    def link(html: str, rel: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+        return found[1].replace("&amp;", "&") if found else None
+
     first = page_text(owner.get("/dashboard/alpha/orders"))
-    assert "Page 1 of 2" in first and 'href="/dashboard/alpha/orders?page=2"' in first
-    second = page_text(owner.get("/dashboard/alpha/orders?page=2"))
-    assert sum(number in second for number in numbers) == 1
-    assert owner.get("/dashboard/alpha/orders?page=abc").status_code == 200
+    assert shown(first) == numbers[:2] and "5 orders." in first
+    assert link(first, "prev") is None and "Newest" not in first
+    second = page_text(owner.get(link(first, "next")))
+    assert shown(second) == numbers[2:4]
+    third = page_text(owner.get(link(second, "next")))
+    assert shown(third) == numbers[4:] and link(third, "next") is None
+    assert page_text(owner.get(link(third, "prev"))).count("<tr>") == second.count("<tr>")
+    assert shown(page_text(owner.get(link(third, "prev")))) == numbers[2:4]
+    back = page_text(owner.get(link(second, "prev")))
+    assert shown(back) == numbers[:2] and link(back, "prev") is None
+
+    # A new order placed while the owner reads page 2 does not push a row onto it.
+    newest = make_order(shop_a, {shop_a.listings[1]: (variant, 1)}).number
+    assert shown(page_text(owner.get(link(first, "next")))) == numbers[2:4]
+    # The filters travel with the cursor.
+    filtered = page_text(owner.get("/dashboard/alpha/orders?status=pending"))
+    assert "status=pending" in (link(filtered, "next") or "")
+    # A cursor edited by hand, or one past every order, starts from the newest.
+    for cursor in ("abc", "2026-13-45T00:00:00_1", "1_2_3", "1999-01-01T00:00:00+00:00_1"):
+        assert owner.get(f"/dashboard/alpha/orders?older={cursor}").status_code == 200
+        assert owner.get(f"/dashboard/alpha/orders?newer={cursor}").status_code == 200
+    assert newest in page_text(owner.get("/dashboard/alpha/orders?older=abc"))
+
+
+def test_an_order_count_stops_at_ten_thousand(owner, shop_a, monkeypatch):
+    from app import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_UP_TO", 2)
+    for _ in range(3):
+        make_order(shop_a)
+    text = page_text(owner.get("/dashboard/alpha/orders"))
+    assert "More than 2 orders." in text
 
 
 def test_detail_shows_lines_customer_and_address(owner, shop_a):
