@@ -3,16 +3,17 @@ never "7 row(s)"; "7 行" in Chinese), in the reader's language."""
 
 from __future__ import annotations
 
-from app.i18n import ngettext
+from app.i18n import format_number, ngettext
 
-# The nouns counted across the app, each with its plural forms in the catalogs.
+# The nouns counted across the app, each with its plural forms in the catalogs; the number
+# written the reader's way ("12,500").
 _COUNTED = {
-    "row": lambda n: ngettext("%(num)d row", "%(num)d rows", n),
-    "line": lambda n: ngettext("%(num)d line", "%(num)d lines", n),
-    "product": lambda n: ngettext("%(num)d product", "%(num)d products", n),
-    "chosen product": lambda n: ngettext("%(num)d chosen product", "%(num)d chosen products", n),
-    "variant": lambda n: ngettext("%(num)d variant", "%(num)d variants", n),
-    "more value": lambda n: ngettext("%(num)d more value", "%(num)d more values", n),
+    "row": lambda n: ngettext("%(count)s row", "%(count)s rows", n, count=format_number(n)),
+    "line": lambda n: ngettext("%(count)s line", "%(count)s lines", n, count=format_number(n)),
+    "product": lambda n: ngettext("%(count)s product", "%(count)s products", n, count=format_number(n)),
+    "chosen product": lambda n: ngettext("%(count)s chosen product", "%(count)s chosen products", n, count=format_number(n)),
+    "variant": lambda n: ngettext("%(count)s variant", "%(count)s variants", n, count=format_number(n)),
+    "more value": lambda n: ngettext("%(count)s more value", "%(count)s more values", n, count=format_number(n)),
 }
 _NAMED = {
     "column": lambda n, names: ngettext("the column %(names)s", "the columns %(names)s", n, names=names),

@@ -6,6 +6,14 @@ def test_counts_read_as_english():
     assert counted(2, "box", "boxes") == "2 boxes"
     assert named(["sku"], "column") == "the column sku"
     assert named(["sku", "price"], "column") == "the columns sku, price"
+    assert counted(12500, "product") == "12,500 products"  # written the reader's way
+
+
+def test_counts_read_as_chinese(app):
+    from app.i18n import force_locale
+
+    with app.test_request_context(), force_locale("zh"):
+        assert counted(12500, "row") == "12,500 行" and counted(3, "variant") == "3 个款式"
 
 
 def test_a_short_password_gets_a_plain_message(client):
