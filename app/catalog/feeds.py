@@ -273,7 +273,7 @@ def _download(url: str, run_id: int, max_bytes: int, timeout: float, on_progress
 # Reading ------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # (slots: a sync makes one per feed row)
 class FeedRow:
     """One row of the feed: its line (the CSV header is line 1; for JSON, the line its object
     starts on) and our columns as text, or a `problem` when the row cannot be read."""

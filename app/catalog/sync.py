@@ -102,6 +102,12 @@ class _Sync:
         self.fmt, self.mapping, self.full = feed.format, dict(feed.column_mapping or {}), feed.is_full_feed
         self.seen_codes: dict[str, int] = {}  # code -> first line
         self.seen_skus: dict[str, int] = {}  # sku -> line
+        # The supplier had no product when the run began (its first sync): no code or SKU of the
+        # feed can be taken already (the feed's own repeats are rejected as it is read), so the
+        # batches skip looking them up. A product added meanwhile by hand fails the batch on
+        # the unique keys, and the retry (which does not start empty) looks them up.
+        self.started_empty = False
+        self.rehashed: dict[str, str] = {}  # code -> new digest of unchanged products stored with an old one
         self.counts = dict(created=0, updated=0, unchanged=0, discontinued=0, rejected=0)
         self.rejects: list[dict] = []
         self.stored_rejects = 0
@@ -149,11 +155,12 @@ class _Sync:
 
     def prepare(self, group: _Group) -> None:
         """The cheap part, for every product: its content hash, and SKUs seen twice."""
-        seen_skus = self.seen_skus
+        seen_skus, currency = self.seen_skus, self.currency
         for row in group.rows:
-            if fault := row.fault_for(self.currency):  # a reader's check (app.catalog.feed_formats)
-                group.problems.append((row.line, row.sku, fault))
             sku = row.sku
+            # A reader's check (app.catalog.feed_formats); most rows have nothing to say.
+            if (row.fault or row.currency) and (fault := row.fault_for(currency)):
+                group.problems.append((row.line, sku, fault))
             if not sku:
                 continue
             if sku in seen_skus:
@@ -168,6 +175,8 @@ class _Sync:
         nothing is written). Groups and hashes every product, tells the unchanged ones by
         the catalog's hashes, and spools, in feed order, what the writing pass replays."""
         known = self.known_hashes()
+        self.started_empty = db.session.scalar(select(SupplyProduct.id).where(
+            SupplyProduct.supplier_id == self.supplier_id).limit(1)) is None
         db.session.commit()  # hold no transaction (SQLite: its lock) while reading
         spool = Spool()
         self.on_read_reject = lambda line, sku, reason: spool.add(("r", line, sku, reason, self.rows_read))
@@ -177,7 +186,7 @@ class _Sync:
                 for group in self.groups(read_rows(counter, self.fmt, self.mapping)):
                     self.prepare(group)
                     position = (self.rows_read, self.rows_done, counter.count)
-                    if not group.problems and known.get(group.code) == group.content_hash:
+                    if not group.problems and self.is_unchanged(group, known.get(group.code)):
                         spool.add(("g", group.code, *position, None))
                     else:
                         rows = [(row.line, row.fields, row.problem) for row in group.rows]
@@ -191,6 +200,17 @@ class _Sync:
         finally:
             self.on_read_reject = self.reject
         return spool
+
+    def is_unchanged(self, group: _Group, stored: str | None) -> bool:
+        """Whether the catalog's digest of the product (`stored`) is the group's: the
+        product is then skipped. A digest of the older kind is compared the older way, and
+        rewritten (`rehashed`) so that the next run compares it the quick way."""
+        if stored == group.content_hash:
+            return True
+        if stored and not stored.startswith("2:") and stored == legacy_content_hash(group.rows):
+            self.rehashed[group.code] = group.content_hash
+            return True
+        return False
 
     def known_hashes(self) -> dict[str, str]:
         """code -> content_hash of the supplier's active products (one query for the run)."""
@@ -318,13 +338,21 @@ class _Sync:
 
     def write(self, groups: list[_Group]) -> None:
         """Write one batch: skip unchanged products, insert new ones, update changed ones."""
-        to_check = []
+        to_check, rehashed = [], []
         for group in groups:
             if group.unchanged:
                 # The very rows that passed every check last time: nothing to check or write.
                 self.counts["unchanged"] += 1
+                if group.code in self.rehashed:
+                    rehashed.append({"b_code": group.code, "content_hash": self.rehashed.pop(group.code)})
             else:
                 to_check.append(group)
+        if rehashed:  # only the digest: the product is unchanged (no updated_at, no page to drop)
+            self.wrote = True
+            products = SupplyProduct.__table__
+            db.session.execute(products.update().where(
+                products.c.supplier_id == self.supplier_id, products.c.code == bindparam("b_code")
+            ).values(content_hash=bindparam("content_hash"), updated_at=products.c.updated_at), rehashed)
         if not to_check:
             return
         self.wrote = True
@@ -413,6 +441,8 @@ class _Sync:
 
     def _existing(self, codes: list[str]) -> dict[str, tuple[int, str, str]]:
         """code -> (id, content_hash, status) of the supplier's products with these codes."""
+        if self.started_empty:
+            return {}
         if self.set_based:
             return sync_pg.existing_products(self.supplier_id, codes)
         return {code: (product_id, digest, status) for code, product_id, digest, status in db.session.execute(
@@ -429,6 +459,8 @@ class _Sync:
 
     def _sku_owners(self, skus: list[str]) -> dict[str, tuple[int, int, str]]:
         """sku -> (variant id, product id, product code) for the SKUs the supplier already has."""
+        if self.started_empty:
+            return {}
         if self.set_based:
             return sync_pg.sku_owners(self.supplier_id, skus)
         owners = {}
@@ -508,23 +540,37 @@ def _conflicts(column: str, value: str, first: str) -> bool:
 
 
 def content_hash(rows: list[FeedRow]) -> str:
-    """sha256 of a product's feed rows (our columns, trimmed): equal hash, same product.
+    """A digest of a product's feed rows (our columns, trimmed): equal digest, same product.
 
     It is taken over the rows as the feed gives them (after trimming), so an unchanged
     product is recognised before any validation: a re-sync of the same feed only reads.
+    The values are joined with the ASCII unit and record separators (half the cost of
+    encoding them as JSON); a value that holds a separator itself falls back to JSON, so
+    two different products never join to the same text. "2:" tells it from the older
+    (JSON, 64 hex digits) digests still stored: see `legacy_content_hash`.
     """
-    body = []
-    for row in rows:
-        fields = row.fields
-        try:
-            body.append(list(map(str.strip, _hashed_values(fields))))
-        except (KeyError, TypeError):  # a column the feed lacks (JSON): blank
-            body.append([(fields.get(column) or "").strip() for column in HASHED_COLUMNS])
-    return hashlib.sha256(_encode_json(body).encode()).hexdigest()
+    try:
+        joined = _RECORD.join([_UNIT.join(map(str.strip, _hashed_values(row.fields))) for row in rows])
+    except (KeyError, TypeError):  # a column the feed lacks (JSON): blank
+        joined = None
+    if joined is None or joined.count(_UNIT) + joined.count(_RECORD) != len(rows) * len(HASHED_COLUMNS) - 1:
+        joined = _RECORD + _encode_json(_hashed_rows(rows))  # never equal to a joined text: it starts with _RECORD
+    return "2:" + hashlib.sha256(joined.encode()).hexdigest()[:62]
+
+
+def legacy_content_hash(rows: list[FeedRow]) -> str:
+    """The digest stored before "2:" digests (sha256 of the rows as JSON): a product synced
+    then is recognised as unchanged, and its digest rewritten, on its next unchanged sync."""
+    return hashlib.sha256(_encode_json(_hashed_rows(rows)).encode()).hexdigest()
+
+
+def _hashed_rows(rows: list[FeedRow]) -> list[list[str]]:
+    return [[(row.fields.get(column) or "").strip() for column in HASHED_COLUMNS] for row in rows]
 
 
 # content_hash is taken for every product of every run: its pieces are made once.
 _hashed_values = itemgetter(*HASHED_COLUMNS)
+_UNIT, _RECORD = "\x1f", "\x1e"
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 

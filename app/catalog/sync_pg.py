@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import text
 
@@ -59,7 +60,12 @@ def _copy(table: str, columns: tuple[str, ...], rows) -> None:
 
 
 def _options(options: dict) -> str:
-    return json.dumps(options)  # as SQLAlchemy's JSON type writes it
+    return _options_json(tuple(options.items()))
+
+
+@lru_cache(maxsize=8192)  # (a feed repeats its few option sets row after row)
+def _options_json(items: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(items))  # as SQLAlchemy's JSON type writes it
 
 
 def new_ids(count: int) -> list[int]:

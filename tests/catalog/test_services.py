@@ -89,6 +89,29 @@ def test_image_urls(url, ok):
             catalog.clean_image_url(url)
 
 
+@pytest.mark.parametrize("url", [
+    "https://cdn.example.com/a.png", "HTTP://CDN.EXAMPLE:8080?x=1", "https://a#b", "https://a-b.c-d/",
+    "https://x.example:99999/a.png", "https://user@x.example/a.png", "https://[::1]/a.png", "https://-x/",
+    "https://x./a", "https://:80/a", "https:///a.png", "https://x.example\u2028/a", "https://é.example/a",
+])
+def test_plain_image_urls_take_the_short_way_to_the_same_answer(url):
+    """PLAIN_WEB_URL_RE accepts only what urlsplit would: the short way never lets more in."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        long_way = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        long_way = False
+    if catalog.PLAIN_WEB_URL_RE.match(url):
+        assert long_way
+    try:
+        accepted = catalog.clean_image_url(url) == url
+    except DomainError:
+        accepted = False
+    assert accepted == (long_way and not catalog.URL_FORBIDDEN_RE.search(url))
+
+
 def test_read_variant_collects_every_problem():
     variant, problems = catalog.read_variant(
         {"sku": "", "options": "size", "wholesale_price": "12.5x", "min_retail_price": "-1",

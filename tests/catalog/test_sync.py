@@ -15,7 +15,7 @@ from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from tests.admin.conftest import admin
-from tests.catalog.feed_helpers import feed_csv, feeds_dir, fresh_run, sync_now, upload_feed
+from tests.catalog.feed_helpers import HEADER, feed_csv, feeds_dir, fresh_run, sync_now, upload_feed
 from tests.factories import make_product, make_supplier
 
 __all__ = ["admin", "feeds_dir"]
@@ -69,6 +69,44 @@ def test_second_sync_of_the_same_feed_writes_nothing(feeds_dir):
     assert (run.created_count, run.updated_count, run.unchanged_count, run.discontinued_count) == (0, 0, 2, 0)
     assert {code: (p.updated_at, p.content_hash) for code, p in products(supplier).items()} == before
     assert {sku: (v.id, v.stock) for sku, v in variants(supplier).items()} == variant_rows
+
+
+def test_a_product_stored_with_the_older_digest_is_unchanged_and_its_digest_rewritten(feeds_dir):
+    supplier = make_supplier()
+    upload_feed(supplier, feed_csv(*TEE, *MUG))
+    sync_now(supplier)
+    # As a sync before "2:" digests left them: sha256 of the rows as JSON.
+    columns = HEADER.strip().split(",")
+    tee_rows = [sync.FeedRow(line, dict(zip(columns, row.split(","), strict=True))) for line, row in enumerate(TEE, 2)]
+    tee = products(supplier)["TEE"]
+    assert tee.content_hash == sync.content_hash(tee_rows)
+    tee.content_hash = sync.legacy_content_hash(tee_rows)
+    db.session.commit()
+    before = {code: (p.updated_at, p.title) for code, p in products(supplier).items()}
+    run, result = sync_now(supplier)
+    assert (run.created_count, run.updated_count, run.unchanged_count) == (0, 0, 2)
+    catalog = products(supplier)
+    assert {code: (p.updated_at, p.title) for code, p in catalog.items()} == before
+    assert catalog["TEE"].content_hash == sync.content_hash(tee_rows)
+    assert all(p.content_hash.startswith("2:") and len(p.content_hash) == 64 for p in catalog.values())
+    # A changed product with an older digest is updated as any changed product is.
+    tee = catalog["TEE"]
+    tee.content_hash = "0" * 64
+    db.session.commit()
+    upload_feed(supplier, feed_csv(TEE[0].replace("Organic Tee", "Organic Tee II"), TEE[1], *MUG))
+    run, _ = sync_now(supplier)
+    assert (run.updated_count, run.unchanged_count) == (1, 1)
+    assert products(supplier)["TEE"].title == "Organic Tee II"
+
+
+def test_a_value_holding_a_separator_never_digests_like_two_values():
+    def digest(*values):
+        return sync.content_hash([sync.FeedRow(2, dict(zip(sync.HASHED_COLUMNS, values, strict=True)))])
+
+    blank = [""] * 7
+    assert digest("a\x1fb", "c", *blank) != digest("a", "b\x1fc", *blank)
+    assert digest("a\x1fb", "", *blank) != digest("a", "b", *blank)
+    assert digest("a", "b", *blank) == digest(" a ", "b", *blank)  # trimmed
 
 
 def test_changed_products_are_updated_and_missing_ones_discontinued(feeds_dir):
