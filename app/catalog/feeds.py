@@ -380,28 +380,30 @@ def _csv_rows(text, mapping: Mapping[str, str]) -> Iterator[FeedRow]:
     pick = itemgetter(*positions) if len(positions) > 1 else (lambda values: (values[positions[0]],))
     width = len(names)
     ended = reader.line_num  # the physical line the previous record ended on
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise FeedError(_('Line %(line_num)s cannot be read as CSV (%(error)s).', line_num=reader.line_num, error=error)) from None
-        line, ended = ended + 1, reader.line_num  # a record starts on the line after the last
-        if not (values and values[0].strip()) and not any(value.strip() for value in values):
-            continue
-        if len(values) >= width:
-            fields = dict(zip(ours, pick(values), strict=True))
-        else:
-            fields = {name: (values[position] if position < len(values) else "")
-                      for name, position in index.items()}
-        row = FeedRow(line, fields)
-        if len(values) > width:
-            row.problem = _("The line has %(counted)s than the header has columns (a comma inside a value needs "
-                            "quotes).", counted=counted(len(values) - width, "more value"))
-        elif len(values) < width:
-            row.problem = _('The line has %(values)s values; the header has %(width)s columns.', values=len(values), width=width)
-        yield row
+    try:
+        for values in reader:
+            line, ended = ended + 1, reader.line_num  # a record starts on the line after the last
+            count = len(values)
+            if count == width:  # the usual row: no blank check needed unless it starts blank
+                if not values[0].strip() and not any(value.strip() for value in values):
+                    continue
+                yield FeedRow(line, dict(zip(ours, pick(values), strict=False)))  # (one value per name)
+                continue
+            if not (values and values[0].strip()) and not any(value.strip() for value in values):
+                continue
+            if count > width:
+                row = FeedRow(line, dict(zip(ours, pick(values), strict=False)))
+                row.problem = _("The line has %(counted)s than the header has columns (a comma inside a value "
+                                "needs quotes).", counted=counted(count - width, "more value"))
+            else:
+                row = FeedRow(line, {name: (values[position] if position < count else "")
+                                     for name, position in index.items()})
+                row.problem = _('The line has %(values)s values; the header has %(width)s columns.', values=count,
+                                width=width)
+            yield row
+    except csv.Error as error:
+        raise FeedError(_('Line %(line_num)s cannot be read as CSV (%(error)s).', line_num=reader.line_num,
+                          error=error)) from None
 
 
 def _json_fields(record, mapping: Mapping[str, str]) -> tuple[dict[str, str], str]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -88,7 +97,8 @@ class SupplyProduct(db.Model):
 
     supplier: Mapped[Supplier] = relationship(back_populates="products")
     variants: Mapped[list[SupplyVariant]] = relationship(
-        back_populates="product", order_by="SupplyVariant.id", cascade="all, delete-orphan"
+        back_populates="product", order_by="SupplyVariant.id", cascade="all, delete-orphan",
+        primaryjoin="SupplyProduct.id == foreign(SupplyVariant.product_id)",
     )
 
     @property
@@ -120,7 +130,10 @@ class SupplyVariant(db.Model):
     min_retail_price: Mapped[int]
     stock: Mapped[int] = mapped_column(default=0)
 
-    product: Mapped[SupplyProduct] = relationship(back_populates="variants")
+    # Joined by the product's id alone (its primary key: a variant's product is then found in
+    # the session without a query); the key above also holds the supplier, for the database.
+    product: Mapped[SupplyProduct] = relationship(
+        back_populates="variants", primaryjoin="SupplyProduct.id == foreign(SupplyVariant.product_id)")
 
     @property
     def label(self) -> str:

@@ -130,25 +130,31 @@ class _Sync:
 
     def groups(self, rows: Iterable[FeedRow]) -> Iterator[_Group]:
         current: _Group | None = None
+        code = ""  # current's
+        seen_codes = self.seen_codes
         for row in rows:
             self.rows_read += 1
-            code = (row.fields.get("product_code") or "").strip()
-            if row.problem or not code:
+            fields_code = row.fields.get("product_code")
+            if fields_code is not None and fields_code == code and not row.problem:
+                current.rows.append(row)  # the usual row: the next variant of the same product
+                continue
+            row_code = (fields_code or "").strip()
+            if row.problem or not row_code:
                 self.on_read_reject(row.line, row.sku, row.problem or _('The product code is missing.'))
                 continue
-            if current is not None and code == current.code:
+            if current is not None and row_code == current.code:
                 current.rows.append(row)
                 continue
             if current is not None:
                 self.rows_done = self.rows_read - 1  # this row starts the next product
                 yield current
-            if code in self.seen_codes:
-                current = None
+            current, code = None, ""
+            if row_code in seen_codes:
                 self.on_read_reject(row.line, row.sku, (
-                    _("Product %(code)s already appeared from line %(line)s; a product's rows must be consecutive in the feed.", code=code[:80], line=self.seen_codes[code])))
+                    _("Product %(code)s already appeared from line %(line)s; a product's rows must be consecutive in the feed.", code=row_code[:80], line=seen_codes[row_code])))
                 continue
-            self.seen_codes[code] = row.line
-            current = _Group(code, [row])
+            seen_codes[row_code] = row.line
+            current, code = _Group(row_code, [row]), fields_code
         self.rows_done = self.rows_read
         if current is not None:
             yield current
