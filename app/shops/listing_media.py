@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, and_, select
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    UniqueConstraint,
+    and_,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -71,13 +79,16 @@ def listing_photos(listing_id: int) -> list[ListingMedia]:
 def main_photos(listing_ids: Iterable[int] | None = None) -> dict[int, ListingMedia]:
     """{listing id: its main photo} for the shop's listings that have photos (or only
     those of `listing_ids`): what product cards, carts and share pictures show."""
-    query = select(ListingMedia).order_by(ListingMedia.listing_id, ListingMedia.position, ListingMedia.id)
+    # Ranked in the database: one row per listing, however many photos each has (a cart
+    # of two lines would otherwise load every photo of the shop).
+    ranked = select(ListingMedia.shop_id, ListingMedia.id, func.row_number().over(
+        partition_by=ListingMedia.listing_id, order_by=(ListingMedia.position, ListingMedia.id)).label("rank"))
     if listing_ids is not None:
-        query = query.where(ListingMedia.listing_id.in_(list(listing_ids)))
-    first: dict[int, ListingMedia] = {}
-    for photo in db.session.scalars(query):
-        first.setdefault(photo.listing_id, photo)
-    return first
+        ranked = ranked.where(ListingMedia.listing_id.in_(list(listing_ids)))
+    ranked = ranked.subquery()
+    query = select(ListingMedia).join(ranked, and_(
+        ranked.c.shop_id == ListingMedia.shop_id, ranked.c.id == ListingMedia.id, ranked.c.rank == 1))
+    return {photo.listing_id: photo for photo in db.session.scalars(query)}
 
 
 def get_photo(listing: Listing, photo_id) -> ListingMedia:

@@ -129,14 +129,20 @@ def test_a_photo_is_found_only_through_its_own_listing(shop_a, tee):
                 listing_media.get_photo(listing, photo_id)
 
 
-def test_main_photos_are_the_first_of_each_listing(shop_a, tee):
+def test_main_photos_are_the_first_of_each_listing_and_only_the_shops_own(shop_a, shop_b, tee):
     crisps = shop_a.listings[1]
+    with use_shop(shop_b.shop.id):  # another shop's photo of its own listing: never shop_a's
+        [theirs] = listing_media.add_photos(shop_b.listings[0], [(jpeg(RED), "theirs.jpg")])
+        assert {k: v.id for k, v in listing_media.main_photos().items()} == {shop_b.listings[0].id: theirs.id}
     with use_shop(shop_a.shop.id):
         red, blue = listing_media.add_photos(tee, [(jpeg(RED), "r.jpg"), (jpeg(BLUE), "b.jpg")])
         [green] = listing_media.add_photos(crisps, [(jpeg(GREEN), "g.jpg")])
+        assert {k: v.id for k, v in listing_media.main_photos().items()} == {tee.id: red.id, crisps.id: green.id}
         listing_media.move_photo(tee, blue.id, "first")
         assert {k: v.id for k, v in listing_media.main_photos().items()} == {tee.id: blue.id, crisps.id: green.id}
         assert {k: v.id for k, v in listing_media.main_photos([crisps.id]).items()} == {crisps.id: green.id}
+        assert listing_media.main_photos([shop_b.listings[0].id]) == {}
+        assert listing_media.main_photos()[tee.id].media.filename  # the picture comes with it
 
 
 class _Photo:
