@@ -61,6 +61,7 @@ class Supplier(db.Model):
 
 
 class SupplyProduct(db.Model):
+    # PostgreSQL: fillfactor 90 (migration b0d2f4a6c8e1), so a sync's updates stay in place.
     __tablename__ = "supply_products"
     __table_args__ = (
         UniqueConstraint("supplier_id", "code"),
@@ -111,6 +112,7 @@ class SupplyProduct(db.Model):
 
 
 class SupplyVariant(db.Model):
+    # PostgreSQL: fillfactor 90 (migration b0d2f4a6c8e1), so price and stock changes stay in place.
     __tablename__ = "supply_variants"
     __table_args__ = (
         UniqueConstraint("supplier_id", "sku"),

@@ -6,6 +6,7 @@ hold for it, so CI (which runs the suite on both databases) compares both to one
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from app.catalog import sync
 from app.extensions import db
@@ -70,3 +71,12 @@ def test_both_writers_give_the_same_catalog_counts_and_rejects(feeds_dir, monkey
     row_by_row = sync_twice(make_supplier())
     for by_copy, by_row in zip((first, second), row_by_row, strict=True):
         assert by_copy == by_row
+
+
+def test_supply_pages_keep_room_for_in_place_updates():
+    """A sync's price and stock changes stay on their page (HOT): no new index entries."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    options = dict(db.session.execute(text(
+        "SELECT relname, reloptions FROM pg_class WHERE relname IN ('supply_products', 'supply_variants')")).all())
+    assert options == {"supply_products": ["fillfactor=90"], "supply_variants": ["fillfactor=90"]}
