@@ -15,8 +15,11 @@ import re
 REDACTED = "[token]"
 
 # A path segment that is a secret, after a prefix that starts the path: at the start of the
-# text, after a space or quote (a request line), or after scheme://host (a Referer).
-_PATH_START = r"(?P<start>^|[\s\"'(]|[a-z][a-z0-9+.-]*://[^/\s\"']+)"
+# text, after a space or quote (a request line), or after scheme://host (a Referer). A scheme
+# starts where a run of scheme characters starts (the lookbehind): tried at every letter of
+# a long cookie or token, `[a-z][a-z0-9+.-]*://` scanned the rest of the run each time, which
+# made a 3,000-character cookie cost 68 ms of the access log's CPU per request.
+_PATH_START = r"(?P<start>^|[\s\"'(]|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^/\s\"']+)"
 _SEGMENT = r"[^/?#\s\"']+"
 _PATH_TOKENS = re.compile(
     _PATH_START + r"(?P<prefix>/orders/" + _SEGMENT + r"/|/supplier/invite/|/verify-email/)"
@@ -26,9 +29,17 @@ _PATH_TOKENS = re.compile(
 _QUERY_TOKENS = re.compile(r"(?P<key>(?:^|[?&;])(?:token|session_id)=)[^&#\s\"']+", re.IGNORECASE)
 
 
+# Every text that holds a token holds one of these (lower-cased): most atoms of a request
+# (its headers, cookies, the user agent) hold none, and skip the regular expressions.
+_NEEDLES = ("/orders/", "/supplier/invite/", "/verify-email/", "token=", "session_id=")
+
+
 def redact_tokens(text: str) -> str:
     """The text with every URL-borne token replaced by [token]."""
     if not text or not isinstance(text, str):
+        return text
+    lowered = text.lower()
+    if not any(needle in lowered for needle in _NEEDLES):
         return text
     text = _PATH_TOKENS.sub(lambda m: m["start"] + m["prefix"] + REDACTED, text)
     return _QUERY_TOKENS.sub(lambda m: m["key"] + REDACTED, text)

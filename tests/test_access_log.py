@@ -67,3 +67,27 @@ def test_gunicorn_config_uses_the_redacting_logger():
     assert settings["logger_class"].__name__ == "RedactingLogger" and settings["accesslog"] == "-"
     procfile = (Path(__file__).resolve().parent.parent / "Procfile").read_text()
     assert "gunicorn -c gunicorn.conf.py wsgi:app" in procfile
+
+
+@pytest.mark.parametrize("text", [
+    "s=" + "aB9" * 33_000,                                  # a long session cookie: no token in it
+    "a" * 50_000 + " /orders/1/tok",                        # a token after a long run of scheme characters
+    "a" * 50_000 + "://" + "h" * 50_000 + "/verify-email/x",
+    "a" * 50_000 + "/orders/1/tok",                         # not a path's start: left alone
+])
+def test_long_header_values_take_linear_time(text):
+    """Every request header goes through redact_tokens (gunicorn's atoms). A scheme tried at
+    every letter of a run made it quadratic: 3,000 characters took 68 ms, these 100,000 about
+    a minute. A ReDoS guard with a wide margin (linear takes about a millisecond), not a
+    speed figure (those are in bench/)."""
+    import time
+
+    started = time.perf_counter()
+    redacted = redact_tokens(text)
+    assert time.perf_counter() - started < 2.0
+    assert redacted.endswith("[token]") == (" /orders/" in text or "/verify-email/" in text)
+
+
+def test_a_token_after_a_scheme_is_still_found_whatever_precedes_it():
+    assert redact_tokens('Referer: "x-app+v1://host/orders/7/tok"') == 'Referer: "x-app+v1://host/orders/7/[token]"'
+    assert redact_tokens("see HTTPS://Host/Verify-Email/abc") == "see HTTPS://Host/Verify-Email/[token]"
