@@ -174,11 +174,15 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
 
     host = web_seed.SERVER_NAME
     # The busy shop's orders far down the list: older than its 25,000th newest order (page
-    # 1,000 of 25), the link "Older orders" makes (app.orders.search.ORDER_KEY).
+    # 1,000 of 25; half way down at a smaller scale), the link "Older orders" makes
+    # (app.orders.search.ORDER_KEY).
     with psycopg.connect(owner_url) as conn:
+        busy_orders = conn.execute("SELECT count(*) FROM orders o JOIN shops s ON s.id = o.shop_id "
+                                   "WHERE s.subdomain = 'busy'").fetchone()[0]
+        offset = min(24_999, busy_orders // 2)
         placed_at, order_id = conn.execute(
             "SELECT o.placed_at, o.id FROM orders o JOIN shops s ON s.id = o.shop_id WHERE s.subdomain = 'busy' "
-            "ORDER BY o.placed_at DESC, o.id DESC OFFSET 24999 LIMIT 1").fetchone()
+            "ORDER BY o.placed_at DESC, o.id DESC OFFSET %s LIMIT 1", (offset,)).fetchone()
     deep = quote(f"{placed_at.isoformat()}_{order_id}")
     owner = web_client.log_in(address, host, "busy@bench.example", web_seed.PASSWORD).cookie_header
     admin = web_client.log_in(address, host, ADMIN_EMAIL, ADMIN_PASSWORD).cookie_header
@@ -186,7 +190,7 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
     return [Page("platform home", host, "/"),
             Page("dashboard home (busy)", host, "/dashboard/busy/", owner),
             Page("dashboard orders (busy)", host, "/dashboard/busy/orders", owner),
-            Page("dashboard orders, page 1,000", host, f"/dashboard/busy/orders?older={deep}", owner),
+            Page(f"dashboard orders, page {offset // 25 + 1:,}", host, f"/dashboard/busy/orders?older={deep}", owner),
             Page("dashboard catalog (busy)", host, "/dashboard/busy/catalog", owner),
             Page("dashboard catalog search", host, "/dashboard/busy/catalog?q=honey", owner),
             Page("admin products", host, "/admin/products", admin),
