@@ -418,6 +418,10 @@ def main(argv=None) -> int:
     print("\n" + text)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"web-{started:%Y-%m-%d}-{args.scale}.md"
+    for n in range(2, 100):  # a day's earlier run keeps its file (the README cites it)
+        if not out.exists():
+            break
+        out = RESULTS / f"web-{started:%Y-%m-%d}-{args.scale}-{n}.md"
     out.write_text(text)
     print(f"written to {out.relative_to(ROOT)}")
     return 0
