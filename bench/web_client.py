@@ -219,6 +219,8 @@ def _open_loop_c(binary: Path, address, payload: bytes, rate: float, seconds: fl
                               repr(float(seconds)), request.name], capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"{binary.name} failed (exit status {run.returncode}): {run.stderr.strip()}")
+    # Its summary says how late it sent the latest request: lateness the latencies include.
+    lag = re.search(r"sent at most ([\d.]+) ms behind schedule", run.stderr)
     results, errors = [], []
     for line in run.stdout.splitlines():
         status, value = line.split()
@@ -226,7 +228,7 @@ def _open_loop_c(binary: Path, address, payload: bytes, rate: float, seconds: fl
             results.append(int(value) / 1e6)
         else:
             errors.append(int(status) or value)
-    return results, errors
+    return results, errors, float(lag.group(1)) if lag else float("nan")
 
 
 @dataclass
@@ -238,6 +240,7 @@ class RateResult:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    lag_ms: float = float("nan")  # the client's own worst lateness in sending (C client only)
 
 
 def fixed_rate(address, host: str, path: str, cookie: str, rate: float, seconds: float) -> RateResult:
@@ -248,13 +251,14 @@ def fixed_rate(address, host: str, path: str, cookie: str, rate: float, seconds:
     the asyncio one cannot send 1,300 requests a second, and its own queue shows as p99."""
     payload = _request_bytes("GET", host, path, cookie)
     binary = _openloop_binary()
+    lag = float("nan")
     if binary:
-        results, errors = _open_loop_c(binary, address, payload, rate, seconds)
+        results, errors, lag = _open_loop_c(binary, address, payload, rate, seconds)
     else:
         results, errors, _elapsed = asyncio.run(_open_loop(address, payload, rate, seconds))
     if not results:
-        return RateResult(rate, len(errors), 0, len(errors), float("nan"), float("nan"), float("nan"))
+        return RateResult(rate, len(errors), 0, len(errors), float("nan"), float("nan"), float("nan"), lag)
     ordered = sorted(results)
     q = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
     return RateResult(rate, len(results) + len(errors), len(results), len(errors), q[49] * 1000, q[98] * 1000,
-                      ordered[-1] * 1000)
+                      ordered[-1] * 1000, lag)
