@@ -109,6 +109,9 @@ def run_migrations_online():
         options = dict(conf_args, **({'transactional_ddl': True} if sqlite else {}))
         enforced = _sqlite_foreign_keys(connection, False) if sqlite else False
         try:
+            from app.db_types import autogenerate_filter
+
+            options.setdefault('include_object', autogenerate_filter(connection.dialect.name))
             context.configure(
                 connection=connection,
                 target_metadata=get_metadata(),

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.db_types import autogenerate_filter
 from app.downgrade_guard import DestructiveDowngradeRefused
 from app.extensions import db
 from tests import conftest
@@ -32,9 +33,30 @@ THEMES_REVISION = "70bcb382b037"  # the one before "043830648188" (ledger, payme
 
 def test_models_and_migrations_agree(app):
     # The session's database was built by `flask db upgrade` (see conftest), not create_all.
-    context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
+    connection = db.session.connection()
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "include_object": autogenerate_filter(connection.dialect.name)})
     diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models differ from migrations; run `flask db migrate`: {diff}"
+
+
+def test_no_table_indexes_the_same_unique_key_twice(app):
+    # Each would be one more identical B-tree written on every insert (PostgreSQL had 23:
+    # the tenant tables' (shop_id, id) primary keys and unique keys, migration c2e4a6b8d0f1).
+    inspector = inspect(db.session.connection())
+    repeated = {}
+    for table in inspector.get_table_names():
+        keys = [tuple(inspector.get_pk_constraint(table)["constrained_columns"])]
+        keys += [tuple(c["column_names"]) for c in inspector.get_unique_constraints(table)]
+        keys += [tuple(i["column_names"]) for i in inspector.get_indexes(table)
+                 if i["unique"] and not i.get("duplicates_constraint")  # (a constraint's own index)
+                 and not i.get("dialect_options", {}).get("postgresql_where")]
+        twice = {key for key in keys if keys.count(key) > 1}
+        if twice:
+            repeated[table] = sorted(twice)
+    assert repeated == {}
+    if db.engine.dialect.name == "sqlite":  # where `id` alone is the primary key
+        assert ("shop_id", "id") in [tuple(c["column_names"]) for c in inspector.get_unique_constraints("orders")]
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 DEAL_KINDS = ("group", "presale")
 DEAL_STATUSES = ("active", "paused")
@@ -35,7 +35,7 @@ class Deal(TenantMixin, db.Model):
 
     __tablename__ = "deals"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "listing_id", "kind"),
         ForeignKeyConstraint(["shop_id", "listing_id"], ["listings.shop_id", "listings.id"], ondelete="CASCADE"),
     )
@@ -62,7 +62,7 @@ class DealRound(TenantMixin, db.Model):
 
     __tablename__ = "deal_rounds"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "token"),
         ForeignKeyConstraint(["shop_id", "deal_id"], ["deals.shop_id", "deals.id"], ondelete="CASCADE"),
         # The sweep reads only open rounds past their deadline.
@@ -101,7 +101,7 @@ class DealEvent(TenantMixin, db.Model):
 
     __tablename__ = "deal_events"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         ForeignKeyConstraint(["shop_id", "deal_id"], ["deals.shop_id", "deals.id"], ondelete="CASCADE"),
     )
 
@@ -121,7 +121,7 @@ class ProductionOrder(TenantMixin, db.Model):
 
     __tablename__ = "production_orders"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "round_id", "supplier_id"),  # one per supplier per pre-sale
         ForeignKeyConstraint(["shop_id", "round_id"], ["deal_rounds.shop_id", "deal_rounds.id"], ondelete="CASCADE"),
     )
@@ -157,7 +157,7 @@ class WeeklyDeal(TenantMixin, db.Model):
 
     __tablename__ = "weekly_deals"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id"),
     )
 

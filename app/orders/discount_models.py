@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 DISCOUNT_KINDS = ("percent", "amount")
 
@@ -23,7 +23,7 @@ class DiscountCode(TenantMixin, db.Model):
 
     __tablename__ = "discount_codes"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "code"),
         CheckConstraint("kind IN ('percent', 'amount')", name="kind_known"),
         CheckConstraint("(kind = 'percent' AND value BETWEEN 1 AND 10000) OR (kind = 'amount' AND value > 0)",
@@ -55,7 +55,7 @@ class DiscountUse(TenantMixin, db.Model):
 
     __tablename__ = "discount_uses"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "order_id"),  # one code per order
         UniqueConstraint("shop_id", "discount_code_id", "once_key"),
         ForeignKeyConstraint(["shop_id", "discount_code_id"], ["discount_codes.shop_id", "discount_codes.id"]),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, aliased, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 PURCHASE_ORDER_STATUSES = ("open", "shipped", "cancelled")
 
@@ -20,7 +20,7 @@ class PurchaseOrder(TenantMixin, db.Model):
 
     __tablename__ = "purchase_orders"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "order_id", "supplier_id"),  # one per supplier per order: routing is idempotent
         UniqueConstraint("shop_id", "number"),
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 ORDER_STATUSES = ("pending", "paid", "refunded", "cancelled")
 PAYMENT_METHODS = ("cod", "card")
@@ -36,7 +36,7 @@ HOLDS = ("", "shopper", "owner", "deal", "deal-pay", "balance")
 class Order(TenantMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "number"),  # and globally, through OrderNumber
         # One order per checkout form: a resubmission after a lost answer finds it again.
         # (An index, not a constraint: SQLite adds it without rebuilding the table.)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 
 class ShippingZone(TenantMixin, db.Model):
@@ -20,7 +20,7 @@ class ShippingZone(TenantMixin, db.Model):
 
     __tablename__ = "shipping_zones"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "name"),
         # At most one "rest of the world" per shop.
         Index("uq_shipping_zones_rest_of_world", "shop_id", unique=True,

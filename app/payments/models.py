@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 PAYMENT_STATUSES = ("open", "authorised", "paid", "expired", "failed", "released", "refunded")
 # What a payment pays: the whole order, or a pre-sale's deposit and then its balance.
@@ -22,7 +22,7 @@ class Payment(TenantMixin, db.Model):
 
     __tablename__ = "payments"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "checkout_session_id"),  # with shop_id: Citus distributes by it
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
     )
@@ -52,7 +52,7 @@ class Refund(TenantMixin, db.Model):
 
     __tablename__ = "refunds"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "stripe_refund_id"),
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
     )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 COMMISSION_STATUSES = ("pending", "payable", "cancelled")
 MAX_LEVELS = 2
@@ -35,7 +35,7 @@ class Promoter(TenantMixin, db.Model):
 
     __tablename__ = "promoters"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "code"),
         UniqueConstraint("shop_id", "email"),
         ForeignKeyConstraint(["shop_id", "recruited_by_id"], ["promoters.shop_id", "promoters.id"]),
@@ -67,7 +67,7 @@ class ReferralBinding(TenantMixin, db.Model):
 
     __tablename__ = "referral_bindings"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "email"),
         ForeignKeyConstraint(["shop_id", "promoter_id"], ["promoters.shop_id", "promoters.id"]),
     )
@@ -86,7 +86,7 @@ class Commission(TenantMixin, db.Model):
 
     __tablename__ = "commissions"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "order_id", "level"),
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
         ForeignKeyConstraint(["shop_id", "promoter_id"], ["promoters.shop_id", "promoters.id"]),

@@ -28,7 +28,7 @@ from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import _
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 from .media import store_image
 from .models import Listing
@@ -44,7 +44,7 @@ class ListingMedia(TenantMixin, db.Model):
 
     __tablename__ = "listing_media"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "listing_id", "media_id"),
         ForeignKeyConstraint(["shop_id", "listing_id"], ["listings.shop_id", "listings.id"], ondelete="CASCADE"),
         ForeignKeyConstraint(["shop_id", "media_id"], ["shop_media.shop_id", "shop_media.id"]),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 SHOP_STATUSES = ("active", "suspended")
 PRICE_RULES = ("markup", "fixed")
@@ -75,7 +75,7 @@ class Listing(TenantMixin, db.Model):
 
     __tablename__ = "listings"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "handle"),
         UniqueConstraint("shop_id", "supply_product_id"),
         CheckConstraint("price_rule IN ('markup', 'fixed')", name="price_rule_known"),
@@ -115,7 +115,7 @@ class Listing(TenantMixin, db.Model):
 
 class Collection(TenantMixin, db.Model):
     __tablename__ = "collections"
-    __table_args__ = (UniqueConstraint("shop_id", "id"), UniqueConstraint("shop_id", "handle"))
+    __table_args__ = (row_key(), UniqueConstraint("shop_id", "handle"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(String(120))

@@ -22,7 +22,7 @@ from app.db_types import UTCDateTime, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _, format_number, lazy_gettext
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 from .page_defaults import default_text, default_texts
 
@@ -46,7 +46,7 @@ class ShopPage(TenantMixin, db.Model):
 
     __tablename__ = "shop_pages"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "kind"),
         CheckConstraint("kind IN ('returns', 'shipping', 'privacy', 'terms')", name="kind_known"),
     )

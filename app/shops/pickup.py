@@ -17,13 +17,13 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import _
 from app.money import MoneyError, format_money, parse_amount
-from app.tenancy import TenantMixin, get_for_shop
+from app.tenancy import TenantMixin, get_for_shop, row_key
 
 
 class PickupPoint(TenantMixin, db.Model):
     __tablename__ = "pickup_points"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "name"),
     )
 

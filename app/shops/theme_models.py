@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
-from app.tenancy import TenantMixin
+from app.tenancy import TenantMixin, row_key
 
 MEDIA_KINDS = ("logo", "favicon", "banner", "photo")
 
@@ -21,7 +21,7 @@ class ThemeConfig(TenantMixin, db.Model):
     theme's schema on every save, so only clean data is stored (never template code)."""
 
     __tablename__ = "theme_configs"
-    __table_args__ = (UniqueConstraint("shop_id", "id"), UniqueConstraint("shop_id", "theme"))
+    __table_args__ = (row_key(), UniqueConstraint("shop_id", "theme"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme: Mapped[str] = mapped_column(String(40))
@@ -40,7 +40,7 @@ class ShopMedia(TenantMixin, db.Model):
 
     __tablename__ = "shop_media"
     __table_args__ = (
-        UniqueConstraint("shop_id", "id"),
+        row_key(),
         UniqueConstraint("shop_id", "filename"),
         CheckConstraint("kind IN ('logo', 'favicon', 'banner', 'photo')", name="kind_known"),
     )
@@ -60,7 +60,7 @@ class NewsletterSubscriber(TenantMixin, db.Model):
     """A shopper who signed up through a storefront's newsletter section."""
 
     __tablename__ = "newsletter_subscribers"
-    __table_args__ = (UniqueConstraint("shop_id", "id"), UniqueConstraint("shop_id", "email"))
+    __table_args__ = (row_key(), UniqueConstraint("shop_id", "email"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, event, select
+from sqlalchemy import ForeignKey, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql import util as sql_util
 
@@ -34,6 +34,19 @@ class TenantMixin:
     @declared_attr
     def shop_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
         return mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+def row_key() -> UniqueConstraint:
+    """(shop_id, id): what a shop's other rows' foreign keys point at, so a row can only name
+    a row of its own shop.
+
+    On PostgreSQL the primary key is (shop_id, id) already (see migration 7b3d5f9a2c48), so
+    this constraint is SQLite's only, where `id` alone must be the primary key to
+    autoincrement; on PostgreSQL it would be a second identical index to write on every
+    insert (migration c2e4a6b8d0f1 dropped them). Alembic does not read `ddl_if`: a new
+    table's migration adds the constraint on SQLite only (see migrations/README).
+    """
+    return UniqueConstraint("shop_id", "id").ddl_if(dialect="sqlite")
 
 
 def current_shop_id() -> int | None:
