@@ -363,7 +363,7 @@ class VisitCounter:
 def install(app) -> VisitCounter:
     """Count the storefront's answers: the WSGI wrapper goes outside whatever wraps the app
     now (install after the page cache), Flask marks each storefront answer."""
-    from flask import g, request, request_finished
+    from flask import g, request
 
     if app.config.get("REDIS_URL"):
         from redis import Redis
@@ -377,14 +377,16 @@ def install(app) -> VisitCounter:
     app.extensions["visit_counter"] = counter
     app.wsgi_app = counter.middleware(app.wsgi_app)
 
-    def mark_storefront_answer(sender, response, **extra):
+    @app.after_request
+    def mark_storefront_answer(response):
+        """Registered after the unit of work's hook, so it runs before the request commits:
+        the shop's row is still loaded (after the commit it would be fetched again)."""
         shop = g.get("shop")
-        if shop is None or not (request.endpoint or "").startswith("storefront."):
-            return
-        state = g.get("theme_state")
-        counter.mark(request.environ, shop, counts=not (state is not None and state.is_draft))
+        if shop is not None and (request.endpoint or "").startswith("storefront."):
+            state = g.get("theme_state")
+            counter.mark(request.environ, shop, counts=not (state is not None and state.is_draft))
+        return response
 
-    request_finished.connect(mark_storefront_answer, app, weak=False)
     return counter
 
 

@@ -50,8 +50,13 @@ DEADLINE_JOB = "app.deals.jobs.close_round_if_due"
 # The owner's offer ---------------------------------------------------------------------------
 
 
+def deals_of_listing(listing_id: int) -> dict[str, Deal]:
+    """A listing's deals by kind, "group" and "presale" (one of each at most): one query."""
+    return {deal.kind: deal for deal in db.session.scalars(select(Deal).where(Deal.listing_id == listing_id))}
+
+
 def deal_of_listing(listing_id: int) -> Deal | None:
-    return db.session.scalar(select(Deal).where(Deal.listing_id == listing_id, Deal.kind == "group"))
+    return deals_of_listing(listing_id).get("group")
 
 
 def get_deal(deal_id) -> Deal:
@@ -127,7 +132,7 @@ MAX_MINIMUM = 10_000
 
 
 def presale_of_listing(listing_id: int) -> Deal | None:
-    return db.session.scalar(select(Deal).where(Deal.listing_id == listing_id, Deal.kind == "presale"))
+    return deals_of_listing(listing_id).get("presale")
 
 
 def current_run(deal: Deal) -> DealRound | None:

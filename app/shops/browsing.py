@@ -37,12 +37,15 @@ def shelf() -> list[Listing]:
 
 
 def storefront_collections() -> list[Collection]:
-    """The shop's collections that hold something, in order, with their listings loaded as
-    cards: one set of queries per request (the menu and the home page share it)."""
+    """The shop's collections that hold something, in order, with their entries and listings
+    (an entry's listing is joined), not loaded as cards: the home page's cards are the
+    shelf's, which holds every listing on sale. One set of queries per request (the menu and
+    the home page share it)."""
     cached = g.get("storefront_collections") if has_app_context() else None
     if cached is None:
         cached = [c for c in db.session.scalars(
-            select(Collection).order_by(Collection.position, Collection.id).options(*_with_cards())).unique()
+            select(Collection).order_by(Collection.position, Collection.id)
+            .options(selectinload(Collection.entries))).unique()
             if c.entries]
         if has_app_context():
             g.storefront_collections = cached

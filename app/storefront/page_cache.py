@@ -272,17 +272,18 @@ class PageCache:
         if (shop is None or self.seconds <= 0 or current_app.debug or request.method != "GET"
                 or request.endpoint not in PAGES or "ref" in request.args):
             return
-        self.shop_of_host[request.host] = shop.id  # the next visit finds its generations
+        shop_id = current_shop_id()  # (the request has committed: shop.id would fetch the row again)
+        self.shop_of_host[request.host] = shop_id  # the next visit finds its generations
         if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
                 or "Set-Cookie" in response.headers or _is_draft()):
             return
         key = request.environ.get(_KEY)
-        if key is None or key[0] != shop.id:
+        if key is None or key[0] != shop_id:
             # The host was not known (or now names another shop), or the page is the
             # visitor's own (None: their session as it came in). The generations are read
             # now, after the page rendered; a change committed meanwhile moved them on, so at
             # worst this page is never found.
-            key = self._key_for(shop.id, request.host, request.environ)
+            key = self._key_for(shop_id, request.host, request.environ)
             if key is None:
                 return
         response.headers["X-Page-Cache"] = "miss"

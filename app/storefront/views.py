@@ -187,15 +187,18 @@ def home():
     collections = browsing.storefront_collections()
     by_handle = {c.handle: c for c in collections}
 
+    offers = [_offer(listing) for listing in listings]
+    on_sale = {offer["listing"].id: offer for offer in offers}
+
     def collection_offers(handle: str, limit: int = 0) -> tuple[Collection | None, list[dict]]:
-        """A featured-collection section's collection and its products."""
+        """A featured-collection section's collection and its products: the shelf's cards
+        (every listing on sale is on the shelf), in the collection's order."""
         found = by_handle.get(handle) if handle else (collections[0] if collections else None)
         if found is None:
             return None, []
-        offers = _collection_offers(found)
-        return found, offers[:limit] if limit else offers
+        items = [on_sale[entry.listing_id] for entry in found.entries if entry.listing_id in on_sale]
+        return found, items[:limit] if limit else items
 
-    offers = [_offer(listing) for listing in listings]
     return render_storefront(
         "home.html", offers=offers, collections=collections,
         collection_offers=collection_offers, meta=seo.home_meta(g.shop), week=weekly.on_show(),
@@ -230,10 +233,10 @@ def product(handle: str):
         abort(404)
     prices = price_table(PriceRule.of(listing), listing.supply_product, g.shop.currency)
     offer = _offer(listing)
-    deal = deals.deal_of_listing(listing.id)
+    offered = deals.deals_of_listing(listing.id)
+    deal, presale = offered.get("group"), offered.get("presale")
     if deal is not None and deal.status != "active":
         deal = None
-    presale = deals.presale_of_listing(listing.id)
     chosen = request.args.get("variant", type=row_id)
     choice = variant_choice(prices, for_sale=listing.supply_product.is_available, chosen_id=chosen)
     gallery = pictures.product_gallery(listing, choice.default_id if chosen else None)

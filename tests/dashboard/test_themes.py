@@ -74,6 +74,8 @@ def test_saving_then_publishing_changes_the_storefront(owner, shop_a, storefront
     home = shop.get("/").data
     assert b"--accent:#aa3300" in home and b"Order by Friday" in home and b"theme-market" in home
     assert b'class="quick-add"' in home
+    assert b'name="return_to" value="/"' in home  # back to the page it was added on
+    assert b'name="return_to" value="/search?q=alpha"' in shop.get("/search?q=alpha").data
 
 
 MARKET_FORM = {
