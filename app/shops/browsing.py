@@ -29,11 +29,26 @@ def _with_cards():
     return as_cards(selectinload(Collection.entries).joinedload(CollectionListing.listing))
 
 
+def _on_sale():
+    return Listing.is_visible.is_(True), Listing.status != "paused"
+
+
 def shelf() -> list[Listing]:
     """The shop's listings on sale (visible, not paused), in its order, loaded as cards."""
     return list(db.session.scalars(
-        select(Listing).where(Listing.is_visible.is_(True), Listing.status != "paused")
-        .order_by(Listing.position, Listing.id).options(*as_cards())).unique())
+        select(Listing).where(*_on_sale()).order_by(Listing.position, Listing.id).options(*as_cards())).unique())
+
+
+def shelf_ids() -> list[int]:
+    """The ids of the shop's listings on sale, in its order: one light query (a shop of
+    10,000 listings reads 10,000 integers, not 10,000 cards)."""
+    return list(db.session.scalars(select(Listing.id).where(*_on_sale()).order_by(Listing.position, Listing.id)))
+
+
+def cards(listing_ids) -> list[Listing]:
+    """These listings, loaded as product cards (any order)."""
+    return list(db.session.scalars(
+        select(Listing).where(Listing.id.in_(list(listing_ids))).options(*as_cards())).unique())
 
 
 def storefront_collections() -> list[Collection]:

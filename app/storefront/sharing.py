@@ -97,8 +97,10 @@ def _card(shop, title: str, **content) -> ShareCard:
     return ShareCard(title=title, shop_name=shop.name, host=host, colours=_colours(), **content)
 
 
-def _pictures(offers, limit: int = 3) -> tuple[str, ...]:
-    return tuple(o["image"] for o in offers if o["image"])[:limit]
+def _pictures(offers, limit: int = 3, looked_at: int = 12) -> tuple[str, ...]:
+    """Pictures of the first few products that have one (a slice: the home's shelf makes
+    only the cards it is asked for)."""
+    return tuple(o["image"] for o in offers[:looked_at] if o["image"])[:limit]
 
 
 def _price(offer, currency: str) -> str:

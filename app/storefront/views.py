@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import segno
 from flask import (
@@ -181,23 +182,58 @@ def _collection_offers(collection: Collection) -> list[dict]:
             if e.listing.is_visible and e.listing.status != "paused"]
 
 
+class Shelf(Sequence):
+    """The home page's products: the shop's listings on sale, in its order, made into cards
+    only when a section shows them. A home whose grid shows 48 products loads and prices
+    those 48 (and its featured collections'), whether the shop sells 100 or 10,000; `len`
+    is their number. Sections slice it (`offers[:limit]`); iterating loads it a chunk at a
+    time."""
+
+    CHUNK = 48  # the product grid's default size: the first slice is one query
+
+    def __init__(self):
+        self.ids = browsing.shelf_ids()
+        self.on_sale = set(self.ids)
+        self.made: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.offers(self.ids[index])
+        return self.offers([self.ids[index]])[0]
+
+    def __iter__(self):
+        for start in range(0, len(self.ids), self.CHUNK):
+            yield from self.offers(self.ids[start:start + self.CHUNK])
+
+    def offers(self, listing_ids: list[int]) -> list[dict]:
+        """The cards of these listings (all on sale), in this order. The first load takes
+        the first CHUNK too (the share card's pictures, a hero's mosaic and the grid all
+        start there: one query for all of them)."""
+        first = [] if self.made else self.ids[:self.CHUNK]
+        missing = [i for i in dict.fromkeys([*first, *listing_ids]) if i not in self.made]
+        if missing:
+            for listing in browsing.cards(missing):
+                self.made[listing.id] = _offer(listing)
+        return [self.made[listing_id] for listing_id in listing_ids]
+
+
 @bp.get("/")
 def home():
-    listings = browsing.shelf()
+    offers = Shelf()
     collections = browsing.storefront_collections()
     by_handle = {c.handle: c for c in collections}
 
-    offers = [_offer(listing) for listing in listings]
-    on_sale = {offer["listing"].id: offer for offer in offers}
-
     def collection_offers(handle: str, limit: int = 0) -> tuple[Collection | None, list[dict]]:
-        """A featured-collection section's collection and its products: the shelf's cards
-        (every listing on sale is on the shelf), in the collection's order."""
+        """A featured-collection section's collection and its products on sale, in the
+        collection's order (as the shelf's cards)."""
         found = by_handle.get(handle) if handle else (collections[0] if collections else None)
         if found is None:
             return None, []
-        items = [on_sale[entry.listing_id] for entry in found.entries if entry.listing_id in on_sale]
-        return found, items[:limit] if limit else items
+        ids = [entry.listing_id for entry in found.entries if entry.listing_id in offers.on_sale]
+        return found, offers.offers(ids[:limit] if limit else ids)
 
     return render_storefront(
         "home.html", offers=offers, collections=collections,

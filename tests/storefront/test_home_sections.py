@@ -1,6 +1,6 @@
 """The home page's collection sections: a featured collection shows the products of that
 collection that are on sale, in the collection's order, up to the section's limit; the
-collection list names each collection (the home builds them from the shelf's cards)."""
+collection list counts each collection's entries; and the home makes only the cards it shows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import re
 
 from app.shops import theme_services as themes
 from app.shops.pricing import PriceRule
-from app.shops.services import add_listing, create_collection, set_listing_visibility, update_collection
+from app.shops.services import (
+    add_listing,
+    create_collection,
+    set_listing_visibility,
+    update_collection,
+)
 from app.tenancy import use_shop
 from tests import factories
 
@@ -62,3 +67,32 @@ def test_a_featured_collection_stops_at_its_limit_and_the_list_counts_each_colle
     html = storefront(shop_a.shop).get("/").get_data(as_text=True)
     assert _featured_titles(html, key) == ["Clay Bowl", "Oak Spoon"]
     assert "4 products" in html  # the (preset) collection list counts its entries
+
+
+def test_the_home_makes_only_the_cards_its_sections_show(shop_a, storefront, monkeypatch):
+    """A shop with more products on sale than its home shows: the home loads and prices the
+    cards it shows (the grid's, the featured collection's, the share card's first few), not
+    the whole shelf, so its cost stays flat as the shop grows; it still counts them all."""
+    from app.storefront import views
+
+    key, _, _ = _make_favourites(shop_a, limit=2)  # Oak Spoon and Linen Apron on sale, in it
+    with use_shop(shop_a.shop.id):
+        supplier = factories.make_supplier()
+        for number in range(30):
+            product = factories.make_product(supplier, title=f"Tin Cup {number}", variants=[
+                {"options": {"size": "M"}, "wholesale": 1000, "min_retail": 1500, "stock": 10}])
+            add_listing(shop_a.shop, product.id, rule=PriceRule("markup", 5000), title=f"Tin Cup {number}")
+        grid = next(s for s in themes.config_for_edit("default").draft_sections if s["type"] == "product_grid")
+        themes.save_section_settings("default", grid["key"], {"heading": "Everything", "limit": "4"})
+        themes.publish_theme(shop_a.shop, "default")
+    monkeypatch.setattr(views.Shelf, "CHUNK", 4)  # (48 in production: more than this shop has)
+    made = []
+    real_offer = views._offer
+    monkeypatch.setattr(views, "_offer", lambda listing: made.append(listing.id) or real_offer(listing))
+    html = storefront(shop_a.shop).get("/").get_data(as_text=True)
+    on_sale = len(shop_a.listings) + 2 + 30
+    assert f"{on_sale} products" in html
+    grid_html = html.split('id="products"', 1)[1].split("</section>", 1)[0]
+    assert grid_html.count('class="card-link"') == 4
+    assert _featured_titles(html, key) == ["Oak Spoon", "Linen Apron"]
+    assert len(made) == len(set(made)) <= 12 + 2 < on_sale  # the share card looks at the first 12
