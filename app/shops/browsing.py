@@ -29,20 +29,16 @@ def _with_cards():
     return as_cards(selectinload(Collection.entries).joinedload(CollectionListing.listing))
 
 
-def _on_sale():
-    return Listing.is_visible.is_(True), Listing.status != "paused"
-
-
 def shelf() -> list[Listing]:
     """The shop's listings on sale (visible, not paused), in its order, loaded as cards."""
     return list(db.session.scalars(
-        select(Listing).where(*_on_sale()).order_by(Listing.position, Listing.id).options(*as_cards())).unique())
+        select(Listing).where(Listing.on_sale).order_by(Listing.position, Listing.id).options(*as_cards())).unique())
 
 
 def shelf_ids() -> list[int]:
     """The ids of the shop's listings on sale, in its order: one light query (a shop of
     10,000 listings reads 10,000 integers, not 10,000 cards)."""
-    return list(db.session.scalars(select(Listing.id).where(*_on_sale()).order_by(Listing.position, Listing.id)))
+    return list(db.session.scalars(select(Listing.id).where(Listing.on_sale).order_by(Listing.position, Listing.id)))
 
 
 def cards(listing_ids) -> list[Listing]:
@@ -113,7 +109,7 @@ def search_listings(query: str) -> list[Listing]:
     pattern = f"%{query.lower()}%"
     return list(db.session.scalars(
         select(Listing).join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
-        .where(Listing.is_visible.is_(True), Listing.status != "paused", or_(
+        .where(Listing.on_sale, or_(
             func.lower(Listing.title).like(pattern),
             func.lower(Listing.recommendation).like(pattern),
             func.lower(SupplyProduct.title).like(pattern),

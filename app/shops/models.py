@@ -16,6 +16,7 @@ from sqlalchemy import (
     and_,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -105,6 +106,17 @@ class Listing(TenantMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     supply_product = relationship("SupplyProduct", lazy="joined")
+
+    @hybrid_property
+    def on_sale(self) -> bool:
+        """Shoppers can see and buy it: visible, and not paused (by a supplier's price move
+        the owner has not approved). One rule for queries and for loaded rows."""
+        return self.is_visible and self.status != "paused"
+
+    @on_sale.inplace.expression
+    @classmethod
+    def _on_sale_expression(cls):
+        return and_(cls.is_visible.is_(True), cls.status != "paused")
 
     @property
     def currency(self) -> str:

@@ -16,10 +16,9 @@ from flask import Response, abort, g, redirect, request
 
 from app.deals import services as deals
 from app.shops import browsing, share_cards
-from app.shops.services import shop_listings
 
 from . import seo, sharing
-from .views import _collection_offers, _offer, bp
+from .views import Shelf, _collection_offers, _offer, bp
 
 PICTURE_NAME = re.compile(r"([0-9a-f]{20})(-square)?\.png")
 
@@ -31,8 +30,7 @@ def share_target(slug: str) -> sharing.ShareTarget | None:
         return None
     kind, key = parsed
     if kind == "home":
-        listings = [item for item in shop_listings(visible_only=True) if item.status != "paused"]
-        return sharing.home_target(g.shop, [_offer(item) for item in listings])
+        return sharing.home_target(g.shop, Shelf())  # the home's own cards, the first few made
     if kind == "product":
         listing = browsing.visible_listing_by_id(key)
         return sharing.product_target(g.shop, listing, _offer(listing)) if listing else None

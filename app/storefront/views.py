@@ -178,8 +178,7 @@ def _offer(listing: Listing) -> dict:
 
 def _collection_offers(collection: Collection) -> list[dict]:
     """The cards of a collection's products that are on sale (visible, not paused)."""
-    return [_offer(e.listing) for e in collection.entries
-            if e.listing.is_visible and e.listing.status != "paused"]
+    return [_offer(e.listing) for e in collection.entries if e.listing.on_sale]
 
 
 class Shelf(Sequence):
@@ -193,7 +192,7 @@ class Shelf(Sequence):
 
     def __init__(self):
         self.ids = browsing.shelf_ids()
-        self.on_sale = set(self.ids)
+        self.ids_on_sale = set(self.ids)
         self.made: dict[int, dict] = {}
 
     def __len__(self) -> int:
@@ -232,7 +231,7 @@ def home():
         found = by_handle.get(handle) if handle else (collections[0] if collections else None)
         if found is None:
             return None, []
-        ids = [entry.listing_id for entry in found.entries if entry.listing_id in offers.on_sale]
+        ids = [entry.listing_id for entry in found.entries if entry.listing_id in offers.ids_on_sale]
         return found, offers.offers(ids[:limit] if limit else ids)
 
     return render_storefront(
