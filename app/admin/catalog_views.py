@@ -79,7 +79,7 @@ def supplier_detail(supplier_id: int):
 def products():
     form = SearchForm(formdata=request.args)
     form.validate()
-    suppliers = catalog.all_suppliers()
+    suppliers = catalog.supplier_names()
     supplier_id = request.args.get("supplier", type=row_id)
     category = request.args.get("category", "")
     status = request.args.get("status", "")

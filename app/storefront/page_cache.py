@@ -51,6 +51,7 @@ from sqlalchemy import TextClause, event
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_cookie
 
+from app import remembered
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
@@ -106,7 +107,10 @@ class Generations:
         self.retry_at = 0.0
 
     def read(self, shop_id: int) -> tuple | None:
-        keys = (str(shop_id), EVERY_SHOP)
+        """(the shop's generation, the platform's), or None when they cannot be read."""
+        return self.read_keys((str(shop_id), EVERY_SHOP))
+
+    def read_keys(self, keys: tuple[str, ...]) -> tuple | None:
         if self.redis is None:
             return tuple(self.local.get(key, 0) for key in keys)
         with self.lock:  # the subscription's socket and `known` belong to one reader at a time
@@ -381,6 +385,9 @@ def install(app) -> PageCache:
     and compression)."""
     cache = PageCache(app)
     app.extensions["page_cache"] = cache
+    # Answers kept under the same generations (app/remembered.py).
+    app.extensions[remembered.EXTENSION] = remembered.Remembered(
+        cache.generations, cache.seconds, app.config["REMEMBERED_ENTRIES"])
     app.wsgi_app = cache.middleware(app.wsgi_app)
     request_finished.connect(cache.store, app, weak=False)
     install_invalidation(cache)

@@ -7,8 +7,12 @@ it expires or the owner leaves the preview. Everyone else sees what is published
 
 from __future__ import annotations
 
-from flask import current_app, g, session, url_for
+from dataclasses import dataclass
 
+from flask import current_app, g, session, url_for
+from flask_babel import get_locale
+
+from app.remembered import remembered
 from app.shops.domains import primary_domain
 from app.shops.media import media_by_ids
 from app.shops.theme_services import ThemeState, read_preview_token, theme_state
@@ -54,14 +58,43 @@ def stop_preview(shop) -> None:
         session[PREVIEW_KEY] = previews
 
 
+@dataclass(frozen=True)
+class MediaFile:
+    """What a page shows of an uploaded picture (kept across requests: not a session's row)."""
+
+    filename: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ShopLook:
+    """Everything a page takes from the shop's theme: the same for every page until the
+    owner changes something, so it is kept between requests (app/remembered.py)."""
+
+    state: ThemeState
+    media: dict[int, MediaFile]
+    canonical_origin: str
+
+
+def _look(shop, preview: str | None) -> ShopLook:
+    state = theme_state(shop, preview, draft=preview is not None)
+    media = {m.id: MediaFile(m.filename, m.width, m.height) for m in media_by_ids(_image_ids(state)).values()}
+    return ShopLook(state, media, canonical_origin(shop))
+
+
 def load_state(shop) -> ThemeState:
     """Set the request's theme state (inside the shop's tenancy scope)."""
     preview = preview_theme_for(shop)
-    state = theme_state(shop, preview, draft=preview is not None)
-    g.theme_state, g.theme = state, state.theme.name
-    g.theme_media = media_by_ids(_image_ids(state))
-    g.canonical_origin = canonical_origin(shop)
-    return state
+    if preview is None:
+        # Section names are translated as the state is made: kept per language.
+        look = remembered("shop_look", lambda: _look(shop, None), shop_id=shop.id, parts=(str(get_locale()),))
+    else:
+        look = _look(shop, preview)  # the owner's draft: theirs alone, never kept
+    g.theme_state, g.theme = look.state, look.state.theme.name
+    g.theme_media = look.media
+    g.canonical_origin = look.canonical_origin
+    return look.state
 
 
 def canonical_origin(shop) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import segno
 from flask import (
@@ -53,12 +54,13 @@ from app.payments.holds import balance_due, start_balance_checkout
 from app.payments.refunds import cancel_and_refund
 from app.payments.services import confirm_return, open_payment
 from app.payout_onboarding import secret_link_payout_routes
+from app.remembered import remembered
 from app.shops import browsing, pickup
 from app.shops.hosts import resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.option_pickers import variant_choice
 from app.shops.pricing import PriceRule, price_table
-from app.tenancy import for_shop, scope_requests
+from app.tenancy import current_shop_id, for_shop, scope_requests
 from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, local_path, row_id, same_site_form
@@ -125,7 +127,7 @@ def _waiting_for_confirmed_owner(shop) -> bool:
     look around, but nobody can add to a cart or check out."""
     if request.endpoint in OPEN_WHEN_CLOSED or request.endpoint in PREVIEW_ENDPOINTS:
         return False
-    if shop_owner_verified(shop.id):
+    if remembered("owner_verified", lambda: shop_owner_verified(shop.id), shop_id=shop.id):
         return False
     state = theming.current_state()
     return not (state is not None and state.is_draft and request.method in ("GET", "HEAD"))
@@ -149,12 +151,18 @@ def _cart_summary():
     return carts.build_cart(_raw_cart(), g.shop.currency)
 
 
-def _nav_collections() -> list[Collection]:
+class MenuItem(NamedTuple):
+    handle: str
+    title: str
+
+
+def _nav_collections() -> list[MenuItem]:
     """The header menu's collections (non-empty ones). A callable, so only templates that
-    show the menu pay for the query."""
+    show the menu pay for it; kept between requests until the shop changes."""
     if getattr(g, "shop", None) is None:
         return []
-    return browsing.menu_collections()
+    return remembered("menu", lambda: [MenuItem(c.handle, c.title) for c in browsing.menu_collections()],
+                      shop_id=current_shop_id())
 
 
 def _raw_cart() -> dict[str, int]:
