@@ -165,8 +165,9 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         # (app/storefront/page_cache.py); 0 turns the cache off.
         "PAGE_CACHE_SECONDS": number("PAGE_CACHE_SECONDS", int, "60"),
         "PAGE_CACHE_ENTRIES": number("PAGE_CACHE_ENTRIES", int, "1000"),  # ~20-60 KB each
-        # Per-shop answers kept under the same generations (app/remembered.py): a few KB each.
-        "REMEMBERED_ENTRIES": number("REMEMBERED_ENTRIES", int, "20000"),
+        # Answers kept under the same generations (app/remembered.py): a shop's theme state is
+        # under 10 KB, its menu and owner check much less (a shop takes three or four).
+        "REMEMBERED_ENTRIES": number("REMEMBERED_ENTRIES", int, "4000"),
         # Responses compressed (Flask-Compress: zstd, br or gzip, as the browser accepts).
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
                                "application/json", "image/svg+xml", "application/xml", "text/plain",
