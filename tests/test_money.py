@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,3 +48,16 @@ def test_markup_rounds_up_and_never_undercuts(amount, basis_points):
     price = apply_markup(amount, basis_points)
     assert price * 10_000 >= amount * (10_000 + basis_points)
     assert (price - 1) * 10_000 < amount * (10_000 + basis_points)
+
+
+def test_format_money_follows_the_readers_language_when_it_repeats(app):
+    """Formatted prices are kept per amount, currency and language (app/money.py)."""
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        said = []
+        for language in ("en", "zh", "en", "zh"):
+            with force_locale(language):
+                said.append(format_money(12345, "CNY"))
+    assert said == ["CN¥123.45", "¥123.45", "CN¥123.45", "¥123.45"]
+    assert format_money(Decimal("1234.5"), "USD") == "$12.35"  # not an int: rounded, not kept

@@ -83,6 +83,20 @@ def test_the_answer_decides_whether_the_request_commits(app, status, kept):
         assert (_user("unit@example.com") is not None) is kept
 
 
+@pytest.mark.parametrize("method, expired", [("GET", False), ("HEAD", False), ("POST", True)])
+def test_a_read_pages_commit_leaves_its_rows_loaded(app, method, expired):
+    """A page that was read commits without expiring what it loaded (nothing after reads it
+    for newer values); a form's answer expires them as SQLAlchemy does."""
+    from sqlalchemy import inspect
+
+    with app.test_request_context("/", method=method):
+        user = make_user("loaded@example.com")
+        assert not inspect(user).expired
+        finish(Response(status=200))
+        assert inspect(user).expired is expired
+        assert _user("loaded@example.com") is not None  # committed either way
+
+
 def test_a_refusal_rolls_back_at_once_and_nothing_later_commits(app):
     with app.test_request_context("/"):
         make_user("before@example.com")
