@@ -152,8 +152,9 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
             browsing = [("home", "/"), ("collection", f"/collections/{collection}"), ("product", product_path),
                         ("search", f"/search?q={word}")]
             # Without a cookie (a first visit) and with a cart (a returning shopper): served
-            # from the page cache once rendered for that cart. With a promoter's cookie (the
-            # page names the promoter: the visitor's own): rendered every time, the uncached figure.
+            # from the page cache once rendered for that cart. With a referral cookie the app
+            # cannot read (forged: the page is the visitor's own): rendered every time, the
+            # uncached figure. (A promoter's real cookie gets that promoter's stored pages.)
             pages += [Page(f"{sub} {name}", host, path, storefront=True) for name, path in browsing]
             pages += [Page(f"{sub} {name} (a cart)", host, path, cart.cookie_header, storefront=True)
                       for name, path in browsing]
@@ -164,7 +165,7 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
     return pages
 
 
-RENDERED = "fs_ref=bench"  # a promoter's cookie: the page is the visitor's own, never stored
+RENDERED = "fs_ref=bench"  # an unreadable referral cookie: the page is the visitor's own, never stored
 
 
 def back_office_pages(owner_url: str, address) -> list[Page]:

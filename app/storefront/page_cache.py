@@ -6,9 +6,13 @@ cookie; a returning shopper's session holds at most their cart. Their home, coll
 product, search and shop pages then depend only on the shop, the language they chose and
 what is in their cart (the header's count, the Market theme's cart bar), so each web
 process keeps the pages it rendered under those (an LRU of `PAGE_CACHE_ENTRIES`): a shopper
-with the same cart, or none, gets the same page. A page is theirs alone, and rendered, when
-a message waits for them (a flash), they preview a theme draft, or a promoter's link brought
-them (the page names the promoter). Pages are kept for at most `PAGE_CACHE_SECONDS` (never in
+with the same cart, or none, gets the same page. A promoter's link is how most visitors of a
+social shop arrive, and their pages name that promoter (who earns on what they buy) for as
+long as the binding runs; a promoter's own browser makes share links with their code. So
+the promoter named and the code shared join the key (read from the signed cookies as the
+storefront reads them): every visitor one promoter brought shares that promoter's pages. A
+page is theirs alone, and rendered, when a message waits for them (a flash), they preview a
+theme draft, or a referral cookie cannot be read (forged, another shop's). Pages are kept for at most `PAGE_CACHE_SECONDS` (never in
 debug mode, where templates change under the developer's hands), under the shop's
 *generation*:
 
@@ -29,7 +33,8 @@ stored with (and before) the render that chose the nonce, its own write moving t
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
 touches neither Flask, nor the database, nor Redis (reading the session cookie, signed, costs tens of
 microseconds). Other methods, other pages and answers that set a cookie are never cached.
-The key is the shop, host, path, query, Accept-Encoding, the chosen language and the cart:
+The key is the shop, host, path, query, Accept-Encoding, the chosen language, the cart and
+the promoter named and shared:
 anything else a page comes to depend on (a language chosen from Accept-Language, say) must
 join it.
 """
@@ -56,12 +61,20 @@ from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
 from app.orders.cart import raw_cart
+from app.referrals.models import Promoter
 from app.shops.models import Shop
 from app.sites import storefront_session_reader
 from app.tenancy import current_shop_id
 from app.tenancy.context import TenantMixin
 
-from .referral_views import SHARER_COOKIE, VISIT_COOKIE
+from .referral_views import (
+    SHARER_COOKIE,
+    VISIT_COOKIE,
+    referral_cookie,
+    referral_signer,
+    sharer_code_of,
+    visit_of,
+)
 from .theming import PREVIEW_KEY
 
 log = logging.getLogger(__name__)
@@ -69,9 +82,9 @@ log = logging.getLogger(__name__)
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
          "storefront.policy_page"}
 _KEY = "flagship.page_cache_key"
+_GENERATIONS = "flagship.page_cache_generations"  # (shop id, its generations) read before rendering
 _REFERRAL = re.compile(r"(?:^|&)ref=")
-# Cookies that make a page the visitor's own: a promoter brought them, or shares it.
-_OWN_PAGE_COOKIES = (VISIT_COOKIE, SHARER_COOKIE)
+_REFERRAL_PART = 7  # where the key holds ("ref", promoter named, code shared), or None
 VISITORS_REMEMBERED = 4096  # cookie headers read (signature checked) and kept, per process
 
 
@@ -194,6 +207,9 @@ class PageCache:
         self.session_cookie = app.config["STOREFRONT_COOKIE_NAME"]
         self.session_reader = storefront_session_reader(app)
         self.session_seconds = int(app.permanent_session_lifetime.total_seconds())
+        self.visit_signer = referral_signer(app.config["SECRET_KEY"], "visit")
+        self.sharer_signer = referral_signer(app.config["SECRET_KEY"], "sharer")
+        self.binding_seconds: dict[int, int] = {}  # shop -> its referral binding, learnt as pages are stored
         # A returning shopper sends the same cookie page after page: read each one once.
         self.visitor = lru_cache(maxsize=VISITORS_REMEMBERED)(self._read_visitor)
         # key -> (expires, status line, headers, body): the answer exactly as it was sent
@@ -229,44 +245,71 @@ class PageCache:
         shop_id = self.shop_of_host.get(host)
         if shop_id is None:
             return None
-        return self._key_for(shop_id, host, environ)
-
-    def _key_for(self, shop_id: int, host: str, environ) -> tuple | None:
-        visitor = self.visitor(shop_id, environ.get("HTTP_COOKIE", ""))
-        if visitor is None:
-            return None
         generations = self.generations.read(shop_id)
         if generations is None:
             return None
+        # Kept for `store`, should this visitor's key be known only once the page is made.
+        environ[_GENERATIONS] = (shop_id, generations)
+        return self._key_for(shop_id, host, environ, generations)
+
+    def _key_for(self, shop_id: int, host: str, environ, generations: tuple) -> tuple | None:
+        visitor = self.visitor(shop_id, environ.get("HTTP_COOKIE", ""))
+        if visitor is None:
+            return None
+        language, cart, referral = visitor
+        if referral is not None:
+            referral = self._referral_key(shop_id, *referral)
+            if referral is None:
+                return None
         # The answer differs by the compression the browser accepts (Flask-Compress), the
-        # language the shopper chose and what is in their cart.
+        # language the shopper chose, what is in their cart and the promoter it names.
         return (shop_id, host, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-                environ.get("HTTP_ACCEPT_ENCODING", ""), *visitor, *generations)
+                environ.get("HTTP_ACCEPT_ENCODING", ""), language, cart, referral, *generations)
+
+    def _referral_key(self, shop_id: int, visit, sharer: str | None) -> tuple | None:
+        """What the referral cookies change on a page: the promoter it names (the one who
+        brought the visitor, while the binding runs: `referrals.visiting_promoter`) and the
+        code the visitor's share links carry. None until this process knows the shop's
+        binding period (its first stored page teaches it)."""
+        named = None
+        if visit is not None:
+            seconds = self.binding_seconds.get(shop_id)
+            if seconds is None:
+                return None
+            promoter_id, bound_at = visit
+            named = promoter_id if bound_at + seconds > time.time() else None
+        return ("ref", named, sharer)
 
     def _read_visitor(self, shop_id: int, cookie_header: str) -> tuple | None:
-        """What this visitor's page depends on, (language cookie, cart), or None when the page
-        is theirs alone: a message waits for them, they preview a theme, a promoter brought
-        them. Other cookies (a site's analytics, say) change nothing."""
+        """What this visitor's page depends on, (language cookie, cart, referral: None or
+        (visit, sharer code) from the promoter cookies), or None when the page is theirs
+        alone: a message waits for them, they preview a theme, a referral cookie cannot be
+        read. Other cookies (a site's analytics, say) change nothing."""
         if not cookie_header:
-            return ("", ())
+            return ("", (), None)
         cookies = parse_cookie(cookie_header)
-        if any(name in cookies for name in _OWN_PAGE_COOKIES):
-            return None
+        referral = None
+        if VISIT_COOKIE in cookies or SHARER_COOKIE in cookies:
+            visit = visit_of(referral_cookie(self.visit_signer, cookies.get(VISIT_COOKIE), shop_id))
+            sharer = sharer_code_of(referral_cookie(self.sharer_signer, cookies.get(SHARER_COOKIE), shop_id))
+            if (VISIT_COOKIE in cookies and visit is None) or (SHARER_COOKIE in cookies and sharer is None):
+                return None
+            referral = (visit, sharer)
         language = cookies.get("lang", "")
         raw = cookies.get(self.session_cookie)
         if not raw:
-            return (language, ())
+            return (language, (), referral)
         try:
             session = self.session_reader.loads(raw, max_age=self.session_seconds)
         except BadData:  # a forged or broken cookie: Flask starts such a visitor afresh too
-            return (language, ())
+            return (language, (), referral)
         if not isinstance(session, dict) or session.get("_flashes") or str(shop_id) in (
                 session.get(PREVIEW_KEY) or {}):
             return None
         cart = raw_cart(session, shop_id)
         if not all(isinstance(n, int) for n in cart.values()):
             return None  # not a cart this app wrote: render, as Flask would read it
-        return (language, tuple(sorted(cart.items())))
+        return (language, tuple(sorted(cart.items())), referral)
 
     # Storing, once Flask has made the whole answer (security headers, compression) ---------
 
@@ -281,15 +324,27 @@ class PageCache:
         if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
                 or "Set-Cookie" in response.headers or _is_draft()):
             return
+        # (A read page's rows are not expired by its commit: app/unit_of_work.py.)
+        self.binding_seconds[shop_id] = g.shop.referral_binding_days * 86400
         key = request.environ.get(_KEY)
         if key is None or key[0] != shop_id:
-            # The host was not known (or now names another shop), or the page is the
-            # visitor's own (None: their session as it came in). The generations are read
-            # now, after the page rendered; a change committed meanwhile moved them on, so at
-            # worst this page is never found.
-            key = self._key_for(shop_id, request.host, request.environ)
+            # The key was not known before the page was made: the host was new to this
+            # process (or now names another shop), the shop's binding period was (a
+            # promoter's visitor), or the page is the visitor's own (their session as it came
+            # in: None again). The generations are those read before it was made, when this
+            # shop's were; for a host new to this process they are read now, and a change
+            # committed while the page rendered could then be stored with it until the next
+            # change or PAGE_CACHE_SECONDS (the first page of a host, once per process).
+            known = request.environ.get(_GENERATIONS)
+            generations = known[1] if known and known[0] == shop_id else self.generations.read(shop_id)
+            key = self._key_for(shop_id, request.host, request.environ, generations) if generations else None
             if key is None:
                 return
+        if key[_REFERRAL_PART] is not None and key[_REFERRAL_PART] != (
+                "ref", g.get("named_promoter_id"), g.get("sharer_code")):
+            # The page names another promoter (or none) than the key says: the binding ended
+            # while it rendered, the promoter is paused, the programme closed. Not kept.
+            return
         response.headers["X-Page-Cache"] = "miss"
         headers = [(name, value) for name, value in response.headers.items() if name != "X-Page-Cache"]
         headers.append(("X-Page-Cache", "hit"))
@@ -307,10 +362,15 @@ def _is_draft() -> bool:
 # Invalidation ---------------------------------------------------------------------------------
 
 _CATALOG = (Supplier, SupplyProduct, SupplyVariant)
-# Every order anywhere moves some variant's stock: were that a change of the whole catalog,
-# no page would stay stored on a busy platform. A stored page may show "in stock" or "sold
-# out" for up to PAGE_CACHE_SECONDS; adding to the cart and checkout check the real stock.
-STOCK_ONLY = {"stock"}
+# Columns whose change alone leaves the stored pages as they are:
+# - stock: every order anywhere moves some variant's stock; were that a change of the whole
+#   catalog, no page would stay stored on a busy platform. A stored page may show "in stock"
+#   or "sold out" for up to PAGE_CACHE_SECONDS; adding to the cart and checkout check the
+#   real stock;
+# - a promoter's clicks: every visit through a promoter's link counts one, and no stored page
+#   shows them (the promoter's own page is never stored); were that a change of the shop, a
+#   social shop's pages would be dropped at every click.
+QUIET = {SupplyVariant: {"stock"}, Promoter: {"clicks"}}
 # Writes in plain SQL (text()) to these tables move generations too (the scope's shop, else
 # the whole platform); other tables (orders, ledger, outbox...) show on no cached page.
 _PAGE_TABLES = re.compile(
@@ -320,12 +380,13 @@ _PAGE_TABLES = re.compile(
 
 
 def _note_object(session: Session, obj) -> None:
+    quiet = QUIET.get(type(obj))
+    if quiet is not None and obj in session.dirty and _modified(obj) <= quiet:
+        return  # see QUIET
     if isinstance(obj, TenantMixin):
         note(session, obj.shop_id)
     elif isinstance(obj, Shop):
         note(session, obj.id)
-    elif isinstance(obj, SupplyVariant) and obj in session.dirty and _modified(obj) <= {"stock"}:
-        return  # stock alone: see STOCK_ONLY
     elif isinstance(obj, _CATALOG):
         note(session, EVERY_SHOP)
     elif isinstance(obj, User) and "email_verified_at" in _modified(obj):
@@ -359,7 +420,7 @@ def install_invalidation(cache: PageCache) -> None:
             return
         model = state.bind_mapper.class_
         values = getattr(state.statement, "_values", None) if state.is_update else None
-        if model is SupplyVariant and values and {getattr(c, "key", c) for c in values} <= STOCK_ONLY:
+        if model in QUIET and values and {getattr(c, "key", c) for c in values} <= QUIET[model]:
             return
         if issubclass(model, TenantMixin):
             shop_id = current_shop_id()

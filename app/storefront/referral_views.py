@@ -34,26 +34,46 @@ SHARER_COOKIE = "fs_promoter"
 YEAR = 365 * 86400
 
 
-def _signer(kind: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"flagship-referral-{kind}")
+def referral_signer(secret_key: str, kind: str) -> URLSafeSerializer:
+    """What signs the "visit" and the "sharer" cookie (the page cache reads them too)."""
+    return URLSafeSerializer(secret_key, salt=f"flagship-referral-{kind}")
 
 
-def _read(kind: str, cookie: str):
-    raw = request.cookies.get(cookie)
+def referral_cookie(signer: URLSafeSerializer, raw: str | None, shop_id: int) -> list | None:
+    """A referral cookie's value for this shop, or None: absent, forged, another shop's."""
     if not raw:
         return None
     try:
-        value = _signer(kind).loads(raw)
+        value = signer.loads(raw)
     except BadSignature:
         return None
-    return value if isinstance(value, list) and len(value) == 3 and value[0] == g.shop.id else None
+    return value if isinstance(value, list) and len(value) == 3 and value[0] == shop_id else None
+
+
+def visit_of(value: list | None) -> tuple[int, int | float] | None:
+    """(promoter id, when the binding began, as a timestamp) of a "visit" cookie's value."""
+    if value is None or not isinstance(value[1], int) or not isinstance(value[2], int | float):
+        return None
+    return value[1], value[2]
+
+
+def sharer_code_of(value: list | None) -> str | None:
+    """The promoter code of a "sharer" cookie's value."""
+    return value[2] if value is not None and isinstance(value[2], str) else None
+
+
+def _read(kind: str, cookie: str):
+    return referral_cookie(referral_signer(current_app.config["SECRET_KEY"], kind), request.cookies.get(cookie),
+                           g.shop.id)
+
+
+def _signer(kind: str) -> URLSafeSerializer:
+    return referral_signer(current_app.config["SECRET_KEY"], kind)
 
 
 def _visit() -> referrals.Visit | None:
-    value = _read("visit", VISIT_COOKIE)
-    if value is None or not isinstance(value[1], int) or not isinstance(value[2], int | float):
-        return None
-    return referrals.Visit(value[1], datetime.fromtimestamp(value[2], UTC))
+    visit = visit_of(_read("visit", VISIT_COOKIE))
+    return referrals.Visit(visit[0], datetime.fromtimestamp(visit[1], UTC)) if visit else None
 
 
 def _set_cookie(response, kind: str, cookie: str, value: list, max_age: int):
@@ -70,8 +90,8 @@ def _referral_visit():
     if shop is None:
         return None
     g.referral_visit = _visit() if shop.referral_open else None
-    sharer = _read("sharer", SHARER_COOKIE)
-    g.sharer_code = sharer[2] if sharer and shop.referral_open and isinstance(sharer[2], str) else None
+    sharer = sharer_code_of(_read("sharer", SHARER_COOKIE))
+    g.sharer_code = sharer if shop.referral_open else None
     if request.method != "GET" or "ref" not in request.args:
         return None
     code = request.args.get("ref")
@@ -93,8 +113,9 @@ def _referral_disclosure():
     shop = g.get("shop")
     if shop is None or g.get("referral_visit") is None:
         return {"recommender": None}
-    return {"recommender": referrals.visiting_promoter(shop),
-            "recommender_rate": referrals.percent(shop.referral_level1_bp)}
+    promoter = referrals.visiting_promoter(shop)
+    g.named_promoter_id = promoter.id if promoter is not None else None  # for the page cache
+    return {"recommender": promoter, "recommender_rate": referrals.percent(shop.referral_level1_bp)}
 
 
 def _join_limit() -> str:

@@ -144,7 +144,7 @@ def test_a_returning_shopper_gets_stored_pages_that_show_their_own_cart(cached, 
     assert more.headers["X-Page-Cache"] == "miss" and _cart_count(more) == "2"
 
 
-def test_a_waiting_message_or_a_promoter_makes_the_page_the_visitors_own(cached, storefront, shop_a):
+def test_a_waiting_message_or_an_unreadable_referral_cookie_makes_the_page_the_visitors_own(cached, storefront, shop_a):
     client = storefront(shop_a.shop)
     client.get("/")
     assert client.get("/").headers["X-Page-Cache"] == "hit"
@@ -157,6 +157,104 @@ def test_a_waiting_message_or_a_promoter_makes_the_page_the_visitors_own(cached,
     promoted = storefront(shop_a.shop)
     promoted.flask_client.set_cookie("fs_ref", "anything", domain=promoted.host)
     assert "X-Page-Cache" not in promoted.get("/").headers
+
+
+def _promoters(shop):
+    from tests.referrals.helpers import open_programme, promoter
+
+    open_programme(shop)
+    return (promoter(shop, "Ana Lima", "ana@example.com"), promoter(shop, "Ben Okafor", "ben@example.com"))
+
+
+def _brought_by(storefront, shop, code):
+    browser = storefront(shop)
+    assert browser.get(f"/?ref={code}").status_code == 302  # the link sets the visit cookie
+    return browser
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_visitors_one_promoter_brought_share_pages_that_name_that_promoter(cached, storefront, shop_a):
+    (_, ana, _), (_, ben, _) = _promoters(shop_a.shop)
+    first_visit = storefront(shop_a.shop)
+    first_visit.get("/")  # (a process learns a shop's binding period from a page it stores)
+    by_ana, also_by_ana, by_ben = (_brought_by(storefront, shop_a.shop, code) for code in (ana, ana, ben))
+    page = by_ana.get("/")
+    assert page.headers["X-Page-Cache"] == "miss" and "Ana Lima recommended Alpha Shop" in _text(page)
+    shared = also_by_ana.get("/")
+    assert shared.headers["X-Page-Cache"] == "hit" and "Ana Lima recommended Alpha Shop" in _text(shared)
+    bens = by_ben.get("/")
+    assert bens.headers["X-Page-Cache"] == "miss"
+    assert "Ben Okafor recommended" in _text(bens) and "Ana Lima" not in _text(bens)
+    assert "recommended" not in _text(first_visit.get("/"))
+
+
+def test_a_click_through_a_promoters_link_keeps_the_stored_pages(cached, storefront, shop_a):
+    (_, ana, _), _ = _promoters(shop_a.shop)
+    client = storefront(shop_a.shop)
+    client.get("/")
+    _brought_by(storefront, shop_a.shop, ana)  # counts a click: no page shows it
+    assert client.get("/").headers["X-Page-Cache"] == "hit"
+
+
+def test_a_visitor_whose_binding_ended_gets_the_page_that_names_nobody(cached, app, storefront, shop_a):
+    import time
+
+    from app.storefront.referral_views import referral_signer
+
+    (ana_id, _, _), (ben_id, _, _) = _promoters(shop_a.shop)
+    storefront(shop_a.shop).get("/")
+    visit = referral_signer(app.config["SECRET_KEY"], "visit")
+    long_ago = int(time.time()) - 31 * 86400  # the programme binds for 30 days
+    pages = []
+    for promoter_id in (ana_id, ben_id):
+        browser = storefront(shop_a.shop)
+        browser.flask_client.set_cookie("fs_ref", visit.dumps([shop_a.shop.id, promoter_id, long_ago]),
+                                        domain=browser.host)
+        pages.append(browser.get("/"))
+    assert [page.headers["X-Page-Cache"] for page in pages] == ["miss", "hit"]
+    assert all("recommended" not in _text(page) for page in pages)
+
+
+def test_a_promoters_own_browser_shares_with_their_code_and_no_one_elses(cached, app, storefront, shop_a):
+    from app.storefront.referral_views import referral_signer
+
+    (ana_id, ana, _), (ben_id, ben, _) = _promoters(shop_a.shop)
+    storefront(shop_a.shop).get("/")
+    sharer = referral_signer(app.config["SECRET_KEY"], "sharer")
+
+    def promoters_browser(promoter_id, code):
+        browser = storefront(shop_a.shop)
+        browser.flask_client.set_cookie("fs_promoter", sharer.dumps([shop_a.shop.id, promoter_id, code]),
+                                        domain=browser.host)
+        return browser
+
+    anas = promoters_browser(ana_id, ana).get("/")
+    assert anas.headers["X-Page-Cache"] == "miss" and f"/{ana}" in _text(anas)
+    assert promoters_browser(ana_id, ana).get("/").headers["X-Page-Cache"] == "hit"  # her phone, her laptop
+    bens = promoters_browser(ben_id, ben).get("/")
+    assert bens.headers["X-Page-Cache"] == "miss" and f"/{ben}" in _text(bens) and f"/{ana}" not in _text(bens)
+    assert f"/{ana}" not in _text(storefront(shop_a.shop).get("/"))
+
+
+def test_a_paused_promoter_is_not_named_and_that_page_is_not_kept(cached, app, storefront, shop_a):
+    from sqlalchemy import update as update_rows
+
+    from app.referrals.models import Promoter
+    from app.tenancy import use_shop
+
+    (ana_id, ana, _), _ = _promoters(shop_a.shop)
+    storefront(shop_a.shop).get("/")
+    by_ana = _brought_by(storefront, shop_a.shop, ana)
+    assert "Ana Lima recommended" in _text(by_ana.get("/"))
+    with app.app_context(), use_shop(shop_a.shop.id):
+        db.session.execute(update_rows(Promoter).where(Promoter.id == ana_id).values(status="paused"))
+        db.session.commit()
+    for _ in range(2):  # the key says "Ana", the page names nobody: rendered each time
+        page = by_ana.get("/")
+        assert "X-Page-Cache" not in page.headers and "recommended" not in _text(page)
 
 
 def test_other_cookies_and_a_broken_session_change_nothing(cached, storefront, shop_a):
