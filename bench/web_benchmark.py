@@ -160,6 +160,14 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
                       for name, path in browsing]
             pages += [Page(f"{sub} {name} (uncached)", host, path, RENDERED, storefront=True)
                       for name, path in browsing]
+            promoter = conn.execute("SELECT code FROM promoters WHERE shop_id = %s AND status = 'active' "
+                                    "ORDER BY id LIMIT 1", (shop_id,)).fetchone()
+            if promoter is not None:  # (the demo's mia has promoters): a visitor their link brought
+                promoted = web_client.Session(address, host)
+                if promoted.get(f"/?ref={promoter[0]}").status != 302:
+                    raise RuntimeError(f"the promoter link of {host} did not redirect")
+                pages += [Page(f"{sub} {name} (a promoter's visitor)", host, path, promoted.cookie_header,
+                               storefront=True) for name, path in browsing]
             pages += [Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
                       Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True)]
     return pages
