@@ -12,9 +12,9 @@ long as the binding runs; a promoter's own browser makes share links with their 
 the promoter named and the code shared join the key (read from the signed cookies as the
 storefront reads them): every visitor one promoter brought shares that promoter's pages. A
 page is theirs alone, and rendered, when a message waits for them (a flash), they preview a
-theme draft, or a referral cookie cannot be read (forged, another shop's). Pages are kept for at most `PAGE_CACHE_SECONDS` (never in
-debug mode, where templates change under the developer's hands), under the shop's
-*generation*:
+theme draft, or a referral cookie cannot be read (forged, another shop's). Pages are kept
+for at most `PAGE_CACHE_SECONDS` (never in debug mode, where templates change under the
+developer's hands), under the shop's *generation*:
 
 - every committed change to a shop's rows (any tenant table, the shop itself, its domains
   and members) moves that shop's generation on; a change to the shared catalog (products,
@@ -319,7 +319,7 @@ class PageCache:
         if (shop is None or self.seconds <= 0 or current_app.debug or request.method != "GET"
                 or request.endpoint not in PAGES or "ref" in request.args):
             return
-        shop_id = current_shop_id()  # (the request has committed: shop.id would fetch the row again)
+        shop_id = current_shop_id()  # (the scope's: a request that failed expired the shop's row)
         self.shop_of_host[request.host] = shop_id  # the next visit finds its generations
         if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
                 or "Set-Cookie" in response.headers or _is_draft()):

@@ -62,13 +62,12 @@ def sharer_code_of(value: list | None) -> str | None:
     return value[2] if value is not None and isinstance(value[2], str) else None
 
 
-def _read(kind: str, cookie: str):
-    return referral_cookie(referral_signer(current_app.config["SECRET_KEY"], kind), request.cookies.get(cookie),
-                           g.shop.id)
-
-
 def _signer(kind: str) -> URLSafeSerializer:
     return referral_signer(current_app.config["SECRET_KEY"], kind)
+
+
+def _read(kind: str, cookie: str):
+    return referral_cookie(_signer(kind), request.cookies.get(cookie), g.shop.id)
 
 
 def _visit() -> referrals.Visit | None:
