@@ -49,6 +49,7 @@ import threading
 import time
 from collections import OrderedDict
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import current_app, g, request, request_finished
 from itsdangerous import BadData
@@ -60,6 +61,7 @@ from app import remembered
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
+from app.extensions import db
 from app.orders.cart import raw_cart
 from app.referrals.models import Promoter
 from app.shops.models import Shop
@@ -84,8 +86,21 @@ PAGES = {"storefront.home", "storefront.collection", "storefront.product", "stor
 _KEY = "flagship.page_cache_key"
 _GENERATIONS = "flagship.page_cache_generations"  # (shop id, its generations) read before rendering
 _REFERRAL = re.compile(r"(?:^|&)ref=")
-_REFERRAL_PART = 7  # where the key holds ("ref", promoter named, code shared), or None
 VISITORS_REMEMBERED = 4096  # cookie headers read (signature checked) and kept, per process
+
+
+class PageKey(NamedTuple):
+    """What a stored page is kept under (hashed as the plain tuple it is)."""
+
+    shop_id: int
+    host: str
+    path: str
+    query: str
+    encoding: str  # Accept-Encoding: Flask-Compress answers each differently
+    language: str  # the shopper's chosen language (cookie)
+    cart: tuple  # (variant id, quantity) pairs
+    referral: tuple | None  # ("ref", promoter named, code shared), or None
+    generations: tuple  # (the shop's, the platform's), read before the page was made
 
 
 class Generations:
@@ -213,7 +228,7 @@ class PageCache:
         # A returning shopper sends the same cookie page after page: read each one once.
         self.visitor = lru_cache(maxsize=VISITORS_REMEMBERED)(self._read_visitor)
         # key -> (expires, status line, headers, body): the answer exactly as it was sent
-        self.pages: OrderedDict[tuple, tuple[float, str, list, bytes]] = OrderedDict()
+        self.pages: OrderedDict[PageKey, tuple[float, str, list, bytes]] = OrderedDict()
         self.shop_of_host: dict[str, int] = {}
         self.lock = threading.Lock()
 
@@ -236,7 +251,7 @@ class PageCache:
 
         return serve
 
-    def _key(self, environ) -> tuple | None:
+    def _key(self, environ) -> PageKey | None:
         """The key of a request that may be served from the cache, or None."""
         if (self.seconds <= 0 or environ.get("REQUEST_METHOD") != "GET"
                 or _REFERRAL.search(environ.get("QUERY_STRING", ""))):
@@ -252,7 +267,7 @@ class PageCache:
         environ[_GENERATIONS] = (shop_id, generations)
         return self._key_for(shop_id, host, environ, generations)
 
-    def _key_for(self, shop_id: int, host: str, environ, generations: tuple) -> tuple | None:
+    def _key_for(self, shop_id: int, host: str, environ, generations: tuple) -> PageKey | None:
         visitor = self.visitor(shop_id, environ.get("HTTP_COOKIE", ""))
         if visitor is None:
             return None
@@ -263,8 +278,8 @@ class PageCache:
                 return None
         # The answer differs by the compression the browser accepts (Flask-Compress), the
         # language the shopper chose, what is in their cart and the promoter it names.
-        return (shop_id, host, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-                environ.get("HTTP_ACCEPT_ENCODING", ""), language, cart, referral, *generations)
+        return PageKey(shop_id, host, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+                       environ.get("HTTP_ACCEPT_ENCODING", ""), language, cart, referral, generations)
 
     def _referral_key(self, shop_id: int, visit, sharer: str | None) -> tuple | None:
         """What the referral cookies change on a page: the promoter it names (the one who
@@ -311,6 +326,20 @@ class PageCache:
             return None  # not a cart this app wrote: render, as Flask would read it
         return (language, tuple(sorted(cart.items())), referral)
 
+    def note_shop(self, shop) -> None:
+        """The storefront found this request's shop. When `_key` could not read its
+        generations (the host is new to this process, or names another shop now), read them
+        here, before any of the page's rows, and read the shop's own row again after them:
+        the page is then stored under generations older than everything it shows."""
+        known = request.environ.get(_GENERATIONS)
+        if ((known is not None and known[0] == shop.id) or self.seconds <= 0 or current_app.debug
+                or request.method != "GET" or request.endpoint not in PAGES or "ref" in request.args):
+            return
+        generations = self.generations.read(shop.id)
+        if generations is not None:
+            request.environ[_GENERATIONS] = (shop.id, generations)
+            db.session.refresh(shop)
+
     # Storing, once Flask has made the whole answer (security headers, compression) ---------
 
     def store(self, sender, response, **extra):
@@ -327,20 +356,20 @@ class PageCache:
         # (A read page's rows are not expired by its commit: app/unit_of_work.py.)
         self.binding_seconds[shop_id] = g.shop.referral_binding_days * 86400
         key = request.environ.get(_KEY)
-        if key is None or key[0] != shop_id:
+        if key is None or key.shop_id != shop_id:
             # The key was not known before the page was made: the host was new to this
             # process (or now names another shop), the shop's binding period was (a
             # promoter's visitor), or the page is the visitor's own (their session as it came
-            # in: None again). The generations are those read before it was made, when this
-            # shop's were; for a host new to this process they are read now, and a change
-            # committed while the page rendered could then be stored with it until the next
-            # change or PAGE_CACHE_SECONDS (the first page of a host, once per process).
+            # in: None again). It takes the generations read before the page was made (by
+            # `_key`, or by `note_shop` once the shop was found), never ones read now: a
+            # change committed while the page rendered would be stored with it.
             known = request.environ.get(_GENERATIONS)
-            generations = known[1] if known and known[0] == shop_id else self.generations.read(shop_id)
-            key = self._key_for(shop_id, request.host, request.environ, generations) if generations else None
+            if known is None or known[0] != shop_id:
+                return
+            key = self._key_for(shop_id, request.host, request.environ, known[1])
             if key is None:
                 return
-        if key[_REFERRAL_PART] is not None and key[_REFERRAL_PART] != (
+        if key.referral is not None and key.referral != (
                 "ref", g.get("named_promoter_id"), g.get("sharer_code")):
             # The page names another promoter (or none) than the key says: the binding ended
             # while it rendered, the promoter is paused, the programme closed. Not kept.

@@ -99,6 +99,9 @@ def _shop_of_host():
     if shop is None:
         g.unknown_shop = True
         abort(404)
+    cache = current_app.extensions.get("page_cache")  # (app/storefront/page_cache.py)
+    if cache is not None:
+        cache.note_shop(shop)  # before the page's rows are read
     g.shop, g.theme = shop, shop.theme
     g.storefront = True  # the shop's language, not the signed-in user's (app/i18n.py)
     return for_shop(shop.id)

@@ -293,6 +293,29 @@ def test_a_host_that_now_names_another_shop_never_gets_the_old_shops_page(cached
     assert cached.shop_of_host["alpha.flagship.test"] == shop_a.shop.id
 
 
+def test_a_change_committed_while_a_new_hosts_first_page_renders_is_not_hidden(cached, storefront, shop_a,
+                                                                              monkeypatch):
+    # The host is new to this process, so its generations could not be read before Flask
+    # ran. A change committed while the first page renders (its bump comes after the page's
+    # rows were read) must not be stored with that page: the next visit renders afresh.
+    from app.storefront import views
+
+    render, bumped = views.render_storefront, []
+
+    def change_meanwhile(*args, **kwargs):
+        answer = render(*args, **kwargs)
+        if not bumped:
+            bumped.append(args[0])
+            cached.generations.bump([str(shop_a.shop.id)])
+        return answer
+
+    monkeypatch.setattr(views, "render_storefront", change_meanwhile)
+    client = storefront(shop_a.shop)
+    assert client.get("/").headers["X-Page-Cache"] == "miss" and bumped == ["home.html"]
+    assert client.get("/").headers["X-Page-Cache"] == "miss"  # the stored page was older than the change
+    assert client.get("/").headers["X-Page-Cache"] == "hit"
+
+
 def test_pages_that_set_a_cookie_or_carry_a_referral_are_not_stored(cached, storefront, shop_a):
     client = storefront(shop_a.shop)
     assert "X-Page-Cache" not in client.get("/cart").headers
