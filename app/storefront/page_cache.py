@@ -86,6 +86,17 @@ PAGES = {"storefront.home", "storefront.collection", "storefront.product", "stor
 _KEY = "flagship.page_cache_key"
 _GENERATIONS = "flagship.page_cache_generations"  # (shop id, its generations) read before rendering
 _REFERRAL = re.compile(r"(?:^|&)ref=")
+# Click ids and campaign tags that ads, social apps and newsletters add to a link: a post
+# shared on Instagram or Facebook reaches the shop as `/?fbclid=<new for every click>`.
+# Nothing the app makes depends on them (visits count the referring site, before this
+# layer), so they are taken off the query before Flask sees it: that visitor gets the page
+# stored for the plain address instead of a fresh render each time. (The browser keeps them
+# in its address bar, for the ad networks' own scripts.)
+TRACKING_PARAMETERS = frozenset((
+    "fbclid", "igshid", "gclid", "gbraid", "wbraid", "dclid", "msclkid", "ttclid", "twclid", "li_fat_id",
+    "yclid", "srsltid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "utm_source", "utm_medium", "utm_campaign",
+    "utm_term", "utm_content", "utm_id"))
+_TRACKING = re.compile(r"(?:^|&)(?:" + "|".join(sorted(TRACKING_PARAMETERS)) + r")(?:=|&|$)")
 VISITORS_REMEMBERED = 4096  # cookie headers read (signature checked) and kept, per process
 
 
@@ -236,6 +247,9 @@ class PageCache:
 
     def middleware(self, wsgi_app):
         def serve(environ, start_response):
+            query = environ.get("QUERY_STRING")
+            if query and environ.get("REQUEST_METHOD") == "GET" and _TRACKING.search(query):
+                environ["QUERY_STRING"] = without_tracking(query)
             key = self._key(environ)
             if key is not None:
                 with self.lock:
@@ -381,6 +395,12 @@ class PageCache:
             self.pages[key] = (time.monotonic() + self.seconds, response.status, headers, response.get_data())
             while len(self.pages) > self.entries:
                 self.pages.popitem(last=False)
+
+
+def without_tracking(query: str) -> str:
+    """The query string without `TRACKING_PARAMETERS`, the rest as sent and in its order."""
+    return "&".join(part for part in query.split("&")
+                    if part.partition("=")[0] not in TRACKING_PARAMETERS)
 
 
 def _is_draft() -> bool:

@@ -322,6 +322,41 @@ def test_pages_that_set_a_cookie_or_carry_a_referral_are_not_stored(cached, stor
     assert "X-Page-Cache" not in client.get("/?ref=nobody").headers
 
 
+def test_a_click_from_an_ad_or_a_social_app_gets_the_plain_addresses_page(cached, storefront, shop_a):
+    # Facebook and Instagram add a click id that is new on every click; newsletters add
+    # campaign tags. The page is the plain address's, stored once, and never shows them.
+    client = storefront(shop_a.shop)
+    plain = client.get("/")
+    for query in ("fbclid=IwAR0clickone", "fbclid=IwAR0clicktwo&utm_source=ig&utm_medium=social", "igshid=MzRl"):
+        page = client.get(f"/?{query}")
+        assert page.headers["X-Page-Cache"] == "hit" and page.data == plain.data, query
+    listing = shop_a.listings[0]
+    word = listing.title.split()[0]
+    first = client.get(f"/search?q={word}&fbclid=IwAR0clickthree")
+    assert first.headers["X-Page-Cache"] == "miss" and listing.title in first.get_data(as_text=True)
+    assert "IwAR0" not in first.get_data(as_text=True)
+    again = client.get(f"/search?utm_campaign=spring&q={word}")
+    assert again.headers["X-Page-Cache"] == "hit" and again.data == first.data
+    # Only whole names count: a search for the word, or a parameter that merely ends in one, stays.
+    assert client.get("/search?q=fbclid").headers["X-Page-Cache"] == "miss"
+    assert client.get(f"/search?q={word}&xfbclid=1").headers["X-Page-Cache"] == "miss"
+
+
+def test_a_tracked_click_still_counts_as_a_visit(app, cached, storefront, shop_a, monkeypatch):
+    from app.analytics.counting import MemoryVisitStore
+
+    counter = app.extensions["visit_counter"]
+    monkeypatch.setattr(counter, "store", MemoryVisitStore())
+    browser = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"}
+    client = storefront(shop_a.shop)
+    client.get("/", headers=browser).close()  # closed: counted now
+    page = client.get("/?fbclid=IwAR0counted", headers={**browser, "Referer": "https://l.instagram.com/"})
+    page.close()
+    assert page.headers["X-Page-Cache"] == "hit"
+    counts = [tally.counts for tally in counter.store.pending() if tally.shop_id == shop_a.shop.id]
+    assert sum(c.get("views", 0) for c in counts) == 2 and sum(c.get("w:l.instagram.com", 0) for c in counts) == 1
+
+
 @pytest.mark.redis
 def test_generations_are_shared_through_redis_between_processes():
     import uuid
