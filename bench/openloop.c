@@ -3,7 +3,8 @@
  *   openloop HOST_IP PORT RATE SECONDS REQUEST_FILE
  *
  * Sends the bytes of REQUEST_FILE (a whole request with "Connection: close") int(RATE *
- * SECONDS) times, request i due at start + i / RATE, each on a new connection, and reads
+ * SECONDS) times (where it holds the 8 bytes "~SEQNUM~", request i has i there instead, as
+ * 8 decimal digits: a click id new on every request), request i due at start + i / RATE, each on a new connection, and reads
  * each answer until the server closes. Open loop: a request is sent when it is due, whether
  * or not the earlier ones were answered, and if the client itself falls behind it sends at
  * once and the lateness counts, since latency is measured from the due time, not the send
@@ -52,6 +53,8 @@ struct req {
 static struct req *reqs;
 static char *request;
 static size_t request_len;
+static char *numbered;   /* a copy of request with the sequence number written in */
+static long seq_at = -1; /* where "~SEQNUM~" is in request, or -1 */
 static struct sockaddr_in server;
 static int ep;
 static long open_count;
@@ -139,8 +142,15 @@ static void begin(struct req *r, long i, double due)
 static void step(struct req *r, double due, uint32_t events)
 {
     static char scratch[65536];
+    const char *bytes = request;
+    if (seq_at >= 0 && r->sent < request_len) {
+        char digits[16];
+        snprintf(digits, sizeof digits, "%08ld", (long)(r - reqs) % 100000000L);
+        memcpy(numbered + seq_at, digits, 8);
+        bytes = numbered;
+    }
     while (r->sent < request_len) {
-        ssize_t n = send(r->fd, request + r->sent, request_len - r->sent, MSG_NOSIGNAL);
+        ssize_t n = send(r->fd, bytes + r->sent, request_len - r->sent, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR)
                 finish(r, due, reason(errno));
@@ -200,6 +210,14 @@ int main(int argc, char **argv)
         return 2;
     }
     read_request(argv[5]);
+    char *marker = memmem(request, request_len, "~SEQNUM~", 8);
+    if (marker) {
+        seq_at = marker - request;
+        numbered = malloc(request_len);
+        if (!numbered)
+            die("malloc");
+        memcpy(numbered, request, request_len);
+    }
     long count = (long)(rate * seconds); /* as Python's int(rate * seconds) */
     reqs = calloc(count ? (size_t)count : 1, sizeof *reqs);
     if (!reqs)

@@ -29,6 +29,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -101,6 +102,21 @@ class Server:
 # --- wrk ------------------------------------------------------------------------------------
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+# A wrk script that writes a number of its own into each request's path, where the page's
+# path holds web_client.SEQUENCE: wrk's threads number from 1, so no two requests share one.
+WRK_NUMBERED = """
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("prefix", threads)
+end
+local sent = 0
+function request()
+  sent = sent + 1
+  local path = string.gsub(wrk.path, "SEQUENCE", string.format("%02d%06d", prefix % 100, sent % 1000000))
+  return wrk.format(nil, path)
+end
+""".replace("SEQUENCE", web_client.SEQUENCE)
 
 
 def wrk(port: int, page: Page, args) -> tuple[float, float, float]:
@@ -109,8 +125,13 @@ def wrk(port: int, page: Page, args) -> tuple[float, float, float]:
                "--latency", "-H", f"Host: {page.host}", "-H", f"User-Agent: {web_client.USER_AGENT}"]
     if page.cookie:
         command += ["-H", f"Cookie: {page.cookie}"]
-    out = subprocess.run(command + [f"http://127.0.0.1:{port}{page.path}"], capture_output=True, text=True,
-                         check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-") as script:
+        if web_client.SEQUENCE in page.path:  # each request its own number (costs wrk a Lua call each)
+            script.write(WRK_NUMBERED)
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run(command + [f"http://127.0.0.1:{port}{page.path}"], capture_output=True, text=True,
+                             check=True).stdout
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     if bad or (errors and re.search(r"timeout [1-9]", errors.group(1))):
@@ -160,6 +181,14 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
                       for name, path in browsing]
             pages += [Page(f"{sub} {name} (uncached)", host, path, RENDERED, storefront=True)
                       for name, path in browsing]
+            # A click from a social app or an ad: the same page under a click id that is new
+            # on every request (Instagram's link in bio adds its tags too).
+            clicked = web_client.SEQUENCE
+            pages += [Page(f"{sub} home (a click from Instagram)", host,
+                           f"/?utm_source=ig&utm_medium=social&utm_content=link_in_bio&fbclid=PAZXh0bgNhZW0C{clicked}",
+                           storefront=True),
+                      Page(f"{sub} product (a click from Facebook)", host, f"{product_path}?fbclid=IwAR{clicked}",
+                           storefront=True)]
             promoter = conn.execute("SELECT code FROM promoters WHERE shop_id = %s AND status = 'active' "
                                     "ORDER BY id LIMIT 1", (shop_id,)).fetchone()
             if promoter is not None:  # (the demo's mia has promoters): a visitor their link brought
@@ -212,7 +241,7 @@ def check(address, pages: list[Page]) -> None:
         session = web_client.Session(address, page.host)
         if page.cookie:
             session.cookies.update(dict(part.split("=", 1) for part in page.cookie.split("; ")))
-        response = session.get(page.path)
+        response = session.get(web_client.numbered(page.path, 0))
         if response.status != 200:
             raise RuntimeError(f"{page.name}: {page.host}{page.path} answered {response.status}")
         print(f"  ok  {page.name:<26} {page.host}{page.path}  {len(response.body):,} bytes")
@@ -323,14 +352,14 @@ def in_process(env: dict, pages: list[Page], repeat: int = 5) -> dict[str, tuple
         client, found = app.test_client(use_cookies=False), {}
         for page in pages:
             headers = {"User-Agent": web_client.USER_AGENT, **({"Cookie": page.cookie} if page.cookie else {})}
-            client.get(page.path, base_url=f"http://{page.host}", headers=headers)
+            client.get(web_client.numbered(page.path, 1), base_url=f"http://{page.host}", headers=headers)
             seen[0] = 0
-            response = client.get(page.path, base_url=f"http://{page.host}", headers=headers)
+            response = client.get(web_client.numbered(page.path, 2), base_url=f"http://{page.host}", headers=headers)
             statements = seen[0] if response.status_code == 200 else f"({response.status_code})"
             times = []
-            for _ in range(repeat):
+            for n in range(repeat):
                 started = time.perf_counter()
-                client.get(page.path, base_url=f"http://{page.host}", headers=headers)
+                client.get(web_client.numbered(page.path, 3 + n), base_url=f"http://{page.host}", headers=headers)
                 times.append((time.perf_counter() - started) * 1000)
             found[page.name] = (statements, statistics.median(times))
         event.remove(engine, "before_cursor_execute", count)

@@ -164,6 +164,14 @@ async def _timed_request(address, payload: bytes, scheduled: float, results: lis
     results.append(time.perf_counter() - scheduled)
 
 
+SEQUENCE = "~SEQNUM~"  # in a path: each request has its own number there (8 digits), as openloop.c does
+
+
+def numbered(path: str, n: int) -> str:
+    """`path` as its request number `n` sends it (a click id new on every request)."""
+    return path.replace(SEQUENCE, f"{n % 100_000_000:08d}")
+
+
 async def _open_loop(address, payload: bytes, rate: float, seconds: float) -> tuple[list, list, float]:
     results, errors, tasks = [], [], []
     start = time.perf_counter()
@@ -173,7 +181,8 @@ async def _open_loop(address, payload: bytes, rate: float, seconds: float) -> tu
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(_timed_request(address, payload, due, results, errors)))
+        numbered = payload.replace(SEQUENCE.encode(), f"{i % 100_000_000:08d}".encode())
+        tasks.append(asyncio.create_task(_timed_request(address, numbered, due, results, errors)))
     await asyncio.gather(*tasks)
     return results, errors, time.perf_counter() - start
 
