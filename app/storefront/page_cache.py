@@ -33,8 +33,9 @@ stored with (and before) the render that chose the nonce, its own write moving t
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
 touches neither Flask, nor the database, nor Redis (reading the session cookie, signed, costs tens of
 microseconds). Other methods, other pages and answers that set a cookie are never cached.
-The key is the shop, host, path, query, Accept-Encoding, the chosen language, the cart and
-the promoter named and shared:
+The key is the shop, host, path, query (click ids and campaign tags taken off first:
+`TRACKING_PARAMETERS`), Accept-Encoding, the chosen language, the cart and the promoter
+named and shared:
 anything else a page comes to depend on (a language chosen from Accept-Language, say) must
 join it.
 """
