@@ -55,6 +55,11 @@ def resolve_shop(host: str):
     return shop_of_custom_domain(host)
 
 
+def read_again(shop) -> None:
+    """Read the shop's row again: something was read first that must be older than it."""
+    db.session.refresh(shop)
+
+
 def shop_of_custom_domain(host: str):
     """The shop whose verified custom domain `host` is (any port), or None. Platform-wide:
     this runs before any shop scope exists."""

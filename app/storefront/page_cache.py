@@ -62,7 +62,6 @@ from app import remembered
 from app.accounts.models import User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
-from app.extensions import db
 from app.orders.cart import raw_cart
 from app.referrals.models import Promoter
 from app.shops.models import Shop
@@ -341,19 +340,20 @@ class PageCache:
             return None  # not a cart this app wrote: render, as Flask would read it
         return (language, tuple(sorted(cart.items())), referral)
 
-    def note_shop(self, shop) -> None:
+    def note_shop(self, shop_id: int) -> bool:
         """The storefront found this request's shop. When `_key` could not read its
         generations (the host is new to this process, or names another shop now), read them
-        here, before any of the page's rows, and read the shop's own row again after them:
-        the page is then stored under generations older than everything it shows."""
+        here, before any of the page's rows; True then: the caller reads the shop's own row
+        again, so the page is stored under generations older than everything it shows."""
         known = request.environ.get(_GENERATIONS)
-        if ((known is not None and known[0] == shop.id) or self.seconds <= 0 or current_app.debug
+        if ((known is not None and known[0] == shop_id) or self.seconds <= 0 or current_app.debug
                 or request.method != "GET" or request.endpoint not in PAGES or "ref" in request.args):
-            return
-        generations = self.generations.read(shop.id)
-        if generations is not None:
-            request.environ[_GENERATIONS] = (shop.id, generations)
-            db.session.refresh(shop)
+            return False
+        generations = self.generations.read(shop_id)
+        if generations is None:
+            return False
+        request.environ[_GENERATIONS] = (shop_id, generations)
+        return True
 
     # Storing, once Flask has made the whole answer (security headers, compression) ---------
 
@@ -499,6 +499,7 @@ def install(app) -> PageCache:
     # Answers kept under the same generations (app/remembered.py).
     app.extensions[remembered.EXTENSION] = remembered.Remembered(
         cache.generations, cache.seconds, app.config["REMEMBERED_ENTRIES"])
+    app.extensions[remembered.GRIDS] = remembered.Remembered(cache.generations, cache.seconds, remembered.GRIDS_KEPT)
     app.wsgi_app = cache.middleware(app.wsgi_app)
     request_finished.connect(cache.store, app, weak=False)
     install_invalidation(cache)

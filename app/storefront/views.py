@@ -56,7 +56,7 @@ from app.payments.services import confirm_return, open_payment
 from app.payout_onboarding import secret_link_payout_routes
 from app.remembered import remembered
 from app.shops import browsing, pickup
-from app.shops.hosts import resolve_shop
+from app.shops.hosts import read_again, resolve_shop
 from app.shops.models import Collection, Listing
 from app.shops.option_pickers import variant_choice
 from app.shops.pricing import PriceRule, price_table
@@ -100,8 +100,8 @@ def _shop_of_host():
         g.unknown_shop = True
         abort(404)
     cache = current_app.extensions.get("page_cache")  # (app/storefront/page_cache.py)
-    if cache is not None:
-        cache.note_shop(shop)  # before the page's rows are read
+    if cache is not None and cache.note_shop(shop.id):
+        read_again(shop)  # after the generations the page will be stored under
     g.shop, g.theme = shop, shop.theme
     g.storefront = True  # the shop's language, not the signed-in user's (app/i18n.py)
     return for_shop(shop.id)
