@@ -30,6 +30,8 @@ from .change_notes import EVERY_SHOP
 
 T = TypeVar("T")
 EXTENSION = "remembered"
+GRIDS = "remembered_grids"  # rendered product grids: bigger answers, a keeper of their own
+GRIDS_KEPT = 300  # a 60-card grid is about 30 KB of HTML
 
 
 class Remembered:
@@ -65,11 +67,12 @@ class Remembered:
 
 
 def remembered(name: str, make: Callable[[], T], *, shop_id: int | None = None,
-               parts: tuple[Hashable, ...] = ()) -> T:
+               parts: tuple[Hashable, ...] = (), store: str = EXTENSION) -> T:
     """`make()`, or the answer it gave before in this process if nothing it reads has changed
     since: the shop `shop_id`'s rows or the platform's (shop_id None: the platform's alone).
-    `parts` is what else the answer depends on (a currency, the shopper's language)."""
-    keeper: Remembered | None = current_app.extensions.get(EXTENSION)
+    `parts` is what else the answer depends on (a currency, the shopper's language).
+    `store`: which keeper's LRU holds it (GRIDS for rendered product grids)."""
+    keeper: Remembered | None = current_app.extensions.get(store)
     if keeper is None:
         return make()
     return keeper.get(name, make, shop_id, parts)

@@ -35,8 +35,9 @@ def _environment(app, name: str):
         sections = ChoiceLoader([FileSystemLoader(str(d)) for d in theme.section_dirs])
         # "@default/layout.html" names one theme's own file, so a child can extend its parent's.
         own = {f"@{n}": FileSystemLoader(str(d)) for n, d in zip(theme.chain, theme.template_dirs, strict=True)}
-        cache[name] = app.jinja_env.overlay(
+        cache[name] = env = app.jinja_env.overlay(
             loader=ChoiceLoader([*loaders, PrefixLoader({"sections": sections, **own})]))
+        env.globals["kept_grid"] = kept_grid  # (macros imported without the page's context see globals)
     return cache[name]
 
 
@@ -81,6 +82,32 @@ def _spoken_sections(theme: ThemePackage, sections: list[dict]) -> list[dict]:
     in the shopper's language, until the owner writes their own."""
     defaults = default_texts(theme)
     return [{**section, "settings": spoken(section["settings"], defaults)} for section in sections]
+
+
+def kept_grid(offers, currency: str, heading: str, caller) -> Markup:
+    """A product grid's HTML (`caller()`: the `{% call %}` block in `_macros.html`), kept in
+    this process while neither the shop nor the catalog changed (app/remembered.py) and the
+    cards are the same: each card's key holds what a card shows that is not a row of those
+    (its price as priced now, its stock, its picture), so a kept grid is what a fresh render
+    would make. Kept per theme, language, host, page and currency (the Market theme's quick
+    add returns to its page); a theme draft's grids are not kept. A grid never holds a script
+    nonce (cards have no script or style)."""
+    from flask_babel import get_locale
+
+    from app.remembered import GRIDS, remembered
+
+    shop, state = getattr(g, "shop", None), getattr(g, "theme_state", None)
+    if shop is None or (state is not None and state.is_draft):
+        return caller()
+    cards = tuple(_card_key(offer) for offer in offers)
+    parts = (state.theme.name if state else getattr(g, "theme", BASE_THEME), str(get_locale()), request.host,
+             request.full_path, currency, heading, cards)
+    return remembered("grid", caller, shop_id=shop.id, parts=parts, store=GRIDS)
+
+
+def _card_key(offer: dict) -> tuple:
+    return (offer["listing"].id, offer["price"], offer["varies"], offer["in_stock"], offer["paused"],
+            offer["image"], tuple((variant.id, variant.stock > 0) for variant in offer["product"].variants))
 
 
 def json_ld(data) -> Markup:
