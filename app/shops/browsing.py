@@ -47,16 +47,26 @@ def cards(listing_ids) -> list[Listing]:
         select(Listing).where(Listing.id.in_(list(listing_ids))).options(*as_cards())).unique())
 
 
+def catalog_pictures(listing_ids) -> dict[int, str]:
+    """{listing id: its supply product's picture URL} for these listings: one light query."""
+    from app.catalog.models import SupplyProduct
+
+    return dict(db.session.execute(
+        select(Listing.id, SupplyProduct.image_url).join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
+        .where(Listing.id.in_(list(listing_ids)))).all())
+
+
 def storefront_collections() -> list[Collection]:
-    """The shop's collections that hold something, in order, with their entries and listings
-    (an entry's listing is joined), not loaded as cards: the home page's cards are the
-    shelf's, which holds every listing on sale. One set of queries per request (the menu and
-    the home page share it)."""
+    """The shop's collections that hold something, in order, with their entries but not the
+    entries' listings (reading one raises): the home page's cards and what a collection
+    holds on sale come from the shelf, which holds every listing on sale (100 entries' listings
+    and products were half the cost of the 100-listing home's collections). One set of
+    queries per request (the menu and the home page share it)."""
     cached = g.get("storefront_collections") if has_app_context() else None
     if cached is None:
         cached = [c for c in db.session.scalars(
             select(Collection).order_by(Collection.position, Collection.id)
-            .options(selectinload(Collection.entries))).unique()
+            .options(selectinload(Collection.entries).raiseload(CollectionListing.listing))).unique()
             if c.entries]
         if has_app_context():
             g.storefront_collections = cached

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import g, url_for
 
-from app.shops import listing_media
+from app.shops import browsing, listing_media
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,15 @@ def listing_picture(listing) -> str:
     """The URL of a listing's main picture ("" when it has none at all)."""
     photo = _main_photos().get(listing.id)
     return photo_url(photo) if photo is not None else listing.supply_product.image_url
+
+
+def listing_pictures(listing_ids) -> dict[int, str]:
+    """listing_picture of each of these listings, without loading them (one query for the
+    supplier's pictures of those without a photo of the owner's)."""
+    photos = _main_photos()
+    found = {i: photo_url(photos[i]) for i in listing_ids if i in photos}
+    missing = [i for i in listing_ids if i not in found]
+    return {**found, **(browsing.catalog_pictures(missing) if missing else {})}
 
 
 @dataclass(frozen=True)

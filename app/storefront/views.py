@@ -245,9 +245,22 @@ def home():
         ids = [entry.listing_id for entry in found.entries if entry.listing_id in offers.ids_on_sale]
         return found, offers.offers(ids[:limit] if limit else ids)
 
+    on_sale_in = {c.id: [e.listing_id for e in c.entries if e.listing_id in offers.ids_on_sale] for c in collections}
+    first_pictures: dict[int, str] = {}
+
+    def collection_card(collection: Collection) -> tuple[int, str]:
+        """A collection-list card's figures: how many of its products are on sale, and the
+        first one's picture ("" when none is; every collection's read at the first call)."""
+        if not first_pictures:
+            firsts = [ids[0] for ids in on_sale_in.values() if ids]
+            first_pictures.update(pictures.listing_pictures(firsts) if firsts else {0: ""})
+        ids = on_sale_in.get(collection.id, [])
+        return len(ids), (first_pictures.get(ids[0]) or "") if ids else ""
+
     return render_storefront(
         "home.html", offers=offers, collections=collections,
-        collection_offers=collection_offers, meta=seo.home_meta(g.shop), week=weekly.on_show(),
+        collection_offers=collection_offers, collection_card=collection_card, meta=seo.home_meta(g.shop),
+        week=weekly.on_show(),
         share=sharing.share_of(sharing.home_target(g.shop, offers)),
     )
 
