@@ -47,15 +47,6 @@ def cards(listing_ids) -> list[Listing]:
         select(Listing).where(Listing.id.in_(list(listing_ids))).options(*as_cards())).unique())
 
 
-def catalog_pictures(listing_ids) -> dict[int, str]:
-    """{listing id: its supply product's picture URL} for these listings: one light query."""
-    from app.catalog.models import SupplyProduct
-
-    return dict(db.session.execute(
-        select(Listing.id, SupplyProduct.image_url).join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
-        .where(Listing.id.in_(list(listing_ids)))).all())
-
-
 def storefront_collections() -> list[Collection]:
     """The shop's collections that hold something, in order, with their entries but not the
     entries' listings (reading one raises): the home page's cards and what a collection

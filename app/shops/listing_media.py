@@ -76,6 +76,30 @@ def listing_photos(listing_id: int) -> list[ListingMedia]:
         .order_by(ListingMedia.position, ListingMedia.id)))
 
 
+def loaded_listing_ids() -> set[int]:
+    """The listings this session holds (a page's cards, a cart's lines), by id: read off the
+    identity map's keys, so nothing is loaded or refreshed."""
+    return {key[1][0] for key in list(db.session.identity_map.keys()) if key[0] is Listing}
+
+
+def first_pictures(listing_ids: Iterable[int]) -> dict[int, tuple[str | None, str]]:
+    """{listing id: (its main photo's file name, or None; its supply product's picture URL)}
+    for these listings, in one query (a collection list's cards, without loading them)."""
+    from app.catalog.models import SupplyProduct
+
+    ids = list(listing_ids)
+    ranked = (select(ListingMedia.listing_id, ShopMedia.filename, func.row_number().over(
+        partition_by=ListingMedia.listing_id, order_by=(ListingMedia.position, ListingMedia.id)).label("rank"))
+        .join(ShopMedia, and_(ShopMedia.shop_id == ListingMedia.shop_id, ShopMedia.id == ListingMedia.media_id))
+        .where(ListingMedia.listing_id.in_(ids)).subquery())
+    rows = db.session.execute(
+        select(Listing.id, ranked.c.filename, SupplyProduct.image_url)
+        .join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
+        .outerjoin(ranked, and_(ranked.c.listing_id == Listing.id, ranked.c.rank == 1))
+        .where(Listing.id.in_(ids)))
+    return {listing_id: (filename, image_url) for listing_id, filename, image_url in rows}
+
+
 def main_photos(listing_ids: Iterable[int] | None = None) -> dict[int, ListingMedia]:
     """{listing id: its main photo} for the shop's listings that have photos (or only
     those of `listing_ids`): what product cards, carts and share pictures show."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import g, url_for
 
-from app.shops import browsing, listing_media
+from app.shops import listing_media
 
 
 @dataclass(frozen=True)
@@ -24,26 +24,32 @@ def photo_url(photo) -> str:
     return url_for("storefront.media", filename=photo.media.filename)
 
 
-def _main_photos() -> dict:
-    """The shop's main photos, read once per request (every card of a page needs them)."""
-    if "listing_main_photos" not in g:
-        g.listing_main_photos = listing_media.main_photos()
-    return g.listing_main_photos
+def _main_photos(listing_ids) -> dict:
+    """{listing id: its main photo, or None} for at least these listings. Read per request,
+    and for every listing the request has loaded but not asked about yet: the first card of
+    a page reads its siblings' photos too (one query per batch of cards, a cart's lines), and
+    a page never reads the photos of listings it does not show (a shop of 10,000 listings
+    read all their photos on every page)."""
+    known = g.get("listing_main_photos")
+    if known is None:
+        known = g.listing_main_photos = {}
+    if any(listing_id not in known for listing_id in listing_ids):
+        wanted = ({*listing_ids} | listing_media.loaded_listing_ids()) - known.keys()
+        found = listing_media.main_photos(wanted)
+        known.update({listing_id: found.get(listing_id) for listing_id in wanted})
+    return known
 
 
 def listing_picture(listing) -> str:
     """The URL of a listing's main picture ("" when it has none at all)."""
-    photo = _main_photos().get(listing.id)
+    photo = _main_photos((listing.id,))[listing.id]
     return photo_url(photo) if photo is not None else listing.supply_product.image_url
 
 
 def listing_pictures(listing_ids) -> dict[int, str]:
-    """listing_picture of each of these listings, without loading them (one query for the
-    supplier's pictures of those without a photo of the owner's)."""
-    photos = _main_photos()
-    found = {i: photo_url(photos[i]) for i in listing_ids if i in photos}
-    missing = [i for i in listing_ids if i not in found]
-    return {**found, **(browsing.catalog_pictures(missing) if missing else {})}
+    """listing_picture of each of these listings, without loading them: one query."""
+    return {listing_id: (url_for("storefront.media", filename=filename) if filename else image_url)
+            for listing_id, (filename, image_url) in listing_media.first_pictures(listing_ids).items()}
 
 
 @dataclass(frozen=True)

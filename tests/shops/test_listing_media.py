@@ -174,3 +174,14 @@ def test_nothing_is_guessed_when_two_options_are_covered_alike(catalog):
         {"options": {"size": size, "colour": colour}} for size in ("S", "M") for colour in ("Red", "Blue")])
     s_red = product.variants[0]
     assert listing_media.photos_by_variant([_Photo(2, s_red.id)], product.variants) == {s_red.id: 2}
+
+
+def test_first_pictures_are_each_listings_main_photo_else_the_catalogs_in_one_query(shop_a, shop_b, tee):
+    crisps = shop_a.listings[1]
+    with use_shop(shop_b.shop.id):
+        listing_media.add_photos(shop_b.listings[0], [(jpeg(RED), "theirs.jpg")])
+    with use_shop(shop_a.shop.id):
+        red, _blue = listing_media.add_photos(tee, [(jpeg(RED), "r.jpg"), (jpeg(BLUE), "b.jpg")])
+        found = listing_media.first_pictures([tee.id, crisps.id, shop_b.listings[0].id])
+        assert found == {tee.id: (red.media.filename, tee.supply_product.image_url),
+                         crisps.id: (None, crisps.supply_product.image_url)}  # never another shop's
