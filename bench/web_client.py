@@ -181,8 +181,8 @@ async def _open_loop(address, payload: bytes, rate: float, seconds: float) -> tu
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        numbered = payload.replace(SEQUENCE.encode(), f"{i % 100_000_000:08d}".encode())
-        tasks.append(asyncio.create_task(_timed_request(address, numbered, due, results, errors)))
+        numbered_payload = numbered(payload.decode("latin-1"), i).encode("latin-1")
+        tasks.append(asyncio.create_task(_timed_request(address, numbered_payload, due, results, errors)))
     await asyncio.gather(*tasks)
     return results, errors, time.perf_counter() - start
 

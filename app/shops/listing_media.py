@@ -88,10 +88,8 @@ def first_pictures(listing_ids: Iterable[int]) -> dict[int, tuple[str | None, st
     from app.catalog.models import SupplyProduct
 
     ids = list(listing_ids)
-    ranked = (select(ListingMedia.listing_id, ShopMedia.filename, func.row_number().over(
-        partition_by=ListingMedia.listing_id, order_by=(ListingMedia.position, ListingMedia.id)).label("rank"))
-        .join(ShopMedia, and_(ShopMedia.shop_id == ListingMedia.shop_id, ShopMedia.id == ListingMedia.media_id))
-        .where(ListingMedia.listing_id.in_(ids)).subquery())
+    ranked = _ranked_photos(ids, ListingMedia.listing_id, ShopMedia.filename).join(
+        ShopMedia, and_(ShopMedia.shop_id == ListingMedia.shop_id, ShopMedia.id == ListingMedia.media_id)).subquery()
     rows = db.session.execute(
         select(Listing.id, ranked.c.filename, SupplyProduct.image_url)
         .join(SupplyProduct, SupplyProduct.id == Listing.supply_product_id)
@@ -100,16 +98,20 @@ def first_pictures(listing_ids: Iterable[int]) -> dict[int, tuple[str | None, st
     return {listing_id: (filename, image_url) for listing_id, filename, image_url in rows}
 
 
+def _ranked_photos(listing_ids: Iterable[int] | None, *columns):
+    """`columns` of each photo (of these listings, or all the shop's) with its `rank` among
+    its listing's photos: rank 1 is the main photo. Ranked in the database: one row per
+    listing is then taken, however many photos each has (a cart of two lines would
+    otherwise load every photo of the shop)."""
+    ranked = select(*columns, func.row_number().over(
+        partition_by=ListingMedia.listing_id, order_by=(ListingMedia.position, ListingMedia.id)).label("rank"))
+    return ranked if listing_ids is None else ranked.where(ListingMedia.listing_id.in_(list(listing_ids)))
+
+
 def main_photos(listing_ids: Iterable[int] | None = None) -> dict[int, ListingMedia]:
     """{listing id: its main photo} for the shop's listings that have photos (or only
     those of `listing_ids`): what product cards, carts and share pictures show."""
-    # Ranked in the database: one row per listing, however many photos each has (a cart
-    # of two lines would otherwise load every photo of the shop).
-    ranked = select(ListingMedia.shop_id, ListingMedia.id, func.row_number().over(
-        partition_by=ListingMedia.listing_id, order_by=(ListingMedia.position, ListingMedia.id)).label("rank"))
-    if listing_ids is not None:
-        ranked = ranked.where(ListingMedia.listing_id.in_(list(listing_ids)))
-    ranked = ranked.subquery()
+    ranked = _ranked_photos(listing_ids, ListingMedia.shop_id, ListingMedia.id).subquery()
     query = select(ListingMedia).join(ranked, and_(
         ranked.c.shop_id == ListingMedia.shop_id, ranked.c.id == ListingMedia.id, ranked.c.rank == 1))
     return {photo.listing_id: photo for photo in db.session.scalars(query)}

@@ -346,8 +346,7 @@ class PageCache:
         here, before any of the page's rows; True then: the caller reads the shop's own row
         again, so the page is stored under generations older than everything it shows."""
         known = request.environ.get(_GENERATIONS)
-        if ((known is not None and known[0] == shop_id) or self.seconds <= 0 or current_app.debug
-                or request.method != "GET" or request.endpoint not in PAGES or "ref" in request.args):
+        if (known is not None and known[0] == shop_id) or not self._may_store():
             return False
         generations = self.generations.read(shop_id)
         if generations is None:
@@ -357,11 +356,14 @@ class PageCache:
 
     # Storing, once Flask has made the whole answer (security headers, compression) ---------
 
+    def _may_store(self) -> bool:
+        """This request's page may be stored (once it is made, and it answers 200 with no cookie)."""
+        return not (self.seconds <= 0 or current_app.debug or request.method != "GET"
+                    or request.endpoint not in PAGES or "ref" in request.args)
+
     def store(self, sender, response, **extra):
         """request_finished: keep the answer to a cacheable storefront page."""
-        shop = g.get("shop")
-        if (shop is None or self.seconds <= 0 or current_app.debug or request.method != "GET"
-                or request.endpoint not in PAGES or "ref" in request.args):
+        if g.get("shop") is None or not self._may_store():
             return
         shop_id = current_shop_id()  # (the scope's: a request that failed expired the shop's row)
         self.shop_of_host[request.host] = shop_id  # the next visit finds its generations

@@ -21,7 +21,11 @@ class Picture:
 
 
 def photo_url(photo) -> str:
-    return url_for("storefront.media", filename=photo.media.filename)
+    return _media_url(photo.media.filename)
+
+
+def _media_url(filename: str) -> str:
+    return url_for("storefront.media", filename=filename)
 
 
 def _main_photos(listing_ids) -> dict:
@@ -48,7 +52,7 @@ def listing_picture(listing) -> str:
 
 def listing_pictures(listing_ids) -> dict[int, str]:
     """listing_picture of each of these listings, without loading them: one query."""
-    return {listing_id: (url_for("storefront.media", filename=filename) if filename else image_url)
+    return {listing_id: (_media_url(filename) if filename else image_url)
             for listing_id, (filename, image_url) in listing_media.first_pictures(listing_ids).items()}
 
 

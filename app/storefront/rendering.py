@@ -17,9 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, g, request, url_for
+from flask_babel import get_locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 
+from app.remembered import GRIDS, remembered
 from app.security_headers import csp_nonce
 from app.themes.labels import default_texts, spoken
 from app.themes.packages import BASE_THEME, ThemePackage
@@ -92,10 +94,6 @@ def kept_grid(offers, currency: str, heading: str, caller) -> Markup:
     would make. Kept per theme, language, host, page and currency (the Market theme's quick
     add returns to its page); a theme draft's grids are not kept. A grid never holds a script
     nonce (cards have no script or style)."""
-    from flask_babel import get_locale
-
-    from app.remembered import GRIDS, remembered
-
     shop, state = getattr(g, "shop", None), getattr(g, "theme_state", None)
     if shop is None or (state is not None and state.is_draft):
         return caller()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -236,26 +237,28 @@ def home():
     collections = browsing.storefront_collections()
     by_handle = {c.handle: c for c in collections}
 
+    # Each collection's listings on sale, in its order (as the shelf holds them).
+    on_sale_in = {c.id: [e.listing_id for e in c.entries if e.listing_id in offers.ids_on_sale] for c in collections}
+
     def collection_offers(handle: str, limit: int = 0) -> tuple[Collection | None, list[dict]]:
         """A featured-collection section's collection and its products on sale, in the
         collection's order (as the shelf's cards)."""
         found = by_handle.get(handle) if handle else (collections[0] if collections else None)
         if found is None:
             return None, []
-        ids = [entry.listing_id for entry in found.entries if entry.listing_id in offers.ids_on_sale]
+        ids = on_sale_in[found.id]
         return found, offers.offers(ids[:limit] if limit else ids)
 
-    on_sale_in = {c.id: [e.listing_id for e in c.entries if e.listing_id in offers.ids_on_sale] for c in collections}
-    first_pictures: dict[int, str] = {}
+    @functools.cache
+    def first_pictures() -> dict[int, str]:
+        firsts = [ids[0] for ids in on_sale_in.values() if ids]
+        return pictures.listing_pictures(firsts) if firsts else {}
 
     def collection_card(collection: Collection) -> tuple[int, str]:
         """A collection-list card's figures: how many of its products are on sale, and the
         first one's picture ("" when none is; every collection's read at the first call)."""
-        if not first_pictures:
-            firsts = [ids[0] for ids in on_sale_in.values() if ids]
-            first_pictures.update(pictures.listing_pictures(firsts) if firsts else {0: ""})
-        ids = on_sale_in.get(collection.id, [])
-        return len(ids), (first_pictures.get(ids[0]) or "") if ids else ""
+        ids = on_sale_in[collection.id]
+        return len(ids), (first_pictures().get(ids[0]) or "") if ids else ""
 
     return render_storefront(
         "home.html", offers=offers, collections=collections,
