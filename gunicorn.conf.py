@@ -7,6 +7,7 @@ The access log goes to stdout in the combined format, with the tokens of private
 
 import os
 
+from app import web_gc
 from app.access_log import gunicorn_logger_class
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
@@ -16,12 +17,10 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 logger_class = gunicorn_logger_class()
 
 
+# The garbage collector runs after responses, not inside requests: see app/web_gc.py.
 def post_worker_init(worker):
-    """Move everything the app made while loading (modules, templates' machinery, the
-    ORM's mappers: about 160,000 objects) out of the garbage collector's reach. A full
-    collection walked them all, 40-50 ms in the middle of some request: the p99 of pages
-    that otherwise take a millisecond. Requests' own garbage is collected as before."""
-    import gc
+    web_gc.after_loading()
 
-    gc.collect()
-    gc.freeze()
+
+def post_request(worker, req, environ, resp):
+    web_gc.after_response()

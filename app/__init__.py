@@ -66,6 +66,8 @@ def _install_request_hooks(app: FlagshipFlask) -> None:
 
 
 def _init_extensions(app: FlagshipFlask) -> None:
+    from sqlalchemy.orm import configure_mappers
+
     from . import models  # noqa: F401 - every model registered before migrations look
     from .config import engine_options
     from .deals.services import subscribe_to_payments
@@ -74,6 +76,9 @@ def _init_extensions(app: FlagshipFlask) -> None:
     from .referrals.services import subscribe as subscribe_referrals
     from .tenancy import install_tenancy_guards
 
+    # Now rather than at the first query: a mapping mistake stops the start, and what
+    # configuring makes (about 15,000 objects) exists before a web worker freezes it.
+    configure_mappers()
     # From the URI the app ends up with (a test may swap PostgreSQL for SQLite).
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
