@@ -48,34 +48,38 @@ def cards(listing_ids) -> list[Listing]:
 
 
 def storefront_collections() -> list[Collection]:
-    """The shop's collections that hold something, in order, with their entries but not the
-    entries' listings (reading one raises): the home page's cards and what a collection
-    holds on sale come from the shelf, which holds every listing on sale (100 entries' listings
-    and products were half the cost of the 100-listing home's collections). One set of
-    queries per request (the menu and the home page share it)."""
+    """The shop's collections that hold something, in order, without their entries (the
+    home page takes what each holds from `listing_ids_held`): one query per request, which
+    the header menu shares."""
     cached = g.get("storefront_collections") if has_app_context() else None
-    if cached is None:
-        cached = [c for c in db.session.scalars(
-            select(Collection).order_by(Collection.position, Collection.id)
-            .options(selectinload(Collection.entries).raiseload(CollectionListing.listing))).unique()
-            if c.entries]
-        if has_app_context():
-            g.storefront_collections = cached
-    return cached
-
-
-def menu_collections() -> list[Collection]:
-    """The header menu's collections (those that hold something), in order: one query, no
-    listings loaded."""
-    cached = (g.get("storefront_collections") or g.get("menu_collections")) if has_app_context() else None
     if cached is None:
         holds = select(CollectionListing.id).where(CollectionListing.collection_id == Collection.id,
                                                    CollectionListing.shop_id == Collection.shop_id).exists()
         cached = list(db.session.scalars(
             select(Collection).where(holds).order_by(Collection.position, Collection.id)))
         if has_app_context():
-            g.menu_collections = cached
+            g.storefront_collections = cached
     return cached
+
+
+def menu_collections() -> list[Collection]:
+    """The header menu's collections: those that hold something, in order."""
+    return storefront_collections()
+
+
+def listing_ids_held(collections: list[Collection]) -> dict[int, list[int]]:
+    """collection id -> the ids of the listings it holds, in its order: one query of two
+    integers a row, no entries or listings loaded (the 100-listing home's 100 entries as
+    objects were a few milliseconds of loading and of garbage to collect)."""
+    held: dict[int, list[int]] = {c.id: [] for c in collections}
+    if held:
+        rows = db.session.execute(
+            select(CollectionListing.collection_id, CollectionListing.listing_id)
+            .where(CollectionListing.collection_id.in_(list(held)))
+            .order_by(CollectionListing.collection_id, CollectionListing.position, CollectionListing.id))
+        for collection_id, listing_id in rows:
+            held[collection_id].append(listing_id)
+    return held
 
 
 def collection_by_handle(handle: str) -> Collection | None:

@@ -238,7 +238,8 @@ def home():
     by_handle = {c.handle: c for c in collections}
 
     # Each collection's listings on sale, in its order (as the shelf holds them).
-    on_sale_in = {c.id: [e.listing_id for e in c.entries if e.listing_id in offers.ids_on_sale] for c in collections}
+    on_sale_in = {collection_id: [i for i in ids if i in offers.ids_on_sale]
+                  for collection_id, ids in browsing.listing_ids_held(collections).items()}
 
     def collection_offers(handle: str, limit: int = 0) -> tuple[Collection | None, list[dict]]:
         """A featured-collection section's collection and its products on sale, in the
