@@ -3,10 +3,11 @@
 A rendered page leaves thousands of objects in reference cycles, which only the collector
 frees: relationships loaded both ways (a product and its variants) with their rows' ORM
 states, template macros and the contexts they were defined in; about 2,200 on the
-100-listing home (3,900 before `rendering._render` emptied the page's contexts). CPython's collector runs when 700 new objects are counted,
-so a page was paused several times while its own live objects were walked and promoted,
-and every few dozen pages by a full collection walking every long-lived object (10-30 ms
-even with `freeze`): the p99 of whichever page it landed in.
+100-listing home (3,900 before `rendering._render` emptied the page's contexts).
+CPython's collector runs when 700 new objects are counted, so a page was paused several
+times while its own live objects were walked and promoted, and every few dozen pages by a
+full collection walking every long-lived object (10-30 ms even with `freeze`): the p99 of
+whichever page it landed in.
 
 Once a response is sent, the young objects are that garbage and nothing else, so a
 collection there frees them in one walk. The collector's own threshold stays as a safety

@@ -62,11 +62,6 @@ def storefront_collections() -> list[Collection]:
     return cached
 
 
-def menu_collections() -> list[Collection]:
-    """The header menu's collections: those that hold something, in order."""
-    return storefront_collections()
-
-
 def listing_ids_held(collections: list[Collection]) -> dict[int, list[int]]:
     """collection id -> the ids of the listings it holds, in its order: one query of two
     integers a row, no entries or listings loaded (the 100-listing home's 100 entries as

@@ -165,7 +165,7 @@ def _nav_collections() -> list[MenuItem]:
     show the menu pay for it; kept between requests until the shop changes."""
     if getattr(g, "shop", None) is None:
         return []
-    return remembered("menu", lambda: [MenuItem(c.handle, c.title) for c in browsing.menu_collections()],
+    return remembered("menu", lambda: [MenuItem(c.handle, c.title) for c in browsing.storefront_collections()],
                       shop_id=current_shop_id())
 
 
