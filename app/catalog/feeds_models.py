@@ -45,7 +45,7 @@ class SyncRun(db.Model):
     __table_args__ = (Index("ix_sync_runs_supplier_queued", "supplier_id", "queued_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))  # (ix_sync_runs_supplier_queued leads with it)
     trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual / schedule
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     job_id: Mapped[str] = mapped_column(String(100), default="")

@@ -18,7 +18,7 @@ class SupplierMember(db.Model):
     __table_args__ = (UniqueConstraint("supplier_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))  # (led by the unique key)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -50,7 +50,7 @@ class WebhookDelivery(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
-    purchase_order_id: Mapped[int] = mapped_column(index=True)
+    purchase_order_id: Mapped[int] = mapped_column()  # (led by the unique key)
     # The purchase order's shop: the payload holds its shopper's address, so PostgreSQL RLS
     # shows the row only to that shop or platform-wide. NULL only for rows older than it
     # whose order was gone.

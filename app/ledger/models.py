@@ -113,7 +113,7 @@ class Payout(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int | None] = mapped_column(index=True, default=None)
+    run_id: Mapped[int | None] = mapped_column(default=None)  # (led by the unique key)
     payee_type: Mapped[str] = mapped_column(String(20))
     payee_id: Mapped[int]
     amount: Mapped[int] = mapped_column(BigInteger)

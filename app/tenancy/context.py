@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, UniqueConstraint, event, select
+from sqlalchemy import ForeignKey, Index, PrimaryKeyConstraint, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql import util as sql_util
 
@@ -33,7 +33,21 @@ class TenantMixin:
 
     @declared_attr
     def shop_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
-        return mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True, nullable=False)
+        return mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), nullable=False)
+
+
+@event.listens_for(TenantMixin, "instrument_class", propagate=True)
+def _index_shop_id(mapper, cls) -> None:
+    """Every tenant query filters on shop_id (and row-level security with it), so a key
+    must lead with it, but one only: a second B-tree is written on every insert for nothing.
+    A table with a key or an index leading with shop_id (`row_key()`, (shop_id, handle)...)
+    has it. The others get `ix_<table>_shop_id` on SQLite only: on PostgreSQL their
+    primary key is (shop_id, id) (see `row_key`; migration a8c0e2f4b6d8 dropped the rest)."""
+    table = mapper.local_table
+    keys = [key for key in table.constraints if isinstance(key, (PrimaryKeyConstraint, UniqueConstraint))]
+    if any([column.name for column in key.columns][:1] == ["shop_id"] for key in [*keys, *table.indexes]):
+        return
+    Index(f"ix_{table.name}_shop_id", table.c.shop_id).ddl_if(dialect="sqlite")
 
 
 def row_key() -> UniqueConstraint:
