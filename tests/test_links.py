@@ -1,10 +1,13 @@
 """No dead links: crawl every page reachable by GET from each entry point, as each kind of
-user, on the demo data, and fail on any link that does not answer 200 (after redirects)."""
+user, on the demo data, and fail on any link that does not answer 200 (after redirects).
+The visitors' crawl also fails on an image whose alt text repeats its link's text."""
 
 from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -17,8 +20,10 @@ HREF = re.compile(r'(?:href|src)="([^"#]*)"')
 MAX_PAGES = 400
 
 
-def _crawl(app, start_urls: list[str], login: tuple[str, str] | None = None) -> dict[str, int]:
-    """GET every same-site URL reachable from the start URLs. Returns {url: status}."""
+def _crawl(app, start_urls: list[str], login: tuple[str, str] | None = None,
+           on_page: Callable[[str, str], None] = lambda url, html: None) -> dict[str, int]:
+    """GET every same-site URL reachable from the start URLs (each HTML page is handed to
+    `on_page`). Returns {url: status}."""
     clients = {}
 
     def client_for(host: str):
@@ -50,7 +55,9 @@ def _crawl(app, start_urls: list[str], login: tuple[str, str] | None = None) -> 
         seen[url] = response.status_code
         if response.status_code != 200 or not response.content_type.startswith("text/html"):
             continue
-        for link in HREF.findall(response.get_data(as_text=True)):
+        html = response.get_data(as_text=True)
+        on_page(url, html)
+        for link in HREF.findall(html):
             if not link or link.startswith(("mailto:", "tel:", "javascript:", "data:")):
                 continue
             absolute = urljoin(response.request.url, link.replace("&amp;", "&"))
@@ -70,10 +77,45 @@ def _assert_no_dead_links(seen: dict[str, int]) -> None:
     assert not dead, dead
 
 
+class _RepeatedAlts(HTMLParser):
+    """Images whose alt text is the very text of the link or button they are in: a screen
+    reader reads it twice (Lighthouse's "image-redundant-alt"); the image's alt should be ""."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[dict] = []  # the links and buttons the parser is inside
+        self.repeated: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("a", "button"):
+            self.open.append({"text": [], "alts": []})
+        elif tag == "img" and self.open and (alt := dict(attrs).get("alt")):
+            self.open[-1]["alts"].append(alt)
+
+    def handle_data(self, data):
+        for element in self.open:
+            element["text"].append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("a", "button") and self.open:
+            element = self.open.pop()
+            text = " ".join("".join(element["text"]).split()).casefold()
+            self.repeated += [alt for alt in element["alts"] if " ".join(alt.split()).casefold() == text]
+
+
 def test_no_dead_links_for_visitors_and_shoppers(app, demo):
+    repeated = {}
+
+    def check_alts(url: str, html: str) -> None:
+        parser = _RepeatedAlts()
+        parser.feed(html)
+        if parser.repeated:
+            repeated[url] = parser.repeated
+
     seen = _crawl(app, [f"http://{PLATFORM}/", f"http://mia.{PLATFORM}/",
-                        f"http://nora.{PLATFORM}/", f"http://maple.{PLATFORM}/"])
+                        f"http://nora.{PLATFORM}/", f"http://maple.{PLATFORM}/"], on_page=check_alts)
     _assert_no_dead_links(seen)
+    assert repeated == {}
 
 
 def test_no_dead_links_for_a_shop_owner(app, demo):
