@@ -9,6 +9,7 @@ import re
 from app.extensions import db
 from app.shops.domain_models import ShopDomain
 from app.tenancy import use_shop
+from tests.conftest import PLATFORM
 
 
 def _meta(html: str, key: str) -> str | None:
@@ -118,3 +119,10 @@ def test_browsing_and_the_cart_work_without_javascript(shop_a, storefront):
     away = client.post("/cart/add", data={"listing_id": listing.id, "variant_id": variant.id,
                                           "quantity": 1, "return_to": "//evil.example/"})
     assert away.location.endswith("/cart")
+
+
+def test_the_platform_home_has_a_description_in_the_visitors_language(client):
+    html = client.get("/", base_url=f"http://{PLATFORM}").get_data(as_text=True)
+    assert _meta(html, "description").startswith("Pick products from our suppliers")
+    html = client.get("/", base_url=f"http://{PLATFORM}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert _meta(html, "description") and not _meta(html, "description").isascii()
