@@ -1,7 +1,8 @@
 """Issue 15: a rendered page's rows are freed as soon as the request ends, not left in
 reference cycles for the garbage collector (app/storefront/rendering.py's `_render`
 empties the template contexts the page made: each section's copy of the context and the
-macros defined in it refer to each other)."""
+macros defined in it refer to each other; pricing a card's variants no longer links each
+back to its product: app.catalog.exchange.priced_in)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import weakref
 
 from sqlalchemy import event
 
+from app.catalog.models import SupplyProduct, SupplyVariant
 from app.shops.models import Listing
 
 
@@ -18,21 +20,24 @@ def test_a_rendered_pages_listings_are_freed_with_the_request(app, storefront, s
     client.flask_client.set_cookie("fs_ref", "unreadable", domain=client.host)  # always rendered
     assert client.get("/").status_code == 200  # templates compiled, kept answers made
     title = shop_a.listings[0].title  # (read now: the fixture's own rows stay alive, of course)
-    loaded: list[weakref.ref] = []
+    loaded: list[tuple[type, weakref.ref]] = []
 
-    def remember(listing, _context):
-        loaded.append(weakref.ref(listing))
+    def remember(row, _context):
+        loaded.append((type(row), weakref.ref(row)))
 
-    event.listen(Listing, "load", remember)
+    models = (Listing, SupplyProduct, SupplyVariant)  # a card: its listing, product and variants
+    for model in models:
+        event.listen(model, "load", remember)
     gc.collect()
     gc.disable()
     try:
         response = client.get("/")
         assert response.status_code == 200 and title in response.get_data(as_text=True)
         del response
-        alive = [ref for ref in loaded if ref() is not None]
+        alive = [ref() for _, ref in loaded if ref() is not None]
     finally:
         gc.enable()
-        event.remove(Listing, "load", remember)
-    assert loaded
+        for model in models:
+            event.remove(model, "load", remember)
+    assert {model for model, _ in loaded} == set(models)
     assert alive == []
