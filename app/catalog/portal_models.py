@@ -50,7 +50,7 @@ class WebhookDelivery(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
-    purchase_order_id: Mapped[int] = mapped_column()  # (led by the unique key)
+    purchase_order_id: Mapped[int]  # (led by the unique key)
     # The purchase order's shop: the payload holds its shopper's address, so PostgreSQL RLS
     # shows the row only to that shop or platform-wide. NULL only for rows older than it
     # whose order was gone.
