@@ -1,9 +1,9 @@
 """When a web worker collects garbage: after a response, not in the middle of a request.
 
-A rendered page leaves thousands of objects in reference cycles, which only the collector
-frees: relationships loaded both ways (a product and its variants) with their rows' ORM
-states, template macros and the contexts they were defined in; about 2,200 on the
-100-listing home (3,900 before `rendering._render` emptied the page's contexts).
+A rendered page leaves objects in reference cycles, which only the collector frees: the
+template macros and the contexts they were defined in; about 800 on the 100-listing home
+(3,900 before `rendering._render` emptied the page's contexts and `exchange.priced_in`
+stopped linking each priced variant back to its product).
 CPython's collector runs when 700 new objects are counted, so a page was paused several
 times while its own live objects were walked and promoted, and every few dozen pages by a
 full collection walking every long-lived object (10-30 ms even with `freeze`): the p99 of
