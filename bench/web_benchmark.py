@@ -392,7 +392,7 @@ def run_on(database: str, args, pages_of, log_dir: Path, half: bool) -> Run:
         if args.pages:
             pages = [p for p in pages if any(word in p.name for word in args.pages)]
         check(address, pages)
-        alone = in_process(env, pages)
+        alone = in_process(env, pages, args.alone_repeat)
         hello_m, results = measure(args.port, args.port + 1, pages, args)
         if half:
             half_load(args.port, pages, results, args.half_seconds)
@@ -412,6 +412,8 @@ def main(argv=None) -> int:
     parser.add_argument("--half-seconds", type=float, default=20, help="seconds of the half-load run per page")
     parser.add_argument("--pages", nargs="*", help="only pages whose name contains one of these words")
     parser.add_argument("--no-compare", action="store_true", help="skip the measured-shops-only database")
+    parser.add_argument("--alone-repeat", type=int, default=5,
+                        help="requests one at a time per page for 'ms alone' (their median)")
     parser.add_argument("--reseed", action="store_true", help="drop the database and seed it again")
     parser.add_argument("--seed-only", action="store_true", help="prepare the database(s), measure nothing")
     parser.add_argument("--postgres", default="127.0.0.1:5432", help="host:port, superuser postgres, trust auth")
@@ -447,8 +449,8 @@ def main(argv=None) -> int:
               "rps, p50 and p99: medians over the rounds at full load (wrk's closed loop); x hello-world: the "
               "median of each round's ratio to the hello-world run just before, with the lowest and highest. "
               f"Half max: open loop at half the page's median rps for {args.half_seconds:.0f} s. SQL/req: "
-              "statements per request (second request, in-process). ms alone: the median of five requests "
-              "made one at a time, in-process (the page's own time: no queue, no network).", "",
+              "statements per request (second request, in-process). ms alone: the median of "
+              f"{args.alone_repeat} requests made one at a time, in-process (the page's own time: no queue, no network).", "",
               f"## `{big.database}`: {_seeded(args.postgres, big.database)}", "",
               table(big.pages, big.hello, big.results, big.alone), ""]
     if small:

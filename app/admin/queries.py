@@ -17,6 +17,7 @@ from app.i18n import _
 from app.notifications.models import OutboundEmail
 from app.orders.models import Order
 from app.shops.models import Listing, Shop
+from app.shops.services import listing_counts
 from app.tenancy import unscoped
 
 MAX_SEARCH = 100
@@ -149,10 +150,7 @@ def shop_stats(shop: Shop, recent: int = 10) -> ShopStats:
             select(User.email, ShopMembership.role).join(User, User.id == ShopMembership.user_id)
             .where(ShopMembership.shop_id == shop.id).order_by(ShopMembership.role.desc(), User.email)
         ).all()
-        listings = db.session.execute(
-            select(func.count(Listing.id), func.count(Listing.id).filter(Listing.is_visible.is_(True)))
-            .where(Listing.shop_id == shop.id)
-        ).one()
+        listings = listing_counts(shop.id)
         by_status = dict(db.session.execute(
             select(Order.status, func.count(Order.id)).where(Order.shop_id == shop.id).group_by(Order.status)
         ).all())

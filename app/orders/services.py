@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, replace
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from app.catalog.models import SupplyVariant
 from app.db_types import utcnow
@@ -329,13 +329,3 @@ def find_order_for_shopper(number: str, token: str) -> Order | None:
     if order is None or not secrets.compare_digest(order.access_token.encode(), (token or "").encode()):
         return None
     return order
-
-
-def order_summary() -> dict:
-    """Counts and revenue per status for the current shop's dashboard."""
-    rows = db.session.execute(
-        # count(*), not count(id): read from the (shop_id, status) index alone, total included
-        select(Order.status, func.count(), func.coalesce(func.sum(Order.total), 0))
-        .group_by(Order.status)
-    ).all()
-    return {status: {"count": count, "total": total} for status, count, total in rows}

@@ -257,6 +257,15 @@ def shop_listings(*, visible_only: bool = False, with_variants: bool = False) ->
     return list(db.session.scalars(query).unique())
 
 
+def listing_counts(shop_id: int) -> tuple[int, int]:
+    """(listings, visible ones) of a shop, counted by the database (a shop's home and the
+    admin's page of it): the dashboard loads no listing to count them."""
+    listings, visible = db.session.execute(
+        select(func.count(Listing.id), func.count(Listing.id).filter(Listing.is_visible.is_(True)))
+        .where(Listing.shop_id == shop_id)).one()
+    return listings, visible
+
+
 def listings_by_product(product_ids) -> dict[int, int]:
     """{supply product id: listing id} for those of `product_ids` the current shop lists."""
     ids = [int(product_id) for product_id in product_ids]
