@@ -146,3 +146,36 @@ def test_a_password_reset_asked_in_chinese_arrives_in_chinese(client, app):
     client.post("/forgot-password", data={"email": "forgetful@example.com"}, headers=ZH)
     mail = _emails_to("forgetful@example.com")[-1]
     assert mail.subject == "重置你的 Flagship 密码" and "设置新密码" in mail.body_text
+
+
+def test_templates_translate_in_the_language_being_spoken_and_follow_speaking(app):
+    """The templates' _(), ngettext and pgettext find the catalog once a request (app.i18n)
+    and find it again when `speaking` another language: an e-mail in its reader's language
+    from a request in another; variables still escaped, plurals and contexts kept."""
+    from app.i18n import speaking
+
+    page = app.jinja_env.from_string(
+        "{{ _('Hide') }}|{{ _('Hide %(title)s', title=title) }}|"
+        "{{ ngettext('%(num)d listing sells through this rate: it stays until that listing is removed.', "
+        "'%(num)d listings sell through this rate: it stays until they are removed.', 2) }}|"
+        "{{ pgettext('product category', 'Home') }}|"
+        "{% trans count=3 %}{{ count }} listing sells through this rate: it stays until that listing is removed."
+        "{% pluralize %}{{ count }} listings sell through this rate: it stays until they are removed.{% endtrans %}")
+    page.environment.autoescape = True
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = page.render(title="<b>Tee</b>")
+        with speaking("zh"):
+            chinese = page.render(title="<b>Tee</b>")
+        after = page.render(title="<b>Tee</b>")
+    assert english.split("|") == [
+        "Hide", "Hide &lt;b&gt;Tee&lt;/b&gt;",
+        "2 listings sell through this rate: it stays until they are removed.", "Home",
+        "3 listings sell through this rate: it stays until they are removed."]
+    assert chinese.split("|")[0] == "隐藏" and "&lt;b&gt;Tee&lt;/b&gt;" in chinese.split("|")[1]
+    assert chinese.split("|")[2] == "有 2 个商品按此汇率销售：在下架前此汇率不能删除。"
+    assert chinese.split("|")[3] == "家居"
+    assert after == english
+    with app.test_request_context("/"), speaking("zh"):
+        assert page.render(title="x").startswith("隐藏|")
+    with app.test_request_context("/"):  # the next request finds its own catalog
+        assert page.render(title="x").startswith("Hide|")

@@ -126,3 +126,32 @@ def test_an_owner_hides_two_products_at_once_on_a_phone(live_server, page, bulk_
     shown = _storefront_titles(page, live_server, subdomain)
     assert titles[1] not in shown and titles[3] not in shown and titles[0] in shown
     assert page.console_errors == [] and page.csp_violations == []
+
+
+def test_a_rows_own_buttons_move_hide_and_remove_it(live_server, page, bulk_shop):
+    """Every row's buttons send the page's one row-actions form (each to its own address):
+    moving, hiding and removing still work, and removing still asks first."""
+    subdomain, _ = bulk_shop
+    _log_in(page, live_server)
+    page.goto(live_server.platform(f"/dashboard/{subdomain}/products"))
+    assert page.locator("td.row-actions form").count() == 0  # the rows draw no form of their own
+    rows = page.locator("tbody > tr")
+    before = rows.locator("td.product strong").all_inner_texts()
+
+    page.get_by_role("button", name=f"Move {before[1]} up").click()
+    expect(rows.locator("td.product strong")).to_have_text([before[1], before[0], *before[2:]])
+
+    row = page.locator("tbody > tr", has_text=before[2])
+    hide_or_show = "Hide" if row.locator(".badge").first.inner_text() == "Visible" else "Show"
+    page.get_by_role("button", name=f"{hide_or_show} {before[2]}").click()
+    expect(page.locator("tbody > tr", has_text=before[2]).locator(".badge").first).to_have_text(
+        "Hidden" if hide_or_show == "Hide" else "Visible")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name=f"Remove {before[3]}").click()
+    expect(rows).to_have_count(len(before))
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"Remove {before[3]}").click()
+    expect(rows).to_have_count(len(before) - 1)
+    assert before[3] not in rows.locator("td.product strong").all_inner_texts()
+    assert page.console_errors == [] and page.csp_violations == []
