@@ -230,6 +230,7 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
             Page("dashboard orders (busy)", host, "/dashboard/busy/orders", owner),
             Page(f"dashboard orders, page {offset // 25 + 1:,}", host, f"/dashboard/busy/orders?older={deep}", owner),
             Page("dashboard catalog (busy)", host, "/dashboard/busy/catalog", owner),
+            Page("dashboard products (busy)", host, "/dashboard/busy/products", owner),
             Page("dashboard catalog search", host, "/dashboard/busy/catalog?q=honey", owner),
             Page("admin products", host, "/admin/products", admin),
             Page("admin products search", host, "/admin/products?q=honey", admin)]
