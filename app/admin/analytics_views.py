@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request
 
 from app.analytics import reports
-from app.analytics.counting import shop_today
 from app.analytics.jobs import refresh_when_inline
 from app.errors import DomainError
+from app.shops.timezones import shop_today
 
 from .views import NAV_SECTIONS, bp
 

@@ -35,12 +35,12 @@ import secrets
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from werkzeug.wsgi import ClosingIterator
 
-from app.shops.timezones import zone
+from app.shops.timezones import shop_today
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +127,6 @@ def page_fields(environ) -> list[str]:
     if found:
         fields.append(f"p:{unquote(found[1])[:100]}")
     return fields
-
-
-def shop_today(timezone: str | None, now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(zone(timezone)).date()
 
 
 # Where counts wait for the job -----------------------------------------------------------

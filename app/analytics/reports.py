@@ -25,8 +25,8 @@ from app.i18n import lazy_gettext as _l
 from app.money import to_major
 from app.referrals.models import Promoter
 from app.shops.models import Collection, Listing, Shop
+from app.shops.timezones import shop_today
 
-from .counting import shop_today
 from .models import AnalyticsDay, AnalyticsDayCount
 
 PERIODS = {"7d": _l("7 days"), "30d": _l("30 days"), "90d": _l("90 days"), "month": _l("This month"),

@@ -11,11 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.analytics.aggregation import recount_all_sales, write_visits
-from app.analytics.counting import DayTally, shop_today
+from app.analytics.counting import DayTally
 from app.extensions import db
 from app.referrals.models import Promoter
 from app.shops.models import Collection, Shop
 from app.shops.services import shop_listings
+from app.shops.timezones import shop_today
 from app.storefront.sharing import base36
 
 WEEKS = 8

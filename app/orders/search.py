@@ -18,7 +18,7 @@ from app.extensions import db
 from app.i18n import _
 from app.money import to_major
 from app.pagination import Slice, SortKey, count_up_to, keyset_slice
-from app.shops.timezones import zone
+from app.shops.timezones import shop_today, zone
 
 from .models import ORDER_STATUSES, Order
 
@@ -132,7 +132,7 @@ def order_summary(timezone: str, days: int = SUMMARY_DAYS) -> OrderSummary:
             *criteria).group_by(Order.status)
 
     tz = zone(timezone)
-    first_day = datetime.now(UTC).astimezone(tz).date() - timedelta(days=days - 1)
+    first_day = shop_today(timezone) - timedelta(days=days - 1)
     rows = db.session.execute(union_all(
         by_status(Order.status == "pending"),
         by_status(Order.status.in_(("paid", "cancelled")), Order.placed_at >= _midnight(first_day, tz)),

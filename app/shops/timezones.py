@@ -7,7 +7,7 @@ fresh machine (or Windows) knows them too.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -56,6 +56,11 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_ZONE)
+
+
+def shop_today(timezone: str | None, now: datetime | None = None) -> date:
+    """The day it is on a shop's clock (now, or at `now`)."""
+    return (now or datetime.now(UTC)).astimezone(zone(timezone)).date()
 
 
 def valid_zone(name) -> str:

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from app.analytics.aggregation import fold_visits
-from app.analytics.counting import Hit, RedisVisitStore, shop_today
+from app.analytics.counting import Hit, RedisVisitStore
 from app.analytics.jobs import aggregate_analytics
 from app.analytics.models import AnalyticsDay, AnalyticsDayCount
 from app.extensions import db
 from app.ledger.services import shop_sale_share, shop_total
 from app.orders.models import Order
+from app.shops.timezones import shop_today
 from app.tenancy import unscoped, use_shop
 from tests import factories
 from tests.analytics.helpers import BROWSER, paid_order, visit

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from app.analytics import reports
-from app.analytics.counting import shop_today
 from app.extensions import db
+from app.shops.timezones import shop_today
 from app.tenancy import use_shop
 from tests import factories
 from tests.analytics.helpers import paid_order, past_visits

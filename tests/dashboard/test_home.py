@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, update
 
-from app.analytics.counting import shop_today
 from app.db_types import utcnow
 from app.extensions import db
 from app.orders.models import Order
 from app.orders.search import order_summary
 from app.shops.services import create_shop
+from app.shops.timezones import shop_today
 from app.tenancy import unscoped, use_shop
 from tests.dashboard.conftest import page_text
 from tests.factories import make_order, make_user
