@@ -11,13 +11,14 @@ from app.errors import DomainError, NotFound
 from app.i18n import _, ngettext
 from app.shops import bulk
 from app.shops import theme_services as themes
+from app.shops.services import page_of
 from app.unit_of_work import refuse
 from app.web import flash_refusal, found, row_id
 from app.wording import counted
 
 from .blueprint import NAV_SECTIONS, bp
 from .forms import basis_points_to_percent, percent_to_basis_points
-from .listing_views import referral_price_problem
+from .listing_views import products_url, referral_price_problem
 
 NAV_SECTIONS.update({"bulk_products": "products", "set_bulk_markup": "products"})
 
@@ -31,25 +32,43 @@ def _chosen_ids() -> list[int]:
 
 @bp.post("/<shop>/products/bulk")
 def bulk_products():
-    """The bulk bar: Hide and Show act at once; a markup goes to its review page first."""
+    """The bulk bar: Hide, Show and Move act at once; a markup goes to its review page first."""
     action = request.form.get("action")
-    if action not in ("hide", "show", "markup"):
-        abort(400, "Choose Hide, Show or a markup.")
+    if action not in ("hide", "show", "move", "markup"):
+        abort(400, "Choose Hide, Show, Move or a markup.")
     try:
         ids = _chosen_ids()
         if action == "markup":
             return _markup_review(ids, request.form.get("markup_percent", ""))
+        if action == "move":
+            return _move(ids, request.form.get("place", ""))
         listings = bulk.set_visibility(ids, visible=action == "show")
     except DomainError as error:
         flash_refusal(error)
-        return redirect(url_for(".products"))
+        return redirect(products_url())
     if action == "show":
         flash(ngettext("%(num)d product is visible in your storefront.",
                        "%(num)d products are visible in your storefront.", len(listings)), "success")
     else:
         flash(ngettext("%(num)d product is hidden from your storefront.",
                        "%(num)d products are hidden from your storefront.", len(listings)), "success")
-    return redirect(url_for(".products"))
+    return redirect(products_url())
+
+
+def _move(ids: list[int], place_text: str):
+    """Move the ticked products to a place in the shop's order, and show the page they are
+    on now (the way to move products between pages)."""
+    try:
+        place = int(place_text.strip())
+        if place < 1:
+            raise ValueError
+    except ValueError:
+        raise DomainError(_('Say where to move them: a place in your order, from 1.'), field="place") from None
+    start = bulk.move_listings(ids, place)
+    flash(ngettext("%(num)d product moved to place %(place)d of your order.",
+                   "%(num)d products moved to places %(place)d-%(last)d of your order.", len(ids),
+                   place=start, last=start + len(ids) - 1), "success")
+    return redirect(products_url(page_of(start), ids[0] if len(ids) == 1 else None))
 
 
 def _markup_review(ids: list[int], markup_text: str, *, note: str | None = None):
@@ -72,7 +91,8 @@ def _render_review(listings, markup_text: str, *, plan=None, error: str | None =
         "dashboard/products_markup.html", listings=listings, plan=plan, markup_text=markup_text,
         error=error, note=note, reviewed=plan.rule.markup_basis_points if plan else None,
         count_text=counted(len(listings), "product"), percent=basis_points_to_percent,
-        refused_text=counted(len(plan.refused), "chosen product") if plan else "")
+        refused_text=counted(len(plan.refused), "chosen product") if plan else "",
+        from_page=request.form.get("page", 1, type=int))  # the Products page to go back to
 
 
 @bp.post("/<shop>/products/bulk/markup")
@@ -96,9 +116,9 @@ def set_bulk_markup():
                               plan=error.plan, error=error.message), 422
     except DomainError as error:
         flash_refusal(error)
-        return redirect(url_for(".products"))
+        return redirect(products_url())
     flash(_('New prices saved: a markup of %(basis_points_to_percent)s%% on %(counted)s.', basis_points_to_percent=basis_points_to_percent(basis_points), counted=counted(len(plan.changes), 'product')), "success")
-    return redirect(url_for(".products"))
+    return redirect(products_url())
 
 
 # Saving a dragged order ------------------------------------------------------------------
@@ -117,7 +137,7 @@ def _answer(message: str, location: str, *, refused: DomainError | None = None):
 @bp.post("/<shop>/products/order")
 def reorder_products():
     """Save the whole new order of the shop's listings (every listing exactly once)."""
-    location = url_for(".products")
+    location = products_url()
     try:
         try:
             ids = [row_id(value) for value in request.form.getlist("order")]
@@ -126,7 +146,7 @@ def reorder_products():
         bulk.reorder_listings(ids)
     except DomainError as error:
         return _answer(error.message, location, refused=error)
-    return _answer("New order saved: your storefront shows your products in this order.", location)
+    return _answer(_('New order saved: your storefront shows your products in this order.'), location)
 
 
 @bp.post("/<shop>/themes/<theme>/section-order")
@@ -140,4 +160,4 @@ def reorder_theme_sections(theme: str):
         abort(404)
     except DomainError as error:
         return _answer(error.message, location, refused=error)
-    return _answer("New order of sections saved in the draft. Publish to show it.", location)
+    return _answer(_('New order of sections saved in the draft. Publish to show it.'), location)

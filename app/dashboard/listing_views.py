@@ -161,9 +161,16 @@ def _price_span(listing) -> tuple[int, int]:
 
 @bp.get("/<shop>/products")
 def products():
-    listings = shops.shop_listings(with_variants=True)
+    listings = shops.listings_page(request.args.get("page", 1, type=int))
     return render_template("dashboard/products.html", listings=listings,
                            spans={listing.id: _price_span(listing) for listing in listings})
+
+
+def products_url(page: int | None = None, listing_id: int | None = None) -> str:
+    """Back to the Products page: `page`, else the one the form was sent from (its hidden
+    "page"), at the row of `listing_id` if given."""
+    page = page or request.form.get("page", 1, type=int)
+    return url_for(".products", page=page if page > 1 else None) + (f"#listing-{listing_id}" if listing_id else "")
 
 
 @bp.route("/<shop>/products/<int:listing_id>", methods=["GET", "POST"])
@@ -210,7 +217,7 @@ def _set_visibility(listing_id: int, visible: bool):
     shops.set_listing_visibility(listing, visible)
     flash(_('“%(title)s” is %(visible)s your storefront.', title=listing.title, visible='visible in' if visible else 'hidden from'),
           "success")
-    return redirect(url_for(".products"))
+    return redirect(products_url(listing_id=listing.id))
 
 
 @bp.post("/<shop>/products/<int:listing_id>/hide")
@@ -229,8 +236,8 @@ def move_listing(listing_id: int):
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400, "Move a product up or down.")
-    shops.move_listing(listing, direction)
-    return redirect(url_for(".products") + f"#listing-{listing.id}")
+    place = shops.move_listing(listing, direction)
+    return redirect(products_url(shops.page_of(place), listing.id))
 
 
 @bp.post("/<shop>/products/<int:listing_id>/remove")
@@ -241,4 +248,4 @@ def remove_listing(listing_id: int):
         flash(_('“%(title)s” was removed from your shop.', title=title), "success")
     else:
         flash(_('This listing has orders, so it was hidden instead of deleted.'), "info")
-    return redirect(url_for(".products"))
+    return redirect(products_url())

@@ -18,7 +18,7 @@ from app.wording import counted
 
 from .models import Listing
 from .pricing import PriceRule, price_table
-from .services import set_listing_price_rule, set_listing_visibility, shop_listings
+from .services import renumber, set_listing_price_rule, set_listing_visibility, shop_listings
 
 # A further check of one variant's new price (variant, price) -> why it is refused, or None.
 # The referral programme's lives above this package, so the caller passes it in.
@@ -28,15 +28,19 @@ PriceProblem = Callable[[object, int], "str | None"]
 def chosen_listings(listing_ids: Iterable[int]) -> list[Listing]:
     """The current shop's listings with these ids, in the shop's order. No id, or an id
     that is not one of this shop's listings, refuses the whole choice (DomainError)."""
+    # The tenancy scope keeps another shop's rows out: their ids simply are not found. All
+    # the shop's listings, then a filter: a form of a million ids is no IN list for the database.
+    return _pick(shop_listings(), listing_ids)
+
+
+def _pick(listings: list[Listing], listing_ids: Iterable[int]) -> list[Listing]:
     ids = {int(listing_id) for listing_id in listing_ids}
     if not ids:
         raise DomainError(_('Tick the products you want to change first.'), field="listing")
-    # The tenancy scope keeps another shop's rows out: their ids simply are not found. All
-    # the shop's listings, then a filter: a form of a million ids is no IN list for the database.
-    listings = [listing for listing in shop_listings() if listing.id in ids]
-    if len(listings) != len(ids):
+    chosen = [listing for listing in listings if listing.id in ids]
+    if len(chosen) != len(ids):
         raise DomainError(_('Some of the chosen products are not in this shop (any more): nothing was changed. Reload the page and choose again.'), field="listing")
-    return listings
+    return chosen
 
 
 def set_visibility(listing_ids: Iterable[int], visible: bool) -> list[Listing]:
@@ -141,18 +145,37 @@ def set_markup(listing_ids: Iterable[int], markup_basis_points: int, *,
 
 
 def reorder_listings(listing_ids: list[int]) -> list[Listing]:
-    """Put the shop's listings in this order (the storefront's). The order must name every
-    listing of the shop exactly once; otherwise DomainError, and nothing moves."""
-    listings = {listing.id: listing for listing in shop_listings()}
+    """Put these listings in this order, in the places they hold in the shop's order: the
+    Products page sends the rows it shows, dragged into a new order, and the listings on its
+    other pages keep their places. (Every listing of the shop: the whole new order.) Naming
+    none, one twice or one the shop does not have refuses it all (DomainError): nothing moves."""
     ids = [int(listing_id) for listing_id in listing_ids]
+    if not ids:
+        raise DomainError(_('The new order names no product: nothing was moved.'), field="order")
     if len(set(ids)) != len(ids):
         raise DomainError(_('The new order names a product twice: nothing was moved.'), field="order")
-    if any(listing_id not in listings for listing_id in ids):
+    listings = shop_listings()
+    by_id = {listing.id: listing for listing in listings}
+    if any(listing_id not in by_id for listing_id in ids):
         raise DomainError(_('The new order names a product that is not in this shop: nothing was moved. Reload the page and try again.'), field="order")
-    if len(ids) != len(listings):
-        raise DomainError(_('The new order leaves out %(counted)s (added since the page was drawn?): nothing was moved. Reload the page and try again.', counted=counted(len(listings) - len(ids), 'product')), field="order")
-    ordered = [listings[listing_id] for listing_id in ids]
-    for position, listing in enumerate(ordered, start=1):
+    renumber(listings)
+    places = sorted(by_id[listing_id].position for listing_id in ids)
+    ordered = [by_id[listing_id] for listing_id in ids]
+    for position, listing in zip(places, ordered, strict=True):
         listing.position = position
     db.session.flush()
     return ordered
+
+
+def move_listings(listing_ids: Iterable[int], place: int) -> int:
+    """Move the chosen listings, in the shop's order, together to `place` (from 1) of the
+    shop's order: how an owner moves products between the Products page's pages. A place past
+    the end puts them last. Returns the place the first of them has now."""
+    listings = shop_listings()
+    chosen = _pick(listings, listing_ids)
+    moving = {listing.id for listing in chosen}
+    rest = [listing for listing in listings if listing.id not in moving]
+    start = min(max(int(place), 1), len(rest) + 1)
+    renumber([*rest[:start - 1], *chosen, *rest[start - 1:]])
+    db.session.flush()
+    return start

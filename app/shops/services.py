@@ -19,6 +19,7 @@ from app.extensions import db
 from app.i18n import LANGUAGES, _, current_language
 from app.i18n import lazy_gettext as _l
 from app.money import CURRENCIES
+from app.pagination import Window, window
 from app.shops.hosts import RESERVED_SUBDOMAINS, storefront_host
 from app.tenancy import get_for_shop, require_shop_id, unscoped
 
@@ -257,6 +258,28 @@ def shop_listings(*, visible_only: bool = False, with_variants: bool = False) ->
     return list(db.session.scalars(query).unique())
 
 
+# The Products page shows this many rows: a shop with thousands of listings still gets a
+# light page (drawing 100 rows took 38 ms), and its drag-to-reorder saves one page's rows.
+PRODUCTS_PER_PAGE = 50
+
+
+def listings_page(page: int, per_page: int | None = None) -> Window:
+    """Page `page` (from 1; past the end: the last) of the current shop's listings in its
+    order, priced like `shop_listings(with_variants=True)`; counted, so the page says "of N"."""
+    per_page = per_page or PRODUCTS_PER_PAGE
+    total, _visible = listing_counts(require_shop_id())
+    pages = max(1, -(-total // per_page))
+    shown = window(select(Listing).order_by(Listing.position, Listing.id).options(*as_cards()),
+                   min(max(page, 1), pages), per_page, unique=True)
+    shown.total, shown.pages = total, pages
+    return shown
+
+
+def page_of(place: int) -> int:
+    """The Products page that shows the listing at `place` (from 1) of the shop's order."""
+    return (max(place, 1) - 1) // PRODUCTS_PER_PAGE + 1
+
+
 def listing_counts(shop_id: int) -> tuple[int, int]:
     """(listings, visible ones) of a shop, counted by the database (a shop's home and the
     admin's page of it): the dashboard loads no listing to count them."""
@@ -282,20 +305,24 @@ def set_listing_visibility(listing: Listing, visible: bool) -> None:
     db.session.flush()
 
 
-def move_listing(listing: Listing, direction: str) -> None:
-    """Swap a listing with its neighbour ("up" or "down") in the shop's order."""
+def move_listing(listing: Listing, direction: str) -> int:
+    """Swap a listing with its neighbour ("up" or "down") in the shop's order; where it
+    is now (from 1), so the page can follow it onto the next or previous page."""
     listings = shop_listings()
-    _renumber(listings)
+    renumber(listings)
     index = listings.index(listing)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(listings):
         listings[index].position, listings[other].position = (
             listings[other].position, listings[index].position,
         )
+        index = other
     db.session.flush()
+    return index + 1
 
 
-def _renumber(rows) -> None:
+def renumber(rows) -> None:
+    """Number rows 1, 2, 3... in the order given (a removed listing leaves a gap)."""
     for position, row in enumerate(rows, start=1):
         row.position = position
 

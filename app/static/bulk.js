@@ -4,8 +4,9 @@
 //   (the Products page's "Select all on this page"); data-selected-count shows how many.
 // - data-reorder-url on a list (a <tbody> or an <ol>) whose children carry data-reorder-id:
 //   a row is dragged by its data-drag-handle (mouse, pen or finger), or moved with the arrow
-//   keys while its handle has the focus; the whole new order is saved with one POST of every
-//   id ("order", in order). A refused save puts the rows back and says why.
+//   keys while its handle has the focus; the list's new order is saved with one POST of every
+//   id ("order", in order): on a page of a longer order, its rows swap places among
+//   themselves. A refused save puts the rows back and says why.
 // Without scripts the handles and "Select all" are hidden, and the ↑ ↓ buttons move rows.
 (function () {
   "use strict";
@@ -67,13 +68,23 @@
     return rowsOf(list).map(function (row) { return row.getAttribute("data-reorder-id"); });
   }
 
+  // A list that is one page of a longer order says where it starts (data-position-from) and
+  // how long the whole order is (data-position-total): its rows are numbered from there, and
+  // ↑ ↓ stay usable at the page's edges (they move a product onto the next page).
+  function places(list) {
+    var from = parseInt(list.getAttribute("data-position-from"), 10) || 1;
+    var total = parseInt(list.getAttribute("data-position-total"), 10) || from - 1 + rowsOf(list).length;
+    return { from: from, total: total };
+  }
+
   function renumber(list) {
-    var rows = rowsOf(list);
-    rows.forEach(function (row, index) {
+    var span = places(list);
+    rowsOf(list).forEach(function (row, index) {
+      var place = span.from + index;
       var position = row.querySelector("[data-position]");
-      if (position) position.textContent = String(index + 1);
-      row.querySelectorAll("[data-move='up']").forEach(function (button) { button.disabled = index === 0; });
-      row.querySelectorAll("[data-move='down']").forEach(function (button) { button.disabled = index === rows.length - 1; });
+      if (position) position.textContent = String(place);
+      row.querySelectorAll("[data-move='up']").forEach(function (button) { button.disabled = place === 1; });
+      row.querySelectorAll("[data-move='down']").forEach(function (button) { button.disabled = place === span.total; });
     });
   }
 
@@ -132,9 +143,9 @@
   }
 
   function moved(list, row) {
-    var position = rowsOf(list).indexOf(row) + 1;
-    say(list, (row.getAttribute("data-reorder-name") || "Moved") + ": now " + position + " of " +
-        rowsOf(list).length + ". Saving…");
+    var span = places(list);
+    say(list, (row.getAttribute("data-reorder-name") || "Moved") + ": now " + (span.from + rowsOf(list).indexOf(row)) +
+        " of " + span.total + ". Saving…");
     save(list);
   }
 

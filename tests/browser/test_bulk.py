@@ -128,6 +128,48 @@ def test_an_owner_hides_two_products_at_once_on_a_phone(live_server, page, bulk_
     assert page.console_errors == [] and page.csp_violations == []
 
 
+def test_an_owner_reorders_page_two_and_moves_a_product_to_page_one(live_server, page, bulk_shop, monkeypatch):
+    """Two products a page: page two's rows are numbered 3 and 4, a drag there swaps them
+    (page one keeps its own), and a ticked product moves to place 1 with the bulk bar."""
+    from app.shops import services as shops
+
+    monkeypatch.setattr(shops, "PRODUCTS_PER_PAGE", 2)
+    subdomain, _ = bulk_shop
+    _log_in(page, live_server)
+    products = live_server.platform(f"/dashboard/{subdomain}/products")
+    page.goto(products)
+    titles = page.locator("tbody > tr td.product strong")
+    page_one = titles.all_inner_texts()
+    page.get_by_role("link", name="Next →").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    rows = page.locator("tbody[data-reorder-url] > tr")
+    expect(rows.locator("[data-position]")).to_have_text(["3", "4"])
+    expect(rows.nth(0).locator("[data-move='up']")).to_be_enabled()  # onto page one
+    expect(rows.nth(1).locator("[data-move='down']")).to_be_disabled()  # the last of all
+    page_two = titles.all_inner_texts()
+
+    rows.nth(1).locator("[data-drag-handle]").focus()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#reorder-status")).to_contain_text(f"{page_two[1]}: now 3 of 4")
+    expect(page.locator("#reorder-status")).to_contain_text("New order saved")
+    page.reload()
+    expect(titles).to_have_text([page_two[1], page_two[0]])
+    page.goto(products)
+    expect(titles).to_have_text(page_one)
+
+    page.goto(products + "?page=2")
+    page.get_by_label(f"Tick {page_two[0]}").check()
+    page.get_by_label("Move to place").fill("1")
+    page.locator("#bulk-form").get_by_role("button", name="Move", exact=True).click()
+    expect(page.locator(".flash-success")).to_contain_text("1 product moved to place 1 of your order.")
+    expect(page).to_have_url(re.compile(r"/products#listing-\d+$"))
+    expect(titles).to_have_text([page_two[0], page_one[0]])
+    everything = [page_two[0], *page_one, page_two[1]]
+    shown = _storefront_titles(page, live_server, subdomain)  # the visible ones, in that order
+    assert shown and shown == [title for title in everything if title in shown]
+    assert page.console_errors == [] and page.csp_violations == []
+
+
 def test_a_rows_own_buttons_move_hide_and_remove_it(live_server, page, bulk_shop):
     """Every row's buttons send the page's one row-actions form (each to its own address):
     moving, hiding and removing still work, and removing still asks first."""

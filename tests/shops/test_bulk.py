@@ -126,15 +126,63 @@ def test_a_whole_new_order_is_saved(shop, catalog):
     assert [row.position for row in sorted(fetch_all(Listing, shop_id=shop.shop.id), key=lambda r: r.position)] == [1, 2, 3]
 
 
+def test_a_pages_rows_swap_places_among_themselves(shop, catalog):
+    """The Products page sends only the rows it shows: they take each other's places, and
+    the listings before and after them (other pages) keep theirs."""
+    listings = [*shop.listings, *(_more(shop, catalog, 4))]
+    before = [listing.id for listing in listings]
+    page = before[2:5]
+    bulk.reorder_listings(list(reversed(page)))
+    assert _order(shop) == [*before[:2], *reversed(page), *before[5:]]
+
+
+def test_rows_drawn_with_gaps_in_the_numbering_still_swap_cleanly(shop, catalog):
+    # A removed listing leaves a gap (1, 2, 4); the order is renumbered before the swap.
+    tee, crisps = shop.listings
+    tote = _third(shop, catalog)
+    db.session.delete(fetch_all(Listing, id=crisps.id)[0])
+    db.session.flush()
+    bulk.reorder_listings([tote.id, tee.id])
+    assert _order(shop) == [tote.id, tee.id]
+    assert sorted(row.position for row in fetch_all(Listing, shop_id=shop.shop.id)) == [1, 2]
+
+
 @pytest.mark.parametrize(("make_order", "message"), [
-    (lambda ids, foreign: ids[:2], "leaves out 1 product"),
     (lambda ids, foreign: [ids[0], ids[0], ids[1], ids[2]], "names a product twice"),
     (lambda ids, foreign: [ids[0], ids[1], foreign], "not in this shop"),
     (lambda ids, foreign: [*ids, foreign], "not in this shop"),
-    (lambda ids, foreign: [], "leaves out 3 products"),
+    (lambda ids, foreign: [], "names no product"),
 ])
 def test_a_bad_order_moves_nothing(shop, shop_b, catalog, make_order, message):
     before = [*(listing.id for listing in shop.listings), _third(shop, catalog).id]
     with pytest.raises(DomainError, match=message):
         bulk.reorder_listings(make_order(list(reversed(before)), shop_b.listings[0].id))
     assert _order(shop) == before
+
+
+def _more(shop, catalog, count: int) -> list[Listing]:
+    return [add_listing(shop.shop, make_product(catalog.supplier, title=f"Extra {n}").id,
+                        rule=PriceRule("markup", 5000)) for n in range(count)]
+
+
+@pytest.mark.parametrize(("place", "expected_start", "expected"), [
+    (1, 1, lambda ids: [ids[1], ids[4], ids[0], ids[2], ids[3], ids[5]]),
+    (3, 3, lambda ids: [ids[0], ids[2], ids[1], ids[4], ids[3], ids[5]]),
+    (5, 5, lambda ids: [ids[0], ids[2], ids[3], ids[5], ids[1], ids[4]]),
+    (99, 5, lambda ids: [ids[0], ids[2], ids[3], ids[5], ids[1], ids[4]]),
+])
+def test_ticked_listings_move_together_to_a_place(shop, catalog, place, expected_start, expected):
+    ids = [listing.id for listing in [*shop.listings, *_more(shop, catalog, 4)]]
+    # Ticked in any order, they keep the shop's order among themselves (ids[1] before ids[4]).
+    start = bulk.move_listings([ids[4], ids[1]], place)
+    assert start == expected_start
+    assert _order(shop) == expected(ids)
+
+
+def test_moving_another_shops_listing_moves_nothing(shop, shop_b, catalog):
+    before = [*(listing.id for listing in shop.listings), _third(shop, catalog).id]
+    with pytest.raises(DomainError, match="not in this shop"):
+        bulk.move_listings([before[2], shop_b.listings[0].id], 1)
+    assert _order(shop) == before
+    with pytest.raises(DomainError, match="Tick the products"):
+        bulk.move_listings([], 1)
