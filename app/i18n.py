@@ -26,13 +26,30 @@ from babel import Locale, numbers
 from babel import dates as babel_dates
 from babel.lists import format_list as babel_format_list
 from flask import current_app, g, has_request_context, request
-from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, LazyString, force_locale, get_locale
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 __all__ = ["LANGUAGES", "_", "gettext", "lazy_gettext", "ngettext", "speaking", "current_language",
            "format_date", "format_datetime", "format_time", "format_number", "format_decimal",
            "language_or_default", "COOKIE", "lazy_format", "N_"]
+
+def gettext(string: str, **variables) -> str:
+    """`string` in the language being spoken, formatted with `variables` (Flask-Babel's
+    rules, through the request's catalog: see `_catalog`)."""
+    text = _catalog().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return _catalog().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Translated when used, not when defined (module constants, form labels)."""
+    return LazyString(gettext, string, **variables)
+
 
 _ = gettext
 

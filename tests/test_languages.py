@@ -179,3 +179,26 @@ def test_templates_translate_in_the_language_being_spoken_and_follow_speaking(ap
         assert page.render(title="x").startswith("隐藏|")
     with app.test_request_context("/"):  # the next request finds its own catalog
         assert page.render(title="x").startswith("Hide|")
+
+
+def test_python_strings_translate_through_the_same_catalog_and_follow_speaking(app):
+    """`_`, `ngettext` and `lazy_gettext` in Python go through the request's catalog too: a
+    lazy form label made once reads in each request's language, and in `speaking`'s."""
+    from app.i18n import _, lazy_gettext, ngettext, speaking
+
+    label = lazy_gettext("Hide %(title)s", title="Tee")
+    plural = ("%(num)d listing sells through this rate: it stays until that listing is removed.",
+              "%(num)d listings sell through this rate: it stays until they are removed.")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert (_("Hide"), str(label), ngettext(*plural, 2)) == (
+            "Hide", "Hide Tee", "2 listings sell through this rate: it stays until they are removed.")
+        with speaking("zh"):
+            assert (_("Hide"), ngettext(*plural, 2)) == ("隐藏", "有 2 个商品按此汇率销售：在下架前此汇率不能删除。")
+            assert "Tee" in str(label) and str(label) != "Hide Tee"
+        assert _("Hide") == "Hide"  # back to the request's language
+    # (a fresh app context: the test's own would share its g, where the locale is kept)
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "zh"}):
+        assert _("Hide") == "隐藏" and str(label).startswith("隐藏")
+    with app.app_context():  # a job: no request, English
+        assert str(label) == "Hide Tee"
+    assert _("Hide") == "Hide"  # no app at all: the message as written
