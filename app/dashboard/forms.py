@@ -72,7 +72,8 @@ def example_amount(currency: str) -> str:
 
 class _LongSelect(Select):
     """A <select> whose plain options are written straight out: WTForms builds each option
-    through html_params, 20 ms for a platform's thousand suppliers."""
+    through html_params, 20 ms for a platform's thousand suppliers (and about 10 ms for the
+    settings page's 490 time zones)."""
 
     @classmethod
     def render_option(cls, choice, **kwargs):
@@ -252,7 +253,7 @@ class SettingsForm(FlaskForm):
         description=_l('The language shoppers see first; they can switch at the foot of any page.'))
     timezone = SelectField(
         _l('Time zone'), validate_choice=False,  # the service names a bad one in plain words
-        choices=lambda: [SelectChoice(name, label) for name, label in zone_options()],
+        choices=lambda: [SelectChoice(name, label) for name, label in zone_options()], widget=_LongSelect(),
         description=_l('Order times, deadlines and the weekly deal’s days are shown and typed on this clock.'))
     cod_confirmation = RadioField(
         _l('Pay-on-delivery orders go to the supplier'), default="off", validate_choice=False,

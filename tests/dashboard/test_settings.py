@@ -1,5 +1,7 @@
 """Shop settings: name and bio; subdomain and currency stay fixed (themes: test_themes.py)."""
 
+import re
+
 from app.extensions import db
 from app.shops.models import Shop
 from tests.dashboard.conftest import page_text
@@ -56,6 +58,9 @@ def test_the_shops_time_zone_is_where_its_times_are_shown_and_searched(owner, sh
         "name": "Alpha Shop", "bio": "", "price_change_tolerance": "15", "margin_floor": "0",
         "cod_confirmation": "off", "timezone": "Asia/Shanghai"})
     assert saved.status_code == 302
+    form = owner.get("/dashboard/alpha/settings").get_data(as_text=True)
+    chosen = re.findall(r'<option [^>]*\bselected\b[^>]*>', form)
+    assert len(chosen) == 2 and 'value="Asia/Shanghai"' in " ".join(chosen)  # the zone and the language
     order = make_order(shop_a)
     with unscoped():  # placed late on 3 Dec UTC: already 4 Dec in Shanghai
         db.session.execute(update(Order).where(Order.id == order.id)
