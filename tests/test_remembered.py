@@ -111,6 +111,30 @@ def test_the_catalog_filters_list_a_new_supplier_at_once(remembering, app, shop_
     assert "Fresh Fields Farm" in options(admin, "/admin/products")
 
 
+def test_the_new_shop_form_offers_a_new_catalog_currency_at_once(remembering, app, shop_a):
+    """The currencies a new shop can choose (a walk of the whole catalog) are kept too, until
+    the catalog changes."""
+    import re
+
+    from tests.conftest import PLATFORM, HostClient
+
+    browser = HostClient(app, PLATFORM)
+    assert browser.post("/login", data={"email": shop_a.owner.email, "password": factories.PASSWORD}).status_code == 302
+
+    def currencies() -> list[str]:
+        page = browser.get("/dashboard/new").get_data(as_text=True)
+        select = re.search(r'<select[^>]*name="currency"[^>]*>(.*?)</select>', page, re.S).group(1)
+        return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+    assert currencies() == ["USD"]
+    kept = statements(browser, "/dashboard/new")
+    assert not _reads(kept, "DISTINCT supply_products.currency")  # kept: the catalog is not walked again
+    with app.app_context():
+        factories.make_product(factories.make_supplier(name="Alpen Käserei", currency="EUR"), title="Bergkäse")
+        db.session.commit()
+    assert currencies() == ["EUR", "USD"]
+
+
 class Counting:
     """Generations that count their reads; None (Redis unreachable) when told."""
 
