@@ -25,9 +25,20 @@ EXTRA_ROWS = 3
 # Suppliers ---------------------------------------------------------------------------------
 
 
+def supplier_page():
+    """The admin's supplier lists (suppliers, feeds): the search bar, and the page of
+    suppliers it finds."""
+    form = SearchForm(formdata=request.args)
+    text = (form.q.data or "") if form.validate() else ""
+    page = catalog.search_suppliers(text, page=page_number())
+    return form, page, {"q": text} if text else {}
+
+
 @bp.get("/suppliers")
 def suppliers():
-    return render_template("admin/suppliers.html", rows=catalog.suppliers_with_product_counts())
+    form, page, filters = supplier_page()
+    return render_template("admin/suppliers.html", form=form, page=page, filters=filters,
+                           counts=catalog.product_counts([supplier.id for supplier in page.items]))
 
 
 @bp.route("/suppliers/new", methods=["GET", "POST"])

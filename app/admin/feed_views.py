@@ -20,6 +20,7 @@ from app.i18n import _
 from app.i18n import lazy_gettext as _l
 from app.web import add_error, flash_refusal, found
 
+from .catalog_views import supplier_page
 from .views import NAV_SECTIONS, bp, page_number
 
 NAV_SECTIONS.update({
@@ -72,8 +73,10 @@ def _fill(form: FeedForm, feed: SupplierFeed) -> None:
 
 @bp.get("/feeds")
 def feeds_index():
-    return render_template("admin/feed_list.html", suppliers=catalog.all_suppliers(),
-                           feeds=feeds.feeds_by_supplier(), last_runs=sync_runs.last_runs_by_supplier(),
+    form, page, filters = supplier_page()
+    shown = [supplier.id for supplier in page.items]
+    return render_template("admin/feed_list.html", form=form, page=page, filters=filters,
+                           feeds=feeds.feeds_by_supplier(shown), last_runs=sync_runs.last_runs_by_supplier(shown),
                            describe_schedule=feeds.describe_schedule, describe_format=describe_format)
 
 

@@ -78,8 +78,12 @@ def get_feed(supplier: Supplier) -> SupplierFeed | None:
     return db.session.scalar(db.select(SupplierFeed).where(SupplierFeed.supplier_id == supplier.id))
 
 
-def feeds_by_supplier() -> dict[int, SupplierFeed]:
-    return {feed.supplier_id: feed for feed in db.session.scalars(select(SupplierFeed))}
+def feeds_by_supplier(supplier_ids: list[int]) -> dict[int, SupplierFeed]:
+    """{supplier id: its feed} for those of these suppliers that have one."""
+    if not supplier_ids:
+        return {}
+    return {feed.supplier_id: feed for feed in db.session.scalars(
+        select(SupplierFeed).where(SupplierFeed.supplier_id.in_(supplier_ids)))}
 
 
 def parse_mapping(text: str) -> dict[str, str]:

@@ -137,18 +137,30 @@ def has_products(supplier: Supplier) -> bool:
     ) is not None
 
 
-def suppliers_with_product_counts() -> list[tuple[Supplier, int]]:
-    """Every supplier (by name) with its number of products."""
-    counts = (
-        select(SupplyProduct.supplier_id, func.count(SupplyProduct.id).label("n"))
-        .group_by(SupplyProduct.supplier_id).subquery()
-    )
-    rows = db.session.execute(
-        select(Supplier, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.supplier_id == Supplier.id)
-        .order_by(func.lower(Supplier.name))
-    )
-    return [(supplier, count) for supplier, count in rows]
+SUPPLIERS_PER_PAGE = 50
+
+
+def search_suppliers(text: str = "", page: int = 1, per_page: int | None = None):
+    """A page of suppliers, by name, whose name, contact or contact e-mail contains `text`:
+    the admin's supplier and feed lists (a platform may have thousands; all at once took
+    50-60 ms and 360 KB at a thousand)."""
+    per_page = per_page or SUPPLIERS_PER_PAGE
+    query = select(Supplier).order_by(func.lower(Supplier.name), Supplier.id)
+    text = (text or "").strip()
+    if text:
+        pattern = contains_pattern(text)
+        query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in (
+            Supplier.name, Supplier.contact_name, Supplier.contact_email))))
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def product_counts(supplier_ids: Sequence[int]) -> dict[int, int]:
+    """{supplier id: its number of products} for these suppliers (those with none left out)."""
+    if not supplier_ids:
+        return {}
+    return dict(db.session.execute(
+        select(SupplyProduct.supplier_id, func.count(SupplyProduct.id))
+        .where(SupplyProduct.supplier_id.in_(supplier_ids)).group_by(SupplyProduct.supplier_id)).all())
 
 
 def supplier_products(supplier: Supplier, page: int = 1, per_page: int = 25):
@@ -539,10 +551,6 @@ def find_products(*, text: str = "", supplier_id: int | None = None, category: s
     if status:
         query = query.where(SupplyProduct.status == status)
     return window(query, page, per_page, unique=True)  # no count of every product
-
-
-def all_suppliers() -> list[Supplier]:
-    return list(db.session.scalars(select(Supplier).order_by(func.lower(Supplier.name))))
 
 
 def supplier_names() -> list:

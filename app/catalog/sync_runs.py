@@ -93,9 +93,12 @@ def supplier_runs(supplier: Supplier, page: int = 1, per_page: int = 25):
     return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
 
 
-def last_runs_by_supplier() -> dict[int, SyncRun]:
-    """Each supplier's latest sync run (admin's feed list)."""
-    latest = select(func.max(SyncRun.id)).group_by(SyncRun.supplier_id)
+def last_runs_by_supplier(supplier_ids: list[int]) -> dict[int, SyncRun]:
+    """The latest sync run of each of these suppliers that has one (admin's feed list)."""
+    if not supplier_ids:
+        return {}
+    latest = (select(func.max(SyncRun.id)).where(SyncRun.supplier_id.in_(supplier_ids))
+              .group_by(SyncRun.supplier_id))
     return {run.supplier_id: run for run in db.session.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
 
 

@@ -87,3 +87,33 @@ def test_supplier_list_shows_status_and_product_counts(admin):
 def test_unknown_supplier_is_404(admin):
     assert admin.get("/admin/suppliers/999999").status_code == 404
     assert admin.get("/admin/suppliers/999999/edit").status_code == 404
+
+
+def test_the_supplier_and_feed_lists_come_in_pages_and_search(admin, monkeypatch):
+    """A platform may have thousands of suppliers: both lists show a page at a time, by name,
+    each row's products and feed read for that page only, and find a supplier by its name,
+    contact or e-mail."""
+    import re
+
+    from app.catalog import services as catalog
+
+    monkeypatch.setattr(catalog, "SUPPLIERS_PER_PAGE", 2)
+    for name in ("Delta Dairy", "Alpha Apiary", "Charlie Cheese", "Bravo Bakery", "Echo Eggs"):
+        make_product(make_supplier(name))
+    make_supplier("Foxtrot Farm").contact_email = "hello@foxtrot.example"
+    db.session.flush()
+
+    def names(path: str) -> list[str]:
+        return re.findall(r'<td><a href="/admin/suppliers/\d+">([^<]+)</a></td>', admin.get(path).get_data(as_text=True))
+
+    for path in ("/admin/suppliers", "/admin/feeds"):
+        assert names(path) == ["Alpha Apiary", "Bravo Bakery"]
+        assert names(path + "?page=2") == ["Charlie Cheese", "Delta Dairy"]
+        assert names(path + "?page=3") == ["Echo Eggs", "Foxtrot Farm"]
+        assert "Page 2 of 3" in page_text(admin.get(path + "?page=2"))
+        assert names(path + "?q=cheese") == ["Charlie Cheese"]
+        assert names(path + "?q=FOXTROT.example") == ["Foxtrot Farm"]  # the contact e-mail
+        assert names(path + "?q=%25") == []  # a wildcard is a plain character
+        assert "No supplier matches “Zulu”." in page_text(admin.get(path + "?q=Zulu"))
+    row = page_text(admin.get("/admin/suppliers?q=echo"))
+    assert '<td class="num">1</td>' in row[row.index("Echo Eggs"):][:600]
