@@ -233,7 +233,10 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
             Page("dashboard products (busy)", host, "/dashboard/busy/products", owner),
             Page("dashboard catalog search", host, "/dashboard/busy/catalog?q=honey", owner),
             Page("admin products", host, "/admin/products", admin),
-            Page("admin products search", host, "/admin/products?q=honey", admin)]
+            Page("admin products search", host, "/admin/products?q=honey", admin),
+            # A thousand suppliers: each list shows a page of 50.
+            Page("admin suppliers", host, "/admin/suppliers", admin),
+            Page("admin feeds", host, "/admin/feeds", admin)]
 
 
 def check(address, pages: list[Page]) -> None:
