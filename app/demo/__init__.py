@@ -278,8 +278,8 @@ def _create_supplier(spec: dict) -> tuple[Supplier, dict[str, SupplyProduct]]:
                                 status="active")
         for number, (options, wholesale, min_retail, stock) in enumerate(variants, start=1):
             slugs = [slugify(str(value)).upper() for value in options.values()]
-            # Chinese option values have no Latin slug: number the variants instead.
-            sku = "-".join([code] + slugs) if "ITEM" not in slugs else f"{code}-{number}"
+            # SKUs stay ASCII (a supplier's system): Chinese option values number the variants instead.
+            sku = "-".join([code] + slugs) if all(slug.isascii() for slug in slugs) else f"{code}-{number}"
             product.variants.append(SupplyVariant(
                 supplier_id=supplier.id, sku=sku, options=options, wholesale_price=wholesale,
                 min_retail_price=min_retail, stock=stock,

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import ShopMembership, User
@@ -34,8 +34,13 @@ MAX_BIO = 600
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A product's or collection's address from its title: lower case, words joined by "-".
+    Accents come off Latin letters ("Café crème" -> "cafe-creme"); every other script keeps
+    its letters ("手工蜂蜜 500g" -> "手工蜂蜜-500g"), so a Chinese shop's addresses say what they
+    show (browsers display them as written; links carry them percent-encoded)."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    # NFC puts back what NFKD took apart but did not drop (a Korean syllable's letters).
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", bare).lower()).strip("-")
     return slug[:max_length].strip("-") or "item"
 
 
@@ -167,14 +172,17 @@ def _available_product(product_id: int, shop: Shop) -> SupplyProduct:
 
 
 def _unique_handle(model, base: str, exclude_id: int | None = None) -> str:
+    """`base`, else the first of `base-2`, `base-3`... that no other row of the shop has: read
+    in one query (one a try made adding a shop's 100th "mug" 100 queries)."""
+    pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"
+    query = select(model.handle).where(or_(model.handle == base, model.handle.like(pattern, escape="\\")))
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    taken = set(db.session.scalars(query))
     handle, n = base, 2
-    while True:
-        query = select(model.id).where(model.handle == handle)
-        if exclude_id is not None:
-            query = query.where(model.id != exclude_id)
-        if db.session.scalar(query) is None:
-            return handle
+    while handle in taken:
         handle, n = f"{base}-{n}", n + 1
+    return handle
 
 
 def _validate_listing_text(title: str, recommendation: str) -> tuple[str, str]:
