@@ -7,9 +7,26 @@
 //   keys while its handle has the focus; the list's new order is saved with one POST of every
 //   id ("order", in order): on a page of a longer order, its rows swap places among
 //   themselves. A refused save puts the rows back and says why.
+// What it says comes in the page's language, as JSON in its <script>'s data-words (the
+// bulk_script macro of _ui.html), with {slots} it fills in.
 // Without scripts the handles and "Select all" are hidden, and the ↑ ↓ buttons move rows.
 (function () {
   "use strict";
+
+  var words = {
+    none: "None ticked", some: "{ticked} of {total} ticked", moved: "{name}: now {place} of {total}. Saving…",
+    saved: "New order saved.", failed: "The new order could not be saved. Reload the page and try again.",
+  };
+  try {
+    var given = JSON.parse(document.currentScript.getAttribute("data-words") || "{}");
+    Object.keys(given).forEach(function (key) { words[key] = given[key]; });
+  } catch (error) { /* the English above */ }
+
+  function word(key, slots) {
+    return words[key].replace(/\{(\w+)\}/g, function (slot, name) {
+      return Object.prototype.hasOwnProperty.call(slots || {}, name) ? String(slots[name]) : slot;
+    });
+  }
 
   // Select all ------------------------------------------------------------------------------
 
@@ -28,7 +45,7 @@
     master.checked = ticked > 0 && ticked === boxes.length;
     master.indeterminate = ticked > 0 && ticked < boxes.length;
     var count = form.querySelector("[data-selected-count]");
-    if (count) count.textContent = ticked === 0 ? "None ticked" : ticked + " of " + boxes.length + " ticked";
+    if (count) count.textContent = ticked === 0 ? word("none") : word("some", { ticked: ticked, total: boxes.length });
     // Keep the bar's place before it may float (a phone's stylesheet floats .has-selection).
     var slot = form.parentElement;
     if (slot && slot.classList.contains("bulk-slot") && !form.classList.contains("has-selection")) {
@@ -121,14 +138,14 @@
       method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" },
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
-        if (!response.ok) throw new Error(answer.error || "The new order could not be saved. Reload the page and try again.");
+        if (!response.ok) throw new Error(answer.error || word("failed"));
         state.saved = order;
-        if (!state.again) say(list, answer.message || "New order saved.");
+        if (!state.again) say(list, answer.message || word("saved"));
       });
     }).catch(function (error) {
       state.again = false;
       if (state.saved) putBack(list, state.saved);
-      say(list, error.message || "The new order could not be saved. Reload the page and try again.", true);
+      say(list, error.message || word("failed"), true);
     }).then(function () {
       state.busy = false;
       list.removeAttribute("aria-busy");
@@ -144,8 +161,8 @@
 
   function moved(list, row) {
     var span = places(list);
-    say(list, (row.getAttribute("data-reorder-name") || "Moved") + ": now " + (span.from + rowsOf(list).indexOf(row)) +
-        " of " + span.total + ". Saving…");
+    say(list, word("moved", { name: row.getAttribute("data-reorder-name") || "", place: span.from + rowsOf(list).indexOf(row),
+                             total: span.total }));
     save(list);
   }
 

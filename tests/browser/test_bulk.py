@@ -197,3 +197,33 @@ def test_a_rows_own_buttons_move_hide_and_remove_it(live_server, page, bulk_shop
     expect(rows).to_have_count(len(before) - 1)
     assert before[3] not in rows.locator("td.product strong").all_inner_texts()
     assert page.console_errors == [] and page.csp_violations == []
+
+
+def test_the_scripts_words_come_in_the_owners_language(live_server, page, bulk_shop):
+    """In a Chinese dashboard, what bulk.js says itself (how many are ticked, where a moved row
+    is now) is Chinese too, as the server's own messages are."""
+    subdomain, _ = bulk_shop
+    _log_in(page, live_server)
+    page.context.add_cookies([{"name": "lang", "value": "zh", "url": live_server.platform("/")}])
+    page.goto(live_server.platform(f"/dashboard/{subdomain}/products"))
+    rows = page.locator("tbody[data-reorder-url] > tr")
+    titles = rows.locator("td.product strong").all_inner_texts()
+    total = len(titles)  # (the tests before may have removed one)
+    assert total >= 2
+    count = page.locator("[data-selected-count]")
+    expect(count).to_have_text("未勾选")
+    page.locator("input[name='listing']").first.check()
+    expect(count).to_have_text(f"已勾选 1 / {total}")
+
+    status = page.locator("#reorder-status")
+    rows.nth(1).locator("[data-drag-handle]").focus()
+    page.keyboard.press("ArrowUp")
+    expect(status).to_contain_text(f"{titles[1]}：现在是第 1 位（共 {total} 位）。")
+    expect(status).to_contain_text("新排序已保存")
+    rows.nth(0).locator("[data-drag-handle]").focus()  # and back, as the other tests expect it
+    page.keyboard.press("ArrowDown")
+    expect(status).to_contain_text(f"{titles[1]}：现在是第 2 位（共 {total} 位）。")
+    expect(status).to_contain_text("新排序已保存")
+    page.reload()
+    expect(rows.locator("td.product strong")).to_have_text(titles)
+    assert page.console_errors == [] and page.csp_violations == []
