@@ -105,7 +105,12 @@ class Order(TenantMixin, db.Model):
     @property
     def pickup_place(self) -> str:
         """Where a pickup order is collected: the point's name, as its address carries it."""
-        return (self.ship_line2 or "").removeprefix("c/o ") if self.pickup_point_id else ""
+        return self.pickup_place_of(self)
+
+    @staticmethod
+    def pickup_place_of(order) -> str:
+        """`pickup_place` of an order or of a row with its ship_line2 and pickup_point_id."""
+        return (order.ship_line2 or "").removeprefix("c/o ") if order.pickup_point_id else ""
 
     lines: Mapped[list[OrderLine]] = relationship(
         primaryjoin=lambda: and_(

@@ -20,7 +20,7 @@ from app.money import to_major
 from app.pagination import Slice, SortKey, count_up_to, keyset_slice
 from app.shops.timezones import shop_today, zone
 
-from .models import ORDER_STATUSES, Order
+from .models import ORDER_STATUSES, Order, OrderLine
 
 FULFILMENT_STATUSES = ("unfulfilled", "partly_shipped", "shipped")
 DELIVERIES = ("delivery", "pickup")
@@ -169,20 +169,41 @@ CSV_HEADER = ("Order", "Placed", "Status", "Fulfilment", "Payment", "Customer", 
               "Discount", "Shipping", "Total", "Refunded", "Currency", "Discount code")
 
 
-def _csv_rows(orders, tz) -> Iterator[list]:
+# The export reads rows of columns, not Order objects: 49,874 orders with their lines took
+# 5.9 s as 175,000 objects, 2.2 s as rows (bench/README.md).
+_CSV_COLUMNS = (Order.id, Order.number, Order.placed_at, Order.status, Order.fulfilment_status,
+                Order.payment_method, Order.customer_name, Order.customer_email, Order.customer_phone,
+                Order.ship_line1, Order.ship_line2, Order.ship_city, Order.ship_region, Order.ship_postcode,
+                Order.ship_country, Order.pickup_point_id, Order.subtotal, Order.discount_total,
+                Order.shipping_total, Order.total, Order.refunded_total, Order.currency, Order.discount_code)
+
+
+def _items(exported) -> dict[int, str]:
+    """order id -> "2 × Tea (Large); 1 × Mug" for the `exported` orders (a select of their
+    ids), in each order's line order: one statement."""
+    items: dict[int, list[str]] = {}
+    for order_id, quantity, title, label in db.session.execute(
+            select(OrderLine.order_id, OrderLine.quantity, OrderLine.title, OrderLine.variant_label)
+            .where(OrderLine.order_id.in_(exported)).order_by(OrderLine.order_id, OrderLine.id)):
+        items.setdefault(order_id, []).append(f"{quantity} × {title}{f' ({label})' if label else ''}")
+    return {order_id: "; ".join(lines) for order_id, lines in items.items()}
+
+
+def _csv_rows(orders: list, items: dict[int, str], tz) -> Iterator[list]:
     for order in orders:
-        items = "; ".join(f"{line.quantity} × {line.title}{' (' + line.variant_label + ')' if line.variant_label else ''}"
-                          for line in order.lines)
         money = [str(to_major(amount, order.currency)) for amount in
                  (order.subtotal, order.discount_total, order.shipping_total, order.total, order.refunded_total)]
-        yield [order.number, order.placed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), order.status, order.fulfilment_status,
-               order.payment_method, order.customer_name, order.customer_email, order.customer_phone,
-               " ".join(part for part in (order.ship_line1, order.ship_line2) if part), order.ship_city,
-               order.ship_region, order.ship_postcode, order.ship_country, order.pickup_place, items, *money,
-               order.currency, order.discount_code]
+        yield [order.number, order.placed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), order.status,
+               order.fulfilment_status, order.payment_method, order.customer_name, order.customer_email,
+               order.customer_phone, " ".join(part for part in (order.ship_line1, order.ship_line2) if part),
+               order.ship_city, order.ship_region, order.ship_postcode, order.ship_country, Order.pickup_place_of(order),
+               items.get(order.id, ""), *money, order.currency, order.discount_code]
 
 
 def orders_csv(filters: OrderFilters) -> str:
-    """The orders the filters find, as a spreadsheet-safe CSV (app/csv_export.py)."""
-    orders = db.session.scalars(_query(filters).options(selectinload(Order.lines)).limit(MAX_EXPORT))
-    return csv_text(CSV_HEADER, _csv_rows(orders, zone(filters.timezone)))
+    """The orders the filters find (up to MAX_EXPORT, newest first), as a spreadsheet-safe CSV
+    (app/csv_export.py)."""
+    exported = _query(filters).limit(MAX_EXPORT)
+    orders = db.session.execute(exported.with_only_columns(*_CSV_COLUMNS)).all()
+    items = _items(exported.with_only_columns(Order.id)) if orders else {}
+    return csv_text(CSV_HEADER, _csv_rows(orders, items, zone(filters.timezone)))

@@ -228,3 +228,54 @@ def test_packing_slips_print_the_ticked_orders_of_this_shop_only(owner, shop_a, 
     assert "<strong>1 packing slip</strong>" in page and "Ada Shopper" in page and "1 Main Street" in page
     every = page_text(owner.get("/dashboard/alpha/orders/packing-slips"))
     assert first.number in every and second.number in every and other.number not in every
+
+
+def test_the_csv_export_says_what_each_order_says_in_the_same_statements_however_many(owner, shop_a):
+    """Each row is its order as the order page knows it (every line, a pickup point's name),
+    and the export's statements do not grow with its orders (it reads rows, not objects)."""
+    import csv
+    import io
+    from datetime import UTC
+
+    from app.csv_export import safe_cell
+    from app.money import to_major
+    from app.shops import pickup
+    from tests.test_statement_counts import statements
+
+    tee, snack = shop_a.listings[0], shop_a.listings[1]
+    one_snack = {snack: (snack.supply_product.variants[0], 1)}  # (100 in stock; the tee has 5)
+    both = make_order(shop_a, {tee: (tee.supply_product.variants[0], 2), **one_snack})
+    collected = make_order(shop_a, one_snack)
+    with use_shop(shop_a.shop.id):
+        point, _token = pickup.save_pickup_point(None, name="Maple lobby", line1="12 Maple Street", city="Burlington",
+                                                 postcode="05401", country="US", hours="Mon-Fri 17-20", contact_name="Rosa",
+                                                 contact_phone="")
+        collected.pickup_point_id, collected.ship_line2 = point.id, "c/o Maple lobby"
+        db.session.flush()
+    path = "/dashboard/alpha/orders.csv"
+    few = statements(owner, path)
+    for _ in range(4):
+        make_order(shop_a, one_snack)
+    assert len(statements(owner, path)) == len(few)
+
+    rows = list(csv.reader(io.StringIO(owner.get(path).get_data(as_text=True))))
+    exported = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert len(exported) == 6
+    for order in (both, collected):
+        with use_shop(shop_a.shop.id):  # (its lines are under row-level security on PostgreSQL)
+            items = "; ".join(f"{line.quantity} × {line.title}" + (f" ({line.variant_label})" if line.variant_label
+                                                                    else "") for line in order.lines)
+        expected = {
+            "Order": order.number, "Placed": order.placed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "Status": order.status, "Fulfilment": order.fulfilment_status, "Payment": order.payment_method,
+            "Customer": order.customer_name, "Email": order.customer_email, "Phone": order.customer_phone,
+            "Address": " ".join(part for part in (order.ship_line1, order.ship_line2) if part),
+            "City": order.ship_city, "Region": order.ship_region or "", "Postcode": order.ship_postcode,
+            "Country": order.ship_country, "Pickup point": order.pickup_place, "Items": items,
+            "Subtotal": str(to_major(order.subtotal, "USD")), "Discount": str(to_major(order.discount_total, "USD")),
+            "Shipping": str(to_major(order.shipping_total, "USD")), "Total": str(to_major(order.total, "USD")),
+            "Refunded": str(to_major(order.refunded_total, "USD")), "Currency": "USD",
+            "Discount code": order.discount_code or ""}
+        assert exported[order.number] == {name: safe_cell(value) for name, value in expected.items()}
+    assert exported[both.number]["Items"].count(" × ") == 2
+    assert exported[collected.number]["Pickup point"] == "Maple lobby"
