@@ -279,3 +279,20 @@ def test_the_csv_export_says_what_each_order_says_in_the_same_statements_however
         assert exported[order.number] == {name: safe_cell(value) for name, value in expected.items()}
     assert exported[both.number]["Items"].count(" × ") == 2
     assert exported[collected.number]["Pickup point"] == "Maple lobby"
+
+
+def test_packing_slips_take_the_newest_orders_the_filters_find_up_to_the_limit(owner, shop_a):
+    from datetime import timedelta
+
+    from app.orders.search import OrderFilters, orders_for_slips
+
+    placed = [make_order(shop_a) for _ in range(4)]
+    with use_shop(shop_a.shop.id):
+        for age, order in enumerate(reversed(placed)):  # the last placed is the newest
+            order.placed_at -= timedelta(hours=age)
+        cancel_order(placed[3])
+        db.session.flush()
+        assert [o.id for o in orders_for_slips(OrderFilters(), limit=3)] == [o.id for o in placed[:0:-1]]
+        assert [o.id for o in orders_for_slips(OrderFilters(status="pending"), limit=2)] == [placed[2].id, placed[1].id]
+        chosen = orders_for_slips(OrderFilters(), [placed[0].id, placed[2].id])
+        assert [o.id for o in chosen] == [placed[2].id, placed[0].id] and all(o.lines for o in chosen)
