@@ -158,15 +158,10 @@ def find_orders(filters: OrderFilters, *, older: str | None = None, newer: str |
 
 def orders_for_slips(filters: OrderFilters, ids: list[int] | None = None, limit: int = 200) -> list[Order]:
     """Orders to print packing slips for: the ones chosen, else those the filters find."""
-    chosen = _query(filters)
+    query = _query(filters).options(selectinload(Order.lines))
     if ids:
-        chosen = chosen.where(Order.id.in_(ids))
-    # Their ids first (an index-only scan), then the orders: asked for whole in one go, the
-    # planner misjudges how many rows a shop's row-level security leaves (about 100 times too
-    # few) and sorted all of a 50,000-order shop's orders for 200 of them (125 ms -> 3 ms).
-    chosen = chosen.with_only_columns(Order.id).limit(limit)
-    return list(db.session.scalars(select(Order).where(Order.id.in_(chosen)).options(selectinload(Order.lines))
-                                   .order_by(Order.placed_at.desc(), Order.id.desc())))
+        query = query.where(Order.id.in_(ids))
+    return list(db.session.scalars(query.limit(limit)))
 
 
 CSV_HEADER = ("Order", "Placed", "Status", "Fulfilment", "Payment", "Customer", "Email", "Phone",
