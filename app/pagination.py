@@ -127,6 +127,11 @@ class Slice:
     def first(self) -> bool:
         return self.newer is None
 
+    @property
+    def whole(self) -> bool:
+        """The page is the whole list: nothing before it, nothing after."""
+        return self.newer is None and self.older is None
+
     def __iter__(self):
         return iter(self.items)
 

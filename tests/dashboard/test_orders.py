@@ -101,12 +101,26 @@ def test_orders_are_paged_by_when_they_were_placed(owner, shop_a, monkeypatch):
 
 def test_an_order_count_stops_at_ten_thousand(owner, shop_a, monkeypatch):
     from app import pagination
+    from app.dashboard import order_views
 
     monkeypatch.setattr(pagination, "COUNT_UP_TO", 2)
+    monkeypatch.setattr(order_views, "ORDERS_PER_PAGE", 2)  # (a list on one page is counted as read)
     for _ in range(3):
         make_order(shop_a)
     text = page_text(owner.get("/dashboard/alpha/orders"))
     assert "More than 2 orders." in text
+
+
+def test_a_search_that_fits_on_one_page_is_not_counted_again(owner, shop_a):
+    """Searching for an order number finds it on the first page: its count is that page's,
+    without a count that reads every order of the shop again."""
+    from tests.test_statement_counts import statements
+
+    orders = [make_order(shop_a) for _ in range(3)]
+    found = statements(owner, f"/dashboard/alpha/orders?q={orders[1].number}")
+    every = statements(owner, "/dashboard/alpha/orders?q=FS")  # (all three, still one page)
+    assert not [s for s in found if "count(" in s.lower()] and not [s for s in every if "count(" in s.lower()]
+    assert "1 order" in page_text(owner.get(f"/dashboard/alpha/orders?q={orders[1].number}"))
 
 
 def test_detail_shows_lines_customer_and_address(owner, shop_a):
