@@ -59,6 +59,24 @@ def _storefront_titles(page, live_server, subdomain) -> list[str]:
     return page.locator("#products .card-title").all_inner_texts()
 
 
+def _said_while(page, action, until: str) -> list[str]:
+    """Every text the reorder status line shows while `action` runs, up to one holding
+    `until`: "now 3 of 4. Saving…" lasts only until the save answers, which can be before
+    a check of the page would see it."""
+    page.evaluate("""() => {
+        window.said = [];
+        const status = document.getElementById("reorder-status");
+        if (!window.watching) {
+            new MutationObserver(() => window.said.push(status.textContent))
+                .observe(status, {childList: true, characterData: true, subtree: true});
+            window.watching = true;
+        }
+    }""")
+    action()
+    page.wait_for_function("until => window.said.some(text => text.includes(until))", arg=until)
+    return page.evaluate("() => window.said")
+
+
 def test_an_owner_drags_a_product_to_the_top_and_the_storefront_follows(live_server, browser, bulk_shop):
     subdomain, titles = bulk_shop
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -148,10 +166,9 @@ def test_an_owner_reorders_page_two_and_moves_a_product_to_page_one(live_server,
     expect(rows.nth(1).locator("[data-move='down']")).to_be_disabled()  # the last of all
     page_two = titles.all_inner_texts()
 
-    rows.nth(1).locator("[data-drag-handle]").focus()
-    page.keyboard.press("ArrowUp")
-    expect(page.locator("#reorder-status")).to_contain_text(f"{page_two[1]}: now 3 of 4")
-    expect(page.locator("#reorder-status")).to_contain_text("New order saved")
+    handle = rows.nth(1).locator("[data-drag-handle]")
+    said = _said_while(page, lambda: (handle.focus(), page.keyboard.press("ArrowUp")), "New order saved")
+    assert f"{page_two[1]}: now 3 of 4. Saving…" in said, said
     page.reload()
     expect(titles).to_have_text([page_two[1], page_two[0]])
     page.goto(products)
@@ -215,15 +232,13 @@ def test_the_scripts_words_come_in_the_owners_language(live_server, page, bulk_s
     page.locator("input[name='listing']").first.check()
     expect(count).to_have_text(f"已勾选 1 / {total}")
 
-    status = page.locator("#reorder-status")
-    rows.nth(1).locator("[data-drag-handle]").focus()
-    page.keyboard.press("ArrowUp")
-    expect(status).to_contain_text(f"{titles[1]}：现在是第 1 位（共 {total} 位）。")
-    expect(status).to_contain_text("新排序已保存")
-    rows.nth(0).locator("[data-drag-handle]").focus()  # and back, as the other tests expect it
-    page.keyboard.press("ArrowDown")
-    expect(status).to_contain_text(f"{titles[1]}：现在是第 2 位（共 {total} 位）。")
-    expect(status).to_contain_text("新排序已保存")
+    def move(row: int, key: str, place: int) -> None:
+        handle = rows.nth(row).locator("[data-drag-handle]")
+        said = _said_while(page, lambda: (handle.focus(), page.keyboard.press(key)), "新排序已保存")
+        assert f"{titles[1]}：现在是第 {place} 位（共 {total} 位）。正在保存…" in said, said
+
+    move(1, "ArrowUp", 1)
+    move(0, "ArrowDown", 2)  # and back, as the other tests expect it
     page.reload()
     expect(rows.locator("td.product strong")).to_have_text(titles)
     assert page.console_errors == [] and page.csp_violations == []
