@@ -32,10 +32,15 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def like_literal(text: str) -> str:
+    """`text` inside a LIKE/ILIKE pattern, its `%`, `_` and `\\` taken literally (use with
+    `escape="\\\\"`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def contains_pattern(text: str) -> str:
-    """A LIKE/ILIKE pattern matching `text` anywhere, its `%`, `_` and `\\` taken literally
-    (use with `escape="\\\\"`)."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """A LIKE/ILIKE pattern matching `text` anywhere (use with `escape="\\\\"`)."""
+    return "%" + like_literal(text) + "%"
 
 
 def title_order(column, searching: bool):

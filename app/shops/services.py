@@ -13,7 +13,7 @@ from app.accounts.models import ShopMembership, User
 from app.catalog.browse import catalog_currencies
 from app.catalog.exchange import reachable_currencies, sells_in
 from app.catalog.models import SupplyProduct
-from app.db_types import utcnow
+from app.db_types import like_literal, utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import LANGUAGES, _, current_language
@@ -174,8 +174,8 @@ def _available_product(product_id: int, shop: Shop) -> SupplyProduct:
 def _unique_handle(model, base: str, exclude_id: int | None = None) -> str:
     """`base`, else the first of `base-2`, `base-3`... that no other row of the shop has: read
     in one query (one a try made adding a shop's 100th "mug" 100 queries)."""
-    pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"
-    query = select(model.handle).where(or_(model.handle == base, model.handle.like(pattern, escape="\\")))
+    query = select(model.handle).where(or_(model.handle == base,
+                                           model.handle.like(like_literal(base) + "-%", escape="\\")))
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     taken = set(db.session.scalars(query))
