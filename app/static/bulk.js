@@ -13,14 +13,7 @@
 (function () {
   "use strict";
 
-  var words = {
-    none: "None ticked", some: "{ticked} of {total} ticked", moved: "{name}: now {place} of {total}. Saving…",
-    saved: "New order saved.", failed: "The new order could not be saved. Reload the page and try again.",
-  };
-  try {
-    var given = JSON.parse(document.currentScript.getAttribute("data-words") || "{}");
-    Object.keys(given).forEach(function (key) { words[key] = given[key]; });
-  } catch (error) { /* the English above */ }
+  var words = JSON.parse(document.currentScript.getAttribute("data-words"));
 
   function word(key, slots) {
     return words[key].replace(/\{(\w+)\}/g, function (slot, name) {
