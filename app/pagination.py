@@ -137,10 +137,16 @@ class Slice:
 
 
 def keyset_slice(query, key: SortKey, *, older: str | None = None, newer: str | None = None,
-                 per_page: int = 25, unique: bool = False) -> Slice:
+                 per_page: int = 25, unique: bool = False, ids_first: bool = False) -> Slice:
     """The rows of `query` (sorted by `key`, descending) just older than the cursor `older`,
-    or just newer than `newer`, or the newest; one more row is read to know if more follow."""
+    or just newer than `newer`, or the newest; one more row is read to know if more follow.
+    `ids_first`: the page's ids (the key's last column) are read first, then their rows:
+    one statement more, worth it when an index holds the key and every column the filters
+    read, so the rows the filters drop are never read from the table."""
     def rows(select_) -> list:
+        if ids_first:
+            ids = db.session.scalars(select_.with_only_columns(key.columns[-1]).limit(per_page + 1)).all()
+            select_ = select_.where(key.columns[-1].in_(ids))  # the same order, these rows only
         result = db.session.scalars(select_.limit(per_page + 1))
         return list(result.unique() if unique else result)
 

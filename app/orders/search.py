@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.csv_export import csv_text
@@ -80,10 +80,9 @@ class OrderFilters:
 def _query(filters: OrderFilters):
     query = select(Order)
     if filters.text:
-        pattern = contains_pattern(filters.text)
-        query = query.where(or_(Order.number.ilike(pattern, escape="\\"), Order.customer_name.ilike(pattern, escape="\\"),
-                                Order.customer_email.ilike(pattern, escape="\\"),
-                                Order.customer_phone.ilike(pattern, escape="\\")))
+        # Number, name, e-mail or phone: one generated column, lowercased as the database
+        # lowercases (models.SEARCH_TEXT).
+        query = query.where(Order.search_text.like(func.lower(contains_pattern(filters.text)), escape="\\"))
     if filters.status:
         query = query.where(Order.status == filters.status)
     if filters.fulfilment:
@@ -149,8 +148,10 @@ def find_orders(filters: OrderFilters, *, older: str | None = None, newer: str |
     (newer) than a cursor of ORDER_KEY; their lines loaded with them (one more query, not
     one per order); counted up to pagination.COUNT_UP_TO."""
     query = _query(filters)
+    # A search finds the page's ids in the index first: it drops the orders that do not
+    # match without reading them from the table (PostgreSQL).
     found = keyset_slice(query.options(selectinload(Order.lines)), ORDER_KEY, older=older, newer=newer,
-                         per_page=per_page)
+                         per_page=per_page, ids_first=bool(filters.text))
     if counted:
         # A list that fits on its first page is counted already (an order number or an
         # e-mail searched for): the count would read every order of the shop again.
