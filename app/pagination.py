@@ -136,17 +136,23 @@ class Slice:
         return iter(self.items)
 
 
+def narrowed_by_ids(query, id_column, limit: int):
+    """`query` narrowed to the ids of its first `limit` rows, read first (one statement, in
+    its order): worth it when an index holds the order and every column the filters read,
+    so the rows the filters drop are never read from the table."""
+    ids = db.session.scalars(query.with_only_columns(id_column).limit(limit)).all()
+    return query.where(id_column.in_(ids))  # the same order, these rows only
+
+
 def keyset_slice(query, key: SortKey, *, older: str | None = None, newer: str | None = None,
                  per_page: int = 25, unique: bool = False, ids_first: bool = False) -> Slice:
     """The rows of `query` (sorted by `key`, descending) just older than the cursor `older`,
     or just newer than `newer`, or the newest; one more row is read to know if more follow.
-    `ids_first`: the page's ids (the key's last column) are read first, then their rows:
-    one statement more, worth it when an index holds the key and every column the filters
-    read, so the rows the filters drop are never read from the table."""
+    `ids_first`: the page's ids (the key's last column) are read first, then their rows
+    (`narrowed_by_ids`)."""
     def rows(select_) -> list:
         if ids_first:
-            ids = db.session.scalars(select_.with_only_columns(key.columns[-1]).limit(per_page + 1)).all()
-            select_ = select_.where(key.columns[-1].in_(ids))  # the same order, these rows only
+            select_ = narrowed_by_ids(select_, key.columns[-1], per_page + 1)
         result = db.session.scalars(select_.limit(per_page + 1))
         return list(result.unique() if unique else result)
 

@@ -17,7 +17,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _
 from app.money import to_major
-from app.pagination import Slice, SortKey, count_up_to, keyset_slice
+from app.pagination import Slice, SortKey, count_up_to, keyset_slice, narrowed_by_ids
 from app.shops.timezones import shop_today, zone
 
 from .models import ORDER_STATUSES, Order, OrderLine
@@ -164,6 +164,8 @@ def orders_for_slips(filters: OrderFilters, ids: list[int] | None = None, limit:
     query = _query(filters).options(selectinload(Order.lines))
     if ids:
         query = query.where(Order.id.in_(ids))
+    elif filters.text:  # as the list does: the matches' ids from the index, then their rows
+        query = narrowed_by_ids(query, Order.id, limit)
     return list(db.session.scalars(query.limit(limit)))
 
 

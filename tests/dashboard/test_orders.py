@@ -345,3 +345,7 @@ def test_packing_slips_take_the_newest_orders_the_filters_find_up_to_the_limit(o
         assert [o.id for o in orders_for_slips(OrderFilters(status="pending"), limit=2)] == [placed[2].id, placed[1].id]
         chosen = orders_for_slips(OrderFilters(), [placed[0].id, placed[2].id])
         assert [o.id for o in chosen] == [placed[2].id, placed[0].id] and all(o.lines for o in chosen)
+        # A search's slips: the newest matches (their ids read first, as the list does).
+        searched = orders_for_slips(OrderFilters(text="ADA SHOP"), limit=2)
+        assert [o.id for o in searched] == [placed[3].id, placed[2].id] and all(o.lines for o in searched)
+        assert orders_for_slips(OrderFilters(text="nobody"), limit=2) == []
