@@ -218,20 +218,27 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
         busy_orders = conn.execute("SELECT count(*) FROM orders o JOIN shops s ON s.id = o.shop_id "
                                    "WHERE s.subdomain = 'busy'").fetchone()[0]
         offset = min(24_999, busy_orders // 2)
-        placed_at, order_id = conn.execute(
-            "SELECT o.placed_at, o.id FROM orders o JOIN shops s ON s.id = o.shop_id WHERE s.subdomain = 'busy' "
-            "ORDER BY o.placed_at DESC, o.id DESC OFFSET %s LIMIT 1", (offset,)).fetchone()
+        placed_at, order_id, number = conn.execute(
+            "SELECT o.placed_at, o.id, o.number FROM orders o JOIN shops s ON s.id = o.shop_id "
+            "WHERE s.subdomain = 'busy' ORDER BY o.placed_at DESC, o.id DESC OFFSET %s LIMIT 1", (offset,)).fetchone()
+        # The supplier portal's account, and one purchase order of its own (a detail page).
+        po_id = conn.execute("SELECT po.id FROM purchase_orders po JOIN supplier_members m ON m.supplier_id = "
+                             "po.supplier_id JOIN users u ON u.id = m.user_id WHERE u.email = %s "
+                             "ORDER BY po.id LIMIT 1", (web_seed.SUPPLIER_EMAIL,)).fetchone()[0]
     deep = quote(f"{placed_at.isoformat()}_{order_id}")
     owner = web_client.log_in(address, host, "busy@bench.example", web_seed.PASSWORD).cookie_header
     admin = web_client.log_in(address, host, ADMIN_EMAIL, ADMIN_PASSWORD).cookie_header
+    supplier = web_client.log_in(address, host, web_seed.SUPPLIER_EMAIL, web_seed.PASSWORD).cookie_header
     # "honey": in about 5 % of the bulk product titles (the demo images they cycle through).
     return [Page("platform home", host, "/"),
             Page("dashboard home (busy)", host, "/dashboard/busy/", owner),
             Page("dashboard orders (busy)", host, "/dashboard/busy/orders", owner),
             Page(f"dashboard orders, page {offset // 25 + 1:,}", host, f"/dashboard/busy/orders?older={deep}", owner),
-            # A customer's surname, in 4,995 of the busy shop's 49,874 orders; and the paid
+            # A customer's surname, in 4,995 of the busy shop's 49,874 orders; one order's
+            # number (a search through every order of the shop for one); and the paid
             # orders' packing slips, 200 at once.
             Page("dashboard orders search", host, "/dashboard/busy/orders?q=smith", owner),
+            Page("dashboard orders search, one", host, f"/dashboard/busy/orders?q={number}", owner),
             Page("dashboard packing slips", host, "/dashboard/busy/orders/packing-slips?status=paid", owner),
             Page("dashboard catalog (busy)", host, "/dashboard/busy/catalog", owner),
             Page("dashboard products (busy)", host, "/dashboard/busy/products", owner),
@@ -240,7 +247,12 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
             Page("admin products search", host, "/admin/products?q=honey", admin),
             # A thousand suppliers: each list shows a page of 50.
             Page("admin suppliers", host, "/admin/suppliers", admin),
-            Page("admin feeds", host, "/admin/feeds", admin)]
+            Page("admin feeds", host, "/admin/feeds", admin),
+            # The supplier with the most purchase orders (about one in ten of the paid orders).
+            Page("supplier portal", host, "/supplier/", supplier),
+            Page("supplier portal, shipped", host, "/supplier/?status=shipped", supplier),
+            Page("supplier portal, page 100", host, "/supplier/?page=100", supplier),
+            Page("supplier purchase order", host, f"/supplier/purchase-orders/{po_id}", supplier)]
 
 
 def check(address, pages: list[Page]) -> None:

@@ -106,6 +106,11 @@ def prepare(server: str, scale: str, workdir: Path, reseed: bool = False, log=pr
             ensure_database(server, database, reseed=True)
     migrate(env)
     counts = seeded(owner_url, scale)
+    if counts is not None and "purchase orders" not in counts:  # seeded before they were
+        log(f"{database}: seeded without purchase orders; seeding it again")
+        ensure_database(server, database, reseed=True)
+        migrate(env)
+        counts = None
     if counts is not None:
         log(f"{database}: seeded already ({_describe(counts)}); migrations applied")
         return database
@@ -254,7 +259,7 @@ def seed_bulk(owner_url: str, factor: float, measured: dict, log) -> dict:
     shops = int(FULL["shops"] * factor)
     if shops == 0:
         return {"shops": _count(owner_url, "shops"), "listings": _count(owner_url, "listings"),
-                "orders": _count(owner_url, "orders")}
+                "orders": _count(owner_url, "orders"), "purchase orders": _count(owner_url, "purchase_orders")}
     n = {"shops": shops, "suppliers": max(1, int(FULL["suppliers"] * factor)),
          "products": int(FULL["products"] * factor), "orders": int(FULL["orders"] * factor)}
     started = time.perf_counter()
@@ -274,16 +279,64 @@ def seed_bulk(owner_url: str, factor: float, measured: dict, log) -> dict:
                 while chunk := source.read(CHUNK):
                     copy.write(chunk)
             log(f"  COPY {table}: {time.perf_counter() - t0:.0f} s")
+        t0 = time.perf_counter()
+        _purchase_orders(conn)
+        log(f"  purchase orders of the paid orders: {time.perf_counter() - t0:.0f} s")
         conn.execute("SET session_replication_role = DEFAULT")
         for table in ("users", "shops", "shop_memberships", "suppliers", "supply_products", "supply_variants",
                       "listings", "orders", "order_lines"):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        _supplier_account(conn)
         t0 = time.perf_counter()
         conn.execute("VACUUM ANALYZE")
         log(f"  VACUUM ANALYZE: {time.perf_counter() - t0:.0f} s")
     return {"shops": _count(owner_url, "shops"), "supply products": _count(owner_url, "supply_products"),
             "listings": _count(owner_url, "listings"), "orders": _count(owner_url, "orders"),
-            "busy orders": gen.busy_orders}
+            "busy orders": gen.busy_orders, "purchase orders": _count(owner_url, "purchase_orders")}
+
+
+SUPPLIER_EMAIL = "supplier@bench.example"  # staff of the supplier with the most purchase orders
+
+
+def _purchase_orders(conn) -> None:
+    """What routing makes of the bulk orders once paid (app/orders/fulfilment.py): one
+    purchase order per supplier of each paid order, and its lines, shipped where the order is."""
+    conn.execute("""
+        INSERT INTO purchase_orders (shop_id, order_id, supplier_id, number, status, ship_name, ship_phone,
+                                     ship_line1, ship_line2, ship_city, ship_region, ship_postcode, ship_country,
+                                     created_at, shipped_at)
+        SELECT o.shop_id, o.id, s.supplier_id, o.number || '-' || s.n,
+               CASE WHEN o.fulfilment_status = 'shipped' THEN 'shipped' ELSE 'open' END, o.customer_name,
+               o.customer_phone, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region, o.ship_postcode,
+               o.ship_country, o.paid_at, o.shipped_at
+        FROM orders o
+        JOIN LATERAL (SELECT supplier_id, row_number() OVER (ORDER BY supplier_id) AS n
+                      FROM (SELECT DISTINCT supplier_id FROM order_lines l
+                            WHERE l.shop_id = o.shop_id AND l.order_id = o.id) d) s ON true
+        WHERE o.status = 'paid' AND o.number LIKE 'BW-%'""")
+    conn.execute("""
+        INSERT INTO purchase_order_lines (shop_id, purchase_order_id, order_line_id, sku, title, variant_label,
+                                          quantity, unit_cost, currency, carrier, tracking_number, shipped_at)
+        SELECT l.shop_id, po.id, l.id, l.sku, l.title, l.variant_label, l.quantity, l.unit_cost, l.currency,
+               CASE WHEN po.shipped_at IS NULL THEN '' ELSE 'Bench Post' END,
+               CASE WHEN po.shipped_at IS NULL THEN '' ELSE 'BP' || l.id END, po.shipped_at
+        FROM purchase_orders po
+        JOIN order_lines l ON l.shop_id = po.shop_id AND l.order_id = po.order_id AND l.supplier_id = po.supplier_id
+        WHERE po.number LIKE 'BW-%'""")
+
+
+def _supplier_account(conn) -> None:
+    """A portal account for the supplier with the most purchase orders (the busy shop's
+    products come from seven suppliers), with the busy owner's password."""
+    conn.execute("""
+        INSERT INTO users (email, password_hash, is_admin, created_at, session_version, email_verified_at)
+        SELECT %s, password_hash, false, created_at, session_version, email_verified_at
+        FROM users WHERE email = 'busy@bench.example'""", (SUPPLIER_EMAIL,))
+    conn.execute("""
+        INSERT INTO supplier_members (supplier_id, user_id, created_at)
+        SELECT (SELECT supplier_id FROM purchase_orders GROUP BY supplier_id ORDER BY count(*) DESC, supplier_id
+                LIMIT 1), id, now()
+        FROM users WHERE email = %s""", (SUPPLIER_EMAIL,))
 
 
 def _count(owner_url: str, table: str) -> int:

@@ -31,6 +31,9 @@ from tests import conftest
 THEMES_REVISION = "70bcb382b037"  # the one before "043830648188" (ledger, payments, payouts)
 
 
+# The supplier portal's queue index is on an expression, and PostgreSQL's only: alembic
+# compares it there, and says on SQLite that it cannot (it is not created there).
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_models_and_migrations_agree(app):
     # The session's database was built by `flask db upgrade` (see conftest), not create_all.
     connection = db.session.connection()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from app.db_types import utcnow
@@ -18,9 +18,10 @@ from app.extensions import db
 from app.i18n import _
 from app.jobs import defer
 from app.ledger.services import release_order
+from app.pagination import window
 from app.tenancy import use_shop
 
-from .fulfilment_models import PurchaseOrder, PurchaseOrderLine
+from .fulfilment_models import OPEN_LAST, PurchaseOrder, PurchaseOrderLine
 from .models import Order
 
 # Only these are copied from the order: nothing else about the shopper reaches a supplier.
@@ -140,13 +141,14 @@ def cancel_purchase_orders(order: Order) -> None:
 
 def supplier_purchase_orders(supplier_id: int, status: str | None = None, page: int = 1,
                              per_page: int = 20):
-    """A supplier's purchase orders, open first, newest first (caller runs unscoped)."""
+    """A supplier's purchase orders, open first, newest first (caller runs unscoped): a
+    page of them, read from the supplier's queue index without counting them all."""
     query = select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier_id)
     if status:
         query = query.where(PurchaseOrder.status == status)
-    query = query.order_by((PurchaseOrder.status != "open"), PurchaseOrder.created_at.desc(),
+    query = query.order_by(text(OPEN_LAST), PurchaseOrder.created_at.desc(),
                            PurchaseOrder.id.desc()).options(selectinload(PurchaseOrder.lines))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return window(query, page, per_page)
 
 
 def supplier_purchase_order(supplier_id: int, po_id: int) -> PurchaseOrder:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, and_, exists
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    exists,
+    text,
+)
 from sqlalchemy.orm import Mapped, aliased, foreign, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -12,6 +21,7 @@ from app.extensions import db
 from app.tenancy import TenantMixin, row_key
 
 PURCHASE_ORDER_STATUSES = ("open", "shipped", "cancelled")
+OPEN_LAST = "(status <> 'open')"  # false for the open ones: sorted ascending, they come first
 
 
 class PurchaseOrder(TenantMixin, db.Model):
@@ -24,11 +34,18 @@ class PurchaseOrder(TenantMixin, db.Model):
         UniqueConstraint("shop_id", "order_id", "supplier_id"),  # one per supplier per order: routing is idempotent
         UniqueConstraint("shop_id", "number"),
         ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"], ondelete="CASCADE"),
+        # The supplier portal reads across shops, so no (shop_id, id) key serves it: its list,
+        # open first then newest, is one range of this index (app/orders/fulfilment.py; on
+        # PostgreSQL: SQLite's inspector cannot read an index on an expression)...
+        Index("ix_purchase_orders_supplier_queue", "supplier_id", text(OPEN_LAST), text("created_at DESC"),
+              text("id DESC")).ddl_if(dialect="postgresql"),
+        # ...and a page's purchase orders, or one of them, are found by id in this one.
+        Index("ix_purchase_orders_supplier_id_id", "supplier_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(index=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
     number: Mapped[str] = mapped_column(String(40), index=True)  # the order's number, -1, -2...
     # A pickup order's point: the supplier ships every order of a point together.
     pickup_point_id: Mapped[int | None] = mapped_column(default=None)

@@ -259,3 +259,64 @@ def test_supplier_staff_land_in_their_portal_and_the_header_links_it(client, wor
     assert landed.status_code == 302 and landed.location.endswith("/supplier/")
     page = text(client.get("/supplier/"))
     assert 'href="/supplier/" aria-current="page">Supplier portal</a>' in page
+
+
+def test_the_list_is_open_first_then_newest_in_pages_not_counted(app, shop_a, catalog):
+    """Finding (issue 15): the portal sorted and counted every purchase order of the
+    supplier on each page, and loading a page's lines read them all again (a supplier's
+    purchase orders span every shop, so no (shop_id, id) key serves it). On PostgreSQL the
+    list is now one range of the supplier's queue index, and a page's purchase orders are
+    found by (supplier_id, id); pages say "Page 2", not "of" a count."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    from app.db_types import utcnow
+    from app.orders.fulfilment import route_order, supplier_purchase_orders
+    from app.orders.fulfilment_models import PurchaseOrder
+    from app.tenancy import use_shop, use_supplier
+    from tests.factories import make_order
+
+    snack = shop_a.listings[1]
+    made = []
+    with use_shop(shop_a.shop.id):
+        for _ in range(5):
+            order = make_order(shop_a, {snack: (snack.supply_product.variants[0], 1)})
+            route_order(order)
+            made.append(db.session.scalar(select(PurchaseOrder).where(PurchaseOrder.order_id == order.id)))
+        start = utcnow() - timedelta(days=1)
+        for hours, po in enumerate(made):  # made[4] newest; made[1] and made[3] shipped
+            po.created_at = start + timedelta(hours=hours)
+            po.status = "shipped" if hours in (1, 3) else "open"
+        db.session.flush()
+    expected = [made[4].id, made[2].id, made[0].id, made[3].id, made[1].id]
+    seen = []
+    capture = lambda conn, cursor, statement, params, context, many: seen.append((statement, params))  # noqa: E731
+    with use_supplier(catalog.supplier.id):
+        listed = []
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            for number in (1, 2, 3):
+                page = supplier_purchase_orders(catalog.supplier.id, page=number, per_page=2)
+                listed += [po.id for po in page.items]
+                assert page.pages is None and page.has_next == (number < 3)
+                assert all(po.lines for po in page.items)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        assert listed == expected
+        assert not [s for s, _ in seen if "count(" in s.lower()]
+        if db.engine.dialect.name != "postgresql":
+            return
+        connection = db.session.connection()
+        # (A table of five rows is read whole by any plan: ask whether the indexes can answer.)
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+
+        def plan(statement, params) -> str:
+            return "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
+
+        [(listing, params)] = [(s, p) for s, p in seen[:2] if "ORDER BY (status <> 'open')" in s]
+        assert "Index Scan using ix_purchase_orders_supplier_queue" in plan(listing, params)
+        assert "Sort" not in plan(listing, params).replace("Sort Key", "")
+        [(lines, params)] = [(s, p) for s, p in seen[:2] if "FROM purchase_orders AS purchase_orders_1 JOIN" in s]
+        assert "using ix_purchase_orders_supplier_id_id on purchase_orders purchase_orders_1" in plan(lines, params)
