@@ -24,8 +24,10 @@ NAV_SECTIONS.update({"bulk_products": "products", "set_bulk_markup": "products"}
 
 
 def _chosen_ids() -> list[int]:
+    """The ticked listings' ids, each once (a form sent with a box named twice must not
+    count its product twice in "2 products moved to places 3-4")."""
     try:
-        return [row_id(value) for value in request.form.getlist("listing")]
+        return list(dict.fromkeys(row_id(value) for value in request.form.getlist("listing")))
     except ValueError:
         raise DomainError(_('Choose products from the list.'), field="listing") from None
 

@@ -55,6 +55,17 @@ def test_bulk_hide_and_show(owner, shop_a):
     assert "1 product is visible in your storefront." in page_text(owner.get("/dashboard/alpha/products"))
 
 
+def test_bulk_move_counts_each_ticked_product_once(owner, shop_a, three):
+    tee, crisps, tote = three
+    response = owner.post(BULK, data={"action": "move", "place": "1", "listing": [tote.id, tote.id]})
+    assert response.status_code == 302
+    assert "1 product moved to place 1 of your order." in page_text(owner.get(response.location))
+    assert _order(shop_a.shop)[0] == tote.id
+    owner.post(BULK, data={"action": "move", "place": "2", "listing": [crisps.id, tee.id, crisps.id]})
+    assert "2 products moved to places 2-3 of your order." in page_text(owner.get("/dashboard/alpha/products"))
+    assert _order(shop_a.shop) == [tote.id, tee.id, crisps.id]
+
+
 @pytest.mark.parametrize("data, message", [
     ({"action": "hide"}, "Tick the products you want to change first."),
     ({"action": "hide", "listing": "seven"}, "Choose products from the list."),
