@@ -165,6 +165,26 @@ def test_the_admin_menu_fits_a_phone(live_server, browser):
     context.close()
 
 
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_supplier_portal_fits_a_phone(live_server, browser, width):
+    """The top bar's four links (Supplier portal, My shops, Account, Log out) wrap rather than
+    push the page sideways, and every portal page fits."""
+    from app.demo.suppliers import SUPPLIER_PASSWORD, SUPPLIER_STAFF
+
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    _log_in(page, live_server, SUPPLIER_STAFF["Northwind Apparel Co."], SUPPLIER_PASSWORD)
+    for path in ("/supplier/", "/supplier/shipments/upload", "/supplier/payouts", "/supplier/settings"):
+        page.goto(live_server.platform(path))
+        _fits(page, width)
+        _on_screen(page.get_by_role("button", name="Log out"), width)
+    page.goto(live_server.platform("/supplier/"))
+    page.locator("table a[href*='/supplier/purchase-orders/']").first.click()
+    expect(page).to_have_url(re.compile(r"/supplier/purchase-orders/"))
+    _fits(page, width)
+    context.close()
+
+
 def _cents(text: str) -> int:
     return int(re.sub(r"[^\d-]", "", text))
 
