@@ -9,10 +9,10 @@ from app.catalog import services as catalog
 from app.catalog.models import CATEGORIES, PRODUCT_STATUSES
 from app.errors import DomainError
 from app.i18n import _
-from app.i18n import lazy_gettext as _l
 from app.money import to_major
+from app.remembered import remembered
 from app.unit_of_work import refuse
-from app.web import add_error, found, row_id
+from app.web import OptionList, add_error, found, row_id
 from app.wording import counted
 
 from .forms import MAX_ROWS, ProductForm, SearchForm, SupplierForm
@@ -90,13 +90,15 @@ def supplier_detail(supplier_id: int):
 def products():
     form = SearchForm(formdata=request.args)
     form.validate()
-    suppliers = catalog.supplier_names()
+    # A platform's thousand suppliers, written out once per process until the catalog changes.
+    suppliers = remembered("supplier_name_options", lambda: OptionList.of(
+        (supplier.id, supplier.name) for supplier in catalog.supplier_names()))
     supplier_id = request.args.get("supplier", type=row_id)
     category = request.args.get("category", "")
     status = request.args.get("status", "")
     page = catalog.find_products(
         text=form.q.data if not form.errors else "",
-        supplier_id=supplier_id if supplier_id in {s.id for s in suppliers} else None,
+        supplier_id=supplier_id if str(supplier_id) in suppliers.values else None,
         category=category if category in CATEGORIES else "",
         status=status if status in PRODUCT_STATUSES else "",
         page=page_number(),
@@ -104,8 +106,7 @@ def products():
     filters = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "admin/products.html", form=form, page=page, filters=filters,
-        supplier_choices=[SelectChoice("", _l("All suppliers"))]
-        + [SelectChoice(str(s.id), s.name) for s in suppliers],
+        supplier_options=suppliers,
         categories=CATEGORIES, statuses=PRODUCT_STATUSES,
         supplier_id=supplier_id, category=category, status=status,
     )

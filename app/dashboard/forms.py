@@ -4,9 +4,9 @@ allowed?) stay in the services, which raise DomainError naming the field at faul
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     RadioField,
@@ -17,13 +17,12 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import Select
 
 from app.catalog import browse
 from app.catalog.browse import CatalogFilters
 from app.catalog.models import category_label
 from app.errors import DomainError
-from app.i18n import LANGUAGES, _
+from app.i18n import LANGUAGES, _, current_language
 from app.i18n import lazy_gettext as _l
 from app.money import (
     MAX_AMOUNT,
@@ -34,8 +33,10 @@ from app.money import (
     to_major,
 )
 from app.orders.confirmation import COD_CONFIRMATION_CHOICES
+from app.remembered import remembered
 from app.shops.pricing import MAX_MARKUP_BASIS_POINTS, PriceRule
 from app.shops.timezones import zone_options
+from app.web import LongSelectField, OptionList
 
 
 class NewShopForm(FlaskForm):
@@ -70,17 +71,11 @@ def example_amount(currency: str) -> str:
 # Catalog browser -------------------------------------------------------------
 
 
-class _LongSelect(Select):
-    """A <select> whose plain options are written straight out: WTForms builds each option
-    through html_params, 20 ms for a platform's thousand suppliers (and about 10 ms for the
-    settings page's 490 time zones)."""
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if choice.render_kw or kwargs:
-            return super().render_option(choice, **kwargs)
-        selected = " selected" if choice.selected else ""
-        return Markup(f'<option value="{escape(choice.value)}"{selected}>{escape(choice.label)}</option>')
+def catalog_supplier_options(currency: str) -> OptionList:
+    """The supplier filter's options, written out once per process until the catalog changes
+    (the rows inside are read after the generations, so never older than the key)."""
+    return remembered("catalog_supplier_options", lambda: OptionList.of(
+        (supplier.id, supplier.name) for supplier in browse.catalog_suppliers(currency)), parts=(currency,))
 
 
 class CatalogFilterForm(FlaskForm):
@@ -91,18 +86,16 @@ class CatalogFilterForm(FlaskForm):
 
     q = SearchField(_l('Search'), validators=[Length(max=100, message=_l('Keep the search under 100 characters.'))])
     category = SelectField(_l('Category'), validate_choice=False)
-    supplier = SelectField(_l('Supplier'), validate_choice=False, widget=_LongSelect())
+    supplier = LongSelectField(_l('Supplier'), choices=[SelectChoice("", _l("All suppliers"))])
     min_price = StringField(_l('Wholesale from'), render_kw={"inputmode": "decimal"})
     max_price = StringField(_l('Wholesale to'), render_kw={"inputmode": "decimal"})
 
-    def set_choices(self, categories, suppliers) -> None:
-        """Categories (names) and suppliers (objects) the owner may filter by."""
+    def set_choices(self, categories, suppliers: OptionList) -> None:
+        """Categories (names) and suppliers (their ids' options) the owner may filter by."""
         self._categories = set(categories)
-        self._supplier_ids = {str(supplier.id) for supplier in suppliers}
         self.category.choices = [SelectChoice("", _l("All categories"))] + [
             SelectChoice(name, category_label(name)) for name in categories]
-        self.supplier.choices = [SelectChoice("", _l("All suppliers"))] + [
-            SelectChoice(str(supplier.id), supplier.name) for supplier in suppliers]
+        self.supplier.options = suppliers
 
     def _amount(self, field, currency: str) -> int | None:
         text = (field.data or "").strip()
@@ -125,7 +118,7 @@ class CatalogFilterForm(FlaskForm):
             self.category.errors = [*self.category.errors, _("Choose one of the listed categories.")]
         supplier_id = None
         if self.supplier.data:
-            if self.supplier.data not in self._supplier_ids:
+            if not self.supplier.is_listed():
                 self.supplier.errors = [*self.supplier.errors, _("Choose one of the listed suppliers.")]
             else:
                 supplier_id = int(self.supplier.data)
@@ -234,6 +227,11 @@ class CollectionForm(FlaskForm):
     ])
 
 
+@cache
+def _zone_list(language: str) -> OptionList:
+    return OptionList.of(zone_options(language))
+
+
 class SettingsForm(FlaskForm):
     name = StringField(_l('Shop name'), validators=[
         DataRequired(message=_l('Give your shop a name.')),
@@ -251,9 +249,8 @@ class SettingsForm(FlaskForm):
         _l('Storefront language'), validate_choice=False,  # the service names a bad one
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
         description=_l('The language shoppers see first; they can switch at the foot of any page.'))
-    timezone = SelectField(
-        _l('Time zone'), validate_choice=False,  # the service names a bad one in plain words
-        choices=lambda: [SelectChoice(name, label) for name, label in zone_options()], widget=_LongSelect(),
+    timezone = LongSelectField(  # the service names a bad zone in plain words
+        _l('Time zone'), options=lambda: _zone_list(current_language()),
         description=_l('Order times, deadlines and the weekly deal’s days are shown and typed on this clock.'))
     cod_confirmation = RadioField(
         _l('Pay-on-delivery orders go to the supplier'), default="off", validate_choice=False,

@@ -20,14 +20,20 @@ from app.shops.pricing import PriceRule, check_price_rule, cost_of, floor_of, pr
 from app.web import add_error, found, row_id
 
 from .blueprint import bp
-from .forms import CatalogFilterForm, EditListingForm, ListingForm, example_amount
+from .forms import (
+    CatalogFilterForm,
+    EditListingForm,
+    ListingForm,
+    catalog_supplier_options,
+    example_amount,
+)
 
 
 @bp.get("/<shop>/catalog")
 def catalog():
     currency = g.shop.currency
     form = CatalogFilterForm(formdata=request.args)
-    form.set_choices(browse.catalog_categories(), browse.catalog_suppliers(currency))
+    form.set_choices(browse.catalog_categories(), catalog_supplier_options(currency))
     filters = form.filters(currency)
     page = request.args.get("page", 1, type=row_id)
     results = listed = None

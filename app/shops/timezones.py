@@ -29,10 +29,10 @@ def zone_choices() -> tuple[str, ...]:
     return ("UTC", *names)
 
 
-def zone_options() -> list[tuple[str, str]]:
-    """(name, label) for the time-zone list, in the reader's language: "America/New York" /
+def zone_options(language: str | None = None) -> list[tuple[str, str]]:
+    """(name, label) for the time-zone list, in `language` (the reader's): "America/New York" /
     "美国（纽约）时间 · America/New_York"."""
-    return _zone_options(current_language())
+    return _zone_options(language or current_language())
 
 
 @cache

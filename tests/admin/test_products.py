@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from app.extensions import db
 from tests.admin.conftest import page_text
 from tests.catalog.conftest import catalog_counts
 from tests.factories import make_product, make_supplier
+from tests.test_long_selects import chosen
 
 
 def product_form(**changes) -> dict:
@@ -166,6 +169,9 @@ def test_products_page_lists_and_filters(admin):
     assert "Findable Mug" in page and "Other Tee" not in page
     page = page_text(admin.get(f"/admin/products?category=apparel&supplier={supplier.id}"))
     assert "Other Tee" in page and "Findable Mug" not in page
+    select = re.search(r'<select[^>]*name="supplier"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert select.strip().startswith('<option value="">All suppliers</option>')
+    assert chosen(select) == [str(supplier.id)]  # the filter shows what it filters by
 
 
 @pytest.mark.parametrize("named_by_id", [500, 1], ids=["few SKU matches", "many SKU matches"])

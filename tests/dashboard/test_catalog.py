@@ -1,5 +1,7 @@
 """The catalog browser: search, filters, pagination, and bad filter input."""
 
+import re
+
 import pytest
 
 from tests.dashboard.conftest import page_text
@@ -65,6 +67,15 @@ def test_filter_by_code_and_supplier(owner, extra):
     assert "Stoneware Mug" in text and "Sea Salt Crisps" not in text
     text = page_text(owner.get(f"/dashboard/alpha/catalog?supplier={extra['maker'].id}"))
     assert "Stoneware Mug" in text and "Organic Cotton Tee" not in text
+
+
+def test_the_supplier_filter_keeps_the_chosen_supplier(owner, extra):
+    from tests.test_long_selects import chosen
+
+    page = owner.get(f"/dashboard/alpha/catalog?supplier={extra['maker'].id}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="supplier"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert select.startswith('<option value="">All suppliers</option>') and "Maker Co" in select
+    assert chosen(select) == [str(extra["maker"].id)]
 
 
 def test_like_wildcards_in_the_search_are_literal(owner, extra):
