@@ -196,6 +196,8 @@ def load_config(overrides: dict | None = None, environ: dict | None = None,
         "MAIL_FROM": get("MAIL_FROM", "Flagship <no-reply@flagship.localhost>"),
         "DEFAULT_CURRENCY": get("DEFAULT_CURRENCY", "USD"),
         "CATALOG_PAGE_SIZE": number("CATALOG_PAGE_SIZE", int, "24"),
+        # An orders CSV of more orders than this is made by a job and e-mailed as a link.
+        "ORDERS_CSV_INLINE_MOST": number("ORDERS_CSV_INLINE_MOST", int, "5000"),
         "FEEDS_DIR": get("FEEDS_DIR", str(INSTANCE_DIR / "feeds")),
         # A running sync beats its heartbeat this often (seconds), and is taken for dead
         # (swept, so "Sync now" can start another) after this long without a beat.

@@ -22,6 +22,7 @@ from app.ledger.models import (  # noqa: F401
 )
 from app.notifications.models import OutboundEmail  # noqa: F401
 from app.orders.discount_models import DiscountCode, DiscountUse  # noqa: F401
+from app.orders.export_models import OrderExport  # noqa: F401
 from app.orders.fulfilment_models import PurchaseOrder, PurchaseOrderLine  # noqa: F401
 from app.orders.models import Order, OrderLine  # noqa: F401
 from app.orders.shipping_models import ShippingZone  # noqa: F401

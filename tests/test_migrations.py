@@ -242,7 +242,7 @@ def test_a_one_step_downgrade_keeps_the_rows_of_every_table_it_keeps(sqlite_copy
                "deal_rounds", "deal_events", "production_orders", "pickup_points", "weekly_deals",
                "promoters", "referral_bindings", "commissions", "shop_pages", "listing_media",
                "discount_codes", "discount_uses", "shipping_zones", "analytics_days", "analytics_day_counts",
-               "analytics_marks", "exchange_rates"}
+               "analytics_marks", "exchange_rates", "order_exports"}
     assert after["rows"] == {t: n for t, n in before["rows"].items() if t not in dropped}
 
     with app.app_context():
@@ -360,7 +360,7 @@ def test_postgres_downgrade_refuses_with_money_then_forced_round_trip(fresh_post
 DEAL_TABLES = ("deals", "deal_rounds", "deal_events", "production_orders", "pickup_points", "weekly_deals",
                "promoters", "referral_bindings", "commissions", "shop_pages", "listing_media", "discount_codes",
                "discount_uses", "shipping_zones", "analytics_days", "analytics_day_counts", "analytics_marks",
-               "exchange_rates")
+               "exchange_rates", "order_exports")
 
 
 @pytest.mark.postgres

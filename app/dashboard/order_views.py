@@ -10,7 +10,7 @@ from app.errors import DomainError
 from app.i18n import _
 from app.i18n import lazy_gettext as _l
 from app.money import format_money
-from app.orders import confirmation, search
+from app.orders import confirmation, exports, search
 from app.orders import services as orders_service
 from app.orders.fulfilment import purchase_orders_of
 from app.orders.models import ORDER_STATUSES
@@ -41,18 +41,49 @@ def orders():
     results = search.find_orders(filters, older=request.args.get("older"), newer=request.args.get("newer"),
                                  per_page=ORDERS_PER_PAGE)
     return render_template("dashboard/orders.html", results=results, filters=filters, errors=errors,
-                           values=request.args, statuses=ORDER_STATUSES)
+                           values=request.args, statuses=ORDER_STATUSES, exports=exports.recent_exports())
 
 
 @bp.get("/<shop>/orders.csv")
 def orders_csv():
+    """The CSV of the orders the list's filters find; past exports.inline_most() orders, a
+    page that offers to make it in the background instead."""
     filters, errors = _filters()
     if errors:
         flash(next(iter(errors.values())), "error")
         return redirect(url_for(".orders", **request.args))
+    if exports.too_big_to_download(filters):
+        return render_template("dashboard/order_export.html", filters=filters, most=exports.inline_most(),
+                               kept_days=exports.KEPT_DAYS)
     stamp = utcnow().strftime("%Y-%m-%d")
-    return Response(search.orders_csv(filters), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=orders-{g.shop.subdomain}-{stamp}.csv"})
+    return _csv_download(search.orders_csv(filters), f"orders-{g.shop.subdomain}-{stamp}.csv")
+
+
+@bp.post("/<shop>/orders/exports")
+def request_order_export():
+    try:
+        filters = search.OrderFilters.read(request.form, g.shop.timezone)
+    except DomainError as error:
+        flash_refusal(error)
+        return redirect(url_for(".orders"))
+    exports.request_export(filters, current_user)
+    flash(_("We are making the file. We will e-mail %(email)s a link when it is ready (usually within a "
+            "minute), and it is listed above the orders.", email=current_user.email), "success")
+    return redirect(url_for(".orders", **filters.query_args()))
+
+
+@bp.get("/<shop>/orders/exports/<int:export_id>")
+def order_export(export_id: int):
+    try:
+        export, text = found(exports.export_file, export_id)
+    except DomainError as error:
+        flash_refusal(error)
+        return redirect(url_for(".orders"))
+    return _csv_download(text, exports.file_name(export, g.shop))
+
+
+def _csv_download(body, name: str) -> Response:
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/<shop>/orders/packing-slips")

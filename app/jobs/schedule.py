@@ -63,6 +63,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("periodic-settle-commissions", "app.referrals.jobs.settle_commissions", 3600),
     # Visits counted in Redis and sales the ledger changed, into the owners' analytics.
     PeriodicJob("periodic-aggregate-analytics", "app.analytics.jobs.aggregate_analytics", 300),
+    # Orders CSVs made in the background are kept a week (their files hold shoppers' addresses).
+    PeriodicJob("periodic-forget-old-order-exports", "app.orders.exports.forget_old_exports", 3600),
     PeriodicJob("periodic-run-payouts", "app.ledger.jobs.run_payouts", 24 * 3600, queue="payouts",
                 every_hours_setting="PAYOUT_EVERY_HOURS"),
 ]

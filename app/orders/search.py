@@ -208,7 +208,17 @@ def _csv_rows(orders: list, items: dict[int, str], tz) -> Iterator[list]:
 def orders_csv(filters: OrderFilters) -> str:
     """The orders the filters find (up to MAX_EXPORT, newest first), as a spreadsheet-safe CSV
     (app/csv_export.py)."""
+    return orders_export(filters)[0]
+
+
+def orders_export(filters: OrderFilters) -> tuple[str, int]:
+    """`orders_csv`, and how many orders it holds."""
     exported = _query(filters).limit(MAX_EXPORT)
     orders = db.session.execute(exported.with_only_columns(*_CSV_COLUMNS)).all()
     items = _items(exported.with_only_columns(Order.id)) if orders else {}
-    return csv_text(CSV_HEADER, _csv_rows(orders, items, zone(filters.timezone)))
+    return csv_text(CSV_HEADER, _csv_rows(orders, items, zone(filters.timezone))), len(orders)
+
+
+def matching(filters: OrderFilters):
+    """The select of the orders the filters find, newest first."""
+    return _query(filters)

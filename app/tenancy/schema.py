@@ -20,7 +20,7 @@ DISTRIBUTED = (
     "shop_media", "newsletter_subscribers", "deals", "deal_rounds", "deal_events", "production_orders",
     "pickup_points", "weekly_deals", "promoters", "referral_bindings", "commissions", "shop_pages",
     "listing_media", "discount_codes", "discount_uses", "shipping_zones",
-    "analytics_days", "analytics_day_counts",
+    "analytics_days", "analytics_day_counts", "order_exports",
 )
 REFERENCE = (
     "users", "shops", "shop_memberships", "shop_domains", "order_numbers", "suppliers",
