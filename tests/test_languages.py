@@ -68,6 +68,7 @@ def test_a_chinese_shop_in_yuan_from_storefront_to_e_mail(storefront, app):
     mail = _emails_to("ada@example.com")[-1]
     assert mail.subject == f"你在 阿林的茶 的订单 {order.number}"
     assert "谢谢你" in mail.body_html and "¥57.00" in mail.body_text and "Thank you" not in mail.body_text
+    assert '<html lang="zh-CN">' in mail.body_html  # (every e-mail said "en")
 
 
 def test_each_owner_reads_the_new_order_in_their_own_language(storefront, app):
@@ -77,6 +78,7 @@ def test_each_owner_reads_the_new_order_in_their_own_language(storefront, app):
     mail = _emails_to(owner.email)[-1]
     assert mail.subject.startswith(f"New order {order.number} at 阿林的茶")
     assert "has a new order" in mail.body_text and "CN¥57.00" in mail.body_text  # yuan, said in English
+    assert '<html lang="en">' in mail.body_html
 
 
 def test_the_dashboard_speaks_the_owners_language(client, login, app):
