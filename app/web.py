@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import Response, abort, flash, request
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import SelectField
@@ -45,6 +45,11 @@ def same_site_form(view):
 
 MAX_LOCAL_PATH = 2000
 MAX_ROW_ID = 2**31 - 1  # ids live in 32-bit integer columns
+
+
+def csv_download(body: str | bytes, name: str) -> Response:
+    """A CSV file the browser saves as `name` (its body spreadsheet-safe: app/csv_export.py)."""
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 def row_id(text: str) -> int:

@@ -4,12 +4,13 @@ calendar days; "today" is UTC's."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 
 from app.analytics import reports
 from app.analytics.jobs import refresh_when_inline
 from app.errors import DomainError
 from app.shops.timezones import shop_today
+from app.web import csv_download
 
 from .views import NAV_SECTIONS, bp
 
@@ -39,4 +40,4 @@ def analytics_csv():
         abort(400, description=str(refused))
     report = reports.platform_report(period, current_app.config["DEFAULT_CURRENCY"])
     name, text = reports.csv_file(report, "analytics-all-shops")
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
+    return csv_download(text, name)

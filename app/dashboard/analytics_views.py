@@ -3,11 +3,12 @@ day, week or month, its top listings, promoters, share links and sites, and the 
 
 from __future__ import annotations
 
-from flask import Response, abort, g, render_template, request
+from flask import abort, g, render_template, request
 
 from app.analytics import reports
 from app.analytics.jobs import refresh_when_inline
 from app.errors import DomainError
+from app.web import csv_download
 
 from .blueprint import NAV_SECTIONS, bp
 
@@ -37,5 +38,5 @@ def analytics_csv():
         abort(400, description=str(refused))
     report = reports.shop_report(g.shop, period)
     name, text = reports.csv_file(report, f"analytics-{g.shop.subdomain}")
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
+    return csv_download(text, name)
 

@@ -3,11 +3,12 @@ programme, the other half of Marketing, is app/dashboard/referral_views.py."""
 
 from __future__ import annotations
 
-from flask import Response, g, redirect, render_template, url_for
+from flask import g, redirect, render_template, url_for
 
 from app.csv_export import csv_text
 from app.db_types import utcnow
 from app.shops.newsletter import subscribers
+from app.web import csv_download
 
 from .blueprint import bp
 
@@ -20,8 +21,7 @@ def newsletter_subscribers():
 @bp.get("/<shop>/marketing/newsletter.csv")
 def newsletter_csv():
     rows = [(s.email, s.created_at.strftime("%Y-%m-%d %H:%M UTC")) for s in subscribers()]
-    return Response(csv_text(("Email", "Signed up"), rows), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=newsletter-{g.shop.subdomain}-{utcnow():%Y-%m-%d}.csv"})
+    return csv_download(csv_text(("Email", "Signed up"), rows), f"newsletter-{g.shop.subdomain}-{utcnow():%Y-%m-%d}.csv")
 
 
 @bp.get("/<shop>/subscribers")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.db_types import utcnow
@@ -17,7 +17,7 @@ from app.orders.models import ORDER_STATUSES
 from app.payments import refunds
 from app.payments.summary import order_money_context
 from app.referrals import services as referrals
-from app.web import flash_refusal, found, read_refund_form
+from app.web import csv_download, flash_refusal, found, read_refund_form
 
 from .blueprint import bp
 
@@ -56,7 +56,7 @@ def orders_csv():
         return render_template("dashboard/order_export.html", filters=filters, most=exports.inline_most(),
                                kept_days=exports.KEPT_DAYS)
     stamp = utcnow().strftime("%Y-%m-%d")
-    return _csv_download(search.orders_csv(filters), f"orders-{g.shop.subdomain}-{stamp}.csv")
+    return csv_download(search.orders_csv(filters), f"orders-{g.shop.subdomain}-{stamp}.csv")
 
 
 @bp.post("/<shop>/orders/exports")
@@ -79,11 +79,7 @@ def order_export(export_id: int):
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".orders"))
-    return _csv_download(text, exports.file_name(export, g.shop))
-
-
-def _csv_download(body, name: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
+    return csv_download(text, exports.file_name(export, g.shop))
 
 
 @bp.get("/<shop>/orders/packing-slips")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.deals import weekly
 from app.errors import DomainError
 from app.i18n import _, weekday_names
 from app.shops.services import shop_listings
 from app.unit_of_work import refuse
+from app.web import csv_download
 
 from .blueprint import NAV_SECTIONS, bp
 
@@ -74,5 +75,4 @@ def weekly_sheet(deadline: str):
 @bp.get("/<shop>/weekly-deal/<deadline>/sheet.csv")
 def weekly_sheet_csv(deadline: str):
     deal, moment = _round(deadline)
-    return Response(weekly.sheet_csv(weekly.order_sheet(deal, moment)), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=order-sheet-{moment:%Y-%m-%d}.csv"})
+    return csv_download(weekly.sheet_csv(weekly.order_sheet(deal, moment)), f"order-sheet-{moment:%Y-%m-%d}.csv")

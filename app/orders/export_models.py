@@ -1,5 +1,5 @@
 """An owner's orders CSV made in the background: a large shop's export took a web worker
-2.2 s (50,000 orders), so past `exports.INLINE_MOST` orders the file is made by a job, kept
+2.2 s (50,000 orders), so past `ORDERS_CSV_INLINE_MOST` orders the file is made by a job, kept
 here (gzip) for `exports.KEPT_DAYS`, and the owner is e-mailed a link to it."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 from app.tenancy import TenantMixin, row_key
-
-EXPORT_STATUSES = ("preparing", "ready", "failed")
 
 
 class OrderExport(TenantMixin, db.Model):

@@ -77,7 +77,8 @@ class OrderFilters:
         return bool(self.query_args())
 
 
-def _query(filters: OrderFilters):
+def matching(filters: OrderFilters):
+    """The select of the orders the filters find, newest first."""
     query = select(Order)
     if filters.text:
         # Number, name, e-mail or phone: one generated column, lowercased as the database
@@ -147,7 +148,7 @@ def find_orders(filters: OrderFilters, *, older: str | None = None, newer: str |
     """A page of the current shop's orders, newest first: the newest, or those just older
     (newer) than a cursor of ORDER_KEY; their lines loaded with them (one more query, not
     one per order); counted up to pagination.COUNT_UP_TO."""
-    query = _query(filters)
+    query = matching(filters)
     # A search finds the page's ids in the index first: it drops the orders that do not
     # match without reading them from the table (PostgreSQL).
     found = keyset_slice(query.options(selectinload(Order.lines)), ORDER_KEY, older=older, newer=newer,
@@ -161,7 +162,7 @@ def find_orders(filters: OrderFilters, *, older: str | None = None, newer: str |
 
 def orders_for_slips(filters: OrderFilters, ids: list[int] | None = None, limit: int = 200) -> list[Order]:
     """Orders to print packing slips for: the ones chosen, else those the filters find."""
-    query = _query(filters).options(selectinload(Order.lines))
+    query = matching(filters).options(selectinload(Order.lines))
     if ids:
         query = query.where(Order.id.in_(ids))
     elif filters.text:  # as the list does: the matches' ids from the index, then their rows
@@ -213,12 +214,8 @@ def orders_csv(filters: OrderFilters) -> str:
 
 def orders_export(filters: OrderFilters) -> tuple[str, int]:
     """`orders_csv`, and how many orders it holds."""
-    exported = _query(filters).limit(MAX_EXPORT)
+    exported = matching(filters).limit(MAX_EXPORT)
     orders = db.session.execute(exported.with_only_columns(*_CSV_COLUMNS)).all()
     items = _items(exported.with_only_columns(Order.id)) if orders else {}
     return csv_text(CSV_HEADER, _csv_rows(orders, items, zone(filters.timezone))), len(orders)
 
-
-def matching(filters: OrderFilters):
-    """The select of the orders the filters find, newest first."""
-    return _query(filters)

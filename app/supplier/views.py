@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -32,7 +31,7 @@ from app.orders import fulfilment, supplier_webhooks
 from app.orders.fulfilment_models import PURCHASE_ORDER_STATUSES
 from app.tenancy import for_supplier, scope_requests
 from app.unit_of_work import refuse
-from app.web import add_error, flash_refusal, found, row_id
+from app.web import add_error, csv_download, flash_refusal, found, row_id
 from app.wording import counted
 
 from . import services
@@ -142,9 +141,7 @@ def purchase_order(po_id: int):
 
 @bp.get("/purchase-orders.csv")
 def export_csv():
-    body = services.export_open_lines_csv(g.supplier.id)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=open-purchase-orders.csv"})
+    return csv_download(services.export_open_lines_csv(g.supplier.id), "open-purchase-orders.csv")
 
 
 @bp.route("/shipments/upload", methods=["GET", "POST"])
