@@ -54,19 +54,21 @@ from typing import NamedTuple
 
 from flask import current_app, g, request, request_finished
 from itsdangerous import BadData
-from sqlalchemy import TextClause, event
+from sqlalchemy import TextClause, event, select
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_cookie
 
 from app import remembered
-from app.accounts.models import User
+from app.accounts.models import ShopMembership, User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
+from app.deals.models import WeeklyDeal
 from app.orders.cart import raw_cart
+from app.orders.models import Order, OrderLine
 from app.referrals.models import Promoter
 from app.shops.models import Shop
 from app.sites import storefront_session_reader
-from app.tenancy import current_shop_id
+from app.tenancy import current_shop_id, current_supplier_id
 from app.tenancy.context import TenantMixin
 
 from .referral_views import (
@@ -414,6 +416,20 @@ def _is_draft() -> bool:
 # Invalidation ---------------------------------------------------------------------------------
 
 _CATALOG = (Supplier, SupplyProduct, SupplyVariant)
+# A shop's tables that its stored pages (and the answers kept with them, app/remembered.py)
+# read. A committed write to one moves the shop's generation; a write to its other tables
+# (orders, payments, commissions, analytics, exports, subscribers...) keeps its pages, so a
+# busy shop's pages stay stored between its orders. tests/storefront/test_page_reads.py
+# renders every kind of stored page and fails if one reads a table not named here.
+SHOWN = frozenset({
+    "shops", "shop_domains", "shop_memberships", "theme_configs", "shop_media", "listings", "listing_media",
+    "collections", "collection_listings", "shop_pages", "deals", "deal_rounds", "weekly_deals", "pickup_points",
+    "promoters"})
+# Orders show on one stored part only: a running weekly deal's "n sold this week"
+# (app/deals/weekly.py). So an order's write moves the generation of a shop with a running
+# weekly deal, when it changes what that counts: a new or deleted order or line, an order's
+# status, hold or time, a line's listing or quantity.
+COUNTED = {Order: {"status", "hold", "placed_at"}, OrderLine: {"listing_id", "quantity", "order_id"}}
 # Columns whose change alone leaves the stored pages as they are:
 # - stock: every order anywhere moves some variant's stock; were that a change of the whole
 #   catalog, no page would stay stored on a busy platform. A stored page may show "in stock"
@@ -424,21 +440,31 @@ _CATALOG = (Supplier, SupplyProduct, SupplyVariant)
 #   social shop's pages would be dropped at every click.
 QUIET = {SupplyVariant: {"stock"}, Promoter: {"clicks"}}
 # Writes in plain SQL (text()) to these tables move generations too (the scope's shop, else
-# the whole platform); other tables (orders, ledger, outbox...) show on no cached page.
+# the whole platform).
 _PAGE_TABLES = re.compile(
-    r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(shops|shop_domains|shop_memberships|theme_configs|"
-    r"shop_media|listings|listing_media|collections|collection_listings|shop_pages|deals|deal_rounds|"
-    r"weekly_deals|pickup_points|supply_products|supply_variants|suppliers)\b", re.IGNORECASE)
+    r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(" + "|".join(sorted(
+        SHOWN | {model.__tablename__ for model in _CATALOG})) + r")\b", re.IGNORECASE)
+_WEEKLY_CHECK = "flagship.page_cache_weekly"  # session.info: shops whose orders changed in a flush
+
+
+def _shown(model) -> bool:
+    return issubclass(model, TenantMixin) and model.__tablename__ in SHOWN
 
 
 def _note_object(session: Session, obj) -> None:
     quiet = QUIET.get(type(obj))
     if quiet is not None and obj in session.dirty and _modified(obj) <= quiet:
         return  # see QUIET
-    if isinstance(obj, TenantMixin):
+    if _shown(type(obj)):
         note(session, obj.shop_id)
+    elif type(obj) in COUNTED:
+        if obj in session.dirty and not _modified(obj) & COUNTED[type(obj)]:
+            return
+        session.info.setdefault(_WEEKLY_CHECK, set()).add(obj.shop_id)  # (stamped by app/tenancy)
     elif isinstance(obj, Shop):
         note(session, obj.id)
+    elif isinstance(obj, ShopMembership):
+        note(session, obj.shop_id)  # who owns the shop: its owner's confirmed address opens it
     elif isinstance(obj, _CATALOG):
         note(session, EVERY_SHOP)
     elif isinstance(obj, User) and "email_verified_at" in _modified(obj):
@@ -452,6 +478,20 @@ def _modified(obj) -> set[str]:
     return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
 
+def _note_weekly(session: Session, shop_ids: set | None) -> None:
+    """Note those of `shop_ids` (None: every shop) that run a weekly deal (see COUNTED)."""
+    if current_supplier_id() is not None:  # (the portal's scope may not read weekly deals)
+        for shop_id in shop_ids or (EVERY_SHOP,):
+            note(session, shop_id)
+        return
+    found = select(WeeklyDeal.shop_id).where(WeeklyDeal.active)
+    if shop_ids is not None:
+        found = found.where(WeeklyDeal.shop_id.in_(shop_ids))
+    with session.no_autoflush:
+        for shop_id in session.scalars(found.distinct()):
+            note(session, shop_id)
+
+
 def install_invalidation(cache: PageCache) -> None:
     """Watch every session: flushed rows and bulk UPDATE / DELETE statements note which
     generations move; a commit moves them, a rollback forgets them."""
@@ -460,6 +500,9 @@ def install_invalidation(cache: PageCache) -> None:
     def _before_flush(session, flush_context, instances):
         for obj in (*session.new, *session.dirty, *session.deleted):
             _note_object(session, obj)
+        orders_of = session.info.pop(_WEEKLY_CHECK, None)
+        if orders_of:
+            _note_weekly(session, orders_of)
 
     @event.listens_for(Session, "do_orm_execute")
     def _bulk(state):
@@ -474,9 +517,14 @@ def install_invalidation(cache: PageCache) -> None:
         values = getattr(state.statement, "_values", None) if state.is_update else None
         if model in QUIET and values and {getattr(c, "key", c) for c in values} <= QUIET[model]:
             return
-        if issubclass(model, TenantMixin):
+        if _shown(model):
             shop_id = current_shop_id()
             note(state.session, shop_id if shop_id is not None else EVERY_SHOP)
+        elif model in COUNTED:
+            if values and not {getattr(c, "key", c) for c in values} & COUNTED[model]:
+                return
+            shop_id = current_shop_id()
+            _note_weekly(state.session, {shop_id} if shop_id is not None else None)
         elif issubclass(model, (*_CATALOG, Shop)):
             note(state.session, EVERY_SHOP)
 

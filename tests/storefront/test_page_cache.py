@@ -111,6 +111,59 @@ def test_stock_alone_does_not_drop_every_shops_pages(cached, app, storefront, sh
     assert "sold out" in client.get(refused.location).get_data(as_text=True).lower()
 
 
+def _checkout(shopper, listing, quantity):
+    from tests.payments.helpers import CHECKOUT
+
+    added = shopper.post("/cart/add", data={"quantity": quantity, **listing})
+    assert added.status_code == 302
+    assert shopper.post("/checkout", data=CHECKOUT).status_code == 302
+
+
+def test_an_order_keeps_the_shops_stored_pages(cached, app, storefront, shop_a):
+    # Orders, their payments and e-mails show on no stored page (without a weekly deal): a
+    # busy shop's pages stay stored between its orders, and when its orders change.
+    from app.orders.models import Order
+    from app.tenancy import use_shop
+
+    client, shopper = storefront(shop_a.shop), storefront(shop_a.shop)
+    tee = shop_a.listings[0]
+    paths = ("/", f"/products/{tee.handle}")
+    for path in paths:
+        client.get(path)
+    _checkout(shopper, {"listing_id": tee.id, "variant_id": tee.supply_product.variants[0].id}, 2)
+    with app.app_context(), use_shop(shop_a.shop.id):
+        db.session.execute(update(Order).values(status="cancelled"))
+        db.session.commit()
+    assert [client.get(path).headers["X-Page-Cache"] for path in paths] == ["hit", "hit"]
+
+
+def test_with_a_weekly_deal_an_order_shows_in_what_sold_at_once(cached, app, storefront, shop_a):
+    from app.deals import weekly
+    from app.orders.models import Order
+    from app.tenancy import use_shop
+
+    tee, crisps = shop_a.listings
+    path = f"/products/{crisps.handle}"
+    item = {"listing_id": crisps.id, "variant_id": crisps.supply_product.variants[0].id}
+    with use_shop(shop_a.shop.id):
+        weekly.save_weekly_deal(title="Neighbourhood box", listing_ids=[crisps.id], deadline_weekday=3,
+                                deadline_time="20:00", handout_weekday=5)
+    db.session.commit()
+    client, shopper = storefront(shop_a.shop), storefront(shop_a.shop)
+    assert "sold this week" not in _text(client.get(path))
+    assert client.get(path).headers["X-Page-Cache"] == "hit"
+
+    _checkout(shopper, item, 4)
+    page = client.get(path)
+    assert page.headers["X-Page-Cache"] == "miss" and "4 sold this week" in _text(page)
+    assert client.get(path).headers["X-Page-Cache"] == "hit"
+    with app.app_context(), use_shop(shop_a.shop.id):  # a bulk change of the orders' status
+        db.session.execute(update(Order).values(status="cancelled"))
+        db.session.commit()
+    page = client.get(path)
+    assert page.headers["X-Page-Cache"] == "miss" and "sold this week" not in _text(page)
+
+
 def _add_to_cart(client, listing, quantity=1):
     added = client.post("/cart/add", data={"listing_id": listing.id, "quantity": quantity,
                                            "variant_id": listing.supply_product.variants[0].id})
