@@ -5,9 +5,10 @@ shop's published theme settings, its canonical domain, whether its owner confirm
 address, its menu; the suppliers a catalog filter lists. They cost a query each (and the
 Python to turn rows into values) on every rendered page. `remembered` keeps such an answer
 in this process under the same *generations* the page cache stores whole pages under
-(app/storefront/page_cache.py): every committed change to a shop's rows moves its
-generation, every change to the shared catalog or to who may open a shop moves the
-platform's. So a kept answer is used only while nothing it could depend on has changed, and
+(app/storefront/page_cache.py): every committed change to a shop's rows that its pages
+read (`SHOWN`) moves its generation, every change to the shared catalog or to who may open
+a shop moves the platform's. So a kept answer must read only those tables (a shop's orders,
+say, move nothing), and is then used only while nothing it depends on has changed, and
 for `PAGE_CACHE_SECONDS` at most; the generations are read *before* the answer is made, so
 a change committed meanwhile is never hidden behind it.
 

@@ -119,17 +119,19 @@ end
 """.replace("SEQUENCE", web_client.SEQUENCE)
 
 
-def wrk(port: int, page: Page, args) -> tuple[float, float, float]:
-    """(requests per second, p50 ms, p99 ms) of one wrk run; refuses a run with errors."""
+def wrk(port: int, page: Page, args, script: str | None = None) -> tuple[float, float, float]:
+    """(requests per second, p50 ms, p99 ms) of one wrk run; refuses a run with errors.
+    `script`: a wrk Lua script of the caller's (which paths it asks for, say)."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "30s",
                "--latency", "-H", f"Host: {page.host}", "-H", f"User-Agent: {web_client.USER_AGENT}"]
     if page.cookie:
         command += ["-H", f"Cookie: {page.cookie}"]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-") as script:
-        if web_client.SEQUENCE in page.path:  # each request its own number (costs wrk a Lua call each)
-            script.write(WRK_NUMBERED)
-            script.flush()
-            command += ["-s", script.name]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-") as lua:
+        if script_text := script or (WRK_NUMBERED if web_client.SEQUENCE in page.path else None):
+            # (numbered: each request its own number, which costs wrk a Lua call each)
+            lua.write(script_text)
+            lua.flush()
+            command += ["-s", lua.name]
         out = subprocess.run(command + [f"http://127.0.0.1:{port}{page.path}"], capture_output=True, text=True,
                              check=True).stdout
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -16,9 +16,11 @@ theme draft, or a referral cookie cannot be read (forged, another shop's). Pages
 for at most `PAGE_CACHE_SECONDS` (never in debug mode, where templates change under the
 developer's hands), under the shop's *generation*:
 
-- every committed change to a shop's rows (any tenant table, the shop itself, its domains
-  and members) moves that shop's generation on; a change to the shared catalog (products,
-  variants and their stock, suppliers) or to who may open a shop moves the platform-wide one;
+- every committed change to a shop's rows that its pages read (`SHOWN`: the shop itself,
+  its domains, members, theme, listings, collections, pages, deals, promoters...) moves that
+  shop's generation on; its orders, payments and the like do not (`COUNTED`: unless a weekly
+  deal shows what sold); a change to the shared catalog (products, variants, suppliers) or
+  to who may open a shop moves the platform-wide one;
 - the generations live in Redis when there is one (so every process of every server sees a
   change at once), else in this process (the embedded default runs one process); each
   process keeps those it read and hears of every change on a Redis channel, so a hit costs
