@@ -56,7 +56,7 @@ from typing import NamedTuple
 
 from flask import current_app, g, request, request_finished
 from itsdangerous import BadData
-from sqlalchemy import TextClause, event, select
+from sqlalchemy import TextClause, event
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_cookie
 
@@ -64,7 +64,7 @@ from app import remembered
 from app.accounts.models import ShopMembership, User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
-from app.deals.models import WeeklyDeal
+from app.deals import weekly
 from app.orders.cart import raw_cart
 from app.orders.models import Order, OrderLine
 from app.referrals.models import Promoter
@@ -486,12 +486,8 @@ def _note_weekly(session: Session, shop_ids: set | None) -> None:
         for shop_id in shop_ids or (EVERY_SHOP,):
             note(session, shop_id)
         return
-    found = select(WeeklyDeal.shop_id).where(WeeklyDeal.active)
-    if shop_ids is not None:
-        found = found.where(WeeklyDeal.shop_id.in_(shop_ids))
-    with session.no_autoflush:
-        for shop_id in session.scalars(found.distinct()):
-            note(session, shop_id)
+    for shop_id in weekly.shops_running(session, shop_ids):
+        note(session, shop_id)
 
 
 def install_invalidation(cache: PageCache) -> None:
