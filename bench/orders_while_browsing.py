@@ -49,16 +49,23 @@ def _shop(owner_url: str) -> tuple[tuple[int, str, int], list[str]]:
     stock (what the shoppers buy), and the paths browsed: its home and every product page."""
     import psycopg
 
-    visible = ("FROM listings l JOIN shops s ON s.id = l.shop_id WHERE s.subdomain = %s AND l.is_visible "
-               "AND l.status = 'active'")
     with psycopg.connect(owner_url) as conn:
         item = conn.execute(
-            "SELECT l.id, '/products/' || l.handle, v.id " + visible.replace(
-                "WHERE", "JOIN supply_variants v ON v.product_id = l.supply_product_id WHERE")
-            + " ORDER BY v.stock DESC, l.position LIMIT 1", (SHOP,)).fetchone()
-        paths = ["/", *(f"/products/{quote(handle)}" for (handle,) in conn.execute(
-            "SELECT l.handle " + visible + " ORDER BY l.position", (SHOP,)))]
-    return item, paths
+            "SELECT l.id, '/products/' || l.handle, v.id FROM listings l JOIN shops s ON s.id = l.shop_id "
+            "JOIN supply_variants v ON v.product_id = l.supply_product_id WHERE s.subdomain = %s "
+            "AND l.is_visible AND l.status = 'active' ORDER BY v.stock DESC, l.position LIMIT 1",
+            (SHOP,)).fetchone()
+        handles = conn.execute(
+            "SELECT l.handle FROM listings l JOIN shops s ON s.id = l.shop_id WHERE s.subdomain = %s "
+            "AND l.is_visible AND l.status = 'active' ORDER BY l.position", (SHOP,)).fetchall()
+    return item, ["/", *(f"/products/{quote(handle)}" for (handle,) in handles)]
+
+
+def _check_out(address, host: str, item: tuple[int, str, int]) -> web_client.Response:
+    """A new shopper's order of one `item`, through the storefront's cart and checkout forms."""
+    listing_id, product_path, variant_id = item
+    shopper = web_client.fill_cart(address, host, product_path, [(listing_id, variant_id)])
+    return shopper.post_form("/checkout", "/checkout", CHECKOUT)
 
 
 def _browsing(paths: list[str]) -> str:
@@ -89,12 +96,9 @@ class Shoppers(threading.Thread):
         self.placed = self.failed = 0
 
     def run(self) -> None:
-        listing_id, product_path, variant_id = self.item
         due = time.monotonic()
         while not self.stopping.is_set():
-            shopper = web_client.fill_cart(self.address, self.host, product_path, [(listing_id, variant_id)])
-            placed = shopper.post_form("/checkout", "/checkout", CHECKOUT)
-            if placed.status == 302:
+            if _check_out(self.address, self.host, self.item).status == 302:
                 self.placed += 1
             else:
                 self.failed += 1
@@ -150,8 +154,7 @@ def main(argv=None) -> int:
     try:
         item, paths = _shop(web_seed.urls(args.postgres, database)[0])
         page, browsing = Page(f"{SHOP}: home and {len(paths) - 1} products", host, "/"), _browsing(paths)
-        first = web_client.fill_cart(address, host, item[1], [item[:1] + item[2:]])
-        if (placed := first.post_form("/checkout", "/checkout", CHECKOUT)).status != 302:
+        if (placed := _check_out(address, host, item)).status != 302:
             raise RuntimeError(f"a checkout in {host} answered {placed.status}: see {app.log}")
         wrk(args.port, page, argparse.Namespace(**{**vars(args), "duration": 2}), browsing)  # warm-up
         for round_no in range(1, args.rounds + 1):
