@@ -513,13 +513,14 @@ def install_invalidation(cache: PageCache) -> None:
             return
         model = state.bind_mapper.class_
         values = getattr(state.statement, "_values", None) if state.is_update else None
-        if model in QUIET and values and {getattr(c, "key", c) for c in values} <= QUIET[model]:
+        columns = {getattr(c, "key", c) for c in values} if values else None  # None: every column
+        if model in QUIET and columns and columns <= QUIET[model]:
             return
         if _shown(model):
             shop_id = current_shop_id()
             note(state.session, shop_id if shop_id is not None else EVERY_SHOP)
         elif model in COUNTED:
-            if values and not {getattr(c, "key", c) for c in values} & COUNTED[model]:
+            if columns and not columns & COUNTED[model]:
                 return
             shop_id = current_shop_id()
             _note_weekly(state.session, {shop_id} if shop_id is not None else None)
