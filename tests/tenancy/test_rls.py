@@ -144,3 +144,16 @@ def test_every_policy_asks_for_the_all_scope_as_one_boolean():
     for table, qual, check in policies:
         assert qual == check == ("(( SELECT (flagship_scope() = 'all'::text)) OR ((shop_id)::text = "
                                  "( SELECT flagship_scope() AS flagship_scope)))"), table
+
+
+def test_the_scope_check_is_planned_once_per_connection():
+    """Every policy asks `flagship_scope()` twice for each table a statement reads. As SQL
+    functions that cannot be inlined (SECURITY DEFINER, a pinned search_path) it and
+    `scope_token` were parsed and planned again in every statement: about 43 us a call,
+    most of the database's time for a page's small reads (bench/rls_scope.py). PL/pgSQL
+    keeps their plans for the connection's life."""
+    languages = dict(db.session.execute(text(
+        "SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+        "WHERE p.proname IN ('flagship_scope', 'scope_token', 'flagship_enter_scope')")).all())
+    assert languages == dict.fromkeys(("flagship_scope", "scope_token", "flagship_enter_scope"), "plpgsql")
+
