@@ -129,3 +129,11 @@ def scalar_unscoped(statement):
 def next_number() -> int:
     """A number no other builder has used in this run (for unique names)."""
     return next(_seq)
+
+
+def forged(token: str) -> str:
+    """`token` with one character of its signature changed for another. (Not its last
+    characters: the last one of a base64 signature carries padding bits, so rewriting the
+    tail could leave the signature valid, about once in 256 runs.)"""
+    at = len(token) - 6
+    return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1:]
