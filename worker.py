@@ -22,10 +22,14 @@ from app.jobs import QUEUES, FlagshipWorker, redis_connection
 from app.jobs.schedule import PeriodicScheduler, release_stale_scheduler_locks
 
 log = logging.getLogger("flagship.worker")
-MAINTENANCE_SECONDS = 15  # how often RQ cleans registries and claims a free scheduler lock
-# RQ looks at maintenance only between its blocking reads, which last worker_ttl - 15 s
-# (405 s by default): with 30 s, a free scheduler lock is claimed within ~30 s of being freed.
-WORKER_TTL_SECONDS = 30
+# RQ claims a free scheduler lock (a dead worker's, freed by the periodic loop) only in its
+# maintenance, which it looks at between blocking reads of worker_ttl - 15 s (405 s by
+# default). Reads of 5 s, each followed by maintenance: claimed within ~5 s of being freed,
+# so backoff retries resume within ~20 s of a killed worker's restart (it was up to 45 s
+# with reads of 15 s and maintenance every 15 s, which the second read could just miss).
+# The cost: a few Redis commands per queue every 5 s (cleaning the registries).
+MAINTENANCE_SECONDS = 4
+WORKER_TTL_SECONDS = 20
 MAX_BACKOFF_SECONDS = 10
 
 
