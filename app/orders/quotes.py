@@ -77,16 +77,17 @@ def quote_order(shop, cart: Cart, *, country: str = "", pickup: bool = False, co
         quote.discount = apply_code(shop, code, priced_lines(cart), email=email, now=now)
         if not quote.discount.refusal:
             quote.line_discounts = list(quote.discount.parts)
-    quote.shipping = charge_for(shop, country, quote.goods_total, pickup=pickup,
-                                zones=shipping_zones() if zones is None else zones)
+    quote.shipping = charge_for(shop, country, quote.goods_total, pickup=pickup, zones=zones)  # (read if needed)
     return quote
 
 
-def quotes_by_country(shop, cart: Cart, countries: list[str], *, code: str = "", email: str = "") -> dict[str, Quote]:
+def quotes_by_country(shop, cart: Cart, countries: list[str], *, code: str = "", email: str = "",
+                      zones=None) -> dict[str, Quote]:
     """The cart's quote for each country, and for a pickup ("pickup"): what checkout's page
-    switches between as the shopper chooses (the code is checked once)."""
+    switches between as the shopper chooses (the code is checked once). `zones`: the shop's
+    shipping zones, when the caller has them already."""
     base = quote_order(shop, cart, code=code, email=email, pickup=True)
-    zones = shipping_zones()
+    zones = shipping_zones() if zones is None else zones
     quotes = {"pickup": base}
     for country in countries:
         quotes[country] = Quote(base.currency, base.subtotal, base.discount, base.line_discounts,

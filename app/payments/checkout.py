@@ -31,23 +31,28 @@ class CheckoutUnavailable(DomainError):
 
 
 def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checkout_key: str | None,
-             status_url, cancel_url, confirm_url, pickup_point=None, discount_code: str = ""):
+             status_url, cancel_url, confirm_url, pickup_point=None, discount_code: str = "",
+             quote=None, language: str | None = None):
     """The placed order (committed). Raises OutOfStock or another DomainError (nothing
     written), or CheckoutUnavailable when the database failed before the order was saved.
     A pay-on-delivery order may be held for the shopper's or the owner's confirmation
     (the shop's choice); `confirm_url(number, token)` is the shopper's e-mailed link.
-    `discount_code`: a code the shopper typed (refused with a DomainError on its field)."""
+    `discount_code`: a code the shopper typed (refused with a DomainError on its field);
+    `quote`: the cart's quote the page already made for these details (its code is counted,
+    and checked again, as the order is placed); `language`: the shopper's, which their
+    e-mails speak (None: the shop's)."""
     try:
         if pay_by_card:
             order = start_card_checkout(shop, cart, customer, checkout_key=checkout_key,
-                                        status_url=status_url, cancel_url=cancel_url,
-                                        pickup_point=pickup_point, discount_code=discount_code).order
+                                        status_url=status_url, cancel_url=cancel_url, pickup_point=pickup_point,
+                                        discount_code=discount_code, quote=quote).order
         else:
             waits_for = confirmation.hold_for(shop)
             order = place_order(shop, cart, customer, checkout_key=checkout_key, held=bool(waits_for),
-                                pickup_point=pickup_point, discount_code=discount_code)
+                                pickup_point=pickup_point, discount_code=discount_code, quote=quote)
             if waits_for:
                 confirmation.hold(order, shop, waits_for, confirm_url=confirm_url)
+        order.language = language  # (written with the order: before the commit, not after it)
         db.session.commit()
     except OperationalError:
         db.session.rollback()

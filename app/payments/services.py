@@ -55,7 +55,7 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
                         checkout_key: str | None = None, hold: str = "", capture_manually: bool = False,
                         pay_by: datetime | None = None, made_to_order: bool = False,
                         deposit: tuple[int, str] | None = None, pickup_point=None,
-                        discount_code: str = "") -> CardCheckout:
+                        discount_code: str = "", quote: Quote | None = None) -> CardCheckout:
     """Create the Checkout Session, then the pending order that waits for it (current shop
     scope). `status_url(number, token)` and `cancel_url(number, token)` build the return URLs.
     A `hold`'s order is handed to its holder once paid (app/payments/holds.py); with
@@ -71,8 +71,9 @@ def start_card_checkout(shop, cart, customer: CustomerDetails, *, status_url, ca
         raise DomainError(_('Your cart is empty.'))
     if cart.problems:
         raise OutOfStock(" ".join(cart.problems))
-    quote = quote_order(shop, cart, country=customer.country, pickup=pickup_point is not None,
-                        code=discount_code, email=customer.email)
+    if quote is None:
+        quote = quote_order(shop, cart, country=customer.country, pickup=pickup_point is not None,
+                            code=discount_code, email=customer.email)
     quote.refuse_if_not_placeable()
     number, token = new_order_number(), new_access_token()
     expires_at = utcnow() + checkout_lifetime()

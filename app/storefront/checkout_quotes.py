@@ -17,9 +17,17 @@ from app.orders.shipping import ShippingCharge, refusal_for, shippable_countries
 from .forms import CheckoutForm
 
 
+def _zones() -> list:
+    """The shop's shipping zones, read once a request: the country list and every quote of
+    a checkout page use them (nothing on these pages changes them)."""
+    if "checkout_zones" not in g:
+        g.checkout_zones = shipping_zones()
+    return g.checkout_zones
+
+
 def offer_countries(form: CheckoutForm) -> None:
     """Only the countries the shop ships to; another is refused in plain words."""
-    form.offer_countries(shippable_countries(shipping_zones()), lambda code: refusal_for(g.shop, code))
+    form.offer_countries(shippable_countries(_zones()), lambda code: refusal_for(g.shop, code))
 
 
 def quotes(form: CheckoutForm, cart, *, codes: bool = True, deposit: int | None = None) -> tuple[Quote, dict]:
@@ -29,7 +37,7 @@ def quotes(form: CheckoutForm, cart, *, codes: bool = True, deposit: int | None 
     (shipping too) later."""
     code = (form.discount_code.data or "") if codes else ""
     offered = [choice[0] for choice in form.country.iter_choices()]
-    every = quotes_by_country(g.shop, cart, offered, code=code, email=form.email.data or "")
+    every = quotes_by_country(g.shop, cart, offered, code=code, email=form.email.data or "", zones=_zones())
     discount = every["pickup"].discount
     if discount is not None and discount.refusal and discount.refusal not in form.discount_code.errors:
         form.discount_code.errors = [*form.discount_code.errors, discount.refusal]

@@ -160,3 +160,33 @@ def test_a_group_buy_pays_shipping_too(zones, storefront):
     client.post(path, data=dict(GERMANY, quoted_total="1560"))
     order = latest_order()
     assert (order.subtotal, order.shipping_total, order.total, order.deal_round_id is not None) == (360, 1200, 1560, True)
+
+
+def test_a_checkout_reads_the_zones_once_and_writes_the_language_with_the_order(zones, storefront):
+    """The page's countries, every country's quote and the order itself use one read of the
+    shop's zones (a placed order read them four times: the pickup quote read them though it
+    never ships), and the shopper's language goes in with the order, not as an UPDATE in a
+    second transaction after the checkout's commit."""
+    from sqlalchemy import event
+
+    from tests.test_statement_counts import Counter
+
+    client = storefront(zones.shop)
+    add_to_cart(client, zones.listings[0])
+    client.get("/checkout")
+    seen = {}
+    for step, send in (("page", lambda: client.get("/checkout")),
+                       ("placed", lambda: client.post("/checkout", data=dict(GERMANY, quoted_total="3000")))):
+        counter = Counter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            answer = send()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        assert answer.status_code == (200 if step == "page" else 302), step
+        seen[step] = counter.statements
+    for step, statements in seen.items():
+        assert sum("FROM shipping_zones" in statement for statement in statements) == 1, step
+    assert not [statement for statement in seen["placed"] if statement.lstrip().startswith("UPDATE orders")]
+    order = latest_order()
+    assert (order.language, order.shipping_total, order.total) == ("en", 1200, 3000)
