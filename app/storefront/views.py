@@ -252,8 +252,12 @@ def home():
 
     @functools.cache
     def first_pictures() -> dict[int, str]:
+        """Each collection's first product's picture: from the shelf's card when it made one
+        (the share card made the first CHUNK already), else read, in one query."""
         firsts = [ids[0] for ids in on_sale_in.values() if ids]
-        return pictures.listing_pictures(firsts) if firsts else {}
+        carded = {i: offers.made[i]["image"] for i in firsts if i in offers.made}
+        rest = [i for i in firsts if i not in carded]
+        return {**carded, **(pictures.listing_pictures(rest) if rest else {})}
 
     def collection_card(collection: Collection) -> tuple[int, str]:
         """A collection-list card's figures: how many of its products are on sale, and the
