@@ -5,6 +5,9 @@ per-request work from creeping up unnoticed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import event
 
@@ -24,17 +27,24 @@ class Counter:
             self.statements.append(statement)
 
 
-def statements(client, path: str) -> list[str]:
-    """The statements of one GET of `path` (after a first GET warms what is cached per
-    process: theme files, the RLS scope of a pooled connection)."""
-    assert client.get(path).status_code == 200, path
+@contextmanager
+def recording() -> Iterator[Counter]:
+    """The statements sent inside the block (its `.statements`; transaction control left out)."""
     counter = Counter()
     engine = db.engines[None]
     event.listen(engine, "before_cursor_execute", counter)
     try:
-        response = client.get(path)
+        yield counter
     finally:
         event.remove(engine, "before_cursor_execute", counter)
+
+
+def statements(client, path: str) -> list[str]:
+    """The statements of one GET of `path` (after a first GET warms what is cached per
+    process: theme files, the RLS scope of a pooled connection)."""
+    assert client.get(path).status_code == 200, path
+    with recording() as counter:
+        response = client.get(path)
     assert response.status_code == 200, path
     return counter.statements
 
@@ -169,13 +179,8 @@ def test_counting_a_visit_adds_no_statement_to_a_storefront_page(growing, storef
     for agent in ("Mozilla/5.0 (iPhone) Safari/604.1", "Googlebot/2.1"):
         for path in ("/", f"/products/{fixture.listings[-1].handle}"):
             client.get(path, headers={"User-Agent": agent}).close()  # warm
-            found = Counter()
-            engine = db.engines[None]
-            event.listen(engine, "before_cursor_execute", found)
-            try:
+            with recording() as found:
                 client.get(path, headers={"User-Agent": agent}).close()  # closed: counted now
-            finally:
-                event.remove(engine, "before_cursor_execute", found)
             costs[(agent[:7], path)] = found.statements
             assert not any("analytics" in statement for statement in found.statements)
     for path in ("/", f"/products/{fixture.listings[-1].handle}"):

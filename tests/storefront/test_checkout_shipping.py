@@ -167,9 +167,7 @@ def test_a_checkout_reads_the_zones_once_and_writes_the_language_with_the_order(
     shop's zones (a placed order read them four times: the pickup quote read them though it
     never ships), and the shopper's language goes in with the order, not as an UPDATE in a
     second transaction after the checkout's commit."""
-    from sqlalchemy import event
-
-    from tests.test_statement_counts import Counter
+    from tests.test_statement_counts import recording
 
     client = storefront(zones.shop)
     add_to_cart(client, zones.listings[0])
@@ -177,12 +175,8 @@ def test_a_checkout_reads_the_zones_once_and_writes_the_language_with_the_order(
     seen = {}
     for step, send in (("page", lambda: client.get("/checkout")),
                        ("placed", lambda: client.post("/checkout", data=dict(GERMANY, quoted_total="3000")))):
-        counter = Counter()
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
+        with recording() as counter:
             answer = send()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
         assert answer.status_code == (200 if step == "page" else 302), step
         seen[step] = counter.statements
     for step, statements in seen.items():

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from app.catalog.models import SupplyProduct
 from app.extensions import db
 from app.shops.services import create_collection, update_collection
 from app.tenancy import use_shop
-from tests.test_statement_counts import Counter
+from tests.test_statement_counts import recording
 
 
 def _card(page: str, title: str) -> str:
@@ -31,12 +31,8 @@ def test_a_collection_card_counts_only_what_is_on_sale(app, storefront, shop_a, 
         db.session.commit()
     client = storefront(shop_a.shop)
     client.get("/")
-    counter = Counter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with recording() as counter:
         card = _card(client.get("/").get_data(as_text=True), "Rainy days")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
     assert "2 products" in card and f"/{second.id}.jpg" in card  # the collection's first
     # Its picture is the shelf's card's: no query of its own (the cards' photos are one).
     assert sum("row_number()" in statement for statement in counter.statements) == 1
