@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import web_seed  # noqa: E402
-from bench.web_benchmark import RENDERED, RESULTS, WORKDIR  # noqa: E402
+from bench.web_benchmark import RENDERED, RESULTS, WORKDIR, browsing  # noqa: E402
 
 SHOPS = ("mia", "hundred")  # 13 and 100 listings (bench/web_seed.py)
 
@@ -55,24 +55,14 @@ class Captured:
 
 
 def browsing_paths(owner_url: str) -> list[tuple[str, str, str]]:
-    """(name, host, path): each measured shop's home, first collection, first product and a
-    search for that product's first word."""
-    import re
-
+    """(name, host, path): the pages the web benchmark browses in each measured shop."""
     import psycopg
 
     pages = []
     with psycopg.connect(owner_url) as conn:
         for sub in SHOPS:
-            collection, product, title = conn.execute(
-                "SELECT (SELECT c.handle FROM collections c WHERE c.shop_id = s.id ORDER BY c.position LIMIT 1), "
-                "l.handle, l.title FROM shops s JOIN listings l ON l.shop_id = s.id AND l.is_visible "
-                "AND l.status = 'active' WHERE s.subdomain = %s ORDER BY l.position LIMIT 1", (sub,)).fetchone()
-            word = re.sub(r"[^a-z]", " ", title.lower()).split()[0]
-            host = f"{sub}.{web_seed.SERVER_NAME}"
-            pages += [(f"{sub} {name}", host, path) for name, path in (
-                ("home", "/"), ("collection", f"/collections/{collection}"), ("product", f"/products/{product}"),
-                ("search", f"/search?q={word}"))]
+            _shop_id, host, browsed, _listings = browsing(conn, sub)
+            pages += [(f"{sub} {name}", host, path) for name, path in browsed]
     return pages
 
 

@@ -149,6 +149,27 @@ def wrk(port: int, page: Page, args, script: str | None = None) -> tuple[float, 
 
 # --- pages ----------------------------------------------------------------------------------
 
+def browsing(conn, sub: str) -> tuple[int, str, list[tuple[str, str]], list[tuple]]:
+    """A measured shop's id, host, browsed pages ((name, path): home, its first collection
+    that holds something, its first product in stock and a search for that product's first
+    word, as a shopper would type it) and its first two listings in stock (id, handle,
+    title, a variant in stock)."""
+    shop_id = conn.execute("SELECT id FROM shops WHERE subdomain = %s", (sub,)).fetchone()[0]
+    collection = conn.execute(
+        "SELECT c.handle FROM collections c WHERE c.shop_id = %s AND EXISTS (SELECT 1 FROM "
+        "collection_listings e WHERE e.shop_id = c.shop_id AND e.collection_id = c.id) ORDER BY c.position "
+        "LIMIT 1", (shop_id,)).fetchone()[0]
+    listings = conn.execute(
+        "SELECT l.id, l.handle, l.title, min(v.id) FROM listings l JOIN supply_variants v ON "
+        "v.product_id = l.supply_product_id AND v.stock > 0 WHERE l.shop_id = %s AND l.is_visible AND "
+        "l.status = 'active' GROUP BY l.id, l.handle, l.title, l.position ORDER BY l.position LIMIT 2",
+        (shop_id,)).fetchall()
+    word = re.sub(r"[^a-z]", " ", listings[0][2].lower()).split()[0]
+    pages = [("home", "/"), ("collection", f"/collections/{collection}"), ("product", f"/products/{listings[0][1]}"),
+             ("search", f"/search?q={word}")]
+    return shop_id, f"{sub}.{web_seed.SERVER_NAME}", pages, listings
+
+
 def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[Page]:
     """home, collection, product, search, cart and checkout (GET) of each measured shop; the
     handles come from the database, the cart is filled through the storefront's own form."""
@@ -157,32 +178,18 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
     pages = []
     with psycopg.connect(owner_url) as conn:
         for sub in shops:
-            shop_id = conn.execute("SELECT id FROM shops WHERE subdomain = %s", (sub,)).fetchone()[0]
-            collection = conn.execute(
-                "SELECT c.handle FROM collections c WHERE c.shop_id = %s AND EXISTS (SELECT 1 FROM "
-                "collection_listings e WHERE e.shop_id = c.shop_id AND e.collection_id = c.id) ORDER BY c.position "
-                "LIMIT 1", (shop_id,)).fetchone()[0]
-            listings = conn.execute(
-                "SELECT l.id, l.handle, l.title, min(v.id) FROM listings l JOIN supply_variants v ON "
-                "v.product_id = l.supply_product_id AND v.stock > 0 WHERE l.shop_id = %s AND l.is_visible AND "
-                "l.status = 'active' GROUP BY l.id, l.handle, l.title, l.position ORDER BY l.position LIMIT 2",
-                (shop_id,)).fetchall()
-        # The product and the search word a shopper would use: the first listing's, by title.
-            product_path = f"/products/{listings[0][1]}"
-            word = re.sub(r"[^a-z]", " ", listings[0][2].lower()).split()[0]
-            host = f"{sub}.{web_seed.SERVER_NAME}"
+            shop_id, host, browsed, listings = browsing(conn, sub)
+            product_path = browsed[2][1]
             cart = web_client.fill_cart(address, host, product_path, [(row[0], row[3]) for row in listings])
-            browsing = [("home", "/"), ("collection", f"/collections/{collection}"), ("product", product_path),
-                        ("search", f"/search?q={word}")]
             # Without a cookie (a first visit) and with a cart (a returning shopper): served
             # from the page cache once rendered for that cart. With a referral cookie the app
             # cannot read (forged: the page is the visitor's own): rendered every time, the
             # uncached figure. (A promoter's real cookie gets that promoter's stored pages.)
-            pages += [Page(f"{sub} {name}", host, path, storefront=True) for name, path in browsing]
+            pages += [Page(f"{sub} {name}", host, path, storefront=True) for name, path in browsed]
             pages += [Page(f"{sub} {name} (a cart)", host, path, cart.cookie_header, storefront=True)
-                      for name, path in browsing]
+                      for name, path in browsed]
             pages += [Page(f"{sub} {name} (uncached)", host, path, RENDERED, storefront=True)
-                      for name, path in browsing]
+                      for name, path in browsed]
             # A click from a social app or an ad: the same page under a click id that is new
             # on every request (Instagram's link in bio adds its tags too).
             clicked = web_client.SEQUENCE
@@ -198,7 +205,7 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
                 if promoted.get(f"/?ref={promoter[0]}").status != 302:
                     raise RuntimeError(f"the promoter link of {host} did not redirect")
                 pages += [Page(f"{sub} {name} (a promoter's visitor)", host, path, promoted.cookie_header,
-                               storefront=True) for name, path in browsing]
+                               storefront=True) for name, path in browsed]
             pages += [Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
                       Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True)]
     return pages
