@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -57,14 +58,19 @@ def defer(func: Callable | str, *args, queue: str = "default", job_id: str | Non
     would hurt; `retry` the seconds between RQ's retries; `run_at` not before then."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
-    row = OutboxJob(func=job_path(func), args=list(args), queue=queue, job_id=job_id or "",
+    # Not flushed here: the rows a transaction defers go out in one INSERT with its other
+    # writes (a placed order defers three), and their ids are noted as they are flushed.
+    row = OutboxJob(func=job_path(func), args=list(args), queue=queue, job_id=job_id or f"outbox-{uuid4().hex}",
                     timeout=timeout, retry_intervals=list(retry or ()), run_at=run_at or utcnow())
     db.session.add(row)
-    db.session.flush()
-    if not row.job_id:
-        row.job_id = f"outbox-{row.id}"
-    db.session.info.setdefault(_FLUSHED, set()).add(row.id)
     return row
+
+
+def _on_flush(session: Session, flush_context) -> None:
+    # (In after_flush, session.new still holds what this flush inserted.)
+    ids = [obj.id for obj in session.new if isinstance(obj, OutboxJob)]
+    if ids:
+        session.info.setdefault(_FLUSHED, set()).update(ids)
 
 
 def _on_commit(session: Session) -> None:
@@ -85,6 +91,7 @@ def install_outbox_hooks() -> None:
     global _installed
     if _installed:
         return
+    event.listen(Session, "after_flush", _on_flush)
     event.listen(Session, "after_commit", _on_commit)
     event.listen(Session, "after_rollback", _on_rollback)
     _installed = True

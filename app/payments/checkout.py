@@ -18,6 +18,7 @@ from app.extensions import db
 from app.i18n import _
 from app.orders import confirmation
 from app.orders.services import CustomerDetails, order_of_checkout, place_order
+from app.unit_of_work import commit
 
 from .services import start_card_checkout
 
@@ -53,7 +54,9 @@ def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checko
             if waits_for:
                 confirmation.hold(order, shop, waits_for, confirm_url=confirm_url)
         order.language = language  # (written with the order: before the commit, not after it)
-        db.session.commit()
+        # The caller reads back only what this wrote (the order's number and token for its
+        # redirect, the shop it already had): not read again after the commit.
+        commit(keep_loaded=True)
     except OperationalError:
         db.session.rollback()
         log.exception("checkout: the database failed")

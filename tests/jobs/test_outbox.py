@@ -138,6 +138,23 @@ def test_a_cash_checkout_while_redis_refuses_shows_the_order_and_keeps_its_jobs(
     assert page.status_code == 200 and order.number in page.get_data(as_text=True)
 
 
+def test_a_placed_order_writes_its_jobs_in_one_statement(shop_a, storefront, redis_proxy):
+    """defer() no longer flushes each row on its own, nor names its job in an UPDATE after
+    the INSERT: the order's three jobs go in with its other writes, in one INSERT on
+    PostgreSQL (SQLAlchemy's ORM inserts row by row on SQLite)."""
+    from tests.test_statement_counts import recording
+
+    client = storefront(shop_a.shop)
+    add_to_cart(client, shop_a.listings[0])
+    with recording() as counter:
+        assert client.post("/checkout", data=CHECKOUT).status_code == 302
+    inserts = [s for s in counter.statements if s.startswith("INSERT INTO outbox_jobs")]
+    assert len(inserts) == (1 if db.engine.dialect.name == "postgresql" else 3)
+    assert not [s for s in counter.statements if s.startswith("UPDATE outbox_jobs SET job_id")]
+    rows = _rows(status="pending")
+    assert len(rows) == 3 and all(row.job_id for row in rows)
+
+
 def test_the_sweep_runs_what_a_refusing_redis_left_behind(shop_a, storefront, redis_proxy, app,
                                                           monkeypatch):
     client = storefront(shop_a.shop)
