@@ -15,6 +15,9 @@ hello-world app from the same virtualenv, and per round measures with wrk, in tu
 3. the same while shoppers check out in that shop at --orders-per-second, each through the
    storefront's own forms (a cart with one item, then the checkout form), as a phone would.
 
+With --weekly-deal the shop runs a weekly deal of the product bought (a community leader's
+week, "n sold this week" on its pages) for the run, removed afterwards.
+
 During 3 a probe asks for the same pages, one every 50 ms, and counts how often they came stored
 (`X-Page-Cache: hit`). Reported: rps and its ratio to hello-world with and without the
 orders, the share of probes served stored, and the orders placed. Each shopper's order is a
@@ -59,6 +62,20 @@ def _shop(owner_url: str) -> tuple[tuple[int, str, int], list[str]]:
             "SELECT l.handle FROM listings l JOIN shops s ON s.id = l.shop_id WHERE s.subdomain = %s "
             "AND l.is_visible AND l.status = 'active' ORDER BY l.position", (SHOP,)).fetchall()
     return item, ["/", *(f"/products/{quote(handle)}" for (handle,) in handles)]
+
+
+def _weekly_deal(owner_url: str, listing_id: int | None) -> None:
+    """Start the shop's weekly deal of `listing_id`, or (None) remove it. In SQL, before the
+    web process starts (it holds no page yet) and after it stopped."""
+    import psycopg
+
+    with psycopg.connect(owner_url) as conn:
+        shop_id = conn.execute("SELECT id FROM shops WHERE subdomain = %s", (SHOP,)).fetchone()[0]
+        conn.execute("DELETE FROM weekly_deals WHERE shop_id = %s", (shop_id,))
+        if listing_id is not None:
+            conn.execute("INSERT INTO weekly_deals (shop_id, title, listing_ids, deadline_weekday, deadline_minutes, "
+                         "handout_weekday, active, created_at) VALUES (%s, 'Bench week', %s, 3, 1200, 5, true, now())",
+                         (shop_id, f"[{listing_id}]"))
 
 
 def _check_out(address, host: str, item: tuple[int, str, int]) -> web_client.Response:
@@ -136,6 +153,8 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", default="127.0.0.1:5432", help="host:port, superuser postgres, trust auth")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12", help="the app's REDIS_URL")
     parser.add_argument("--port", type=int, default=8311, help="the app's port; hello-world gets the next")
+    parser.add_argument("--weekly-deal", action="store_true",
+                        help="the shop runs a weekly deal of the product bought during the run")
     parser.add_argument("--label", default="", help="a word for the result file's name (before, after...)")
     args = parser.parse_args(argv)
 
@@ -146,13 +165,16 @@ def main(argv=None) -> int:
     env = {**web_seed.app_env(args.postgres, database, WORKDIR / database), "REDIS_URL": args.redis_url,
            "AUTH_RATE_LIMIT": "1000 per minute", "CHECKOUT_RATE_LIMIT": "100000 per minute",
            "CHECKOUT_EMAIL_RATE_LIMIT": "100000 per minute"}  # (one shopper's e-mail, many orders)
+    owner_url = web_seed.urls(args.postgres, database)[0]
+    item, paths = _shop(owner_url)
+    if args.weekly_deal:
+        _weekly_deal(owner_url, item[0])
     app = Server(f"orders-{database}", "wsgi:app", args.port, env, log_dir)
     hello = Server("hello-orders", "bench.hello_app:app", args.port + 1, env, log_dir)
     address = ("127.0.0.1", args.port)
     host = f"{SHOP}.{web_seed.SERVER_NAME}"
     rows = []
     try:
-        item, paths = _shop(web_seed.urls(args.postgres, database)[0])
         page, browsing = Page(f"{SHOP}: home and {len(paths) - 1} products", host, "/"), _browsing(paths)
         if (placed := _check_out(address, host, item)).status != 302:
             raise RuntimeError(f"a checkout in {host} answered {placed.status}: see {app.log}")
@@ -175,6 +197,8 @@ def main(argv=None) -> int:
     finally:
         app.stop()
         hello.stop()
+        if args.weekly_deal:
+            _weekly_deal(owner_url, None)
 
     def median(index: int) -> float:
         return statistics.median(row[index] for row in rows)
@@ -182,7 +206,8 @@ def main(argv=None) -> int:
     commit = _commit()
     report = [
         f"# A busy shop's stored pages while its orders come in, {started:%Y-%m-%d %H:%M} UTC", "",
-        f"`bench/orders_while_browsing.py --orders-per-second {args.orders_per_second:g}` at `{commit}`: "
+        f"`bench/orders_while_browsing.py --orders-per-second {args.orders_per_second:g}"
+        f"{' --weekly-deal' if args.weekly_deal else ''}` at `{commit}`: "
         f"{args.rounds} rounds, wrk -t{args.threads} -c{args.connections} -d{args.duration}s per run over "
         f"`{host}`'s home and its {len(paths) - 1} product pages in turn (a first visit: no cookie), "
         "hello-world just before; medians over the rounds. Served stored: the share of a probe's "

@@ -33,16 +33,6 @@ def weekly_deal() -> WeeklyDeal | None:
     return db.session.scalar(select(WeeklyDeal))
 
 
-def shops_running(session, shop_ids: set | None) -> list[int]:
-    """Those of `shop_ids` (None: of every shop) that run a weekly deal: their pages show
-    what sold (read by the page cache while `session` flushes, so without autoflush)."""
-    found = select(WeeklyDeal.shop_id).where(WeeklyDeal.active)
-    if shop_ids is not None:
-        found = found.where(WeeklyDeal.shop_id.in_(shop_ids))
-    with session.no_autoflush:
-        return list(session.scalars(found.distinct()))
-
-
 def save_weekly_deal(*, title, listing_ids, deadline_weekday, deadline_time, handout_weekday,
                      active: bool = True) -> WeeklyDeal:
     """Create or change the shop's weekly deal (current shop scope). Raises DomainError

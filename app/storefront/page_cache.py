@@ -18,8 +18,8 @@ developer's hands), under the shop's *generation*:
 
 - every committed change to a shop's rows that its pages read (`SHOWN`: the shop itself,
   its domains, members, theme, listings, collections, pages, deals, promoters...) moves that
-  shop's generation on; its orders, payments and the like do not (`COUNTED`: unless a weekly
-  deal shows what sold); a change to the shared catalog (products, variants, suppliers) or
+  shop's generation on; its orders, payments and the like do not (`COUNTED_LATE`: a weekly
+  deal's "n sold" may lag); a change to the shared catalog (products, variants, suppliers) or
   to who may open a shop moves the platform-wide one;
 - the generations live in Redis when there is one (so every process of every server sees a
   change at once), else in this process (the embedded default runs one process); each
@@ -29,7 +29,7 @@ developer's hands), under the shop's *generation*:
   while it rendered is never hidden behind it.
 
 The time limit bounds what changes with the clock alone (a group's "ends in 3 h", a weekly
-deadline). A stored answer is sent exactly as it was made, security headers and script nonce
+deadline) and what a page counts without being told (a weekly deal's "n sold this week"). A stored answer is sent exactly as it was made, security headers and script nonce
 included: a nonce guards against markup injected into the page, and such markup would be
 stored with (and before) the render that chose the nonce, its own write moving the
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
@@ -64,13 +64,12 @@ from app import remembered
 from app.accounts.models import ShopMembership, User
 from app.catalog.models import Supplier, SupplyProduct, SupplyVariant
 from app.change_notes import EVERY_SHOP, PENDING, note
-from app.deals import weekly
 from app.orders.cart import raw_cart
 from app.orders.models import Order, OrderLine
 from app.referrals.models import Promoter
 from app.shops.models import Shop
 from app.sites import storefront_session_reader
-from app.tenancy import current_shop_id, current_supplier_id
+from app.tenancy import current_shop_id
 from app.tenancy.context import TenantMixin
 
 from .referral_views import (
@@ -428,10 +427,13 @@ SHOWN = frozenset({
     "collections", "collection_listings", "shop_pages", "deals", "deal_rounds", "weekly_deals", "pickup_points",
     "promoters"})
 # Orders show on one stored part only: a running weekly deal's "n sold this week"
-# (app/deals/weekly.py). So an order's write moves the generation of a shop with a running
-# weekly deal, when it changes what that counts: a new or deleted order or line, an order's
-# status, hold or time, a line's listing or quantity.
-COUNTED = {Order: {"status", "hold", "placed_at"}, OrderLine: {"listing_id", "quantity", "order_id"}}
+# (app/deals/weekly.py). An order does not move the shop's generation for it: the count on a
+# stored page may be up to PAGE_CACHE_SECONDS behind, like stock (QUIET). A weekly deal's
+# shop is a community leader's, whose neighbours order in a rush before the deadline: were
+# each order a change, its pages would be rendered again at every order exactly then (at 2
+# orders a second, 9% of its pages came stored and p99 was 70 ms; bench/README.md). A
+# count a minute late is social proof all the same; the cart and checkout read the truth.
+COUNTED_LATE = frozenset({Order.__tablename__, OrderLine.__tablename__})
 # Columns whose change alone leaves the stored pages as they are:
 # - stock: every order anywhere moves some variant's stock; were that a change of the whole
 #   catalog, no page would stay stored on a busy platform. A stored page may show "in stock"
@@ -446,7 +448,6 @@ QUIET = {SupplyVariant: {"stock"}, Promoter: {"clicks"}}
 _PAGE_TABLES = re.compile(
     r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(" + "|".join(sorted(
         SHOWN | {model.__tablename__ for model in _CATALOG})) + r")\b", re.IGNORECASE)
-_WEEKLY_CHECK = "flagship.page_cache_weekly"  # session.info: shops whose orders changed in a flush
 
 
 def _shown(model) -> bool:
@@ -459,10 +460,6 @@ def _note_object(session: Session, obj) -> None:
         return  # see QUIET
     if _shown(type(obj)):
         note(session, obj.shop_id)
-    elif type(obj) in COUNTED:
-        if obj in session.dirty and not _modified(obj) & COUNTED[type(obj)]:
-            return
-        session.info.setdefault(_WEEKLY_CHECK, set()).add(obj.shop_id)  # (stamped by app/tenancy)
     elif isinstance(obj, Shop):
         note(session, obj.id)
     elif isinstance(obj, ShopMembership):
@@ -480,16 +477,6 @@ def _modified(obj) -> set[str]:
     return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
 
-def _note_weekly(session: Session, shop_ids: set | None) -> None:
-    """Note those of `shop_ids` (None: every shop) that run a weekly deal (see COUNTED)."""
-    if current_supplier_id() is not None:  # (the portal's scope may not read weekly deals)
-        for shop_id in shop_ids or (EVERY_SHOP,):
-            note(session, shop_id)
-        return
-    for shop_id in weekly.shops_running(session, shop_ids):
-        note(session, shop_id)
-
-
 def install_invalidation(cache: PageCache) -> None:
     """Watch every session: flushed rows and bulk UPDATE / DELETE statements note which
     generations move; a commit moves them, a rollback forgets them."""
@@ -498,9 +485,6 @@ def install_invalidation(cache: PageCache) -> None:
     def _before_flush(session, flush_context, instances):
         for obj in (*session.new, *session.dirty, *session.deleted):
             _note_object(session, obj)
-        orders_of = session.info.pop(_WEEKLY_CHECK, None)
-        if orders_of:
-            _note_weekly(session, orders_of)
 
     @event.listens_for(Session, "do_orm_execute")
     def _bulk(state):
@@ -519,11 +503,6 @@ def install_invalidation(cache: PageCache) -> None:
         if _shown(model):
             shop_id = current_shop_id()
             note(state.session, shop_id if shop_id is not None else EVERY_SHOP)
-        elif model in COUNTED:
-            if columns and not columns & COUNTED[model]:
-                return
-            shop_id = current_shop_id()
-            _note_weekly(state.session, {shop_id} if shop_id is not None else None)
         elif issubclass(model, (*_CATALOG, Shop)):
             note(state.session, EVERY_SHOP)
 
