@@ -171,8 +171,9 @@ def browsing(conn, sub: str) -> tuple[int, str, list[tuple[str, str]], list[tupl
 
 
 def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[Page]:
-    """home, collection, product, search, cart and checkout (GET) of each measured shop; the
-    handles come from the database, the cart is filled through the storefront's own form."""
+    """home, collection, product, search, cart and checkout (GET) of each measured shop, and
+    the page of the platform's first open group buy; the handles come from the database, the
+    cart is filled through the storefront's own form."""
     import psycopg
 
     pages = []
@@ -208,6 +209,16 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
                                storefront=True) for name, path in browsed]
             pages += [Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
                       Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True)]
+        # A group buy's page, where its share link lands (the demo's Maple runs one): a
+        # friend's first visit, and the page rendered.
+        group = conn.execute(
+            "SELECT s.subdomain, r.token FROM deal_rounds r JOIN deals d ON d.shop_id = r.shop_id AND "
+            "d.id = r.deal_id JOIN shops s ON s.id = r.shop_id WHERE d.kind = 'group' AND r.status = 'open' "
+            "ORDER BY r.id LIMIT 1").fetchone()
+        if group is not None:
+            host = f"{group[0]}.{web_seed.SERVER_NAME}"
+            pages += [Page(f"{group[0]} group", host, f"/groups/{group[1]}", storefront=True),
+                      Page(f"{group[0]} group (uncached)", host, f"/groups/{group[1]}", RENDERED, storefront=True)]
     return pages
 
 

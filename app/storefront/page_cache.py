@@ -84,8 +84,13 @@ from .theming import PREVIEW_KEY
 
 log = logging.getLogger(__name__)
 
+# A group's page is where its share link lands: every friend who opens it in a chat is a
+# first visit. Its members (initials) are read from orders, which move no generation: a
+# member counts once their round's progress moves, and that write does. A member's own view
+# (`order`: whether their payment is still on its way) is theirs, never stored.
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
-         "storefront.policy_page"}
+         "storefront.policy_page", "storefront.group"}
+PERSONAL_ARGS = {"storefront.group": ("order",)}
 _KEY = "flagship.page_cache_key"
 _GENERATIONS = "flagship.page_cache_generations"  # (shop id, its generations) read before rendering
 _REFERRAL = re.compile(r"(?:^|&)ref=")
@@ -362,7 +367,8 @@ class PageCache:
     def _may_store(self) -> bool:
         """This request's page may be stored (once it is made, and it answers 200 with no cookie)."""
         return not (self.seconds <= 0 or current_app.debug or request.method != "GET"
-                    or request.endpoint not in PAGES or "ref" in request.args)
+                    or request.endpoint not in PAGES or "ref" in request.args
+                    or any(name in request.args for name in PERSONAL_ARGS.get(request.endpoint, ())))
 
     def store(self, sender, response, **extra):
         """request_finished: keep the answer to a cacheable storefront page."""
@@ -426,9 +432,10 @@ SHOWN = frozenset({
     "shops", "shop_domains", "shop_memberships", "theme_configs", "shop_media", "listings", "listing_media",
     "collections", "collection_listings", "shop_pages", "deals", "deal_rounds", "weekly_deals", "pickup_points",
     "promoters"})
-# Orders show on one stored part only: a running weekly deal's "n sold this week"
-# (app/deals/weekly.py). An order does not move the shop's generation for it: the count on a
-# stored page may be up to PAGE_CACHE_SECONDS behind, like stock (QUIET). A weekly deal's
+# Orders show on two stored parts only: a running weekly deal's "n sold this week"
+# (app/deals/weekly.py) and a group's members (see PAGES). An order does not move the shop's
+# generation for them: the count on a stored page may be up to PAGE_CACHE_SECONDS behind,
+# like stock (QUIET). A weekly deal's
 # shop is a community leader's, whose neighbours order in a rush before the deadline: were
 # each order a change, its pages would be rendered again at every order exactly then (at 2
 # orders a second, 9% of its pages came stored and p99 was 70 ms; bench/README.md). A

@@ -178,6 +178,43 @@ def test_with_a_weekly_deal_what_sold_shows_within_the_page_time_limit(cached, a
     assert client.get(path).headers["X-Page-Cache"] == "hit"  # (the same: a minute late at most)
 
 
+def test_a_groups_page_is_stored_for_its_links_visitors_until_someone_joins(cached, storefront, shop_a):
+    """A group's share link lands every friend who opens it on the group's page: stored, and
+    made again once a member joins (the round's progress moves the shop's generation). A
+    member's own view (`order`: is their payment on its way?) is theirs, never stored."""
+    from urllib.parse import urlsplit
+
+    from app.deals import services
+    from app.tenancy import use_shop
+    from tests.deals.test_group_buys import _join
+
+    crisps = shop_a.listings[1]
+    variant = crisps.supply_product.variants[0]
+    with use_shop(shop_a.shop.id):
+        deal = services.save_group_buy(crisps, prices={variant.id: "3.60"}, group_size=3, time_limit_hours=24,
+                                       max_open_groups=2)
+    db.session.commit()
+    deal_id, variant_id = deal.id, variant.id
+    started = _join(storefront(shop_a.shop), deal_id, variant_id)
+    own = urlsplit(started.location)
+    assert own.path.startswith("/groups/") and "order=" in own.query
+    token = own.path.split("/groups/")[1]
+
+    friend = storefront(shop_a.shop)
+    assert friend.get(f"/groups/{token}").headers["X-Page-Cache"] == "miss"
+    page = friend.get(f"/groups/{token}")
+    assert page.headers["X-Page-Cache"] == "hit" and "1 of 3 joined" in _text(page)
+    member = storefront(shop_a.shop)
+    for _ in range(2):
+        assert "X-Page-Cache" not in member.get(f"{own.path}?{own.query}").headers
+
+    assert _join(storefront(shop_a.shop), deal_id, variant_id, token, email="bo@example.com",
+                 name="Bo Chen").status_code == 302
+    page = friend.get(f"/groups/{token}")
+    assert page.headers["X-Page-Cache"] == "miss"
+    assert "2 of 3 joined" in _text(page) and '<li class="member">BC</li>' in _text(page)
+
+
 def _add_to_cart(client, listing, quantity=1):
     added = client.post("/cart/add", data={"listing_id": listing.id, "quantity": quantity,
                                            "variant_id": listing.supply_product.variants[0].id})
