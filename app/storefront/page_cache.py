@@ -3,7 +3,7 @@ page is the same as someone else's.
 
 A first visit (a share link opened in a chat, a search engine, a feed reader) carries no
 cookie; a returning shopper's session holds at most their cart. Their home, collection,
-product, search and shop pages then depend only on the shop, the language they chose and
+product, search and shop pages, and a group buy's page, then depend only on the shop, the language they chose and
 what is in their cart (the header's count, the Market theme's cart bar), so each web
 process keeps the pages it rendered under those (an LRU of `PAGE_CACHE_ENTRIES`): a shopper
 with the same cart, or none, gets the same page. A promoter's link is how most visitors of a
