@@ -85,12 +85,13 @@ from .theming import PREVIEW_KEY
 log = logging.getLogger(__name__)
 
 # A group's page is where its share link lands: every friend who opens it in a chat is a
-# first visit. Its members (initials) are read from orders, which move no generation: a
-# member counts once their round's progress moves, and that write does. A member's own view
-# (`order`: whether their payment is still on its way) is theirs, never stored.
+# first visit, and while it is open the page asks for its progress every 10 s. Its members
+# (initials) are read from orders, which move no generation: a member counts once their
+# round's progress moves, and that write does. A member's own view (`order`: whether their
+# payment is still on its way) is theirs, never stored.
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
-         "storefront.policy_page", "storefront.group"}
-PERSONAL_ARGS = {"storefront.group": ("order",)}
+         "storefront.policy_page", "storefront.group", "storefront.group_progress"}
+PERSONAL_ARGS = {"storefront.group": ("order",), "storefront.group_progress": ("order",)}
 _KEY = "flagship.page_cache_key"
 _GENERATIONS = "flagship.page_cache_generations"  # (shop id, its generations) read before rendering
 _REFERRAL = re.compile(r"(?:^|&)ref=")

@@ -204,15 +204,21 @@ def test_a_groups_page_is_stored_for_its_links_visitors_until_someone_joins(cach
     assert friend.get(f"/groups/{token}").headers["X-Page-Cache"] == "miss"
     page = friend.get(f"/groups/{token}")
     assert page.headers["X-Page-Cache"] == "hit" and "1 of 3 joined" in _text(page)
+    progress = f"/groups/{token}/progress"  # what the open page asks every 10 s
+    assert friend.get(progress).headers["X-Page-Cache"] == "miss"
+    assert friend.get(progress).headers["X-Page-Cache"] == "hit"
     member = storefront(shop_a.shop)
     for _ in range(2):
         assert "X-Page-Cache" not in member.get(f"{own.path}?{own.query}").headers
+        assert "X-Page-Cache" not in member.get(f"{progress}?{own.query}").headers
 
     assert _join(storefront(shop_a.shop), deal_id, variant_id, token, email="bo@example.com",
                  name="Bo Chen").status_code == 302
     page = friend.get(f"/groups/{token}")
     assert page.headers["X-Page-Cache"] == "miss"
     assert "2 of 3 joined" in _text(page) and '<li class="member">BC</li>' in _text(page)
+    answer = friend.get(progress)
+    assert answer.headers["X-Page-Cache"] == "miss" and answer.get_json()["progress"] == 2
 
 
 def _add_to_cart(client, listing, quantity=1):
