@@ -218,7 +218,9 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
         if group is not None:
             host = f"{group[0]}.{web_seed.SERVER_NAME}"
             pages += [Page(f"{group[0]} group", host, f"/groups/{group[1]}", storefront=True),
-                      Page(f"{group[0]} group (uncached)", host, f"/groups/{group[1]}", RENDERED, storefront=True)]
+                      Page(f"{group[0]} group (uncached)", host, f"/groups/{group[1]}", RENDERED, storefront=True),
+                      # (what the open page asks every 10 s)
+                      Page(f"{group[0]} group's progress", host, f"/groups/{group[1]}/progress", storefront=True)]
     return pages
 
 
