@@ -3,8 +3,9 @@ page is the same as someone else's.
 
 A first visit (a share link opened in a chat, a search engine, a feed reader) carries no
 cookie; a returning shopper's session holds at most their cart. Their home, collection,
-product, search and shop pages, and a group buy's page, then depend only on the shop, the language they chose and
-what is in their cart (the header's count, the Market theme's cart bar), so each web
+product, search and shop pages, and a group buy's page, then depend only on the shop, the
+language they chose and what is in their cart (the header's count, the Market theme's cart
+bar), so each web
 process keeps the pages it rendered under those (an LRU of `PAGE_CACHE_ENTRIES`): a shopper
 with the same cart, or none, gets the same page. A promoter's link is how most visitors of a
 social shop arrive, and their pages name that promoter (who earns on what they buy) for as
@@ -29,8 +30,8 @@ developer's hands), under the shop's *generation*:
   while it rendered is never hidden behind it.
 
 The time limit bounds what changes with the clock alone (a group's "ends in 3 h", a weekly
-deadline) and what a page counts without being told (a weekly deal's "n sold this week"). A stored answer is sent exactly as it was made, security headers and script nonce
-included: a nonce guards against markup injected into the page, and such markup would be
+deadline) and what a page counts without being told (a weekly deal's "n sold this week"). A
+stored answer is sent exactly as it was made, security headers and script nonce included: a nonce guards against markup injected into the page, and such markup would be
 stored with (and before) the render that chose the nonce, its own write moving the
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
 touches neither Flask, nor the database, nor Redis (reading the session cookie, signed, costs tens of
@@ -436,11 +437,11 @@ SHOWN = frozenset({
 # Orders show on two stored parts only: a running weekly deal's "n sold this week"
 # (app/deals/weekly.py) and a group's members (see PAGES). An order does not move the shop's
 # generation for them: the count on a stored page may be up to PAGE_CACHE_SECONDS behind,
-# like stock (QUIET). A weekly deal's
-# shop is a community leader's, whose neighbours order in a rush before the deadline: were
-# each order a change, its pages would be rendered again at every order exactly then (at 2
-# orders a second, 9% of its pages came stored and p99 was 70 ms; bench/README.md). A
-# count a minute late is social proof all the same; the cart and checkout read the truth.
+# like stock (QUIET). A weekly deal's shop is a community leader's, whose neighbours order
+# in a rush before the deadline: were each order a change, its pages would be rendered again
+# at every order exactly then (at 2 orders a second, 9% of its pages came stored and p99 was
+# 70 ms; bench/README.md). A count a minute late is social proof all the same; the cart and
+# checkout read the truth.
 COUNTED_LATE = frozenset({Order.__tablename__, OrderLine.__tablename__})
 # Columns whose change alone leaves the stored pages as they are:
 # - stock: every order anywhere moves some variant's stock; were that a change of the whole
