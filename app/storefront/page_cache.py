@@ -5,9 +5,8 @@ A first visit (a share link opened in a chat, a search engine, a feed reader) ca
 cookie; a returning shopper's session holds at most their cart. Their home, collection,
 product, search and shop pages, and a group buy's page, then depend only on the shop, the
 language they chose and what is in their cart (the header's count, the Market theme's cart
-bar), so each web
-process keeps the pages it rendered under those (an LRU of `PAGE_CACHE_ENTRIES`): a shopper
-with the same cart, or none, gets the same page. A promoter's link is how most visitors of a
+bar), so each web process keeps the pages it rendered under those (an LRU of
+`PAGE_CACHE_ENTRIES`): a shopper with the same cart, or none, gets the same page. A promoter's link is how most visitors of a
 social shop arrive, and their pages name that promoter (who earns on what they buy) for as
 long as the binding runs; a promoter's own browser makes share links with their code. So
 the promoter named and the code shared join the key (read from the signed cookies as the
