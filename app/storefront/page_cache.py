@@ -89,9 +89,13 @@ log = logging.getLogger(__name__)
 # (initials) are read from orders, which move no generation: a member counts once their
 # round's progress moves, and that write does. A member's own view (`order`: whether their
 # payment is still on its way) is theirs, never stored.
+# A share link's short address (`/s/<slug>`, app/storefront/share_views.py) is every shared
+# visitor's first request: a redirect to its page, the same for everyone, kept like a page
+# (it cost a page's work: the slug's target is looked up and checked as its page would be).
 PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
-         "storefront.policy_page", "storefront.group", "storefront.group_progress"}
+         "storefront.policy_page", "storefront.group", "storefront.group_progress", "storefront.short_link"}
 PERSONAL_ARGS = {"storefront.group": ("order",), "storefront.group_progress": ("order",)}
+REDIRECTS = {"storefront.short_link"}  # stored when they answer 302 (the others: 200)
 _KEY = "flagship.page_cache_key"
 _GENERATIONS = "flagship.page_cache_generations"  # (shop id, its generations) read before rendering
 _REFERRAL = re.compile(r"(?:^|&)ref=")
@@ -377,7 +381,7 @@ class PageCache:
             return
         shop_id = current_shop_id()  # (the scope's: a request that failed expired the shop's row)
         self.shop_of_host[request.host] = shop_id  # the next visit finds its generations
-        if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
+        if (response.status_code != (302 if request.endpoint in REDIRECTS else 200) or response.is_streamed or response.direct_passthrough
                 or "Set-Cookie" in response.headers or _is_draft()):
             return
         # (A read page's rows are not expired by its commit: app/unit_of_work.py.)

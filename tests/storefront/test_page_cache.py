@@ -221,6 +221,31 @@ def test_a_groups_page_is_stored_for_its_links_visitors_until_someone_joins(cach
     assert answer.headers["X-Page-Cache"] == "miss" and answer.get_json()["progress"] == 2
 
 
+def test_a_share_links_redirect_is_stored_and_every_click_still_counts(cached, storefront, shop_a):
+    """A short link (`/s/<slug>`, with or without a promoter's code) is every shared
+    visitor's first request: its redirect is stored like a page, and each click still counts
+    as an arrival through that link."""
+    from app.analytics.jobs import aggregate_analytics
+    from app.storefront.sharing import base36
+    from tests.analytics.helpers import visit
+    from tests.analytics.test_aggregation import counts_of
+
+    tee = shop_a.listings[0]
+    slug = f"p{base36(tee.id)}"
+    friend = storefront(shop_a.shop)
+    for path, location in ((f"/s/{slug}", f"/products/{tee.handle}"),
+                           (f"/s/{slug}/CODE1234", f"/products/{tee.handle}?ref=CODE1234")):
+        answers = [visit(friend, path) for _ in range(3)]
+        assert [a.status_code for a in answers] == [302] * 3
+        assert [a.headers["X-Page-Cache"] for a in answers] == ["miss", "hit", "hit"]
+        assert {a.location.split("alpha.flagship.test", 1)[-1] for a in answers} == {location}
+    for _ in range(2):  # a slug that names nothing: a 404, never stored
+        missing = storefront(shop_a.shop).get("/s/pzzzz")
+        assert missing.status_code == 404 and "X-Page-Cache" not in missing.headers
+    aggregate_analytics()
+    assert counts_of(shop_a.shop.id, "share") == {slug: (6, 0, 0)}
+
+
 def _add_to_cart(client, listing, quantity=1):
     added = client.post("/cart/add", data={"listing_id": listing.id, "quantity": quantity,
                                            "variant_id": listing.supply_product.variants[0].id})

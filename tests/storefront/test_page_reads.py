@@ -18,6 +18,7 @@ from app.extensions import db
 from app.referrals.models import Promoter
 from app.shops.models import Collection, Listing, Shop
 from app.storefront.page_cache import COUNTED_LATE, PAGES, SHOWN
+from app.storefront.sharing import base36
 from app.tenancy import unscoped
 from app.tenancy.context import TenantMixin
 
@@ -61,7 +62,8 @@ def test_stored_pages_read_only_tables_whose_writes_drop_them(app, storefront):
         shops = []
         for shop in db.session.scalars(select(Shop).order_by(Shop.id)):
             listings = db.session.scalars(select(Listing).where(Listing.shop_id == shop.id)).all()
-            paths = ["/", "/search?q=tea", "/search?q=a", *(f"/products/{listing.handle}" for listing in listings),
+            paths = ["/", "/search?q=tea", "/search?q=a", "/s/h", *(f"/s/p{base36(listing.id)}" for listing in listings if listing.is_visible),
+                     *(f"/products/{listing.handle}" for listing in listings),
                      *(f"/collections/{handle}" for handle in db.session.scalars(
                          select(Collection.handle).where(Collection.shop_id == shop.id))),
                      *(f"/groups/{token}{progress}" for progress in ("", "/progress") for token in db.session.scalars(
@@ -94,12 +96,12 @@ def test_stored_pages_read_only_tables_whose_writes_drop_them(app, storefront):
             try:
                 for path in [*paths, *pages]:
                     page = client.get(path)
-                    assert page.status_code == 200, (shop.subdomain, who, path)
+                    assert page.status_code == (302 if path.startswith("/s/") else 200), (shop.subdomain, who, path)
                     endpoints.add(page.request.path.split("/")[1])
             finally:
                 event.remove(engine, "before_cursor_execute", listen)
-    assert {"", "search", "products", "collections", "pages", "groups"} <= endpoints  # every kind in PAGES was met
-    assert len(PAGES) == 7
+    assert {"", "search", "products", "collections", "pages", "groups", "s"} <= endpoints  # every kind in PAGES was met
+    assert len(PAGES) == 8
 
     assert {"listings", "deals", "deal_rounds", "weekly_deals", "promoters", "orders"} <= set(read)
     assert not counted_elsewhere, "a stored page reads orders other than a weekly count or a group's members: see COUNTED_LATE"
