@@ -52,6 +52,7 @@ class Page:
     path: str
     cookie: str = ""
     storefront: bool = False
+    status: int = 200  # what it answers (a share link: 302, its redirect)
 
 
 @dataclass
@@ -171,10 +172,12 @@ def browsing(conn, sub: str) -> tuple[int, str, list[tuple[str, str]], list[tupl
 
 
 def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[Page]:
-    """home, collection, product, search, cart and checkout (GET) of each measured shop, and
-    the page of the platform's first open group buy; the handles come from the database, the
-    cart is filled through the storefront's own form."""
+    """home, collection, product, search, cart and checkout (GET) and a product's share link
+    of each measured shop, and the page of the platform's first open group buy; the handles
+    come from the database, the cart is filled through the storefront's own form."""
     import psycopg
+
+    from app.storefront.sharing import base36
 
     pages = []
     with psycopg.connect(owner_url) as conn:
@@ -208,7 +211,9 @@ def storefront_pages(owner_url: str, address, shops=("mia", "hundred")) -> list[
                 pages += [Page(f"{sub} {name} (a promoter's visitor)", host, path, promoted.cookie_header,
                                storefront=True) for name, path in browsed]
             pages += [Page(f"{sub} cart", host, "/cart", cart.cookie_header, storefront=True),
-                      Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True)]
+                      Page(f"{sub} checkout", host, "/checkout", cart.cookie_header, storefront=True),
+                      # A product's share link, as a friend clicks it in a chat: its redirect.
+                      Page(f"{sub} share link", host, f"/s/p{base36(listings[0][0])}", storefront=True, status=302)]
         # A group buy's page, where its share link lands (the demo's Maple runs one): a
         # friend's first visit, and the page rendered.
         group = conn.execute(
@@ -278,13 +283,13 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
 
 
 def check(address, pages: list[Page]) -> None:
-    """Every page must answer 200 with a page, or its figures mean nothing."""
+    """Every page must answer as it should (200 with a page), or its figures mean nothing."""
     for page in pages:
         session = web_client.Session(address, page.host)
         if page.cookie:
             session.cookies.update(dict(part.split("=", 1) for part in page.cookie.split("; ")))
         response = session.get(web_client.numbered(page.path, 0))
-        if response.status != 200:
+        if response.status != page.status:
             raise RuntimeError(f"{page.name}: {page.host}{page.path} answered {response.status}")
         print(f"  ok  {page.name:<26} {page.host}{page.path}  {len(response.body):,} bytes")
 
@@ -316,7 +321,7 @@ def half_load(app_port: int, pages: list[Page], results: dict[str, Measure], sec
     for page in pages:
         rate = statistics.median(results[page.name].rps) / 2
         results[page.name].half = r = web_client.fixed_rate(("127.0.0.1", app_port), page.host, page.path,
-                                                            page.cookie, rate, seconds)
+                                                            page.cookie, rate, seconds, page.status)
         print(f"  half load: {page.name:<26} {rate:7.1f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
               f"  client late by at most {r.lag_ms:.1f} ms"
               f"  ({r.ok} ok, {r.errors} errors)", flush=True)
@@ -397,7 +402,7 @@ def in_process(env: dict, pages: list[Page], repeat: int = 5) -> dict[str, tuple
             client.get(web_client.numbered(page.path, 1), base_url=f"http://{page.host}", headers=headers)
             seen[0] = 0
             response = client.get(web_client.numbered(page.path, 2), base_url=f"http://{page.host}", headers=headers)
-            statements = seen[0] if response.status_code == 200 else f"({response.status_code})"
+            statements = seen[0] if response.status_code == page.status else f"({response.status_code})"
             times = []
             for n in range(repeat):
                 started = time.perf_counter()

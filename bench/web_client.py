@@ -144,7 +144,8 @@ def fill_cart(address, host: str, product_path: str, items: list[tuple[int, int]
 
 # --- open-loop load at a fixed rate ---------------------------------------------------------
 
-async def _timed_request(address, payload: bytes, scheduled: float, results: list, errors: list) -> None:
+async def _timed_request(address, payload: bytes, scheduled: float, results: list, errors: list,
+                         ok: int = 200) -> None:
     try:
         reader, writer = await asyncio.open_connection(*address)
         writer.write(payload)
@@ -153,7 +154,7 @@ async def _timed_request(address, payload: bytes, scheduled: float, results: lis
         await reader.read()  # until the server closes (Connection: close)
         writer.close()
         status = int(head.split()[1])
-        if status != 200:
+        if status != ok:
             errors.append(status)
             return
     except (OSError, IndexError, ValueError) as error:
@@ -172,7 +173,7 @@ def numbered(path: str, n: int) -> str:
     return path.replace(SEQUENCE, f"{n % 100_000_000:08d}")
 
 
-async def _open_loop(address, payload: bytes, rate: float, seconds: float) -> tuple[list, list, float]:
+async def _open_loop(address, payload: bytes, rate: float, seconds: float, ok: int = 200) -> tuple[list, list, float]:
     results, errors, tasks = [], [], []
     start = time.perf_counter()
     count = int(rate * seconds)
@@ -182,7 +183,7 @@ async def _open_loop(address, payload: bytes, rate: float, seconds: float) -> tu
         if delay > 0:
             await asyncio.sleep(delay)
         numbered_payload = numbered(payload.decode("latin-1"), i).encode("latin-1")
-        tasks.append(asyncio.create_task(_timed_request(address, numbered_payload, due, results, errors)))
+        tasks.append(asyncio.create_task(_timed_request(address, numbered_payload, due, results, errors, ok)))
     await asyncio.gather(*tasks)
     return results, errors, time.perf_counter() - start
 
@@ -216,8 +217,9 @@ def _openloop_binary() -> Path | None:
     return binary
 
 
-def _open_loop_c(binary: Path, address, payload: bytes, rate: float, seconds: float) -> tuple[list, list, float]:
-    """As _open_loop, by the C client: latencies (seconds) of the 200s, the errors
+def _open_loop_c(binary: Path, address, payload: bytes, rate: float, seconds: float,
+                 ok: int = 200) -> tuple[list, list, float]:
+    """As _open_loop, by the C client: latencies (seconds) of the `ok` answers, the errors
     (other statuses, or openloop's reason words: refused, reset, timeout...) and its worst
     lateness in sending (ms)."""
     with tempfile.NamedTemporaryFile(prefix="openloop-request-") as request:
@@ -234,7 +236,7 @@ def _open_loop_c(binary: Path, address, payload: bytes, rate: float, seconds: fl
     results, errors = [], []
     for line in run.stdout.splitlines():
         status, value = line.split()
-        if status == "200":
+        if status == str(ok):
             results.append(int(value) / 1e6)
         else:
             errors.append(int(status) or value)
@@ -253,9 +255,10 @@ class RateResult:
     lag_ms: float = float("nan")  # the client's own worst lateness in sending (C client only)
 
 
-def fixed_rate(address, host: str, path: str, cookie: str, rate: float, seconds: float) -> RateResult:
+def fixed_rate(address, host: str, path: str, cookie: str, rate: float, seconds: float, ok: int = 200) -> RateResult:
     """Send GET path at `rate` requests per second for `seconds`, each on its own
-    connection, whatever the answers' speed (open loop), and measure each latency.
+    connection, whatever the answers' speed (open loop), and measure each latency (answers
+    other than `ok` are errors).
 
     With the C client (openloop.c) when gcc can build it: on two cores beside the servers,
     the asyncio one falls behind above about 2,000 requests a second, and its own queue
@@ -264,9 +267,9 @@ def fixed_rate(address, host: str, path: str, cookie: str, rate: float, seconds:
     binary = _openloop_binary()
     lag = float("nan")
     if binary:
-        results, errors, lag = _open_loop_c(binary, address, payload, rate, seconds)
+        results, errors, lag = _open_loop_c(binary, address, payload, rate, seconds, ok)
     else:
-        results, errors, _elapsed = asyncio.run(_open_loop(address, payload, rate, seconds))
+        results, errors, _elapsed = asyncio.run(_open_loop(address, payload, rate, seconds, ok))
     if not results:
         return RateResult(rate, len(errors), 0, len(errors), float("nan"), float("nan"), float("nan"), lag)
     ordered = sorted(results)
