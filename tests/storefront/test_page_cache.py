@@ -193,8 +193,8 @@ def test_a_groups_page_is_stored_for_its_links_visitors_until_someone_joins(cach
     with use_shop(shop_a.shop.id):
         deal = services.save_group_buy(crisps, prices={variant.id: "3.60"}, group_size=3, time_limit_hours=24,
                                        max_open_groups=2)
+        deal_id, variant_id = deal.id, variant.id  # (before the commit expires them: row-level security)
     db.session.commit()
-    deal_id, variant_id = deal.id, variant.id
     started = _join(storefront(shop_a.shop), deal_id, variant_id)
     own = urlsplit(started.location)
     assert own.path.startswith("/groups/") and "order=" in own.query
