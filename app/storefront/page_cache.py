@@ -92,10 +92,11 @@ log = logging.getLogger(__name__)
 # A share link's short address (`/s/<slug>`, app/storefront/share_views.py) is every shared
 # visitor's first request: a redirect to its page, the same for everyone, kept like a page
 # (it cost a page's work: the slug's target is looked up and checked as its page would be).
-PAGES = {"storefront.home", "storefront.collection", "storefront.product", "storefront.search",
-         "storefront.policy_page", "storefront.group", "storefront.group_progress", "storefront.short_link"}
+# The endpoints whose answers are stored, and the status an answer is stored with.
+PAGES = {"storefront.home": 200, "storefront.collection": 200, "storefront.product": 200,
+         "storefront.search": 200, "storefront.policy_page": 200, "storefront.group": 200,
+         "storefront.group_progress": 200, "storefront.short_link": 302}
 PERSONAL_ARGS = {"storefront.group": ("order",), "storefront.group_progress": ("order",)}
-REDIRECTS = {"storefront.short_link"}  # stored when they answer 302 (the others: 200)
 _KEY = "flagship.page_cache_key"
 _GENERATIONS = "flagship.page_cache_generations"  # (shop id, its generations) read before rendering
 _REFERRAL = re.compile(r"(?:^|&)ref=")
@@ -381,7 +382,7 @@ class PageCache:
             return
         shop_id = current_shop_id()  # (the scope's: a request that failed expired the shop's row)
         self.shop_of_host[request.host] = shop_id  # the next visit finds its generations
-        if (response.status_code != (302 if request.endpoint in REDIRECTS else 200) or response.is_streamed or response.direct_passthrough
+        if (response.status_code != PAGES[request.endpoint] or response.is_streamed or response.direct_passthrough
                 or "Set-Cookie" in response.headers or _is_draft()):
             return
         # (A read page's rows are not expired by its commit: app/unit_of_work.py.)
