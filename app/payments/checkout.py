@@ -33,15 +33,15 @@ class CheckoutUnavailable(DomainError):
 
 def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checkout_key: str | None,
              status_url, cancel_url, confirm_url, pickup_point=None, discount_code: str = "",
-             quote=None, language: str | None = None):
+             quote=None):
     """The placed order (committed). Raises OutOfStock or another DomainError (nothing
     written), or CheckoutUnavailable when the database failed before the order was saved.
     A pay-on-delivery order may be held for the shopper's or the owner's confirmation
     (the shop's choice); `confirm_url(number, token)` is the shopper's e-mailed link.
     `discount_code`: a code the shopper typed (refused with a DomainError on its field);
     `quote`: the cart's quote the page already made for these details (its code is counted,
-    and checked again, as the order is placed); `language`: the shopper's, which their
-    e-mails speak (None: the shop's)."""
+    and checked again, as the order is placed). The order speaks the shopper's language
+    (`place_order` writes it from the storefront's request)."""
     try:
         if pay_by_card:
             order = start_card_checkout(shop, cart, customer, checkout_key=checkout_key,
@@ -53,7 +53,6 @@ def checkout(shop, cart, customer: CustomerDetails, *, pay_by_card: bool, checko
                                 pickup_point=pickup_point, discount_code=discount_code, quote=quote)
             if waits_for:
                 confirmation.hold(order, shop, waits_for, confirm_url=confirm_url)
-        order.language = language  # (written with the order: before the commit, not after it)
         # The caller reads back only what this wrote (the order's number and token for its
         # redirect, the shop it already had): not read again after the commit.
         commit(keep_loaded=True)

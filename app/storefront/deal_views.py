@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 
-from app import i18n
 from app.db_types import utcnow
 from app.deals import services as deals
 from app.errors import DomainError, NotFound
@@ -133,11 +132,9 @@ def group_checkout():
                         cancel_url=lambda number, token: url_for(".cancel_payment", number=number,
                                                                  token=token, _external=True),
                         pickup_point=point)
-                    card.order.language = i18n.current_language()  # the shopper's e-mails speak it
                     return redirect(card.url, code=303)
                 order, joined = deals.join(g.shop, deal, token, variant.id, quantity, details,
                                            checkout_key=form.checkout_key.data or None, pickup_point=point)
-                order.language = i18n.current_language()
             except OutOfStock as error:
                 flash_refusal(error)
             except PaymentUnavailable as error:

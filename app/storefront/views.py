@@ -421,7 +421,7 @@ def checkout():
                                                          token=token, _external=True),
                 confirm_url=lambda number, token: url_for(".confirm_order", number=number,
                                                           token=token, _external=True),
-                pickup_point=form.chosen_point(), quote=quote, language=i18n.current_language())
+                pickup_point=form.chosen_point(), quote=quote)
         except OutOfStock as error:
             flash_refusal(error)
             return redirect(url_for(".cart"))

@@ -149,3 +149,25 @@ def test_an_order_placed_in_english_remembers_it(zh_shop, storefront):
     assert _add(client, zh_shop.listings[0]).status_code == 302
     assert client.post("/checkout", data=CHECKOUT).status_code == 302
     assert _order_of(zh_shop.shop).language == "en"
+
+
+def test_a_group_order_placed_in_chinese_remembers_it_by_card_or_on_delivery(fake_stripe, shop_a, storefront):
+    """The group checkout places its orders through the same `place_order` as the cart's, which
+    writes the shopper's language: the member's e-mails speak it, whichever way they pay."""
+    from app.deals import services as deals
+    from tests.payments.helpers import latest_order
+
+    crisps = shop_a.listings[1]
+    with use_shop(shop_a.shop.id):
+        variant_id = crisps.supply_product.variants[0].id
+        deal_id = deals.save_group_buy(crisps, prices={variant_id: "3.60"}, group_size=3,
+                                       time_limit_hours=24, max_open_groups=3).id
+    client = speaking(storefront(shop_a.shop), "zh")
+    query = f"/group-checkout?deal={deal_id}&variant={variant_id}"
+    on_delivery = client.post(query, data=CHECKOUT)
+    assert on_delivery.status_code == 302 and "/groups/" in on_delivery.location
+    assert latest_order().language == "zh"
+    by_card = client.post(query, data=dict(CHECKOUT, email="bo@example.com", payment_method="card"))
+    assert by_card.status_code == 303
+    order = latest_order()
+    assert order.payment_method == "card" and order.language == "zh"
