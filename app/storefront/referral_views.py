@@ -18,6 +18,7 @@ from flask import abort, current_app, flash, g, redirect, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
+from app.analytics.counting import is_bot
 from app.errors import DomainError
 from app.extensions import limiter
 from app.i18n import _
@@ -95,7 +96,9 @@ def _referral_visit():
         return None
     code = request.args.get("ref")
     own = g.sharer_code is not None and g.sharer_code == referrals.normal_code(code)
-    landed = None if own else referrals.land(shop, code, g.referral_visit)
+    # A chat app's link preview, a crawler: it gets the page, but neither counts as the
+    # promoter's click nor is bound to them (it would never buy, and has no cookie jar).
+    landed = None if own or is_bot(request.environ) else referrals.land(shop, code, g.referral_visit)
     rest = {key: value for key, value in request.args.items(multi=True) if key != "ref"}
     response = redirect(url_for(request.endpoint, **(request.view_args or {}), **rest))
     if landed is not None:

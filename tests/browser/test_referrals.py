@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.notifications.models import OutboundEmail
 from app.tenancy import unscoped
+from tests.browser.test_analytics import SAFARI
 from tests.browser.test_group_buy import _check_out
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,8 @@ def test_a_friend_buys_through_a_promoters_link_and_the_promoter_sees_the_commis
     assert "?ref=" in link
     expect(page.locator(".promoter-stats")).to_contain_text("Orders")
 
-    friend_context = browser.new_context(viewport={"width": 390, "height": 844})
+    # A phone's browser: a headless one names itself, and counts as no promoter's click.
+    friend_context = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=SAFARI)
     friend = friend_context.new_page()
     friend.goto(link)
     assert "ref=" not in friend.url  # the link's code is remembered, not kept in the address

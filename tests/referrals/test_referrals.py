@@ -238,6 +238,22 @@ def test_a_third_level_cannot_be_written(shop_a, storefront):
         db.session.flush()
 
 
+def test_a_link_preview_or_a_crawler_gets_the_page_but_is_no_click(shop_a, storefront):
+    """A promoter's link pasted in a chat is fetched first by the app's previewer: that fetch
+    is neither the promoter's click nor a visitor bound to them. The friend who taps it is."""
+    open_programme(shop_a.shop)
+    ben_id, ben_code, _token = promoter(shop_a.shop, "Ben", "ben@example.com")
+    for agent in ("facebookexternalhit/1.1", "WhatsApp/2.23 preview", "Googlebot/2.1", ""):
+        fetch = storefront(shop_a.shop).get(f"/?ref={ben_code}", headers={"User-Agent": agent})
+        assert fetch.status_code == 302 and fetch.location.endswith("/")  # the page, without ?ref
+        assert "fs_ref=" not in fetch.headers.get("Set-Cookie", ""), agent
+    assert get_promoter(ben_id).clicks == 0
+    friend = storefront(shop_a.shop).get(f"/?ref={ben_code}", headers={
+        "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"})
+    assert friend.status_code == 302 and "fs_ref=" in friend.headers["Set-Cookie"]
+    assert get_promoter(ben_id).clicks == 1
+
+
 def test_shops_are_walled_off(shop_a, shop_b, storefront, login):
     open_programme(shop_a.shop)
     open_programme(shop_b.shop)
