@@ -319,12 +319,15 @@ def land(shop, code, visit: Visit | None, now: datetime | None = None) -> Visit 
         return None
     if visit is not None and visit.bound_at + binding_period(shop) > now:
         return None
-    promoter = promoter_by_code(code)
-    if promoter is None or not promoter.is_active:
+    code = normal_code(code)
+    if code is None:
         return None
-    db.session.execute(update(Promoter).where(Promoter.id == promoter.id)
-                       .values(clicks=Promoter.clicks + 1).execution_options(synchronize_session=False))
-    return Visit(promoter.id, now)
+    # One statement finds the active promoter of the code and counts the click.
+    promoter_id = db.session.execute(
+        update(Promoter).where(Promoter.code == code, Promoter.status == "active")
+        .values(clicks=Promoter.clicks + 1).returning(Promoter.id)
+        .execution_options(synchronize_session=False)).scalar()
+    return None if promoter_id is None else Visit(promoter_id, now)
 
 
 def current_visit() -> Visit | None:

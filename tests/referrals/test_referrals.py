@@ -254,6 +254,23 @@ def test_a_link_preview_or_a_crawler_gets_the_page_but_is_no_click(shop_a, store
     assert get_promoter(ben_id).clicks == 1
 
 
+def test_a_promoters_link_finds_the_promoter_and_counts_the_click_in_one_statement(shop_a, storefront):
+    """Every new visitor a promoter's post brings costs one write: an UPDATE that finds the
+    active promoter of the code and counts the click (no read of the promoter before it)."""
+    from tests.test_statement_counts import recording
+
+    open_programme(shop_a.shop)
+    ben_id, ben_code, _token = promoter(shop_a.shop, "Ben", "ben@example.com")
+    storefront(shop_a.shop).get(f"/?ref={ben_code}")  # warms what a process keeps
+    friend = storefront(shop_a.shop)
+    with recording() as found:
+        landed = friend.get(f"/?ref={ben_code}")
+    assert landed.status_code == 302 and "fs_ref=" in landed.headers["Set-Cookie"]
+    touching = [statement for statement in found.statements if "promoters" in statement]
+    assert len(touching) == 1 and touching[0].lstrip().upper().startswith("UPDATE"), touching
+    assert get_promoter(ben_id).clicks == 2
+
+
 def test_shops_are_walled_off(shop_a, shop_b, storefront, login):
     open_programme(shop_a.shop)
     open_programme(shop_b.shop)
