@@ -3,8 +3,10 @@
 Content-Security-Policy: scripts and <style> elements run only from our own origin or
 with this request's nonce (templates write `nonce="{{ csp_nonce() }}"`), so an injected
 <script> or event-handler attribute does nothing. No page may be framed (the theme
-preview opens in its own tab, not an iframe). A response that brings its own policy
-(uploaded media: `default-src 'none'; sandbox`) keeps it.
+preview opens in its own tab, not an iframe). An image (uploaded media, a share picture)
+gets `IMAGE_POLICY`: nothing loads and nothing runs, but the browser's own viewer, which
+styles the page it shows an image in inline, may do so. A response that brings its own
+policy keeps it.
 
 `form-action` is left out on purpose: checkout and payout onboarding post to us and we
 answer with a redirect to Stripe, and browsers check form-action against that redirect.
@@ -22,6 +24,7 @@ NO_STORE_BLUEPRINTS = {"dashboard", "admin", "supplier", "accounts"}
 NO_STORE_ENDPOINTS = {"storefront.cart", "storefront.checkout", "storefront.order_status",
                       "storefront.cancel_payment", "storefront.confirm_cancel_payment"}
 HSTS = "max-age=31536000"
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 def csp_nonce() -> str:
@@ -67,7 +70,8 @@ def _carries_token() -> bool:
 
 def set_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy())
+    is_image = (response.mimetype or "").startswith("image/")
+    headers.setdefault("Content-Security-Policy", IMAGE_POLICY if is_image else content_security_policy())
     headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for older browsers
     headers["X-Content-Type-Options"] = "nosniff"
     # A URL with a token in it must not reach another site. `same-origin` rather than

@@ -41,6 +41,13 @@ def test_a_shopper_opens_the_share_panel_and_copies_the_link(live_server, page):
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert page.csp_violations == [] and page.console_errors == []
 
+    # Opened on its own (a long press, "Open image in new tab"): the browser's image viewer
+    # styles its page inline, which an image's policy allows (it can run no script).
+    source = picture.get_attribute("src")
+    shown = page.goto(source if source.startswith("http") else origin + source)
+    assert shown.status == 200 and shown.headers["content-type"] == "image/png"
+    assert page.csp_violations == [], page.csp_violations
+
     page.goto(link)  # a friend opens it
     expect(page).to_have_url(live_server.shop("mia", "/products/the-perfect-organic-tee"))
     expect(page.get_by_role("heading", name="The Perfect Organic Tee")).to_be_visible()
