@@ -96,8 +96,8 @@ def _referral_visit():
         return None
     code = request.args.get("ref")
     own = g.sharer_code is not None and g.sharer_code == referrals.normal_code(code)
-    # A chat app's link preview, a crawler: it gets the page, but neither counts as the
-    # promoter's click nor is bound to them (it would never buy, and has no cookie jar).
+    # A chat app's link preview, a crawler: it gets the page, but it is nobody the promoter
+    # brought, so it counts no click and is bound to no one.
     landed = None if own or is_bot(request.environ) else referrals.land(shop, code, g.referral_visit)
     rest = {key: value for key, value in request.args.items(multi=True) if key != "ref"}
     response = redirect(url_for(request.endpoint, **(request.view_args or {}), **rest))
