@@ -54,6 +54,38 @@ def test_without_photos_the_suppliers_picture_is_shown(shop_a, tee, storefront):
     assert 'src="/static/demo/organic-tee.svg" alt="Colour Tee"' in html and "data-gallery" not in html
 
 
+def _fetched_first(html: str) -> list[str]:
+    """The picture addresses the page asks the browser to fetch before anything else."""
+    return [src for tag in re.findall(r"<img [^>]*>", html) if 'fetchpriority="high"' in tag
+            for src in re.findall(r'src="([^"]+)"', tag)]
+
+
+def test_the_main_picture_is_fetched_first_and_cards_when_they_near_the_screen(shop_a, tee, storefront):
+    """The page's largest paint (a product's picture, alone or a gallery's first; a group's)
+    is fetched first and never lazily; every card's waits until it nears the screen."""
+    from app.deals import services as deals
+
+    html = _page(storefront, shop_a, tee)
+    assert _fetched_first(html) == ["/static/demo/organic-tee.svg"]
+    main = re.search(r'<img class="media-img" src="/static/demo/organic-tee.svg"[^>]*>', html)[0]
+    assert 'loading="eager"' in main and "lazy" not in main
+    red, blue = _add(shop_a, tee, RED, BLUE)
+    assert _fetched_first(_page(storefront, shop_a, tee)) == [_url(red)]
+    home = storefront(shop_a.shop).get("/").get_data(as_text=True)
+    assert _fetched_first(home) == [] and 'loading="lazy"' in home
+    crisps = shop_a.listings[1]  # (the tee leaves no room under its price for a group's)
+    crisps.supply_product.image_url = "/static/demo/sea-salt-crisps.svg"
+    with use_shop(shop_a.shop.id):
+        variant_id = crisps.supply_product.variants[0].id
+        deal = deals.save_group_buy(crisps, prices={variant_id: "3.60"}, group_size=2, time_limit_hours=24,
+                                    max_open_groups=2)
+        token = deals.join(shop_a.shop, deal, None, variant_id, 1, deals.CustomerDetails(
+            name="Ada Shopper", email="ada@example.com", phone="+1 555 0100 200", line1="1 Main Street",
+            line2="", city="Springfield", region="", postcode="12345", country="US"))[1].token
+    group = storefront(shop_a.shop).get(f"/groups/{token}").get_data(as_text=True)
+    assert _fetched_first(group) == ["/static/demo/sea-salt-crisps.svg"]
+
+
 def test_one_photo_replaces_the_suppliers_picture(shop_a, tee, storefront):
     [red] = _add(shop_a, tee, RED)
     html = _page(storefront, shop_a, tee)
