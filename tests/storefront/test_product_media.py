@@ -64,6 +64,7 @@ def test_the_main_picture_is_fetched_first_and_cards_when_they_near_the_screen(s
     """The page's largest paint (a product's picture, alone or a gallery's first; a group's)
     is fetched first and never lazily; every card's waits until it nears the screen."""
     from app.deals import services as deals
+    from tests.factories import CUSTOMER
 
     html = _page(storefront, shop_a, tee)
     assert _fetched_first(html) == ["/static/demo/organic-tee.svg"]
@@ -79,9 +80,7 @@ def test_the_main_picture_is_fetched_first_and_cards_when_they_near_the_screen(s
         variant_id = crisps.supply_product.variants[0].id
         deal = deals.save_group_buy(crisps, prices={variant_id: "3.60"}, group_size=2, time_limit_hours=24,
                                     max_open_groups=2)
-        token = deals.join(shop_a.shop, deal, None, variant_id, 1, deals.CustomerDetails(
-            name="Ada Shopper", email="ada@example.com", phone="+1 555 0100 200", line1="1 Main Street",
-            line2="", city="Springfield", region="", postcode="12345", country="US"))[1].token
+        token = deals.join(shop_a.shop, deal, None, variant_id, 1, CUSTOMER)[1].token
     group = storefront(shop_a.shop).get(f"/groups/{token}").get_data(as_text=True)
     assert _fetched_first(group) == ["/static/demo/sea-salt-crisps.svg"]
 
