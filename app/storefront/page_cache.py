@@ -6,15 +6,16 @@ cookie; a returning shopper's session holds at most their cart. Their home, coll
 product, search and shop pages, and a group buy's page, then depend only on the shop, the
 language they chose and what is in their cart (the header's count, the Market theme's cart
 bar), so each web process keeps the pages it rendered under those (an LRU of
-`PAGE_CACHE_ENTRIES`): a shopper with the same cart, or none, gets the same page. A promoter's link is how most visitors of a
-social shop arrive, and their pages name that promoter (who earns on what they buy) for as
-long as the binding runs; a promoter's own browser makes share links with their code. So
-the promoter named and the code shared join the key (read from the signed cookies as the
-storefront reads them): every visitor one promoter brought shares that promoter's pages. A
-page is theirs alone, and rendered, when a message waits for them (a flash), they preview a
-theme draft, or a referral cookie cannot be read (forged, another shop's). Pages are kept
-for at most `PAGE_CACHE_SECONDS` (never in debug mode, where templates change under the
-developer's hands), under the shop's *generation*:
+`PAGE_CACHE_ENTRIES`): a shopper with the same cart, or none, gets the same page. A
+promoter's link is how most visitors of a social shop arrive, and their pages name that
+promoter (who earns on what they buy) for as long as the binding runs; a promoter's own
+browser makes share links with their code. So the promoter named and the code shared join
+the key (read from the signed cookies as the storefront reads them): every visitor one
+promoter brought shares that promoter's pages. A page is theirs alone, and rendered, when
+a message waits for them (a flash), they preview a theme draft, or a referral cookie
+cannot be read (forged, another shop's). Pages are kept for at most `PAGE_CACHE_SECONDS`
+(never in debug mode, where templates change under the developer's hands), under the
+shop's *generation*:
 
 - every committed change to a shop's rows that its pages read (`SHOWN`: the shop itself,
   its domains, members, theme, listings, collections, pages, deals, promoters...) moves that
@@ -29,17 +30,17 @@ developer's hands), under the shop's *generation*:
   while it rendered is never hidden behind it.
 
 The time limit bounds what changes with the clock alone (a group's "ends in 3 h", a weekly
-deadline) and what a page counts without being told (a weekly deal's "n sold this week"). A
-stored answer is sent exactly as it was made, security headers and script nonce included: a nonce guards against markup injected into the page, and such markup would be
+deadline) and what a page counts without being told (a weekly deal's "n sold this week").
+A stored answer is sent exactly as it was made, security headers and script nonce
+included: a nonce guards against markup injected into the page, and such markup would be
 stored with (and before) the render that chose the nonce, its own write moving the
 generation on. Stored answers are served in front of Flask (WSGI middleware), so a hit
-touches neither Flask, nor the database, nor Redis (reading the session cookie, signed, costs tens of
-microseconds). Other methods, other pages and answers that set a cookie are never cached.
-The key is the shop, host, path, query (click ids and campaign tags taken off first:
-`TRACKING_PARAMETERS`), Accept-Encoding, the chosen language, the cart and the promoter
-named and shared:
-anything else a page comes to depend on (a language chosen from Accept-Language, say) must
-join it.
+touches neither Flask, nor the database, nor Redis (reading the session cookie, signed,
+costs tens of microseconds). Other methods, other pages and answers that set a cookie are
+never cached. The key is the shop, host, path, query (click ids and campaign tags taken
+off first: `TRACKING_PARAMETERS`), Accept-Encoding, the chosen language, the cart and the
+promoter named and shared: anything else a page comes to depend on (a language chosen from
+Accept-Language, say) must join it.
 """
 
 from __future__ import annotations
