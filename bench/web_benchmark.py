@@ -16,6 +16,11 @@ closed loop). Then the p99 at half of that maximum: an open-loop client sends re
 a fixed rate of half the page's median rps (each latency counted from when its request was
 due). Finally the storefront pages again on a database holding only the measured shops,
 for "1 shop vs 10,000 shops".
+
+The "floor:" rows are a third gunicorn, `bench.floor_app:app`: the least a rendered page of
+this stack does (a session and its statements, a template, both), with none of the app's
+code, measured against hello-world like every page. They have no target: they show where
+the stack itself stands against the rendered pages' 0.35x.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class Page:
     storefront: bool = False
     status: int = 200  # what it answers (a share link: 302, its redirect)
     rendered: bool = False  # never stored (cart, checkout, an unreadable cookie, a promoter's link)
+    server: str = "app"  # or "floor": the stack's floor (bench/floor_app.py), a baseline
 
 
 @dataclass
@@ -288,10 +294,19 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
             Page("supplier purchase order", host, f"/supplier/purchase-orders/{po_id}", supplier)]
 
 
-def check(address, pages: list[Page]) -> None:
+def floor_pages() -> list[Page]:
+    """The stack's floor (bench/floor_app.py): a session and statements, a template, both."""
+    return [Page("floor: 1 statement", "localhost", "/statements/1", server="floor"),
+            Page("floor: 5 statements", "localhost", "/statements/5", server="floor"),
+            Page("floor: a template", "localhost", "/template", server="floor"),
+            Page("floor: 5 statements and a template", "localhost", "/page/5", server="floor"),
+            Page("floor: 8 statements and a template", "localhost", "/page/8", server="floor")]
+
+
+def check(ports: dict[str, int], pages: list[Page]) -> None:
     """Every page must answer as it should (200 with a page), or its figures mean nothing."""
     for page in pages:
-        session = web_client.Session(address, page.host)
+        session = web_client.Session(("127.0.0.1", ports[page.server]), page.host)
         if page.cookie:
             session.cookies.update(dict(part.split("=", 1) for part in page.cookie.split("; ")))
         response = session.get(web_client.numbered(page.path, 0))
@@ -305,14 +320,14 @@ def check(address, pages: list[Page]) -> None:
 HELLO = Page("hello-world", "localhost", "/")
 
 
-def measure(app_port: int, hello_port: int, pages: list[Page], args) -> tuple[Measure, dict[str, Measure]]:
+def measure(ports: dict[str, int], hello_port: int, pages: list[Page], args) -> tuple[Measure, dict[str, Measure]]:
     hello, results = Measure(), {page.name: Measure() for page in pages}
     for page in pages:  # warm-up: imports, template compilation, the database's cache
-        wrk(app_port, page, argparse.Namespace(**{**vars(args), "duration": 1}))
+        wrk(ports[page.server], page, argparse.Namespace(**{**vars(args), "duration": 1}))
     for round_no in range(1, args.rounds + 1):
         for page in pages:
             h_rps, h50, h99 = wrk(hello_port, HELLO, args)
-            rps, p50, p99 = wrk(app_port, page, args)
+            rps, p50, p99 = wrk(ports[page.server], page, args)
             for m, values in ((hello, (h_rps, h50, h99)), (results[page.name], (rps, p50, p99))):
                 m.rps.append(values[0])
                 m.p50.append(values[1])
@@ -325,6 +340,8 @@ def measure(app_port: int, hello_port: int, pages: list[Page], args) -> tuple[Me
 
 def half_load(app_port: int, pages: list[Page], results: dict[str, Measure], seconds: float) -> None:
     for page in pages:
+        if page.server != "app":
+            continue  # a baseline: its ratio is what it is for
         rate = statistics.median(results[page.name].rps) / 2
         results[page.name].half = r = web_client.fixed_rate(("127.0.0.1", app_port), page.host, page.path,
                                                             page.cookie, rate, seconds, page.status)
@@ -383,26 +400,34 @@ def table(pages: list[Page], hello: Measure, results: dict[str, Measure], alone:
 def in_process(env: dict, pages: list[Page], repeat: int = 5) -> dict[str, tuple[int | str, float]]:
     """Per page, the SQL statements of one request (the second: caches warm) and the median
     time of `repeat` requests made one at a time, in-process through the Flask test client
-    with the web process's settings: a page's own time, without a queue or the network."""
+    with the web process's settings: a page's own time, without a queue or the network.
+    The floor's rows are timed the same way on bench/floor_app.py."""
     from sqlalchemy import event
 
     saved = dict(os.environ)
     os.environ.update(env)
     try:
         from app import create_app
-        from app.extensions import db
 
-        app = create_app()
-        with app.app_context():
-            engine = db.engine
+        apps = {"app": create_app()}
+        if any(page.server == "floor" for page in pages):
+            from bench import floor_app  # (reads DATABASE_URL when imported)
+
+            apps["floor"] = floor_app.app
+        engines = {}
+        for name, each in apps.items():
+            with each.app_context():
+                engines[name] = each.extensions["sqlalchemy"].engine
         seen = [0]
 
         def count(*_args):
             seen[0] += 1
 
-        event.listen(engine, "before_cursor_execute", count)
-        client, found = app.test_client(use_cookies=False), {}
+        for engine in engines.values():
+            event.listen(engine, "before_cursor_execute", count)
+        clients, found = {name: each.test_client(use_cookies=False) for name, each in apps.items()}, {}
         for page in pages:
+            client = clients[page.server]
             headers = {"User-Agent": web_client.USER_AGENT, **({"Cookie": page.cookie} if page.cookie else {})}
             client.get(web_client.numbered(page.path, 1), base_url=f"http://{page.host}", headers=headers)
             seen[0] = 0
@@ -414,8 +439,9 @@ def in_process(env: dict, pages: list[Page], repeat: int = 5) -> dict[str, tuple
                 client.get(web_client.numbered(page.path, 3 + n), base_url=f"http://{page.host}", headers=headers)
                 times.append((time.perf_counter() - started) * 1000)
             found[page.name] = (statements, statistics.median(times))
-        event.remove(engine, "before_cursor_execute", count)
-        engine.dispose()
+        for engine in engines.values():
+            event.remove(engine, "before_cursor_execute", count)
+            engine.dispose()
         return found
     finally:
         os.environ.clear()
@@ -438,20 +464,25 @@ def run_on(database: str, args, pages_of, log_dir: Path, half: bool) -> Run:
     env["AUTH_RATE_LIMIT"] = "1000 per minute"  # the harness logs in on every run
     app = Server(f"web-{database}", "wsgi:app", args.port, env, log_dir)
     hello = Server("hello", "bench.hello_app:app", args.port + 1, env, log_dir)
+    floor = None
     try:
         address = ("127.0.0.1", args.port)
         pages = pages_of(web_seed.urls(args.postgres, database)[0], address)
         if args.pages:
             pages = [p for p in pages if any(word in p.name for word in args.pages)]
-        check(address, pages)
+        ports = {"app": args.port, "floor": args.port + 2}
+        if any(page.server == "floor" for page in pages):
+            floor = Server("floor", "bench.floor_app:app", ports["floor"], env, log_dir)
+        check(ports, pages)
         alone = in_process(env, pages, args.alone_repeat)
-        hello_m, results = measure(args.port, args.port + 1, pages, args)
+        hello_m, results = measure(ports, args.port + 1, pages, args)
         if half:
             half_load(args.port, pages, results, args.half_seconds)
         return Run(database, pages, hello_m, results, alone)
     finally:
-        app.stop()
-        hello.stop()
+        for server in (app, hello, floor):
+            if server is not None:
+                server.stop()
 
 
 def main(argv=None) -> int:
@@ -471,7 +502,8 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", default="127.0.0.1:5432", help="host:port, superuser postgres, trust auth")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12",
                         help="the app's REDIS_URL (rate limits, jobs); '' runs jobs inline")
-    parser.add_argument("--port", type=int, default=8301, help="the app's port; hello-world gets the next")
+    parser.add_argument("--port", type=int, default=8301,
+                        help="the app's port; hello-world gets the next, the stack's floor the one after")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed: this benchmark needs it (Debian/Ubuntu: apt-get install -y wrk)",
@@ -486,8 +518,8 @@ def main(argv=None) -> int:
     if args.seed_only:
         return 0
     print(f"\n== {database}: storefront, dashboard and admin pages ==")
-    big = run_on(database, args, lambda url, address: storefront_pages(url, address) + back_office_pages(url, address),
-                 log_dir, half=True)
+    big = run_on(database, args, lambda url, address: floor_pages() + storefront_pages(url, address)
+                 + back_office_pages(url, address), log_dir, half=True)
     small = None
     if args.scale != "empty" and not args.no_compare:
         only = web_seed.prepare(args.postgres, "empty", WORKDIR / web_seed.database_name("empty"), args.reseed)
@@ -502,7 +534,9 @@ def main(argv=None) -> int:
               "median of each round's ratio to the hello-world run just before, with the lowest and highest. "
               f"Half max: open loop at half the page's median rps for {args.half_seconds:.0f} s. SQL/req: "
               "statements per request (second request, in-process). ms alone: the median of "
-              f"{args.alone_repeat} requests made one at a time, in-process (the page's own time: no queue, no network).", "",
+              f"{args.alone_repeat} requests made one at a time, in-process (the page's own time: no queue, no network). "
+              "floor: bench/floor_app.py, the stack's own floor for a rendered page (its SQL/req counts the "
+              "setting made first), no target.", "",
               f"## `{big.database}`: {_seeded(args.postgres, big.database)}", "",
               table(big.pages, big.hello, big.results, big.alone), ""]
     if small:
