@@ -324,7 +324,7 @@ def land(shop, code, visit: Visit | None, now: datetime | None = None) -> Visit 
         return None
     # One statement finds the active promoter of the code and counts the click.
     promoter_id = db.session.execute(
-        update(Promoter).where(Promoter.code == code, Promoter.status == "active")
+        update(Promoter).where(Promoter.code == code, Promoter.is_active)
         .values(clicks=Promoter.clicks + 1).returning(Promoter.id)
         .execution_options(synchronize_session=False)).scalar()
     return None if promoter_id is None else Visit(promoter_id, now)
