@@ -12,7 +12,10 @@ what any page of this stack reaches:
   cheapest way the stack has: no ORM objects), the session closed at the request's end;
 - `/template`: a page of 24 product cards (about the size of a shop's home) rendered by
   Jinja, autoescaped, with `url_for` links, from rows kept in memory;
-- `/page/<n>`: both, the statements' rows rendered.
+- `/page/<n>`: both, the statements' rows rendered;
+- `/orm-page/<n>`: the same through the ORM (the stack's idiom, and the app's): the 24
+  products as mapped objects with their variants (`selectinload`), then single rows as
+  objects, rendered by the same template.
 
 Nothing here is tuned beyond what the stack gives; nothing of the app's (tenancy, i18n,
 themes, sessions, security headers) is included: those are the app's own cost above this.
@@ -24,7 +27,8 @@ import os
 
 from flask import Flask, abort, render_template
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 app = Flask(__name__, template_folder="floor_templates")
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite://").replace(
@@ -60,6 +64,54 @@ def read(n: int, start: int = 1) -> list[dict]:
     return products
 
 
+class Supplier(db.Model):  # the floor's own mapping of the shared catalog: the columns it reads
+    __tablename__ = "suppliers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+
+
+class Variant(db.Model):
+    __tablename__ = "supply_variants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int]
+    sku: Mapped[str]
+    min_retail_price: Mapped[int]
+    stock: Mapped[int]
+
+
+class Product(db.Model):
+    __tablename__ = "supply_products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int]
+    title: Mapped[str]
+    description: Mapped[str]
+    category: Mapped[str]
+    image_url: Mapped[str]
+    variants: Mapped[list[Variant]] = relationship(
+        primaryjoin="Product.id == foreign(Variant.product_id)", order_by="Variant.id", lazy="raise")
+
+    @property
+    def price(self) -> int:
+        return min((v.min_retail_price for v in self.variants), default=0)
+
+
+def read_objects(n: int, start: int = 1) -> list[Product]:
+    """`read` through the ORM: the products and their variants as objects (two statements),
+    then single rows as objects."""
+    db.session.execute(text("SELECT set_config('flagship.floor', '1', true)"))
+    products = list(db.session.scalars(select(Product).where(Product.id >= start).order_by(Product.id)
+                                       .limit(CARDS).options(selectinload(Product.variants))))
+    for k in range(max(0, n - 2)):
+        if not products:
+            break
+        one = products[k % len(products)]
+        if k % 2 == 0:
+            db.session.scalars(select(Supplier).where(Supplier.id == one.supplier_id)).first()
+        else:
+            db.session.scalars(select(Product).where(Product.id == one.id)).first()
+    return products
+
+
 # The template-only row renders the same kind of rows, made once.
 KEPT = [{"id": i, "title": f"Organic cotton tee no. {i}", "category": "apparel", "supplier_id": 1,
          "image_url": f"https://cdn.example/products/{i}.jpg", "price": 1_900 + 100 * i} for i in range(1, CARDS + 1)]
@@ -89,6 +141,13 @@ def page(n: int):
     if not 2 <= n <= 20:
         abort(404)
     return render_template("floor_page.html", products=read(n))
+
+
+@app.get("/orm-page/<int:n>")
+def orm_page(n: int):
+    if not 2 <= n <= 20:
+        abort(404)
+    return render_template("floor_page.html", products=read_objects(n))
 
 
 @app.get("/products/<int:product_id>")

@@ -295,12 +295,15 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
 
 
 def floor_pages() -> list[Page]:
-    """The stack's floor (bench/floor_app.py): a session and statements, a template, both."""
+    """The stack's floor (bench/floor_app.py): a session and statements, a template, both;
+    both through the ORM."""
     return [Page("floor: 1 statement", "localhost", "/statements/1", server="floor"),
             Page("floor: 5 statements", "localhost", "/statements/5", server="floor"),
             Page("floor: a template", "localhost", "/template", server="floor"),
             Page("floor: 5 statements and a template", "localhost", "/page/5", server="floor"),
-            Page("floor: 8 statements and a template", "localhost", "/page/8", server="floor")]
+            Page("floor: 8 statements and a template", "localhost", "/page/8", server="floor"),
+            Page("floor: 5 ORM statements and a template", "localhost", "/orm-page/5", server="floor"),
+            Page("floor: 8 ORM statements and a template", "localhost", "/orm-page/8", server="floor")]
 
 
 def check(ports: dict[str, int], pages: list[Page]) -> None:
