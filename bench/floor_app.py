@@ -43,24 +43,28 @@ VARIANTS = text("SELECT id, product_id, sku, min_retail_price, stock FROM supply
                 "WHERE product_id IN :ids ORDER BY product_id, id").bindparams(bindparam("ids", expanding=True))
 SUPPLIER = text("SELECT id, name FROM suppliers WHERE id = :id")
 ONE_PRODUCT = text("SELECT id, title, description FROM supply_products WHERE id = :id")
+# The round trip the app's tenancy scope makes before a request's first statement.
+SETTING = text("SELECT set_config('flagship.floor', '1', true)")
 
 
 def read(n: int, start: int = 1) -> list[dict]:
     """`n` statements (after the setting's round trip): the products, their variants, then
-    single rows by key, as a page's shop, collection or cart lines are read."""
-    db.session.execute(text("SELECT set_config('flagship.floor', '1', true)"))
+    single rows by key, as a page's shop, collection or cart lines are read. A card shows
+    its product's lowest price (as `Product.price` below)."""
+    db.session.execute(SETTING)
     products = [dict(row._mapping) for row in db.session.execute(PRODUCTS, {"start": start, "cards": CARDS})]
-    ids = [p["id"] for p in products] or [0]
     if n >= 2:
         prices: dict[int, int] = {}
-        for row in db.session.execute(VARIANTS, {"ids": ids}):
-            prices.setdefault(row.product_id, row.min_retail_price)
+        for row in db.session.execute(VARIANTS, {"ids": [p["id"] for p in products] or [0]}):
+            prices[row.product_id] = min(prices.get(row.product_id, row.min_retail_price), row.min_retail_price)
         for p in products:
             p["price"] = prices.get(p["id"], 0)
     for k in range(max(0, n - 2)):
-        statement = SUPPLIER if k % 2 == 0 else ONE_PRODUCT
-        db.session.execute(statement, {"id": products[k % len(products)]["supplier_id" if k % 2 == 0 else "id"]
-                                       if products else 0}).first()
+        one = products[k % len(products)] if products else {"id": 0, "supplier_id": 0}
+        if k % 2 == 0:
+            db.session.execute(SUPPLIER, {"id": one["supplier_id"]}).first()
+        else:
+            db.session.execute(ONE_PRODUCT, {"id": one["id"]}).first()
     return products
 
 
@@ -98,7 +102,7 @@ class Product(db.Model):
 def read_objects(n: int, start: int = 1) -> list[Product]:
     """`read` through the ORM: the products and their variants as objects (two statements),
     then single rows as objects."""
-    db.session.execute(text("SELECT set_config('flagship.floor', '1', true)"))
+    db.session.execute(SETTING)
     products = list(db.session.scalars(select(Product).where(Product.id >= start).order_by(Product.id)
                                        .limit(CARDS).options(selectinload(Product.variants))))
     for k in range(max(0, n - 2)):
