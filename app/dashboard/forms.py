@@ -46,7 +46,9 @@ class NewShopForm(FlaskForm):
     subdomain = StringField(
         _l('Web address'), validators=[DataRequired(message=_l("Choose your shop's web address.")),
                                    Length(min=3, max=40, message=_l('The web address needs 3 to 40 characters.'))],
-        description=_l('Lowercase letters, digits and hyphens; 3 to 40 characters.'),
+        description=_l('Lowercase letters, digits and hyphens; 3 to 40 characters. Your shop keeps this address for good; you can add a domain of your own at any time.'),
+        # A phone would capitalise and "correct" it; the server lowers it anyway.
+        render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false", "autocomplete": "off"},
     )
     language = SelectField(
         _l('Storefront language'), validate_choice=False,  # the service names a bad one

@@ -7,16 +7,18 @@ adding and managing listings), `collection_views` and `order_views`.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.catalog.supplier_staff import suppliers_of
 from app.errors import DomainError
+from app.extensions import limiter
 from app.i18n import _, current_language
 from app.orders import confirmation
 from app.orders.search import OrderFilters, find_orders, order_summary
 from app.shops import services as shops
 from app.shops.guardrails import set_price_guardrails
+from app.shops.hosts import subdomain_host
 from app.shops.services import shops_of
 from app.shops.theme_services import theme_customised
 from app.themes.registry import theme_manifest
@@ -59,7 +61,30 @@ def new_shop():
         else:
             flash(_('%(name)s is open. Add your first products next.', name=shop.name), "success")
             return redirect(url_for(".shop_home", shop=shop.subdomain))
-    return render_template("dashboard/new_shop.html", form=form), 422 if form.errors else 200
+    return render_template("dashboard/new_shop.html", form=form, address_suffix=subdomain_host("")), \
+        422 if form.errors else 200
+
+
+@bp.get("/new/address")
+@limiter.limit("120 per minute")
+def check_address():
+    """The new-shop form asks as the owner types: is this web address free (`subdomain`),
+    or which free one does the shop's `name` give? The same rules as opening the shop."""
+    typed = request.args.get("subdomain", "").strip().lower()
+    if not typed:
+        suggested = shops.suggest_subdomain(request.args.get("name", ""))
+        if suggested is None:
+            return jsonify(subdomain="", free=False, message="")
+        typed = suggested
+    try:
+        shops.validate_subdomain(typed, suggest=False)
+    except DomainError as error:
+        other = shops.suggest_subdomain(typed)  # taken or reserved: a free one like it
+        return jsonify(subdomain=typed, free=False, message=str(error.message), suggestion=other or "",
+                       use=_('Use %(subdomain)s', subdomain=other) if other else "")
+    address = subdomain_host(typed)
+    return jsonify(subdomain=typed, free=True, address=address,
+                   message=_('%(address)s is free.', address=address))
 
 
 @bp.get("/<shop>/")

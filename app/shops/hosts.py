@@ -73,5 +73,10 @@ def shop_of_custom_domain(host: str):
 
 
 def storefront_host(shop) -> str:
+    return subdomain_host(shop.subdomain)
+
+
+def subdomain_host(subdomain: str) -> str:
+    """The storefront host a shop with this subdomain has: 'bloom' -> 'bloom.localhost:5000'."""
     name, port = split_port(platform_host())
-    return f"{shop.subdomain}.{name}" + (f":{port}" if port else "")
+    return f"{subdomain}.{name}" + (f":{port}" if port else "")

@@ -44,7 +44,9 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].strip("-") or "item"
 
 
-def validate_subdomain(subdomain: str) -> str:
+def validate_subdomain(subdomain: str, *, suggest: bool = True) -> str:
+    """The subdomain, cleaned, if a new shop may take it; a taken one's refusal names a free
+    one like it (unless `suggest` is off: the caller offers it its own way)."""
     subdomain = (subdomain or "").strip().lower()
     if not 3 <= len(subdomain) <= 40:
         raise DomainError(_('Use 3 to 40 characters.'), field="subdomain")
@@ -56,8 +58,25 @@ def validate_subdomain(subdomain: str) -> str:
     if subdomain in RESERVED_SUBDOMAINS:
         raise DomainError(_('“%(subdomain)s” is reserved. Pick another.', subdomain=subdomain), field="subdomain")
     if db.session.scalar(select(Shop.id).where(Shop.subdomain == subdomain)) is not None:
-        raise DomainError(_('“%(subdomain)s” is taken. Pick another.', subdomain=subdomain), field="subdomain")
+        free = suggest_subdomain(subdomain) if suggest else None
+        raise DomainError(_('“%(subdomain)s” is taken. Pick another, like “%(free)s”.', subdomain=subdomain, free=free)
+                          if free else _('“%(subdomain)s” is taken. Pick another.', subdomain=subdomain),
+                          field="subdomain")
     return subdomain
+
+
+def suggest_subdomain(name: str) -> str | None:
+    """A free web address for a shop called `name`, or None when its name gives none (one
+    in another script: the owner types it). "Ola's Kitchen Café" -> "olas-kitchen-cafe",
+    else "olas-kitchen-cafe-shop", "olas-kitchen-cafe-2"... (one statement for them all)."""
+    bare = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "-", bare.replace("'", "").replace("’", "")).strip("-")
+    if len(base) < 3:
+        return None
+    candidates = [f"{base[:40 - len(ending)].strip('-')}{ending}" for ending in ("", "-shop", *(f"-{n}" for n in range(2, 10)))]
+    candidates = [c for c in candidates if SUBDOMAIN_RE.match(c) and "--" not in c and c not in RESERVED_SUBDOMAINS]
+    taken = set(db.session.scalars(select(Shop.subdomain).where(Shop.subdomain.in_(candidates))))
+    return next((c for c in candidates if c not in taken), None)
 
 
 def _validate_profile(name: str, currency: str, bio: str) -> tuple[str, str, str]:

@@ -38,4 +38,63 @@
     var message = document.getElementById(field.id + "-error") || (box && box.querySelector(".error"));
     if (message) message.hidden = true;
   }
+  // data-address-check on a new shop's web address: while the owner has not typed one of
+  // their own, the shop's name (the field data-address-from names) suggests a free one;
+  // what is typed is checked as it is typed. The server says both (the same rules as
+  // opening the shop); without this script the form checks it when sent.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.form) return;
+    if (field.hasAttribute("data-address-check")) {
+      checkAddress(field, {subdomain: field.value});
+      return;
+    }
+    var address = field.form.querySelector("[data-address-check]");
+    if (address && address.getAttribute("data-address-from") === field.name &&
+        (address.value === "" || address.value === address.getAttribute("data-suggested"))) {
+      checkAddress(address, {name: field.value});
+    }
+  });
+  function checkAddress(field, question) {
+    var status = document.getElementById(field.id + "-status");
+    var asked = (field.addressAsked || 0) + 1;
+    field.addressAsked = asked;
+    clearTimeout(field.addressTimer);
+    field.addressTimer = setTimeout(function () {
+      if (!(question.subdomain || question.name || "").trim()) {
+        if (question.name !== undefined) field.value = "";
+        show(status, "", "");
+        return;
+      }
+      fetch(field.getAttribute("data-address-check") + "?" + new URLSearchParams(question),
+            {headers: {Accept: "application/json"}, credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (!answer || asked !== field.addressAsked) return;  // a later question is on its way
+          if (question.name !== undefined) {
+            field.value = answer.subdomain;
+            field.setAttribute("data-suggested", answer.subdomain);
+          }
+          show(status, answer.message, answer.free ? "is-free" : "is-taken");
+          if (answer.suggestion && status) {
+            var use = document.createElement("button");
+            use.type = "button";
+            use.className = "link";
+            use.textContent = answer.use;
+            use.addEventListener("click", function () {
+              field.value = answer.suggestion;
+              field.focus();
+              checkAddress(field, {subdomain: field.value});
+            });
+            status.append(" ", use);
+          }
+        })
+        .catch(function () {});  // offline: the form still checks it when sent
+    }, 250);
+  }
+  function show(status, message, state) {
+    if (!status) return;
+    status.textContent = message;
+    status.className = "address-status " + state;
+  }
 })();

@@ -242,3 +242,41 @@ def test_a_fixed_field_in_the_back_office_loses_its_error(live_server, browser):
     expect(message).to_be_hidden()
     expect(code).not_to_have_attribute("aria-invalid", "true")
     page.context.close()
+
+
+def test_a_new_shops_address_is_suggested_and_checked_as_it_is_typed(live_server, page):
+    """On a phone: the shop's name suggests a free address, shown whole; a taken one is said
+    to be taken as it is typed, with a free one to use instead; the shop opens on it."""
+    from app.accounts.services import create_user, find_user_by_email
+    from app.extensions import db
+
+    with live_server.app.app_context():
+        if find_user_by_email("olga@example.com") is None:
+            create_user("olga@example.com", "a very good password", verified=True)
+            db.session.commit()
+        db.session.remove()
+    _log_in(page, live_server, "olga@example.com", "a very good password")
+    page.goto(live_server.platform("/dashboard/new"))
+    address, status = page.get_by_label("Web address"), page.locator("#subdomain-status")
+    expect(page.locator(".affix")).to_have_text(f".localhost:{live_server.port}")
+
+    page.get_by_label("Shop name").press_sequentially("Olga's Café Corner")
+    expect(address).to_have_value("olgas-cafe-corner")
+    expect(status).to_have_text(f"olgas-cafe-corner.localhost:{live_server.port} is free.")
+    expect(status).to_have_class(re.compile("is-free"))
+    _fits(page)
+
+    address.fill("")
+    address.press_sequentially("Maple")  # the demo's market, capitalised by a phone's keyboard
+    expect(status).to_contain_text("“maple” is taken. Pick another.")
+    expect(status).to_have_class(re.compile("is-taken"))
+    page.get_by_label("Shop name").press_sequentially("!")  # the owner's own address stays
+    expect(address).to_have_value("Maple")
+    status.get_by_role("button", name="Use maple-shop").click()
+    expect(address).to_have_value("maple-shop")
+    expect(status).to_have_text(f"maple-shop.localhost:{live_server.port} is free.")
+    _fits(page)
+
+    page.get_by_role("button", name=re.compile("Open my shop")).click()
+    expect(page).to_have_url(re.compile(r"/dashboard/maple-shop/$"))
+    assert page.console_errors == [] and page.csp_violations == []
