@@ -297,13 +297,30 @@ def back_office_pages(owner_url: str, address) -> list[Page]:
 def floor_pages() -> list[Page]:
     """The stack's floor (bench/floor_app.py): a session and statements, a template, both;
     both through the ORM."""
-    return [Page("floor: 1 statement", "localhost", "/statements/1", server="floor"),
-            Page("floor: 5 statements", "localhost", "/statements/5", server="floor"),
+    return [statements_floor(1), statements_floor(5),
             Page("floor: a template", "localhost", "/template", server="floor"),
             Page("floor: 5 statements and a template", "localhost", "/page/5", server="floor"),
             Page("floor: 8 statements and a template", "localhost", "/page/8", server="floor"),
-            Page("floor: 5 ORM statements and a template", "localhost", "/orm-page/5", server="floor"),
-            Page("floor: 8 ORM statements and a template", "localhost", "/orm-page/8", server="floor")]
+            orm_floor(5), orm_floor(8)]
+
+
+def statements_floor(n: int) -> Page:
+    return Page(f"floor: {n} statement{'s' if n > 1 else ''}", "localhost", f"/statements/{n}", server="floor")
+
+
+def orm_floor(n: int) -> Page:
+    return Page(f"floor: {n} ORM statements and a template", "localhost", f"/orm-page/{n}", server="floor")
+
+
+def floor_of(page: Page, statements) -> Page | None:
+    """The stack's floor with as many statements as this rendered page makes (its SQL/req;
+    the floor's setting stands for the tenancy scope's, which the app's count leaves out):
+    a page through the ORM, or statements alone for a redirect. None for any other row."""
+    if not (page.rendered and page.server == "app" and isinstance(statements, int) and statements >= 1):
+        return None
+    if page.status == 200:
+        return orm_floor(statements) if 2 <= statements <= 20 else None
+    return statements_floor(statements) if statements <= 20 else None
 
 
 def check(ports: dict[str, int], pages: list[Page]) -> None:
@@ -379,7 +396,9 @@ def table(pages: list[Page], hello: Measure, results: dict[str, Measure], alone:
     med = statistics.median
     half = versus is None
     columns = ["page", "SQL/req", "ms alone", "rps", "x hello-world (range)", "p50 ms", "p99 ms"]
-    columns += ["p50 / p99 ms at half max (rate; the client's worst lateness)", "target"] if half else ["x hello: this database / the big one"]
+    columns += (["p50 / p99 ms at half max (rate; the client's worst lateness)", "target",
+                 "the stack's floor with as many statements: its rps / the page's"]
+                if half else ["x hello: this database / the big one"])
     rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     rows.append(f"| hello-world | | | {med(hello.rps):,.0f} | 1.0x | {med(hello.p50):.1f} | {med(hello.p99):.1f} |"
                 + " |" * (len(columns) - 7))
@@ -390,9 +409,12 @@ def table(pages: list[Page], hello: Measure, results: dict[str, Measure], alone:
                  f"**{med(m.ratio):.3f}x** ({min(m.ratio):.3f}-{max(m.ratio):.3f})", f"{med(m.p50):.1f}",
                  f"{med(m.p99):.1f}"]
         if half:
+            floor = floor_of(page, statements)
+            floor_m = results.get(floor.name) if floor else None
             cells += [f"{m.half.p50_ms:.1f} / {m.half.p99_ms:.1f} ({m.half.rate:.1f}/s; {m.half.lag_ms:.1f} ms)"
                       if m.half else "",
-                      target(page, m, ms)]
+                      target(page, m, ms),
+                      f"{med(floor_m.ratio) / med(m.ratio):.1f}x ({floor.path})" if floor_m else ""]
         else:
             other = versus.get(page.name)
             cells.append(f"{med(m.ratio) / med(other.ratio):.2f}" if other else "")
@@ -478,6 +500,16 @@ def run_on(database: str, args, pages_of, log_dir: Path, half: bool) -> Run:
             floor = Server("floor", "bench.floor_app:app", ports["floor"], env, log_dir)
         check(ports, pages)
         alone = in_process(env, pages, args.alone_repeat)
+        if floor is not None:  # each rendered page beside the floor with as many statements
+            named = {page.name for page in pages}
+            matched = {f.name: f for page in pages if (f := floor_of(page, alone[page.name][0])) is not None}
+            extra = sorted((f for name, f in matched.items() if name not in named),
+                           key=lambda f: (f.path.split("/")[1], int(f.path.rsplit("/", 1)[1])))
+            if extra:
+                check(ports, extra)
+                alone.update(in_process(env, extra, args.alone_repeat))
+                floors = [page for page in pages if page.server == "floor"]
+                pages = floors + extra + [page for page in pages if page.server != "floor"]
         hello_m, results = measure(ports, args.port + 1, pages, args)
         if half:
             half_load(args.port, pages, results, args.half_seconds)
@@ -539,7 +571,10 @@ def main(argv=None) -> int:
               "statements per request (second request, in-process). ms alone: the median of "
               f"{args.alone_repeat} requests made one at a time, in-process (the page's own time: no queue, no network). "
               "floor: bench/floor_app.py, the stack's own floor for a rendered page (its SQL/req counts the "
-              "setting made first), no target.", "",
+              "setting made first, which the app's count leaves out), no target; each rendered page is "
+              "measured beside the floor with as many statements (a page through the ORM; statements "
+              "alone for a redirect), and the last column says how many times the page's rps the floor's is "
+              "(each as a ratio to its own hello-world run).", "",
               f"## `{big.database}`: {_seeded(args.postgres, big.database)}", "",
               table(big.pages, big.hello, big.results, big.alone), ""]
     if small:

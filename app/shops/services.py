@@ -69,8 +69,9 @@ def suggest_subdomain(name: str) -> str | None:
     """A free web address for a shop called `name`, or None when its name gives none (one
     in another script: the owner types it). "Ola's Kitchen Café" -> "olas-kitchen-cafe",
     else "olas-kitchen-cafe-shop", "olas-kitchen-cafe-2"... (one statement for them all)."""
+    # Accents and other scripts' letters drop out (so does a curly apostrophe); "Ola's" -> "olas".
     bare = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
-    base = re.sub(r"[^a-z0-9]+", "-", bare.replace("'", "").replace("’", "")).strip("-")
+    base = re.sub(r"[^a-z0-9]+", "-", bare.replace("'", "")).strip("-")
     if len(base) < 3:
         return None
     candidates = [f"{base[:40 - len(ending)].strip('-')}{ending}" for ending in ("", "-shop", *(f"-{n}" for n in range(2, 10)))]
