@@ -5,7 +5,9 @@ The rules live in `app.shops.bulk` and `app.shops.theme_services`."""
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from urllib.parse import parse_qsl, urlencode
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from app.errors import DomainError, NotFound
 from app.i18n import _, ngettext
@@ -18,9 +20,9 @@ from app.wording import counted
 
 from .blueprint import NAV_SECTIONS, bp
 from .forms import basis_points_to_percent, percent_to_basis_points
-from .listing_views import products_url, referral_price_problem
+from .listing_views import products_url, referral_price_problem, suggested_markup
 
-NAV_SECTIONS.update({"bulk_products": "products", "set_bulk_markup": "products"})
+NAV_SECTIONS.update({"bulk_products": "products", "set_bulk_markup": "products", "add_from_catalog": "catalog"})
 
 
 def _chosen_ids() -> list[int]:
@@ -121,6 +123,34 @@ def set_bulk_markup():
         return redirect(products_url())
     flash(_('New prices saved: a markup of %(basis_points_to_percent)s%% on %(counted)s.', basis_points_to_percent=basis_points_to_percent(basis_points), counted=counted(len(plan.changes), 'product')), "success")
     return redirect(products_url())
+
+
+# Adding from the catalog -----------------------------------------------------------------
+
+CATALOG_FILTERS = ("q", "category", "supplier", "min_price", "max_price", "page")
+
+
+@bp.post("/<shop>/catalog/add")
+def add_from_catalog():
+    """The catalog's "Add ticked to my shop": each ticked product at its suggested price
+    (as "Add to shop" suggests it), then back to the same page of the catalog, where they
+    now say "In your shop"; any that could not be added are named, with why."""
+    back = {key: value for key, value in parse_qsl(request.form.get("back", "")) if key in CATALOG_FILTERS}
+    back_url = url_for(".catalog") + (f"?{urlencode(back)}" if back else "")
+    try:
+        try:
+            ids = [row_id(value) for value in request.form.getlist("product")]
+        except ValueError:
+            raise DomainError(_('Choose products from the list.'), field="product") from None
+        added, not_added = bulk.add_from_catalog(g.shop, ids, suggested_markup, referral_price_problem)
+    except DomainError as error:
+        flash_refusal(error)
+        return redirect(back_url)
+    if added:
+        flash(_('%(counted)s added to your shop at the suggested prices. Write why you recommend them, or change their prices, on Products.', counted=counted(len(added), 'product')), "success")
+    for item in not_added:
+        flash(_('Not added: %(title)s. %(reason)s', title=item.title, reason=item.reason), "error")
+    return redirect(back_url)
 
 
 # Saving a dragged order ------------------------------------------------------------------

@@ -4,6 +4,10 @@ markup, put them in a new order. Every function acts for the current shop (tenan
 All or nothing: a choice that names a listing the shop does not have (another shop's, one
 removed since the page was drawn) changes nothing, and a markup that would price any chosen
 listing illegally changes no listing at all, and says why for each one it refuses.
+
+Adding products ticked in the supply catalog is the exception (`add_from_catalog`): each
+becomes a listing of its own, and one that cannot be added as it is (it needs a price of the
+owner's own) is named, with why, while the others are added.
 """
 
 from __future__ import annotations
@@ -11,14 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from app.errors import DomainError
+from app.catalog.browse import available_product
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import _
 from app.wording import counted
 
 from .models import Listing
 from .pricing import PriceRule, price_table
-from .services import renumber, set_listing_price_rule, set_listing_visibility, shop_listings
+from .services import (
+    add_listing,
+    listings_by_product,
+    renumber,
+    set_listing_price_rule,
+    set_listing_visibility,
+    shop_listings,
+)
 
 # A further check of one variant's new price (variant, price) -> why it is refused, or None.
 # The referral programme's lives above this package, so the caller passes it in.
@@ -179,3 +191,50 @@ def move_listings(listing_ids: Iterable[int], place: int) -> int:
     renumber([*rest[:start - 1], *chosen, *rest[start - 1:]])
     db.session.flush()
     return start
+
+
+# Adding from the catalog -----------------------------------------------------------------
+
+MOST_ADDED_AT_ONCE = 100  # a catalog page shows at most this many
+
+
+@dataclass(frozen=True)
+class NotAdded:
+    title: str
+    reason: str
+
+
+def add_from_catalog(shop, product_ids: Iterable[int], rule_for: Callable[[object], PriceRule],
+                     price_problem: PriceProblem) -> tuple[list[Listing], list[NotAdded]]:
+    """Add these supply products to the shop, in the order given, each priced by `rule_for`
+    (the catalog's suggestion: the smallest markup that meets every variant's minimum retail
+    price), visible and with the supplier's title, as "Add to shop" would. A product that
+    left the catalog, is in the shop already or whose price the referral programme's
+    commissions do not fit is not added, and said why; the rest are."""
+    ids = list(dict.fromkeys(int(product_id) for product_id in product_ids))
+    if not ids:
+        raise DomainError(_('Tick the products you want to add first.'), field="product")
+    if len(ids) > MOST_ADDED_AT_ONCE:
+        raise DomainError(_('Add at most %(most)s products at once.', most=MOST_ADDED_AT_ONCE), field="product")
+    listed = listings_by_product(ids)
+    added: list[Listing] = []
+    not_added: list[NotAdded] = []
+    for product_id in ids:
+        try:
+            product = available_product(product_id, shop.currency)
+        except NotFound as gone:
+            not_added.append(NotAdded(_('Product %(number)s', number=product_id), str(gone)))
+            continue
+        if product.id in listed:
+            not_added.append(NotAdded(product.title, _('It is in your shop already.')))
+            continue
+        rule = rule_for(product)
+        problems = [problem for variant in product.variants
+                    if (problem := price_problem(variant, rule.price_for(variant, shop.currency)))]
+        try:
+            if problems:
+                raise DomainError(" ".join(problems))
+            added.append(add_listing(shop, product.id, rule=rule))
+        except DomainError as error:
+            not_added.append(NotAdded(product.title, _('%(why)s Add it with a price of your own.', why=error.message)))
+    return added, not_added
