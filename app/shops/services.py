@@ -33,15 +33,23 @@ SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 MAX_BIO = 600
 
 
-def slugify(text: str, max_length: int = 80) -> str:
+def slugify(text: str, max_length: int = 80, max_encoded: int = 150) -> str:
     """A product's or collection's address from its title: lower case, words joined by "-".
     Accents come off Latin letters ("Café crème" -> "cafe-creme"); every other script keeps
     its letters ("手工蜂蜜 500g" -> "手工蜂蜜-500g"), so a Chinese shop's addresses say what they
-    show (browsers display them as written; links carry them percent-encoded)."""
+    show (browsers display them as written; links carry them percent-encoded). At most
+    `max_length` characters, and `max_encoded` once percent-encoded: a Chinese character is
+    nine there, and an 80-character title would make a 720-character link in a chat."""
     bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     # NFC puts back what NFKD took apart but did not drop (a Korean syllable's letters).
-    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", bare).lower()).strip("-")
-    return slug[:max_length].strip("-") or "item"
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", bare).lower()).strip("-")[:max_length]
+    size = 0
+    for end, ch in enumerate(slug):
+        size += 1 if ch.isascii() else 3 * len(ch.encode())
+        if size > max_encoded:  # cut after the last whole word, if there is one (not in Chinese)
+            slug = slug[:end].rpartition("-")[0] or slug[:end]
+            break
+    return slug.strip("-") or "item"
 
 
 def validate_subdomain(subdomain: str, *, suggest: bool = True) -> str:

@@ -29,6 +29,17 @@ def test_a_title_in_any_script_makes_an_address(title, handle):
     assert slugify(title) == handle
 
 
+def test_a_long_title_in_another_script_makes_a_link_of_a_sensible_length():
+    """80 Chinese characters would be a 720-character link once percent-encoded: an address
+    is cut at 150 encoded characters, after a whole word where the script has words."""
+    tea = slugify("云南古树普洱茶饼357克2019年春茶头采手工压制生茶礼盒装送礼佳品")
+    assert tea == "云南古树普洱茶饼357克2019年春茶头采手" and len(quote(tea)) <= 150
+    tee = slugify("Органическая хлопковая футболка с длинным рукавом для женщин и мужчин")
+    assert tee == "органическая-хлопковая" and len(quote(tee)) <= 150
+    assert slugify("x" * 100) == "x" * 80  # a Latin title: 80 characters, as before
+    assert slugify("Über " + "ü" * 60) == "uber-" + "u" * 60  # accents off: no encoding to count
+
+
 def test_a_chinese_products_address_says_its_name_and_opens(shop_a, catalog, storefront):
     with use_shop(shop_a.shop.id):
         tea = add_listing(shop_a.shop, make_product(catalog.supplier, title="Jasmine").id,
