@@ -195,7 +195,9 @@ def move_listings(listing_ids: Iterable[int], place: int) -> int:
 
 # Adding from the catalog -----------------------------------------------------------------
 
-MOST_ADDED_AT_ONCE = 100  # a catalog page shows at most this many
+# A catalog page (CATALOG_PAGE_SIZE, 24 by default) fits well within it; each product added
+# is a few statements.
+MOST_ADDED_AT_ONCE = 100
 
 
 @dataclass(frozen=True)
