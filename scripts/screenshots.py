@@ -75,6 +75,10 @@ SHOTS = [
     ("dashboard-products-bulk", MIA, ("platform", "/dashboard/mia/products#bulk"), False, False, False),
     ("dashboard-products-bulk-phone", MIA, ("platform", "/dashboard/mia/products#bulk"), True, False, False),
     ("dashboard-catalog", MIA, ("platform", "/dashboard/mia/catalog"), False, False, False),
+    # "#add": two products ticked in the catalog, scrolled down (on a phone the bar floats)
+    ("dashboard-catalog-add-phone", MIA, ("platform", "/dashboard/mia/catalog?category=home#add"), True, False, False),
+    # "#address": a new shop's name typed, then a taken address (with the free one offered)
+    ("dashboard-new-shop-address-phone", MIA, ("platform", "/dashboard/new#address"), True, False, False),
     ("dashboard-orders", MIA, ("platform", "/dashboard/mia/orders"), False, False, False),
     ("dashboard-earnings", MIA, ("platform", "/dashboard/mia/earnings"), False, False, False),
     ("dashboard-analytics", MIA, ("platform", "/dashboard/mia/analytics"), False, True, False),
@@ -212,6 +216,25 @@ def _tick_products(page) -> None:
     page.wait_for_timeout(300)
 
 
+def _tick_catalog(page) -> None:
+    """Tick the first and third products of a catalog page, then scroll down to the third."""
+    for row in (0, 2):
+        page.locator("input[name=product]").nth(row).check()
+    page.evaluate("() => window.scrollTo(0, 1400)")
+    page.wait_for_timeout(300)
+
+
+def _type_address(page) -> None:
+    """Type a shop's name (a free address is suggested), then a taken address in its place."""
+    page.get_by_label("Shop name").press_sequentially("Maple Corner")
+    page.wait_for_selector("#subdomain-status.is-free")
+    page.get_by_label("Web address").fill("")
+    page.get_by_label("Web address").press_sequentially("maple")
+    page.wait_for_selector("#subdomain-status.is-taken button")
+    page.evaluate("() => window.scrollTo(0, 250)")
+    page.wait_for_timeout(150)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp())
@@ -286,6 +309,10 @@ def main() -> None:
                 _apply_code_abroad(page)
             elif path.endswith("#bulk"):
                 _tick_products(page)
+            elif path.endswith("#add"):
+                _tick_catalog(page)
+            elif path.endswith("#address"):
+                _type_address(page)
             elif "#" in path:  # that part of the page, just below the top (and any sticky header)
                 page.locator(path[path.index("#"):]).first.evaluate(
                     "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 72)")
