@@ -96,6 +96,9 @@ def _init_extensions(app: FlagshipFlask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    # Flashed in the visitor's language (Flask-Login's own message is English only).
+    login_manager.login_message = i18n.N_("Please log in to see this page.")
+    login_manager.localize_callback = i18n.gettext
     login_manager.id_attribute = "login_token"  # revocable, see app/accounts/sessions.py
     install_tenancy_guards()
     install_ledger_guard()

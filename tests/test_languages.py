@@ -126,6 +126,11 @@ def test_the_browser_language_and_the_switcher(client, login, app):
     page = client.get("/login", headers=ZH).get_data(as_text=True)
     assert "欢迎回来" in page and '<html lang="zh-CN"' in page
     assert "Welcome back" in client.get("/login").get_data(as_text=True)
+    refused = client.post("/login", headers=ZH, data={"email": "nobody@example.com", "password": "guess"})
+    assert refused.status_code == 422 and "邮箱和密码不匹配" in refused.get_data(as_text=True)
+    asked_to_log_in = client.get("/dashboard/", headers=ZH, follow_redirects=True).get_data(as_text=True)
+    assert "请先登录再查看此页面" in asked_to_log_in  # (Flask-Login's own message is English only)
+    assert "Please log in to see this page." in client.get("/dashboard/", follow_redirects=True).get_data(as_text=True)
     missing = client.get("/no-such-page", headers=ZH)
     assert missing.status_code == 404 and "找不到页面" in missing.get_data(as_text=True)
     user = make_user("switcher@example.com")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
@@ -31,6 +40,11 @@ def _resend_limit() -> str:
 
 def _per_user() -> str:
     return f"user:{current_user.get_id()}"
+
+
+# The address a confirmation link just confirmed, for the login form that follows it (kept
+# in the session, not the URL, so the address is in no log or Referer).
+LOGIN_EMAIL_KEY = "login_email"
 
 
 def _landing_for(user) -> str:
@@ -67,11 +81,13 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            form.password.errors.append("That email and password don’t match an account.")
+            form.password.errors.append(_('That email and password don’t match an account.'))
         else:
             target = local_path(request.args.get("next")) or _landing_for(user)
             sessions.start_session(user, remember=form.remember.data)
             return redirect(target)
+    elif not form.is_submitted() and session.get(LOGIN_EMAIL_KEY):
+        form.email.data = session[LOGIN_EMAIL_KEY]  # until they log in (start_session clears it)
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
@@ -96,6 +112,8 @@ def verify_email(token: str):
     flash(_('Thank you: your e-mail address is confirmed.'), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(_landing_for(user))
+    if not current_user.is_authenticated:
+        session[LOGIN_EMAIL_KEY] = user.email  # the link's holder reads that address anyway
     return redirect(url_for(".login"))
 
 

@@ -19,7 +19,7 @@ from app.web import flash_refusal, found, row_id
 from app.wording import counted
 
 from .blueprint import NAV_SECTIONS, bp
-from .forms import basis_points_to_percent, percent_to_basis_points
+from .forms import CatalogFilterForm, basis_points_to_percent, percent_to_basis_points
 from .listing_views import products_url, referral_price_problem, suggested_markup
 
 NAV_SECTIONS.update({"bulk_products": "products", "set_bulk_markup": "products", "add_from_catalog": "catalog"})
@@ -127,7 +127,10 @@ def set_bulk_markup():
 
 # Adding from the catalog -----------------------------------------------------------------
 
-CATALOG_FILTERS = ("q", "category", "supplier", "min_price", "max_price", "page")
+def _catalog_filters() -> set[str]:
+    """The catalog's own query keys: its filter form's fields and the page (a filter added
+    to the form is kept on the way back without being named here too)."""
+    return {field.name for field in CatalogFilterForm(formdata=None)} | {"page"}
 
 
 @bp.post("/<shop>/catalog/add")
@@ -135,7 +138,8 @@ def add_from_catalog():
     """The catalog's "Add ticked to my shop": each ticked product at its suggested price
     (as "Add to shop" suggests it), then back to the same page of the catalog, where they
     now say "In your shop"; any that could not be added are named, with why."""
-    back = {key: value for key, value in parse_qsl(request.form.get("back", "")) if key in CATALOG_FILTERS}
+    filters = _catalog_filters()
+    back = {key: value for key, value in parse_qsl(request.form.get("back", "")) if key in filters}
     back_url = url_for(".catalog") + (f"?{urlencode(back)}" if back else "")
     try:
         try:

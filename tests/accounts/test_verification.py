@@ -36,6 +36,23 @@ def test_the_link_in_the_signup_email_confirms_the_address(client):
     assert client.get(_link("lena@example.com")).status_code == 302  # a second click is fine
 
 
+def test_the_login_after_the_link_has_the_address_filled_in(client):
+    client.post("/signup", data={"email": "ola@example.com", "password": "long enough pw",
+                                 "confirm": "long enough pw"})
+    assert 'value="ola@example.com"' not in client.get("/login").get_data(as_text=True)
+    client.get(_link("ola@example.com"))
+    page = client.get("/login").get_data(as_text=True)
+    assert "your e-mail address is confirmed" in page
+    assert re.search(r'<input[^>]*id="email"[^>]*value="ola@example.com"', page)
+    assert re.search(r'<input[^>]*autofocus[^>]*id="password"|<input[^>]*id="password"[^>]*autofocus', page)
+    assert 'value="ola@example.com"' in client.get("/login").get_data(as_text=True)  # a reload too
+    wrong = client.post("/login", data={"email": "ola@example.com", "password": "not it at all"})
+    assert wrong.status_code == 422 and "autofocus" not in wrong.get_data(as_text=True)
+    assert client.post("/login", data={"email": "ola@example.com", "password": "long enough pw"}).status_code == 302
+    client.post("/logout")
+    assert "ola@example.com" not in client.get("/login").get_data(as_text=True)  # gone with the login
+
+
 def test_a_logged_in_owner_lands_on_the_dashboard(client, login):
     user = make_user(verified=False)
     login(user)
