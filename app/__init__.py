@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import render_template, request
+from flask import flash, jsonify, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
 
 from .access_log import install_log_redaction
 from .config import BASE_DIR, load_config
@@ -225,9 +227,11 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
 
 
 def _register_error_pages(app: FlagshipFlask) -> None:
+    from .i18n import gettext as _
     from .i18n import lazy_gettext as _l
     from .shops.hosts import is_platform_request
     from .sites import STOREFRONT_PREFIX
+    from .web import local_path
 
     def render_error(status: int, title: str, message: str):
         if not is_platform_request() or (request.endpoint or "").startswith(STOREFRONT_PREFIX):
@@ -239,6 +243,25 @@ def _register_error_pages(app: FlagshipFlask) -> None:
     @app.errorhandler(400)
     def bad_request(error):
         return render_error(400, _l("That request didn’t look right"), getattr(error, "description", ""))
+
+    @app.errorhandler(CSRFError)
+    def expired_form(error):
+        """A form whose token this browser's session no longer holds: opened before a log-in
+        or log-out (in any tab), or its cookies were cleared. Nothing was done; the visitor
+        gets the page they sent it from again, with a fresh token, and a word why (Flask-WTF
+        would say "The CSRF token is missing.", in English)."""
+        if request.accept_mimetypes.best == "application/json":  # bulk.js's saves
+            return jsonify(error=_("Nothing was saved: this page is out of date. Reload it and try again.")), 400
+        referrer = urlsplit(request.referrer or "")
+        back = local_path(urlunsplit(("", "", referrer.path, referrer.query, ""))) \
+            if referrer.netloc == request.host else None
+        if back is None:
+            return render_error(400, _l("That page had expired"), _l(
+                "Nothing was saved: the page you sent it from was opened before you last logged in "
+                "or out, or your browser’s cookies were cleared. Go back, reload that page and send it again."))
+        flash(_("Nothing was saved: this page was opened before you last logged in or out, or your "
+                "browser’s cookies were cleared. Please fill it in and send it again."), "error")
+        return redirect(back, 303)
 
     @app.errorhandler(403)
     def forbidden(error):

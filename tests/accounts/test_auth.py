@@ -1,5 +1,7 @@
 """Sign-up, log-in, passwords, rate limits, CSRF and the host-only platform cookie."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -118,6 +120,46 @@ def test_csrf_is_enforced_on_forms(app, client, shop_a, storefront):
             "listing_id": listing.id, "variant_id": listing.supply_product.variants[0].id},
             headers={"Origin": "https://evil.example"})
         assert response.status_code == 403
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+
+def test_a_form_opened_before_logging_in_again_comes_back_with_why(app, client, shop_a, storefront):
+    user = make_user("tabs@example.com")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        def log_in():
+            client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                        "csrf_token": _token(client.get("/login").get_data(as_text=True))})
+
+        log_in()
+        old_tab = _token(client.get("/account").get_data(as_text=True))
+        client.post("/logout", data={"csrf_token": _token(client.get("/account").get_data(as_text=True))})
+        log_in()  # in another tab: a new session, so the first tab's token is no one's
+        sent = client.post("/account/password", headers={"Referer": "http://flagship.test/account?tab=1"}, data={
+            "csrf_token": old_tab, "current_password": PASSWORD, "password": "a new long password",
+            "confirm": "a new long password"})
+        assert sent.status_code == 303 and sent.location == "/account?tab=1"
+        again = client.get(sent.location).get_data(as_text=True)
+        assert "Nothing was saved: this page was opened before you last logged in or out" in again
+        assert authenticate(user.email, PASSWORD) is not None  # the password did not change
+        # bulk.js's saves ask for JSON; a form sent from another site (or with no Referer)
+        # gets the error page, in the visitor's language, never a redirect there.
+        saved = client.post("/account/password", data={"csrf_token": old_tab},
+                            headers={"Accept": "application/json"})
+        assert saved.status_code == 400 and "out of date" in saved.get_json()["error"]
+        elsewhere = client.post("/account/password", data={"csrf_token": old_tab}, headers={
+            "Referer": "https://evil.example/account", "Accept-Language": "zh"})
+        assert elsewhere.status_code == 400 and "页面已过期" in elsewhere.get_data(as_text=True)
+        # A shopper's checkout on the shop's own host comes back to the same page.
+        shopper = storefront(shop_a.shop)
+        host = f"{shop_a.shop.subdomain}.flagship.test"
+        expired = shopper.post("/checkout", data={"name": "x"}, headers={"Referer": f"http://{host}/checkout"})
+        assert expired.status_code == 303 and expired.location == "/checkout"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
 
