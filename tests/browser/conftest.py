@@ -102,6 +102,34 @@ def watch_csp(context, page) -> None:
             if msg.text.startswith("CSP violation") or "Content Security Policy" in msg.text else None)
 
 
+# Where each heading and paragraph of the first screen starts, page-relative (those shown).
+FIRST_SCREEN_TOPS = """(screen) => Array.from(document.querySelectorAll("main h1, main h2, main h3, main p"))
+  .filter(e => e.getClientRects().length)
+  .map(e => [e.tagName + " " + (e.textContent || "").trim().slice(0, 40), Math.round(e.getBoundingClientRect().top + scrollY)])
+  .filter(([, top]) => top < screen)"""
+
+
+def moved_once_drawn(browser, url: str, width: int = 390, height: int = 844) -> list:
+    """What on the first screen is somewhere else once the scripts have run and the pictures
+    have come than where the bare HTML and CSS put it: what a visitor on a slow phone sees
+    jump (Core Web Vitals' layout shift). Timing does not enter into it: the page is drawn
+    once without scripts or pictures, once with them."""
+    tops = []
+    for scripts in (False, True):
+        context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=scripts)
+        page = context.new_page()
+        if not scripts:
+            page.route("**/*", lambda route: route.abort() if route.request.resource_type == "image" else route.continue_())
+        page.goto(url)
+        page.wait_for_timeout(300 if scripts else 0)  # a countdown's first tick, say
+        tops.append(page.evaluate(FIRST_SCREEN_TOPS, height))
+        context.close()
+    bare, drawn = tops
+    # (a script may change a text, "From $2.75" to the chosen option's "$2.75": only places count)
+    return [(before, after) for before, after in zip(bare, drawn, strict=False) if before[1] != after[1]] + (
+        [("count", len(bare), len(drawn))] if len(bare) != len(drawn) else [])
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})

@@ -12,7 +12,7 @@ from app.money import to_major
 from app.shops.models import Listing, Shop
 from app.shops.pricing import PriceRule
 from app.tenancy import unscoped, use_shop
-from tests.browser.conftest import watch_csp
+from tests.browser.conftest import moved_once_drawn, watch_csp
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,7 @@ def test_two_shoppers_fill_a_group_from_a_shared_link(live_server, page, browser
     friend.goto(link)
     expect(friend).to_have_url(re.compile(r"/groups/"))
     expect(friend.locator(".group-count")).to_contain_text("1 of 2 joined")
+    assert moved_once_drawn(browser, friend.url) == []  # the picture's box is there before it
     friend.get_by_role("button", name="Join this group").click()
     expect(friend.locator(".group-note")).to_contain_text("1 place left")
     _check_out(friend, "Ben Park", "ben@example.com")

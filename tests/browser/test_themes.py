@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import moved_once_drawn
+
 pytestmark = pytest.mark.browser
 
 # (shop, theme it is on in the demo) - and "default" through the owner's preview
@@ -37,6 +39,17 @@ def test_every_theme_renders_its_pages_at_phone_width(live_server, page, shop, t
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.console_errors == []
     assert page.csp_violations == []
+
+
+@pytest.mark.parametrize(("shop", "theme"), DEMO)
+def test_nothing_moves_once_a_page_is_drawn(live_server, page, browser, shop, theme):
+    """Home (maple's has the weekly deal's countdown, which replaces a shorter date), a
+    collection and a product at phone width: scripts and pictures move nothing on screen."""
+    page.goto(live_server.shop(shop))
+    collection = page.locator("a[href*='/collections/']").first.get_attribute("href")
+    product = page.locator("a[href*='/products/']").first.get_attribute("href")
+    for path in ("/", collection, product):
+        assert moved_once_drawn(browser, live_server.shop(shop, path)) == [], path
 
 
 def _menu_fits(page, width=390):

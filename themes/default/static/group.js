@@ -13,7 +13,10 @@
       var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600),
           m = Math.floor(left % 3600 / 60), s = left % 60;
       var unit = function (key, n) { return word(key).replace("{n}", n); };
-      var parts = (d ? [unit("days", d)] : []).concat(d || h ? [unit("hours", h)] : [], [unit("minutes", m), unit("seconds", s)]);
+      // Two digits after the first unit ("3 d 04 h 05 min 09 s"): the text keeps its width.
+      var two = function (n) { return n < 10 ? "0" + n : String(n); };
+      var parts = (d ? [unit("days", d)] : []).concat(
+        d || h ? [unit("hours", d ? two(h) : h)] : [], [unit("minutes", d || h ? two(m) : m), unit("seconds", two(s))]);
       time.textContent = left === 0 ? word("now") : word("in_time").replace("{time}", parts.join(" "));
       if (left === 0) { window.clearInterval(timer); }
     };
