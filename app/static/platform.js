@@ -20,6 +20,17 @@
     nav.classList.toggle("nav-open", open);
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
+  // data-filters-toggle: on a phone, a filter bar's "More filters" shows its other fields.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-filters-toggle]");
+    if (!button) return;
+    var panel = document.getElementById(button.getAttribute("aria-controls"));
+    var open = !panel.classList.contains("is-open");
+    panel.classList.toggle("is-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    var first = open && panel.querySelector("input, select");
+    if (first) first.focus();
+  });
   // data-select-on-focus: a read-only field whose whole value is meant to be copied.
   document.addEventListener("focusin", function (event) {
     var field = event.target;

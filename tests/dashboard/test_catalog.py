@@ -102,6 +102,19 @@ def test_bad_filter_input_shows_a_clear_message(owner, extra, query, message):
     assert "Stoneware Mug" not in text  # no results under a broken filter
 
 
+def test_the_filters_past_the_search_say_how_many_are_set_and_open_when_one_is_wrong(owner, extra):
+    """On a phone they fold behind "More filters" (platform.js, tests/browser/test_owner_week.py)."""
+    def panel(query):
+        html = owner.get(f"/dashboard/alpha/catalog?{query}").get_data(as_text=True)
+        toggle = re.search(r'<button[^>]*data-filters-toggle[^>]*aria-expanded="(\w+)">More filters(.*?)</button>', html)
+        on = re.search(r'class="filters-on"[^>]*>(\d+)<', toggle.group(2))
+        return toggle.group(1), 'class="more-filters is-open"' in html, on and int(on.group(1))
+
+    assert panel("q=mug") == ("false", False, None)  # the search is not folded away
+    assert panel("q=&category=&supplier=&min_price=2&max_price=20") == ("false", False, 2)
+    assert panel("min_price=abc") == ("true", True, 1)  # its message is in sight
+
+
 def test_pagination_keeps_the_filters(owner, extra, app, monkeypatch):
     monkeypatch.setitem(app.config, "CATALOG_PAGE_SIZE", 2)
     first = page_text(owner.get("/dashboard/alpha/catalog?q=e"))
