@@ -14,6 +14,8 @@ from app.catalog.supplier_staff import suppliers_of
 from app.errors import DomainError
 from app.extensions import limiter
 from app.i18n import _, current_language
+from app.integrations import stripe_gateway
+from app.ledger import connect
 from app.orders import confirmation
 from app.orders.search import OrderFilters, find_orders, order_summary
 from app.shops import services as shops
@@ -96,6 +98,10 @@ def shop_home():
         (_("Make the theme yours"), theme_customised(g.shop), url_for(".themes_library")),
         (_("Share your shop"), bool(recent_orders), "#share"),  # an order came in: it was shared
     ]
+    if stripe_gateway.enabled():  # else there is nothing to connect yet (Earnings says so)
+        checklist.append((_("Connect a payout account to get paid"),
+                          connect.status_of("shop", g.shop.id) == "active",
+                          url_for(".earnings") + "#payout-account"))
     return render_template("dashboard/home.html", checklist=checklist, summary=order_summary(g.shop.timezone),
                            listing_count=listing_count, visible_count=visible_count, recent_orders=recent_orders)
 

@@ -48,6 +48,32 @@ def test_home_of_a_new_shop_shows_an_empty_checklist(client, login):
     assert "No orders yet" in text
 
 
+def test_the_checklist_asks_for_a_payout_account_once_stripe_is_on_and_goes_when_all_is_done(
+        owner, shop_a, app, monkeypatch):
+    from app.ledger.models import PayoutAccount
+    from app.shops.models import Shop
+
+    make_order(shop_a)
+    assert "payout account" not in page_text(owner.get("/dashboard/alpha/"))  # no Stripe: nothing to connect
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_flagship_fake")
+    text = page_text(owner.get("/dashboard/alpha/"))
+    assert re.search(r'<li>\s*<a href="/dashboard/alpha/earnings#payout-account">Connect a payout account', text)
+    assert 'id="payout-account"' in page_text(owner.get("/dashboard/alpha/earnings"))
+
+    with unscoped():
+        db.session.add(PayoutAccount(payee_type="shop", payee_id=shop_a.shop.id, stripe_account_id="acct_alpha",
+                                     details_submitted=True, payouts_enabled=True))
+        db.session.commit()
+    text = page_text(owner.get("/dashboard/alpha/"))
+    assert re.search(r'<li class="done">\s*<a href="/dashboard/alpha/earnings#payout-account">', text)
+    assert "Get your shop ready" in text  # the theme is still the default one
+    with unscoped():
+        db.session.execute(update(Shop).where(Shop.id == shop_a.shop.id).values(theme="journal"))
+        db.session.commit()
+    text = page_text(owner.get("/dashboard/alpha/"))
+    assert "Get your shop ready" not in text and 'id="share"' in text  # every step done
+
+
 def test_shop_switcher_lists_every_shop_of_the_user_and_opening_another(owner, shop_a):
     create_shop(shop_a.owner, name="Second Shop", subdomain="second", currency="USD")
     text = page_text(owner.get("/dashboard/alpha/"))
