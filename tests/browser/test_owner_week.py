@@ -57,6 +57,19 @@ def test_an_owners_first_week_with_one_order(live_server, browser):
     expect(slip.locator(".slip")).to_contain_text("The Perfect Organic Tee")
     slip.close()
 
+    # On a phone the supplier's list has a card per purchase order: the address and the
+    # lines under the number, not squeezed into columns a word wide beside it.
+    on_phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    _log_in(on_phone, live_server, SUPPLIER_STAFF["Northwind Apparel Co."], SUPPLIER_PASSWORD)
+    on_phone.goto(live_server.platform("/supplier/"))
+    card = on_phone.locator("table.data tbody tr", has_text=f"{number}-1")
+    number_box = card.locator("td").first.bounding_box()
+    address_box = card.locator("td", has_text="Wren Okoye").bounding_box()
+    assert address_box["x"] == number_box["x"] and address_box["y"] > number_box["y"]
+    assert card.bounding_box()["height"] < 360
+    _fits(on_phone)
+    on_phone.context.close()
+
     # The supplier ships it from the portal (desktop).
     supplier = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     _log_in(supplier, live_server, SUPPLIER_STAFF["Northwind Apparel Co."], SUPPLIER_PASSWORD)
