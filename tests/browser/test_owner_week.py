@@ -92,6 +92,14 @@ def test_an_owners_first_week_with_one_order(live_server, browser):
     expect(owner.locator("body")).to_contain_text("Refunded")
     _fits(owner)
 
+    # Earnings on a phone: each entry's amount is in sight, not past a table scrolled sideways.
+    owner.goto(live_server.platform("/dashboard/mia/earnings"))
+    amounts = owner.locator("table.ledger-table td.amount")
+    expect(amounts.first).to_be_visible()
+    for index in range(min(amounts.count(), 5)):
+        box = amounts.nth(index).bounding_box()
+        assert box["x"] + box["width"] <= 390, box
+
     shopper.goto(status_url)
     expect(shopper.locator("body")).to_contain_text("1Z999WREN")
     expect(shopper.locator("body")).to_contain_text(re.compile("[Rr]efund"))
