@@ -31,17 +31,25 @@ class CountryField(SelectField):
 
 
 class CheckoutForm(FlaskForm):
-    name = StringField(lazy_gettext("Full name"), validators=[DataRequired(), Length(max=120)],
+    # Each empty field says what to type (WTForms' "This field is required." says nothing
+    # of what is missing once the shopper has scrolled away from it).
+    name = StringField(lazy_gettext("Full name"), validators=[
+        DataRequired(lazy_gettext("Enter your full name: the courier needs it.")), Length(max=120)],
                        render_kw={"autocomplete": "name"})
-    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(lazy_gettext("Email"), validators=[
+        DataRequired(lazy_gettext("Enter your e-mail address: your order confirmation goes there.")),
+        Email(lazy_gettext("Enter an e-mail address like name@example.com.")), Length(max=254)],
                        render_kw={"autocomplete": "email"})
-    phone = TelField(lazy_gettext("Phone"), validators=[DataRequired(), Length(max=40)],
+    phone = TelField(lazy_gettext("Phone"), validators=[
+        DataRequired(lazy_gettext("Enter a phone number the courier can call.")), Length(max=40)],
                      render_kw={"autocomplete": "tel"})
-    line1 = StringField(lazy_gettext("Address"), validators=[DataRequired(), Length(max=200)],
+    line1 = StringField(lazy_gettext("Address"), validators=[
+        DataRequired(lazy_gettext("Enter the street and house number.")), Length(max=200)],
                         render_kw={"autocomplete": "address-line1"})
     line2 = StringField(lazy_gettext("Apartment, suite, etc. (optional)"), validators=[Length(max=200)],
                         render_kw={"autocomplete": "address-line2"})
-    city = StringField(lazy_gettext("City"), validators=[DataRequired(), Length(max=100)],
+    city = StringField(lazy_gettext("City"), validators=[
+        DataRequired(lazy_gettext("Enter the city.")), Length(max=100)],
                        render_kw={"autocomplete": "address-level2"})
     region = StringField(lazy_gettext("State / region (optional)"), validators=[Length(max=100)],
                          render_kw={"autocomplete": "address-level1"})

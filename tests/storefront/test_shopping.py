@@ -65,6 +65,16 @@ def test_checkout_form_errors_are_shown_and_nothing_is_written(shop_a, storefron
     bad = dict(CHECKOUT, email="not-an-email", phone="12")
     page = client.post("/checkout", data=bad)
     assert page.status_code == 422
+    assert "Enter an e-mail address like name@example.com." in page.get_data(as_text=True)
+    # Each empty field says what to type, in the shop's language.
+    empty = dict(CHECKOUT, name="", email="", phone="", line1="", city="")
+    text = client.post("/checkout", data=empty).get_data(as_text=True)
+    for message in ("Enter your full name: the courier needs it.",
+                    "Enter your e-mail address: your order confirmation goes there.",
+                    "Enter a phone number the courier can call.", "Enter the street and house number.",
+                    "Enter the city."):
+        assert message in text
+    assert "This field is required." not in text
     with unscoped():
         assert db.session.scalar(select(Order).where(Order.shop_id == shop_a.shop.id)) is None
 
