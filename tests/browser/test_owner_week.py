@@ -45,6 +45,8 @@ def test_an_owners_first_week_with_one_order(live_server, browser):
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(number)
     expect(rows.first).to_contain_text("Unfulfilled")
+    total = rows.first.locator("td.total").bounding_box()  # a card: the total beside the number
+    assert total["x"] + total["width"] <= 390 and abs(total["y"] - rows.first.locator("td.number").bounding_box()["y"]) < 8
     _fits(owner)
 
     # The packing slip of the ticked order opens in a new tab, ready to print.
