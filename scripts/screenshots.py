@@ -217,10 +217,12 @@ def _tick_products(page) -> None:
 
 
 def _tick_catalog(page) -> None:
-    """Tick the first and third products of a catalog page, then scroll down to the third."""
+    """Tick the first and third products of a catalog page, then scroll to the second (the bar
+    floats once its place is out of sight)."""
+    ticks = page.locator("input[name=product]")
     for row in (0, 2):
-        page.locator("input[name=product]").nth(row).check()
-    page.evaluate("() => window.scrollTo(0, 1400)")
+        ticks.nth(row).check()
+    ticks.nth(1).evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 140)")
     page.wait_for_timeout(300)
 
 

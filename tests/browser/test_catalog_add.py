@@ -33,6 +33,11 @@ def test_ticked_products_are_added_at_once_on_a_phone(live_server, page, picker)
     page.goto(live_server.platform("/dashboard/picker/catalog?category=home"))
     bar = page.locator("#add-form")
     expect(bar.locator("[data-selected-count]")).to_have_text("None ticked")
+    # Each product is a card: its prices and "Add to shop" in sight, not past a sideways scroll.
+    first = page.locator("table.catalog-table tbody tr").first
+    for cell in ("td.min-retail", "td.action .button"):
+        box = first.locator(cell).bounding_box()
+        assert box["x"] + box["width"] <= 390, (cell, box)
     ticks = page.locator("input[name=product]")
     titles = [ticks.nth(n).get_attribute("aria-label").removeprefix("Tick ") for n in (0, 2)]
     ticks.nth(0).check()
