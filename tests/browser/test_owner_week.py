@@ -93,6 +93,13 @@ def test_an_owners_first_week_with_one_order(live_server, browser):
     owner.get_by_role("button", name="Refund selected items").click()
     expect(owner.locator("body")).to_contain_text("Refunded")
     _fits(owner)
+    # Every amount of the order page in sight on a phone: the items' totals, who gets what,
+    # the refund (nothing past a table scrolled sideways).
+    amounts = owner.locator("table.items-table td.line-total, table.money-split td.num, table.stacked td.num")
+    assert amounts.count() >= 4
+    for cell in amounts.all():
+        box = cell.bounding_box()
+        assert box["x"] + box["width"] <= 390, (cell.text_content(), box)
 
     # Earnings on a phone: each entry's amount is in sight, not past a table scrolled sideways.
     owner.goto(live_server.platform("/dashboard/mia/earnings"))
