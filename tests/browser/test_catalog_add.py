@@ -60,3 +60,18 @@ def test_ticked_products_are_added_at_once_on_a_phone(live_server, page, picker)
     for title in titles:
         expect(page.locator("body")).to_contain_text(title)
     assert page.console_errors == [] and page.csp_violations == []
+
+
+def test_the_price_preview_is_a_card_per_variant_on_a_phone(live_server, page, picker):
+    """What the owner gets of each variant stays in sight while they type a markup."""
+    _log_in(page, live_server, picker, PASSWORD)
+    page.goto(live_server.platform("/dashboard/picker/catalog?category=apparel"))
+    page.get_by_role("link", name="Add to shop").first.click()
+    page.get_by_label("Markup (%)").fill("150")
+    rows = page.locator("#price-table [data-price-row]")
+    expect(rows.first.locator("[data-check]")).to_contain_text("OK")
+    for index in range(rows.count()):
+        for cell in ("[data-price]", "[data-take]"):
+            box = rows.nth(index).locator(cell).bounding_box()
+            assert box["x"] + box["width"] <= 390, (cell, box)
+    _fits(page)
