@@ -70,6 +70,9 @@ def test_an_owners_first_week_with_one_order(live_server, browser):
     assert address_box["x"] == number_box["x"] and address_box["y"] > number_box["y"]
     assert card.bounding_box()["height"] < 360
     _fits(on_phone)
+    card.get_by_role("link", name=f"{number}-1").click()  # its lines: a card each, the quantity in sight
+    quantity = on_phone.locator("table.ship-lines td.qty").first.bounding_box()
+    assert quantity["x"] + quantity["width"] <= 390, quantity
     on_phone.context.close()
 
     # The supplier ships it from the portal (desktop).
