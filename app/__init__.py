@@ -231,7 +231,7 @@ def _register_error_pages(app: FlagshipFlask) -> None:
     from .i18n import lazy_gettext as _l
     from .shops.hosts import is_platform_request
     from .sites import STOREFRONT_PREFIX
-    from .web import local_path
+    from .web import local_path, wants_json
 
     def render_error(status: int, title: str, message: str):
         if not is_platform_request() or (request.endpoint or "").startswith(STOREFRONT_PREFIX):
@@ -250,7 +250,7 @@ def _register_error_pages(app: FlagshipFlask) -> None:
         or log-out (in any tab), or its cookies were cleared. Nothing was done; the visitor
         gets the page they sent it from again, with a fresh token, and a word why (Flask-WTF
         would say "The CSRF token is missing.", in English)."""
-        if request.accept_mimetypes.best == "application/json":  # bulk.js's saves
+        if wants_json():
             return jsonify(error=_("Nothing was saved: this page is out of date. Reload it and try again.")), 400
         referrer = urlsplit(request.referrer or "")
         back = local_path(urlunsplit(("", "", referrer.path, referrer.query, ""))) \

@@ -78,6 +78,11 @@ def local_path(target: str | None) -> str | None:
     return target
 
 
+def wants_json() -> bool:
+    """The request is a page script's (bulk.js's saves ask for JSON), not a plain form post."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def add_error(form: FlaskForm, error: DomainError) -> None:
     """Show a service's refusal on the field it names, or above the form; the request's
     writes roll back (app/unit_of_work.py)."""

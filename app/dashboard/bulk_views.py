@@ -15,7 +15,7 @@ from app.shops import bulk
 from app.shops import theme_services as themes
 from app.shops.services import page_of
 from app.unit_of_work import refuse
-from app.web import flash_refusal, found, row_id
+from app.web import flash_refusal, found, row_id, wants_json
 from app.wording import counted
 
 from .blueprint import NAV_SECTIONS, bp
@@ -164,7 +164,7 @@ def _answer(message: str, location: str, *, refused: DomainError | None = None):
     """bulk.js asks for JSON; a plain form post gets a flash and a redirect."""
     if refused is not None:
         refuse(refused)
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json():
         return (jsonify(error=message), 422) if refused else jsonify(saved=True, message=message)
     flash(message, "error" if refused else "success")
     return redirect(location)
