@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    EmailField,
     FieldList,
     Form,
     FormField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from app.accounts.forms import email_field
 from app.catalog.models import CATEGORIES, CATEGORY_LABELS, PRODUCT_STATUSES, SUPPLIER_STATUSES
 from app.catalog.services import Problem, SupplierDetails, format_options
 from app.errors import DomainError
@@ -148,4 +148,4 @@ class SearchForm(FlaskForm):
 
 
 class InviteStaffForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    email = email_field(_l("E-mail"), _l("The person's own address: the invitation link goes there."))

@@ -57,7 +57,7 @@ class CheckoutForm(FlaskForm):
     postcode = StringField(lazy_gettext("Postcode (not needed in Hong Kong)"), validators=[Length(max=20)],
                            render_kw={"autocomplete": "postal-code"})
     country = CountryField(lazy_gettext("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES],
-                           validators=[DataRequired()],
+                           validators=[DataRequired(lazy_gettext("Choose the country."))],
                            render_kw={"autocomplete": "country"})
     payment_method = RadioField(lazy_gettext("Payment"), choices=[SelectChoice("cod", lazy_gettext("Pay on delivery"))],
                                 default="cod")

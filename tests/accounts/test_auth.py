@@ -39,6 +39,17 @@ def test_signup_errors_are_shown_and_nothing_written(client, data, message):
     assert db.session.scalar(select(User)) is None
 
 
+@pytest.mark.parametrize("path, expected", [
+    ("/signup", ["Enter an e-mail address like name@example.com.", "Choose a password: 10 or more characters.",
+                 "Type the password again, to be sure of it."]),
+    ("/login", ["Enter an e-mail address like name@example.com.", "Enter your password."]),
+])
+def test_an_empty_form_says_what_each_field_wants(client, path, expected):
+    text = client.post(path, data={"email": " ", "password": "", "confirm": ""}).get_data(as_text=True)
+    assert [message for message in expected if message in text] == expected
+    assert "This field is required." not in text
+
+
 def test_signup_with_taken_email_looks_like_a_new_signup(client):
     """No account enumeration: the same page and status, and the address's owner hears of it."""
     user = make_user("taken@example.com")
