@@ -22,7 +22,7 @@ STATUS_WORDS = {
     "verified": _l("Verified"), "queued": _l("Queued"),
     "partly_failed": _l("Partly failed"), "in progress": _l("In progress"), "new": _l("New"),
     "accepted": _l("Accepted"), "filled": _l("Filled"), "went ahead": _l("Went ahead"),
-    "did not fill": _l("Did not fill"), "info": _l("Info"), "dispute": _l("Disputed"),
+    "did not fill": _l("Did not fill"), "did not go ahead": _l("Did not go ahead"), "info": _l("Info"), "dispute": _l("Disputed"),
 }
 
 

@@ -78,6 +78,19 @@ def _blank(match: re.Match) -> str:
 
 _UI_LITERAL = re.compile(r"""^(?:[A-Z][a-z’']+|[A-Z][^{}<>]*\s[^{}<>]*[A-Za-z][^{}<>]*)$""")
 _NOT_UI = re.compile(r"^[A-Z][A-Z0-9_]+$|^[A-Z][a-z]+[A-Z]")  # CONSTANTS, CamelCase names
+# A phrase in lower case or after a number ("the last", "2 to 50.") is UI text too when it
+# holds a small English word; keys, field names and CSS classes never do. Status words are
+# keys of their own translation table (the status_label filter).
+_SMALL_WORDS = {"the", "a", "an", "to", "of", "and", "or", "in", "on", "for", "this", "that", "is",
+                "by", "with", "from", "at", "your", "my", "no", "not"}
+
+
+def _reads_as_phrase(text: str) -> bool:
+    from app.status_words import STATUS_WORDS
+
+    words = {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
+    return (bool(re.search(r"\s", text.strip())) and bool(words & _SMALL_WORDS)
+            and text.lower() not in STATUS_WORDS and "<code>" not in text)
 
 
 def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
@@ -98,7 +111,8 @@ def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
             text = value[1:-1]
             marked = previous[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("]) or (
                 len(previous) >= 4 and previous[-4:-2] == ["ngettext", "("])
-            if not marked and _UI_LITERAL.match(text) and not _NOT_UI.match(text) and _readable(text):
+            ui_text = (_UI_LITERAL.match(text) and not _NOT_UI.match(text)) or _reads_as_phrase(text)
+            if not marked and ui_text and _readable(text):
                 found.append((lineno, text))
             elif "{{" in text or "{%" in text:  # placeholder="{{ _('...') }}": shown as written
                 found.append((lineno, f"template code inside a string: {text[:60]}"))
