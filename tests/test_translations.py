@@ -109,8 +109,8 @@ def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
             in_trans = False
         if kind == "string" and not in_trans:
             text = value[1:-1]
-            marked = previous[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("]) or (
-                len(previous) >= 4 and previous[-4:-2] == ["ngettext", "("])
+            marked = previous[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("], ["pgettext", "("]) or (
+                len(previous) >= 4 and previous[-4:-2] in (["ngettext", "("], ["pgettext", "("]))
             ui_text = (_UI_LITERAL.match(text) and not _NOT_UI.match(text)) or _reads_as_phrase(text)
             if not marked and ui_text and _readable(text):
                 found.append((lineno, text))

@@ -109,3 +109,47 @@ def test_a_shopper_pre_orders_at_phone_width_and_sees_the_progress(live_server, 
     page.goto(live_server.shop("maple", f"/products/{handle}"))
     expect(page.locator(".presale")).to_contain_text("7 of 30 ordered")
     assert page.csp_violations == [] and page.console_errors == []
+
+
+def test_an_owner_sets_group_prices_on_a_phone(live_server, page):
+    """Each option's group price field is in sight at 390 px (it was past a sideways scroll),
+    a price under the floor is refused beside its field, and the deal starts."""
+    from app.accounts.services import create_user
+    from app.catalog.models import SupplyProduct
+    from app.shops.services import add_listing, create_shop
+    from tests.browser.test_owner import _log_in
+
+    with live_server.app.app_context():
+        shop = create_shop(create_user("grouper@example.com", "a very good password", verified=True),
+                           name="Group Corner", subdomain="grouper", currency="USD")
+        with unscoped():
+            hoodie = db.session.scalar(select(SupplyProduct).where(SupplyProduct.code == "NW-HOD-201"))
+        with use_shop(shop.id):
+            listing_id = add_listing(shop, hoodie.id, rule=PriceRule("markup", 10000)).id
+            options = [(variant.id, max(variant.wholesale_price, variant.min_retail_price))
+                       for variant in hoodie.variants]
+        db.session.commit()
+        db.session.remove()
+    assert len(options) > 1
+    _log_in(page, live_server, "grouper@example.com", "a very good password")
+    page.goto(live_server.platform(f"/dashboard/grouper/products/{listing_id}/group-buy"))
+    for number, (variant_id, floor) in enumerate(options):
+        field = page.locator(f"#price_{variant_id}")
+        box = field.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (variant_id, box)
+        # The first one a cent under the floor; the rest at it.
+        field.fill(str(to_major(floor - (1 if number == 0 else 0), "USD")))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="Start offering group buys").click()
+    first = page.locator(f"#price_{options[0][0]}")
+    expect(first).to_have_attribute("aria-invalid", "true")
+    error = page.locator(f"#price_{options[0][0]}-error")
+    expect(error).to_be_visible()
+    box = error.bounding_box()
+    assert box["x"] + box["width"] <= 390, box
+    first.fill(str(to_major(options[0][1], "USD")))
+    page.get_by_role("button", name="Start offering group buys").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("h1 .badge")).to_have_text("Running")
+    # (the refused form's 422 is logged as a failed load: expected)
+    assert page.csp_violations == [] and [e for e in page.console_errors if "422" not in e] == []
