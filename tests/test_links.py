@@ -118,8 +118,11 @@ def test_no_dead_links_for_visitors_and_shoppers(app, demo):
     assert repeated == {}
 
 
-def test_no_dead_links_for_a_shop_owner(app, demo):
-    seen = _crawl(app, [f"http://{PLATFORM}/dashboard/"], login=("mia@flagship.example", OWNER_PASSWORD))
+# Each demo shop shows other parts: mia's orders and referrals, maple's group buy, pre-sale,
+# weekly deal and pickup points, lin's Chinese shop.
+@pytest.mark.parametrize("owner", ["mia@flagship.example", "maple@flagship.example", "lin@flagship.example"])
+def test_no_dead_links_for_a_shop_owner(app, demo, owner):
+    seen = _crawl(app, [f"http://{PLATFORM}/dashboard/"], login=(owner, OWNER_PASSWORD))
     _assert_no_dead_links(seen)
 
 
