@@ -43,6 +43,13 @@ def test_the_owner_reads_the_shops_analytics_on_a_phone(live_server, browser):
     assert int(orders.inner_text()) >= 1  # the demo's paid orders, counted from the ledger
     today = page.locator("table.analytics-table tbody tr").first
     expect(today.locator("td").first).to_have_text("1")  # the shopper above, once for two pages
+    # The figures scroll sideways under the day, which stays in sight beside the last column.
+    wrap = page.locator(".table-wrap", has=page.locator("table.analytics-table"))
+    wrap.evaluate("wrap => { wrap.scrollLeft = wrap.scrollWidth }")
+    left = wrap.bounding_box()["x"]
+    day, conversion = today.locator("th").bounding_box(), today.locator("td").last.bounding_box()
+    assert abs(day["x"] - left) <= 1.5 and conversion["x"] + conversion["width"] <= 390, (left, day, conversion)
+    assert day["x"] + day["width"] <= conversion["x"]
 
     page.get_by_role("link", name="7 days").click()
     expect(page.locator("table.analytics-table tbody tr")).to_have_count(7)
