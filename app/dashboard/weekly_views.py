@@ -17,6 +17,8 @@ from app.web import csv_download
 from .blueprint import NAV_SECTIONS, bp
 
 NAV_SECTIONS.update({"weekly_deal": "weekly", "weekly_sheet": "weekly", "weekly_sheet_csv": "weekly"})
+# A week's sheet is addressed by its deadline in UTC, to the minute: 202612102000.
+SHEET_KEY = "%Y%m%d%H%M"
 
 
 @bp.route("/<shop>/weekly-deal", methods=["GET", "POST"])
@@ -46,8 +48,8 @@ def weekly_deal():
             return redirect(url_for(".weekly_deal"))
     rounds = []
     if deal is not None:
-        rounds = [(deadline, weekly.handout_after(deal, deadline), len(weekly.order_sheet(deal, deadline)))
-                  for deadline in weekly.past_rounds(deal)]
+        rounds = [(deadline, deadline.strftime(SHEET_KEY), weekly.handout_after(deal, deadline),
+                   len(weekly.order_sheet(deal, deadline))) for deadline in weekly.past_rounds(deal)]
     return render_template("dashboard/weekly_deal.html", deal=deal, values=values, errors=errors,
                            listings=shop_listings(), rounds=rounds, weekdays=weekday_names(),
                            sold=weekly.sold_this_round(deal) if deal else {}), status
@@ -56,7 +58,7 @@ def weekly_deal():
 def _round(deadline: str):
     deal = weekly.weekly_deal()
     try:
-        moment = datetime.strptime(deadline, "%Y%m%d%H%M").replace(tzinfo=UTC)
+        moment = datetime.strptime(deadline, SHEET_KEY).replace(tzinfo=UTC)
     except ValueError:
         abort(404)
     if deal is None or weekly.deadline_after(deal, moment) != moment:
@@ -68,7 +70,7 @@ def _round(deadline: str):
 def weekly_sheet(deadline: str):
     deal, moment = _round(deadline)
     rows = weekly.order_sheet(deal, moment)
-    return render_template("dashboard/weekly_sheet.html", deal=deal, deadline=moment, rows=rows,
+    return render_template("dashboard/weekly_sheet.html", deal=deal, deadline=moment, key=deadline, rows=rows,
                            totals=weekly.sheet_totals(rows), handout=weekly.handout_after(deal, moment))
 
 
