@@ -244,9 +244,9 @@ def init_app(app) -> Babel:
                        format_time=format_time, format_number=format_number, format_list=_format_list_filter,
                        format_percent=format_percent)
     env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, html_lang=html_lang)
-    from app.status_words import status_label
+    from app.status_words import deal_event, status_label
 
-    env.filters["status_label"] = status_label
+    env.filters.update(status_label=status_label, deal_event=deal_event)
     return babel
 
 

@@ -4,6 +4,8 @@ capitalised, so a new status never breaks a page (tests/test_translations.py lis
 
 from __future__ import annotations
 
+from flask_babel import lazy_pgettext
+
 from app.i18n import lazy_gettext as _l
 
 STATUS_WORDS = {
@@ -22,7 +24,11 @@ STATUS_WORDS = {
     "verified": _l("Verified"), "queued": _l("Queued"),
     "partly_failed": _l("Partly failed"), "in progress": _l("In progress"), "new": _l("New"),
     "accepted": _l("Accepted"), "filled": _l("Filled"), "went ahead": _l("Went ahead"),
-    "did not fill": _l("Did not fill"), "did not go ahead": _l("Did not go ahead"), "info": _l("Info"), "dispute": _l("Disputed"),
+    "did not fill": _l("Did not fill"), "did not go ahead": _l("Did not go ahead"),
+    # A card dispute's status as Stripe reports it (an "inquiry" is a warning before one).
+    "needs response": _l("Needs a response"), "under review": _l("Under review"), "won": _l("Won"),
+    "lost": _l("Lost"), "warning needs response": _l("Inquiry, needs a response"),
+    "warning under review": _l("Inquiry under review"), "warning closed": _l("Inquiry closed"), "info": _l("Info"), "dispute": _l("Disputed"),
 }
 
 
@@ -31,3 +37,20 @@ def status_label(word) -> str:
     key = str(word or "").replace("_", " ").strip().lower()
     found = STATUS_WORDS.get(key) or STATUS_WORDS.get(str(word or ""))
     return str(found) if found is not None else key.capitalize()
+
+
+# What happened to a deal (DealEvent.kind): verbs, hence a context of their own ("Opened"
+# is also a column heading, "Filled" a round's status).
+DEAL_EVENTS = {
+    "created": lazy_pgettext("deal event", "Created"), "changed": lazy_pgettext("deal event", "Changed"),
+    "paused": lazy_pgettext("deal event", "Paused"), "resumed": lazy_pgettext("deal event", "Resumed"),
+    "opened": lazy_pgettext("deal event", "Opened"), "joined": lazy_pgettext("deal event", "Joined"),
+    "filled": lazy_pgettext("deal event", "Filled"), "failed": lazy_pgettext("deal event", "Did not fill"),
+    "missed": lazy_pgettext("deal event", "Missed"), "refunded": lazy_pgettext("deal event", "Refunded"),
+    "closed": lazy_pgettext("deal event", "Closed"),
+}
+
+
+def deal_event(kind) -> str:
+    found = DEAL_EVENTS.get(str(kind or ""))
+    return str(found) if found is not None else str(kind or "").capitalize()

@@ -22,3 +22,16 @@ def test_a_short_password_gets_a_plain_message(client):
     text = response.get_data(as_text=True)
     assert response.status_code == 422 and "Use 10 or more characters" in text
     assert "Field must be between" not in text
+
+
+def test_status_and_event_words_read_in_the_readers_language(app):
+    """Words stored in English (a deal's events, a dispute's status) are shown translated.
+    The event "Opened" is not the column heading "Opened" (a time), hence a context."""
+    from app.i18n import force_locale
+    from app.status_words import deal_event, status_label
+
+    assert (deal_event("opened"), deal_event("failed"), deal_event("new_kind")) == ("Opened", "Did not fill", "New_kind")
+    assert status_label("needs_response") == "Needs a response"
+    with app.test_request_context(), force_locale("zh"):
+        assert (deal_event("opened"), deal_event("joined")) == ("已开启", "有人加入")
+        assert (status_label("needs_response"), status_label("did not go ahead")) == ("待回应", "未成立")

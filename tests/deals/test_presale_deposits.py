@@ -63,7 +63,7 @@ def test_a_deposit_needs_card_payments_and_a_sensible_share(shop_a, tee):
         _open(shop_a.shop, tee)
 
 
-def test_deposit_then_balance_then_the_whole_sale(fake_stripe, shop_a, tee, storefront):
+def test_deposit_then_balance_then_the_whole_sale(fake_stripe, shop_a, tee, storefront, login):
     deal_id, run_id, variant_id = _open(shop_a.shop, tee)
     client = storefront(shop_a.shop)
     form = client.get(f"/group-checkout?deal={deal_id}&variant={variant_id}&qty=2").get_data(as_text=True)
@@ -98,6 +98,9 @@ def test_deposit_then_balance_then_the_whole_sale(fake_stripe, shop_a, tee, stor
                                                                          ("balance", "paid", 3200)]
     assert _ledger(ada) > 0 and _count(PurchaseOrder) == 1
     assert _count(OutboundEmail, dedupe_key=f"order-confirmation:{ada.id}") == 1
+    # The owner's order page lists both charges, in the owner's words.
+    owner_page = login(shop_a.owner).get(f"/dashboard/{shop_a.shop.subdomain}/orders/{ada.id}").get_data(as_text=True)
+    assert "Deposit $8.00 · Paid" in owner_page and "Balance $32.00 · Paid" in owner_page
 
     # A refund of the whole order comes back from both charges.
     from app.payments.refunds import start_refund, submit_refund
