@@ -25,6 +25,8 @@ STATUS_WORDS = {
     "partly_failed": _l("Partly failed"), "in progress": _l("In progress"), "new": _l("New"),
     "accepted": _l("Accepted"), "filled": _l("Filled"), "went ahead": _l("Went ahead"),
     "did not fill": _l("Did not fill"), "did not go ahead": _l("Did not go ahead"),
+    "authorised": _l("Authorised"), "released": _l("Released"), "done": _l("Done"),
+    "finished": _l("Finished"), "payable": _l("Payable"),
     # A card dispute's status as Stripe reports it (an "inquiry" is a warning before one).
     "needs response": _l("Needs a response"), "under review": _l("Under review"), "won": _l("Won"),
     "lost": _l("Lost"), "warning needs response": _l("Inquiry, needs a response"),

@@ -35,3 +35,22 @@ def test_status_and_event_words_read_in_the_readers_language(app):
     with app.test_request_context(), force_locale("zh"):
         assert (deal_event("opened"), deal_event("joined")) == ("已开启", "有人加入")
         assert (status_label("needs_response"), status_label("did not go ahead")) == ("待回应", "未成立")
+
+
+def test_every_stored_status_has_its_words():
+    """A status a page shows through status_label but not listed reads as English in every
+    language ('Authorised' on a Chinese order page): each model's statuses are listed."""
+    from app.catalog.models import PRODUCT_STATUSES, SUPPLIER_STATUSES
+    from app.deals.models import DEAL_STATUSES, ROUND_STATUSES
+    from app.jobs.models import OUTBOX_STATUSES
+    from app.notifications.models import EMAIL_STATUSES
+    from app.orders.models import ORDER_STATUSES
+    from app.payments.models import PAYMENT_STATUSES, REFUND_STATUSES
+    from app.referrals.models import COMMISSION_STATUSES
+    from app.shops.models import SHOP_STATUSES
+    from app.status_words import STATUS_WORDS
+
+    stored = {*SUPPLIER_STATUSES, *PRODUCT_STATUSES, *DEAL_STATUSES, *ROUND_STATUSES, *OUTBOX_STATUSES,
+              *EMAIL_STATUSES, *ORDER_STATUSES, *PAYMENT_STATUSES, *REFUND_STATUSES, *COMMISSION_STATUSES,
+              *SHOP_STATUSES, "running", "finished"}  # a payout run's (app/ledger/models.py)
+    assert sorted(status for status in stored if status.replace("_", " ") not in STATUS_WORDS) == []
