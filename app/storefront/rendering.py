@@ -147,7 +147,7 @@ def render_storefront(template: str, status: int = 200, **context):
         sections=_spoken_sections(theme, state.sections) if state else [],
         theme_css=css_variables(theme, state.settings if state else theme.defaults()),
         is_preview=bool(state and state.is_draft), media_url=theming.media_url,
-        media=theming.media_row, json_ld=json_ld,
+        media_row=theming.media_row, json_ld=json_ld,  # not "media": _macros.html has a macro of that name
     )
     shop = context["shop"]
     if shop is not None and getattr(g, "shop", None) is None:

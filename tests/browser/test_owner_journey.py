@@ -71,6 +71,8 @@ def test_from_sign_up_and_a_logo_to_the_first_sale(live_server, browser, tmp_pat
     expect(logo).to_be_visible()
     expect(logo).to_have_attribute("alt", f"{name} Makes")
     assert shopper.evaluate("document.querySelector('img.site-logo').naturalWidth") == 320
+    # Its size is in the page, so its box is kept before the picture arrives (was width="").
+    assert (logo.get_attribute("width"), logo.get_attribute("height")) == ("320", "96")
     shopper.get_by_role("link", name=title).first.click()
     shopper.get_by_role("button", name=re.compile("Add to cart")).click()
     shopper.goto(live_server.shop(subdomain, "/checkout"))
