@@ -23,6 +23,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from app.integrations import stripe_gateway
 from app.remembered import GRIDS, remembered
 from app.security_headers import csp_nonce
 from app.themes.labels import default_texts, spoken
@@ -141,6 +142,9 @@ def render_storefront(template: str, status: int = 200, **context):
     theme = state.theme if state else registry().get(getattr(g, "theme", BASE_THEME))
     env = _environment(app, theme.name)
     context.setdefault("shop", getattr(g, "shop", None))
+    # Here, not in the storefront blueprint's context: error pages and the owner's theme
+    # preview render a storefront too, and their footer says how shoppers can pay.
+    context.setdefault("card_payments", stripe_gateway.enabled())
     context.update(
         asset_url=asset_url, theme=theme, stylesheets=stylesheets(theme),
         settings=spoken(state.settings if state else theme.defaults(), default_texts(theme)),

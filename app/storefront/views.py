@@ -142,7 +142,6 @@ def _cart_badge():
     shop = getattr(g, "shop", None)
     return {"cart_count": sum(_raw_cart().values()) if shop else 0,
             "nav_collections": _nav_collections, "cart_summary": _cart_summary,
-            "card_payments": stripe_gateway.enabled(),
             "current_path": request.full_path.rstrip("?") if shop else "/",
             "listing_picture": pictures.listing_picture}
 

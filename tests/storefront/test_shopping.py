@@ -162,3 +162,12 @@ def test_owner_text_is_escaped_everywhere(catalog, storefront):
         assert page.status_code == 200, path
         assert b"<script>alert" not in page.data
         assert b"<img src=x onerror" not in page.data
+
+
+def test_every_storefront_page_says_how_shoppers_can_pay(fake_stripe, shop_a, storefront):
+    """The footer's "Pay by card" held only on the storefront blueprint's own pages: a
+    storefront's "not found" page for an address no route knows said "no card needed"."""
+    client = storefront(shop_a.shop)
+    for path in ("/", "/products/no-such-product", "/no-such-page"):
+        text = client.get(path).get_data(as_text=True)
+        assert "Pay by card, or on delivery." in text and "no card needed" not in text, path
