@@ -185,6 +185,10 @@ def _register_template_helpers(app: FlagshipFlask) -> None:
     from .shops.hosts import storefront_host
     from .shops.timezones import local, zone_city
 
+    if app.testing:
+        from app.template_undefined import AttributeCheckedUndefined
+
+        app.jinja_env.undefined = AttributeCheckedUndefined
     app.jinja_env.filters["money"] = lambda amount, currency: format_money(amount, currency)
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["category_label"] = category_label

@@ -1,6 +1,7 @@
 """The status words pages show from data (an order's "pending", a supplier's "active"), in
 the reader's language: the `status_label` filter. A word not listed shows as it is stored,
-capitalised, so a new status never breaks a page (tests/test_translations.py lists them)."""
+capitalised, so a new status never breaks a page (tests/test_wording.py fails on a model's
+status missing here)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ STATUS_WORDS = {
     # A card dispute's status as Stripe reports it (an "inquiry" is a warning before one).
     "needs response": _l("Needs a response"), "under review": _l("Under review"), "won": _l("Won"),
     "lost": _l("Lost"), "warning needs response": _l("Inquiry, needs a response"),
-    "warning under review": _l("Inquiry under review"), "warning closed": _l("Inquiry closed"), "info": _l("Info"), "dispute": _l("Disputed"),
+    "warning under review": _l("Inquiry under review"), "warning closed": _l("Inquiry closed"),
+    "info": _l("Info"), "dispute": _l("Disputed"),
 }
 
 

@@ -25,7 +25,7 @@ def _visit_key(url: str) -> str:
     once per host and language, not once per page, so it cannot crowd out real pages."""
     parts = urlsplit(url)
     if parts.path.endswith("/language"):
-        return f"{parts.netloc}/language?lang={parse_qs(parts.query).get('lang', [''])[0]}"
+        return f"{parts.netloc}/language?to={parse_qs(parts.query).get('to', [''])[0]}"
     return url
 
 
