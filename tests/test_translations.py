@@ -102,17 +102,27 @@ def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
     found = []
     previous: list[str] = []
     in_trans = False
+    # One entry per open parenthesis: does it open a gettext call? A word handed to one as a
+    # placeholder's value (_('Payouts go to %(who)s account', who="your")) stays English.
+    calls: list[bool] = []
     for lineno, kind, value in env.lex(source):
         if kind == "name" and value == "trans" and previous[-1:] == ["{%"]:
             in_trans = True
         elif kind == "name" and value == "endtrans":
             in_trans = False
+        if kind == "operator" and value == "(":
+            calls.append(previous[-1:] in (["_"], ["gettext"], ["ngettext"], ["pgettext"]))
+        elif kind == "operator" and value == ")" and calls:
+            calls.pop()
         if kind == "string" and not in_trans:
             text = value[1:-1]
             marked = previous[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("], ["pgettext", "("]) or (
                 len(previous) >= 4 and previous[-4:-2] in (["ngettext", "("], ["pgettext", "("]))
             ui_text = (_UI_LITERAL.match(text) and not _NOT_UI.match(text)) or _reads_as_phrase(text)
-            if not marked and ui_text and _readable(text):
+            placeholder_word = (calls and calls[-1] and previous[-1:] == ["="] and _readable(text)
+                                and re.search(r"[A-Za-z]{2,}", text)
+                                and not re.fullmatch(r"\{\w+\}|<code>.*", text))  # a script's {n}; a code sample
+            if (not marked and ui_text and _readable(text)) or placeholder_word:
                 found.append((lineno, text))
             elif "{{" in text or "{%" in text:  # placeholder="{{ _('...') }}": shown as written
                 found.append((lineno, f"template code inside a string: {text[:60]}"))
