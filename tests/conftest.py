@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from tests import factories
+from tests import factories, markup_checks
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -134,6 +134,7 @@ def app(owner_database_url, database_url):
     if postgres and not MIGRATION_DATABASE_URL:
         _create_app_role(owner_database_url)
     app = create_app(test_config(database_url, MIGRATION_DATABASE_URI=owner_database_url if postgres else ""))
+    markup_checks.install(app)
     with app.app_context():
         upgrade()
         db.engine.dispose()

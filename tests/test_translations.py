@@ -89,7 +89,9 @@ def _reads_as_phrase(text: str) -> bool:
     from app.status_words import STATUS_WORDS
 
     words = {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
-    return (bool(re.search(r"\s", text.strip())) and bool(words & _SMALL_WORDS)
+    # ...or when it ends a sentence ("e.g. “Mon–Fri 17:00–20:00”."): keys never do.
+    sentence = bool(re.search(r"[A-Za-z].*[.!?…][”’\"']?$", text)) and len(words) > 1
+    return (bool(re.search(r"\s", text.strip())) and bool(words & _SMALL_WORDS or sentence)
             and text.lower() not in STATUS_WORDS and "<code>" not in text)
 
 

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from tests import markup_checks
 from tests.conftest import test_config
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -40,8 +41,12 @@ def chromium_path():
 
 
 class LiveServer:
-    def __init__(self, app, port: int):
+    running: list[LiveServer] = []
+
+    def __init__(self, app, port: int, markup_problems: list[str]):
         self.app, self.port = app, port
+        self.markup_problems = markup_problems  # pages whose ids do not add up (markup_checks)
+        LiveServer.running.append(self)
 
     def platform(self, path: str = "/") -> str:
         return f"http://localhost:{self.port}{path}"
@@ -58,6 +63,8 @@ def live_server(tmp_path_factory):
     server.server_close()
     app = create_app(test_config(f"sqlite:///{db_file}", SERVER_NAME=f"localhost:{port}",
                                  WTF_CSRF_ENABLED=True, TESTING=False))
+    markup_problems: list[str] = []
+    markup_checks.install(app, markup_problems)
     with app.app_context():
         upgrade()
         from app.demo import load_demo
@@ -68,8 +75,20 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(app, port)
+    yield LiveServer(app, port, markup_problems)
     server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _pages_ids_add_up():
+    """Every page a live server drew during a browser test ties its labels and errors to ids
+    it holds (markup_checks); one that does not fails the test."""
+    yield
+    found = []
+    for live in LiveServer.running:
+        found += live.markup_problems
+        live.markup_problems.clear()
+    assert not found, "\n".join(found)
 
 
 @pytest.fixture(scope="session")

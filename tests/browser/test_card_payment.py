@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from tests import markup_checks
 from tests.conftest import test_config as app_config
 from tests.fakes.stripe import FakeStripe
 
@@ -47,6 +48,8 @@ def card_server(tmp_path_factory):
                                  WTF_CSRF_ENABLED=True, TESTING=False, STRIPE_SECRET_KEY="sk_test_browser",
                                  STRIPE_WEBHOOK_SECRET="whsec_browser", STRIPE_API_BASE=fake.url,
                                  STRIPE_NETWORK_RETRIES=0))
+    markup_problems: list[str] = []
+    markup_checks.install(app, markup_problems)
     with app.app_context():
         upgrade()
         from app.demo import load_demo
@@ -56,7 +59,7 @@ def card_server(tmp_path_factory):
         db.session.remove()
     holder["app"] = app
     threading.Thread(target=live.serve_forever, daemon=True).start()
-    yield LiveServer(app, port), fake
+    yield LiveServer(app, port, markup_problems), fake
     stop.set()
     live.shutdown()
     fake.stop()

@@ -1,0 +1,52 @@
+"""The page check every test's app runs (tests/markup_checks.py): what it catches, what it lets be."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.markup_checks import install, problems
+
+
+@pytest.mark.parametrize(("html", "found"), [
+    ('<label for="price">Price</label><input id="prise">', '<label for="price">: no element has that id'),
+    ('<input id="q" aria-describedby="q-help">', '<input aria-describedby="q-help">: no element has that id'),
+    ('<select id="qa-1"></select><select id="qa-1"></select>', 'id="qa-1" is on 2 elements'),
+    # refused, but its error is only beside it, not tied to it
+    ('<input id="rate" name="rate" aria-invalid="true" aria-describedby="rate-help"><small id="rate-help">0 for free</small>'
+     '<p class="error" role="alert">Enter a rate.</p>', '<input name="rate" aria-invalid="true">: its error is not'),
+])
+def test_it_finds_what_a_screen_reader_would_miss(html, found):
+    assert any(problem.startswith(found) for problem in problems(html)), problems(html)
+
+
+@pytest.mark.parametrize("html", [
+    '<label for="rate">Rate</label><input id="rate" name="rate" aria-invalid="true" aria-describedby="rate-help rate-error">'
+    '<small id="rate-help">0 for free</small><p class="error" id="rate-error" role="alert">Enter a rate.</p>',
+    # the storefront's error class
+    '<input id="email" aria-invalid="true" aria-describedby="email-error"><p class="field-error" id="email-error">Enter it.</p>',
+    # a script's template is stamped out later, ids and all
+    '<div id="row"></div><template><div id="row"></div><label for="later">x</label></template>',
+])
+def test_a_well_tied_page_passes(html):
+    assert problems(html) == []
+
+
+def test_a_test_that_draws_a_badly_tied_page_fails():
+    """`install` checks every HTML answer: a view that draws such a page fails the test that
+    asked; on a live server the page is noted for the browser test instead."""
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.testing = True
+    app.add_url_rule("/", "untied", lambda: '<input name="q" aria-invalid="true"><p class="error">Bad.</p>')
+    app.add_url_rule("/json", "json", lambda: {"html": '<label for="nowhere">'})
+    install(app)
+    with pytest.raises(AssertionError, match="its error is not among what describes it"):
+        app.test_client().get("/")
+    assert app.test_client().get("/json").status_code == 200  # only HTML is read
+
+    live, seen = Flask(__name__), []
+    live.add_url_rule("/", "untied", lambda: '<label for="nowhere">Name</label>')
+    install(live, seen)
+    assert live.test_client().get("/").status_code == 200
+    assert len(seen) == 1 and 'for="nowhere"' in seen[0]
