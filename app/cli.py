@@ -76,6 +76,18 @@ def _register_i18n(app) -> None:
         for path in i18n_catalog.compile_all():
             click.echo(f"wrote {path}")
 
+    @i18n_group.command("unused")
+    @click.option("--language", default="zh", show_default=True)
+    @click.option("--prune", is_flag=True, help="Remove them from the parts.")
+    def unused(language: str, prune: bool) -> None:
+        """List (or remove) the entries of the parts that no code asks for any more."""
+        stale = i18n_catalog.unused(language)
+        for area, ids in stale.items():
+            for message_id in ids:
+                click.echo(f"{area}.po: {message_id!r}")
+        if prune and stale:
+            click.echo(f"removed {i18n_catalog.prune(language)} entries; now run `flask i18n compile`")
+
     @i18n_group.command("check")
     @click.argument("under", default="")
     def check(under: str) -> None:

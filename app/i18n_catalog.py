@@ -9,6 +9,7 @@ when a marked string has no translation, or when a translation drops a placehold
     flask i18n extract           # app/translations/messages.pot from the code
     flask i18n missing [AREA]    # marked strings not translated yet (as .po entries to fill)
     flask i18n compile           # parts -> messages.mo
+    flask i18n unused [--prune]  # entries of the parts no code asks for any more
 """
 
 from __future__ import annotations
@@ -162,6 +163,48 @@ def missing_as_po(language: str, under: str = "") -> str:
     out = io.BytesIO()
     write_po(out, todo, omit_header=True, width=100)
     return out.getvalue().decode()
+
+
+def _key(message) -> tuple[str, str | None]:
+    return (message.id[0] if isinstance(message.id, tuple) else message.id, message.context)
+
+
+# Parts whose words are also read back from the database: a row stored by an older release
+# still shows in the reader's language although no code writes those words any more.
+STORED_AREAS = {"stored"}
+
+
+def unused(language: str) -> dict[str, list[str]]:
+    """Each part's entries that no marked string in the code asks for any more (a sentence
+    reworded, a page removed), by area; never the stored words' part. They cost nothing at
+    run time but mislead the translator who reads the part."""
+    used = {_key(message) for message in extract() if message.id}
+    found = {}
+    for area, part in parts(language).items():
+        if area in STORED_AREAS:
+            continue
+        stale = [_key(message)[0] for message in part if message.id and _key(message) not in used]
+        if stale:
+            found[area] = stale
+    return found
+
+
+def prune(language: str) -> int:
+    """Remove the unused entries from the parts, leaving every other line as it is (a part
+    is entries separated by blank lines). Returns how many went."""
+    stale = {area: set(ids) for area, ids in unused(language).items()}
+    removed = 0
+    for area, ids in stale.items():
+        path = TRANSLATIONS / language / "parts" / f"{area}.po"
+        kept = []
+        for block in path.read_text(encoding="utf-8").split("\n\n"):
+            entries = list(read_po(io.BytesIO(block.encode()), locale=language)) if "msgid" in block else []
+            if entries and any(e.id and _key(e)[0] in ids for e in entries):
+                removed += 1
+                continue
+            kept.append(block)
+        path.write_text("\n\n".join(kept), encoding="utf-8")
+    return removed
 
 
 def write_template() -> Path:
