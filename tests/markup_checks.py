@@ -2,8 +2,9 @@
 
 A screen reader finds a field's label, help and error through ids: `<label for>`,
 `aria-describedby`, `aria-labelledby`, `aria-controls`. A reference to an id the page does not
-hold, or a field marked `aria-invalid` whose error is not among what describes it, reads
-nothing, and nothing else shows it: the page looks right. The tests' apps run this after every
+hold, a field marked `aria-invalid` whose error is not among what describes it, a field no
+label names, or a picture without alt, reads nothing or noise, and nothing else shows it: the
+page looks right. The tests' apps run this after every
 HTML response (`install`), so any test that draws a refused form checks its wiring too.
 """
 
@@ -13,9 +14,11 @@ from collections import Counter
 from html.parser import HTMLParser
 
 REFERENCES = ("aria-describedby", "aria-labelledby", "aria-controls", "aria-errormessage")
+# Inputs a screen reader names by their own value (buttons) or never reads (hidden).
+_UNNAMED_INPUTS = ("hidden", "submit", "button", "reset", "image")
 
 
-class _Ids(HTMLParser):
+class _Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.ids: Counter[str] = Counter()
@@ -23,6 +26,12 @@ class _Ids(HTMLParser):
         self.references: list[tuple[str, str, str]] = []  # (tag, attribute, id)
         self.invalid: list[tuple[str, str, list[str]]] = []  # (tag, name, what describes it)
         self.in_template = 0
+        self.labels_open = 0
+        self.label_for: set[str] = set()
+        self.controls: list[tuple[str, str, str | None]] = []  # not named by their own markup: (tag, name, id)
+        self.images: list[str] = []  # <img> without alt
+        self.reading: list[list] = []  # open buttons and links: [tag, what, named yet]
+        self.nameless: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "template":  # a script's copy: its ids are stamped out later
@@ -30,33 +39,69 @@ class _Ids(HTMLParser):
         if self.in_template:
             return
         attributes = dict(attrs)
+        labelled = bool(attributes.get("aria-label") or attributes.get("aria-labelledby") or attributes.get("title")
+                        or attributes.get("aria-hidden") == "true")  # hidden from readers: needs no name
         if attributes.get("id"):
             self.ids[attributes["id"]] += 1
-            classes = (attributes.get("class") or "").split()
-            if {"error", "field-error", "form-errors"} & set(classes) or attributes.get("role") == "alert":
+            classes = set((attributes.get("class") or "").split())
+            if classes & {"error", "field-error", "form-errors"} or attributes.get("role") == "alert":
                 self.errors.add(attributes["id"])
         for name in REFERENCES:
             for ref in (attributes.get(name) or "").split():
                 self.references.append((tag, name, ref))
-        if tag == "label" and attributes.get("for"):
-            self.references.append((tag, "for", attributes["for"]))
+        if tag == "label":
+            self.labels_open += 1
+            if attributes.get("for"):
+                self.references.append((tag, "for", attributes["for"]))
+                self.label_for.add(attributes["for"])
         if attributes.get("aria-invalid") == "true":
             self.invalid.append((tag, attributes.get("name") or attributes.get("id") or "?",
                                  (attributes.get("aria-describedby") or "").split()))
+        if (tag in ("input", "select", "textarea") and attributes.get("type") not in _UNNAMED_INPUTS
+                and "hidden" not in attributes and not self.labels_open and not labelled):
+            self.controls.append((tag, attributes.get("name") or "?", attributes.get("id")))
+        if tag == "img":
+            if "alt" not in attributes:
+                self.images.append(attributes.get("src") or "?")
+            elif attributes["alt"].strip():
+                self._named()
+        if tag == "button" or (tag == "a" and "href" in attributes):
+            what = attributes.get("href") or attributes.get("name") or attributes.get("class") or "?"
+            self.reading.append([tag, what, labelled])
+
+    def _named(self):
+        for element in self.reading:
+            element[2] = True
+
+    def handle_data(self, data):
+        if data.strip() and not self.in_template:
+            self._named()
 
     def handle_endtag(self, tag):
         if tag == "template" and self.in_template:
             self.in_template -= 1
+        if self.in_template:
+            return
+        if tag == "label" and self.labels_open:
+            self.labels_open -= 1
+        if tag in ("button", "a") and self.reading and self.reading[-1][0] == tag:
+            tag, what, named = self.reading.pop()
+            if not named:
+                self.nameless.append(f'<{tag} {"href" if tag == "a" else "of"} "{what}">: no text or label names it')
 
 
 def problems(html: str) -> list[str]:
-    page = _Ids()
+    page = _Page()
     page.feed(html)
     found = [f'<{tag} {name}="{ref}">: no element has that id'
              for tag, name, ref in page.references if ref not in page.ids]
     found += [f'id="{id_}" is on {count} elements' for id_, count in page.ids.items() if count > 1]
     found += [f'<{tag} name="{name}" aria-invalid="true">: its error is not among what describes it'
               for tag, name, described in page.invalid if not set(described) & page.errors]
+    found += [f'<{tag} name="{name}">: no label names it'
+              for tag, name, id_ in page.controls if id_ not in page.label_for]
+    found += page.nameless
+    found += [f'<img src="{src}">: no alt (alt="" if it only decorates)' for src in page.images]
     return found
 
 

@@ -14,6 +14,10 @@ from tests.markup_checks import install, problems
     # refused, but its error is only beside it, not tied to it
     ('<input id="rate" name="rate" aria-invalid="true" aria-describedby="rate-help"><small id="rate-help">0 for free</small>'
      '<p class="error" role="alert">Enter a rate.</p>', '<input name="rate" aria-invalid="true">: its error is not'),
+    ('<input name="q" placeholder="Search">', '<input name="q">: no label names it'),  # a placeholder is no name
+    ('<img src="/media/logo.png">', '<img src="/media/logo.png">: no alt'),
+    ('<a href="/cart"><svg aria-hidden="true"></svg></a>', '<a href "/cart">: no text or label names it'),
+    ('<button class="menu"><img src="/menu.svg" alt=""></button>', '<button of "menu">: no text or label'),
 ])
 def test_it_finds_what_a_screen_reader_would_miss(html, found):
     assert any(problem.startswith(found) for problem in problems(html)), problems(html)
@@ -23,9 +27,17 @@ def test_it_finds_what_a_screen_reader_would_miss(html, found):
     '<label for="rate">Rate</label><input id="rate" name="rate" aria-invalid="true" aria-describedby="rate-help rate-error">'
     '<small id="rate-help">0 for free</small><p class="error" id="rate-error" role="alert">Enter a rate.</p>',
     # the storefront's error class
-    '<input id="email" aria-invalid="true" aria-describedby="email-error"><p class="field-error" id="email-error">Enter it.</p>',
+    '<label for="email">E-mail</label><input id="email" aria-invalid="true" aria-describedby="email-error">'
+    '<p class="field-error" id="email-error">Enter it.</p>',
     # a script's template is stamped out later, ids and all
     '<div id="row"></div><template><div id="row"></div><label for="later">x</label></template>',
+    # named by a wrapping label, aria-label or title; hidden and button inputs need none
+    '<label>Size <select name="size"></select></label><input name="q" aria-label="Search">'
+    '<input name="n" title="Quantity"><input type="hidden" name="csrf_token"><input type="submit" value="Go">'
+    '<input name="username" autocomplete="username" hidden><img src="/x.png" alt="">',
+    # a link or button named by its text, its picture's alt or its label; a copy hidden from readers
+    '<a href="/p">Tee</a><a href="/"><img src="/logo.png" alt="Mia’s"></a><button aria-label="Close"><svg></svg></button>'
+    '<a href="/p" tabindex="-1" aria-hidden="true"><img src="/tee.png" alt=""></a>',
 ])
 def test_a_well_tied_page_passes(html):
     assert problems(html) == []
