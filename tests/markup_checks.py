@@ -3,8 +3,8 @@
 A screen reader finds a field's label, help and error through ids: `<label for>`,
 `aria-describedby`, `aria-labelledby`, `aria-controls`. A reference to an id the page does not
 hold, a field marked `aria-invalid` whose error is not among what describes it, a field no
-label names, or a picture without alt, reads nothing or noise, and nothing else shows it: the
-page looks right. The tests' apps run this after every
+label names, a picture without alt, or headings that do not outline the page (one h1, no level
+skipped) read as nothing or noise, and nothing else shows it: the page looks right. The tests' apps run this after every
 HTML response (`install`), so any test that draws a refused form checks its wiring too.
 """
 
@@ -32,6 +32,7 @@ class _Page(HTMLParser):
         self.images: list[str] = []  # <img> without alt
         self.reading: list[list] = []  # open buttons and links: [tag, what, named yet]
         self.nameless: list[str] = []
+        self.headings: list[int] = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "template":  # a script's copy: its ids are stamped out later
@@ -65,6 +66,8 @@ class _Page(HTMLParser):
                 self.images.append(attributes.get("src") or "?")
             elif attributes["alt"].strip():
                 self._named()
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.headings.append(int(tag[1]))
         if tag == "button" or (tag == "a" and "href" in attributes):
             what = attributes.get("href") or attributes.get("name") or attributes.get("class") or "?"
             self.reading.append([tag, what, labelled])
@@ -101,6 +104,11 @@ def problems(html: str) -> list[str]:
     found += [f'<{tag} name="{name}">: no label names it'
               for tag, name, id_ in page.controls if id_ not in page.label_for]
     found += page.nameless
+    if "<html" in html[:300].lower():  # a whole page, not a fragment a script fetches
+        if page.headings.count(1) != 1:
+            found.append(f"{page.headings.count(1)} <h1> on the page: a page has one, its title")
+        found += [f"<h{low}> follows <h{high}>: a heading level is skipped"
+                  for high, low in zip(page.headings, page.headings[1:], strict=False) if low > high + 1][:1]
     found += [f'<img src="{src}">: no alt (alt="" if it only decorates)' for src in page.images]
     return found
 

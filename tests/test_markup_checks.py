@@ -17,6 +17,8 @@ from tests.markup_checks import install, problems
     ('<input name="q" placeholder="Search">', '<input name="q">: no label names it'),  # a placeholder is no name
     ('<img src="/media/logo.png">', '<img src="/media/logo.png">: no alt'),
     ('<a href="/cart"><svg aria-hidden="true"></svg></a>', '<a href "/cart">: no text or label names it'),
+    ('<!doctype html><html><h1>Shop</h1><h1>Tee</h1></html>', '2 <h1> on the page'),
+    ('<!doctype html><html><h1>Orders</h1><h3>Filters</h3></html>', '<h3> follows <h1>'),
     ('<button class="menu"><img src="/menu.svg" alt=""></button>', '<button of "menu">: no text or label'),
 ])
 def test_it_finds_what_a_screen_reader_would_miss(html, found):
@@ -38,6 +40,9 @@ def test_it_finds_what_a_screen_reader_would_miss(html, found):
     # a link or button named by its text, its picture's alt or its label; a copy hidden from readers
     '<a href="/p">Tee</a><a href="/"><img src="/logo.png" alt="Mia’s"></a><button aria-label="Close"><svg></svg></button>'
     '<a href="/p" tabindex="-1" aria-hidden="true"><img src="/tee.png" alt=""></a>',
+    # one h1, then down a level at a time and back up any number
+    '<!doctype html><html><h1>Orders</h1><h2>Filters</h2><h3>Status</h3><h2>List</h2></html>',
+    '<h3>A fragment a script fetches</h3>',
 ])
 def test_a_well_tied_page_passes(html):
     assert problems(html) == []
