@@ -345,6 +345,17 @@ def test_pruning_removes_only_the_unused_entries(tmp_path, monkeypatch):
     assert "older release" in stored.read_text(encoding="utf-8")  # read back from rows: kept
 
 
+def test_apostrophes_are_typographic():
+    """One apostrophe on a page: "the supplier’s cost" beside "The promoter’s commission", never
+    a typewriter ' in one of them. Words that rows store and read back keep theirs (changing
+    them would leave those rows untranslated): they are the stored part's."""
+    stored = {message.id for message in i18n_catalog.parts("zh")["stored"]}
+    straight = sorted({str(message.id if isinstance(message.id, str) else message.id[0])
+                       for message in i18n_catalog.extract() if message.id
+                       and re.search(r"[A-Za-z]'[A-Za-z]", str(message.id)) and message.id not in stored})
+    assert not straight, "use ’ in:\n" + "\n".join(f"  {text[:90]}" for text in straight)
+
+
 @pytest.mark.parametrize("language", i18n_catalog.TARGET_LANGUAGES)
 def test_compiled_catalog_is_current(language):
     assert i18n_catalog.mo_path(language).read_bytes() == i18n_catalog.compiled_bytes(language), (

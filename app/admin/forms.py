@@ -41,7 +41,7 @@ class SupplierForm(FlaskForm):
     status = SelectField(
         _l('Status'), default="pending", validate_choice=False,
         choices=[SelectChoice(status, STATUS_WORDS[status]) for status in SUPPLIER_STATUSES],
-        description=_l("Only an active supplier's products can be picked by shops."),
+        description=_l("Only an active supplier’s products can be picked by shops."),
     )
     language = SelectField(
         _l('Language'), default="en", validate_choice=False,
@@ -81,7 +81,7 @@ class VariantRowForm(Form):
 
 
 class ProductForm(FlaskForm):
-    code = StringField(_l('Product code'), description=_l("The supplier's own code; unique for this supplier."))
+    code = StringField(_l('Product code'), description=_l("The supplier’s own code; unique for this supplier."))
     title = StringField(_l('Title'))
     description = TextAreaField(_l('Description'))
     category = SelectField(_l('Category'), validate_choice=False, choices=[
@@ -148,4 +148,4 @@ class SearchForm(FlaskForm):
 
 
 class InviteStaffForm(FlaskForm):
-    email = email_field(_l("E-mail"), _l("The person's own address: the invitation link goes there."))
+    email = email_field(_l("E-mail"), _l("The person’s own address: the invitation link goes there."))

@@ -65,7 +65,7 @@ def cancel_payout(payout_id: int):
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".money"))
-    flash(_("Payout #%(id)s is cancelled; %(amount)s is back in the payee's balance.", id=payout.id, amount=format_money(payout.amount, payout.currency)), "success")
+    flash(_("Payout #%(id)s is cancelled; %(amount)s is back in the payee’s balance.", id=payout.id, amount=format_money(payout.amount, payout.currency)), "success")
     return redirect(url_for(".money"))
 
 
@@ -108,5 +108,5 @@ def set_shop_fee(shop_id: int):
     except DomainError as error:
         flash_refusal(error)
     else:
-        flash(_("%(name)s's platform fee is saved; it applies to orders paid from now on.", name=shop.name), "success")
+        flash(_("%(name)s’s platform fee is saved; it applies to orders paid from now on.", name=shop.name), "success")
     return redirect(url_for(".shop_detail", shop_id=shop.id))

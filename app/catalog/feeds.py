@@ -116,7 +116,7 @@ def format_mapping(mapping: Mapping[str, str]) -> str:
 def _clean_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
-        raise DomainError(_("Give the feed's URL (or choose an uploaded file)."), field="url")
+        raise DomainError(_("Give the feed’s URL (or choose an uploaded file)."), field="url")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise DomainError(_('The feed URL must start with http:// or https:// and name a host.'), field="url")

@@ -63,7 +63,7 @@ def start_sync(supplier: Supplier, trigger: str = "manual") -> tuple[SyncRun, bo
     """
     feed = get_feed(supplier)
     if feed is None:
-        raise DomainError(_("Set up this supplier's feed first."))
+        raise DomainError(_("Set up this supplier’s feed first."))
     # Lock the supplier row (PostgreSQL) so two clicks cannot both queue a run.
     db.session.execute(select(Supplier.id).where(Supplier.id == supplier.id).with_for_update())
     sweep_abandoned_runs(supplier.id)

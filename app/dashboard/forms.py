@@ -44,7 +44,7 @@ class NewShopForm(FlaskForm):
         DataRequired(message=_l('Give your shop a name.')),
         Length(min=2, max=80, message=_l('Give your shop a name of 2 to 80 characters.'))])
     subdomain = StringField(
-        _l('Web address'), validators=[DataRequired(message=_l("Choose your shop's web address.")),
+        _l('Web address'), validators=[DataRequired(message=_l("Choose your shop’s web address.")),
                                    Length(min=3, max=40, message=_l('The web address needs 3 to 40 characters.'))],
         description=_l('Lowercase letters, digits and hyphens; 3 to 40 characters. Your shop keeps this address for good; you can add a domain of your own at any time.'),
         # A phone would capitalise and "correct" it; the server lowers it anyway.

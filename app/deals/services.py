@@ -94,7 +94,7 @@ def _clean_prices(listing: Listing, prices: Mapping[int, str], what: str, below_
             raise DomainError(_('%(label)s: enter a price like 12.50.', label=variant.label), field=field) from None
         floor = max(cost_of(variant, currency), floor_of(variant, currency))
         if price < floor:
-            raise DomainError(_("%(label)s: at least %(floor)s (the supplier's wholesale cost and minimum retail price).", label=variant.label, floor=format_money(floor, currency)), field=field)
+            raise DomainError(_("%(label)s: at least %(floor)s (the supplier’s wholesale cost and minimum retail price).", label=variant.label, floor=format_money(floor, currency)), field=field)
         regular = rule.price_for(variant, currency)
         if below_regular and price >= regular:
             raise DomainError(_('%(label)s: a %(what)s price is below the regular %(regular)s.', label=variant.label, what=what, regular=format_money(regular, currency)), field=field)
@@ -105,7 +105,7 @@ def _clean_prices(listing: Listing, prices: Mapping[int, str], what: str, below_
 def save_group_buy(listing: Listing, *, prices: Mapping[int, str], group_size, time_limit_hours,
                    max_open_groups) -> Deal:
     """Create or change the listing's group-buy offer. Every variant needs a group price under
-    the regular price, and not under the wholesale cost or the supplier's minimum retail
+    the regular price, and not under the wholesale cost or the supplier’s minimum retail
     price. Raises DomainError naming the field."""
     size = _whole(group_size, "group_size", MIN_GROUP, MAX_GROUP, "the group size")
     hours = _whole(time_limit_hours, "time_limit_hours", MIN_HOURS, MAX_HOURS, "the time limit (hours)")
@@ -396,7 +396,7 @@ def _group_cart(shop: Shop, deal: Deal, variant_id, quantity) -> Cart:
     variant = next((v for v in listing.supply_product.variants if str(v.id) == str(variant_id)), None)
     price = deal.price_of(variant.id) if variant is not None else None
     if price is None:
-        raise DomainError(_("Choose one of the product's options."), field="variant_id")
+        raise DomainError(_("Choose one of the product’s options."), field="variant_id")
     quantity = _whole(quantity, "quantity", 1, MAX_QUANTITY, "the quantity")
     made_to_order = deal.kind == "presale"  # the supplier makes what is ordered: no stock to take
     available = (made_to_order or variant.stock >= quantity) and listing.supply_product.is_available

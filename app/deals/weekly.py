@@ -57,7 +57,7 @@ def save_weekly_deal(*, title, listing_ids, deadline_weekday, deadline_time, han
         if not (0 <= hours <= 23 and 0 <= minutes <= 59):
             raise ValueError
     except ValueError:
-        raise DomainError(_("Enter the deadline's time like 20:00."), field="deadline_time") from None
+        raise DomainError(_("Enter the deadline’s time like 20:00."), field="deadline_time") from None
     deal = weekly_deal() or WeeklyDeal()
     if deal.id is None:
         db.session.add(deal)

@@ -255,7 +255,7 @@ def _move(order: Order, new_status: str) -> None:
 def mark_paid(order: Order) -> Order:
     """The owner received the money (pay on delivery): the order enters the ledger."""
     if order.payment_method != "cod":
-        raise DomainError(_("A card order is marked paid by Stripe when the shopper's payment succeeds."))
+        raise DomainError(_("A card order is marked paid by Stripe when the shopper’s payment succeeds."))
     if order.hold:
         raise DomainError(_('This order waits for a confirmation: approve it first.'))
     _move(order, "paid")
@@ -267,7 +267,7 @@ def mark_paid(order: Order) -> Order:
 
 def mark_card_paid(order: Order) -> bool:
     """pending -> paid for a card order, for exactly one caller (the webhook and the
-    shopper's return from Stripe may race): a conditional UPDATE. True if this call won."""
+    shopper’s return from Stripe may race): a conditional UPDATE. True if this call won."""
     now = utcnow()
     won = db.session.execute(
         update(Order).where(Order.id == order.id, Order.shop_id == order.shop_id,

@@ -68,7 +68,7 @@ def clean_webhook_url(url: str) -> str:
     try:
         netguard.check_url(url)
     except netguard.OutboundError:
-        raise DomainError(_("That URL points at a private network address (refused: private address). Use your server's public https:// address."), field="url") from None
+        raise DomainError(_("That URL points at a private network address (refused: private address). Use your server’s public https:// address."), field="url") from None
     return url
 
 

@@ -134,7 +134,7 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
         raise DomainError(_('A refund of everything left on this order is under way already.')
                           if in_flight else _('Everything on this order has been refunded already.'))
     if order.payment_method == "card" and card_payment(order) is None:
-        raise DomainError(_("This order's card payment was not found."))
+        raise DomainError(_("This order’s card payment was not found."))
     if cancels_order and has_shipped(order):
         raise DomainError(_('Part of this order has already shipped, so it can no longer be cancelled. Refund the items instead.'))
     refund = Refund(shop_id=order.shop_id, order_id=order.id, amount=amount, currency=order.currency,
@@ -349,7 +349,7 @@ def record_stripe_refunds(order, stripe_refunds) -> list[Refund]:
             continue
         refund = Refund(shop_id=order.shop_id, order_id=order.id, amount=amount,
                         currency=order.currency, lines={}, source="stripe", status="succeeded",
-                        reason=_("Refunded in Stripe's dashboard"), stripe_refund_id=made["id"],
+                        reason=_("Refunded in Stripe’s dashboard"), stripe_refund_id=made["id"],
                         succeeded_at=utcnow())
         db.session.add(refund)
         db.session.flush()

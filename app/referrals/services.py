@@ -149,7 +149,7 @@ def read_rates(level1_percent, level2_percent) -> tuple[int, int]:
     level1 = _rate_bp(level1_percent, "level1_percent", "promoter's commission")
     level2 = _rate_bp(level2_percent, "level2_percent", "recruiter's commission")
     if level2 > level1:
-        raise DomainError(_("The recruiter's commission can't be more than the promoter's own."),
+        raise DomainError(_("The recruiter’s commission can’t be more than the promoter’s own."),
                           field="level2_percent")
     return level1, level2
 
@@ -159,7 +159,7 @@ def save_programme(shop, *, is_open: bool, invite_only: bool, level1_bp: int, le
     """Set the shop's programme. Refused if any price would leave the owner less than
     nothing once the commissions are paid. Returns the margin effect."""
     if is_open and level1_bp <= 0:
-        raise DomainError(_("Set the promoter's commission above 0%% to open the programme."),
+        raise DomainError(_("Set the promoter’s commission above 0%% to open the programme."),
                           field="level1_percent")
     if not 1 <= binding_days <= 365:
         raise DomainError(_('The binding period is 1 to 365 days.'), field="binding_days")
@@ -244,7 +244,7 @@ def join(shop, *, name, email, recruited_by: str | None = None,
     their e-mail address only (`send_page_link`); (None, None) when the shop takes new
     promoters by invitation only (the page answers the same: no telling who is one)."""
     if not shop.referral_open and not by_owner:
-        raise DomainError(_("This shop's referral programme is closed."))
+        raise DomainError(_("This shop’s referral programme is closed."))
     name, email = _clean_person(name, email)
     token = secrets.token_urlsafe(24)
     promoter = db.session.scalar(select(Promoter).where(Promoter.email == email))

@@ -15,10 +15,10 @@ from app.i18n import LANGUAGES, _, speaking
 
 def _returns(values: dict) -> str:
     return _("""## Changed your mind?
-You can return most items within 14 days of delivery, unused and in their original packaging. Food, opened cosmetics and items made to order can't be returned unless they arrived damaged or faulty.
+You can return most items within 14 days of delivery, unused and in their original packaging. Food, opened cosmetics and items made to order can’t be returned unless they arrived damaged or faulty.
 
 ## How to return an item
-- Write to us through the contact page with your order number and what you'd like to send back.
+- Write to us through the contact page with your order number and what you’d like to send back.
 - We reply within two working days with the return address. Your order was shipped by the supplier that makes it, so returns usually go back to its warehouse, not to us.
 - Send the item within 14 days of our reply. Unless it arrived damaged, faulty or wrong, the cost of sending it back is yours.
 
@@ -38,7 +38,7 @@ def _shipping(values: dict) -> str:
 %(shop)s chooses its products from trusted suppliers on the Flagship platform. When you order, the supplier packs your items and ships them straight to you from its own warehouse. An order with items from more than one supplier can arrive in more than one parcel.
 
 ## When it ships
-Most orders ship within 2 working days. Pre-orders and group buys ship once they go ahead, by the date shown on the product's page. You get an e-mail with the tracking number as soon as a parcel leaves.
+Most orders ship within 2 working days. Pre-orders and group buys ship once they go ahead, by the date shown on the product’s page. You get an e-mail with the tracking number as soon as a parcel leaves.
 
 ## Delivery
 - Delivery usually takes 2 to 7 working days, depending on where you live.
@@ -61,18 +61,18 @@ def _privacy(values: dict) -> str:
 - the messages you send us through the contact page;
 - your e-mail address, if you sign up for our newsletter (until you ask us to take it off).
 
-We never see or keep your card number: card payments are handled by the platform's payment processor.
+We never see or keep your card number: card payments are handled by the platform’s payment processor.
 
 ## Who sees it
 - the supplier that ships your order sees your name, delivery address and phone number, and nothing else about you;
 - if you collect your order at a pickup point, the person in charge there sees your name and your order;
 - the Flagship platform, which processes the payment and sends our e-mails.
 
-We don't sell your data or share it with advertisers.
+We don’t sell your data or share it with advertisers.
 
 ## Cookies
-- **cart:** keeps your cart and checkout while you shop; the shop can't work without it;
-- **referral:** only if you arrive through a promoter's link, it remembers who recommended us, for a limited time, so that they earn their commission. It holds nothing about you.
+- **cart:** keeps your cart and checkout while you shop; the shop can’t work without it;
+- **referral:** only if you arrive through a promoter’s link, it remembers who recommended us, for a limited time, so that they earn their commission. It holds nothing about you.
 
 We use no advertising or tracking cookies.
 
@@ -95,7 +95,7 @@ You buy from %(shop)s. %(shop)s chooses its products from suppliers on the Flags
 - Your order is accepted when you receive the order e-mail.
 
 ## Pre-orders and group buys
-Some products are made to order or sold as group buys: their page says when they close and how many are needed. If one doesn't go ahead, your order is cancelled and what you paid is refunded in full.
+Some products are made to order or sold as group buys: their page says when they close and how many are needed. If one doesn’t go ahead, your order is cancelled and what you paid is refunded in full.
 
 ## Delivery, returns and refunds
 Our Shipping and Returns pages say how your order reaches you and how to send something back.

@@ -91,7 +91,7 @@ def price_table(rule: PriceRule, product, currency: str) -> list[VariantPrice]:
             problem = _("%(option)s: %(price)s is under the wholesale cost of %(cost)s.", option=variant.label,
                         price=format_money(price, currency), cost=format_money(cost, currency))
         elif price < floor:
-            problem = _("%(option)s: %(price)s is under the supplier's minimum retail price of %(floor)s.",
+            problem = _("%(option)s: %(price)s is under the supplier’s minimum retail price of %(floor)s.",
                         option=variant.label, price=format_money(price, currency), floor=format_money(floor, currency))
         rows.append(VariantPrice(variant, price, currency, problem, cost, floor))
     return rows

@@ -269,7 +269,7 @@ def reorder_sections(theme_name: str, keys: list[str]) -> list[dict]:
     if len(set(keys)) != len(keys):
         raise DomainError(_('The new order names a section twice: nothing was moved.'), field="order")
     if set(keys) != set(by_key):
-        raise DomainError(_("The new order does not match the homepage's sections (changed in another tab?): nothing was moved. Reload the page and try again."), field="order")
+        raise DomainError(_("The new order does not match the homepage’s sections (changed in another tab?): nothing was moved. Reload the page and try again."), field="order")
     for index, key in zip(shown, keys, strict=True):
         sections[index] = by_key[key]
     config.draft_sections = sections
