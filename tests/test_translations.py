@@ -107,7 +107,15 @@ def _literals_in_expressions(source: str) -> list[tuple[int, str]]:
     # One entry per open parenthesis: does it open a gettext call? A word handed to one as a
     # placeholder's value (_('Payouts go to %(who)s account', who="your")) stays English.
     calls: list[bool] = []
+    in_macro_header = False  # a default (`who="your"`) may reach a _() as a placeholder's value
     for lineno, kind, value in env.lex(source):
+        if kind == "name" and value == "macro" and previous[-1:] == ["{%"]:
+            in_macro_header = True
+        elif kind == "block_end":
+            in_macro_header = False
+        if (in_macro_header and kind == "string" and previous[-1:] == ["="]
+                and (value[1:-1].lower() in _SMALL_WORDS or _reads_as_phrase(value[1:-1]))):
+            found.append((lineno, f"an English default of a macro: {value}"))
         if kind == "name" and value == "trans" and previous[-1:] == ["{%"]:
             in_trans = True
         elif kind == "name" and value == "endtrans":
