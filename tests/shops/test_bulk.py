@@ -71,7 +71,7 @@ def test_a_markup_is_all_or_nothing_and_names_each_refused_listing(shop):
     [change] = refused.value.plan.refused
     assert change.listing.id == tee.id
     # one line for both sizes, priced alike
-    assert change.problems == ("S / Sand, M / Sand: $16.80 is under the supplier's minimum retail price of $18.00.",)
+    assert change.problems == ("S / Sand, M / Sand: $16.80 is under the supplier’s minimum retail price of $18.00.",)
     assert (_saved(tee).markup_basis_points, _saved(crisps).markup_basis_points) == (5000, 5000)
 
 
