@@ -4,8 +4,10 @@ A screen reader finds a field's label, help and error through ids: `<label for>`
 `aria-describedby`, `aria-labelledby`, `aria-controls`. A reference to an id the page does not
 hold, a field marked `aria-invalid` whose error is not among what describes it, a field no
 label names, a picture without alt, or headings that do not outline the page (one h1, no level
-skipped) read as nothing or noise, and nothing else shows it: the page looks right. The tests' apps run this after every
-HTML response (`install`), so any test that draws a refused form checks its wiring too.
+skipped) read as nothing or noise; an error message handed to a template that never draws it
+leaves the visitor with a refused form and nothing said. Nothing else shows any of these: the
+page looks right. The tests' apps run this after every HTML response (`install`), so any test
+that draws a refused form checks its wiring too.
 """
 
 from __future__ import annotations
@@ -113,18 +115,49 @@ def problems(html: str) -> list[str]:
     return found
 
 
+def _refusals(context: dict) -> list[str]:
+    """The error messages a template was handed: an `errors` dict (a plain form's, or an
+    invite's), and a WTForms form's field errors."""
+    messages = []
+    for value in context.values():
+        errors = value.get("errors") if isinstance(value, dict) and "errors" in value else None
+        for found in (errors, getattr(value, "errors", None) if hasattr(value, "validate_on_submit") else None):
+            if isinstance(found, dict):
+                for message in found.values():
+                    messages += [str(m) for m in (message if isinstance(message, (list, tuple)) else [message])
+                                 if isinstance(m, str) and m]
+    errors = context.get("errors")
+    if isinstance(errors, dict):
+        messages += [str(m) for m in errors.values() if isinstance(m, str) and m]
+    return messages
+
+
 def install(app, seen: list[str] | None = None) -> None:
     """Check every HTML page the app answers with. A wrong one fails the test that asked; on a
     live server (another thread answers the browser) it is added to `seen` instead, for the
-    test to find when it ends."""
-    from flask import request
+    test to find when it ends.
+
+    Besides the page's ids: every error message a template was handed is on the page. A
+    service that refuses a field the form does not draw an error for would otherwise answer
+    422 with nothing said."""
+    from flask import g, request, template_rendered
+    from markupsafe import escape
+
+    def _handed(sender, template, context, **extra):
+        g.setdefault("refusals_handed", []).extend(_refusals(context))
+
+    template_rendered.connect(_handed, app, weak=False)
 
     @app.after_request
     def _check_markup(response):
         if response.mimetype == "text/html" and not response.is_streamed:
-            found = problems(response.get_data(as_text=True))
+            html = response.get_data(as_text=True)
+            found = problems(html)
+            found += [f"the error {message!r} was handed to the page but is not on it"
+                      for message in dict.fromkeys(g.get("refusals_handed", []))
+                      if str(escape(message)) not in html and message not in html]
             if found:
-                message = f"{request.url}: the page's ids do not add up:\n  " + "\n  ".join(found)
+                message = f"{request.url}: the page is wired wrong:\n  " + "\n  ".join(found)
                 if seen is None:
                     raise AssertionError(message)
                 seen.append(message)

@@ -67,3 +67,24 @@ def test_a_test_that_draws_a_badly_tied_page_fails():
     install(live, seen)
     assert live.test_client().get("/").status_code == 200
     assert len(seen) == 1 and 'for="nowhere"' in seen[0]
+
+
+def test_an_error_handed_to_a_page_must_be_on_it():
+    """A service refusing a field the form draws no error for: the page answers with nothing
+    said. Every message of an `errors` dict (or a WTForms form's) a template was handed must
+    be on the page."""
+    from flask import Flask, render_template_string
+
+    app = Flask(__name__)
+    app.testing = True
+    page = '<p>{% if errors.get("rate") %}<span class="error">{{ errors["rate"] }}</span>{% endif %}</p>'
+    app.add_url_rule("/drawn", "drawn", lambda: render_template_string(page, errors={"rate": "Enter a rate."}))
+    app.add_url_rule("/lost", "lost", lambda: render_template_string(page, errors={"ratee": "Enter a rate."}))
+    app.add_url_rule("/escaped", "escaped", lambda: render_template_string(
+        page, errors={"rate": "Under the supplier’s “floor” & the shop's."}))
+    install(app)
+    client = app.test_client()
+    assert client.get("/drawn").status_code == 200
+    assert client.get("/escaped").status_code == 200  # found as drawn, escaped
+    with pytest.raises(AssertionError, match="'Enter a rate.' was handed to the page but is not on it"):
+        client.get("/lost")

@@ -45,7 +45,7 @@ class LiveServer:
 
     def __init__(self, app, port: int, markup_problems: list[str]):
         self.app, self.port = app, port
-        self.markup_problems = markup_problems  # pages whose ids do not add up (markup_checks)
+        self.markup_problems = markup_problems  # pages wired wrong (markup_checks)
         LiveServer.running.append(self)
 
     def platform(self, path: str = "/") -> str:
