@@ -118,17 +118,17 @@ def problems(html: str) -> list[str]:
 def _refusals(context: dict) -> list[str]:
     """The error messages a template was handed: an `errors` dict (a plain form's, or an
     invite's), and a WTForms form's field errors."""
-    messages = []
+    found = [context.get("errors")]
     for value in context.values():
-        errors = value.get("errors") if isinstance(value, dict) and "errors" in value else None
-        for found in (errors, getattr(value, "errors", None) if hasattr(value, "validate_on_submit") else None):
-            if isinstance(found, dict):
-                for message in found.values():
-                    messages += [str(m) for m in (message if isinstance(message, (list, tuple)) else [message])
-                                 if isinstance(m, str) and m]
-    errors = context.get("errors")
-    if isinstance(errors, dict):
-        messages += [str(m) for m in errors.values() if isinstance(m, str) and m]
+        if isinstance(value, dict):
+            found.append(value.get("errors"))
+        elif hasattr(value, "validate_on_submit"):
+            found.append(value.errors)
+    messages = []
+    for errors in found:
+        for message in errors.values() if isinstance(errors, dict) else ():
+            messages += [m for m in (message if isinstance(message, (list, tuple)) else [message])
+                         if isinstance(m, str) and m]
     return messages
 
 
