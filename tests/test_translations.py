@@ -76,7 +76,7 @@ def _blank(match: re.Match) -> str:
     return " " + "\n" * match.group(0).count("\n")
 
 
-_UI_LITERAL = re.compile(r"""^(?:[A-Z][a-z’']+|[A-Z][^{}<>]*\s[^{}<>]*[A-Za-z][^{}<>]*)$""")
+_UI_LITERAL = re.compile(r"""^(?:[A-Z][a-z’']+(?:-[a-z’']+)*|[A-Z][^{}<>]*\s[^{}<>]*[A-Za-z][^{}<>]*)$""")
 _NOT_UI = re.compile(r"^[A-Z][A-Z0-9_]+$|^[A-Z][a-z]+[A-Z]")  # CONSTANTS, CamelCase names
 # A phrase in lower case or after a number ("the last", "2 to 50.") is UI text too when it
 # holds a small English word; keys, field names and CSS classes never do. Status words are
