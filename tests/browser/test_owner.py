@@ -149,6 +149,29 @@ def test_without_scripts_the_phone_menu_shows_every_link(live_server, browser):
     context.close()
 
 
+def test_the_admin_tables_read_as_cards_on_a_phone(live_server, browser):
+    """Only a "pinned" table (figures read down a column) scrolls sideways in its box on a
+    phone; the others' rows become cards that fit it, their figures labelled."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _log_in(page, live_server, "admin@flagship.example", "flagship-demo-admin")
+    page.goto(live_server.platform("/admin/suppliers"))
+    supplier = page.locator("table a[href*='/admin/suppliers/']").first.get_attribute("href")
+    page.goto(live_server.platform("/admin/shops"))
+    shop = page.locator("table a[href*='/admin/shops/']").first.get_attribute("href")
+    for path in ("/admin/products", supplier, shop, "/admin/money", "/admin/rates", "/admin/deals"):
+        page.goto(live_server.platform(path))
+        _fits(page)
+        tables = page.locator(".table-wrap:not(:has(table.pinned))")
+        assert tables.count(), path
+        scrolling = tables.evaluate_all("boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1).length")
+        assert scrolling == 0, path
+    page.goto(live_server.platform("/admin/products"))
+    stock = page.locator("table.supply-products tbody tr").first.locator("td.stock")
+    assert stock.evaluate("td => getComputedStyle(td, '::before').content") == '"Stock: "'  # its label
+    context.close()
+
+
 def test_the_admin_menu_fits_a_phone(live_server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
