@@ -82,11 +82,11 @@ def _register_i18n(app) -> None:
     def unused(language: str, prune: bool) -> None:
         """List (or remove) the entries of the parts that no code asks for any more."""
         stale = i18n_catalog.unused(language)
-        for area, ids in stale.items():
-            for message_id in ids:
-                click.echo(f"{area}.po: {message_id!r}")
+        for area, keys in stale.items():
+            for message_id, context in keys:
+                click.echo(f"{area}.po: {message_id!r}" + (f" (context {context!r})" if context else ""))
         if prune and stale:
-            click.echo(f"removed {i18n_catalog.prune(language)} entries; now run `flask i18n compile`")
+            click.echo(f"removed {i18n_catalog.prune(language, stale)} entries; now run `flask i18n compile`")
 
     @i18n_group.command("check")
     @click.argument("under", default="")

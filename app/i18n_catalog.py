@@ -174,36 +174,40 @@ def _key(message) -> tuple[str, str | None]:
 STORED_AREAS = {"stored"}
 
 
-def unused(language: str) -> dict[str, list[str]]:
+def unused(language: str) -> dict[str, list[tuple[str, str | None]]]:
     """Each part's entries that no marked string in the code asks for any more (a sentence
-    reworded, a page removed), by area; never the stored words' part. They cost nothing at
-    run time but mislead the translator who reads the part."""
+    reworded, a page removed), by area, as (msgid, context); never the stored words' part.
+    They cost nothing at run time but mislead the translator who reads the part."""
     used = {_key(message) for message in extract() if message.id}
     found = {}
     for area, part in parts(language).items():
         if area in STORED_AREAS:
             continue
-        stale = [_key(message)[0] for message in part if message.id and _key(message) not in used]
+        stale = [_key(message) for message in part if message.id and _key(message) not in used]
         if stale:
             found[area] = stale
     return found
 
 
-def prune(language: str) -> int:
-    """Remove the unused entries from the parts, leaving every other line as it is (a part
-    is entries separated by blank lines). Returns how many went."""
-    stale = {area: set(ids) for area, ids in unused(language).items()}
+def prune(language: str, stale: dict[str, list[tuple[str, str | None]]] | None = None) -> int:
+    """Remove the unused entries (those `unused()` found, when handed) from the parts, leaving
+    every other line as it is (a part is entries separated by blank lines). An entry is
+    matched by msgid and context: the same words under another context may be in use.
+    Returns how many went."""
+    stale = unused(language) if stale is None else stale
     removed = 0
-    for area, ids in stale.items():
+    for area, keys in stale.items():
+        keys = set(keys)
         path = TRANSLATIONS / language / "parts" / f"{area}.po"
         kept = []
         for block in path.read_text(encoding="utf-8").split("\n\n"):
             entries = list(read_po(io.BytesIO(block.encode()), locale=language)) if "msgid" in block else []
-            if entries and any(e.id and _key(e)[0] in ids for e in entries):
+            if entries and any(e.id and _key(e) in keys for e in entries):
                 removed += 1
                 continue
             kept.append(block)
-        path.write_text("\n\n".join(kept), encoding="utf-8")
+        # the last entry may have gone with the file's final newline
+        path.write_text("\n\n".join(kept).rstrip("\n") + "\n", encoding="utf-8")
     return removed
 
 

@@ -332,7 +332,8 @@ def test_no_part_keeps_words_no_code_asks_for(language):
     reads the part: `flask i18n unused --prune` removes them."""
     stale = i18n_catalog.unused(language)
     assert not stale, "run `flask i18n unused --prune` then `flask i18n compile`:\n" + "\n".join(
-        f"  {area}.po: {message_id!r}" for area, ids in stale.items() for message_id in ids[:20])
+        f"  {area}.po: {message_id!r} {context or ''}" for area, keys in stale.items()
+        for message_id, context in keys[:20])
 
 
 def test_pruning_removes_only_the_unused_entries(tmp_path, monkeypatch):
@@ -341,15 +342,20 @@ def test_pruning_removes_only_the_unused_entries(tmp_path, monkeypatch):
     text = ('# header\nmsgid ""\nmsgstr ""\n"Language: zh\\n"\n\n'
             '#, python-format\nmsgid "Orders · %(name)s"\nmsgstr "订单 · %(name)s"\n\n'
             'msgid "A sentence nobody writes any more"\nmsgstr "没人再写的句子"\n\n'
-            'msgid "Save changes"\nmsgstr "保存更改"\n')
+            'msgid "Save changes"\nmsgstr "保存更改"\n\n'
+            # the same words under a context no code uses: only that entry goes
+            'msgctxt "a button nobody draws"\nmsgid "Save changes"\nmsgstr "保存"\n')
     part.write_text(text, encoding="utf-8")
     stored = tmp_path / "zh" / "parts" / "stored.po"
     stored.write_text('msgid "Said by an older release"\nmsgstr "旧版本写下的"\n', encoding="utf-8")
     monkeypatch.setattr(i18n_catalog, "TRANSLATIONS", tmp_path)
-    assert i18n_catalog.unused("zh") == {"backoffice": ["A sentence nobody writes any more"]}
-    assert i18n_catalog.prune("zh") == 1
+    stale = i18n_catalog.unused("zh")
+    assert stale == {"backoffice": [("A sentence nobody writes any more", None),
+                                    ("Save changes", "a button nobody draws")]}
+    assert i18n_catalog.prune("zh", stale) == 2
     assert part.read_text(encoding="utf-8") == text.replace(
-        'msgid "A sentence nobody writes any more"\nmsgstr "没人再写的句子"\n\n', "")
+        'msgid "A sentence nobody writes any more"\nmsgstr "没人再写的句子"\n\n', "").replace(
+        '\n\nmsgctxt "a button nobody draws"\nmsgid "Save changes"\nmsgstr "保存"\n', "\n")
     assert "older release" in stored.read_text(encoding="utf-8")  # read back from rows: kept
 
 
