@@ -244,9 +244,10 @@ def init_app(app) -> Babel:
                        format_time=format_time, format_number=format_number, format_list=_format_list_filter,
                        format_percent=format_percent)
     env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, html_lang=html_lang)
-    from app.status_words import deal_event, status_label
+    from app.status_words import deal_event, status_in_sentence, status_label, trigger_label
 
-    env.filters.update(status_label=status_label, deal_event=deal_event)
+    env.filters.update(status_label=status_label, status_in_sentence=status_in_sentence, deal_event=deal_event,
+                       trigger_label=trigger_label)
     return babel
 
 

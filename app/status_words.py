@@ -43,6 +43,12 @@ def status_label(word) -> str:
     return str(found) if found is not None else key.capitalize()
 
 
+def status_in_sentence(word) -> str:
+    """The status word inside a sentence ("An order that is cancelled cannot..."): lower case
+    where the language has case."""
+    return status_label(word).lower()
+
+
 # What happened to a deal (DealEvent.kind): verbs, hence a context of their own ("Opened"
 # is also a column heading, "Filled" a round's status).
 DEAL_EVENTS = {
@@ -58,3 +64,12 @@ DEAL_EVENTS = {
 def deal_event(kind) -> str:
     found = DEAL_EVENTS.get(str(kind or ""))
     return str(found) if found is not None else str(kind or "").capitalize()
+
+
+# What started a run (a catalog sync's, a payout run's): a person, or the schedule.
+TRIGGER_WORDS = {"manual": _l("By hand"), "schedule": _l("On schedule")}
+
+
+def trigger_label(trigger) -> str:
+    found = TRIGGER_WORDS.get(str(trigger or ""))
+    return str(found) if found is not None else str(trigger or "").capitalize()

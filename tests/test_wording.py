@@ -1,4 +1,12 @@
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
 from app.wording import counted, named
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_counts_read_as_english():
@@ -54,3 +62,68 @@ def test_every_stored_status_has_its_words():
               *EMAIL_STATUSES, *ORDER_STATUSES, *PAYMENT_STATUSES, *REFUND_STATUSES, *COMMISSION_STATUSES,
               *SHOP_STATUSES, "running", "finished"}  # a payout run's (app/ledger/models.py)
     assert sorted(status for status in stored if status.replace("_", " ") not in STATUS_WORDS) == []
+
+
+# A stored key shown as text, or handed to a sentence as a placeholder's value, without the
+# filter that words it ("This order is cancelled" on a Chinese page, "manual run queued").
+_ATTRIBUTE = re.compile(r'''[\w-]+="(?:[^"{]|\{\{(?:[^}"]|"[^"]*")*\}\}|\{%[^%]*%\})*"''')
+_STORED_KEY = r"[\w.]+\.(?:status|trigger|payee_type|kind|payment_method)"
+_SHOWN_RAW = re.compile(r"\{\{-?\s*" + _STORED_KEY + r"\s*-?\}\}")
+_HANDED_RAW = re.compile(r"\b\w+=" + _STORED_KEY + r"\s*[,)]")
+
+
+def _in_gettext_call(source: str, at: int) -> bool:
+    depth = 0
+    for index in range(at - 1, -1, -1):
+        if source[index] == ")":
+            depth += 1
+        elif source[index] == "(":
+            if depth == 0:
+                return re.search(r"\b(?:_|gettext|ngettext|pgettext)\s*$", source[:index]) is not None
+            depth -= 1
+    return False
+
+
+def raw_stored_words(source: str) -> list[str]:
+    text = _ATTRIBUTE.sub(lambda m: " " * len(m.group(0)), source)  # attribute values are for code
+    found = [m.group(0) for m in _SHOWN_RAW.finditer(text)]
+    return found + [m.group(0) for m in _HANDED_RAW.finditer(text) if _in_gettext_call(text, m.start())]
+
+
+def test_raw_stored_words_are_caught():
+    assert raw_stored_words("<td>{{ run.trigger }}</td>") == ["{{ run.trigger }}"]
+    assert raw_stored_words("{{ _('It is %(status)s.', status=order.status) }}") == ["status=order.status)"]
+    assert raw_stored_words('<tr data-state="{{ round.status }}">{{ round.status|status_label }}') == []
+    assert raw_stored_words("{{ post_button(url_for('x', kind=page.kind), _('Restore')) }}") == []
+    assert raw_stored_words("{{ _('It is %(status)s.', status=order.status|status_in_sentence) }}") == []
+
+
+@pytest.mark.parametrize("path", sorted(p for root in ("app/templates", "themes")
+                                        for p in (ROOT / root).rglob("*.html")), ids=str)
+def test_templates_word_the_stored_keys_they_show(path):
+    """A status, a trigger or a kind is stored as an English key: a page words it through its
+    filter (status_label, trigger_label, deal_event...), or it reads as English everywhere."""
+    assert raw_stored_words(path.read_text(encoding="utf-8")) == [], path.relative_to(ROOT)
+
+
+def _stored_keys_handed_to_sentences(source: str) -> list[str]:
+    """`_('An order that is %(status)s...', status=order.status)`: the key, unworded."""
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "_l", "gettext", "lazy_gettext",
+                                                                               "ngettext", "pgettext"):
+            for keyword in node.keywords:
+                value = keyword.value
+                if (isinstance(value, ast.Attribute) and value.attr in ("status", "trigger", "kind", "payee_type")
+                        and getattr(value.value, "id", "") != "response"):  # an HTTP status is a number
+                    found.append(f"line {node.lineno}: {keyword.arg}={ast.unparse(value)}")
+    return found
+
+
+def test_python_sentences_word_the_stored_keys_they_name():
+    assert _stored_keys_handed_to_sentences("_('It is %(s)s', s=order.status)") == ["line 1: s=order.status"]
+    assert _stored_keys_handed_to_sentences("_('HTTP %(s)s', s=response.status)") == []
+    found = [f"{path.relative_to(ROOT)} {problem}" for path in sorted((ROOT / "app").rglob("*.py"))
+             for problem in _stored_keys_handed_to_sentences(path.read_text(encoding="utf-8"))]
+    assert found == []

@@ -18,6 +18,7 @@ from app.config import BASE_DIR
 from app.errors import DomainError
 from app.i18n import _
 from app.i18n import lazy_gettext as _l
+from app.status_words import status_in_sentence
 from app.web import add_error, flash_refusal, found
 
 from .catalog_views import supplier_page
@@ -116,7 +117,7 @@ def sync_supplier(supplier_id: int):
     if created:
         enqueue_sync(run)
     if not created:
-        flash(_('A sync of %(name)s is already %(status)s (run #%(run_id)s); it was not started a second time.', name=supplier.name, status=run.status, run_id=run_id), "info")
+        flash(_('A sync of %(name)s is already %(status)s (run #%(run_id)s); it was not started a second time.', name=supplier.name, status=status_in_sentence(run.status), run_id=run_id), "info")
     else:
         flash(_('Sync of %(name)s requested (run #%(run_id)s): this page follows it to the end.', name=supplier.name, run_id=run_id), "success")
     return redirect(url_for(".sync_run", run_id=run_id))

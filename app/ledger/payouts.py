@@ -22,6 +22,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import _
 from app.integrations import stripe_gateway
+from app.status_words import status_in_sentence
 from app.tenancy import unscoped
 
 from .connect import account_of
@@ -141,7 +142,8 @@ def retry_payout(payout: Payout) -> Payout:
     if payout.status == "pending" and payout in stuck_payouts():
         return payout
     if payout.status != "failed":
-        raise DomainError(_('Payout #%(id)s is %(status)s; only a failed or stuck payout is retried.', id=payout.id, status=payout.status))
+        raise DomainError(_('Payout #%(id)s is %(status)s; only a failed or stuck payout is retried.', id=payout.id,
+                                status=status_in_sentence(payout.status)))
     account = account_of(payout.payee_type, payout.payee_id)
     if account is not None:
         payout.destination = account.stripe_account_id
@@ -153,7 +155,8 @@ def retry_payout(payout: Payout) -> Payout:
 def cancel_payout(payout: Payout) -> Payout:
     """Give up on a failed payout: its amount returns to the payee's balance."""
     if payout.status != "failed":
-        raise DomainError(_('Payout #%(id)s is %(status)s; only a failed payout is cancelled.', id=payout.id, status=payout.status))
+        raise DomainError(_('Payout #%(id)s is %(status)s; only a failed payout is cancelled.', id=payout.id,
+                                status=status_in_sentence(payout.status)))
     payout.status = "cancelled"
     record_payout_reversal(payout)
     db.session.flush()

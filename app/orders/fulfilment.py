@@ -19,6 +19,7 @@ from app.i18n import _
 from app.jobs import defer
 from app.ledger.services import release_order
 from app.pagination import window
+from app.status_words import status_in_sentence
 from app.tenancy import use_shop
 
 from .fulfilment_models import OPEN_LAST, PurchaseOrder, PurchaseOrderLine
@@ -210,7 +211,7 @@ def ship_lines(supplier_id: int, shipments: list[Shipment]) -> list[int]:
         if po.supplier_id != supplier_id:
             raise NotFound(_('No such purchase order.'))
         if po.status != "open":
-            raise DomainError(_('Purchase order %(number)s is %(status)s.', number=po.number, status=po.status))
+            raise DomainError(_('Purchase order %(number)s is %(status)s.', number=po.number, status=status_in_sentence(po.status)))
         if line.shipped_at is not None:
             raise DomainError(_('%(sku)s on %(number)s has already shipped.', sku=line.sku, number=po.number))
         line.carrier, line.tracking_number = clean_tracking(shipment.carrier, shipment.tracking_number)

@@ -17,6 +17,7 @@ from app.jobs import defer
 from app.ledger.services import record_sale, record_supplier_returns
 from app.shops.models import Shop
 from app.shops.pricing import cost_of
+from app.status_words import status_in_sentence
 from app.tenancy import get_for_shop, require_shop_id
 
 from .cart import Cart
@@ -248,7 +249,8 @@ def queue_fulfilment(order: Order) -> None:
 
 def _move(order: Order, new_status: str) -> None:
     if new_status not in TRANSITIONS.get(order.status, set()):
-        raise DomainError(_('An order that is %(status)s cannot become %(new_status)s.', status=order.status, new_status=new_status))
+        raise DomainError(_('An order that is %(status)s cannot become %(new_status)s.', status=status_in_sentence(order.status),
+                            new_status=status_in_sentence(new_status)))
     order.status = new_status
 
 
@@ -285,7 +287,7 @@ def cancel_order(order: Order, reason: str = "", *, source: str = "dashboard",
     money still paid is cancelled by its refund (app.payments.refunds.cancel_and_refund),
     which calls this once the money is back: payments use orders, never the reverse."""
     if "cancelled" not in TRANSITIONS.get(order.status, set()):
-        raise DomainError(_('An order that is %(status)s cannot become cancelled.', status=order.status))
+        raise DomainError(_('An order that is %(status)s cannot become cancelled.', status=status_in_sentence(order.status)))
     if has_shipped(order):
         raise DomainError(_('Part of this order has already shipped, so it can no longer be cancelled.'))
     if order.status in ("paid", "refunded") and order.net_total > 0:

@@ -32,6 +32,7 @@ from app.ledger.services import record_refund
 from app.orders.fulfilment import has_shipped
 from app.orders.models import Order
 from app.orders.services import cancel_order
+from app.status_words import status_in_sentence
 from app.tenancy import unscoped, use_shop
 
 from .emails import MoneyBack, email_cancellation, email_refund
@@ -116,7 +117,7 @@ def start_refund(order, quantities: Mapping[int, int] | None, *, reason: str = "
     calls `submit_refund`."""
     _lock_order(order)
     if order.status not in REFUNDABLE:
-        raise DomainError(_('An order that is %(status)s has no payment to refund.', status=order.status))
+        raise DomainError(_('An order that is %(status)s has no payment to refund.', status=status_in_sentence(order.status)))
     in_flight = _in_flight(order)
     left = order.net_total - in_flight
     units_left = refundable_quantities(order)

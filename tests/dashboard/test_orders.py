@@ -191,6 +191,17 @@ def test_an_impossible_move_is_a_flash_and_changes_nothing(owner, shop_a):
     assert "cannot become cancelled" in page_text(owner.get(again.location))
 
 
+def test_a_status_inside_a_sentence_reads_in_the_owners_language(owner, shop_a):
+    """Finding: the stored key went into the sentence as it is ("该订单状态为cancelled")."""
+    order = make_order(shop_a)
+    with use_shop(shop_a.shop.id):
+        cancel_order(order)
+    owner.flask_client.set_cookie("lang", "zh", domain=owner.host)
+    assert "该订单状态为已取消，无法取消。" in page_text(owner.get(f"/dashboard/alpha/orders/{order.id}/cancel"))
+    response = owner.post(f"/dashboard/alpha/orders/{order.id}/mark-paid")
+    assert "状态为已取消的订单不能变为已付款。" in page_text(owner.get(response.location))
+
+
 def test_cancel_asks_first_then_restores_stock(owner, shop_a):
     variant = shop_a.listings[0].supply_product.variants[0]
     stock_before = _stock(variant)
