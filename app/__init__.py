@@ -263,8 +263,10 @@ def _register_error_pages(app: FlagshipFlask) -> None:
             return render_error(400, _l("That page had expired"), _l(
                 "Nothing was saved: the page you sent it from was opened before you last logged in "
                 "or out, or your browser’s cookies were cleared. Go back, reload that page and send it again."))
+        # "expired-error": an error the back office's script answers by putting back what was
+        # typed (app/static/platform.js); a storefront shows it as any error.
         flash(_("Nothing was saved: this page was opened before you last logged in or out, or your "
-                "browser’s cookies were cleared. Please fill it in and send it again."), "error")
+                "browser’s cookies were cleared. Please fill it in and send it again."), "expired-error")
         return redirect(back, 303)
 
     @app.errorhandler(403)

@@ -11,6 +11,52 @@
     var message = source.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
+  // A form sent with a token the session no longer holds (the owner logged out and in again
+  // in another tab) is refused and its page drawn again, empty: what was typed is kept in
+  // this tab's sessionStorage when it is sent, and put back when the server says the form
+  // expired (data-form-expired). Never a password, a file or a token; kept for one page only.
+  var DRAFT = "flagship:sent-form";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    // getAttribute: a field named "action" or "method" would stand for form.action or form.method
+    if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    var fields = [];
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.name === "csrf_token" || /^(password|file|hidden|submit|button|reset)$/.test(field.type)) return;
+      if (field.type === "checkbox" || field.type === "radio") fields.push([field.name, field.value, field.checked]);
+      else if (field.type !== "select-multiple") fields.push([field.name, field.value]);
+    });
+    try {
+      sessionStorage.setItem(DRAFT, JSON.stringify({page: location.pathname + location.search, action: form.getAttribute("action"), fields: fields}));
+    } catch (error) { /* storage full or refused: the form is sent all the same */ }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var sent = null;
+    try {
+      sent = JSON.parse(sessionStorage.getItem(DRAFT));
+      sessionStorage.removeItem(DRAFT);
+    } catch (error) { return; }
+    var notice = document.querySelector("[data-form-expired]");
+    if (!sent || !notice || sent.page !== location.pathname + location.search) return;
+    var form = Array.prototype.filter.call(document.forms, function (candidate) {
+      return (candidate.getAttribute("method") || "").toLowerCase() === "post" && candidate.getAttribute("action") === sent.action;
+    })[0];
+    if (!form) return;
+    var taken = {};
+    sent.fields.forEach(function (entry) {
+      var named = Array.prototype.filter.call(form.elements, function (field) { return field.name === entry[0]; });
+      if (entry.length === 3) {
+        named.forEach(function (field) { if (field.value === entry[1]) field.checked = entry[2]; });
+        return;
+      }
+      var field = named[taken[entry[0]] || 0];
+      taken[entry[0]] = (taken[entry[0]] || 0) + 1;
+      if (field) field.value = entry[1];
+    });
+    notice.hidden = true;
+    var restored = document.querySelector("[data-form-restored]");
+    if (restored) restored.hidden = false;
+  });
   // data-nav-toggle: the back offices' Menu button on a phone opens and closes the links.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-nav-toggle]");
