@@ -188,10 +188,43 @@ def _sentence_pieces(source: str) -> list[tuple[int, str]]:
     return found
 
 
+def _branch_literals(source: str) -> list[tuple[int, str]]:
+    """A branch of an inline if ("URL" if feed.source == "url" else "uploaded file"): words
+    in lower case with no small word, or with a space after them, pass the other checks."""
+    from jinja2 import Environment
+
+    from app.status_words import STATUS_WORDS
+
+    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    tokens = [(line, kind, value) for line, kind, value in env.lex(source) if kind != "whitespace"]
+    found = []
+    for index, (line, kind, value) in enumerate(tokens):
+        before = tokens[index - 1][2] if index else ""
+        after = tokens[index + 1][2] if index + 1 < len(tokens) else ""
+        text = value[1:-1].strip()
+        if kind != "string" or not (before == "else" or after == "if") or not _readable(text):
+            continue
+        words = (_UI_LITERAL.match(text) and not _NOT_UI.match(text)) or (
+            re.fullmatch(r"[a-z’']+(?: [a-z’']+)+", text) and text not in STATUS_WORDS)
+        if words:
+            found.append((line, f"a branch of an inline if: {value}"))
+    return found
+
+
+def test_branch_literals_are_caught():
+    assert _branch_literals("""{{ "URL" if x else "uploaded file" }}""") == [
+        (1, 'a branch of an inline if: "uploaded file"')]
+    assert _branch_literals("""{{ ("Resume " if x else "Pause ") ~ code }}""") == [
+        (1, 'a branch of an inline if: "Resume "'), (1, 'a branch of an inline if: "Pause "')]
+    assert _branch_literals("""{{ "active" if x else "hidden" }} {{ "waiting for group" if y }}""") == []
+    assert _branch_literals("""{{ _("Resume") if x else _("Pause") }}""") == []
+
+
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_template_text_is_marked_for_translation(path):
     source = path.read_text(encoding="utf-8")
-    unmarked = _literals_in_expressions(source) + _sentence_pieces(source) + _split_sentences(source)
+    unmarked = (_literals_in_expressions(source) + _sentence_pieces(source) + _split_sentences(source)
+                + _branch_literals(source))
     stripped = _JINJA_BLOCKS.sub(_blank, source)
     if path.suffix == ".txt":
         unmarked += [(n + 1, line.strip()) for n, line in enumerate(stripped.splitlines()) if _readable(line)]
