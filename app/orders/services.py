@@ -13,6 +13,7 @@ from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import _, current_language
+from app.i18n import lazy_gettext as _l
 from app.jobs import defer
 from app.ledger.services import record_sale, record_supplier_returns
 from app.shops.models import Shop
@@ -42,6 +43,20 @@ class OutOfStock(DomainError):
     pass
 
 
+# What a shopper's missing or wrong detail says: the checkout form's words (app/storefront/
+# forms.py) and this module's check's, so an order placed another way reads the same.
+DETAIL_MESSAGES = {
+    "name": _l("Enter your full name: the courier needs it."),
+    "email": _l("Enter your e-mail address: your order confirmation goes there."),
+    "email_format": _l("Enter an e-mail address like name@example.com."),
+    "phone": _l("Enter a phone number the courier can call."),
+    "line1": _l("Enter the street and house number."),
+    "city": _l("Enter the city."),
+    "postcode": _l("Enter the postcode."),
+    "country": _l("Choose the country."),
+}
+
+
 @dataclass
 class CustomerDetails:
     name: str
@@ -57,18 +72,16 @@ class CustomerDetails:
     def cleaned(self) -> CustomerDetails:
         """Trimmed details, or DomainError naming the first field that is wrong."""
         values = {k: (v or "").strip() for k, v in self.__dict__.items()}
-        required = {"name": "your name", "email": "your email", "phone": "a phone number",
-                    "line1": "the street address", "city": "the city", "postcode": "the postcode",
-                    "country": "the country"}
+        required = ["name", "email", "phone", "line1", "city", "postcode", "country"]
         if values["country"].upper() in NO_POSTCODE:
-            required.pop("postcode")
-        for field, label in required.items():
+            required.remove("postcode")
+        for field in required:
             if not values[field]:
-                raise DomainError(_('Enter %(label)s.', label=label), field=field)
+                raise DomainError(str(DETAIL_MESSAGES[field]), field=field)
         try:
             values["email"] = validate_email(values["email"], check_deliverability=False).normalized
         except EmailNotValidError:
-            raise DomainError(_('Enter an email address like name@example.com.'), field="email") from None
+            raise DomainError(str(DETAIL_MESSAGES["email_format"]), field="email") from None
         digits = sum(ch.isdigit() for ch in values["phone"])
         if not 6 <= digits <= 20:
             raise DomainError(_('Enter a phone number with 6 to 20 digits.'), field="phone")

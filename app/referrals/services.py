@@ -31,6 +31,7 @@ from app.deals.models import Deal
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.ledger import memos
 from app.ledger.services import (
     balances,
@@ -59,7 +60,7 @@ CODE = re.compile(r"[a-z0-9]{4,16}")
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 MAX_RATE_BP = 5_000  # 50 %: a rate past this is a typo
 percent = fee_percent  # 1000 -> "10%", 750 -> "7.5%": the ledger's one way to show basis points
-DEAL_PRICES = {"group": "group price", "presale": "pre-sale price"}
+DEAL_PRICES = {"group": _l("group price"), "presale": _l("pre-sale price")}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -126,7 +127,7 @@ def margin_effect(shop, level1_bp: int, level2_bp: int) -> list[MarginRow]:
         rule = PriceRule.of(listing)
         for variant in product.variants:
             prices = [("", rule.price_for(variant, shop.currency))]
-            prices += [(f" · {DEAL_PRICES.get(deal.kind, deal.kind)}", deal.price_of(variant.id))
+            prices += [(f" · {DEAL_PRICES.get(deal.kind) or deal.kind}", deal.price_of(variant.id))
                        for deal in deals.get(listing.id, []) if deal.price_of(variant.id) is not None]
             for suffix, price in prices:
                 take = take_for(shop, price, cost_of(variant, shop.currency)).amount

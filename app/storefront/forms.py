@@ -13,6 +13,7 @@ from wtforms.validators import (
 
 from app.i18n import _, lazy_gettext
 from app.orders.countries import COUNTRIES, NO_POSTCODE, country_name
+from app.orders.services import DETAIL_MESSAGES
 
 
 class CountryField(SelectField):
@@ -34,22 +35,22 @@ class CheckoutForm(FlaskForm):
     # Each empty field says what to type (WTForms' "This field is required." says nothing
     # of what is missing once the shopper has scrolled away from it).
     name = StringField(lazy_gettext("Full name"), validators=[
-        DataRequired(lazy_gettext("Enter your full name: the courier needs it.")), Length(max=120)],
+        DataRequired(DETAIL_MESSAGES["name"]), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     email = EmailField(lazy_gettext("Email"), validators=[
-        DataRequired(lazy_gettext("Enter your e-mail address: your order confirmation goes there.")),
-        Email(lazy_gettext("Enter an e-mail address like name@example.com.")), Length(max=254)],
+        DataRequired(DETAIL_MESSAGES["email"]),
+        Email(DETAIL_MESSAGES["email_format"]), Length(max=254)],
                        render_kw={"autocomplete": "email"})
     phone = TelField(lazy_gettext("Phone"), validators=[
-        DataRequired(lazy_gettext("Enter a phone number the courier can call.")), Length(max=40)],
+        DataRequired(DETAIL_MESSAGES["phone"]), Length(max=40)],
                      render_kw={"autocomplete": "tel"})
     line1 = StringField(lazy_gettext("Address"), validators=[
-        DataRequired(lazy_gettext("Enter the street and house number.")), Length(max=200)],
+        DataRequired(DETAIL_MESSAGES["line1"]), Length(max=200)],
                         render_kw={"autocomplete": "address-line1"})
     line2 = StringField(lazy_gettext("Apartment, suite, etc. (optional)"), validators=[Length(max=200)],
                         render_kw={"autocomplete": "address-line2"})
     city = StringField(lazy_gettext("City"), validators=[
-        DataRequired(lazy_gettext("Enter the city.")), Length(max=100)],
+        DataRequired(DETAIL_MESSAGES["city"]), Length(max=100)],
                        render_kw={"autocomplete": "address-level2"})
     region = StringField(lazy_gettext("State / region (optional)"), validators=[Length(max=100)],
                          render_kw={"autocomplete": "address-level1"})
@@ -57,7 +58,7 @@ class CheckoutForm(FlaskForm):
     postcode = StringField(lazy_gettext("Postcode (not needed in Hong Kong)"), validators=[Length(max=20)],
                            render_kw={"autocomplete": "postal-code"})
     country = CountryField(lazy_gettext("Country"), choices=[SelectChoice(code, name) for code, name in COUNTRIES],
-                           validators=[DataRequired(lazy_gettext("Choose the country."))],
+                           validators=[DataRequired(DETAIL_MESSAGES["country"])],
                            render_kw={"autocomplete": "country"})
     payment_method = RadioField(lazy_gettext("Payment"), choices=[SelectChoice("cod", lazy_gettext("Pay on delivery"))],
                                 default="cod")
@@ -89,7 +90,7 @@ class CheckoutForm(FlaskForm):
     def validate_postcode(self, field) -> None:
         picking_up = (self.delivery.raw_data or [""])[0].startswith("pickup-")
         if not (field.data or "").strip() and self.country.data not in NO_POSTCODE and not picking_up:
-            raise StopValidation(_("Enter the postcode."))
+            raise StopValidation(str(DETAIL_MESSAGES["postcode"]))
 
     def offer_countries(self, countries, refusal) -> None:
         """Only the countries the shop ships to; `refusal(code)` says why another is refused."""

@@ -108,3 +108,16 @@ def test_closed_shop_cannot_take_orders(shop_a):
     set_shop_status(shop_a.shop, "suspended", "test")
     with pytest.raises(DomainError):
         make_order(shop_a)
+
+
+def test_a_missing_detail_reads_as_the_checkout_form_says_it(app):
+    """The order's own check names a missing detail in the checkout form's words (it said
+    "Enter the street address." beside the form's "Enter the street and house number.", and
+    put English labels into the Chinese sentence)."""
+    from app.i18n import force_locale
+
+    details = CustomerDetails(name="Ana", email="ana@example.com", phone="+1 555 0100", line1="",
+                              city="Portland", postcode="97214", country="US")
+    with app.test_request_context(), force_locale("zh"), pytest.raises(DomainError) as refused:
+        details.cleaned()
+    assert (str(refused.value), refused.value.field) == ("请填写街道和门牌号。", "line1")

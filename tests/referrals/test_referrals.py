@@ -58,6 +58,21 @@ def test_the_owner_sees_the_margin_effect_and_rates_below_zero_margin_are_refuse
         assert (shop.referral_open, shop.referral_level1_bp, shop.referral_level2_bp) == (True, 1000, 500)
 
 
+def test_the_margin_effect_names_a_deals_price_in_the_owners_language(shop_a, app):
+    """Finding: "· group price" was English on the Chinese referrals page."""
+    from app.deals import services as deals
+    from app.i18n import force_locale
+
+    crisps = shop_a.listings[1]
+    with use_shop(shop_a.shop.id):
+        deals.save_group_buy(crisps, prices={crisps.supply_product.variants[0].id: "3.60"}, group_size=2,
+                             time_limit_hours=24, max_open_groups=2)
+        with app.test_request_context(), force_locale("zh"):
+            labels = [row.label for row in referrals.margin_effect(shop_a.shop, 1000, 500)
+                      if row.listing_id == crisps.id]
+    assert any(label.endswith("· 团购价") for label in labels), labels
+
+
 def test_a_listing_price_that_leaves_less_than_the_commissions_is_refused(shop_a):
     open_programme(shop_a.shop, level1_bp=2000, level2_bp=500)
     with use_shop(shop_a.shop.id):
