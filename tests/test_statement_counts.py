@@ -187,3 +187,20 @@ def test_counting_a_visit_adds_no_statement_to_a_storefront_page(growing, storef
         assert len(costs[("Mozilla", path)]) == len(costs[("Googleb", path)]), path
     after = sum(sum(c.values()) for c in getattr(counter.store, "counts", {}).values())
     assert after - before >= 4  # the browser's four page views were counted (views, visits)
+
+
+def test_adding_products_from_the_catalog_costs_a_few_statements_each(shop_a, catalog, client, login):
+    """The bulk add reads its hundred products at once (available, their variants, already
+    listed, where the first goes), then writes each: its handle's check and its insert. It
+    read each product, its variants and the shop's last position again per product (5 each)."""
+    owner = login(shop_a.owner)
+    costs = []
+    for count in (2, 6):
+        products = [factories.make_product(catalog.supplier, title=f"Enamel Mug {count}-{n}", category="home",
+                                           variants=[{"wholesale": 800, "min_retail": 1400}]) for n in range(count)]
+        db.session.commit()
+        with recording() as counter:
+            response = owner.post("/dashboard/alpha/catalog/add", data={"product": [p.id for p in products]})
+        assert response.status_code == 302
+        costs.append(len(counter.statements))
+    assert (costs[1] - costs[0]) / 4 <= 3, costs

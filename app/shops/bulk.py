@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from app.catalog.browse import available_product
-from app.errors import DomainError, NotFound
+from app.catalog.browse import available_products
+from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _
 from app.wording import counted
@@ -24,8 +24,9 @@ from app.wording import counted
 from .models import Listing
 from .pricing import PriceRule, price_table
 from .services import (
-    add_listing,
+    list_product,
     listings_by_product,
+    next_position,
     renumber,
     set_listing_price_rule,
     set_listing_visibility,
@@ -219,13 +220,15 @@ def add_from_catalog(shop, product_ids: Iterable[int], rule_for: Callable[[objec
     if len(ids) > MOST_ADDED_AT_ONCE:
         raise DomainError(_('Add at most %(most)s products at once.', most=MOST_ADDED_AT_ONCE), field="product")
     listed = listings_by_product(ids)
+    available = available_products(ids, shop.currency)
+    position = next_position()
     added: list[Listing] = []
     not_added: list[NotAdded] = []
     for product_id in ids:
-        try:
-            product = available_product(product_id, shop.currency)
-        except NotFound as gone:
-            not_added.append(NotAdded(_('Product %(number)s', number=product_id), str(gone)))
+        product = available.get(product_id)
+        if product is None:
+            not_added.append(NotAdded(_('Product %(number)s', number=product_id),
+                                      _('That product is not in the supply catalog.')))
             continue
         if product.id in listed:
             not_added.append(NotAdded(product.title, _('It is in your shop already.')))
@@ -236,7 +239,8 @@ def add_from_catalog(shop, product_ids: Iterable[int], rule_for: Callable[[objec
         try:
             if problems:
                 raise DomainError(" ".join(problems))
-            added.append(add_listing(shop, product.id, rule=rule))
+            added.append(list_product(shop, product, rule=rule, position=position))
+            position += 1
         except DomainError as error:
             not_added.append(NotAdded(product.title, _('%(why)s Add it with a price of your own.', why=error.message)))
     return added, not_added

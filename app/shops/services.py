@@ -229,9 +229,15 @@ def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | No
     product = _available_product(product_id, shop)
     if db.session.scalar(select(Listing.id).where(Listing.supply_product_id == product.id)):
         raise DomainError(_('This product is already in your shop.'))
+    return list_product(shop, product, rule=rule, title=title, recommendation=recommendation)
+
+
+def list_product(shop: Shop, product: SupplyProduct, *, rule: PriceRule, title: str | None = None,
+                 recommendation: str = "", position: int | None = None) -> Listing:
+    """add_listing once its caller has found `product` listable and not in the shop yet (the
+    bulk add checks a hundred at once, and numbers them from next_position())."""
     title, recommendation = _validate_listing_text(title or product.title, recommendation)
     check_price_rule(rule, product, shop.currency)
-    last = db.session.scalar(select(func.max(Listing.position))) or 0
     listing = Listing(
         shop_id=require_shop_id(),
         supply_product_id=product.id,
@@ -241,13 +247,18 @@ def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | No
         price_rule=rule.kind,
         markup_basis_points=rule.markup_basis_points if rule.kind == "markup" else None,
         fixed_price=rule.fixed_price if rule.kind == "fixed" else None,
-        position=last + 1,
+        position=next_position() if position is None else position,
     )
     listing.supply_product = product
     listing.approved_prices = listing_prices(listing)  # what the owner accepts by saving
     db.session.add(listing)
     db.session.flush()
     return listing
+
+
+def next_position() -> int:
+    """Where a listing added now goes in the shop's order: after the last."""
+    return (db.session.scalar(select(func.max(Listing.position))) or 0) + 1
 
 
 def update_listing(listing: Listing, *, title: str, recommendation: str, rule: PriceRule,
