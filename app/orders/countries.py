@@ -36,3 +36,21 @@ def country_options() -> list[tuple[str, str]]:
 @cache
 def _territories(language: str) -> dict[str, str]:
     return dict(Locale.parse(language).territories)
+
+
+# The country a shop's currency most likely means (the euro names none).
+_CURRENCY_COUNTRIES = {"USD": "US", "CAD": "CA", "GBP": "GB", "AUD": "AU", "NZD": "NZ", "SGD": "SG",
+                       "HKD": "HK", "CNY": "CN", "JPY": "JP"}
+
+
+def likely_country(offered: list[str], languages: list[str], currency: str) -> str | None:
+    """The country a checkout shows chosen before the shopper picks one: the region of the
+    first of the browser's languages that names an offered one ("zh-CN" -> CN), else the
+    one the shop's currency means, else None (the first offered). A shop in yuan no longer
+    opens its checkout on "United States"."""
+    for language in languages:
+        region = language.replace("_", "-").split("-")[1:2]
+        if region and region[0].upper() in offered:
+            return region[0].upper()
+    guess = _CURRENCY_COUNTRIES.get((currency or "").upper())
+    return guess if guess in offered else None

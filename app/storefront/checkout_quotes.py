@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import g
+from flask import g, request
 
 from app.i18n import _
 from app.money import format_money
+from app.orders.countries import likely_country
 from app.orders.quotes import Quote, quotes_by_country
 from app.orders.shipping import ShippingCharge, refusal_for, shippable_countries, shipping_zones
 
@@ -26,8 +27,12 @@ def _zones() -> list:
 
 
 def offer_countries(form: CheckoutForm) -> None:
-    """Only the countries the shop ships to; another is refused in plain words."""
+    """Only the countries the shop ships to; another is refused in plain words. Before the
+    shopper picks one, the likeliest is chosen (their browser's region, the shop's currency)."""
     form.offer_countries(shippable_countries(_zones()), lambda code: refusal_for(g.shop, code))
+    if not form.is_submitted() and not form.country.data:
+        offered = [choice[0] for choice in form.country.iter_choices()]
+        form.country.data = likely_country(offered, list(request.accept_languages.values()), g.shop.currency)
 
 
 def quotes(form: CheckoutForm, cart, *, codes: bool = True, deposit: int | None = None) -> tuple[Quote, dict]:

@@ -78,6 +78,28 @@ def test_checkout_shows_the_chosen_countrys_shipping_and_offers_only_shipped_cou
     assert "$12.00" in client.get(placed.location).get_data(as_text=True)
 
 
+def test_the_checkout_opens_on_the_shoppers_likely_country(zones, storefront):
+    """Before the shopper picks, the country of their browser's region is chosen when the
+    shop ships there (with its shipping and total); else the first offered."""
+    client = storefront(zones.shop)
+    add_to_cart(client, zones.listings[0])  # $18.00
+    german = client.get("/checkout", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert re.findall(r'<option selected value="(\w\w)"', german) == ["DE"] and "$30.00" in german
+    japanese = client.get("/checkout", headers={"Accept-Language": "ja-JP"}).get_data(as_text=True)
+    assert "$22.90" in japanese  # Japan is not offered: the first country, the US
+
+
+def test_a_shop_priced_in_yuan_opens_its_checkout_on_china():
+    from app.orders.countries import likely_country
+
+    offered = ["US", "CA", "GB", "CN", "HK"]
+    assert likely_country(offered, ["zh"], "CNY") == "CN"  # no region in the browser's language
+    assert likely_country(offered, ["zh-HK", "zh"], "CNY") == "HK"  # the browser's region first
+    assert likely_country(offered, ["en-GB"], "USD") == "GB"
+    assert likely_country(offered, ["fr-FR", "fr"], "EUR") is None  # the first offered, as before
+    assert likely_country(["US"], ["zh-CN"], "CNY") is None
+
+
 def test_a_country_the_shop_does_not_ship_to_is_refused_in_plain_words(zones, storefront):
     client = storefront(zones.shop)
     add_to_cart(client, zones.listings[0])
