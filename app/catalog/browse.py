@@ -166,7 +166,8 @@ def catalog_categories() -> tuple[str, ...]:
 
 
 def available_product(product_id: int, currency: str) -> SupplyProduct:
-    """A product a shop in `currency` can list now, or NotFound."""
+    """A product a shop in `currency` can list now (the one rule of what is listable, for
+    one product or a hundred), or NotFound."""
     product = available_products([product_id], currency).get(int(product_id))
     if product is None:
         raise NotFound(_('That product is not in the supply catalog.'))

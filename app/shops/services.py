@@ -10,8 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import ShopMembership, User
-from app.catalog.browse import catalog_currencies
-from app.catalog.exchange import reachable_currencies, sells_in
+from app.catalog.browse import available_product, catalog_currencies
+from app.catalog.exchange import reachable_currencies
 from app.catalog.models import SupplyProduct
 from app.db_types import like_literal, utcnow
 from app.errors import DomainError, NotFound
@@ -188,17 +188,6 @@ def _tell_owners_of_status(shop: Shop) -> None:
 # Listings -----------------------------------------------------------------
 
 
-def _available_product(product_id: int, shop: Shop) -> SupplyProduct:
-    product = db.session.get(SupplyProduct, int(product_id))
-    if product is None or not product.is_available:
-        raise NotFound(_('That product is not in the supply catalog.'))
-    if not sells_in(product.currency, shop.currency):
-        raise DomainError(
-            _('That product is sold in %(currency)s; your shop sells in %(currency2)s.', currency=product.currency, currency2=shop.currency)
-        )
-    return product
-
-
 def _unique_handle(model, base: str, exclude_id: int | None = None) -> str:
     """`base`, else the first of `base-2`, `base-3`... that no other row of the shop has: read
     in one query (one a try made adding a shop's 100th "mug" 100 queries)."""
@@ -226,7 +215,7 @@ def _validate_listing_text(title: str, recommendation: str) -> tuple[str, str]:
 def add_listing(shop: Shop, product_id: int, *, rule: PriceRule, title: str | None = None,
                 recommendation: str = "") -> Listing:
     """List a supply product in the current shop. The rule must price every variant legally."""
-    product = _available_product(product_id, shop)
+    product = available_product(product_id, shop.currency)
     if db.session.scalar(select(Listing.id).where(Listing.supply_product_id == product.id)):
         raise DomainError(_('This product is already in your shop.'))
     return list_product(shop, product, rule=rule, title=title, recommendation=recommendation)
