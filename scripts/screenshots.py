@@ -295,7 +295,9 @@ def main() -> None:
             if ONLY and ONLY not in name:
                 continue
             viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
-            context = browser.new_context(viewport=viewport, device_scale_factor=1)
+            # The Chinese shop's shots as a browser in China sees them (checkout's country).
+            context = browser.new_context(viewport=viewport, device_scale_factor=1,
+                                          locale="zh-CN" if name.startswith("chinese-") else "en-US")
             page = context.new_page()
             if user:
                 log_in(page, user)
