@@ -98,8 +98,8 @@ def test_raw_stored_words_are_caught():
     assert raw_stored_words("{{ _('It is %(status)s.', status=order.status|status_in_sentence) }}") == []
 
 
-@pytest.mark.parametrize("path", sorted(p for root in ("app/templates", "themes")
-                                        for p in (ROOT / root).rglob("*.html")), ids=str)
+@pytest.mark.parametrize("path", sorted(p for root in ("app/templates", "themes") for suffix in ("html", "txt")
+                                        for p in (ROOT / root).rglob(f"*.{suffix}")), ids=str)
 def test_templates_word_the_stored_keys_they_show(path):
     """A status, a trigger or a kind is stored as an English key: a page words it through its
     filter (status_label, trigger_label, deal_event...), or it reads as English everywhere."""
