@@ -83,6 +83,14 @@ def _fits(page, width=390) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
 
 
+def _tables_fit(page) -> None:
+    """Only a "pinned" table (figures read down a column) scrolls sideways in its box on a
+    phone; the others' rows become cards that fit it."""
+    scrolling = page.locator(".table-wrap:not(:has(table.pinned))").evaluate_all(
+        "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.querySelector('table').className)")
+    assert scrolling == [], page.url
+
+
 def _on_screen(locator, width=390) -> None:
     expect(locator).to_be_visible()
     box = locator.bounding_box()
@@ -107,9 +115,10 @@ def test_the_dashboard_fits_a_phone_and_its_menu_reaches_every_page(live_server,
     expect(page.locator(".domain-card")).to_have_count(1)
     _fits(page)
     for path in ("/", "/catalog", "/products", "/orders", "/earnings", "/themes", "/themes/journal",
-                 "/settings"):
+                 "/settings", "/shipping", "/discounts"):
         page.goto(live_server.platform(f"/dashboard/nora{path}"))
         _fits(page)
+        _tables_fit(page)
 
     nav = page.get_by_role("navigation", name="Shop dashboard")
     menu = nav.get_by_role("button", name="Menu")
@@ -150,8 +159,7 @@ def test_without_scripts_the_phone_menu_shows_every_link(live_server, browser):
 
 
 def test_the_admin_tables_read_as_cards_on_a_phone(live_server, browser):
-    """Only a "pinned" table (figures read down a column) scrolls sideways in its box on a
-    phone; the others' rows become cards that fit it, their figures labelled."""
+    """The admin's tables are cards on a phone (_tables_fit), their figures labelled."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     _log_in(page, live_server, "admin@flagship.example", "flagship-demo-admin")
@@ -162,10 +170,8 @@ def test_the_admin_tables_read_as_cards_on_a_phone(live_server, browser):
     for path in ("/admin/products", supplier, shop, "/admin/money", "/admin/rates", "/admin/deals"):
         page.goto(live_server.platform(path))
         _fits(page)
-        tables = page.locator(".table-wrap:not(:has(table.pinned))")
-        assert tables.count(), path
-        scrolling = tables.evaluate_all("boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1).length")
-        assert scrolling == 0, path
+        assert page.locator(".table-wrap:not(:has(table.pinned))").count(), path
+        _tables_fit(page)
     page.goto(live_server.platform("/admin/products"))
     stock = page.locator("table.supply-products tbody tr").first.locator("td.stock")
     assert stock.evaluate("td => getComputedStyle(td, '::before').content") == '"Stock: "'  # its label
