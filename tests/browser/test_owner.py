@@ -167,7 +167,9 @@ def test_the_admin_tables_read_as_cards_on_a_phone(live_server, browser):
     supplier = page.get_by_role("link", name="Northwind Apparel Co.").get_attribute("href")
     page.goto(live_server.platform("/admin/shops?q=Mia"))
     shop = page.get_by_role("link", name="Mia's Closet").get_attribute("href")
-    for path in ("/admin/products", supplier, shop, "/admin/money", "/admin/rates", "/admin/deals"):
+    page.goto(live_server.platform(supplier))
+    product = page.locator("table.supply-products a[href*='/products/']").first.get_attribute("href")  # its variants
+    for path in ("/admin/products", supplier, product, shop, "/admin/money", "/admin/rates", "/admin/deals"):
         page.goto(live_server.platform(path))
         _fits(page)
         assert page.locator(".table-wrap:not(:has(table.pinned))").count(), path
