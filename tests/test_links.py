@@ -30,9 +30,10 @@ def _visit_key(url: str) -> str:
 
 
 def _crawl(app, start_urls: list[str], login: tuple[str, str] | None = None,
-           on_page: Callable[[str, str], None] = lambda url, html: None) -> dict[str, int]:
+           on_page: Callable[[str, str], None] = lambda url, html: None, language: str | None = None) -> dict[str, int]:
     """GET every same-site URL reachable from the start URLs (each HTML page is handed to
-    `on_page`). Returns {url: status}."""
+    `on_page`), in `language` when given (its cookie, as the switcher sets it). Returns
+    {url: status}."""
     clients = {}
 
     def client_for(host: str):
@@ -40,6 +41,8 @@ def _crawl(app, start_urls: list[str], login: tuple[str, str] | None = None,
             clients[host] = app.test_client()
             # The dashboard's "Preview" link redirects to the shop's own host.
             clients[host].allow_subdomain_redirects = True
+            if language:
+                clients[host].set_cookie("lang", language, domain=host)
             if login and host == PLATFORM:
                 with app.app_context():
                     response = clients[host].post("/login", base_url=f"http://{PLATFORM}",

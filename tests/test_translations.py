@@ -236,6 +236,26 @@ def test_template_text_is_marked_for_translation(path):
         f"  line {line}: {text[:90]}" for line, text in unmarked)
 
 
+_IMPORTED = re.compile(r"""\{%-?\s*(?:from|import)\s+["']([^"']+)["']""")
+_MACRO_BLOCK = re.compile(r"\{%-?\s*(macro|call)\b.*?\{%-?\s*end\1\s*-?%\}", re.S)
+_TRANSLATION = re.compile(r"\b(?:_|gettext|ngettext|pgettext)\(|\{%-?\s*trans\b")
+
+
+def test_macro_files_translate_inside_their_macros_only():
+    """A template imported without context is built once per process and kept: a word it
+    translates outside a macro is in the language of whichever request built it first (a
+    Chinese owner read "Platform fee" after an English page had been drawn)."""
+    imported = {name for path in TEMPLATES for name in _IMPORTED.findall(path.read_text(encoding="utf-8"))}
+    frozen = []
+    for path in TEMPLATES:
+        if not any(str(path).endswith("/" + name) for name in imported):
+            continue
+        outside = _MACRO_BLOCK.sub("", path.read_text(encoding="utf-8"))
+        if _TRANSLATION.search(outside):
+            frozen.append(str(path.relative_to(ROOT)))
+    assert imported and frozen == []
+
+
 # Calls whose string arguments are shown to people: the message must be `_()`/lazy_gettext.
 _MESSAGE_CALLS = {"flash", "flash_refusal", "DomainError", "email_shopper", "_email_shopper", "_email_member",
                   "_email", "email_owners", "record_owner_emails", "_change_status", "Problem", "ValidationError", "RowError",

@@ -12,7 +12,7 @@ from app.shops import theme_services as themes
 from app.shops.media import media_by_ids
 from app.shops.newsletter import subscribers
 from app.shops.services import shop_collections
-from app.themes.labels import label
+from app.themes.labels import default_texts, label, spoken, spoken_sections, unspoken
 from app.themes.registry import static_file_path
 from app.unit_of_work import refuse
 from app.web import flash_refusal, found
@@ -69,7 +69,7 @@ def _editor(theme, form, status=200):
         theme.sections.items(), key=lambda item: item[1].label)]
     return render_template(
         "dashboard/theme_editor.html", theme=theme, form=form, groups=grouped(theme.settings_schema),
-        sections=state.sections, add_form=add_form, button_form=PlainForm(),
+        sections=spoken_sections(theme, state.sections), add_form=add_form, button_form=PlainForm(),
         media=_image_media(theme.settings_schema, state.settings), is_live=g.shop.theme == theme.name,
         has_draft=themes.has_unpublished_changes(config),
         subscriber_count=len(subscribers()), storefront_link=_storefront_link,
@@ -80,7 +80,10 @@ def _editor(theme, form, status=200):
 def theme_editor(theme: str):
     package = _theme(theme)
     collections = shop_collections()
-    values = themes.theme_state(g.shop, package.name, draft=True).settings
+    # The theme's own words in the owner's language, as shoppers in it read them; kept as the
+    # theme wrote them when saved unchanged (unspoken), so each shopper reads them in theirs.
+    defaults = default_texts(package)
+    values = spoken(themes.theme_state(g.shop, package.name, draft=True).settings, defaults)
     if request.method == "GET":
         return _editor(package, schema_form(package.settings_schema, values, collections))
     # "Publish" on this page submits the settings form too: what the owner sees in the form
@@ -90,7 +93,8 @@ def theme_editor(theme: str):
     if not form.validate_on_submit():
         return _editor(package, form, 400)
     try:
-        themes.save_draft_settings(package.name, raw_values(form, request.form), uploads(form, request.files))
+        themes.save_draft_settings(package.name, unspoken(raw_values(form, request.form), defaults),
+                                   uploads(form, request.files))
     except themes.SettingsInvalid as error:
         refuse()
         for ident, message in error.errors.items():
@@ -116,7 +120,7 @@ def add_theme_section(theme: str):
     except DomainError as error:
         flash_refusal(error)
         return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
-    flash(_('%(label)s added at the bottom of the homepage.', label=package.sections[section['type']].label), "success")
+    flash(_('%(label)s added at the bottom of the homepage.', label=label(package.sections[section['type']].label)), "success")
     return redirect(url_for(".theme_section", theme=package.name, key=section["key"]))
 
 
@@ -141,7 +145,8 @@ def theme_section(theme: str, key: str):
     package = _theme(theme)
     section, kind = found(themes.section_for_edit, package.name, key)
     collections = shop_collections()
-    values = kind.defaults() | (section.get("settings") or {})
+    defaults = default_texts(package)
+    values = spoken(kind.defaults() | (section.get("settings") or {}), defaults)  # as in theme_editor
     schema = list(kind.settings_schema)
     if request.method == "GET":
         form = schema_form(schema, values, collections)
@@ -149,7 +154,8 @@ def theme_section(theme: str, key: str):
         form = schema_form(schema, values, collections, formdata=request.form)
         if form.validate_on_submit():
             try:
-                themes.save_section_settings(package.name, key, raw_values(form, request.form), uploads(form, request.files))
+                themes.save_section_settings(package.name, key, unspoken(raw_values(form, request.form), defaults),
+                                             uploads(form, request.files))
             except themes.SettingsInvalid as error:
                 refuse()
                 for ident, message in error.errors.items():
@@ -160,6 +166,7 @@ def theme_section(theme: str, key: str):
                 return redirect(url_for(".theme_editor", theme=package.name) + "#sections")
     status = 422 if form.errors else 200
     return render_template("dashboard/theme_section.html", theme=package, kind=kind, section=section,
+                           name=label(kind.label), description=label(kind.description),
                            form=form, media=_image_media(schema, values), storefront_link=_storefront_link,
                            groups=[(label(kind.label), schema)]), status
 

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from app.integrations import stripe_gateway
 from app.remembered import GRIDS, remembered
 from app.security_headers import csp_nonce
-from app.themes.labels import default_texts, spoken
+from app.themes.labels import default_texts, spoken, spoken_sections
 from app.themes.packages import BASE_THEME, ThemePackage
 from app.themes.registry import registry, static_file_path
 from app.themes.setting_types import css_properties
@@ -97,13 +97,6 @@ def css_variables(theme: ThemePackage, settings: dict) -> Markup:
     return Markup(f'<style nonce="{csp_nonce()}">:root{{{body}}}</style>')  # noqa: S704 - every value validated
 
 
-def _spoken_sections(theme: ThemePackage, sections: list[dict]) -> list[dict]:
-    """The homepage sections with the texts the theme wrote for them (a heading, a button)
-    in the shopper's language, until the owner writes their own."""
-    defaults = default_texts(theme)
-    return [{**section, "settings": spoken(section["settings"], defaults)} for section in sections]
-
-
 def kept_grid(offers, currency: str, heading: str, caller) -> Markup:
     """A product grid's HTML (`caller()`: the `{% call %}` block in `_macros.html`), kept in
     this process while neither the shop nor the catalog changed (app/remembered.py) and the
@@ -148,7 +141,7 @@ def render_storefront(template: str, status: int = 200, **context):
     context.update(
         asset_url=asset_url, theme=theme, stylesheets=stylesheets(theme),
         settings=spoken(state.settings if state else theme.defaults(), default_texts(theme)),
-        sections=_spoken_sections(theme, state.sections) if state else [],
+        sections=spoken_sections(theme, state.sections) if state else [],
         theme_css=css_variables(theme, state.settings if state else theme.defaults()),
         is_preview=bool(state and state.is_draft), media_url=theming.media_url,
         media_row=theming.media_row, json_ld=json_ld,  # not "media": _macros.html has a macro of that name

@@ -76,6 +76,27 @@ def spoken(values: dict, defaults: dict[str, set[str]]) -> dict:
             for key, value in values.items()}
 
 
+def unspoken(values: dict, defaults: dict[str, set[str]]) -> dict:
+    """The other way: a text the owner left as the theme editor showed it (the theme's own
+    words in the owner's language) is kept as the theme wrote it, so that every shopper
+    still reads it in theirs; anything the owner changed is theirs, as typed."""
+    def kept(key, value):
+        if isinstance(value, str):
+            for original in defaults.get(key, ()):
+                if value.strip() == default_text(original).strip():
+                    return original
+        return value
+
+    return {key: kept(key, value) for key, value in values.items()}
+
+
+def spoken_sections(theme, sections: list[dict]) -> list[dict]:
+    """Homepage sections with the texts the theme wrote for them (a heading, a button) in
+    the reader's language, until the owner writes their own."""
+    defaults = default_texts(theme)
+    return [{**section, "settings": spoken(section.get("settings") or {}, defaults)} for section in sections]
+
+
 def _raw_default_texts(manifest: dict, sections: list[dict]) -> set[str]:
     found = set()
     for schema in [manifest.get("settings_schema")] + [s.get("settings_schema") for s in sections]:

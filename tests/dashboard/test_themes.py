@@ -217,3 +217,42 @@ def test_unknown_theme_and_section_are_404(owner):
     assert owner.get("/dashboard/alpha/themes/../../etc").status_code == 404
     assert owner.get("/dashboard/alpha/themes/nope").status_code == 404
     assert owner.get("/dashboard/alpha/themes/default/sections/nope").status_code == 404
+
+
+def test_the_themes_own_words_read_in_the_owners_language_and_stay_the_themes(owner, shop_a, storefront):
+    """A Chinese owner's editor showed "Hero banner" and the default button text "Shop now" in
+    English. It now shows them as a Chinese shopper reads them; saved unchanged, the button
+    keeps the theme's own words, so an English shopper still reads "Shop now"."""
+    import re
+
+    owner.flask_client.set_cookie("lang", "zh", domain=owner.host)
+    added = owner.post("/dashboard/alpha/themes/default/sections", data={"add-section_type": "hero"})
+    page = page_text(owner.get(added.location))
+    assert "<h1>首屏横幅</h1>" in page and 'value="立即选购"' in page and "Hero banner" not in page
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="(\w+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and 'type="file"' not in tag:
+            fields[name.group(1)] = value.group(1) if value else ""
+    for name, options in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', page, re.S):
+        fields[name] = (re.findall(r'<option selected value="([^"]*)"', options) or [""])[0]
+    fields.pop("csrf_token", None)
+    assert owner.post(added.location, data=fields).status_code == 302
+    key = added.location.rstrip("/").rsplit("/", 1)[1]
+
+    def button_label():
+        config = fetch_all(ThemeConfig, shop_id=shop_a.shop.id, theme="default")[0]
+        return next(s["settings"]["button_label"] for s in config.draft_sections if s["key"] == key)
+
+    assert button_label() == "Shop now"  # the theme's words, not the owner's reading of them
+    owner.post("/dashboard/alpha/themes/default/publish")
+    shopper = storefront(shop_a.shop)
+    assert "Shop now" in page_text(shopper.get("/"))
+    shopper.flask_client.set_cookie("lang", "zh", domain=shopper.host)
+    assert "立即选购" in page_text(shopper.get("/"))
+    # The owner's own words are theirs, whatever the shopper's language.
+    owner.post(added.location, data=dict(fields, button_label="去看看"))
+    assert button_label() == "去看看"
+    owner.post("/dashboard/alpha/themes/default/publish")
+    shopper.flask_client.set_cookie("lang", "en", domain=shopper.host)
+    assert "去看看" in page_text(shopper.get("/"))
