@@ -1,5 +1,5 @@
 """The back office in Chinese has no English words but the data's: crawl every page an owner
-(of a Chinese and of an English shop) and the admin reach, in Chinese, and fail on a run of
+(of a Chinese and of an English shop), the admin and a supplier's staff reach, in Chinese, and fail on a run of
 English words that no row of the database holds. It found the theme editor's section names
 and default texts, a deal's "group price" and a run's "manual" left in English.
 
@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD, OWNER_PASSWORD
+from app.demo.suppliers import SUPPLIER_PASSWORD, SUPPLIER_STAFF
 from app.extensions import db
 from app.tenancy import unscoped
 from tests.conftest import PLATFORM
@@ -89,7 +90,8 @@ def test_english_left_is_found_and_data_is_not():
     (("lin@flagship.example", OWNER_PASSWORD), "/dashboard/", "/dashboard/lin/"),
     (("maple@flagship.example", OWNER_PASSWORD), "/dashboard/", "/dashboard/maple/"),
     ((ADMIN_EMAIL, ADMIN_PASSWORD), "/admin/", "/admin/"),
-], ids=["chinese-shop", "english-shop", "admin"])
+    ((SUPPLIER_STAFF["Northwind Apparel Co."], SUPPLIER_PASSWORD), "/supplier/", "/supplier/"),
+], ids=["chinese-shop", "english-shop", "admin", "supplier"])
 def test_the_back_office_in_chinese_shows_no_english_but_the_data(app, demo, login, start, under):  # noqa: F811
     data = _data()
     data_words = set(re.findall(r"[A-Za-z][A-Za-z’'&.-]*", data))
@@ -105,5 +107,27 @@ def test_the_back_office_in_chinese_shows_no_english_but_the_data(app, demo, log
             for phrase in english_left(part, data, data_words):
                 left.setdefault(phrase, url)
 
-    _crawl(app, [f"http://{PLATFORM}{start}"], login=login, on_page=read, language="zh")
-    assert left == {}
+    seen = _crawl(app, [f"http://{PLATFORM}{start}"], login=login, on_page=read, language="zh")
+    assert len([url for url in seen if under in url]) > 5 and left == {}
+
+
+@pytest.mark.parametrize("shop", ["lin", "maple"])
+def test_a_storefront_in_chinese_shows_no_english_but_the_shops(app, demo, shop):  # noqa: F811
+    """A shopper who reads Chinese, in the Chinese shop and in an English one: the shop's
+    own words stay as written, everything else is in Chinese."""
+    data = _data()
+    data_words = set(re.findall(r"[A-Za-z][A-Za-z’'&.-]*", data))
+    left: dict[str, str] = {}
+    host = f"{shop}.{PLATFORM}"
+
+    def read(url: str, html: str) -> None:
+        if not url.startswith(f"http://{host}/") or "language" in url:
+            return
+        parser = _ReadText()
+        parser.feed(html)
+        for part in parser.parts:
+            for phrase in english_left(part, data, data_words):
+                left.setdefault(phrase, url)
+
+    seen = _crawl(app, [f"http://{host}/"], on_page=read, language="zh")
+    assert len([url for url in seen if host in url]) > 10 and left == {}
