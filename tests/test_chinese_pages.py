@@ -86,6 +86,27 @@ def test_english_left_is_found_and_data_is_not():
     assert english_left("Hero banner", data, words) == ["Hero banner"]
 
 
+def _english_in_chinese(app, start: str, under: str, login=None) -> tuple[int, dict[str, str]]:
+    """Crawl from `start` in Chinese: how many pages under `under` were read, and each English
+    phrase left on them with the first page it is on. A theme's preview is the storefront in
+    the shop's own language, and a language switch is a redirect: neither is read."""
+    data = _data()
+    data_words = set(re.findall(r"[A-Za-z][A-Za-z’'&.-]*", data))
+    left: dict[str, str] = {}
+
+    def read(url: str, html: str) -> None:
+        if not url.startswith(under) or "/preview" in url or "/language" in url:
+            return
+        parser = _ReadText()
+        parser.feed(html)
+        for part in parser.parts:
+            for phrase in english_left(part, data, data_words):
+                left.setdefault(phrase, url)
+
+    seen = _crawl(app, [start], login=login, on_page=read, language="zh")
+    return len([url for url in seen if url.startswith(under)]), left
+
+
 @pytest.mark.parametrize("login, start, under", [
     (("lin@flagship.example", OWNER_PASSWORD), "/dashboard/", "/dashboard/lin/"),
     (("maple@flagship.example", OWNER_PASSWORD), "/dashboard/", "/dashboard/maple/"),
@@ -93,41 +114,13 @@ def test_english_left_is_found_and_data_is_not():
     ((SUPPLIER_STAFF["Northwind Apparel Co."], SUPPLIER_PASSWORD), "/supplier/", "/supplier/"),
 ], ids=["chinese-shop", "english-shop", "admin", "supplier"])
 def test_the_back_office_in_chinese_shows_no_english_but_the_data(app, demo, login, start, under):  # noqa: F811
-    data = _data()
-    data_words = set(re.findall(r"[A-Za-z][A-Za-z’'&.-]*", data))
-    left: dict[str, str] = {}
-
-    def read(url: str, html: str) -> None:
-        # A theme's preview is the storefront, in the shop's own language.
-        if not url.startswith(f"http://{PLATFORM}{under}") or "/preview" in url:
-            return
-        parser = _ReadText()
-        parser.feed(html)
-        for part in parser.parts:
-            for phrase in english_left(part, data, data_words):
-                left.setdefault(phrase, url)
-
-    seen = _crawl(app, [f"http://{PLATFORM}{start}"], login=login, on_page=read, language="zh")
-    assert len([url for url in seen if under in url]) > 5 and left == {}
+    pages, left = _english_in_chinese(app, f"http://{PLATFORM}{start}", f"http://{PLATFORM}{under}", login)
+    assert pages > 5 and left == {}
 
 
 @pytest.mark.parametrize("shop", ["lin", "maple"])
 def test_a_storefront_in_chinese_shows_no_english_but_the_shops(app, demo, shop):  # noqa: F811
     """A shopper who reads Chinese, in the Chinese shop and in an English one: the shop's
     own words stay as written, everything else is in Chinese."""
-    data = _data()
-    data_words = set(re.findall(r"[A-Za-z][A-Za-z’'&.-]*", data))
-    left: dict[str, str] = {}
-    host = f"{shop}.{PLATFORM}"
-
-    def read(url: str, html: str) -> None:
-        if not url.startswith(f"http://{host}/") or "language" in url:
-            return
-        parser = _ReadText()
-        parser.feed(html)
-        for part in parser.parts:
-            for phrase in english_left(part, data, data_words):
-                left.setdefault(phrase, url)
-
-    seen = _crawl(app, [f"http://{host}/"], on_page=read, language="zh")
-    assert len([url for url in seen if host in url]) > 10 and left == {}
+    pages, left = _english_in_chinese(app, f"http://{shop}.{PLATFORM}/", f"http://{shop}.{PLATFORM}/")
+    assert pages > 10 and left == {}
