@@ -86,12 +86,31 @@ def test_english_left_is_found_and_data_is_not():
     assert english_left("Hero banner", data, words) == ["Hero banner"]
 
 
+def _translated_words() -> set[str]:
+    """The catalog's messages whose Chinese differs from the English: a page that shows one
+    of them whole, in English, missed its translation (a theme editor's fieldset "Brand", a
+    category "Snacks", a weekly sheet's "Delivery")."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    catalog = Translations.load(str(Path(__file__).resolve().parent.parent / "app" / "translations"), ["zh"])._catalog
+    return {key for key, text in catalog.items() if isinstance(key, str) and key and "\x04" not in key
+            and re.search(r"[A-Za-z]{2}", key) and text != key}
+
+
 def _english_in_chinese(app, start: str, under: str, login=None) -> tuple[int, dict[str, str]]:
     """Crawl from `start` in Chinese: how many pages under `under` were read, and each English
     phrase left on them with the first page it is on. A theme's preview is the storefront in
     the shop's own language, and a language switch is a redirect: neither is read."""
     data = _data()
     data_words = set(re.findall(r"[A-Za-z][A-Za-z’'&.-]*", data))
+    # A whole text on the page that is a whole line of the data (a heading of an owner's own
+    # page, written "## Refunds") or a theme's name (themes are named like products) is data.
+    data_values = {line.strip().lstrip("#*-> ").strip() for line in data.split("\n")}
+    themes = app.extensions["themes"]
+    data_values |= {themes.get(name).title for name in themes.names()}
+    translated = _translated_words()
     left: dict[str, str] = {}
 
     def read(url: str, html: str) -> None:
@@ -102,6 +121,8 @@ def _english_in_chinese(app, start: str, under: str, login=None) -> tuple[int, d
         for part in parser.parts:
             for phrase in english_left(part, data, data_words):
                 left.setdefault(phrase, url)
+            if part.strip() in translated and part.strip() not in data_values:  # a single word too
+                left.setdefault(part.strip(), url)
 
     seen = _crawl(app, [start], login=login, on_page=read, language="zh")
     return len([url for url in seen if url.startswith(under)]), left

@@ -11,6 +11,7 @@ from wtforms import BooleanField, SelectField
 
 from app.i18n import _
 from app.i18n import lazy_gettext as _l
+from app.themes.labels import label
 from app.themes.setting_types import type_of
 
 
@@ -34,11 +35,12 @@ def schema_form(schema: list[dict], values: dict, collections=(), formdata=None,
 
 
 def grouped(schema: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Settings by their `group` (in schema order), for fieldsets in the editor."""
+    """Settings by their `group` (in schema order), for fieldsets in the editor, each named
+    in the reader's language."""
     groups: dict[str, list[dict]] = {}
     for setting in schema:
         groups.setdefault(setting.get("group", "Settings"), []).append(setting)
-    return list(groups.items())
+    return [(label(group), settings) for group, settings in groups.items()]
 
 
 def raw_values(form, formdata) -> dict:

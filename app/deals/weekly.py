@@ -131,7 +131,7 @@ def sold_this_round(deal: WeeklyDeal, now: datetime | None = None) -> dict[int, 
 
 @dataclass
 class SheetRow:
-    point: str  # the pickup point's name, or "Delivery"
+    point: str  # the pickup point's name, or "Delivery" in the reader's language
     product: str
     shopper: str
     quantity: int
@@ -143,12 +143,13 @@ def order_sheet(deal: WeeklyDeal, deadline: datetime) -> list[SheetRow]:
     """The leader's sheet of one round: per pickup point (deliveries last), per product, per
     shopper."""
     points = dict(db.session.execute(select(PickupPoint.id, PickupPoint.name)).all())
-    rows = [SheetRow(point=points.get(order.pickup_point_id, "Delivery") if order.pickup_point_id else "Delivery",
+    delivery = _("Delivery")
+    rows = [SheetRow(point=points.get(order.pickup_point_id, delivery) if order.pickup_point_id else delivery,
                      product=line.title + (f" ({line.variant_label})" if line.variant_label else ""),
                      shopper=order.customer_name, quantity=line.quantity, order_number=order.number,
                      phone=order.customer_phone)
             for order, line in _round_lines(deal, deadline)]
-    return sorted(rows, key=lambda r: (r.point == "Delivery", r.point, r.product, r.shopper, r.order_number))
+    return sorted(rows, key=lambda r: (r.point == delivery, r.point, r.product, r.shopper, r.order_number))
 
 
 def sheet_totals(rows: list[SheetRow]) -> dict[tuple[str, str], int]:
