@@ -58,7 +58,8 @@ def _data() -> str:
     with unscoped():
         for table in db.metadata.sorted_tables:
             for column in table.columns:
-                values += [str(value) for value in db.session.execute(sa.select(column).distinct()).scalars()
+                # (no DISTINCT: PostgreSQL has no equality for json)
+                values += [str(value) for value in db.session.execute(sa.select(column)).scalars()
                            if isinstance(value, (str, dict, list)) and value]
     return "\n".join(values)
 
